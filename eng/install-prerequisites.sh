@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs the real parts the tests drive: an OCI registry (Distribution), skopeo, umoci,
+# and the benchmark/lint tools. Idempotent; safe to run again.
+set -euo pipefail
+
+need=()
+for pair in docker-registry:docker-registry skopeo:skopeo umoci:umoci hyperfine:hyperfine wrk:wrk yamllint:yamllint; do
+  bin="${pair%%:*}"; pkg="${pair##*:}"
+  command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
+done
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing: ${need[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
+fi
+# The Debian package starts a registry service on :5000; tests start their own on free ports.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi

@@ -1,0 +1,39 @@
+namespace Wasme.Cli;
+
+/// <summary>
+/// Process exit codes. Distinct per failure class so scripts can react without parsing text.
+/// Documented in README.md; <c>wasme exit-codes</c> prints this table.
+/// </summary>
+public static class ExitCodes
+{
+    public const int Success = 0;
+    /// <summary>Unexpected failure (a bug, or an error with no better class).</summary>
+    public const int Failure = 1;
+    /// <summary>Bad command line or bad input file (the message says which and how to fix it).</summary>
+    public const int UsageError = 2;
+    /// <summary>The named image, tag, file or resource does not exist.</summary>
+    public const int NotFound = 3;
+    /// <summary>The registry or cluster refused our credentials, or none were given.</summary>
+    public const int AuthFailure = 4;
+    /// <summary>Could not reach the registry or cluster, or it failed (5xx) after retries.</summary>
+    public const int NetworkFailure = 5;
+    /// <summary>Content did not match its digest, or exceeded a size bound; nothing was stored.</summary>
+    public const int IntegrityFailure = 6;
+    /// <summary>A required external toolchain (npm, cargo, tinygo, clang) is missing or failed.</summary>
+    public const int ToolchainFailure = 7;
+    /// <summary>Interrupted (Ctrl+C).</summary>
+    public const int Cancelled = 130;
+
+    public static IReadOnlyList<(int Code, string Name, string Meaning)> All { get; } =
+    [
+        (Success, "success", "the command did what was asked"),
+        (Failure, "failure", "unexpected failure"),
+        (UsageError, "usage", "bad arguments or invalid input; the message names the fix"),
+        (NotFound, "not-found", "image, tag, file or resource not found"),
+        (AuthFailure, "auth", "authentication or authorization failed"),
+        (NetworkFailure, "network", "registry or cluster unreachable or failing"),
+        (IntegrityFailure, "integrity", "digest mismatch or size bound exceeded; nothing stored"),
+        (ToolchainFailure, "toolchain", "a build toolchain is missing or failed"),
+        (Cancelled, "cancelled", "interrupted"),
+    ];
+}

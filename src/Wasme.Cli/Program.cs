@@ -1,0 +1,3 @@
+using Wasme.Cli;
+
+return await WasmeApplication.RunAsync(args, CancellationToken.None);

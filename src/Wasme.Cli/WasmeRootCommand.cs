@@ -1,0 +1,18 @@
+using System.CommandLine;
+using Wasme.Cli.Commands;
+
+namespace Wasme.Cli;
+
+internal static class WasmeRootCommand
+{
+    public static RootCommand Create(CliContext context)
+    {
+        var root = new RootCommand(
+            "wasme builds, ships and deploys WebAssembly (Proxy-Wasm) filters for Envoy and Istio.");
+
+        // One sealed class per verb; each adds itself here. Keep alphabetical.
+        root.Subcommands.Add(new ExitCodesCommand(context));
+
+        return root;
+    }
+}
