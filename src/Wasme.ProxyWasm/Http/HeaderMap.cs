@@ -1,0 +1,189 @@
+using System.Collections;
+
+namespace Wasme.ProxyWasm;
+
+/// <summary>
+/// An ordered, multi-valued header (or trailer, or metadata) map with Envoy's semantics: keys are
+/// lower-cased on every write, <see cref="Add"/> appends a duplicate, <see cref="Set"/> replaces all
+/// values of a key, <see cref="Remove"/> removes every entry of a key, and lookups return the first value.
+/// </summary>
+/// <remarks>Not thread-safe; a map belongs to one stream.</remarks>
+public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
+{
+    private KeyValuePair<string, string>[] _entries;
+    private int _count;
+
+    public HeaderMap()
+        : this(8)
+    {
+    }
+
+    public HeaderMap(int capacity)
+    {
+        _entries = new KeyValuePair<string, string>[Math.Max(capacity, 1)];
+    }
+
+    /// <summary>Number of entries, counting every value of a repeated key.</summary>
+    public int Count => _count;
+
+    /// <summary>The entry at <paramref name="index"/>, in insertion order.</summary>
+    public KeyValuePair<string, string> this[int index]
+    {
+        get
+        {
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
+            return _entries[index];
+        }
+    }
+
+    /// <summary>Appends an entry; an existing key keeps its values.</summary>
+    public void Add(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        AddLowered(Lower(key), value);
+    }
+
+    /// <summary>Replaces every value of <paramref name="key"/> with <paramref name="value"/> (appends when absent).</summary>
+    public void Set(string key, string value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        ArgumentNullException.ThrowIfNull(value);
+        var lowered = Lower(key);
+        var index = IndexOf(lowered);
+        if (index < 0)
+        {
+            AddLowered(lowered, value);
+            return;
+        }
+
+        _entries[index] = new KeyValuePair<string, string>(lowered, value);
+        RemoveFrom(lowered, index + 1);
+    }
+
+    /// <summary>Removes every entry of <paramref name="key"/>; returns whether any existed.</summary>
+    public bool Remove(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var before = _count;
+        RemoveFrom(Lower(key), 0);
+        return _count != before;
+    }
+
+    /// <summary>Gets the first value of <paramref name="key"/>.</summary>
+    public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var index = IndexOf(Lower(key));
+        value = index < 0 ? null : _entries[index].Value;
+        return index >= 0;
+    }
+
+    /// <summary>Every value of <paramref name="key"/>, in order.</summary>
+    public IReadOnlyList<string> GetValues(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var lowered = Lower(key);
+        List<string>? values = null;
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_entries[i].Key, lowered, StringComparison.Ordinal))
+            {
+                (values ??= []).Add(_entries[i].Value);
+            }
+        }
+
+        return values is null ? [] : values;
+    }
+
+    public bool ContainsKey(string key) => TryGetValue(key, out _);
+
+    public void Clear()
+    {
+        Array.Clear(_entries, 0, _count);
+        _count = 0;
+    }
+
+    public Enumerator GetEnumerator() => new(this);
+
+    IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
+
+    IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
+
+    internal void AddLowered(string loweredKey, string value)
+    {
+        if (_count == _entries.Length)
+        {
+            Array.Resize(ref _entries, _entries.Length * 2);
+        }
+
+        _entries[_count++] = new KeyValuePair<string, string>(loweredKey, value);
+    }
+
+    internal int IndexOf(string loweredKey)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            if (string.Equals(_entries[i].Key, loweredKey, StringComparison.Ordinal))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private void RemoveFrom(string loweredKey, int start)
+    {
+        var write = start;
+        for (var read = start; read < _count; read++)
+        {
+            if (!string.Equals(_entries[read].Key, loweredKey, StringComparison.Ordinal))
+            {
+                _entries[write++] = _entries[read];
+            }
+        }
+
+        Array.Clear(_entries, write, _count - write);
+        _count = write;
+    }
+
+    // Header names are ASCII in practice; only allocate when there is something to lower.
+    internal static string Lower(string key)
+    {
+        foreach (var c in key)
+        {
+            if (char.IsAsciiLetterUpper(c) || c > 0x7F)
+            {
+                return key.ToLowerInvariant();
+            }
+        }
+
+        return key;
+    }
+
+    /// <summary>Allocation-free enumerator over the entries.</summary>
+    public struct Enumerator : IEnumerator<KeyValuePair<string, string>>
+    {
+        private readonly HeaderMap _map;
+        private int _index;
+
+        internal Enumerator(HeaderMap map)
+        {
+            _map = map;
+            _index = -1;
+        }
+
+        public readonly KeyValuePair<string, string> Current => _map._entries[_index];
+
+        readonly object IEnumerator.Current => Current;
+
+        public bool MoveNext() => ++_index < _map._count;
+
+        public void Reset() => _index = -1;
+
+        public readonly void Dispose()
+        {
+        }
+    }
+}
