@@ -1,0 +1,110 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+using Microsoft.Net.Http.Headers;
+using Wasme.Cache.Fetching;
+using Wasme.Cache.Storage;
+
+namespace Wasme.Cache.Http;
+
+/// <summary>
+/// The daemon's HTTP surface: modules by sha256 for Remote delivery, plus health and metrics.
+/// A request never causes a pull: only modules some FilterDeployment wants are ever fetched, so an
+/// unauthenticated caller cannot make the node download arbitrary images (the original could).
+/// </summary>
+public static class CacheEndpoints
+{
+    public const string WasmContentType = "application/wasm";
+
+    public static IEndpointRouteBuilder MapCacheEndpoints(this IEndpointRouteBuilder endpoints, CacheServices services)
+    {
+        endpoints.MapMethods("/sha256/{hex}", [HttpMethods.Get, HttpMethods.Head], context => ServeModuleAsync(context, services));
+        endpoints.MapGet("/healthz", context => WriteTextAsync(context, StatusCodes.Status200OK, "ok\n"));
+        endpoints.MapGet("/readyz", context => services.IsReady
+            ? WriteTextAsync(context, StatusCodes.Status200OK, "ready\n")
+            : WriteTextAsync(context, StatusCodes.Status503ServiceUnavailable, "scanning the module directory\n"));
+        endpoints.MapGet("/metrics", context =>
+        {
+            context.Response.ContentType = "text/plain; version=0.0.4; charset=utf-8";
+            return context.Response.WriteAsync(services.Metrics.RenderPrometheus(services.Directory), context.RequestAborted);
+        });
+        return endpoints;
+    }
+
+    private static async Task ServeModuleAsync(HttpContext context, CacheServices services)
+    {
+        var hex = context.Request.RouteValues["hex"] as string;
+        // The path carries the bare hex only; 'sha256:' or uppercase would give a second name for one file.
+        if (hex is null || hex.Length != 64 || !ModuleDigest.TryParse(hex, out var digest))
+        {
+            await WriteTextAsync(context, StatusCodes.Status400BadRequest,
+                "The path must be /sha256/<64 lowercase hex characters>, the sha256 of the module bytes.\n");
+            return;
+        }
+
+        var entry = await FindAsync(services, digest, context.RequestAborted);
+        if (entry is null)
+        {
+            services.Metrics.RecordMiss();
+            await WriteTextAsync(context, StatusCodes.Status404NotFound,
+                $"Module sha256:{digest.Hex} is not held on this node. Modules are fetched only for FilterDeployments that reference them.\n");
+            return;
+        }
+
+        services.Metrics.RecordHit();
+        services.Directory.Touch(digest);
+        var headers = context.Response.GetTypedHeaders();
+        // Content-addressed: the bytes behind a name never change.
+        headers.CacheControl = new CacheControlHeaderValue { Public = true, MaxAge = TimeSpan.FromDays(365), Extensions = { new("immutable") } };
+        var etag = new EntityTagHeaderValue($"\"sha256:{digest.Hex}\"");
+        await TypedResults.PhysicalFile(entry.Path, WasmContentType, entityTag: etag).ExecuteAsync(context);
+    }
+
+    /// <summary>A held module, or one being fetched right now (waited for, briefly), else null.</summary>
+    private static async Task<ModuleEntry?> FindAsync(CacheServices services, ModuleDigest digest, CancellationToken cancellationToken)
+    {
+        if (services.Directory.TryGet(digest, out var entry))
+        {
+            return entry;
+        }
+
+        var inFlight = services.Fetcher.InFlight(digest);
+        if (inFlight is null)
+        {
+            return null;
+        }
+
+        try
+        {
+            return await inFlight.WaitAsync(services.Options.InFlightWaitTimeout, services.TimeProvider, cancellationToken);
+        }
+        catch (Exception ex) when (ex is TimeoutException or ModuleIntegrityException or HttpRequestException or IOException)
+        {
+            return null;
+        }
+    }
+
+    private static Task WriteTextAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        return HttpMethods.IsHead(context.Request.Method) ? Task.CompletedTask : context.Response.WriteAsync(text, context.RequestAborted);
+    }
+}
+
+/// <summary>What the HTTP surface reads.</summary>
+public sealed class CacheServices(CacheOptions options, ModuleDirectory directory, ModuleFetcher fetcher, CacheMetrics metrics, TimeProvider timeProvider)
+{
+    private volatile bool _ready;
+
+    public CacheOptions Options { get; } = options;
+    public ModuleDirectory Directory { get; } = directory;
+    public ModuleFetcher Fetcher { get; } = fetcher;
+    public CacheMetrics Metrics { get; } = metrics;
+    public TimeProvider TimeProvider { get; } = timeProvider;
+
+    /// <summary>True once the start-up scan has made the index match the disk.</summary>
+    public bool IsReady => _ready;
+
+    public void MarkReady() => _ready = true;
+}

@@ -1,0 +1,258 @@
+using Microsoft.Extensions.Logging;
+using Wasme.Cache.Eviction;
+using Wasme.Cache.Fetching;
+using Wasme.Cache.Storage;
+
+namespace Wasme.Cache;
+
+/// <summary>
+/// The daemon's level-triggered loop: makes the directory hold every wanted module (retrying failures
+/// with exponential backoff, never re-pulling what is present) and evicts what nothing wants.
+/// </summary>
+public sealed partial class ModuleCache : IDisposable
+{
+    private readonly CacheOptions _options;
+    private readonly ModuleDirectory _directory;
+    private readonly ModuleFetcher _fetcher;
+    private readonly CacheMetrics _metrics;
+    private readonly ICacheObserver _observer;
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<double> _jitter;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _wake = new(0, 1);
+    private readonly Dictionary<ModuleDigest, DateTimeOffset> _unreferencedSince = [];
+    private readonly Dictionary<ModuleDigest, FailureState> _failures = [];
+    private readonly Lock _wantedLock = new();
+    private IReadOnlyDictionary<ModuleDigest, WantedModule> _wanted = new Dictionary<ModuleDigest, WantedModule>();
+    private HashSet<ModuleDigest>? _lastPublished;
+
+    // jitter returns a value in [0, 1) that spreads retries of many nodes apart; tests fix it.
+    public ModuleCache(
+        CacheOptions options,
+        ModuleDirectory directory,
+        ModuleFetcher fetcher,
+        CacheMetrics metrics,
+        ICacheObserver observer,
+        TimeProvider timeProvider,
+        ILogger<ModuleCache> logger,
+        Func<double>? jitter = null)
+    {
+        _options = options;
+        _directory = directory;
+        _fetcher = fetcher;
+        _metrics = metrics;
+        _observer = observer;
+        _timeProvider = timeProvider;
+        _logger = logger;
+        _jitter = jitter ?? Random.Shared.NextDouble;
+    }
+
+    /// <summary>Replaces the set of wanted modules (the union over all FilterDeployments) and wakes the loop.</summary>
+    public void SetWanted(IEnumerable<WantedModule> wanted)
+    {
+        var byDigest = new Dictionary<ModuleDigest, WantedModule>();
+        foreach (var module in wanted)
+        {
+            // Several FilterDeployments may want one module from different images; any one will do.
+            byDigest.TryAdd(module.Module, module);
+        }
+
+        lock (_wantedLock)
+        {
+            _wanted = byDigest;
+        }
+
+        if (_wake.CurrentCount == 0)
+        {
+            try
+            {
+                _wake.Release();
+            }
+            catch (SemaphoreFullException)
+            {
+                // Already signalled.
+            }
+        }
+    }
+
+    public IReadOnlyDictionary<ModuleDigest, WantedModule> Wanted
+    {
+        get
+        {
+            lock (_wantedLock)
+            {
+                return _wanted;
+            }
+        }
+    }
+
+    /// <summary>Runs sync passes until cancelled: on every change of the wanted set, when a retry is due, and on the resync interval.</summary>
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            TimeSpan delay;
+            try
+            {
+                delay = await SyncOnceAsync(cancellationToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                LogSyncFailed(_logger, ex);
+                delay = _options.RetryInitialDelay;
+            }
+
+            using var timeout = new CancellationTokenSource(delay, _timeProvider);
+            using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeout.Token);
+            try
+            {
+                await _wake.WaitAsync(linked.Token);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The delay elapsed: resync.
+            }
+        }
+    }
+
+    /// <summary>One pass. Returns how long until the next pass is needed.</summary>
+    public async Task<TimeSpan> SyncOnceAsync(CancellationToken cancellationToken)
+    {
+        var wanted = Wanted;
+        var now = _timeProvider.GetUtcNow();
+        foreach (var digest in _failures.Keys.Where(d => !wanted.ContainsKey(d)).ToList())
+        {
+            _failures.Remove(digest);
+        }
+
+        var due = wanted.Values
+            .Where(m => !_directory.Contains(m.Module))
+            .Where(m => !_failures.TryGetValue(m.Module, out var failure) || failure.NextAttempt <= now)
+            .ToList();
+        var results = await Task.WhenAll(due.Select(m => TryFetchAsync(m, cancellationToken)));
+        foreach (var (module, entry, error) in results)
+        {
+            if (entry is not null)
+            {
+                _failures.Remove(module.Module);
+                await _observer.ModuleStoredAsync(module, entry, cancellationToken);
+                continue;
+            }
+
+            var previous = _failures.GetValueOrDefault(module.Module);
+            var attempts = (previous?.Attempts ?? 0) + 1;
+            var retryIn = Backoff(attempts);
+            _failures[module.Module] = new FailureState(attempts, _timeProvider.GetUtcNow() + retryIn, error!);
+            LogRetryScheduled(_logger, module.Module.Hex, attempts, retryIn);
+            if (previous?.Reason != error)
+            {
+                await _observer.ModuleFailedAsync(module, error!, cancellationToken);
+            }
+        }
+
+        foreach (var digest in wanted.Keys)
+        {
+            _directory.Touch(digest);
+        }
+
+        Evict(wanted, now);
+        await PublishHeldAsync(cancellationToken);
+        return NextDelay(wanted);
+    }
+
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(WantedModule module, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return (module, await _fetcher.EnsureAsync(module, cancellationToken), null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            return (module, null, ex.Message);
+        }
+    }
+
+    private void Evict(IReadOnlyDictionary<ModuleDigest, WantedModule> wanted, DateTimeOffset now)
+    {
+        var stored = _directory.List();
+        var storedDigests = stored.Select(s => s.Entry.Digest).ToHashSet();
+        foreach (var digest in _unreferencedSince.Keys.Where(d => wanted.ContainsKey(d) || !storedDigests.Contains(d)).ToList())
+        {
+            _unreferencedSince.Remove(digest);
+        }
+
+        foreach (var digest in storedDigests.Where(d => !wanted.ContainsKey(d)))
+        {
+            _unreferencedSince.TryAdd(digest, now);
+        }
+
+        var referenced = wanted.Keys.ToHashSet();
+        foreach (var decision in EvictionPolicy.Decide(stored, referenced, _unreferencedSince, now, _options.GracePeriod, _options.QuotaBytes))
+        {
+            if (_directory.Remove(decision.Module))
+            {
+                _unreferencedSince.Remove(decision.Module);
+                _metrics.RecordEviction();
+                LogEvicted(_logger, decision.Module.Hex, decision.Reason);
+            }
+        }
+    }
+
+    private async Task PublishHeldAsync(CancellationToken cancellationToken)
+    {
+        var held = _directory.List().Select(s => s.Entry.Digest).ToHashSet();
+        if (_lastPublished is not null && held.SetEquals(_lastPublished))
+        {
+            return;
+        }
+
+        await _observer.HeldModulesChangedAsync(held, cancellationToken);
+        _lastPublished = held;
+    }
+
+    private TimeSpan NextDelay(IReadOnlyDictionary<ModuleDigest, WantedModule> wanted)
+    {
+        var now = _timeProvider.GetUtcNow();
+        var next = now + _options.ResyncInterval;
+        foreach (var failure in _failures.Values)
+        {
+            next = failure.NextAttempt < next ? failure.NextAttempt : next;
+        }
+
+        foreach (var (digest, since) in _unreferencedSince)
+        {
+            var expiry = since + _options.GracePeriod;
+            if (!wanted.ContainsKey(digest) && expiry < next)
+            {
+                next = expiry;
+            }
+        }
+
+        var delay = next - now;
+        return delay > TimeSpan.Zero ? delay : TimeSpan.FromMilliseconds(1);
+    }
+
+    /// <summary>Exponential, capped, with jitter in [0.75, 1.25) so nodes do not retry in lockstep.</summary>
+    internal TimeSpan Backoff(int attempts)
+    {
+        var exponent = Math.Min(attempts - 1, 30);
+        var baseDelay = Math.Min(_options.RetryInitialDelay.TotalMilliseconds * Math.Pow(2, exponent), _options.RetryMaxDelay.TotalMilliseconds);
+        return TimeSpan.FromMilliseconds(baseDelay * (0.75 + (0.5 * _jitter())));
+    }
+
+    /// <summary>Why a module is not held yet, for logs and status.</summary>
+    public string? FailureReason(ModuleDigest module) => _failures.GetValueOrDefault(module)?.Reason;
+
+    public void Dispose() => _wake.Dispose();
+
+    private sealed record FailureState(int Attempts, DateTimeOffset NextAttempt, string Reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Cache sync pass failed")]
+    private static partial void LogSyncFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Module {Module}: attempt {Attempts} failed, retrying in {RetryIn}")]
+    private static partial void LogRetryScheduled(ILogger logger, string module, int attempts, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Evicted module {Module} ({Reason})")]
+    private static partial void LogEvicted(ILogger logger, string module, EvictionReason reason);
+}

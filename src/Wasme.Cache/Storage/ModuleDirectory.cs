@@ -1,0 +1,228 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
+using System.Security.Cryptography;
+
+namespace Wasme.Cache.Storage;
+
+/// <summary>
+/// The node's content-addressed module directory: <c>&lt;dir&gt;/&lt;sha256 hex&gt;</c>, each file read-only and
+/// complete. The same directory is mounted into sidecars for HostPath delivery, so a file exists under
+/// its final name only once its content has been verified and flushed.
+/// </summary>
+public sealed class ModuleDirectory
+{
+    internal const string TempPrefix = ".tmp-";
+
+    private const UnixFileMode ReadOnlyMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
+
+    private readonly ConcurrentDictionary<ModuleDigest, Slot> _slots = new();
+    private readonly TimeProvider _timeProvider;
+
+    public ModuleDirectory(string path, TimeProvider timeProvider)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+        _timeProvider = timeProvider;
+    }
+
+    public string Path { get; }
+
+    public int Count => _slots.Count;
+
+    public long TotalBytes => _slots.Values.Sum(s => s.Entry.Length);
+
+    /// <summary>
+    /// Makes the in-memory index match the disk: removes temp files left by a crash and any file
+    /// whose content does not hash to its name (truncated, tampered or bit-rotted).
+    /// </summary>
+    public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(Path);
+        _slots.Clear();
+        var removedTemp = new List<string>();
+        var removedCorrupt = new List<string>();
+        var ignored = new List<string>();
+
+        foreach (var file in Directory.EnumerateFiles(Path))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var name = System.IO.Path.GetFileName(file);
+            if (name.StartsWith(TempPrefix, StringComparison.Ordinal))
+            {
+                File.Delete(file);
+                removedTemp.Add(name);
+                continue;
+            }
+
+            if (!ModuleDigest.TryParse(name, out var digest) || name != digest.Hex)
+            {
+                // Not ours by name: leave it alone rather than delete something an admin put there.
+                ignored.Add(name);
+                continue;
+            }
+
+            var actual = await HashFileAsync(file, cancellationToken);
+            if (actual != digest)
+            {
+                File.Delete(file);
+                removedCorrupt.Add(name);
+                continue;
+            }
+
+            Add(new ModuleEntry(digest, file, new FileInfo(file).Length));
+        }
+
+        if (removedTemp.Count > 0 || removedCorrupt.Count > 0)
+        {
+            DirectorySync.Flush(Path);
+        }
+
+        return new ScanReport(_slots.Count, removedTemp, removedCorrupt, ignored);
+    }
+
+    public bool Contains(ModuleDigest digest) => _slots.ContainsKey(digest);
+
+    public bool TryGet(ModuleDigest digest, [NotNullWhen(true)] out ModuleEntry? entry)
+    {
+        if (_slots.TryGetValue(digest, out var slot))
+        {
+            entry = slot.Entry;
+            return true;
+        }
+
+        entry = null;
+        return false;
+    }
+
+    /// <summary>Records a use, for least-recently-used eviction.</summary>
+    public void Touch(ModuleDigest digest)
+    {
+        if (_slots.TryGetValue(digest, out var slot))
+        {
+            slot.LastUsed = _timeProvider.GetUtcNow();
+        }
+    }
+
+    public IReadOnlyList<StoredModule> List() =>
+        [.. _slots.Values.Select(s => new StoredModule(s.Entry, s.LastUsed))];
+
+    /// <summary>
+    /// Writes a module: <paramref name="writeContent"/> streams the bytes into a temp file, which is
+    /// hashed on the way, flushed, checked against <paramref name="expected"/>, made read-only and
+    /// renamed into place; the directory is flushed last. On any failure the temp file is removed.
+    /// </summary>
+    public async Task<ModuleEntry> StoreAsync(
+        ModuleDigest expected,
+        long maxBytes,
+        Func<Stream, CancellationToken, Task> writeContent,
+        CancellationToken cancellationToken)
+    {
+        if (TryGet(expected, out var existing))
+        {
+            return existing;
+        }
+
+        var finalPath = System.IO.Path.Combine(Path, expected.Hex);
+        var tempPath = System.IO.Path.Combine(Path, $"{TempPrefix}{expected.Hex}-{Guid.NewGuid():N}");
+        try
+        {
+            var file = new FileStream(tempPath, new FileStreamOptions
+            {
+                Mode = FileMode.CreateNew,
+                Access = FileAccess.Write,
+                Share = FileShare.None,
+                Options = FileOptions.Asynchronous,
+            });
+            ModuleDigest actual;
+            long length;
+            await using (file)
+            {
+                using var hashing = new BoundedHashingStream(file, maxBytes);
+                await writeContent(hashing, cancellationToken);
+                await hashing.FlushAsync(cancellationToken);
+                file.Flush(flushToDisk: true);
+                actual = hashing.GetDigest();
+                length = hashing.BytesWritten;
+            }
+
+            if (actual != expected)
+            {
+                throw new ModuleIntegrityException(
+                    $"The fetched module hashes to sha256:{actual.Hex}, not the expected sha256:{expected.Hex}; it was discarded. " +
+                    "The registry served different content than the image was resolved to: re-resolve the image or check the registry.");
+            }
+
+            if (!OperatingSystem.IsWindows())
+            {
+                File.SetUnixFileMode(tempPath, ReadOnlyMode);
+            }
+
+            // Content-addressed: if another process won the race the file it wrote has the same bytes.
+            File.Move(tempPath, finalPath, overwrite: true);
+            DirectorySync.Flush(Path);
+            var entry = new ModuleEntry(expected, finalPath, length);
+            Add(entry);
+            return entry;
+        }
+        finally
+        {
+            TryDelete(tempPath);
+        }
+    }
+
+    /// <summary>Removes a module from disk and from the index.</summary>
+    public bool Remove(ModuleDigest digest)
+    {
+        if (!_slots.TryRemove(digest, out var slot))
+        {
+            return false;
+        }
+
+        File.Delete(slot.Entry.Path);
+        DirectorySync.Flush(Path);
+        return true;
+    }
+
+    private static async Task<ModuleDigest> HashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        return ModuleDigest.FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Left for the next start-up scan, which removes temp files.
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+
+    private void Add(ModuleEntry entry) => _slots[entry.Digest] = new Slot(entry) { LastUsed = _timeProvider.GetUtcNow() };
+
+    private sealed class Slot(ModuleEntry entry)
+    {
+        public ModuleEntry Entry { get; } = entry;
+
+        private long _lastUsedTicks;
+
+        // Touched from request threads while the eviction loop reads it: keep it one atomic word.
+        public DateTimeOffset LastUsed
+        {
+            get => new(Interlocked.Read(ref _lastUsedTicks), TimeSpan.Zero);
+            set => Interlocked.Exchange(ref _lastUsedTicks, value.UtcTicks);
+        }
+    }
+}
+
+/// <summary>A stored module with the time it was last served or wanted.</summary>
+public sealed record StoredModule(ModuleEntry Entry, DateTimeOffset LastUsed);
+
+/// <summary>What the start-up scan found and repaired.</summary>
+public sealed record ScanReport(int Kept, IReadOnlyList<string> RemovedTempFiles, IReadOnlyList<string> RemovedCorruptFiles, IReadOnlyList<string> IgnoredFiles);
