@@ -1,0 +1,16 @@
+namespace Wasme.Oci.Errors;
+
+/// <summary>The class of an OCI failure; the CLI maps each to a distinct exit code.</summary>
+public enum OciErrorKind
+{
+    /// <summary>Bad reference, digest, config or argument; the message names the fix.</summary>
+    Usage,
+    /// <summary>Image, tag, blob or repository does not exist.</summary>
+    NotFound,
+    /// <summary>The registry refused our credentials, or wanted some and we had none.</summary>
+    Auth,
+    /// <summary>Could not reach the registry, or it kept failing after retries.</summary>
+    Network,
+    /// <summary>Content did not match its digest or exceeded a size bound.</summary>
+    Integrity,
+}

@@ -1,0 +1,14 @@
+namespace Wasme.Oci;
+
+/// <summary>Size bounds applied before anything is allocated or stored.</summary>
+public static class RegistryLimits
+{
+    /// <summary>Manifests and indexes: 4 MiB, as the distribution spec recommends registries accept.</summary>
+    public const long MaxManifestSize = 4L * 1024 * 1024;
+
+    /// <summary>Default bound on a module, and on a compat layer's decompressed size (same as Istio).</summary>
+    public const long DefaultMaxModuleSize = 256L * 1024 * 1024;
+
+    /// <summary>Config blobs and token responses.</summary>
+    public const long MaxConfigSize = 1024 * 1024;
+}
