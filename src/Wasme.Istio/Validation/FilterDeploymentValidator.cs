@@ -1,0 +1,157 @@
+using System.Text.RegularExpressions;
+using Wasme.Istio.Api;
+using Wasme.Istio.Translation;
+
+namespace Wasme.Istio.Validation;
+
+/// <summary>
+/// Checks a FilterDeployment on its own (no image, no cluster) and returns every problem at once, so a user
+/// fixes the file in one pass and the operator can put them all in status.
+/// </summary>
+public static partial class FilterDeploymentValidator
+{
+    public static IReadOnlyList<ValidationProblem> Validate(FilterDeployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var problems = new List<ValidationProblem>();
+
+        if (string.IsNullOrEmpty(deployment.Metadata?.Name))
+        {
+            problems.Add(new("metadata.name", null, "the FilterDeployment has no name", "set metadata.name"));
+        }
+
+        ValidateFilter(deployment, problems);
+        ValidateDeployment(deployment.Spec?.Deployment, deployment.Spec?.Filter, problems);
+        return problems;
+    }
+
+    /// <summary>The filter id in effect: <c>spec.filter.id</c>, else <c>&lt;name&gt;.&lt;namespace&gt;</c> as in the original.</summary>
+    public static string EffectiveId(FilterDeployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var id = deployment.Spec?.Filter?.Id;
+        return !string.IsNullOrEmpty(id) ? id : $"{deployment.Metadata?.Name}.{EffectiveNamespace(deployment)}";
+    }
+
+    public static string EffectiveNamespace(FilterDeployment deployment)
+    {
+        ArgumentNullException.ThrowIfNull(deployment);
+        var ns = deployment.Metadata?.NamespaceProperty;
+        return string.IsNullOrEmpty(ns) ? "default" : ns;
+    }
+
+    private static void ValidateFilter(FilterDeployment deployment, List<ValidationProblem> problems)
+    {
+        var filter = deployment.Spec?.Filter;
+        if (filter is null)
+        {
+            problems.Add(new("spec.filter", null, "the filter is missing", "add spec.filter with at least 'image'"));
+            return;
+        }
+
+        if (string.IsNullOrWhiteSpace(filter.Image))
+        {
+            problems.Add(new("spec.filter.image", null, "the image is missing", "set spec.filter.image to an OCI reference such as registry.example.com/team/filter:v1"));
+        }
+        else if (!ImageReferencePattern().IsMatch(filter.Image))
+        {
+            problems.Add(new("spec.filter.image", filter.Image, "not an image reference", "write [registry/]repository[:tag][@sha256:<64 hex>] in lower case, without spaces or a scheme"));
+        }
+
+        if (deployment.Metadata?.Name is { Length: > 0 })
+        {
+            var id = EffectiveId(deployment);
+            if (!FilterIdPattern().IsMatch(id) || id.Length > 63)
+            {
+                problems.Add(new(
+                    string.IsNullOrEmpty(filter.Id) ? "metadata.name" : "spec.filter.id",
+                    id,
+                    "the filter id names Kubernetes objects and labels, so it must be 1-63 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit",
+                    "set spec.filter.id to a shorter lower-case id such as 'add-header'"));
+            }
+        }
+
+        if (filter.RootId is { Length: > 256 })
+        {
+            problems.Add(new("spec.filter.rootID", filter.RootId[..32] + "...", "the root id is longer than 256 characters", "use the root id the filter registers"));
+        }
+
+        var configProblems = new List<ValidationProblem>();
+        var config = FilterConfiguration.Read(filter.Config, configProblems);
+        problems.AddRange(configProblems);
+
+        var delivery = deployment.Spec?.Deployment?.Istio?.Delivery ?? DeliveryMode.Remote;
+        if (delivery == DeliveryMode.WasmPlugin && config is { Json: null })
+        {
+            problems.Add(new(
+                "spec.filter.config",
+                Shorten(config.Text),
+                "WasmPlugin delivery passes pluginConfig as a JSON object, so a plain string config cannot reach the filter",
+                "write the config as a JSON object, or use delivery Remote or HostPath for a string config"));
+        }
+
+        var secret = filter.ImagePullOptions?.PullSecret;
+        if (!string.IsNullOrEmpty(secret) && (!DnsSubdomainPattern().IsMatch(secret) || secret.Length > 253))
+        {
+            problems.Add(new("spec.filter.imagePullOptions.pullSecret", secret, "not a valid Secret name", "use the name of a Secret in the FilterDeployment's namespace (lower case, digits, '-' and '.')"));
+        }
+    }
+
+    private static void ValidateDeployment(DeploymentSpec? deployment, FilterSpec? filter, List<ValidationProblem> problems)
+    {
+        var istio = deployment?.Istio;
+        if (istio is null)
+        {
+            problems.Add(new("spec.deployment.istio", null, "the deployment target is missing", "add spec.deployment.istio with 'kind' (Deployment, DaemonSet or StatefulSet) and optional 'labels'"));
+            return;
+        }
+
+        foreach (var (key, value) in istio.Labels ?? new Dictionary<string, string>())
+        {
+            if (!LabelKeyPattern().IsMatch(key) || key.Length > 317)
+            {
+                problems.Add(new($"spec.deployment.istio.labels[{key}]", key, "not a valid label key", "use [prefix/]name with letters, digits, '-', '_' and '.'"));
+            }
+
+            if (value.Length > 63 || (value.Length > 0 && !LabelValuePattern().IsMatch(value)))
+            {
+                problems.Add(new($"spec.deployment.istio.labels[{key}]", value, "not a valid label value", "use at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit"));
+            }
+        }
+
+        if (!string.IsNullOrEmpty(istio.IstioNamespace) && !DnsLabelPattern().IsMatch(istio.IstioNamespace))
+        {
+            problems.Add(new("spec.deployment.istio.istioNamespace", istio.IstioNamespace, "not a valid namespace name", "use the namespace istiod runs in, e.g. istio-system"));
+        }
+
+        if (istio.Delivery == DeliveryMode.WasmPlugin && filter?.ImagePullOptions is { } pull && (pull.PlainHttp == true || pull.InsecureSkipVerify == true))
+        {
+            problems.Add(new(
+                "spec.filter.imagePullOptions",
+                pull.PlainHttp == true ? "plainHttp: true" : "insecureSkipVerify: true",
+                "istio-agent fetches WasmPlugin images itself and has no per-plugin insecure setting",
+                "use delivery Remote (the wasme cache pulls with these options), or list the registry in istio-agent's WASM_INSECURE_REGISTRIES and drop the option"));
+        }
+    }
+
+    internal static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";
+
+    // [registry[:port]/]path[:tag][@sha256:hex]; repository components lower-case, as the distribution spec requires.
+    [GeneratedRegex(@"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
+    private static partial Regex ImageReferencePattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex FilterIdPattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsSubdomainPattern();
+
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex DnsLabelPattern();
+
+    [GeneratedRegex(@"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelKeyPattern();
+
+    [GeneratedRegex(@"^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$", RegexOptions.CultureInvariant)]
+    private static partial Regex LabelValuePattern();
+}
