@@ -1,0 +1,17 @@
+namespace Wasme.Operator.Caching;
+
+/// <summary>How an informer lists, watches and resyncs.</summary>
+public sealed record InformerOptions
+{
+    /// <summary>Watch only this namespace; <c>null</c> watches all namespaces.</summary>
+    public string? Namespace { get; init; }
+
+    /// <summary>Only objects matching this label selector.</summary>
+    public string? LabelSelector { get; init; }
+
+    /// <summary>How often every cached object is replayed to handlers; <see cref="TimeSpan.Zero"/> turns it off.</summary>
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>Wait before re-listing after a transport error.</summary>
+    public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
+}

@@ -1,0 +1,12 @@
+namespace Wasme.Operator.Caching;
+
+/// <summary>What an informer observed about one object.</summary>
+public enum ResourceEventType
+{
+    Added,
+    Modified,
+    Deleted,
+
+    /// <summary>Periodic resync: nothing changed, but look again (level-triggered safety net).</summary>
+    Resync,
+}

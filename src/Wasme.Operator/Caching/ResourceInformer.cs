@@ -1,0 +1,200 @@
+using System.Collections.Concurrent;
+using k8s;
+using k8s.Models;
+using Microsoft.Extensions.Logging;
+using Wasme.Operator.Kubernetes;
+using Wasme.Operator.Reconciliation;
+
+namespace Wasme.Operator.Caching;
+
+/// <summary>
+/// Keeps a local cache of one kind in step with the API server, as client-go's reflector and
+/// informer: list, then watch from the list's resourceVersion with bookmarks; on a closed watch,
+/// resume from the last seen resourceVersion; on 410 Gone, list again and emit the difference;
+/// every resync period, replay every cached object so handlers re-check the world.
+/// </summary>
+public sealed partial class ResourceInformer<T>
+    where T : class, IKubernetesObject<V1ObjectMeta>
+{
+    private readonly IResourceClient<T> _client;
+    private readonly InformerOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
+    private readonly List<Action<ResourceEventType, T>> _handlers = [];
+    private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private string _resourceVersion = "";
+
+    public ResourceInformer(IResourceClient<T> client, InformerOptions options, TimeProvider timeProvider, ILogger logger)
+    {
+        _client = client;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public ResourceType Type => _client.Type;
+
+    public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
+
+    /// <summary>Number of full lists done so far (the first, plus one per 410 Gone or transport error).</summary>
+    public int ListCount { get; private set; }
+
+    /// <summary>Registers a handler; call before <see cref="RunAsync"/>. Handlers must be quick (enqueue a key).</summary>
+    public void AddHandler(Action<ResourceEventType, T> handler) => _handlers.Add(handler);
+
+    public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
+
+    public T? Get(ObjectKey key) => _cache.GetValueOrDefault(key);
+
+    public IReadOnlyList<T> List(string? namespaceName = null)
+    {
+        var items = new List<T>();
+        foreach (var item in _cache.Values)
+        {
+            if (namespaceName is null || item.Metadata.NamespaceProperty == namespaceName)
+            {
+                items.Add(item);
+            }
+        }
+
+        return items;
+    }
+
+    public async Task RunAsync(CancellationToken cancellationToken)
+    {
+        using var resync = _options.ResyncPeriod > TimeSpan.Zero
+            ? _timeProvider.CreateTimer(_ => Resync(), null, _options.ResyncPeriod, _options.ResyncPeriod)
+            : null;
+        var needList = true;
+        while (!cancellationToken.IsCancellationRequested)
+        {
+            try
+            {
+                if (needList)
+                {
+                    await ListAsync(cancellationToken).ConfigureAwait(false);
+                    needList = false;
+                }
+
+                await WatchAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                return;
+            }
+            catch (ResourceExpiredException)
+            {
+                Log.WatchExpired(_logger, Type.ToString(), _resourceVersion);
+                needList = true;
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                Log.WatchFailed(_logger, Type.ToString(), ex);
+                needList = true;
+                try
+                {
+                    await Task.Delay(_options.ErrorBackoff, _timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+            }
+        }
+    }
+
+    private async Task ListAsync(CancellationToken cancellationToken)
+    {
+        var list = await _client.ListAsync(_options.Namespace, _options.LabelSelector, cancellationToken).ConfigureAwait(false);
+        ListCount++;
+        var seen = new HashSet<ObjectKey>();
+        foreach (var item in list.Items)
+        {
+            var key = KeyOf(item);
+            seen.Add(key);
+            var existed = _cache.TryGetValue(key, out var old);
+            _cache[key] = item;
+            if (!existed)
+            {
+                Notify(ResourceEventType.Added, item);
+            }
+            else if (old!.Metadata.ResourceVersion != item.Metadata.ResourceVersion)
+            {
+                Notify(ResourceEventType.Modified, item);
+            }
+        }
+
+        // Deletions missed while the watch was gone.
+        foreach (var (key, item) in _cache)
+        {
+            if (!seen.Contains(key) && _cache.TryRemove(key, out _))
+            {
+                Notify(ResourceEventType.Deleted, item);
+            }
+        }
+
+        _resourceVersion = list.Metadata.ResourceVersion ?? "";
+        Log.Listed(_logger, Type.ToString(), list.Items.Count, _resourceVersion);
+        _synced.TrySetResult();
+    }
+
+    private async Task WatchAsync(CancellationToken cancellationToken)
+    {
+        await foreach (var (type, item) in _client.WatchAsync(_options.Namespace, _resourceVersion, cancellationToken).ConfigureAwait(false))
+        {
+            if (item.Metadata?.ResourceVersion is { Length: > 0 } rv)
+            {
+                _resourceVersion = rv;
+            }
+
+            switch (type)
+            {
+                case WatchEventType.Added:
+                case WatchEventType.Modified:
+                    var existed = _cache.ContainsKey(KeyOf(item));
+                    _cache[KeyOf(item)] = item;
+                    Notify(existed ? ResourceEventType.Modified : ResourceEventType.Added, item);
+                    break;
+                case WatchEventType.Deleted:
+                    _cache.TryRemove(KeyOf(item), out _);
+                    Notify(ResourceEventType.Deleted, item);
+                    break;
+                case WatchEventType.Bookmark:
+                case WatchEventType.Error:
+                default:
+                    break;
+            }
+        }
+    }
+
+    private void Resync()
+    {
+        foreach (var item in _cache.Values)
+        {
+            Notify(ResourceEventType.Resync, item);
+        }
+    }
+
+    private void Notify(ResourceEventType type, T item)
+    {
+        foreach (var handler in _handlers)
+        {
+            handler(type, item);
+        }
+    }
+
+    private static ObjectKey KeyOf(T item) => new(item.Metadata.NamespaceProperty, item.Metadata.Name);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Debug, "Listed {Resource}: {Count} objects at resourceVersion {ResourceVersion}")]
+        public static partial void Listed(ILogger logger, string resource, int count, string resourceVersion);
+
+        [LoggerMessage(2, LogLevel.Information, "Watch of {Resource} expired at resourceVersion {ResourceVersion}; listing again")]
+        public static partial void WatchExpired(ILogger logger, string resource, string resourceVersion);
+
+        [LoggerMessage(3, LogLevel.Warning, "Watch of {Resource} failed; listing again")]
+        public static partial void WatchFailed(ILogger logger, string resource, Exception exception);
+    }
+}
