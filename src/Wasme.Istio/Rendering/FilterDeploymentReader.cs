@@ -1,0 +1,75 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Wasme.Istio.Api;
+using Wasme.Istio.Schema;
+using Wasme.Istio.Validation;
+using Wasme.Istio.Yaml;
+
+namespace Wasme.Istio.Rendering;
+
+/// <summary>A FilterDeployment read from a file, or every problem that stops it from being used.</summary>
+public sealed record FilterDeploymentDocument(FilterDeployment? Deployment, IReadOnlyList<ValidationProblem> Problems);
+
+/// <summary>Reads FilterDeployment manifests: YAML → schema check (the CRD's) → typed object → semantic checks, collecting every problem.</summary>
+public static class FilterDeploymentReader
+{
+    public static IReadOnlyList<FilterDeploymentDocument> ReadAll(string yaml)
+    {
+        IReadOnlyList<JsonNode> documents;
+        try
+        {
+            documents = YamlJson.ReadDocuments(yaml);
+        }
+        catch (YamlFormatException e)
+        {
+            return [new(null, [new("(file)", null, "not valid YAML: " + e.Message, "fix the YAML syntax at that position")])];
+        }
+
+        if (documents.Count == 0)
+        {
+            return [new(null, [new("(file)", null, "the file has no FilterDeployment", "write a FilterDeployment manifest (apiVersion: wasme.io/v1, kind: FilterDeployment)")])];
+        }
+
+        return documents.Select(Read).ToList();
+    }
+
+    public static FilterDeploymentDocument Read(JsonNode manifest)
+    {
+        ArgumentNullException.ThrowIfNull(manifest);
+        var kind = manifest["kind"] is JsonValue k && k.TryGetValue<string>(out var kindText) ? kindText : null;
+        var apiVersion = manifest["apiVersion"] is JsonValue a && a.TryGetValue<string>(out var apiText) ? apiText : null;
+        if (kind != FilterDeployment.KubeKind || apiVersion != FilterDeployment.GroupVersion)
+        {
+            return new(null, [new("kind", $"{apiVersion}/{kind}", "not a FilterDeployment", $"use apiVersion: {FilterDeployment.GroupVersion} and kind: {FilterDeployment.KubeKind}")]);
+        }
+
+        var problems = new List<ValidationProblem>(FilterDeploymentSchema.Validate(manifest));
+        FilterDeployment? deployment = null;
+        try
+        {
+            deployment = manifest.Deserialize(IstioJsonContext.Default.FilterDeployment);
+        }
+        catch (JsonException e) when (problems.Count > 0)
+        {
+            // The schema problems already say what is wrong; binding failed for the same reason.
+            _ = e;
+        }
+        catch (JsonException e)
+        {
+            problems.Add(new(e.Path?.TrimStart('$', '.') ?? "(document)", null, e.Message, "fix the value's type"));
+        }
+
+        if (deployment is not null)
+        {
+            foreach (var problem in FilterDeploymentValidator.Validate(deployment))
+            {
+                if (!problems.Any(p => p.Path == problem.Path || problem.Path.StartsWith(p.Path + ".", StringComparison.Ordinal)))
+                {
+                    problems.Add(problem);
+                }
+            }
+        }
+
+        return new(problems.Count == 0 ? deployment : null, problems);
+    }
+}
