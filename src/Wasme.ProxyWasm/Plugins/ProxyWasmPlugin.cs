@@ -1,30 +1,234 @@
+using Microsoft.Extensions.Logging;
+using Wasme.ProxyWasm.Vm;
+
 namespace Wasme.ProxyWasm;
 
 /// <summary>
 /// A running plugin: its VMs (one per worker), their root contexts, and its failure policy.
-/// Thread-safe: create a stream context per request from any thread.
+/// Thread-safe: create a stream context per request from any thread; streams are spread over the VMs.
 /// </summary>
 public sealed class ProxyWasmPlugin : IDisposable
 {
-    internal ProxyWasmPlugin()
+    private readonly ProxyWasmRuntime _runtime;
+    private readonly ProxyWasmModule _module;
+    private readonly IHttpCallDispatcher? _httpCalls;
+    private readonly ILogger _logger;
+    private readonly Slot[] _slots;
+    private readonly Lock _gate = new();
+    private int _next;
+    private int _reloadCount;
+    private bool _disposed;
+
+    internal ProxyWasmPlugin(ProxyWasmRuntime runtime, ProxyWasmModule module, PluginConfiguration configuration, IHttpCallDispatcher? httpCalls)
     {
-        Configuration = null!;
+        _runtime = runtime;
+        _module = module;
+        _httpCalls = httpCalls;
+        Configuration = configuration;
+        _logger = runtime.LoggerFactory.CreateLogger("Wasme.ProxyWasm.Plugin." + configuration.Name);
+        _slots = new Slot[configuration.Workers];
+        try
+        {
+            for (var i = 0; i < _slots.Length; i++)
+            {
+                _slots[i] = new Slot { Vm = StartVm(), StartedAt = runtime.TimeProvider.GetUtcNow() };
+            }
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
     }
 
     public PluginConfiguration Configuration { get; }
 
     public string Name => Configuration.Name;
 
+    public ProxyWasmModule Module => _module;
+
     /// <summary>True while any VM of the plugin is failed and not yet reloaded.</summary>
-    public bool IsFailed => throw new NotImplementedException();
+    public bool IsFailed
+    {
+        get
+        {
+            lock (_gate)
+            {
+                foreach (var slot in _slots)
+                {
+                    if (slot is null || slot.Vm is null || slot.Vm.IsFailed)
+                    {
+                        return true;
+                    }
+                }
+
+                return false;
+            }
+        }
+    }
+
+    /// <summary>Why the most recent VM failure happened, for status pages; null when healthy.</summary>
+    public string? FailureReason
+    {
+        get
+        {
+            lock (_gate)
+            {
+                foreach (var slot in _slots)
+                {
+                    if (slot?.Vm is { IsFailed: true } vm)
+                    {
+                        return vm.FailureReason;
+                    }
+
+                    if (slot is not null && slot.Vm is null)
+                    {
+                        return slot.LastError;
+                    }
+                }
+
+                return null;
+            }
+        }
+    }
 
     /// <summary>How many times a failed VM was replaced (policy <see cref="FailurePolicy.Reload"/>).</summary>
-    public int ReloadCount => throw new NotImplementedException();
+    public int ReloadCount => Volatile.Read(ref _reloadCount);
 
-    /// <summary>Creates the filter's context for one HTTP stream.</summary>
-    public HttpStreamContext CreateHttpStream(IStreamHost host) => throw new NotImplementedException();
+    /// <summary>Creates the filter's context for one HTTP stream. Never throws for a failed plugin: the policy applies.</summary>
+    public HttpStreamContext CreateHttpStream(IStreamHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
+        var vm = HealthyVm(index);
+        if (vm is null)
+        {
+            return new HttpStreamContext(this, null, null, host);
+        }
+
+        ContextState? context;
+        lock (vm.Gate)
+        {
+            if (vm.InGuest)
+            {
+                throw new InvalidOperationException("CreateHttpStream was called from inside a filter callback; schedule it instead.");
+            }
+
+            context = vm.CreateStream(host);
+        }
+
+        return new HttpStreamContext(this, context is null ? null : vm, context, host);
+    }
+
+    private ProxyWasmVm StartVm() => ProxyWasmVm.Start(_runtime, _module, Configuration, _httpCalls, OnVmFailed);
+
+    /// <summary>The VM for a slot; for the reload policy, replaces a failed VM once its backoff has passed.</summary>
+    private ProxyWasmVm? HealthyVm(int index)
+    {
+        var slot = _slots[index];
+        var vm = slot.Vm;
+        if (vm is not null && !vm.IsFailed)
+        {
+            return vm;
+        }
+
+        if (Configuration.FailurePolicy != FailurePolicy.Reload)
+        {
+            return null;
+        }
+
+        lock (_gate)
+        {
+            var now = _runtime.TimeProvider.GetUtcNow();
+            if (slot.Vm is { IsFailed: false } current)
+            {
+                return current;
+            }
+
+            if (now < slot.RetryAt || _disposed)
+            {
+                return null;
+            }
+
+            var count = Interlocked.Increment(ref _reloadCount);
+            Log.VmReloading(_logger, Name, count);
+            try
+            {
+                var replacement = StartVm();
+                var old = slot.Vm;
+                slot.Vm = replacement;
+                slot.StartedAt = now;
+                slot.LastError = null;
+                old?.Dispose();
+                return replacement;
+            }
+            catch (ProxyWasmException ex)
+            {
+                slot.ConsecutiveFailures++;
+                var backoff = Backoff(slot.ConsecutiveFailures);
+                slot.RetryAt = now + backoff;
+                slot.LastError = ex.Message;
+                Log.ReloadFailed(_logger, Name, backoff, ex.Message);
+                return null;
+            }
+        }
+    }
+
+    /// <summary>Called by a VM, under its own lock, when it fails; schedules the next reload.</summary>
+    private void OnVmFailed(ProxyWasmVm vm)
+    {
+        lock (_gate)
+        {
+            foreach (var slot in _slots)
+            {
+                if (slot is null || !ReferenceEquals(slot.Vm, vm))
+                {
+                    continue;
+                }
+
+                var now = _runtime.TimeProvider.GetUtcNow();
+                // A VM that ran well for a while resets the backoff; one that dies at once keeps doubling it.
+                slot.ConsecutiveFailures = now - slot.StartedAt > Configuration.MaxReloadBackoff ? 1 : slot.ConsecutiveFailures + 1;
+                slot.RetryAt = now + Backoff(slot.ConsecutiveFailures);
+            }
+        }
+    }
+
+    private TimeSpan Backoff(int failures)
+    {
+        var factor = Math.Pow(2, Math.Min(Math.Max(failures - 1, 0), 20));
+        var backoff = Configuration.ReloadBackoff * factor;
+        return backoff > Configuration.MaxReloadBackoff ? Configuration.MaxReloadBackoff : backoff;
+    }
 
     public void Dispose()
     {
+        lock (_gate)
+        {
+            if (_disposed)
+            {
+                return;
+            }
+
+            _disposed = true;
+            foreach (var slot in _slots)
+            {
+                slot?.Vm?.Dispose();
+            }
+        }
+    }
+
+    private sealed class Slot
+    {
+        public ProxyWasmVm? Vm { get; set; }
+
+        public DateTimeOffset StartedAt { get; set; }
+
+        public DateTimeOffset RetryAt { get; set; }
+
+        public int ConsecutiveFailures { get; set; }
+
+        public string? LastError { get; set; }
     }
 }

@@ -1,5 +1,11 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.ProxyWasm.Abi;
+using Wasme.ProxyWasm.HostFunctions;
+using Wasme.ProxyWasm.Runtime;
+using Wasme.ProxyWasm.Shared;
+using Wasmtime;
 
 namespace Wasme.ProxyWasm;
 
@@ -9,14 +15,29 @@ namespace Wasme.ProxyWasm;
 /// Create one per process, load modules with <see cref="LoadModule(ReadOnlySpan{byte}, string)"/>,
 /// and start plugins with <see cref="CreatePlugin"/>.
 /// </summary>
-public sealed partial class ProxyWasmRuntime : IDisposable
+public sealed class ProxyWasmRuntime : IDisposable
 {
+    private readonly Lock _tickerGate = new();
+    private readonly CompiledModuleCache? _cache;
+    private EpochTicker? _ticker;
+    private bool _disposed;
+
     public ProxyWasmRuntime(ProxyWasmRuntimeOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
     {
         Options = options ?? new ProxyWasmRuntimeOptions();
         Options.Validate();
         TimeProvider = timeProvider ?? TimeProvider.System;
         LoggerFactory = loggerFactory ?? NullLoggerFactory.Instance;
+        var logger = LoggerFactory.CreateLogger<ProxyWasmRuntime>();
+        using var config = new Config()
+            .WithEpochInterruption(true)
+            .WithCompilerStrategy(CompilerStrategy.Cranelift)
+            .WithOptimizationLevel(OptimizationLevel.Speed);
+        Engine = new Engine(config);
+        if (Options.CompilationCacheDirectory is { } directory)
+        {
+            _cache = new CompiledModuleCache(directory, logger);
+        }
     }
 
     public ProxyWasmRuntimeOptions Options { get; }
@@ -25,12 +46,64 @@ public sealed partial class ProxyWasmRuntime : IDisposable
 
     public ILoggerFactory LoggerFactory { get; }
 
-    /// <summary>Compiles (or loads from the precompiled cache) a binary module and checks its ABI.</summary>
-    /// <exception cref="ProxyWasmException">The module is not valid Wasm or has no known Proxy-Wasm ABI marker.</exception>
-    public ProxyWasmModule LoadModule(ReadOnlySpan<byte> wasm, string name) => throw new NotImplementedException();
+    internal Engine Engine { get; }
 
-    /// <summary>Compiles a module from WebAssembly text format (tests, quick experiments).</summary>
-    public ProxyWasmModule LoadModuleFromText(string wat, string name) => throw new NotImplementedException();
+    internal ShareScope Shared { get; } = new();
+
+    /// <summary>Compiles (or loads from the precompiled cache) a binary module and checks its ABI.</summary>
+    /// <exception cref="ProxyWasmException">The module is not valid Wasm, has no known Proxy-Wasm ABI marker, or imports what this host lacks.</exception>
+    public ProxyWasmModule LoadModule(ReadOnlySpan<byte> wasm, string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(wasm));
+        var module = _cache?.TryLoad(Engine, sha256, name);
+        var fromCache = module is not null;
+        if (module is null)
+        {
+            try
+            {
+                module = Module.FromBytes(Engine, name, wasm);
+            }
+            catch (WasmtimeException ex)
+            {
+                throw new ProxyWasmException($"Module '{name}' is not a valid WebAssembly module: {ex.Message}", ex);
+            }
+        }
+
+        var result = Create(module, name, sha256, fromCache);
+        if (!fromCache)
+        {
+            _cache?.Store(module, sha256);
+        }
+
+        return result;
+    }
+
+    /// <summary>Loads a module file (see <see cref="LoadModule(ReadOnlySpan{byte}, string)"/>); the name is the file name.</summary>
+    public ProxyWasmModule LoadModuleFile(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        return LoadModule(File.ReadAllBytes(path), System.IO.Path.GetFileName(path));
+    }
+
+    /// <summary>Compiles a module from WebAssembly text format (tests, quick experiments). Never cached.</summary>
+    public ProxyWasmModule LoadModuleFromText(string wat, string name)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentException.ThrowIfNullOrEmpty(name);
+        Module module;
+        try
+        {
+            module = Module.FromText(Engine, name, wat);
+        }
+        catch (WasmtimeException ex)
+        {
+            throw new ProxyWasmException($"Module '{name}' is not valid WebAssembly text: {ex.Message}", ex);
+        }
+
+        return Create(module, name, "", fromCache: false);
+    }
 
     /// <summary>
     /// Starts a plugin: one VM per worker, each initialised, started with the VM configuration and
@@ -38,12 +111,54 @@ public sealed partial class ProxyWasmRuntime : IDisposable
     /// </summary>
     /// <exception cref="ProxyWasmException">A VM failed to start, or the filter refused its start or configuration.</exception>
     public ProxyWasmPlugin CreatePlugin(ProxyWasmModule module, PluginConfiguration configuration, IHttpCallDispatcher? httpCalls = null)
-        => throw new NotImplementedException();
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(module);
+        ArgumentNullException.ThrowIfNull(configuration);
+        configuration.Validate();
+        return new ProxyWasmPlugin(this, module, configuration, httpCalls);
+    }
 
     /// <summary>Every metric filters have defined, for a stats endpoint.</summary>
-    public IReadOnlyList<MetricSnapshot> GetMetrics() => throw new NotImplementedException();
+    public IReadOnlyList<MetricSnapshot> GetMetrics() => Shared.Metrics.Snapshot();
+
+    internal void EnsureEpochTicker()
+    {
+        if (_ticker is not null)
+        {
+            return;
+        }
+
+        lock (_tickerGate)
+        {
+            _ticker ??= new EpochTicker(Engine, Options.EpochInterval);
+        }
+    }
+
+    private ProxyWasmModule Create(Module module, string name, string sha256, bool fromCache)
+    {
+        try
+        {
+            var abi = ModuleAbi.Inspect(module, name, Options.AssumedAbiVersion);
+            var linker = HostLinker.Build(Engine, module, name);
+            return new ProxyWasmModule(module, linker, abi, name, sha256, fromCache);
+        }
+        catch
+        {
+            module.Dispose();
+            throw;
+        }
+    }
 
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        _ticker?.Dispose();
+        Engine.Dispose();
     }
 }

@@ -1,3 +1,6 @@
+using System.Text;
+using Wasme.ProxyWasm.Vm;
+
 namespace Wasme.ProxyWasm;
 
 /// <summary>
@@ -5,37 +8,272 @@ namespace Wasme.ProxyWasm;
 /// in stay attached to the stream (the filter may read or change them later, for example after an
 /// <c>http_call</c> completes) until replaced or the stream ends. Call <see cref="OnDone"/> when the stream
 /// finishes, then dispose. Never throws for guest failures: the plugin's failure policy decides the
-/// returned status (fail closed sends a 503 through <see cref="IStreamHost.SendLocalResponse"/>).
+/// returned status (fail closed and reload send a 503 through <see cref="IStreamHost.SendLocalResponse"/>).
 /// </summary>
+/// <remarks>
+/// Header callbacks return the filter's own status: a <see cref="FilterHeadersStatus.StopIteration"/> means
+/// "pause this direction until <see cref="IStreamHost.ContinueStream"/>". After the filter sent a local response,
+/// every callback returns a stop status, whatever the filter returned.
+/// </remarks>
 public sealed class HttpStreamContext : IDisposable
 {
-    internal HttpStreamContext()
+    private readonly ProxyWasmPlugin _plugin;
+    private readonly ProxyWasmVm? _vm;
+    private readonly ContextState? _context;
+    private readonly IStreamHost _host;
+    private bool _bypassed;
+    private bool _failureReplySent;
+    private bool _disposed;
+
+    internal HttpStreamContext(ProxyWasmPlugin plugin, ProxyWasmVm? vm, ContextState? context, IStreamHost host)
     {
+        _plugin = plugin;
+        _vm = vm;
+        _context = context;
+        _host = host;
+        // No VM: the plugin is failed. Fail open skips the filter; the other policies answer 503 on first use.
+        _bypassed = context is null && plugin.Configuration.FailurePolicy == FailurePolicy.FailOpen;
     }
 
     /// <summary>The filter is skipped for this stream (fail open after a VM failure).</summary>
-    public bool IsBypassed => throw new NotImplementedException();
+    public bool IsBypassed => _bypassed && !_failureReplySent;
 
     /// <summary>The filter (or the failure policy) sent a local response on this stream.</summary>
-    public bool LocalResponseSent => throw new NotImplementedException();
+    public bool LocalResponseSent => _failureReplySent || _context?.LocalResponse is not null;
 
-    public FilterHeadersStatus OnRequestHeaders(HeaderMap headers, bool endOfStream) => throw new NotImplementedException();
+    public FilterHeadersStatus OnRequestHeaders(HeaderMap headers, bool endOfStream)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+        }
 
-    public FilterDataStatus OnRequestBody(BodyBuffer body, bool endOfStream) => throw new NotImplementedException();
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.RequestHeaders = headers;
+            var raw = vm.CallRequestHeaders(context, headers.Count, endOfStream);
+            return HeadersResult(vm, context, raw);
+        }
+    }
 
-    public FilterTrailersStatus OnRequestTrailers(HeaderMap trailers) => throw new NotImplementedException();
+    public FilterDataStatus OnRequestBody(BodyBuffer body, bool endOfStream)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
+        }
 
-    public FilterHeadersStatus OnResponseHeaders(HeaderMap headers, bool endOfStream) => throw new NotImplementedException();
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.RequestBody = body;
+            var raw = vm.CallRequestBody(context, body.Length, endOfStream);
+            return DataResult(vm, context, raw);
+        }
+    }
 
-    public FilterDataStatus OnResponseBody(BodyBuffer body, bool endOfStream) => throw new NotImplementedException();
+    public FilterTrailersStatus OnRequestTrailers(HeaderMap trailers)
+    {
+        ArgumentNullException.ThrowIfNull(trailers);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+        }
 
-    public FilterTrailersStatus OnResponseTrailers(HeaderMap trailers) => throw new NotImplementedException();
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.RequestTrailers = trailers;
+            var raw = vm.CallRequestTrailers(context, trailers.Count);
+            return TrailersResult(vm, context, raw);
+        }
+    }
+
+    public FilterHeadersStatus OnResponseHeaders(HeaderMap headers, bool endOfStream)
+    {
+        ArgumentNullException.ThrowIfNull(headers);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+        }
+
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.ResponseHeaders = headers;
+            var raw = vm.CallResponseHeaders(context, headers.Count, endOfStream);
+            return HeadersResult(vm, context, raw);
+        }
+    }
+
+    public FilterDataStatus OnResponseBody(BodyBuffer body, bool endOfStream)
+    {
+        ArgumentNullException.ThrowIfNull(body);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
+        }
+
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.ResponseBody = body;
+            var raw = vm.CallResponseBody(context, body.Length, endOfStream);
+            return DataResult(vm, context, raw);
+        }
+    }
+
+    public FilterTrailersStatus OnResponseTrailers(HeaderMap trailers)
+    {
+        ArgumentNullException.ThrowIfNull(trailers);
+        if (Skip(out var vm, out var context, out var failed))
+        {
+            return failed ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+        }
+
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            context.ResponseTrailers = trailers;
+            var raw = vm.CallResponseTrailers(context, trailers.Count);
+            return TrailersResult(vm, context, raw);
+        }
+    }
 
     /// <summary>The stream is complete (or reset): runs <c>proxy_on_done</c> then <c>proxy_on_log</c>.</summary>
-    public void OnDone() => throw new NotImplementedException();
+    public void OnDone()
+    {
+        if (_vm is null || _context is null || _disposed)
+        {
+            return;
+        }
+
+        lock (_vm.Gate)
+        {
+            EnsureNotReentrant(_vm);
+            _vm.CallDone(_context);
+        }
+    }
 
     /// <summary>Runs <c>proxy_on_delete</c> and forgets the stream.</summary>
     public void Dispose()
     {
+        if (_disposed)
+        {
+            return;
+        }
+
+        _disposed = true;
+        if (_vm is null || _context is null)
+        {
+            return;
+        }
+
+        lock (_vm.Gate)
+        {
+            _vm.CallDelete(_context);
+        }
+    }
+
+    /// <summary>
+    /// True when the filter must not run: the plugin had no VM for this stream, an earlier callback failed,
+    /// or the stream is disposed. <paramref name="failed"/> says whether to stop (a failure reply was sent).
+    /// </summary>
+    private bool Skip(out ProxyWasmVm vm, out ContextState context, out bool failed)
+    {
+        vm = _vm!;
+        context = _context!;
+        failed = false;
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        if (_bypassed)
+        {
+            return true;
+        }
+
+        if (_vm is null || _context is null)
+        {
+            failed = FailStream();
+            return true;
+        }
+
+        return false;
+    }
+
+    private FilterHeadersStatus HeadersResult(ProxyWasmVm vm, ContextState context, int raw)
+    {
+        if (vm.IsFailed)
+        {
+            return FailStream() ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+        }
+
+        if (context.LocalResponse is not null)
+        {
+            return FilterHeadersStatus.StopIteration;
+        }
+
+        return (uint)raw > 4 ? FilterHeadersStatus.StopAllIterationAndWatermark : (FilterHeadersStatus)raw;
+    }
+
+    private FilterDataStatus DataResult(ProxyWasmVm vm, ContextState context, int raw)
+    {
+        if (vm.IsFailed)
+        {
+            return FailStream() ? FilterDataStatus.StopIterationNoBuffer : FilterDataStatus.Continue;
+        }
+
+        if (context.LocalResponse is not null)
+        {
+            return FilterDataStatus.StopIterationNoBuffer;
+        }
+
+        return (uint)raw > 3 ? FilterDataStatus.StopIterationNoBuffer : (FilterDataStatus)raw;
+    }
+
+    private FilterTrailersStatus TrailersResult(ProxyWasmVm vm, ContextState context, int raw)
+    {
+        if (vm.IsFailed)
+        {
+            return FailStream() ? FilterTrailersStatus.StopIteration : FilterTrailersStatus.Continue;
+        }
+
+        if (context.LocalResponse is not null)
+        {
+            return FilterTrailersStatus.StopIteration;
+        }
+
+        return raw == 0 ? FilterTrailersStatus.Continue : FilterTrailersStatus.StopIteration;
+    }
+
+    /// <summary>Applies the failure policy to this stream; returns true when the stream was failed closed.</summary>
+    private bool FailStream()
+    {
+        _bypassed = true;
+        if (_plugin.Configuration.FailurePolicy == FailurePolicy.FailOpen)
+        {
+            return false;
+        }
+
+        if (!LocalResponseSent)
+        {
+            _failureReplySent = true;
+            var body = Encoding.UTF8.GetBytes($"The Wasm filter '{_plugin.Name}' failed; see the proxy log.\n");
+            var headers = new HeaderMap();
+            headers.Add("content-type", "text/plain; charset=utf-8");
+            _host.SendLocalResponse(new LocalResponse(503, "wasm_fail_stream", body, headers));
+        }
+
+        return true;
+    }
+
+    private static void EnsureNotReentrant(ProxyWasmVm vm)
+    {
+        if (vm.InGuest)
+        {
+            throw new InvalidOperationException(
+                "A stream callback was called from inside a filter callback (for example synchronously from IStreamHost.ContinueStream); schedule it instead.");
+        }
     }
 }

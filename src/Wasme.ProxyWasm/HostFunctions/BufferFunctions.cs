@@ -1,0 +1,121 @@
+using Wasme.ProxyWasm.Abi;
+using Wasme.ProxyWasm.Vm;
+using Wasmtime;
+using static Wasme.ProxyWasm.HostFunctions.HostContext;
+
+namespace Wasme.ProxyWasm.HostFunctions;
+
+/// <summary>Buffers: bodies, http_call response bodies, configurations and foreign-call arguments.</summary>
+internal static class BufferFunctions
+{
+    public static int ProxyGetBufferBytes(Caller caller, int bufferType, int start, int maxSize, int returnPointer, int returnSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryRead(vm, bufferType, out var buffer))
+        {
+            return NotFound;
+        }
+
+        var from = (uint)start;
+        var count = (uint)maxSize;
+        if (from + (ulong)count > uint.MaxValue)
+        {
+            return BadArgument;
+        }
+
+        var length = (uint)buffer.Length;
+        var slice = from >= length ? [] : buffer.Slice((int)from, (int)Math.Min(count, length - from));
+        return (int)vm.CopyOut(slice, returnPointer, returnSize);
+    }
+
+    public static int ProxyGetBufferStatus(Caller caller, int bufferType, int returnSize, int returnFlags)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryRead(vm, bufferType, out var buffer))
+        {
+            return NotFound;
+        }
+
+        return vm.TryWriteUInt32(returnSize, (uint)buffer.Length) && vm.TryWriteUInt32(returnFlags, 0) ? Ok : InvalidMemoryAccess;
+    }
+
+    /// <summary>
+    /// Envoy's semantics (<c>Buffer::copyFrom</c>): start 0 drains <paramref name="size"/> bytes then prepends
+    /// (so (0, 0) prepends and (0, ≥length) replaces); start at or past the end appends; anything else is BAD_ARGUMENT.
+    /// </summary>
+    public static int ProxySetBufferBytes(Caller caller, int bufferType, int start, int size, int dataPointer, int dataSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        var buffer = bufferType switch
+        {
+            (int)BufferType.HttpRequestBody => vm.Current.RequestBody,
+            (int)BufferType.HttpResponseBody => vm.Current.ResponseBody,
+            _ => null,
+        };
+        if (buffer is null)
+        {
+            return NotFound;
+        }
+
+        if (!vm.TryGetSpan(dataPointer, dataSize, out var data))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        var from = (uint)start;
+        if (from == 0)
+        {
+            buffer.Drain((int)Math.Min((uint)size, (uint)buffer.Length));
+            buffer.Prepend(data);
+            return Ok;
+        }
+
+        if (from >= (uint)buffer.Length)
+        {
+            buffer.Append(data);
+            return Ok;
+        }
+
+        return BadArgument;
+    }
+
+    /// <summary>0.1.0's <c>proxy_get_configuration</c>: the VM configuration during start, the plugin configuration after.</summary>
+    public static int ProxyGetConfiguration(Caller caller, int returnPointer, int returnSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        var configuration = vm.InVmStart ? vm.Config.VmConfiguration : vm.Config.Configuration;
+        return (int)vm.CopyOut(configuration.Span, returnPointer, returnSize);
+    }
+
+    private static bool TryRead(ProxyWasmVm vm, int bufferType, out ReadOnlySpan<byte> buffer)
+    {
+        ReadOnlyMemory<byte>? memory = bufferType switch
+        {
+            (int)BufferType.HttpRequestBody => vm.Current.RequestBody?.Memory,
+            (int)BufferType.HttpResponseBody => vm.Current.ResponseBody?.Memory,
+            (int)BufferType.HttpCallResponseBody => vm.CallResponse?.Body,
+            (int)BufferType.VmConfiguration => vm.Config.VmConfiguration,
+            (int)BufferType.PluginConfiguration => vm.Config.Configuration,
+            (int)BufferType.CallData => vm.ForeignArguments,
+            _ => null,
+        };
+        buffer = memory is { } value ? value.Span : default;
+        return memory is not null;
+    }
+}

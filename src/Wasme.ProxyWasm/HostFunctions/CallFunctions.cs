@@ -1,0 +1,81 @@
+using Wasme.ProxyWasm.Abi;
+using Wasme.ProxyWasm.Vm;
+using Wasmtime;
+using static Wasme.ProxyWasm.HostFunctions.HostContext;
+
+namespace Wasme.ProxyWasm.HostFunctions;
+
+/// <summary>Outbound calls: <c>proxy_http_call</c> through <see cref="IHttpCallDispatcher"/>; gRPC is not offered.</summary>
+internal static class CallFunctions
+{
+    public static int ProxyHttpCall(
+        Caller caller,
+        int upstreamPointer,
+        int upstreamSize,
+        int headersPointer,
+        int headersSize,
+        int bodyPointer,
+        int bodySize,
+        int trailersPointer,
+        int trailersSize,
+        int timeoutMilliseconds,
+        int returnCallId)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!vm.TryReadString(upstreamPointer, upstreamSize, out var cluster)
+            || !vm.TryGetSpan(headersPointer, headersSize, out var serializedHeaders)
+            || !vm.TryGetSpan(trailersPointer, trailersSize, out var serializedTrailers)
+            || !vm.TryGetSpan(returnCallId, 4, out _))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        var limits = vm.Config.Limits;
+        var headers = new HeaderMap();
+        var trailers = new HeaderMap();
+        if (!PairsCodec.TryParse(serializedHeaders, limits.MaxPairsBytes, limits.MaxPairsCount, headers)
+            || !PairsCodec.TryParse(serializedTrailers, limits.MaxPairsBytes, limits.MaxPairsCount, trailers))
+        {
+            return BadArgument;
+        }
+
+        // Envoy refuses calls without these pseudo-headers, and calls to clusters it does not know.
+        if (!headers.ContainsKey(":method") || !headers.ContainsKey(":path") || !headers.ContainsKey(":authority")
+            || vm.HttpCalls is null || !vm.HttpCalls.HasCluster(cluster))
+        {
+            return BadArgument;
+        }
+
+        if (!vm.TryGetSpan(bodyPointer, bodySize, out var body))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        var timeout = timeoutMilliseconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds((uint)timeoutMilliseconds);
+        var callId = vm.StartHttpCall(new HttpCallRequest(cluster, headers, body.ToArray(), trailers), timeout);
+        vm.TryWriteUInt32(returnCallId, (uint)callId);
+        return Ok;
+    }
+
+    // gRPC needs an HTTP/2 gRPC client per cluster; the local host does not offer one, and says so clearly.
+    public static int ProxyGrpcCall(Caller caller) => Unsupported(caller, "proxy_grpc_call");
+
+    public static int ProxyGrpcStream(Caller caller) => Unsupported(caller, "proxy_grpc_stream");
+
+    public static int ProxyGrpcSend(Caller caller) => Unsupported(caller, "proxy_grpc_send");
+
+    public static int ProxyGrpcCancel(Caller caller) => Unsupported(caller, "proxy_grpc_cancel");
+
+    public static int ProxyGrpcClose(Caller caller) => Unsupported(caller, "proxy_grpc_close");
+
+    private static int Unsupported(Caller caller, string function)
+    {
+        var vm = Unrestricted(caller);
+        Log.Unsupported(vm.Logger, vm.Config.Name, function);
+        return Unimplemented;
+    }
+}

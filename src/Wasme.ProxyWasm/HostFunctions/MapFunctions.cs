@@ -1,0 +1,205 @@
+using System.Buffers;
+using System.Text;
+using Wasme.ProxyWasm.Abi;
+using Wasme.ProxyWasm.Vm;
+using Wasmtime;
+using static Wasme.ProxyWasm.HostFunctions.HostContext;
+
+namespace Wasme.ProxyWasm.HostFunctions;
+
+/// <summary>Header, trailer and http_call response maps, with Envoy's semantics (see <see cref="HeaderMap"/>).</summary>
+internal static class MapFunctions
+{
+    public static int ProxyGetHeaderMapSize(Caller caller, int mapType, int returnSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map))
+        {
+            return BadArgument;
+        }
+
+        var size = map is null || map.Count == 0 ? 0 : PairsCodec.SerializedSize(map);
+        return vm.TryWriteUInt32(returnSize, (uint)size) ? Ok : InvalidMemoryAccess;
+    }
+
+    public static int ProxyGetHeaderMapPairs(Caller caller, int mapType, int returnPointer, int returnSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map))
+        {
+            return BadArgument;
+        }
+
+        if (map is null || map.Count == 0)
+        {
+            return (int)vm.CopyOut([], returnPointer, returnSize);
+        }
+
+        var buffer = PairsCodec.SerializePooled(map, out var length);
+        try
+        {
+            return (int)vm.CopyOut(buffer.AsSpan(0, length), returnPointer, returnSize);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static int ProxySetHeaderMapPairs(Caller caller, int mapType, int pairsPointer, int pairsSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        {
+            return BadArgument;
+        }
+
+        if (!vm.TryGetSpan(pairsPointer, pairsSize, out var data))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        var parsed = new HeaderMap();
+        if (!PairsCodec.TryParse(data, vm.Config.Limits.MaxPairsBytes, vm.Config.Limits.MaxPairsCount, parsed))
+        {
+            return BadArgument;
+        }
+
+        map.Clear();
+        foreach (var pair in parsed)
+        {
+            map.AddLowered(pair.Key, pair.Value);
+        }
+
+        return Ok;
+    }
+
+    public static int ProxyGetHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int returnPointer, int returnSize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map))
+        {
+            return BadArgument;
+        }
+
+        if (!vm.TryReadString(keyPointer, keySize, out var key))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        if (map is null || !map.TryGetValue(key, out var value))
+        {
+            // ABI 0.1.0 answered a missing header with OK and an empty value.
+            return vm.Module.Abi.Version == AbiVersion.V010 ? (int)vm.CopyOut([], returnPointer, returnSize) : NotFound;
+        }
+
+        var byteCount = Encoding.UTF8.GetByteCount(value);
+        var buffer = ArrayPool<byte>.Shared.Rent(byteCount);
+        try
+        {
+            var written = Encoding.UTF8.GetBytes(value, buffer);
+            return (int)vm.CopyOut(buffer.AsSpan(0, written), returnPointer, returnSize);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    public static int ProxyAddHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
+        => Write(caller, mapType, keyPointer, keySize, valuePointer, valueSize, static (map, key, value) => map.Add(key, value));
+
+    public static int ProxyReplaceHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
+        => Write(caller, mapType, keyPointer, keySize, valuePointer, valueSize, static (map, key, value) => map.Set(key, value));
+
+    public static int ProxyRemoveHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize)
+    {
+        if (!Enter(caller, out var vm))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        {
+            return BadArgument;
+        }
+
+        if (!vm.TryReadString(keyPointer, keySize, out var key))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        map.Remove(key);
+        return Ok;
+    }
+
+    private static int Write(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize, Action<HeaderMap, string, string> write)
+    {
+        if (!Enter(caller, out var vm, "proxy_*_header_map_value"))
+        {
+            return InternalFailure;
+        }
+
+        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        {
+            return BadArgument;
+        }
+
+        if (!vm.TryReadString(keyPointer, keySize, out var key) || !vm.TryReadString(valuePointer, valueSize, out var value))
+        {
+            return InvalidMemoryAccess;
+        }
+
+        write(map, key, value);
+        return Ok;
+    }
+
+    /// <summary>
+    /// Finds the map a type names in the current context. False for an unknown type; a known map that this
+    /// stream has not seen yet comes back as null (reads see it empty, writes are BAD_ARGUMENT).
+    /// </summary>
+    private static bool TryGetMap(ProxyWasmVm vm, int mapType, out HeaderMap? map)
+    {
+        var context = vm.Current;
+        switch (mapType)
+        {
+            case (int)MapType.HttpRequestHeaders:
+                map = context.RequestHeaders;
+                return true;
+            case (int)MapType.HttpRequestTrailers:
+                map = context.RequestTrailers;
+                return true;
+            case (int)MapType.HttpResponseHeaders:
+                map = context.ResponseHeaders;
+                return true;
+            case (int)MapType.HttpResponseTrailers:
+                map = context.ResponseTrailers;
+                return true;
+            case (int)MapType.HttpCallResponseHeaders:
+                map = vm.CallResponse?.Headers;
+                return true;
+            case (int)MapType.HttpCallResponseTrailers:
+                map = vm.CallResponse?.Trailers;
+                return true;
+            default:
+                map = null;
+                return false;
+        }
+    }
+}

@@ -1,0 +1,213 @@
+using System.Buffers.Binary;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Wasme.ProxyWasm.Vm;
+using Wasmtime;
+
+namespace Wasme.ProxyWasm.HostFunctions;
+
+/// <summary>
+/// The slice of WASI preview 1 that Proxy-Wasm SDKs import (Go wasip1 and TinyGo, Rust, Emscripten, AssemblyScript):
+/// stdout/stderr go to the plugin log, clocks come from the host's <see cref="TimeProvider"/>, there is no file system.
+/// Errno values follow cpp-host.
+/// </summary>
+internal static class WasiFunctions
+{
+    public const int Success = 0;
+    public const int BadFileDescriptor = 8;
+    public const int Fault = 21;
+    public const int Invalid = 28;
+    public const int NoEntry = 44;
+    public const int NotImplemented = 52;
+    public const int NotSupported = 58;
+    public const int InvalidSeek = 70;
+    private const int MaxRandomBytes = 64 * 1024;
+
+    public static int FdWrite(Caller caller, int fd, int iovecs, int iovecCount, int returnWritten)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        if (fd is not (1 or 2))
+        {
+            return BadFileDescriptor;
+        }
+
+        if ((uint)iovecCount > 1024 || !vm.TryGetSpan(iovecs, iovecCount * 8, out _))
+        {
+            return Fault;
+        }
+
+        var text = new StringBuilder();
+        var written = 0u;
+        for (var i = 0; i < iovecCount; i++)
+        {
+            vm.TryGetSpan(iovecs + (i * 8), 8, out var iovec);
+            var pointer = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec);
+            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec[4..]);
+            if (!vm.TryGetSpan(pointer, length, out var data))
+            {
+                return Fault;
+            }
+
+            text.Append(Encoding.UTF8.GetString(data));
+            written += (uint)length;
+        }
+
+        if (!vm.TryWriteUInt32(returnWritten, written))
+        {
+            return Fault;
+        }
+
+        var message = text.ToString();
+        if (message.EndsWith('\n'))
+        {
+            message = message[..^1];
+        }
+
+        Log.FilterMessage(vm.Logger, fd == 1 ? LogLevel.Information : LogLevel.Error, vm.Config.Name, message);
+        return Success;
+    }
+
+    public static int FdRead(Caller caller, int fd, int iovecs, int iovecCount, int returnRead) => NotImplemented;
+
+    public static int FdClose(Caller caller, int fd) => Success;
+
+    public static int FdSeek(Caller caller, int fd, long offset, int whence, int returnOffset) => fd is >= 0 and <= 2 ? InvalidSeek : BadFileDescriptor;
+
+    /// <summary>Only stdout and stderr exist: character devices with write rights.</summary>
+    public static int FdFdstatGet(Caller caller, int fd, int returnStat)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        if (fd is not (1 or 2))
+        {
+            return BadFileDescriptor;
+        }
+
+        if (!vm.TryGetSpan(returnStat, 24, out var stat))
+        {
+            return Fault;
+        }
+
+        stat.Clear();
+        stat[0] = 2; // filetype: character_device
+        BinaryPrimitives.WriteUInt64LittleEndian(stat[8..], 1UL << 6); // rights_base: fd_write
+        return Success;
+    }
+
+    public static int FdFdstatSetFlags(Caller caller, int fd, int flags) => fd is 1 or 2 ? Success : BadFileDescriptor;
+
+    public static int FdPrestatGet(Caller caller, int fd, int returnPrestat) => BadFileDescriptor;
+
+    public static int FdPrestatDirName(Caller caller, int fd, int pathPointer, int pathLength) => BadFileDescriptor;
+
+    public static int PathOpen(Caller caller, int fd, int dirFlags, int pathPointer, int pathLength, int openFlags, long rightsBase, long rightsInheriting, int fdFlags, int returnFd) => NoEntry;
+
+    public static int ClockTimeGet(Caller caller, int clockId, long precision, int returnTime)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        var time = vm.Runtime.TimeProvider;
+        ulong nanoseconds;
+        switch (clockId)
+        {
+            case 0:
+                nanoseconds = CoreFunctions.UnixNanoseconds(time.GetUtcNow());
+                break;
+            case 1:
+                nanoseconds = (ulong)time.GetElapsedTime(0, time.GetTimestamp()).Ticks * 100UL;
+                break;
+            default:
+                return NotSupported;
+        }
+
+        return vm.TryWriteUInt64(returnTime, nanoseconds) ? Success : Fault;
+    }
+
+    public static int ClockResGet(Caller caller, int clockId, int returnResolution)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        if (clockId is not (0 or 1))
+        {
+            return NotSupported;
+        }
+
+        return vm.TryWriteUInt64(returnResolution, 100) ? Success : Fault;
+    }
+
+    public static int RandomGet(Caller caller, int bufferPointer, int bufferLength)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        if ((uint)bufferLength > MaxRandomBytes)
+        {
+            return Invalid;
+        }
+
+        if (!vm.TryGetSpan(bufferPointer, bufferLength, out var buffer))
+        {
+            return Fault;
+        }
+
+        RandomNumberGenerator.Fill(buffer);
+        return Success;
+    }
+
+    public static int EnvironSizesGet(Caller caller, int returnCount, int returnBufferSize)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        var size = 0;
+        foreach (var (key, value) in vm.Config.Environment)
+        {
+            size += Encoding.UTF8.GetByteCount(key) + 1 + Encoding.UTF8.GetByteCount(value) + 1;
+        }
+
+        return vm.TryWriteUInt32(returnCount, (uint)vm.Config.Environment.Count) && vm.TryWriteUInt32(returnBufferSize, (uint)size) ? Success : Fault;
+    }
+
+    public static int EnvironGet(Caller caller, int returnArray, int returnBuffer)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        var offset = 0;
+        var index = 0;
+        foreach (var (key, value) in vm.Config.Environment)
+        {
+            var entry = Encoding.UTF8.GetBytes($"{key}={value}\0");
+            if (!vm.TryWriteUInt32(returnArray + (index * 4), (uint)(returnBuffer + offset))
+                || !vm.TryGetSpan(returnBuffer + offset, entry.Length, out var target))
+            {
+                return Fault;
+            }
+
+            entry.CopyTo(target);
+            offset += entry.Length;
+            index++;
+        }
+
+        return Success;
+    }
+
+    public static int ArgsSizesGet(Caller caller, int returnCount, int returnBufferSize)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        return vm.TryWriteUInt32(returnCount, 0) && vm.TryWriteUInt32(returnBufferSize, 0) ? Success : Fault;
+    }
+
+    public static int ArgsGet(Caller caller, int returnArray, int returnBuffer) => Success;
+
+    /// <summary>A guest that exits is finished: trap, so the failure policy takes over instead of running on.</summary>
+    public static void ProcExit(Caller caller, int code)
+        => throw new ProxyWasmException($"the guest called proc_exit({code})");
+
+    public static int SchedYield(Caller caller) => Success;
+
+    /// <summary>Go's runtime polls while idle; answer "no events" at once, as cpp-host does.</summary>
+    public static int PollOneoff(Caller caller, int subscriptions, int events, int subscriptionCount, int returnEventCount)
+    {
+        var vm = HostContext.Unrestricted(caller);
+        return vm.TryWriteUInt32(returnEventCount, 0) ? Success : Fault;
+    }
+
+    /// <summary>The answer for any other WASI import: no files, no sockets, nothing else.</summary>
+    public static int FallbackErrno(string name)
+        => name.StartsWith("fd_", StringComparison.Ordinal) ? BadFileDescriptor
+        : name.StartsWith("path_", StringComparison.Ordinal) ? NoEntry
+        : NotImplemented;
+}

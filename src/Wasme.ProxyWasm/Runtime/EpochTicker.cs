@@ -1,0 +1,39 @@
+using Wasmtime;
+
+namespace Wasme.ProxyWasm.Runtime;
+
+/// <summary>
+/// Advances the engine epoch on a dedicated background thread, so that every store's epoch deadline
+/// interrupts a guest that runs too long. A dedicated thread keeps deadlines working when the thread pool is starved.
+/// </summary>
+internal sealed class EpochTicker : IDisposable
+{
+    private readonly Engine _engine;
+    private readonly TimeSpan _interval;
+    private readonly ManualResetEventSlim _stop = new(false);
+    private readonly Thread _thread;
+
+    public EpochTicker(Engine engine, TimeSpan interval)
+    {
+        _engine = engine;
+        _interval = interval;
+        _thread = new Thread(Run) { IsBackground = true, Name = "wasme-epoch" };
+        _thread.Start();
+    }
+
+    private void Run()
+    {
+        // Waiting on the stop event doubles as the tick delay.
+        while (!_stop.Wait(_interval))
+        {
+            _engine.IncrementEpoch();
+        }
+    }
+
+    public void Dispose()
+    {
+        _stop.Set();
+        _thread.Join();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,53 @@
+namespace Wasme.ProxyWasm.Shared;
+
+/// <summary>
+/// Host-wide key/value store behind <c>proxy_get_shared_data</c>/<c>proxy_set_shared_data</c>, shared by every
+/// VM with the same VM id. Each value carries a CAS token that changes on every write.
+/// </summary>
+internal sealed class SharedDataStore
+{
+    private readonly Dictionary<(string VmId, string Key), Entry> _entries = [];
+    private readonly Lock _gate = new();
+    private uint _nextCas = 1;
+
+    public bool TryGet(string vmId, string key, out byte[] value, out uint cas)
+    {
+        lock (_gate)
+        {
+            if (_entries.TryGetValue((vmId, key), out var entry))
+            {
+                value = entry.Value;
+                cas = entry.Cas;
+                return true;
+            }
+        }
+
+        value = [];
+        cas = 0;
+        return false;
+    }
+
+    /// <summary>Stores <paramref name="value"/>; a non-zero <paramref name="cas"/> must match the current token.</summary>
+    public bool TrySet(string vmId, string key, byte[] value, uint cas)
+    {
+        lock (_gate)
+        {
+            var existing = _entries.TryGetValue((vmId, key), out var entry);
+            if (cas != 0 && (!existing || entry.Cas != cas))
+            {
+                return false;
+            }
+
+            var next = _nextCas++;
+            if (_nextCas == 0)
+            {
+                _nextCas = 1;
+            }
+
+            _entries[(vmId, key)] = new Entry(value, next);
+            return true;
+        }
+    }
+
+    private readonly record struct Entry(byte[] Value, uint Cas);
+}

@@ -1,0 +1,37 @@
+namespace Wasme.ProxyWasm.Vm;
+
+/// <summary>Host-side state of one Proxy-Wasm context (the root context, or one HTTP stream).</summary>
+internal sealed class ContextState(int id, IStreamHost? host)
+{
+    public int Id { get; } = id;
+
+    /// <summary>Null for the root context.</summary>
+    public IStreamHost? Host { get; } = host;
+
+    public bool IsRoot => Host is null;
+
+    public HeaderMap? RequestHeaders { get; set; }
+
+    public HeaderMap? RequestTrailers { get; set; }
+
+    public HeaderMap? ResponseHeaders { get; set; }
+
+    public HeaderMap? ResponseTrailers { get; set; }
+
+    public BodyBuffer? RequestBody { get; set; }
+
+    public BodyBuffer? ResponseBody { get; set; }
+
+    /// <summary>Set once the filter sent a local response: later callback results are forced to stop.</summary>
+    public LocalResponse? LocalResponse { get; set; }
+
+    /// <summary><c>proxy_on_done</c> returned false: <c>proxy_on_log</c> waits for <c>proxy_done</c>.</summary>
+    public bool DonePending { get; set; }
+
+    public bool Done { get; set; }
+
+    /// <summary>Values written with <c>proxy_set_property</c>, by \0-joined path.</summary>
+    public Dictionary<string, byte[]>? Properties { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

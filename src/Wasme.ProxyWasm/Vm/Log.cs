@@ -1,0 +1,30 @@
+using Microsoft.Extensions.Logging;
+
+namespace Wasme.ProxyWasm.Vm;
+
+internal static partial class Log
+{
+    [LoggerMessage(EventId = 1, Message = "[{Plugin}] {Message}")]
+    public static partial void FilterMessage(ILogger logger, LogLevel level, string plugin, string message);
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Error, Message = "Plugin '{Plugin}' VM failed in {Function}: {Reason}")]
+    public static partial void VmFailed(ILogger logger, string plugin, string function, string reason);
+
+    [LoggerMessage(EventId = 3, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' VM is being reloaded after a failure (reload #{Count})")]
+    public static partial void VmReloading(ILogger logger, string plugin, int count);
+
+    [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Plugin '{Plugin}' could not be reloaded; next attempt in {Backoff}: {Reason}")]
+    public static partial void ReloadFailed(ILogger logger, string plugin, TimeSpan backoff, string reason);
+
+    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function}, which this host does not support; it was answered with UNIMPLEMENTED")]
+    public static partial void Unsupported(ILogger logger, string plugin, string function);
+
+    [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Precompiled module cache entry {Path} is unusable and was replaced: {Reason}")]
+    public static partial void CacheEntryUnusable(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not write precompiled module cache entry {Path}: {Reason}")]
+    public static partial void CacheWriteFailed(ILogger logger, string path, string reason);
+
+    [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' http_call {CallId} to '{Cluster}' failed: {Reason}")]
+    public static partial void HttpCallFailed(ILogger logger, string plugin, int callId, string cluster, string reason);
+}

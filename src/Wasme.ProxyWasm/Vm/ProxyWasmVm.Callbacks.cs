@@ -1,0 +1,384 @@
+namespace Wasme.ProxyWasm.Vm;
+
+/// <summary>Typed handles on the guest's exports, and the calls the host makes through them.</summary>
+internal sealed partial class ProxyWasmVm
+{
+    /// <summary>Returned by the stream calls when the VM failed during (or before) the call.</summary>
+    public const int Failed = -1;
+
+    private Action? _initialize;
+    private Action? _start;
+    private Func<int, int, int>? _main;
+    private Func<int, int>? _allocate;
+    private Action<int, int>? _onContextCreate;
+    private Func<int, int>? _onDone;
+    private Action<int>? _onLog;
+    private Action<int>? _onDelete;
+    private Func<int, int, int>? _onVmStart;
+    private Func<int, int, int>? _onConfigure;
+    private Action<int>? _onTick;
+    private Func<int, int, int, int>? _onRequestHeaders3;
+    private Func<int, int, int, int>? _onResponseHeaders3;
+    private Func<int, int, int>? _onRequestHeaders2;
+    private Func<int, int, int>? _onResponseHeaders2;
+    private Func<int, int, int, int>? _onRequestBody;
+    private Func<int, int, int, int>? _onResponseBody;
+    private Func<int, int, int>? _onRequestTrailers;
+    private Func<int, int, int>? _onResponseTrailers;
+    private Action<int, int, int, int, int>? _onHttpCallResponse;
+    private Action<int, int>? _onQueueReady;
+
+    private void BindCallbacks()
+    {
+        var abi = Module.Abi;
+        _initialize = _instance.GetAction("_initialize");
+        _start = _initialize is null ? _instance.GetAction("_start") : null;
+        _main = _instance.GetFunction<int, int, int>("main");
+        // The spec prefers proxy_on_memory_allocate and treats malloc as the fallback.
+        _allocate = _instance.GetFunction<int, int>("proxy_on_memory_allocate") ?? _instance.GetFunction<int, int>("malloc");
+        _onContextCreate = _instance.GetAction<int, int>("proxy_on_context_create");
+        _onDone = _instance.GetFunction<int, int>("proxy_on_done");
+        _onLog = _instance.GetAction<int>("proxy_on_log");
+        _onDelete = _instance.GetAction<int>("proxy_on_delete");
+        _onVmStart = _instance.GetFunction<int, int, int>("proxy_on_vm_start");
+        _onConfigure = _instance.GetFunction<int, int, int>("proxy_on_configure");
+        _onTick = _instance.GetAction<int>("proxy_on_tick");
+        if (abi.HeadersCallbackArity == 3)
+        {
+            _onRequestHeaders3 = _instance.GetFunction<int, int, int, int>("proxy_on_request_headers");
+            _onResponseHeaders3 = _instance.GetFunction<int, int, int, int>("proxy_on_response_headers");
+        }
+        else
+        {
+            _onRequestHeaders2 = _instance.GetFunction<int, int, int>("proxy_on_request_headers");
+            _onResponseHeaders2 = _instance.GetFunction<int, int, int>("proxy_on_response_headers");
+        }
+
+        _onRequestBody = _instance.GetFunction<int, int, int, int>("proxy_on_request_body");
+        _onResponseBody = _instance.GetFunction<int, int, int, int>("proxy_on_response_body");
+        _onRequestTrailers = _instance.GetFunction<int, int, int>("proxy_on_request_trailers");
+        _onResponseTrailers = _instance.GetFunction<int, int, int>("proxy_on_response_trailers");
+        _onHttpCallResponse = _instance.GetAction<int, int, int, int, int>("proxy_on_http_call_response");
+        _onQueueReady = _instance.GetAction<int, int>("proxy_on_queue_ready");
+    }
+
+    /// <summary>Calls the guest allocator (for results handed to the guest); 0 means failure.</summary>
+    public int Allocate(int size)
+    {
+        if (_allocate is null)
+        {
+            return 0;
+        }
+
+        InAllocator = true;
+        try
+        {
+            return _allocate(size);
+        }
+        finally
+        {
+            InAllocator = false;
+        }
+    }
+
+    /// <summary>Creates a stream context (<c>proxy_on_context_create(id, root)</c>); null when the VM is failed.</summary>
+    public ContextState? CreateStream(IStreamHost host)
+    {
+        var context = new ContextState(_nextContextId++, host) { CreatedAt = Runtime.TimeProvider.GetUtcNow() };
+        if (!TryEnter())
+        {
+            return null;
+        }
+
+        _contexts[context.Id] = context;
+        Current = context;
+        try
+        {
+            _onContextCreate?.Invoke(context.Id, RootContextId);
+            return context;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail("proxy_on_context_create", ex);
+            return null;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    public int CallRequestHeaders(ContextState context, int count, bool endOfStream)
+        => CallHeaders("proxy_on_request_headers", _onRequestHeaders3, _onRequestHeaders2, context, count, endOfStream);
+
+    public int CallResponseHeaders(ContextState context, int count, bool endOfStream)
+        => CallHeaders("proxy_on_response_headers", _onResponseHeaders3, _onResponseHeaders2, context, count, endOfStream);
+
+    public int CallRequestBody(ContextState context, int size, bool endOfStream)
+        => Call3("proxy_on_request_body", _onRequestBody, context, size, endOfStream ? 1 : 0);
+
+    public int CallResponseBody(ContextState context, int size, bool endOfStream)
+        => Call3("proxy_on_response_body", _onResponseBody, context, size, endOfStream ? 1 : 0);
+
+    public int CallRequestTrailers(ContextState context, int count)
+        => Call2("proxy_on_request_trailers", _onRequestTrailers, context, count);
+
+    public int CallResponseTrailers(ContextState context, int count)
+        => Call2("proxy_on_response_trailers", _onResponseTrailers, context, count);
+
+    /// <summary><c>proxy_on_done</c> then <c>proxy_on_log</c>, as Envoy does when a stream ends.</summary>
+    public void CallDone(ContextState context)
+    {
+        if (context.Done || !TryEnter())
+        {
+            return;
+        }
+
+        context.Done = true;
+        Current = context;
+        var function = "proxy_on_done";
+        try
+        {
+            _onDone?.Invoke(context.Id);
+            function = "proxy_on_log";
+            Current = context;
+            _onLog?.Invoke(context.Id);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(function, ex);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary><c>proxy_on_delete</c>, then the host forgets the context.</summary>
+    public void CallDelete(ContextState context)
+    {
+        if (!_contexts.Remove(context.Id))
+        {
+            return;
+        }
+
+        if (ReferenceEquals(Current, context))
+        {
+            Current = Root;
+        }
+
+        if (!TryEnter())
+        {
+            return;
+        }
+
+        try
+        {
+            _onDelete?.Invoke(context.Id);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail("proxy_on_delete", ex);
+        }
+        finally
+        {
+            Exit();
+            Current = Root;
+        }
+    }
+
+    public bool TryGetContext(int id, out ContextState context) => _contexts.TryGetValue(id, out context!);
+
+    private int CallHeaders(string function, Func<int, int, int, int>? three, Func<int, int, int>? two, ContextState context, int count, bool endOfStream)
+    {
+        if (three is null && two is null)
+        {
+            return IsFailed ? Failed : 0;
+        }
+
+        if (!TryEnter())
+        {
+            return Failed;
+        }
+
+        Current = context;
+        try
+        {
+            return three is not null ? three(context.Id, count, endOfStream ? 1 : 0) : two!(context.Id, count);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(function, ex);
+            return Failed;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private int Call3(string function, Func<int, int, int, int>? callback, ContextState context, int a, int b)
+    {
+        if (callback is null)
+        {
+            return IsFailed ? Failed : 0;
+        }
+
+        if (!TryEnter())
+        {
+            return Failed;
+        }
+
+        Current = context;
+        try
+        {
+            return callback(context.Id, a, b);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(function, ex);
+            return Failed;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    private int Call2(string function, Func<int, int, int>? callback, ContextState context, int a)
+    {
+        if (callback is null)
+        {
+            return IsFailed ? Failed : 0;
+        }
+
+        if (!TryEnter())
+        {
+            return Failed;
+        }
+
+        Current = context;
+        try
+        {
+            return callback(context.Id, a);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(function, ex);
+            return Failed;
+        }
+        finally
+        {
+            Exit();
+        }
+    }
+
+    /// <summary>Runs a root-context callback from a timer, an http_call completion or a queue.</summary>
+    private void CallRoot(string function, Action<ProxyWasmVm> call)
+    {
+        lock (Gate)
+        {
+            if (!TryEnter())
+            {
+                return;
+            }
+
+            Current = Root;
+            try
+            {
+                call(this);
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                Fail(function, ex);
+            }
+            finally
+            {
+                Exit();
+                Current = Root;
+            }
+        }
+    }
+
+    public void SetTickPeriod(TimeSpan period)
+    {
+        _tickTimer?.Dispose();
+        _tickTimer = null;
+        if (period > TimeSpan.Zero && _onTick is not null && !IsFailed)
+        {
+            _tickTimer = Runtime.TimeProvider.CreateTimer(static state => ((ProxyWasmVm)state!).Tick(), this, period, period);
+        }
+    }
+
+    private void Tick() => CallRoot("proxy_on_tick", static vm => vm._onTick!(RootContextId));
+
+    public void NotifyQueueReady(int queueId)
+    {
+        if (_onQueueReady is null)
+        {
+            return;
+        }
+
+        ThreadPool.UnsafeQueueUserWorkItem(
+            static state => state.Vm.CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, state.QueueId)),
+            (Vm: this, QueueId: queueId),
+            preferLocal: false);
+    }
+
+    /// <summary>Starts an outbound call; its response is delivered later on a pool thread.</summary>
+    public int StartHttpCall(HttpCallRequest request, TimeSpan timeout)
+    {
+        var callId = _nextCallId++;
+        var dispatcher = HttpCalls!;
+        var token = _lifetime.Token;
+        _ = Task.Run(
+            async () =>
+            {
+                HttpCallResponse? response = null;
+                try
+                {
+                    response = await dispatcher.SendAsync(request, timeout, token).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OutOfMemoryException)
+                {
+                    if (token.IsCancellationRequested)
+                    {
+                        return;
+                    }
+
+                    Log.HttpCallFailed(Logger, Config.Name, callId, request.Cluster, ex.Message);
+                }
+
+                DeliverHttpCallResponse(callId, response);
+            },
+            CancellationToken.None);
+        return callId;
+    }
+
+    private void DeliverHttpCallResponse(int callId, HttpCallResponse? response)
+    {
+        if (_onHttpCallResponse is null)
+        {
+            return;
+        }
+
+        CallRoot("proxy_on_http_call_response", vm =>
+        {
+            vm.CallResponse = response;
+            try
+            {
+                // A failed call reports zero headers, as Envoy does.
+                vm._onHttpCallResponse!(
+                    RootContextId,
+                    callId,
+                    response?.Headers.Count ?? 0,
+                    response?.Body.Length ?? 0,
+                    response?.Trailers.Count ?? 0);
+            }
+            finally
+            {
+                vm.CallResponse = null;
+            }
+        });
+    }
+}

@@ -1,0 +1,92 @@
+using System.Buffers.Binary;
+using System.Text;
+using Wasme.ProxyWasm.Abi;
+
+namespace Wasme.ProxyWasm.Vm;
+
+/// <summary>
+/// Bounds-checked access to the guest's linear memory. Every pointer and size comes from the guest, so all
+/// checks are done in unsigned 64-bit arithmetic and a failed check becomes INVALID_MEMORY_ACCESS, never an exception.
+/// </summary>
+internal sealed partial class ProxyWasmVm
+{
+    public bool TryGetSpan(int pointer, int size, out Span<byte> span)
+    {
+        var address = (uint)pointer;
+        var length = (uint)size;
+        var memoryLength = _memory.GetLength();
+        if (length > int.MaxValue || length > memoryLength || address > memoryLength - length)
+        {
+            span = default;
+            return false;
+        }
+
+        span = _memory.GetSpan(address, (int)length);
+        return true;
+    }
+
+    public bool TryReadString(int pointer, int size, out string value)
+    {
+        if (!TryGetSpan(pointer, size, out var span))
+        {
+            value = "";
+            return false;
+        }
+
+        value = Encoding.UTF8.GetString(span);
+        return true;
+    }
+
+    public bool TryWriteUInt32(int pointer, uint value)
+    {
+        if (!TryGetSpan(pointer, 4, out var span))
+        {
+            return false;
+        }
+
+        BinaryPrimitives.WriteUInt32LittleEndian(span, value);
+        return true;
+    }
+
+    public bool TryWriteUInt64(int pointer, ulong value)
+    {
+        if (!TryGetSpan(pointer, 8, out var span))
+        {
+            return false;
+        }
+
+        BinaryPrimitives.WriteUInt64LittleEndian(span, value);
+        return true;
+    }
+
+    /// <summary>
+    /// Hands <paramref name="data"/> to the guest: allocates with the guest's allocator, copies, and writes the
+    /// pointer and size into the guest's return slots. Empty data is returned as pointer 0, size 0, as cpp-host does.
+    /// </summary>
+    public ProxyStatus CopyOut(ReadOnlySpan<byte> data, int returnPointer, int returnSize)
+    {
+        if (!TryGetSpan(returnPointer, 4, out _) || !TryGetSpan(returnSize, 4, out _))
+        {
+            return ProxyStatus.InvalidMemoryAccess;
+        }
+
+        if (data.IsEmpty)
+        {
+            TryWriteUInt32(returnPointer, 0);
+            TryWriteUInt32(returnSize, 0);
+            return ProxyStatus.Ok;
+        }
+
+        var pointer = Allocate(data.Length);
+        // The allocator may have grown (moved) memory: fetch spans again afterwards.
+        if (pointer == 0 || !TryGetSpan(pointer, data.Length, out var target))
+        {
+            return ProxyStatus.InvalidMemoryAccess;
+        }
+
+        data.CopyTo(target);
+        TryWriteUInt32(returnPointer, (uint)pointer);
+        TryWriteUInt32(returnSize, (uint)data.Length);
+        return ProxyStatus.Ok;
+    }
+}
