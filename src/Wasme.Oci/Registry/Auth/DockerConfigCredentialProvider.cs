@@ -1,0 +1,199 @@
+using System.Text;
+using System.Text.Json;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Manifests;
+using Wasme.Oci.References;
+
+namespace Wasme.Oci.Registry.Auth;
+
+/// <summary>
+/// Credentials from Docker config files, in order: wasme's own file (written by <c>wasme login</c>),
+/// then <c>$DOCKER_CONFIG/config.json</c> or <c>~/.docker/config.json</c>. Honours <c>auths</c>,
+/// <c>credHelpers</c> and <c>credsStore</c> (running <c>docker-credential-&lt;name&gt; get</c>).
+/// </summary>
+public sealed class DockerConfigCredentialProvider : ICredentialProvider
+{
+    private readonly IReadOnlyList<DockerConfigFile> _configs;
+    private readonly ICredentialHelperRunner? _helpers;
+
+    private DockerConfigCredentialProvider(IReadOnlyList<DockerConfigFile> configs, ICredentialHelperRunner? helpers)
+    {
+        _configs = configs;
+        _helpers = helpers;
+    }
+
+    /// <summary>wasme's credentials file: <c>~/.wasme/credentials.json</c>, or <c>WASME_CREDENTIALS</c>.</summary>
+    public static string DefaultWasmeConfigPath(Func<string, string?> getEnvironmentVariable)
+    {
+        if (getEnvironmentVariable("WASME_CREDENTIALS") is { Length: > 0 } explicitPath)
+        {
+            return explicitPath;
+        }
+
+        return Path.Combine(Home(getEnvironmentVariable), ".wasme", "credentials.json");
+    }
+
+    /// <summary>Docker's file: <c>$DOCKER_CONFIG/config.json</c> or <c>~/.docker/config.json</c>.</summary>
+    public static string DefaultDockerConfigPath(Func<string, string?> getEnvironmentVariable) =>
+        getEnvironmentVariable("DOCKER_CONFIG") is { Length: > 0 } dir
+            ? Path.Combine(dir, "config.json")
+            : Path.Combine(Home(getEnvironmentVariable), ".docker", "config.json");
+
+    /// <summary>The provider the CLI uses: wasme's file first, then docker's; credential helpers allowed.</summary>
+    public static DockerConfigCredentialProvider FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null) =>
+        FromFiles([DefaultWasmeConfigPath(getEnvironmentVariable), DefaultDockerConfigPath(getEnvironmentVariable)], helpers ?? new ProcessCredentialHelperRunner());
+
+    /// <summary>Reads the files that exist (missing ones are skipped; a malformed one is a usage error naming it).</summary>
+    public static DockerConfigCredentialProvider FromFiles(IEnumerable<string> paths, ICredentialHelperRunner? helpers = null)
+    {
+        var configs = new List<DockerConfigFile>();
+        foreach (var path in paths)
+        {
+            if (File.Exists(path))
+            {
+                configs.Add(ReadFile(path));
+            }
+        }
+
+        return new DockerConfigCredentialProvider(configs, helpers);
+    }
+
+    /// <summary>
+    /// From the JSON of a <c>kubernetes.io/dockerconfigjson</c> secret (<c>.dockerconfigjson</c>) or a
+    /// legacy <c>.dockercfg</c> map. Credential helpers are ignored: a secret must not run programs.
+    /// </summary>
+    public static DockerConfigCredentialProvider FromJson(ReadOnlySpan<byte> dockerConfigJson)
+    {
+        var config = Parse(dockerConfigJson, "the pull secret");
+        if (config.Auths is null && config.Other is { Count: > 0 } legacy)
+        {
+            // .dockercfg: the auths map at the top level.
+            var auths = new Dictionary<string, DockerAuthEntry>();
+            foreach (var (key, value) in legacy)
+            {
+                if (value.ValueKind == JsonValueKind.Object)
+                {
+                    auths[key] = value.Deserialize(OciJsonContext.Default.DockerAuthEntry) ?? new DockerAuthEntry();
+                }
+            }
+
+            config = new DockerConfigFile { Auths = auths };
+        }
+
+        return new DockerConfigCredentialProvider([config with { CredHelpers = null, CredsStore = null }], helpers: null);
+    }
+
+    public async ValueTask<RegistryCredential?> GetAsync(string registry, CancellationToken cancellationToken)
+    {
+        foreach (var config in _configs)
+        {
+            if (_helpers is not null && config.CredHelpers is { } helpers)
+            {
+                foreach (var (key, helper) in helpers)
+                {
+                    if (Normalize(key) == registry)
+                    {
+                        return await _helpers.GetAsync(helper, ServerUrl(registry), cancellationToken).ConfigureAwait(false);
+                    }
+                }
+            }
+
+            if (config.Auths is { } auths)
+            {
+                foreach (var (key, entry) in auths)
+                {
+                    if (Normalize(key) == registry && Decode(entry, key) is { } credential)
+                    {
+                        return credential;
+                    }
+                }
+            }
+
+            if (_helpers is not null && config.CredsStore is { Length: > 0 } store
+                && await _helpers.GetAsync(store, ServerUrl(registry), cancellationToken).ConfigureAwait(false) is { } stored)
+            {
+                return stored;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Maps a config key (<c>https://index.docker.io/v1/</c>, <c>http://host:5000</c>) to a registry host as in <see cref="ImageReference.Registry"/>.</summary>
+    public static string Normalize(string key)
+    {
+        var host = key;
+        var scheme = host.IndexOf("://", StringComparison.Ordinal);
+        if (scheme >= 0)
+        {
+            host = host[(scheme + 3)..];
+        }
+
+        var slash = host.IndexOf('/', StringComparison.Ordinal);
+        if (slash >= 0)
+        {
+            host = host[..slash];
+        }
+
+        return host is "index.docker.io" or "registry-1.docker.io" ? ImageReference.DefaultRegistry : host;
+    }
+
+    internal static DockerConfigFile ReadFile(string path)
+    {
+        var info = new FileInfo(path);
+        if (info.Length > RegistryLimits.MaxConfigSize)
+        {
+            throw new OciUsageException($"{path} is larger than {RegistryLimits.MaxConfigSize} bytes; it is not a Docker config file.");
+        }
+
+        return Parse(File.ReadAllBytes(path), path);
+    }
+
+    private static DockerConfigFile Parse(ReadOnlySpan<byte> json, string source)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(json, OciJsonContext.Default.DockerConfigFile) ?? new DockerConfigFile();
+        }
+        catch (JsonException ex)
+        {
+            throw new OciUsageException($"{source} is not a valid Docker config file ({ex.Message}). Fix it or remove it and run 'wasme login' again.", ex);
+        }
+    }
+
+    private static RegistryCredential? Decode(DockerAuthEntry entry, string key)
+    {
+        if (!string.IsNullOrEmpty(entry.Auth))
+        {
+            string decoded;
+            try
+            {
+                decoded = Encoding.UTF8.GetString(Convert.FromBase64String(entry.Auth));
+            }
+            catch (FormatException ex)
+            {
+                throw new OciUsageException($"The saved credential for '{key}' is not valid base64. Run 'wasme login {Normalize(key)}' again.", ex);
+            }
+
+            var colon = decoded.IndexOf(':', StringComparison.Ordinal);
+            if (colon < 0)
+            {
+                throw new OciUsageException($"The saved credential for '{key}' is not 'user:password'. Run 'wasme login {Normalize(key)}' again.");
+            }
+
+            return new RegistryCredential(decoded[..colon], decoded[(colon + 1)..]) { IdentityToken = entry.IdentityToken };
+        }
+
+        if (!string.IsNullOrEmpty(entry.Username) && entry.Password is not null)
+        {
+            return new RegistryCredential(entry.Username, entry.Password) { IdentityToken = entry.IdentityToken };
+        }
+
+        return null;
+    }
+
+    private static string ServerUrl(string registry) => registry == ImageReference.DefaultRegistry ? "https://index.docker.io/v1/" : registry;
+
+    private static string Home(Func<string, string?> getEnvironmentVariable) =>
+        getEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+}

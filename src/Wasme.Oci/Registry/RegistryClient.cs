@@ -1,0 +1,479 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Security.Cryptography;
+using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Manifests;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry.Auth;
+
+namespace Wasme.Oci.Registry;
+
+/// <summary>
+/// Client of the OCI distribution API: resolve, fetch and push manifests and blobs, list tags and
+/// repositories. Every manifest and blob it returns was verified against its digest while it
+/// streamed in, and bounded in size before anything was allocated.
+/// </summary>
+public sealed class RegistryClient : IDisposable
+{
+    private readonly RegistryClientOptions _options;
+    private readonly RegistryTransport _transport;
+    private readonly ILogger _logger;
+
+    public RegistryClient(
+        RegistryClientOptions options,
+        ICredentialProvider credentials,
+        ILogger<RegistryClient>? logger = null,
+        TimeProvider? timeProvider = null,
+        HttpMessageHandler? handler = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        _options = options;
+        _logger = (ILogger?)logger ?? NullLogger.Instance;
+        _transport = new RegistryTransport(options, credentials, _logger, timeProvider ?? TimeProvider.System, handler);
+    }
+
+    public RegistryClientOptions Options => _options;
+
+    /// <summary>Checks that the registry answers and accepts our credentials (<c>GET /v2/</c>).</summary>
+    public async Task CheckAccessAsync(string registry, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(registry, [], HttpMethod.Get, "v2/", null, cancellationToken).ConfigureAwait(false);
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await UnexpectedAsync(response, $"checking access to {registry}", cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Resolves a tag (or digest) to the manifest descriptor with <c>HEAD</c>, without downloading it.</summary>
+    public async Task<Descriptor> ResolveAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        using (var response = await SendAsync(reference.Registry, [PullScope(reference)], HttpMethod.Head, ManifestPath(reference), AcceptManifests, cancellationToken).ConfigureAwait(false))
+        {
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw ManifestNotFound(reference);
+            }
+
+            if (response.IsSuccessStatusCode
+                && response.Headers.TryGetValues("Docker-Content-Digest", out var values)
+                && Digest.TryParse(values.FirstOrDefault(), out var digest)
+                && response.Content.Headers.ContentLength is { } length)
+            {
+                if (reference.Digest is { } pinned && pinned != digest)
+                {
+                    throw new OciIntegrityException($"Registry {reference.Registry} answered digest {digest} for {reference}; refused.");
+                }
+
+                return new Descriptor
+                {
+                    MediaType = response.Content.Headers.ContentType?.MediaType ?? MediaTypes.OciManifest,
+                    Digest = digest.ToString(),
+                    Size = length,
+                };
+            }
+        }
+
+        // Some registries omit the digest header on HEAD: fetch and hash instead.
+        var manifest = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        return manifest.Descriptor;
+    }
+
+    /// <summary>Fetches a manifest or index, bounded to 4 MiB and verified against the pinned digest (or the registry's header).</summary>
+    public async Task<ManifestContent> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(reference.Registry, [PullScope(reference)], HttpMethod.Get, ManifestPath(reference), AcceptManifests, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw ManifestNotFound(reference);
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await UnexpectedAsync(response, $"fetching the manifest of {reference}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var bytes = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        var digest = Digest.Compute(bytes);
+        if (reference.Digest is { } pinned && pinned != digest)
+        {
+            throw new OciIntegrityException($"The manifest of {reference} does not match its digest: got {digest}. The registry or something between is tampering; nothing stored.");
+        }
+
+        if (response.Headers.TryGetValues("Docker-Content-Digest", out var values)
+            && Digest.TryParse(values.FirstOrDefault(), out var announced)
+            && announced != digest)
+        {
+            throw new OciIntegrityException($"The manifest of {reference} does not match the digest the registry announced ({announced}); got {digest}. Nothing stored.");
+        }
+
+        var mediaType = response.Content.Headers.ContentType?.MediaType;
+        using var document = ParseJson(bytes, reference);
+        if (document.RootElement.TryGetProperty("mediaType", out var embedded) && embedded.ValueKind == JsonValueKind.String)
+        {
+            mediaType = embedded.GetString();
+        }
+
+        mediaType ??= document.RootElement.TryGetProperty("manifests", out _) ? MediaTypes.OciIndex : MediaTypes.OciManifest;
+        return new ManifestContent(bytes, new Descriptor { MediaType = mediaType, Digest = digest.ToString(), Size = bytes.Length });
+    }
+
+    /// <summary>Downloads a blob into memory, verifying its size and digest while streaming.</summary>
+    public async Task<byte[]> GetBlobAsync(ImageReference repository, Descriptor descriptor, long maxSize, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var digest = descriptor.GetDigest();
+        if (descriptor.Size < 0 || descriptor.Size > maxSize)
+        {
+            throw new OciIntegrityException($"Blob {digest} of {repository.Name} is {descriptor.Size} bytes, over the limit of {maxSize} bytes; refused. Raise --max-module-size if this is expected.");
+        }
+
+        using var response = await SendAsync(repository.Registry, [PullScope(repository)], HttpMethod.Get, $"v2/{repository.Repository}/blobs/{digest}", null, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            throw new OciNotFoundException($"Blob {digest} is missing from {repository.Name}; the image in the registry is incomplete.");
+        }
+
+        if (!response.IsSuccessStatusCode)
+        {
+            throw await UnexpectedAsync(response, $"fetching blob {digest} of {repository.Name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var buffer = new byte[descriptor.Size];
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var filled = 0;
+        var lastReported = 0L;
+        while (true)
+        {
+            var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
+            var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+            if (n == 0)
+            {
+                break;
+            }
+
+            if (filled >= buffer.Length)
+            {
+                throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
+            }
+
+            hash.AppendData(buffer, filled, n);
+            filled += n;
+            if (progress is not null && filled - lastReported >= 256 * 1024)
+            {
+                progress.Report(filled);
+                lastReported = filled;
+            }
+        }
+
+        if (filled != buffer.Length)
+        {
+            throw new OciIntegrityException($"Blob {digest} of {repository.Name} ended after {filled} of {descriptor.Size} bytes; refused.");
+        }
+
+        var actual = Digest.FromHash(hash.GetHashAndReset());
+        if (actual != digest)
+        {
+            throw new OciIntegrityException($"Blob of {repository.Name} does not match its digest: expected {digest}, got {actual}. Nothing stored.");
+        }
+
+        progress?.Report(filled);
+        return buffer;
+    }
+
+    /// <summary>True when the repository already has the blob (<c>HEAD</c>), so uploading can be skipped.</summary>
+    public async Task<bool> BlobExistsAsync(ImageReference repository, Digest digest, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(repository.Registry, [PushScope(repository)], HttpMethod.Head, $"v2/{repository.Repository}/blobs/{digest}", null, cancellationToken).ConfigureAwait(false);
+        return response.StatusCode switch
+        {
+            HttpStatusCode.OK => true,
+            HttpStatusCode.NotFound => false,
+            _ => throw await UnexpectedAsync(response, $"checking blob {digest} in {repository.Name}", cancellationToken).ConfigureAwait(false),
+        };
+    }
+
+    /// <summary>
+    /// Uploads a blob unless the repository has it: tries a cross-repository mount from
+    /// <paramref name="mountFrom"/> (same registry) first, then a monolithic PUT or chunked PATCHes.
+    /// </summary>
+    public async Task<BlobPushResult> PushBlobAsync(
+        ImageReference repository,
+        Digest digest,
+        ReadOnlyMemory<byte> content,
+        string? mountFrom = null,
+        IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default)
+    {
+        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        {
+            RegistryLog.BlobExists(_logger, digest.ToString(), repository.Name);
+            progress?.Report(content.Length);
+            return BlobPushResult.Skipped;
+        }
+
+        IReadOnlyList<string> scopes = mountFrom is null || mountFrom == repository.Repository
+            ? [PushScope(repository)]
+            : [PushScope(repository), $"repository:{mountFrom}:pull"];
+        var startPath = mountFrom is null || mountFrom == repository.Repository
+            ? $"v2/{repository.Repository}/blobs/uploads/"
+            : $"v2/{repository.Repository}/blobs/uploads/?mount={digest}&from={Uri.EscapeDataString(mountFrom)}";
+        Uri location;
+        using (var start = await SendAsync(repository.Registry, scopes, HttpMethod.Post, startPath, null, cancellationToken, EmptyContent).ConfigureAwait(false))
+        {
+            if (start.StatusCode == HttpStatusCode.Created)
+            {
+                RegistryLog.BlobMounted(_logger, digest.ToString(), repository.Name, mountFrom ?? string.Empty);
+                progress?.Report(content.Length);
+                return BlobPushResult.Mounted;
+            }
+
+            if (start.StatusCode != HttpStatusCode.Accepted || start.Headers.Location is null)
+            {
+                throw await UnexpectedAsync(start, $"starting an upload to {repository.Name}", cancellationToken).ConfigureAwait(false);
+            }
+
+            location = Absolute(repository.Registry, start.Headers.Location);
+        }
+
+        var chunkSize = _options.UploadChunkSize;
+        if (chunkSize > 0 && content.Length > chunkSize)
+        {
+            for (var offset = 0L; offset < content.Length; offset += chunkSize)
+            {
+                var chunk = content.Slice((int)offset, (int)Math.Min(chunkSize, content.Length - offset));
+                var first = offset;
+                using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
+                {
+                    var body = new ReadOnlyMemoryContent(chunk);
+                    body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                    body.Headers.Add("Content-Range", $"{first}-{first + chunk.Length - 1}");
+                    return body;
+                }, cancellationToken).ConfigureAwait(false);
+                if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
+                {
+                    throw await UnexpectedAsync(patch, $"uploading a chunk of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+                }
+
+                location = Absolute(repository.Registry, patch.Headers.Location);
+                progress?.Report(offset + chunk.Length);
+            }
+
+            content = ReadOnlyMemory<byte>.Empty;
+        }
+
+        using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
+        {
+            var body = new ReadOnlyMemoryContent(content);
+            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+            return body;
+        }, cancellationToken).ConfigureAwait(false);
+        if (put.StatusCode != HttpStatusCode.Created)
+        {
+            throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        progress?.Report(chunkSize > 0 ? 0 : content.Length);
+        return BlobPushResult.Uploaded;
+    }
+
+    /// <summary>Uploads a manifest under the reference's tag (or digest); returns its digest.</summary>
+    public async Task<Digest> PushManifestAsync(ImageReference reference, string mediaType, ReadOnlyMemory<byte> manifest, CancellationToken cancellationToken = default)
+    {
+        if (manifest.Length > RegistryLimits.MaxManifestSize)
+        {
+            throw new OciUsageException($"The manifest is {manifest.Length} bytes, over the 4 MiB limit registries accept.");
+        }
+
+        var digest = Digest.Compute(manifest.Span);
+        if (reference.Digest is { } pinned && pinned != digest)
+        {
+            throw new OciUsageException($"Cannot push to {reference}: the image's manifest digest is {digest}. Push by tag instead.");
+        }
+
+        using var response = await SendAsync(reference.Registry, [PushScope(reference)], HttpMethod.Put, ManifestPath(reference), null, cancellationToken, () =>
+        {
+            var body = new ReadOnlyMemoryContent(manifest);
+            body.Headers.ContentType = new MediaTypeHeaderValue(mediaType);
+            return body;
+        }).ConfigureAwait(false);
+        if (response.StatusCode != HttpStatusCode.Created)
+        {
+            throw await UnexpectedAsync(response, $"pushing the manifest of {reference}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return digest;
+    }
+
+    /// <summary>Tags of a repository (<c>GET /v2/&lt;name&gt;/tags/list</c>, following pagination).</summary>
+    public async Task<IReadOnlyList<string>> ListTagsAsync(string registry, string repository, CancellationToken cancellationToken = default)
+    {
+        var tags = new List<string>();
+        var scope = $"repository:{repository}:pull";
+        await foreach (var page in PagesAsync(registry, scope, $"v2/{repository}/tags/list?n=1000", $"the tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false))
+        {
+            tags.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.TagList)?.Tags ?? []);
+        }
+
+        return tags;
+    }
+
+    /// <summary>Repositories of a registry (<c>GET /v2/_catalog</c>, following pagination).</summary>
+    public async Task<IReadOnlyList<string>> ListRepositoriesAsync(string registry, CancellationToken cancellationToken = default)
+    {
+        var repositories = new List<string>();
+        await foreach (var page in PagesAsync(registry, "registry:catalog:*", "v2/_catalog?n=1000", $"the repositories of {registry}", cancellationToken).ConfigureAwait(false))
+        {
+            repositories.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.Catalog)?.Repositories ?? []);
+        }
+
+        return repositories;
+    }
+
+    public void Dispose() => _transport.Dispose();
+
+    private async IAsyncEnumerable<byte[]> PagesAsync(string registry, string scope, string firstPath, string what, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        string? path = firstPath;
+        for (var pages = 0; path is not null && pages < 1000; pages++)
+        {
+            using var response = await SendAsync(registry, [scope], HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
+            if (response.StatusCode == HttpStatusCode.NotFound)
+            {
+                throw new OciNotFoundException($"Registry {registry} has no {what.Replace("the ", string.Empty, StringComparison.Ordinal)} (404).");
+            }
+
+            if (!response.IsSuccessStatusCode)
+            {
+                throw await UnexpectedAsync(response, $"listing {what}", cancellationToken).ConfigureAwait(false);
+            }
+
+            byte[] page;
+            try
+            {
+                page = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+            }
+            catch (JsonException ex)
+            {
+                throw new OciUsageException($"Registry {registry} sent an invalid listing: {ex.Message}", ex);
+            }
+
+            yield return page;
+            path = NextLink(response);
+        }
+    }
+
+    private static string? NextLink(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("Link", out var links))
+        {
+            return null;
+        }
+
+        foreach (var link in links)
+        {
+            var start = link.IndexOf('<', StringComparison.Ordinal);
+            var end = link.IndexOf('>', StringComparison.Ordinal);
+            if (start >= 0 && end > start && link.Contains("rel=\"next\"", StringComparison.Ordinal))
+            {
+                return link[(start + 1)..end].TrimStart('/');
+            }
+        }
+
+        return null;
+    }
+
+    private static readonly string[] AcceptManifests = MediaTypes.AcceptedManifests;
+
+    private static HttpContent EmptyContent() => new ByteArrayContent([]);
+
+    private Task<HttpResponseMessage> SendAsync(
+        string registry,
+        IReadOnlyList<string> scopes,
+        HttpMethod method,
+        string path,
+        string[]? accept,
+        CancellationToken cancellationToken,
+        Func<HttpContent>? content = null)
+    {
+        var uri = new Uri(_transport.BaseUri(registry), path);
+        return _transport.SendAsync(registry, scopes, () => CreateRequest(method, uri, accept, content), cancellationToken);
+    }
+
+    private Task<HttpResponseMessage> SendToAsync(ImageReference repository, Uri uri, HttpMethod method, Func<HttpContent> content, CancellationToken cancellationToken) =>
+        _transport.SendAsync(repository.Registry, [PushScope(repository)], () => CreateRequest(method, uri, null, content), cancellationToken);
+
+    private static HttpRequestMessage CreateRequest(HttpMethod method, Uri uri, string[]? accept, Func<HttpContent>? content)
+    {
+        var request = new HttpRequestMessage(method, uri) { Content = content?.Invoke() };
+        foreach (var mediaType in accept ?? [])
+        {
+            request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue(mediaType));
+        }
+
+        return request;
+    }
+
+    private Uri Absolute(string registry, Uri location) =>
+        location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+
+    private static Uri WithDigest(Uri location, Digest digest)
+    {
+        var builder = new UriBuilder(location);
+        var query = builder.Query.TrimStart('?');
+        builder.Query = (query.Length > 0 ? query + "&" : string.Empty) + "digest=" + Uri.EscapeDataString(digest.ToString());
+        return builder.Uri;
+    }
+
+    private static string ManifestPath(ImageReference reference) => $"v2/{reference.Repository}/manifests/{reference.Identifier}";
+
+    private static string PullScope(ImageReference reference) => $"repository:{reference.Repository}:pull";
+
+    private static string PushScope(ImageReference reference) => $"repository:{reference.Repository}:pull,push";
+
+    private static OciNotFoundException ManifestNotFound(ImageReference reference) =>
+        new($"Image {reference} was not found in registry {reference.Registry}. Check the name and tag ('wasme list --remote {reference.Name}').");
+
+    private static JsonDocument ParseJson(byte[] bytes, ImageReference reference)
+    {
+        try
+        {
+            return JsonDocument.Parse(bytes);
+        }
+        catch (JsonException ex)
+        {
+            throw new OciUsageException($"The manifest of {reference} is not valid JSON: {ex.Message}", ex);
+        }
+    }
+
+    private static async Task<OciException> UnexpectedAsync(HttpResponseMessage response, string action, CancellationToken cancellationToken)
+    {
+        var detail = await RegistryTransport.ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+        var status = (int)response.StatusCode;
+        return response.StatusCode switch
+        {
+            HttpStatusCode.NotFound => new OciNotFoundException($"Not found while {action} (HTTP 404{detail})."),
+            HttpStatusCode.UnsupportedMediaType => new OciUsageException($"The registry refused the media type while {action} (HTTP 415{detail}). Try 'wasme push --format compat', which every registry accepts."),
+            HttpStatusCode.RequestEntityTooLarge => new OciUsageException($"The registry refused the size while {action} (HTTP 413{detail})."),
+            _ when status >= 400 && status < 500 => new OciUsageException($"The registry refused the request while {action} (HTTP {status}{detail})."),
+            _ => new OciNetworkException($"Unexpected answer while {action} (HTTP {status}{detail})."),
+        };
+    }
+}
+
+/// <summary>A manifest or index exactly as the registry sent it, with its verified descriptor.</summary>
+public sealed record ManifestContent(ReadOnlyMemory<byte> Bytes, Descriptor Descriptor)
+{
+    public bool IsIndex => Descriptor.MediaType is MediaTypes.OciIndex or MediaTypes.DockerManifestList;
+}
+
+/// <summary>What pushing a blob did.</summary>
+public enum BlobPushResult
+{
+    Uploaded,
+    Skipped,
+    Mounted,
+}
