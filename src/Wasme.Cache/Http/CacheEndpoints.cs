@@ -74,13 +74,19 @@ public static class CacheEndpoints
             return null;
         }
 
+        Interlocked.Increment(ref services.WaitingRequestCount);
         try
         {
             return await inFlight.WaitAsync(services.Options.InFlightWaitTimeout, services.TimeProvider, cancellationToken);
         }
-        catch (Exception ex) when (ex is TimeoutException or ModuleIntegrityException or HttpRequestException or IOException)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
+            // The fetch failed or is slow: this request is a miss; the sync loop owns retries.
             return null;
+        }
+        finally
+        {
+            Interlocked.Decrement(ref services.WaitingRequestCount);
         }
     }
 
@@ -96,6 +102,9 @@ public static class CacheEndpoints
 public sealed class CacheServices(CacheOptions options, ModuleDirectory directory, ModuleFetcher fetcher, CacheMetrics metrics, TimeProvider timeProvider)
 {
     private volatile bool _ready;
+
+    /// <summary>Requests waiting for an in-flight fetch (lets tests line up concurrent requests deterministically).</summary>
+    internal int WaitingRequestCount;
 
     public CacheOptions Options { get; } = options;
     public ModuleDirectory Directory { get; } = directory;

@@ -1,0 +1,47 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+
+namespace Wasme.Cache.Http;
+
+/// <summary>Kestrel hosting the cache endpoints on <see cref="CacheOptions.Listen"/>.</summary>
+public sealed class CacheHttpServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+
+    private CacheHttpServer(WebApplication app) => _app = app;
+
+    /// <summary>The address actually bound (resolves port 0).</summary>
+    public Uri Address { get; private set; } = null!;
+
+    public static async Task<CacheHttpServer> StartAsync(CacheServices services, ILoggerFactory loggerFactory, CancellationToken cancellationToken)
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.Services.AddSingleton(loggerFactory);
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            var listen = services.Options.Listen;
+            var address = listen.Host is "0.0.0.0" or "*" or "+" ? IPAddress.Any
+                : listen.Host is "[::]" ? IPAddress.IPv6Any
+                : listen.IsLoopback && !IPAddress.TryParse(listen.Host, out _) ? IPAddress.Loopback
+                : IPAddress.Parse(listen.Host.Trim('[', ']'));
+            kestrel.Listen(address, listen.Port);
+        });
+
+        var app = builder.Build();
+        app.MapCacheEndpoints(services);
+        await app.StartAsync(cancellationToken);
+        var bound = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        return new CacheHttpServer(app) { Address = new Uri(bound.Replace("0.0.0.0", "127.0.0.1", StringComparison.Ordinal)) };
+    }
+
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    public ValueTask DisposeAsync() => _app.DisposeAsync();
+}

@@ -1,0 +1,162 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Cache.Http;
+using Wasme.Cache.Tests.Support;
+
+namespace Wasme.Cache.Tests.Http;
+
+public sealed class CacheEndpointsTests : IAsyncLifetime
+{
+    private readonly FakeModuleSource _source = new();
+    private readonly byte[] _module = TestModules.Create(100_000, seed: 42);
+    private readonly CacheHarness _harness;
+    private readonly ModuleDigest _digest;
+    private CacheHttpServer _server = null!;
+    private HttpClient _client = null!;
+
+    public CacheEndpointsTests()
+    {
+        _digest = _source.Add(_module);
+        _harness = new CacheHarness(_source, new CacheOptions { Listen = new Uri("http://127.0.0.1:0") });
+    }
+
+    public async Task InitializeAsync()
+    {
+        await _harness.Directory.ScanAsync(CancellationToken.None);
+        _harness.Services.MarkReady();
+        _server = await CacheHttpServer.StartAsync(_harness.Services, NullLoggerFactory.Instance, CancellationToken.None);
+        _client = new HttpClient { BaseAddress = _server.Address };
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+        _harness.Dispose();
+    }
+
+    private async Task HoldModuleAsync()
+    {
+        _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
+        await _harness.Cache.SyncOnceAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Get_serves_a_held_module_with_etag_length_and_wasm_type()
+    {
+        await HoldModuleAsync();
+
+        using var response = await _client.GetAsync($"/sha256/{_digest.Hex}");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/wasm", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(_module.Length, response.Content.Headers.ContentLength);
+        Assert.Equal($"\"sha256:{_digest.Hex}\"", response.Headers.ETag?.Tag);
+        Assert.Equal(_module, await response.Content.ReadAsByteArrayAsync());
+        Assert.Equal(1, _harness.Metrics.Hits);
+    }
+
+    [Fact]
+    public async Task Head_answers_headers_without_a_body()
+    {
+        await HoldModuleAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Head, $"/sha256/{_digest.Hex}");
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(_module.Length, response.Content.Headers.ContentLength);
+        Assert.Equal($"\"sha256:{_digest.Hex}\"", response.Headers.ETag?.Tag);
+        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Fact]
+    public async Task Matching_if_none_match_gets_not_modified()
+    {
+        await HoldModuleAsync();
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/sha256/{_digest.Hex}");
+        request.Headers.IfNoneMatch.Add(new EntityTagHeaderValue($"\"sha256:{_digest.Hex}\""));
+        using var response = await _client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.NotModified, response.StatusCode);
+    }
+
+    [Fact]
+    public async Task Unknown_module_is_404_and_triggers_no_pull()
+    {
+        using var response = await _client.GetAsync($"/sha256/{_digest.Hex}");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("not held on this node", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, _source.Fetches);
+        Assert.Empty(_harness.Temp.Files());
+        Assert.Equal(1, _harness.Metrics.Misses);
+    }
+
+    [Theory]
+    [InlineData("/sha256/44BF95B368E78FAFB663020B43CF099B23FC6032814653F2F47E4D20643E7267")]
+    [InlineData("/sha256/sha256:44bf95b368e78fafb663020b43cf099b23fc6032814653f2f47e4d20643e7267")]
+    [InlineData("/sha256/44bf95b368e78faf")]
+    [InlineData("/sha256/..%2F..%2Fetc%2Fpasswd")]
+    public async Task Malformed_digest_is_400_with_the_expected_form(string path)
+    {
+        using var response = await _client.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Contains("64 lowercase hex", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(0, _source.Fetches);
+    }
+
+    [Fact]
+    public async Task Any_other_path_is_404_and_not_treated_as_an_image_reference()
+    {
+        using var response = await _client.GetAsync("/webassemblyhub.io/ceposta/demo-add-header:v0.2");
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal(0, _source.Fetches);
+    }
+
+    [Fact]
+    public async Task Sixty_four_concurrent_requests_during_a_cold_fetch_all_get_the_module_from_one_fetch()
+    {
+        _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
+        var sync = _harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.NotNull(_harness.Fetcher.InFlight(_digest));
+
+        var requests = Enumerable.Range(0, 64).Select(_ => _client.GetByteArrayAsync($"/sha256/{_digest.Hex}")).ToArray();
+        // Every request is in the server before the registry answers.
+        while (Volatile.Read(ref _harness.Services.WaitingRequestCount) < 64)
+        {
+            await Task.Yield();
+        }
+
+        _source.Gate.SetResult();
+        var bodies = await Task.WhenAll(requests);
+        await sync;
+
+        Assert.All(bodies, body => Assert.Equal(_module, body));
+        Assert.Equal(1, _source.Fetches);
+    }
+
+    [Fact]
+    public async Task Health_readiness_and_metrics()
+    {
+        await HoldModuleAsync();
+        await _client.GetAsync($"/sha256/{_digest.Hex}");
+        await _client.GetAsync($"/sha256/{new string('0', 64)}");
+
+        Assert.Equal("ok\n", await _client.GetStringAsync("/healthz"));
+        Assert.Equal("ready\n", await _client.GetStringAsync("/readyz"));
+        var metrics = await _client.GetStringAsync("/metrics");
+
+        Assert.Contains("wasme_cache_entries 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains($"wasme_cache_bytes {_module.Length}\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("wasme_cache_hits_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("wasme_cache_misses_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("wasme_cache_fetches_total 1\n", metrics, StringComparison.Ordinal);
+        Assert.Contains("# TYPE wasme_cache_fetch_failures_total counter", metrics, StringComparison.Ordinal);
+    }
+}

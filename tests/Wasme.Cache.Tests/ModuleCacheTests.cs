@@ -1,0 +1,176 @@
+using Wasme.Cache.Fetching;
+using Wasme.Cache.Storage;
+using Wasme.Cache.Tests.Support;
+
+namespace Wasme.Cache.Tests;
+
+public sealed class ModuleCacheTests
+{
+    private static readonly CacheOptions Options = new()
+    {
+        RetryInitialDelay = TimeSpan.FromSeconds(1),
+        RetryMaxDelay = TimeSpan.FromSeconds(30),
+        GracePeriod = TimeSpan.FromMinutes(10),
+        ResyncInterval = TimeSpan.FromMinutes(1),
+    };
+
+    [Fact]
+    public async Task Fetches_wanted_modules_once_and_not_again_on_later_passes()
+    {
+        var source = new FakeModuleSource();
+        var digest = source.Add(TestModules.Create(1000, seed: 1));
+        using var harness = new CacheHarness(source, Options);
+        harness.Cache.SetWanted([CacheHarness.Want(digest)]);
+
+        for (var pass = 0; pass < 5; pass++)
+        {
+            await harness.Cache.SyncOnceAsync(CancellationToken.None);
+            harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.True(harness.Directory.Contains(digest));
+        Assert.Equal(1, source.Fetches);
+    }
+
+    [Fact]
+    public async Task Registry_down_retries_with_backoff_and_keeps_what_is_held()
+    {
+        var source = new FakeModuleSource();
+        var held = source.Add(TestModules.Create(1000, seed: 1));
+        var missing = source.Add(TestModules.Create(1000, seed: 2));
+        using var harness = new CacheHarness(source, Options);
+        harness.Cache.SetWanted([CacheHarness.Want(held)]);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        source.Failure = new HttpRequestException("Connection refused (127.0.0.1:5000)");
+        harness.Cache.SetWanted([CacheHarness.Want(held), CacheHarness.Want(missing)]);
+        var delay = await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(2, source.Fetches);
+        Assert.Equal(TimeSpan.FromSeconds(1), delay);
+        Assert.Contains("Connection refused", harness.Cache.FailureReason(missing), StringComparison.Ordinal);
+        Assert.True(harness.Directory.Contains(held));
+
+        // Not due yet: no new attempt.
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.Equal(2, source.Fetches);
+
+        harness.Clock.Advance(TimeSpan.FromSeconds(1));
+        delay = await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.Equal(3, source.Fetches);
+        Assert.Equal(TimeSpan.FromSeconds(2), delay);
+
+        source.Failure = null;
+        harness.Clock.Advance(delay);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.True(harness.Directory.Contains(missing));
+        Assert.Null(harness.Cache.FailureReason(missing));
+    }
+
+    [Fact]
+    public void Backoff_doubles_up_to_the_maximum()
+    {
+        using var harness = new CacheHarness(new FakeModuleSource(), Options);
+
+        Assert.Equal(TimeSpan.FromSeconds(1), harness.Cache.Backoff(1));
+        Assert.Equal(TimeSpan.FromSeconds(8), harness.Cache.Backoff(4));
+        Assert.Equal(TimeSpan.FromSeconds(30), harness.Cache.Backoff(40));
+    }
+
+    [Fact]
+    public async Task Unreferenced_module_is_evicted_after_the_grace_period_only()
+    {
+        var source = new FakeModuleSource();
+        var kept = source.Add(TestModules.Create(1000, seed: 1));
+        var dropped = source.Add(TestModules.Create(1000, seed: 2));
+        using var harness = new CacheHarness(source, Options);
+        harness.Cache.SetWanted([CacheHarness.Want(kept), CacheHarness.Want(dropped)]);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        harness.Cache.SetWanted([CacheHarness.Want(kept)]);
+        var delay = await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.True(harness.Directory.Contains(dropped));
+        Assert.Equal(TimeSpan.FromMinutes(1), delay);
+
+        harness.Clock.Advance(TimeSpan.FromMinutes(10));
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        Assert.False(harness.Directory.Contains(dropped));
+        Assert.True(harness.Directory.Contains(kept));
+        Assert.Equal([kept.Hex], harness.Temp.Files());
+        Assert.Equal(1, harness.Metrics.Evictions);
+    }
+
+    [Fact]
+    public async Task Reaching_the_quota_evicts_unreferenced_modules_only()
+    {
+        var source = new FakeModuleSource();
+        var a = source.Add(TestModules.Create(4000, seed: 1));
+        var b = source.Add(TestModules.Create(4000, seed: 2));
+        var c = source.Add(TestModules.Create(4000, seed: 3));
+        using var harness = new CacheHarness(source, Options with { QuotaBytes = 10_000 });
+        harness.Cache.SetWanted([CacheHarness.Want(a), CacheHarness.Want(b)]);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        // b is no longer referenced but within its grace period; c arrives and the quota is exceeded.
+        harness.Clock.Advance(TimeSpan.FromSeconds(5));
+        harness.Cache.SetWanted([CacheHarness.Want(a), CacheHarness.Want(c)]);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        Assert.Equal(new[] { a.Hex, c.Hex }.Order(StringComparer.Ordinal), harness.Temp.Files());
+
+        // Over quota with referenced modules only: they all stay.
+        var d = source.Add(TestModules.Create(4000, seed: 4));
+        harness.Cache.SetWanted([CacheHarness.Want(a), CacheHarness.Want(c), CacheHarness.Want(d)]);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        Assert.Equal(3, harness.Directory.Count);
+    }
+
+    [Fact]
+    public async Task Observer_hears_about_changes_only_not_every_pass()
+    {
+        var source = new FakeModuleSource();
+        var digest = source.Add(TestModules.Create(1000, seed: 1));
+        var failing = source.Add(TestModules.Create(1000, seed: 2));
+        source.Replace(failing, TestModules.Create(1000, seed: 3));
+        var observer = new RecordingObserver();
+        using var harness = new CacheHarness(source, Options, observer);
+        harness.Cache.SetWanted([CacheHarness.Want(digest), CacheHarness.Want(failing)]);
+
+        for (var pass = 0; pass < 6; pass++)
+        {
+            await harness.Cache.SyncOnceAsync(CancellationToken.None);
+            harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        }
+
+        Assert.Equal([digest], observer.Stored);
+        Assert.Single(observer.Failed);
+        Assert.Single(observer.HeldSets);
+        Assert.Equal([digest], observer.HeldSets[0]);
+    }
+
+    private sealed class RecordingObserver : ICacheObserver
+    {
+        public List<ModuleDigest> Stored { get; } = [];
+        public List<(ModuleDigest, string)> Failed { get; } = [];
+        public List<ModuleDigest[]> HeldSets { get; } = [];
+
+        public Task ModuleStoredAsync(WantedModule wanted, ModuleEntry entry, CancellationToken cancellationToken)
+        {
+            Stored.Add(wanted.Module);
+            return Task.CompletedTask;
+        }
+
+        public Task ModuleFailedAsync(WantedModule wanted, string reason, CancellationToken cancellationToken)
+        {
+            Failed.Add((wanted.Module, reason));
+            return Task.CompletedTask;
+        }
+
+        public Task HeldModulesChangedAsync(IReadOnlySet<ModuleDigest> held, CancellationToken cancellationToken)
+        {
+            HeldSets.Add([.. held]);
+            return Task.CompletedTask;
+        }
+    }
+}

@@ -1,0 +1,114 @@
+using Microsoft.Extensions.Time.Testing;
+using Wasme.Cache.Storage;
+using Wasme.Cache.Tests.Support;
+
+namespace Wasme.Cache.Tests.Storage;
+
+public sealed class ModuleDirectoryTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly ModuleDirectory _directory;
+
+    public ModuleDirectoryTests()
+    {
+        _directory = new ModuleDirectory(_temp.Path, new FakeTimeProvider());
+    }
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task Stores_verified_module_read_only_under_its_sha256()
+    {
+        var bytes = TestModules.Create(10_000, seed: 1);
+        var digest = TestModules.DigestOf(bytes);
+
+        var entry = await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+
+        Assert.Equal(Path.Combine(_temp.Path, digest.Hex), entry.Path);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(entry.Path));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(entry.Path));
+        Assert.Equal([digest.Hex], _temp.Files());
+        Assert.True(_directory.Contains(digest));
+    }
+
+    [Fact]
+    public async Task Refuses_content_that_does_not_hash_to_the_expected_digest_and_leaves_nothing()
+    {
+        var expected = TestModules.DigestOf(TestModules.Create(1000, seed: 1));
+        var tampered = TestModules.Create(1000, seed: 2);
+
+        var error = await Assert.ThrowsAsync<ModuleIntegrityException>(() =>
+            _directory.StoreAsync(expected, 1 << 20, (s, ct) => s.WriteAsync(tampered, ct).AsTask(), CancellationToken.None));
+
+        Assert.Contains(expected.Hex, error.Message, StringComparison.Ordinal);
+        Assert.Empty(_temp.Files());
+        Assert.False(_directory.Contains(expected));
+    }
+
+    [Fact]
+    public async Task Refuses_content_over_the_size_bound_and_leaves_nothing()
+    {
+        var bytes = TestModules.Create(4096, seed: 3);
+
+        var error = await Assert.ThrowsAsync<ModuleIntegrityException>(() =>
+            _directory.StoreAsync(TestModules.DigestOf(bytes), 1024, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None));
+
+        Assert.Contains("1024 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
+    public async Task An_interrupted_write_leaves_no_file_and_the_next_write_completes()
+    {
+        var bytes = TestModules.Create(64 * 1024, seed: 4);
+        var digest = TestModules.DigestOf(bytes);
+
+        await Assert.ThrowsAsync<IOException>(() => _directory.StoreAsync(digest, 1 << 20, async (s, ct) =>
+        {
+            await s.WriteAsync(bytes.AsMemory(0, 1000), ct);
+            throw new IOException("connection reset by peer");
+        }, CancellationToken.None));
+        Assert.Empty(_temp.Files());
+
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        Assert.Equal(bytes, await File.ReadAllBytesAsync(Path.Combine(_temp.Path, digest.Hex)));
+    }
+
+    [Fact]
+    public async Task Scan_after_a_crash_removes_temp_files_and_corrupt_modules_and_keeps_good_ones()
+    {
+        var good = TestModules.Create(2000, seed: 5);
+        var goodDigest = TestModules.DigestOf(good);
+        await File.WriteAllBytesAsync(Path.Combine(_temp.Path, goodDigest.Hex), good);
+        // What a crash mid-fetch leaves: a partial temp file.
+        await File.WriteAllBytesAsync(Path.Combine(_temp.Path, $".tmp-{goodDigest.Hex}-1234"), good.AsSpan(0, 100).ToArray());
+        // A file whose content no longer matches its name (truncated by another writer, or tampered).
+        var corrupt = TestModules.Create(2000, seed: 6);
+        var corruptName = TestModules.DigestOf(corrupt).Hex;
+        await File.WriteAllBytesAsync(Path.Combine(_temp.Path, corruptName), corrupt.AsSpan(0, 1500).ToArray());
+        await File.WriteAllTextAsync(Path.Combine(_temp.Path, "README"), "not a module");
+
+        var report = await _directory.ScanAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Kept);
+        Assert.Single(report.RemovedTempFiles);
+        Assert.Equal([corruptName], report.RemovedCorruptFiles);
+        Assert.Equal(["README"], report.IgnoredFiles);
+        Assert.Equal(new[] { goodDigest.Hex, "README" }.Order(StringComparer.Ordinal), _temp.Files());
+        Assert.True(_directory.TryGet(goodDigest, out var entry));
+        Assert.Equal(2000, entry.Length);
+    }
+
+    [Fact]
+    public async Task Remove_deletes_the_file()
+    {
+        var bytes = TestModules.Create(100, seed: 7);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+
+        Assert.True(_directory.Remove(digest));
+
+        Assert.Empty(_temp.Files());
+        Assert.False(_directory.Contains(digest));
+    }
+}

@@ -1,0 +1,46 @@
+using Wasme.Cache.Fetching;
+
+namespace Wasme.Cache.Tests.Support;
+
+/// <summary>
+/// A module source for tests of the cache's own logic (single-flight, retries, eviction). Tests of the
+/// registry path use a real docker-registry instead.
+/// </summary>
+internal sealed class FakeModuleSource : IModuleSource
+{
+    private readonly Dictionary<ModuleDigest, byte[]> _modules = [];
+    private int _fetches;
+
+    public int Fetches => Volatile.Read(ref _fetches);
+
+    /// <summary>When set, each fetch waits for it before writing (to hold fetches in flight).</summary>
+    public TaskCompletionSource? Gate { get; set; }
+
+    /// <summary>When set, fetches fail with this exception.</summary>
+    public Exception? Failure { get; set; }
+
+    public ModuleDigest Add(byte[] bytes)
+    {
+        var digest = TestModules.DigestOf(bytes);
+        _modules[digest] = bytes;
+        return digest;
+    }
+
+    public void Replace(ModuleDigest digest, byte[] bytes) => _modules[digest] = bytes;
+
+    public async Task FetchAsync(WantedModule wanted, Stream destination, CancellationToken cancellationToken)
+    {
+        Interlocked.Increment(ref _fetches);
+        if (Gate is { } gate)
+        {
+            await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Failure is { } failure)
+        {
+            throw failure;
+        }
+
+        await destination.WriteAsync(_modules[wanted.Module], cancellationToken);
+    }
+}
