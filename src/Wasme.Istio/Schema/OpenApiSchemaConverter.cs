@@ -27,6 +27,15 @@ public static partial class OpenApiSchemaConverter
     {
         ArgumentNullException.ThrowIfNull(openApi);
         var schema = Convert(openApi, rejectUnknownFields);
+
+        // Every object carries these; the API server accepts them whether or not the CRD lists them.
+        if (schema["properties"] is JsonObject root)
+        {
+            root.TryAdd("apiVersion", new JsonObject { ["type"] = "string" });
+            root.TryAdd("kind", new JsonObject { ["type"] = "string" });
+            root.TryAdd("metadata", new JsonObject { ["type"] = "object" });
+        }
+
         schema["$schema"] = "https://json-schema.org/draft/2020-12/schema";
         return schema;
     }
