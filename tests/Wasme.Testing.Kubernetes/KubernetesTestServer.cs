@@ -1,0 +1,217 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Testing.Kubernetes.Faults;
+using Wasme.Testing.Kubernetes.Hosting;
+using Wasme.Testing.Kubernetes.Http;
+using Wasme.Testing.Kubernetes.Json;
+using Wasme.Testing.Kubernetes.Lifecycle;
+using Wasme.Testing.Kubernetes.Resources;
+using Wasme.Testing.Kubernetes.Storage;
+
+namespace Wasme.Testing.Kubernetes;
+
+/// <summary>
+/// An in-process Kubernetes API server on 127.0.0.1 that kubectl and KubernetesClient accept as real:
+/// discovery, CRDs with schemas, CRUD with resourceVersion conflicts, watch, patches, finalizers, garbage collection.
+/// <code>
+/// await using var server = await KubernetesTestServer.StartAsync();
+/// var client = server.CreateClient();          // KubernetesClient
+/// // or: KUBECONFIG=server.KubeconfigPath kubectl get ns
+/// </code>
+/// </summary>
+public sealed class KubernetesTestServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly ObjectStore _store;
+    private readonly ResourceService _service;
+    private readonly GarbageCollector _collector;
+    private readonly ITimer _bookmarkTimer;
+    private readonly string? _ownedDirectory;
+
+    private KubernetesTestServer(WebApplication app, ObjectStore store, ResourceService service, GarbageCollector collector,
+        FaultInjector faults, RequestLog requests, Uri url, string kubeconfigPath, string? ownedDirectory, ITimer bookmarkTimer)
+    {
+        _app = app;
+        _store = store;
+        _service = service;
+        _collector = collector;
+        Faults = faults;
+        Requests = requests;
+        Url = url;
+        KubeconfigPath = kubeconfigPath;
+        _ownedDirectory = ownedDirectory;
+        _bookmarkTimer = bookmarkTimer;
+    }
+
+    /// <summary>The server's base address, <c>http://127.0.0.1:PORT/</c>.</summary>
+    public Uri Url { get; }
+
+    /// <summary>A kubeconfig whose current context points at this server (for kubectl: <c>KUBECONFIG</c> or <c>--kubeconfig</c>).</summary>
+    public string KubeconfigPath { get; }
+
+    /// <summary>Switches for conflicts, failing paths, dropped watches and latency.</summary>
+    public FaultInjector Faults { get; }
+
+    /// <summary>The requests answered so far.</summary>
+    public RequestLog Requests { get; }
+
+    /// <summary>The resources currently served (built-ins plus established CRDs).</summary>
+    public ResourceRegistry Resources => _service.Registry;
+
+    /// <summary>The latest resourceVersion handed out (the global revision).</summary>
+    public long ResourceVersion => _store.Revision;
+
+    /// <summary>Number of watch streams open right now.</summary>
+    public int ActiveWatches => _store.ActiveWatches;
+
+    public static async Task<KubernetesTestServer> StartAsync(KubernetesTestServerOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        options ??= new KubernetesTestServerOptions();
+        options.Validate();
+        var loggerFactory = options.LoggerFactory ?? NullLoggerFactory.Instance;
+        var store = new ObjectStore(options.WatchHistoryLimit);
+        var registry = new ResourceRegistry(BuiltInResources.All);
+        var service = new ResourceService(store, registry, options.TimeProvider, options.AutoCreateNamespaces);
+        foreach (var ns in options.InitialNamespaces)
+        {
+            service.Create(registry.Find("", "v1", "namespaces")!, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, WriteOptions.Default);
+        }
+
+        var faults = new FaultInjector(store);
+        var requests = new RequestLog();
+        var handler = new ApiHandler(service, new WatchStream(store, options.TimeProvider, options.BookmarkInterval), faults, requests,
+            options.TimeProvider, options.GitVersion, loggerFactory.CreateLogger<KubernetesTestServer>());
+
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var app = builder.Build();
+        app.Run(handler.HandleAsync);
+        await app.StartAsync(cancellationToken);
+
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
+        string? ownedDirectory = null;
+        var kubeconfigPath = options.KubeconfigPath;
+        if (kubeconfigPath is null)
+        {
+            ownedDirectory = Directory.CreateTempSubdirectory("wasme-kube-").FullName;
+            kubeconfigPath = Path.Combine(ownedDirectory, "kubeconfig");
+        }
+
+        Kubeconfig.Write(kubeconfigPath, url);
+        var collector = new GarbageCollector(store, service);
+        var bookmarkTimer = options.TimeProvider.CreateTimer(_ => store.Bookmark(), null, options.BookmarkInterval, options.BookmarkInterval);
+        return new KubernetesTestServer(app, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer);
+    }
+
+    /// <summary>Client settings for KubernetesClient pointing at this server.</summary>
+    public KubernetesClientConfiguration CreateClientConfiguration() => new()
+    {
+        Host = Url.ToString().TrimEnd('/'),
+        Namespace = "default",
+    };
+
+    /// <summary>A KubernetesClient for this server; the caller disposes it.</summary>
+    public IKubernetes CreateClient() => new k8s.Kubernetes(CreateClientConfiguration());
+
+    /// <summary>
+    /// Creates, or replaces, every object in a (multi-document) YAML text, in order, without going through HTTP.
+    /// CRDs become served at once, so a later document may use them.
+    /// </summary>
+    public IReadOnlyList<JsonObject> ApplyYaml(string yaml)
+    {
+        var applied = new List<JsonObject>();
+        foreach (var document in YamlJson.ParseDocuments(yaml))
+        {
+            if (document is JsonObject obj)
+            {
+                applied.Add(Apply(obj));
+            }
+        }
+
+        return applied;
+    }
+
+    /// <summary>Creates or replaces one object (any served kind) without going through HTTP.</summary>
+    public JsonObject Apply(JsonObject obj)
+    {
+        ArgumentNullException.ThrowIfNull(obj);
+        var apiVersion = obj.GetString("apiVersion") ?? throw new ArgumentException("the object has no apiVersion", nameof(obj));
+        var kind = obj.GetString("kind") ?? throw new ArgumentException("the object has no kind", nameof(obj));
+        var type = _service.Registry.FindByKind(apiVersion, kind)
+            ?? throw new ArgumentException($"no resource serves {kind} in {apiVersion}", nameof(obj));
+        var ns = type.Namespaced ? obj.Namespace() is { Length: > 0 } given ? given : "default" : null;
+        var name = obj.Name();
+        try
+        {
+            var current = _service.Get(type, ns, name);
+            var replacement = obj.CloneObject();
+            replacement.Metadata()["resourceVersion"] = current.ResourceVersion();
+            return _service.Replace(type, ns, name, replacement, subresource: null, WriteOptions.Default);
+        }
+        catch (ApiException e) when (e.Code == 404 && name.Length > 0)
+        {
+            return _service.Create(type, ns, obj, WriteOptions.Default);
+        }
+    }
+
+    /// <summary>Reads an object as a client would see it; null when absent.</summary>
+    public JsonObject? Get(string apiVersion, string kind, string? ns, string name)
+    {
+        var type = _service.Registry.FindByKind(apiVersion, kind) ?? throw new ArgumentException($"no resource serves {kind} in {apiVersion}");
+        try
+        {
+            return _service.Get(type, ns, name);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Installs Istio's CRDs so the server looks like a cluster with Istio; <paramref name="path"/> defaults to <see cref="IstioCrds.Find"/>.</summary>
+    public async Task<IReadOnlyList<JsonObject>> InstallIstioCrdsAsync(string? path = null, CancellationToken cancellationToken = default)
+    {
+        path ??= IstioCrds.Find() ?? throw new FileNotFoundException(
+            $"Istio's CRDs were not found; set {IstioCrds.EnvironmentVariable} to customresourcedefinitions.gen.yaml");
+        return ApplyYaml(await File.ReadAllTextAsync(path, cancellationToken));
+    }
+
+    /// <summary>Forgets the watch history: resuming from any earlier resourceVersion now gets 410 Gone.</summary>
+    public void Compact() => _store.Compact();
+
+    /// <summary>Sends a BOOKMARK now to every open watch that allows them.</summary>
+    public void SendBookmarks() => _store.Bookmark();
+
+    /// <summary>Waits until garbage collection has caught up with every deletion made so far.</summary>
+    public Task SettleGarbageCollectionAsync(CancellationToken cancellationToken = default) => _collector.SettleAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _bookmarkTimer.DisposeAsync();
+        _store.DropWatches();
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        await _collector.DisposeAsync();
+        if (_ownedDirectory is not null)
+        {
+            try
+            {
+                Directory.Delete(_ownedDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A kubectl still holding its cache there must not fail the test.
+            }
+        }
+    }
+}

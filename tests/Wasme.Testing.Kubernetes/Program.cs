@@ -1,0 +1,3 @@
+using Wasme.Testing.Kubernetes.Hosting;
+
+return await StandaloneHost.RunAsync(args);

@@ -1,0 +1,614 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Wasme.Testing.Kubernetes.Http;
+using Wasme.Testing.Kubernetes.Json;
+using Wasme.Testing.Kubernetes.Patching;
+using Wasme.Testing.Kubernetes.Selectors;
+using Wasme.Testing.Kubernetes.Storage;
+
+namespace Wasme.Testing.Kubernetes.Resources;
+
+/// <summary>
+/// The verbs of the Kubernetes REST API over the store: what kube-apiserver's generic registry does
+/// (metadata stamping, preconditions, status subresource, generation, schema, finalizers) independent of HTTP.
+/// </summary>
+internal sealed class ResourceService
+{
+    private const string ForegroundDeletion = "foregroundDeletion";
+    private const string PatchTypesForCustom = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
+    private const string PatchTypes = PatchTypesForCustom + ", application/strategic-merge-patch+json";
+    private static readonly ResourceType NamespaceType = BuiltInResources.All.Single(r => r.Plural == "namespaces");
+
+    private readonly ObjectStore _store;
+    private readonly ResourceRegistry _registry;
+    private readonly TimeProvider _time;
+    private readonly bool _autoCreateNamespaces;
+
+    public ResourceService(ObjectStore store, ResourceRegistry registry, TimeProvider time, bool autoCreateNamespaces)
+    {
+        _store = store;
+        _registry = registry;
+        _time = time;
+        _autoCreateNamespaces = autoCreateNamespaces;
+    }
+
+    /// <summary>Raised after a delete marked or removed an object, so garbage collection can look again.</summary>
+    public event Action? DeletionRequested;
+
+    public ResourceRegistry Registry => _registry;
+
+    public JsonObject Get(ResourceType type, string? ns, string name) =>
+        Present(type, _store.Get(Key(type, ns, name)) ?? throw ApiException.NotFound(type, name));
+
+    public JsonObject List(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
+    {
+        var (items, revision) = _store.List(type.Group, type.Plural, type.Namespaced ? ns : null);
+        var selected = items
+            .Select(i => Present(type, i.Object))
+            .Where(o => labels.Matches(o.Labels()) && fields.Matches(o))
+            .Select(o => (JsonNode)o)
+            .ToArray();
+        return new JsonObject
+        {
+            ["kind"] = type.ListKind,
+            ["apiVersion"] = type.ApiVersion,
+            ["metadata"] = new JsonObject { ["resourceVersion"] = Rv(revision) },
+            ["items"] = new JsonArray(selected),
+        };
+    }
+
+    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options)
+    {
+        var obj = body.CloneObject();
+        CheckTypeMeta(type, obj);
+        var metadata = obj.Metadata();
+        ns = ResolveNamespace(type, ns, obj);
+        if (string.IsNullOrEmpty(obj.Name()) && metadata.GetString("generateName") is { Length: > 0 } prefix)
+        {
+            metadata["name"] = prefix + RandomSuffix();
+        }
+
+        var name = obj.Name();
+        foreach (var key in new[] { "uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "creationTimestamp", "selfLink" })
+        {
+            metadata.Remove(key);
+        }
+
+        metadata["uid"] = Guid.NewGuid().ToString();
+        metadata["creationTimestamp"] = Now();
+        if (type.TracksGeneration || type.IsCustom)
+        {
+            metadata["generation"] = 1;
+        }
+
+        if (type.HasStatusSubresource && type.Plural != "namespaces")
+        {
+            obj.Remove("status");
+        }
+
+        if (type.Plural == "namespaces")
+        {
+            obj["status"] = new JsonObject { ["phase"] = "Active" };
+        }
+
+        var errors = new List<FieldError>(ObjectMetadata.ValidateName(name));
+        Admit(type, obj, errors, options);
+        if (errors.Count > 0)
+        {
+            throw ApiException.Invalid(type, name, errors);
+        }
+
+        if (type.Namespaced)
+        {
+            EnsureNamespace(ns!, options.DryRun);
+        }
+
+        if (options.DryRun)
+        {
+            return Present(type, obj);
+        }
+
+        var created = _store.Create(Key(type, ns, name), obj, () => ApiException.AlreadyExists(type, name));
+        AfterWrite(type, created);
+        return Present(type, created);
+    }
+
+    public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject body, string? subresource, WriteOptions options)
+    {
+        CheckTypeMeta(type, body);
+        if (body.Name() is { Length: > 0 } bodyName && bodyName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
+        }
+
+        ResolveNamespace(type, ns, body);
+        if (type.IsCustom && subresource is null && body.ResourceVersion() is null)
+        {
+            throw ApiException.Invalid(type, name, [FieldError.Invalid("metadata.resourceVersion", "0x0", "must be specified for an update")]);
+        }
+
+        return Write(type, ns, name, options, current => body.CloneObject(), subresource);
+    }
+
+    public JsonObject Patch(ResourceType type, string? ns, string name, string contentType, string patchText, string? subresource, bool force, WriteOptions options)
+    {
+        var mediaType = contentType.Split(';')[0].Trim();
+        if (mediaType == "application/apply-patch+yaml")
+        {
+            return Apply(type, ns, name, patchText, subresource, options, force);
+        }
+
+        JsonNode patch;
+        try
+        {
+            patch = JsonNode.Parse(patchText) ?? throw new JsonException("empty patch");
+        }
+        catch (JsonException e)
+        {
+            throw ApiException.BadRequest($"error decoding patch: {e.Message}");
+        }
+
+        Func<JsonObject, JsonObject> patcher = mediaType switch
+        {
+            "application/merge-patch+json" when patch is JsonObject merge => current => (JsonObject)JsonMergePatch.Apply(current, merge)!,
+            "application/json-patch+json" when patch is JsonArray operations => current => JsonPatch.Apply(current, operations) as JsonObject
+                ?? throw ApiException.BadRequest("a JSON patch must leave an object"),
+            "application/strategic-merge-patch+json" when type.IsCustom => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+            "application/strategic-merge-patch+json" when patch is JsonObject strategic => current => StrategicMergePatch.Apply(current, strategic),
+            "application/merge-patch+json" or "application/json-patch+json" or "application/strategic-merge-patch+json" =>
+                throw ApiException.BadRequest($"the patch has the wrong shape for {mediaType}"),
+            _ => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+        };
+        return Write(type, ns, name, options, patcher, subresource);
+    }
+
+    public JsonObject Delete(ResourceType type, string? ns, string name, DeleteOptions options)
+    {
+        var key = Key(type, ns, name);
+        var current = _store.Get(key) ?? throw ApiException.NotFound(type, name);
+        CheckPreconditions(type, name, current, options);
+        if (options.DryRun)
+        {
+            return Present(type, current);
+        }
+
+        var policy = options.PropagationPolicy ?? "Background";
+        if (policy == "Orphan")
+        {
+            Orphan(current.Uid());
+        }
+
+        var finalizers = current.Finalizers().ToList();
+        if (policy == "Foreground" && !finalizers.Contains(ForegroundDeletion))
+        {
+            finalizers.Add(ForegroundDeletion);
+        }
+
+        if (finalizers.Count > 0 || type.Plural == "namespaces")
+        {
+            // The object stays, marked, until its finalizers are gone (namespaces: until they are empty).
+            var marked = _store.Update(key, obj =>
+            {
+                var metadata = obj.Metadata();
+                metadata["deletionTimestamp"] ??= Now();
+                metadata["deletionGracePeriodSeconds"] ??= 0;
+                metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
+                if (type.Plural == "namespaces")
+                {
+                    obj["status"] = new JsonObject { ["phase"] = "Terminating" };
+                }
+
+                return obj;
+            }, () => ApiException.NotFound(type, name));
+            // The namespace controller (in the garbage collector) empties a terminating namespace, then removes it.
+            DeletionRequested?.Invoke();
+            return Present(type, marked);
+        }
+
+        var removed = _store.Remove(key, () => ApiException.NotFound(type, name));
+        AfterRemove(type, removed);
+        DeletionRequested?.Invoke();
+        return SuccessStatus(type, removed);
+    }
+
+    /// <summary>Removes a finalizer on behalf of a built-in controller (garbage collector, namespace controller).</summary>
+    internal void RemoveFinalizer(ResourceType type, JsonObject obj, string finalizer)
+    {
+        try
+        {
+            Write(type, obj.Namespace(), obj.Name(), WriteOptions.Default, current =>
+            {
+                if (current["metadata"]?["finalizers"] is JsonArray list)
+                {
+                    foreach (var item in list.Where(f => f?.GetValue<string>() == finalizer).ToList())
+                    {
+                        list.Remove(item);
+                    }
+                }
+
+                return current;
+            }, subresource: null);
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            // Already gone.
+        }
+    }
+
+    internal bool HasNamespacedObjects(string ns) => _store.Snapshot().Any(o => o.Key.Namespace == ns);
+
+    internal ResourceType? TypeOf(ObjectKey key) =>
+        _registry.All.FirstOrDefault(r => r.Group == key.Group && r.Plural == key.Resource);
+
+    private JsonObject Apply(ResourceType type, string? ns, string name, string yaml, string? subresource, WriteOptions options, bool force)
+    {
+        _ = force; // Without field ownership tracking there are no conflicts to force through.
+        if (string.IsNullOrEmpty(options.FieldManager))
+        {
+            throw ApiException.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
+        }
+
+        JsonObject applied;
+        try
+        {
+            applied = YamlJson.ParseDocument(yaml) as JsonObject ?? throw ApiException.BadRequest("apply patch must be an object");
+        }
+        catch (YamlDotNet.Core.YamlException e)
+        {
+            throw ApiException.BadRequest($"error decoding YAML: {e.Message}");
+        }
+
+        if (_store.Get(Key(type, ns, name)) is null)
+        {
+            if (subresource is not null)
+            {
+                throw ApiException.NotFound(type, name);
+            }
+
+            applied.Metadata()["name"] = name;
+            return Create(type, ns, applied, options);
+        }
+
+        return Write(type, ns, name, options, current => StrategicMergePatch.Apply(current, applied), subresource);
+    }
+
+    private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource)
+    {
+        var key = Key(type, ns, name);
+        JsonObject Mutate(JsonObject current)
+        {
+            var next = change(current.CloneObject());
+            CheckTypeMeta(type, next);
+            if (next.ResourceVersion() is { } wanted && wanted != current.ResourceVersion())
+            {
+                throw ApiException.Conflict(type, name);
+            }
+
+            var metadata = next.Metadata();
+            var old = current.Metadata();
+            foreach (var immutable in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name" })
+            {
+                if (old[immutable] is { } value)
+                {
+                    metadata[immutable] = value.DeepClone();
+                }
+                else
+                {
+                    metadata.Remove(immutable);
+                }
+            }
+
+            if (subresource == "status")
+            {
+                // A status write changes status only, whatever else the body says.
+                var status = next["status"]?.DeepClone();
+                next = current.CloneObject();
+                next["status"] = status;
+            }
+            else if (type.HasStatusSubresource)
+            {
+                next["status"] = current["status"]?.DeepClone();
+                if (next["status"] is null)
+                {
+                    next.Remove("status");
+                }
+            }
+
+            if (current.IsBeingDeleted())
+            {
+                var added = next.Finalizers().Except(current.Finalizers()).ToList();
+                if (added.Count > 0)
+                {
+                    throw ApiException.Invalid(type, name, [FieldError.Forbidden("metadata.finalizers", $"no new finalizers can be added if the object is being deleted, found new finalizers []string{{\"{string.Join("\", \"", added)}\"}}")]);
+                }
+            }
+
+            var errors = new List<FieldError>();
+            Admit(type, next, errors, options);
+            if (errors.Count > 0)
+            {
+                throw ApiException.Invalid(type, name, errors);
+            }
+
+            if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
+            {
+                var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
+                metadata["generation"] = generation + 1;
+            }
+
+            return next;
+        }
+
+        if (options.DryRun)
+        {
+            var current = _store.Get(key) ?? throw ApiException.NotFound(type, name);
+            return Present(type, Mutate(current));
+        }
+
+        var written = _store.Update(key, Mutate, () => ApiException.NotFound(type, name));
+        if (written.IsBeingDeleted() && written.Finalizers().Count == 0 && !(type.Plural == "namespaces" && HasNamespacedObjects(name)))
+        {
+            // Removing the last finalizer of a deleted object completes the delete.
+            try
+            {
+                var removed = _store.Remove(key, () => ApiException.NotFound(type, name));
+                AfterRemove(type, removed);
+                DeletionRequested?.Invoke();
+                return Present(type, removed);
+            }
+            catch (ApiException e) when (e.Code == 404)
+            {
+                return Present(type, written);
+            }
+        }
+
+        AfterWrite(type, written);
+        return Present(type, written);
+    }
+
+    /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
+    private static void Admit(ResourceType type, JsonObject obj, List<FieldError> errors, WriteOptions options)
+    {
+        errors.AddRange(ObjectMetadata.ValidateLabels(obj));
+        if (type.Schema is { } schema)
+        {
+            var unknown = schema.PruneAndDefault(obj);
+            if (unknown.Count > 0)
+            {
+                switch (options.FieldValidation)
+                {
+                    case "Strict":
+                        throw ApiException.BadRequest(
+                            $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+                    case "Warn":
+                        options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+                        break;
+                }
+            }
+
+            errors.AddRange(schema.Validate(obj));
+        }
+
+        if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")
+        {
+            errors.AddRange(CustomResourceDefinitions.Validate(obj));
+        }
+    }
+
+    private void AfterWrite(ResourceType type, JsonObject written)
+    {
+        if (type.Group != "apiextensions.k8s.io" || type.Plural != "customresourcedefinitions" || written.IsBeingDeleted())
+        {
+            return;
+        }
+
+        _registry.SetCustom(written.Name(), CustomResourceDefinitions.ServedResources(written));
+        var status = CustomResourceDefinitions.EstablishedStatus(written, Now());
+        if (written["status"] is JsonObject existing && JsonNode.DeepEquals(existing["acceptedNames"], status["acceptedNames"]))
+        {
+            return;
+        }
+
+        // The CRD controller's own write: it follows the create, as in a real cluster.
+        _store.Update(new ObjectKey(type.Group, type.Plural, "", written.Name()), crd =>
+        {
+            crd["status"] = status;
+            return crd;
+        }, () => ApiException.NotFound(type, written.Name()));
+    }
+
+    private void AfterRemove(ResourceType type, JsonObject removed)
+    {
+        if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")
+        {
+            var served = _registry.All.Where(r => r.IsCustom && $"{r.Plural}.{r.Group}" == removed.Name()).ToList();
+            _registry.RemoveCustom(removed.Name());
+            foreach (var (key, _) in served.Take(1).SelectMany(r => _store.List(r.Group, r.Plural, null).Items))
+            {
+                try
+                {
+                    _store.Remove(key, () => ApiException.NotFound(served[0], key.Name));
+                }
+                catch (ApiException)
+                {
+                    // Raced with another delete.
+                }
+            }
+        }
+    }
+
+    private void Orphan(string ownerUid)
+    {
+        foreach (var (key, obj) in _store.Snapshot())
+        {
+            if (obj["metadata"]?["ownerReferences"] is not JsonArray refs || !refs.Any(r => r?["uid"]?.GetValue<string>() == ownerUid))
+            {
+                continue;
+            }
+
+            _store.Update(key, o =>
+            {
+                var list = (JsonArray)o["metadata"]!["ownerReferences"]!;
+                foreach (var r in list.Where(r => r?["uid"]?.GetValue<string>() == ownerUid).ToList())
+                {
+                    list.Remove(r);
+                }
+
+                if (list.Count == 0)
+                {
+                    o.Metadata().Remove("ownerReferences");
+                }
+
+                return o;
+            }, () => ApiException.Internal("dependent vanished"));
+        }
+    }
+
+    private static void CheckPreconditions(ResourceType type, string name, JsonObject current, DeleteOptions options)
+    {
+        if (options.PreconditionUid is { } uid && uid != current.Uid())
+        {
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {type.QualifiedResource} \"{name}\": Precondition failed: UID in precondition: {uid}, UID in object meta: {current.Uid()}",
+                ApiException.DetailsOf(type, name));
+        }
+
+        if (options.PreconditionResourceVersion is { } rv && rv != current.ResourceVersion())
+        {
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on {type.QualifiedResource} \"{name}\": Precondition failed: ResourceVersion in precondition: {rv}, ResourceVersion in object meta: {current.ResourceVersion()}",
+                ApiException.DetailsOf(type, name));
+        }
+    }
+
+    private static bool SpecChanged(JsonObject current, JsonObject next)
+    {
+        static IEnumerable<KeyValuePair<string, JsonNode?>> Body(JsonObject o) =>
+            o.Where(p => p.Key is not ("metadata" or "status" or "apiVersion" or "kind"));
+        var before = new JsonObject(Body(current).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        var after = new JsonObject(Body(next).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        return !JsonNode.DeepEquals(before, after);
+    }
+
+    private static void CheckTypeMeta(ResourceType type, JsonObject obj)
+    {
+        var apiVersion = obj.GetString("apiVersion");
+        var kind = obj.GetString("kind");
+        if (apiVersion is not null && kind is not null && (kind != type.Kind || apiVersion.Split('/')[0] != (type.Group.Length == 0 ? type.Version : type.Group)))
+        {
+            throw ApiException.BadRequest($"the API version in the data ({apiVersion}) does not match the expected API version ({type.ApiVersion})");
+        }
+
+        obj["apiVersion"] = type.ApiVersion;
+        obj["kind"] = type.Kind;
+    }
+
+    private static string? ResolveNamespace(ResourceType type, string? ns, JsonObject obj)
+    {
+        var metadata = obj.Metadata();
+        if (!type.Namespaced)
+        {
+            metadata.Remove("namespace");
+            return null;
+        }
+
+        if (string.IsNullOrEmpty(ns))
+        {
+            throw ApiException.BadRequest("the namespace of the object must be set on the request path");
+        }
+
+        if (metadata.GetString("namespace") is { Length: > 0 } bodyNamespace && bodyNamespace != ns)
+        {
+            throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        metadata["namespace"] = ns;
+        return ns;
+    }
+
+    private void EnsureNamespace(string ns, bool dryRun)
+    {
+        var key = new ObjectKey("", "namespaces", "", ns);
+        var existing = _store.Get(key);
+        if (existing is not null)
+        {
+            if (existing.IsBeingDeleted())
+            {
+                throw new ApiException(403, "Forbidden",
+                    $"unable to create new content in namespace {ns} because it is being terminated",
+                    new JsonObject { ["name"] = ns, ["kind"] = "namespaces" });
+            }
+
+            return;
+        }
+
+        if (!_autoCreateNamespaces)
+        {
+            throw ApiException.NamespaceNotFound(ns);
+        }
+
+        if (!dryRun)
+        {
+            try
+            {
+                Create(NamespaceType, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, WriteOptions.Default);
+            }
+            catch (ApiException e) when (e.Code == 409)
+            {
+                // Created concurrently.
+            }
+        }
+    }
+
+    private static JsonObject SuccessStatus(ResourceType type, JsonObject removed) => new()
+    {
+        ["kind"] = "Status",
+        ["apiVersion"] = "v1",
+        ["metadata"] = new JsonObject(),
+        ["status"] = "Success",
+        ["details"] = new JsonObject
+        {
+            ["name"] = removed.Name(),
+            ["group"] = type.Group,
+            ["kind"] = type.Plural,
+            ["uid"] = removed.Uid(),
+        },
+    };
+
+    /// <summary>What a client sees: the requested version's apiVersion and kind.</summary>
+    internal static JsonObject Present(ResourceType type, JsonObject stored)
+    {
+        // A round trip through text makes every value JSON-backed, so GetValue<int> and GetValue<long> both work for callers.
+        var result = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
+        var ordered = new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind };
+        foreach (var (key, value) in result.ToList())
+        {
+            if (key is not ("apiVersion" or "kind"))
+            {
+                result.Remove(key);
+                ordered[key] = value;
+            }
+        }
+
+        return ordered;
+    }
+
+    internal static ObjectKey Key(ResourceType type, string? ns, string name) =>
+        new(type.Group, type.Plural, type.Namespaced ? ns ?? "" : "", name);
+
+    private string Now() => ObjectMetadata.Timestamp(_time.GetUtcNow());
+
+    private static string Rv(long revision) => revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    private static string RandomSuffix()
+    {
+        const string alphabet = "bcdfghjklmnpqrstvwxz2456789";
+        return string.Create(5, 0, (span, _) =>
+        {
+            for (var i = 0; i < span.Length; i++)
+            {
+                span[i] = alphabet[Random.Shared.Next(alphabet.Length)];
+            }
+        });
+    }
+}
