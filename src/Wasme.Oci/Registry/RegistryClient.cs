@@ -250,7 +250,8 @@ public sealed class RegistryClient : IDisposable
                 {
                     var body = new ReadOnlyMemoryContent(chunk);
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    body.Headers.Add("Content-Range", $"{first}-{first + chunk.Length - 1}");
+                    // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
+                    body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + chunk.Length - 1}");
                     return body;
                 }, cancellationToken).ConfigureAwait(false);
                 if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
