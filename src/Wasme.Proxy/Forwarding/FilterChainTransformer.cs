@@ -1,0 +1,85 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Wasme.Proxy.Chain;
+using Wasme.Proxy.Filters;
+using Wasme.Proxy.Streams;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Wasme.Proxy.Forwarding;
+
+/// <summary>
+/// Hooks the filter chain into YARP's forwarder: the response headers go through the filters before they reach
+/// the client, the response body is read through them, and the (filtered) trailers are forwarded.
+/// Request headers and body are filtered before the forwarder starts (see <see cref="ProxyRequestHandler"/>).
+/// </summary>
+internal sealed class FilterChainTransformer : HttpTransformer
+{
+    public static FilterChainTransformer Instance { get; } = new();
+
+    public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
+    {
+        await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+
+        // Envoy forwards the client's Host (:authority) unless told otherwise; filters may have rewritten it.
+        proxyRequest.Headers.Host = httpContext.Request.Host.Value;
+    }
+
+    public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
+    {
+        var copied = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        var chain = httpContext.Features.Get<StreamFilterChain>();
+        if (proxyResponse is null || chain is null || !copied)
+        {
+            return copied;
+        }
+
+        var stream = chain.Stream;
+        stream.UpstreamStatusCode = (int)proxyResponse.StatusCode;
+        var endOfStream = IsBodyless(httpContext, proxyResponse);
+        if (chain.Config.Handles(HttpFilterCapabilities.ResponseHeaders))
+        {
+            stream.ResponseHeaders = HeaderCodec.ReadResponse(httpContext.Response);
+            if (!await chain.OnResponseHeadersAsync(endOfStream, cancellationToken))
+            {
+                // The handler sends the local reply once the forwarder returns.
+                return false;
+            }
+
+            HeaderCodec.ApplyResponse(stream.ResponseHeaders, httpContext.Response);
+        }
+
+        if (!endOfStream && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
+        {
+            // Filters may change the body's length, so the response is sent chunked.
+            httpContext.Response.Headers.ContentLength = null;
+            proxyResponse.Content = new FilteredResponseContent(proxyResponse, chain);
+        }
+
+        return true;
+    }
+
+    public override async ValueTask TransformResponseTrailersAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, CancellationToken cancellationToken)
+    {
+        var chain = httpContext.Features.Get<StreamFilterChain>();
+        if (chain is null || proxyResponse.Content is not FilteredResponseContent)
+        {
+            await base.TransformResponseTrailersAsync(httpContext, proxyResponse, cancellationToken);
+            return;
+        }
+
+        // The filtered trailers were collected while the body was read.
+        var feature = httpContext.Features.Get<IHttpResponseTrailersFeature>();
+        if (feature?.Trailers is { IsReadOnly: false } trailers)
+        {
+            foreach (var (name, value) in chain.Stream.ResponseTrailers)
+            {
+                trailers.Append(name, value);
+            }
+        }
+    }
+
+    private static bool IsBodyless(HttpContext httpContext, HttpResponseMessage response) =>
+        HttpMethods.IsHead(httpContext.Request.Method)
+        || response.StatusCode is System.Net.HttpStatusCode.NoContent or System.Net.HttpStatusCode.NotModified
+        || response.Content.Headers.ContentLength == 0;
+}

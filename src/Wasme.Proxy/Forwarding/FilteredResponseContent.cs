@@ -1,0 +1,81 @@
+using System.Net;
+using Wasme.Proxy.Chain;
+using Wasme.Proxy.Streams;
+
+namespace Wasme.Proxy.Forwarding;
+
+/// <summary>Wraps the upstream's response content so that the forwarder reads it through the filter chain.</summary>
+internal sealed class FilteredResponseContent : HttpContent
+{
+    private readonly HttpResponseMessage _response;
+    private readonly HttpContent _inner;
+    private readonly StreamFilterChain _chain;
+
+    public FilteredResponseContent(HttpResponseMessage response, StreamFilterChain chain)
+    {
+        _response = response;
+        _inner = response.Content;
+        _chain = chain;
+        foreach (var header in _inner.Headers)
+        {
+            if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
+            {
+                Headers.TryAddWithoutValidation(header.Key, header.Value);
+            }
+        }
+    }
+
+    protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
+    {
+        var inner = await _inner.ReadAsStreamAsync(cancellationToken);
+        return new FilteredBodyStream(inner, _chain, StreamDirection.Response, HasTrailers);
+    }
+
+    protected override Task<Stream> CreateContentReadStreamAsync() => CreateContentReadStreamAsync(CancellationToken.None);
+
+    protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+    {
+        await using var source = await CreateContentReadStreamAsync(cancellationToken);
+        await source.CopyToAsync(stream, cancellationToken);
+    }
+
+    protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context) => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+    protected override bool TryComputeLength(out long length)
+    {
+        length = 0;
+        return false;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _inner.Dispose();
+        }
+
+        base.Dispose(disposing);
+    }
+
+    /// <summary>Copies the upstream's trailers into the stream once the body has been read to its end.</summary>
+    private bool HasTrailers()
+    {
+        var trailers = _response.TrailingHeaders;
+        if (!trailers.Any())
+        {
+            return false;
+        }
+
+        var target = _chain.Stream.ResponseTrailers;
+        foreach (var (name, values) in trailers)
+        {
+            var lower = HeaderNames.ToLower(name);
+            foreach (var value in values)
+            {
+                target.Add(lower, value);
+            }
+        }
+
+        return true;
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Logging;
+using Wasme.Proxy.Chain;
+using Wasme.Proxy.Filters;
+using Wasme.Proxy.Streams;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Wasme.Proxy.Forwarding;
+
+/// <summary>
+/// Handles one downstream request: runs the request headers through the filters, forwards the request with its
+/// body read through the filters, and sends a filter's local reply when one asks for it.
+/// </summary>
+internal sealed partial class ProxyRequestHandler
+{
+    private static readonly ForwarderRequestConfig s_requestConfig = new()
+    {
+        ActivityTimeout = TimeSpan.FromSeconds(100),
+        Version = HttpVersion.Version11,
+        VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
+    };
+
+    private readonly IHttpForwarder _forwarder;
+    private readonly HttpMessageInvoker _client;
+    private readonly string _upstream;
+    private readonly FilterChain _chain;
+    private readonly ProxyMetrics _metrics;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+
+    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, TimeProvider timeProvider, ILogger logger)
+    {
+        _forwarder = forwarder;
+        _client = client;
+        _upstream = upstream.GetLeftPart(UriPartial.Path).TrimEnd('/');
+        _chain = chain;
+        _metrics = metrics;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async Task HandleAsync(HttpContext context)
+    {
+        _metrics.RequestStarted();
+        var cancellationToken = context.RequestAborted;
+        var stream = new HttpExchange(context, _timeProvider.GetUtcNow());
+        using var chain = new StreamFilterChain(_chain, stream, _metrics, _logger);
+        context.Features.Set(chain);
+        try
+        {
+            var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
+            if (!await chain.OnRequestHeadersAsync(endOfStream: !hasBody, cancellationToken))
+            {
+                await SendLocalReplyAsync(chain, runResponseFilters: true);
+                return;
+            }
+
+            HeaderCodec.ApplyRequest(stream.RequestHeaders, context.Request);
+
+            if (hasBody && _chain.Handles(HttpFilterCapabilities.RequestBody | HttpFilterCapabilities.RequestTrailers))
+            {
+                // Filters may change the body's length, so it is forwarded chunked.
+                context.Request.Headers.ContentLength = null;
+                context.Request.Body = new FilteredBodyStream(context.Request.Body, chain, StreamDirection.Request, () => CollectRequestTrailers(context, stream));
+            }
+
+            var error = await _forwarder.SendAsync(context, _upstream, _client, s_requestConfig, FilterChainTransformer.Instance, cancellationToken);
+            if (stream.LocalResponse is not null)
+            {
+                await SendLocalReplyAsync(chain, runResponseFilters: stream.UpstreamStatusCode == 0);
+                return;
+            }
+
+            if (error != ForwarderError.None)
+            {
+                _metrics.UpstreamFailed();
+                var feature = context.GetForwarderErrorFeature();
+                LogUpstreamFailed(_logger, error, _upstream, feature?.Exception?.Message ?? string.Empty);
+            }
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // The client went away; nothing to answer.
+        }
+    }
+
+    private async Task SendLocalReplyAsync(StreamFilterChain chain, bool runResponseFilters)
+    {
+        var context = chain.Stream.Context;
+        var stream = chain.Stream;
+        var reply = stream.LocalResponse!;
+        if (context.Response.HasStarted || stream.IsClosed)
+        {
+            // Too late to replace the response: reset the stream as Envoy does.
+            context.Abort();
+            return;
+        }
+
+        _metrics.LocalReplySent();
+        LogLocalReply(_logger, reply.StatusCode, reply.Details);
+        var response = context.Response;
+        response.Clear();
+        response.StatusCode = reply.StatusCode;
+        foreach (var (name, value) in reply.Headers)
+        {
+            if (name.Length > 0 && name[0] != ':')
+            {
+                response.Headers.Append(name, value);
+            }
+        }
+
+        if (!reply.Body.IsEmpty && !response.Headers.ContainsKey("content-type"))
+        {
+            response.ContentType = "text/plain";
+        }
+
+        response.ContentLength = reply.Body.Length;
+        if (runResponseFilters && _chain.Handles(HttpFilterCapabilities.ResponseHeaders))
+        {
+            stream.ResponseHeaders = HeaderCodec.ReadResponse(response);
+            chain.OnLocalReplyHeaders(endOfStream: reply.Body.IsEmpty);
+            HeaderCodec.ApplyResponse(stream.ResponseHeaders, response);
+        }
+
+        if (!reply.Body.IsEmpty)
+        {
+            await response.Body.WriteAsync(reply.Body, context.RequestAborted);
+        }
+    }
+
+    private static bool CollectRequestTrailers(HttpContext context, HttpExchange stream)
+    {
+        var feature = context.Features.Get<IHttpRequestTrailersFeature>();
+        if (feature is not { Available: true } || feature.Trailers.Count == 0)
+        {
+            return false;
+        }
+
+        HeaderCodec.AddAll(stream.RequestTrailers, feature.Trailers);
+
+        return true;
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Forwarding to {Upstream} failed: {Error} {Reason}")]
+    private static partial void LogUpstreamFailed(ILogger logger, ForwarderError error, string upstream, string reason);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Local reply {StatusCode}: {Details}")]
+    private static partial void LogLocalReply(ILogger logger, int statusCode, string details);
+}

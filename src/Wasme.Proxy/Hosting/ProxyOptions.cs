@@ -1,0 +1,78 @@
+using System.Net;
+
+namespace Wasme.Proxy.Hosting;
+
+/// <summary>Where the local data plane listens and where it sends traffic. Checked by <see cref="Validate"/> before start.</summary>
+public sealed record ProxyOptions
+{
+    /// <summary>Default body bytes one filter may hold buffered: Envoy's default per-connection buffer limit.</summary>
+    public const int DefaultBodyBufferLimit = 1024 * 1024;
+
+    /// <summary>Address the proxy listens on.</summary>
+    public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 8080);
+
+    /// <summary>Base URL requests are forwarded to. Null only with <see cref="EchoUpstream"/>.</summary>
+    public Uri? Upstream { get; init; }
+
+    /// <summary>Start a built-in upstream that echoes each request back, and forward to it.</summary>
+    public bool EchoUpstream { get; init; }
+
+    /// <summary>Address of the admin endpoint (<c>/stats</c>, <c>/stats?format=json</c>, <c>/ready</c>); null for none.</summary>
+    public IPEndPoint? Admin { get; init; }
+
+    /// <summary>Named upstreams filters may reach with http_call (Envoy clusters).</summary>
+    public IReadOnlyDictionary<string, Uri> Clusters { get; init; } = new Dictionary<string, Uri>(StringComparer.Ordinal);
+
+    /// <summary>Most body bytes one filter may hold buffered; past it the stream gets 413 (request) or 500 (response).</summary>
+    public int BodyBufferLimit { get; init; } = DefaultBodyBufferLimit;
+
+    /// <summary>Every problem with these options, each naming the setting and the fix; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (Upstream is null && !EchoUpstream)
+        {
+            problems.Add("no upstream: pass --upstream http://HOST:PORT, or --echo-upstream for the built-in echo server");
+        }
+
+        if (Upstream is not null && EchoUpstream)
+        {
+            problems.Add("--upstream and --echo-upstream are exclusive: pass one of them");
+        }
+
+        if (Upstream is not null)
+        {
+            CheckHttpUrl("upstream", Upstream, problems);
+        }
+
+        foreach (var (name, url) in Clusters)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                problems.Add("a cluster has an empty name: pass --cluster NAME=URL");
+            }
+
+            CheckHttpUrl($"cluster '{name}'", url, problems);
+        }
+
+        if (BodyBufferLimit <= 0)
+        {
+            problems.Add($"body buffer limit {BodyBufferLimit} must be positive");
+        }
+
+        if (Admin is not null && Admin.Port != 0 && Admin.Port == Listen.Port && Admin.Address.Equals(Listen.Address))
+        {
+            problems.Add($"the admin endpoint {Admin} is the same as the listen address: pick another port");
+        }
+
+        return problems;
+    }
+
+    private static void CheckHttpUrl(string what, Uri url, List<string> problems)
+    {
+        if (!url.IsAbsoluteUri || (url.Scheme != Uri.UriSchemeHttp && url.Scheme != Uri.UriSchemeHttps) || string.IsNullOrEmpty(url.Host))
+        {
+            problems.Add($"{what} URL '{url}' is not an absolute http:// or https:// URL (for example http://127.0.0.1:9000)");
+        }
+    }
+}

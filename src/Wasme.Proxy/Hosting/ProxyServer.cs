@@ -1,0 +1,186 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Server.Kestrel.Core;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Wasme.Proxy.Admin;
+using Wasme.Proxy.Chain;
+using Wasme.Proxy.Filters;
+using Wasme.Proxy.Forwarding;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Wasme.Proxy.Hosting;
+
+/// <summary>
+/// The local data plane: a Kestrel server that forwards to the upstream through the filter chain, with an optional
+/// admin endpoint and an optional built-in echo upstream on their own loopback ports.
+/// </summary>
+public sealed class ProxyServer : IAsyncDisposable
+{
+    private readonly WebApplication _app;
+    private readonly HttpMessageInvoker _client;
+
+    private ProxyServer(WebApplication app, HttpMessageInvoker client, ProxyMetrics metrics)
+    {
+        _app = app;
+        _client = client;
+        Metrics = metrics;
+    }
+
+    /// <summary>Where the proxy accepts requests (with the real port when 0 was asked for).</summary>
+    public IPEndPoint ListenEndpoint { get; private set; } = null!;
+
+    /// <summary>Where the admin endpoint listens, or null.</summary>
+    public IPEndPoint? AdminEndpoint { get; private set; }
+
+    /// <summary>The upstream requests go to (the echo server's address with <see cref="ProxyOptions.EchoUpstream"/>).</summary>
+    public Uri Upstream { get; private set; } = null!;
+
+    public ProxyMetrics Metrics { get; }
+
+    /// <summary>Validates the options, binds every port and starts serving.</summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    /// <exception cref="ProxyStartException">A port could not be bound.</exception>
+    public static async Task<ProxyServer> StartAsync(
+        ProxyOptions options,
+        IReadOnlyList<IHttpFilterFactory> filters,
+        IReadOnlyList<IFilterMetricsSource> metricsSources,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.AddServerHeader = false;
+            kestrel.Listen(options.Listen, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            if (options.Admin is not null)
+            {
+                kestrel.Listen(options.Admin);
+            }
+
+            if (options.EchoUpstream)
+            {
+                kestrel.Listen(IPAddress.Loopback, 0);
+            }
+        });
+        builder.Services.AddHttpForwarder();
+        var app = builder.Build();
+
+        var client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            EnableMultipleHttp2Connections = true,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = TimeSpan.FromSeconds(15),
+        });
+        var metrics = new ProxyMetrics();
+        var server = new ProxyServer(app, client, metrics);
+        var chain = new FilterChain(filters, options.BodyBufferLimit);
+        var admin = new AdminEndpoint(metrics, metricsSources);
+        var logger = loggerFactory.CreateLogger("Wasme.Proxy");
+
+        // Ports are known only once Kestrel has bound them; requests wait for the handler to be set.
+        ProxyRequestHandler? handler = null;
+        var adminPort = -1;
+        var echoPort = -1;
+        app.Run(context =>
+        {
+            var port = context.Connection.LocalPort;
+            if (port == adminPort)
+            {
+                return admin.HandleAsync(context);
+            }
+
+            if (port == echoPort)
+            {
+                return EchoUpstream.HandleAsync(context);
+            }
+
+            return handler!.HandleAsync(context);
+        });
+
+        try
+        {
+            await app.StartAsync(cancellationToken);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync();
+            client.Dispose();
+            throw new ProxyStartException(DescribeBindFailure(options, ex), ex);
+        }
+
+        var bound = BoundEndpoints(app);
+        server.ListenEndpoint = bound[0];
+        var next = 1;
+        if (options.Admin is not null)
+        {
+            server.AdminEndpoint = bound[next++];
+            adminPort = server.AdminEndpoint.Port;
+        }
+
+        if (options.EchoUpstream)
+        {
+            var echo = bound[next];
+            echoPort = echo.Port;
+            server.Upstream = new Uri($"http://{echo}/");
+        }
+        else
+        {
+            server.Upstream = options.Upstream!;
+        }
+
+        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
+        handler = new ProxyRequestHandler(forwarder, client, server.Upstream, chain, metrics, timeProvider, logger);
+        return server;
+    }
+
+    /// <summary>Stops accepting requests and lets the ones in flight finish.</summary>
+    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+
+    public async ValueTask DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        _client.Dispose();
+    }
+
+    private static List<IPEndPoint> BoundEndpoints(WebApplication app)
+    {
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses;
+        var endpoints = new List<IPEndPoint>();
+        foreach (var address in addresses)
+        {
+            var uri = new Uri(address);
+            endpoints.Add(new IPEndPoint(IPAddress.Parse(uri.Host.Trim('[', ']')), uri.Port));
+        }
+
+        return endpoints;
+    }
+
+    private static string DescribeBindFailure(ProxyOptions options, IOException ex)
+    {
+        var endpoint = ex.Message.Contains(options.Listen.ToString(), StringComparison.Ordinal) || options.Admin is null
+            ? options.Listen
+            : options.Admin;
+        return ex.InnerException is AddressInUseException
+            ? $"{endpoint} is already in use: stop what listens there, or pick another port (--listen / --admin)"
+            : $"cannot listen on {endpoint}: {ex.Message}";
+    }
+}

@@ -1,0 +1,136 @@
+using System.Globalization;
+using System.Net;
+using Wasme.ProxyWasm;
+
+namespace Wasme.Proxy.Upstreams;
+
+/// <summary>
+/// Sends filters' <c>http_call</c>s to the named upstreams given with <c>--cluster NAME=URL</c>, as Envoy sends
+/// them to its clusters: the call's <c>:path</c> is resolved against the cluster's URL, <c>:authority</c> becomes
+/// the Host header, and the response body is bounded.
+/// </summary>
+public sealed class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
+{
+    private readonly IReadOnlyDictionary<string, Uri> _clusters;
+    private readonly HttpMessageInvoker _client;
+    private readonly int _maxResponseBytes;
+
+    public ClusterHttpCallDispatcher(IReadOnlyDictionary<string, Uri> clusters, int maxResponseBytes)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxResponseBytes);
+        _clusters = clusters;
+        _maxResponseBytes = maxResponseBytes;
+        _client = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            AllowAutoRedirect = false,
+            AutomaticDecompression = DecompressionMethods.None,
+            UseCookies = false,
+            ActivityHeadersPropagator = null,
+            ConnectTimeout = TimeSpan.FromSeconds(10),
+        });
+    }
+
+    public bool HasCluster(string cluster) => _clusters.ContainsKey(cluster);
+
+    public async Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!_clusters.TryGetValue(request.Cluster, out var baseUri))
+        {
+            throw new ArgumentException($"unknown cluster '{request.Cluster}': pass --cluster {request.Cluster}=URL");
+        }
+
+        using var timeoutSource = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        if (timeout > TimeSpan.Zero)
+        {
+            timeoutSource.CancelAfter(timeout);
+        }
+
+        using var message = CreateRequest(request, baseUri);
+        using var response = await _client.SendAsync(message, timeoutSource.Token);
+        var headers = new HeaderMap(response.Headers.Count() + 4);
+        headers.Add(":status", ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
+        AddAll(headers, response.Headers);
+        AddAll(headers, response.Content.Headers);
+        var body = await ReadBoundedAsync(response.Content, timeoutSource.Token);
+        var trailers = new HeaderMap();
+        AddAll(trailers, response.TrailingHeaders);
+        return new HttpCallResponse(headers, body, trailers);
+    }
+
+    public void Dispose() => _client.Dispose();
+
+    private static HttpRequestMessage CreateRequest(HttpCallRequest request, Uri baseUri)
+    {
+        request.Headers.TryGetValue(":method", out var method);
+        request.Headers.TryGetValue(":path", out var path);
+        request.Headers.TryGetValue(":authority", out var authority);
+        var target = new Uri(baseUri, path ?? "/");
+        var message = new HttpRequestMessage(new HttpMethod(method ?? "GET"), target)
+        {
+            Version = HttpVersion.Version11,
+        };
+        if (!string.IsNullOrEmpty(authority))
+        {
+            message.Headers.Host = authority;
+        }
+
+        if (!request.Body.IsEmpty || method is "POST" or "PUT" or "PATCH")
+        {
+            message.Content = new ReadOnlyMemoryContent(request.Body);
+        }
+
+        foreach (var (name, value) in request.Headers)
+        {
+            if (name.Length == 0 || name[0] == ':' || name is "host" or "content-length" or "transfer-encoding")
+            {
+                continue;
+            }
+
+            if (!message.Headers.TryAddWithoutValidation(name, value))
+            {
+                message.Content?.Headers.TryAddWithoutValidation(name, value);
+            }
+        }
+
+        return message;
+    }
+
+    private async Task<ReadOnlyMemory<byte>> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
+    {
+        if (content.Headers.ContentLength > _maxResponseBytes)
+        {
+            throw new InvalidDataException($"http_call response of {content.Headers.ContentLength} bytes exceeds the limit of {_maxResponseBytes}");
+        }
+
+        await using var source = await content.ReadAsStreamAsync(cancellationToken);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[16 * 1024];
+        int read;
+        while ((read = await source.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > _maxResponseBytes)
+            {
+                throw new InvalidDataException($"http_call response exceeds the limit of {_maxResponseBytes} bytes");
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void AddAll(HeaderMap map, System.Net.Http.Headers.HttpHeaders headers)
+    {
+        foreach (var (name, values) in headers)
+        {
+            var lower = name.ToLowerInvariant();
+            foreach (var value in values)
+            {
+                map.Add(lower, value);
+            }
+        }
+    }
+}

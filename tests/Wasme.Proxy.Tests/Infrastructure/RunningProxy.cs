@@ -1,0 +1,45 @@
+using System.Net;
+using Wasme.Proxy.Admin;
+using Wasme.Proxy.Filters;
+using Wasme.Proxy.Hosting;
+
+namespace Wasme.Proxy.Tests.Infrastructure;
+
+/// <summary>A <see cref="ProxyServer"/> on 127.0.0.1:0 with a client pointed at it.</summary>
+public sealed class RunningProxy : IAsyncDisposable
+{
+    private RunningProxy(ProxyServer server)
+    {
+        Server = server;
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false, AllowAutoRedirect = false })
+        {
+            BaseAddress = new Uri($"http://{server.ListenEndpoint}/"),
+        };
+    }
+
+    public ProxyServer Server { get; }
+
+    public HttpClient Client { get; }
+
+    public Uri AdminUrl => new($"http://{Server.AdminEndpoint}/");
+
+    public static async Task<RunningProxy> StartAsync(Uri? upstream, IReadOnlyList<IHttpFilterFactory> filters, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyList<IFilterMetricsSource>? metrics = null)
+    {
+        var options = new ProxyOptions
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, 0),
+            Upstream = upstream,
+            EchoUpstream = upstream is null,
+            Admin = new IPEndPoint(IPAddress.Loopback, 0),
+        };
+        options = configure?.Invoke(options) ?? options;
+        var server = await ProxyServer.StartAsync(options, filters, metrics ?? [], TestLogging.Factory, TimeProvider.System, CancellationToken.None);
+        return new RunningProxy(server);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Client.Dispose();
+        await Server.DisposeAsync();
+    }
+}
