@@ -1,0 +1,60 @@
+using Microsoft.Extensions.Logging;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Transfer;
+
+namespace Wasme.Cache.Fetching;
+
+/// <summary>
+/// Pulls modules from OCI registries with the Wasme.Oci client: by manifest digest only (a tag
+/// could move under us), every manifest and blob verified while streaming, any supported layout.
+/// </summary>
+public sealed class RegistryModuleSource : IModuleSource
+{
+    private readonly IPullCredentialSource _credentials;
+    private readonly long _maxModuleBytes;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly Func<HttpMessageHandler?> _handlerFactory;
+
+    // handlerFactory lets tests observe the upstream traffic; null means the client's own handler.
+    public RegistryModuleSource(
+        IPullCredentialSource credentials,
+        long maxModuleBytes,
+        ILoggerFactory loggerFactory,
+        TimeProvider timeProvider,
+        Func<HttpMessageHandler?>? handlerFactory = null)
+    {
+        _credentials = credentials;
+        _maxModuleBytes = maxModuleBytes;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+        _handlerFactory = handlerFactory ?? (() => null);
+    }
+
+    public async Task FetchAsync(WantedModule wanted, Stream destination, CancellationToken cancellationToken)
+    {
+        if (!ImageReference.TryParse(wanted.Image, out var reference) || reference.Digest is null)
+        {
+            throw new OciUsageException(
+                $"'{wanted.Image}' is not an image reference pinned by digest (registry/repository@sha256:…). The cache pulls by digest only; the operator records the digest in the FilterDeployment's status.");
+        }
+
+        var options = new RegistryClientOptions
+        {
+            // Loopback registries speak plain HTTP by default, as docker does; anything else only when asked.
+            PlainHttp = wanted.PlainHttp || reference.IsLoopbackRegistry,
+            Insecure = wanted.InsecureSkipVerify,
+            MaxModuleSize = _maxModuleBytes,
+        };
+        var credentials = await _credentials.GetAsync(wanted.PullSecret, cancellationToken);
+        using var client = new RegistryClient(options, credentials, _loggerFactory.CreateLogger<RegistryClient>(), _timeProvider, _handlerFactory());
+        var image = await new ImagePuller(client).FetchAsync(reference, progress: null, cancellationToken);
+        var layout = ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType);
+        var layer = ImageReader.ModuleLayer(image.Manifest, layout);
+        var module = ImageReader.ReadModule(layout, image.Blobs[layer.GetDigest()], _maxModuleBytes);
+        await destination.WriteAsync(module.Module, cancellationToken);
+    }
+}
