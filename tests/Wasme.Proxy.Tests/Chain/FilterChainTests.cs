@@ -24,7 +24,7 @@ public sealed class FilterChainTests
         using var response = await proxy.Client.GetAsync("/");
 
         Assert.True(upstream.Received.TryDequeue(out var received));
-        Assert.Equal("a,b", received.Headers["x-order"]);
+        Assert.Equal("a, b", received.Headers["x-order"]);
         Assert.Equal(["b", "a"], response.Headers.GetValues("x-order"));
     }
 
