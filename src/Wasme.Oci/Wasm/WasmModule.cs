@@ -65,11 +65,41 @@ public sealed class WasmModule
         var utf16 = Encoding.Unicode.GetBytes(text);
         foreach (var segment in DataSegments)
         {
-            var span = segment.Bytes.Span;
-            if (span.IndexOf(utf8) >= 0 || span.IndexOf(utf16) >= 0)
+            if (Contains(segment.Bytes.Span, utf8) || Contains(segment.Bytes.Span, utf16))
             {
                 return true;
             }
+        }
+
+        return false;
+    }
+
+    /// <summary>
+    /// Optimizers (binaryen) drop trailing zero bytes from segments because memory starts zeroed,
+    /// so "add_header" in UTF-16LE can end with 'r' and no 0x00. A match may run off the segment's
+    /// end only over zero bytes.
+    /// </summary>
+    private static bool Contains(ReadOnlySpan<byte> segment, ReadOnlySpan<byte> pattern)
+    {
+        var significant = pattern.TrimEnd((byte)0);
+        var trailingZeros = pattern.Length - significant.Length;
+        var searchFrom = 0;
+        while (searchFrom < segment.Length)
+        {
+            var found = segment[searchFrom..].IndexOf(significant);
+            if (found < 0)
+            {
+                return false;
+            }
+
+            var end = searchFrom + found + significant.Length;
+            var available = Math.Min(trailingZeros, segment.Length - end);
+            if (!segment.Slice(end, available).ContainsAnyExcept((byte)0))
+            {
+                return true;
+            }
+
+            searchFrom += found + 1;
         }
 
         return false;

@@ -16,7 +16,7 @@ public sealed record DockerConfigFile
 
     /// <summary>Keys we do not understand, kept so writing the file back loses nothing.</summary>
     [JsonExtensionData]
-    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; init; }
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; set; }
 }
 
 public sealed record DockerAuthEntry
@@ -35,7 +35,7 @@ public sealed record DockerAuthEntry
     public string? IdentityToken { get; init; }
 
     [JsonExtensionData]
-    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; init; }
+    public Dictionary<string, System.Text.Json.JsonElement>? Other { get; set; }
 }
 
 /// <summary>What <c>docker-credential-&lt;name&gt; get</c> prints.</summary>

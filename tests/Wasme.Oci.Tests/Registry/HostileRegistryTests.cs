@@ -1,0 +1,244 @@
+using System.Text;
+using Microsoft.AspNetCore.Http;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Formats;
+using Wasme.Oci.Manifests;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
+using Wasme.Oci.Transfer;
+using Wasme.Testing.Registry;
+
+namespace Wasme.Oci.Tests.Registry;
+
+/// <summary>Registries that lie, fail or redirect: wasme must refuse, keep the store unchanged, and keep credentials home.</summary>
+public sealed class HostileRegistryTests
+{
+    private static readonly PackedImage Image = ImagePacker.Pack(TestWasmModule.Create(2048, seed: 5), RuntimeConfig.Create(["v0.2.1"], ["root"]), WasmImageFormat.Wasme);
+    private static readonly RegistryCredential Secret = new("alice", "very-secret-password");
+
+    private static RegistryClient Client(ICredentialProvider? credentials = null) =>
+        new(new RegistryClientOptions { RetryBaseDelay = TimeSpan.Zero }, credentials ?? AnonymousCredentialProvider.Instance);
+
+    /// <summary>Serves <see cref="Image"/> under repo "evil/filter:v1", letting the test alter blobs or the manifest.</summary>
+    private static Func<HttpContext, Task> Serve(Func<byte[], byte[]>? blob = null, Func<byte[], byte[]>? manifest = null, bool announceRealDigest = true) => async context =>
+    {
+        var path = context.Request.Path.Value!;
+        if (path.StartsWith("/v2/evil/filter/manifests/", StringComparison.Ordinal))
+        {
+            var bytes = (manifest ?? (b => b))(Image.ManifestBytes.ToArray());
+            context.Response.ContentType = MediaTypes.OciManifest;
+            if (announceRealDigest)
+            {
+                context.Response.Headers["Docker-Content-Digest"] = Image.ManifestDigest.ToString();
+            }
+
+            await context.Response.Body.WriteAsync(bytes);
+            return;
+        }
+
+        const string blobs = "/v2/evil/filter/blobs/";
+        if (path.StartsWith(blobs, StringComparison.Ordinal) && Digest.TryParse(path[blobs.Length..], out var digest) && Image.Blobs.TryGetValue(digest, out var content))
+        {
+            var bytes = (blob ?? (b => b))(content.ToArray());
+            await context.Response.Body.WriteAsync(bytes);
+            return;
+        }
+
+        context.Response.StatusCode = 404;
+    };
+
+    [Fact]
+    public async Task A_tampered_blob_is_an_integrity_error_and_the_store_is_unchanged()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(blob: b =>
+        {
+            b[^1] ^= 0xff;
+            return b;
+        }));
+        using var store = new TestStore();
+        await store.Store.AddAsync(ImageReference.Parse("example.com/kept/image:v1"), TestWasmModule.Create(), RuntimeConfig.Create([], ["x"]));
+        var before = store.Snapshot();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("does not match its digest", error.Message, StringComparison.Ordinal);
+        Assert.Equal(before, store.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_blob_longer_than_its_descriptor_is_refused()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(blob: b => [.. b, .. new byte[4096]]));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("longer than", error.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_tampered_manifest_is_refused_against_the_announced_digest()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: m => Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(m).Replace("v0.2.1", "v0.2.2", StringComparison.Ordinal))));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("does not match the digest the registry announced", error.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_manifest_that_does_not_match_the_pinned_digest_is_refused()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: m => [.. m, (byte)' '], announceRealDigest: false));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter@{Image.ManifestDigest}"), store.Store));
+
+        Assert.Contains("does not match its digest", error.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_manifest_over_4_MiB_is_refused_before_it_is_read()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: _ => new byte[5 * 1024 * 1024], announceRealDigest: false));
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => client.GetManifestAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1")));
+
+        Assert.Contains("4194304", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_module_over_the_limit_is_refused_before_download()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve());
+        using var store = new TestStore();
+        using var client = new RegistryClient(new RegistryClientOptions { MaxModuleSize = 1024 }, AnonymousCredentialProvider.Instance);
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("over the limit of 1024 bytes", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.EndsWith(Image.Manifest.Layers[1].Digest, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_redirect_to_another_host_carries_no_credentials()
+    {
+        await using var elsewhere = await ScriptedRegistry.StartAsync(Serve());
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Headers.Authorization.Count == 0)
+            {
+                context.Response.StatusCode = 401;
+                context.Response.Headers.WWWAuthenticate = "Basic realm=\"evil\"";
+                return;
+            }
+
+            if (context.Request.Path.Value!.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 307;
+                context.Response.Headers.Location = $"http://{elsewhere.Host}{context.Request.Path}";
+                return;
+            }
+
+            await Serve()(context);
+        });
+        using var store = new TestStore();
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        var pulled = await new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store);
+
+        Assert.Equal(Image.ManifestDigest, pulled.ManifestDigest);
+        Assert.Contains(evil.Requests, r => r.Authorization.StartsWith("Basic ", StringComparison.Ordinal));
+        Assert.NotEmpty(elsewhere.Requests);
+        Assert.All(elsewhere.Requests, r => Assert.Equal(string.Empty, r.Authorization));
+    }
+
+    [Fact]
+    public async Task A_redirect_that_serves_tampered_content_is_refused_and_the_store_unchanged()
+    {
+        await using var elsewhere = await ScriptedRegistry.StartAsync(Serve(blob: b => [.. b.Reverse()]));
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Path.Value!.Contains("/blobs/", StringComparison.Ordinal))
+            {
+                context.Response.StatusCode = 302;
+                context.Response.Headers.Location = $"http://{elsewhere.Host}{context.Request.Path}";
+                return;
+            }
+
+            await Serve()(context);
+        });
+        using var store = new TestStore();
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Empty(store.Snapshot());
+        Assert.All(elsewhere.Requests, r => Assert.Equal(string.Empty, r.Authorization));
+    }
+
+    [Fact]
+    public async Task Server_errors_are_retried_and_then_succeed()
+    {
+        var failures = 2;
+        await using var flaky = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Path.Value!.Contains("/manifests/", StringComparison.Ordinal) && Interlocked.Decrement(ref failures) >= 0)
+            {
+                context.Response.StatusCode = 503;
+                return;
+            }
+
+            await Serve()(context);
+        });
+        using var store = new TestStore();
+        using var client = Client();
+
+        var pulled = await new ImagePuller(client).PullAsync(ImageReference.Parse($"{flaky.Host}/evil/filter:v1"), store.Store);
+
+        Assert.Equal(Image.ManifestDigest, pulled.ManifestDigest);
+        Assert.Equal(3, flaky.Requests.Count(r => r.PathAndQuery.Contains("/manifests/", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task Server_errors_that_persist_are_a_network_error()
+    {
+        await using var broken = await ScriptedRegistry.StartAsync(context =>
+        {
+            context.Response.StatusCode = 500;
+            return Task.CompletedTask;
+        });
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciNetworkException>(() => client.GetManifestAsync(ImageReference.Parse($"{broken.Host}/evil/filter:v1")));
+
+        Assert.Contains("kept failing with HTTP 500", error.Message, StringComparison.Ordinal);
+        Assert.Equal(4, broken.Requests.Count);
+    }
+
+    [Fact]
+    public async Task A_token_realm_over_plain_http_to_a_remote_host_gets_no_credentials()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(context =>
+        {
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"http://attacker.example/token\",service=\"x\"";
+            return Task.CompletedTask;
+        });
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => client.CheckAccessAsync(evil.Host));
+
+        Assert.Contains("over plain HTTP", error.Message, StringComparison.Ordinal);
+    }
+}
