@@ -1,0 +1,47 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+
+namespace Wasme.Build;
+
+/// <summary>
+/// <c>wasme build</c>: compile and validate with <see cref="FilterCompiler"/>, then store the image.
+/// Nothing reaches the store unless validation passed.
+/// </summary>
+public sealed partial class FilterBuilder
+{
+    private readonly FilterCompiler _compiler;
+    private readonly LocalImageStore _store;
+    private readonly ILogger _logger;
+
+    public FilterBuilder(FilterCompiler compiler, LocalImageStore store, ILogger<FilterBuilder>? logger = null)
+    {
+        _compiler = compiler;
+        _store = store;
+        _logger = logger ?? NullLogger<FilterBuilder>.Instance;
+    }
+
+    public async Task<FilterBuildResult> BuildAsync(FilterCompileRequest request, ImageReference reference, CancellationToken cancellationToken)
+    {
+        var compiled = await _compiler.CompileAsync(request, cancellationToken);
+        return await StoreAsync(compiled, reference, cancellationToken);
+    }
+
+    /// <summary><c>wasme build precompiled</c>: validates and stores a module built elsewhere.</summary>
+    public async Task<FilterBuildResult> ImportPrecompiledAsync(string modulePath, string configPath, ImageReference reference, CancellationToken cancellationToken)
+    {
+        var compiled = await _compiler.LoadPrecompiledAsync(modulePath, configPath, cancellationToken);
+        return await StoreAsync(compiled, reference, cancellationToken);
+    }
+
+    private async Task<FilterBuildResult> StoreAsync(CompiledFilter compiled, ImageReference reference, CancellationToken cancellationToken)
+    {
+        var image = await _store.AddAsync(reference, compiled.Module, compiled.Config, cancellationToken: cancellationToken);
+        LogStored(_logger, image.Reference, image.ManifestDigest);
+        return new FilterBuildResult(compiled, image);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Stored {Reference} as {Digest}")]
+    private static partial void LogStored(ILogger logger, ImageReference reference, Digest digest);
+}

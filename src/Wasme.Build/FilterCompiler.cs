@@ -1,0 +1,131 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Build.Toolchains;
+using Wasme.Build.Validation;
+using Wasme.Oci;
+
+namespace Wasme.Build;
+
+/// <summary>
+/// Source (or a ready module) to a validated module: runs the language's toolchain, reads what it
+/// wrote within the size bound, and validates it against the runtime config. Stores nothing.
+/// </summary>
+public sealed partial class FilterCompiler
+{
+    public const string RuntimeConfigFileName = "runtime-config.json";
+    private const int MaxConfigBytes = 64 * 1024;
+
+    private readonly Dictionary<FilterLanguage, IFilterToolchain> _toolchains;
+    private readonly FilterBuildOptions _options;
+    private readonly ILogger _logger;
+
+    public FilterCompiler(IEnumerable<IFilterToolchain> toolchains, FilterBuildOptions? options = null, ILogger<FilterCompiler>? logger = null)
+    {
+        _toolchains = toolchains.ToDictionary(t => t.Language);
+        _options = options ?? new FilterBuildOptions();
+        _options.Validate();
+        _logger = logger ?? NullLogger<FilterCompiler>.Instance;
+    }
+
+    /// <summary>The standard toolchains, running programs through <paramref name="runner"/>.</summary>
+    public static FilterCompiler CreateDefault(IToolRunner runner, Func<string, string?> getEnvironmentVariable, FilterBuildOptions? options = null, ILogger<FilterCompiler>? logger = null) =>
+        new(
+            [
+                new AssemblyScriptToolchain(runner),
+                new RustToolchain(runner),
+                new TinyGoToolchain(runner),
+                new CppToolchain(runner, getEnvironmentVariable),
+            ],
+            options,
+            logger);
+
+    /// <exception cref="Oci.Errors.OciUsageException">The runtime config is missing or invalid.</exception>
+    /// <exception cref="ToolchainMissingException">The toolchain is not installed.</exception>
+    /// <exception cref="ToolchainFailedException">The toolchain failed.</exception>
+    /// <exception cref="ModuleValidationException">The output is not a usable filter.</exception>
+    public async Task<CompiledFilter> CompileAsync(FilterCompileRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!Directory.Exists(request.ProjectDirectory))
+        {
+            throw new Oci.Errors.OciUsageException(
+                $"project directory {request.ProjectDirectory} does not exist; create one with `wasme init {request.ProjectDirectory} --language {FilterLanguages.Name(request.Language)}`");
+        }
+
+        // Read the config first: a typo there should not cost a full compile.
+        var config = await ReadConfigAsync(request.EffectiveConfigPath, cancellationToken);
+        var toolchain = _toolchains.TryGetValue(request.Language, out var found)
+            ? found
+            : throw new InvalidOperationException($"no toolchain registered for {request.Language}");
+
+        var scratch = Directory.CreateTempSubdirectory("wasme-build-");
+        try
+        {
+            var modulePath = await toolchain.BuildAsync(
+                new ToolchainBuildRequest
+                {
+                    ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
+                    ScratchDirectory = scratch.FullName,
+                    SkipDependencyInstall = request.SkipDependencyInstall,
+                    Output = request.Output,
+                },
+                cancellationToken);
+            var compiled = await LoadAsync(modulePath, config, cancellationToken);
+            LogCompiled(_logger, request.Language, modulePath, compiled.Module.Length);
+            return compiled;
+        }
+        finally
+        {
+            scratch.Delete(recursive: true);
+        }
+    }
+
+    /// <summary>Validates a ready-made module (<c>wasme build precompiled</c>).</summary>
+    public async Task<CompiledFilter> LoadPrecompiledAsync(string modulePath, string configPath, CancellationToken cancellationToken)
+    {
+        var config = await ReadConfigAsync(configPath, cancellationToken);
+        return await LoadAsync(modulePath, config, cancellationToken);
+    }
+
+    public static async Task<RuntimeConfig> ReadConfigAsync(string path, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(path);
+        if (!file.Exists)
+        {
+            throw new Oci.Errors.OciUsageException(
+                $"runtime config {path} does not exist; pass --config FILE, or create it: " +
+                "{\"type\":\"envoy_proxy\",\"abiVersions\":[\"v0.2.1\"],\"config\":{\"rootIds\":[\"my_root_id\"]}}");
+        }
+
+        if (file.Length > MaxConfigBytes)
+        {
+            throw new Oci.Errors.OciUsageException($"runtime config {path} is {file.Length} bytes; a runtime config is at most {MaxConfigBytes} bytes");
+        }
+
+        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        return RuntimeConfig.Parse(bytes, path);
+    }
+
+    private async Task<CompiledFilter> LoadAsync(string modulePath, RuntimeConfig config, CancellationToken cancellationToken)
+    {
+        var file = new FileInfo(modulePath);
+        if (!file.Exists)
+        {
+            throw new Oci.Errors.OciUsageException($"module {modulePath} does not exist");
+        }
+
+        if (file.Length > _options.MaxModuleBytes)
+        {
+            throw new ModuleValidationException(modulePath, [
+                $"it is {file.Length} bytes, over the module size limit of {_options.MaxModuleBytes} bytes; strip debug info or build in release mode",
+            ]);
+        }
+
+        var bytes = await File.ReadAllBytesAsync(modulePath, cancellationToken);
+        var validated = ModuleValidator.Validate(bytes, config, modulePath);
+        return new CompiledFilter(bytes, validated);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Compiled {Language} filter {ModulePath} ({Size} bytes)")]
+    private static partial void LogCompiled(ILogger logger, FilterLanguage language, string modulePath, int size);
+}

@@ -1,0 +1,119 @@
+using System.Diagnostics;
+
+namespace Wasme.Build.Toolchains;
+
+/// <summary>
+/// Runs toolchain programs as child processes. The PATH comes from the given environment lookup,
+/// so the program search and the children (npm starting node, cargo starting rustc) agree.
+/// </summary>
+public sealed class ProcessToolRunner : IToolRunner
+{
+    private const int MaxTailLines = 200;
+    private readonly Func<string, string?> _getEnvironmentVariable;
+
+    public ProcessToolRunner(Func<string, string?> getEnvironmentVariable)
+    {
+        _getEnvironmentVariable = getEnvironmentVariable;
+    }
+
+    public string? FindExecutable(string program)
+    {
+        var path = _getEnvironmentVariable("PATH");
+        if (string.IsNullOrEmpty(path))
+        {
+            return null;
+        }
+
+        string[] extensions = OperatingSystem.IsWindows()
+            ? [.. (_getEnvironmentVariable("PATHEXT") ?? ".EXE;.CMD;.BAT").Split(';', StringSplitOptions.RemoveEmptyEntries), ""]
+            : [""];
+        foreach (var directory in path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            foreach (var extension in extensions)
+            {
+                var candidate = Path.Combine(directory, program + extension);
+                if (File.Exists(candidate) && IsExecutable(candidate))
+                {
+                    return candidate;
+                }
+            }
+        }
+
+        return null;
+    }
+
+    public async Task<ToolResult> RunAsync(ToolCommand command, Action<string>? output, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var startInfo = new ProcessStartInfo(command.Executable)
+        {
+            WorkingDirectory = command.WorkingDirectory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (var argument in command.Arguments)
+        {
+            startInfo.ArgumentList.Add(argument);
+        }
+
+        if (_getEnvironmentVariable("PATH") is { } path)
+        {
+            startInfo.Environment["PATH"] = path;
+        }
+
+        foreach (var (name, value) in command.Environment)
+        {
+            startInfo.Environment[name] = value;
+        }
+
+        var tail = new Queue<string>();
+        var gate = new object();
+        void OnLine(string? line)
+        {
+            if (line is null)
+            {
+                return;
+            }
+
+            lock (gate)
+            {
+                tail.Enqueue(line);
+                if (tail.Count > MaxTailLines)
+                {
+                    tail.Dequeue();
+                }
+
+                output?.Invoke(line);
+            }
+        }
+
+        using var process = new Process { StartInfo = startInfo };
+        process.OutputDataReceived += (_, e) => OnLine(e.Data);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data);
+        process.Start();
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        try
+        {
+            await process.WaitForExitAsync(cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
+        // WaitForExitAsync returns after the output streams reach end of file, so the tail is complete.
+        lock (gate)
+        {
+            return new ToolResult(process.ExitCode, [.. tail]);
+        }
+    }
+
+    private static bool IsExecutable(string path) =>
+        OperatingSystem.IsWindows()
+        || (File.GetUnixFileMode(path) & (UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute)) != 0;
+}
