@@ -1,0 +1,344 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using Wasme.ProxyWasm;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Wasme.Proxy.Istio;
+
+/// <summary>
+/// Reads the Wasm filters out of Istio resources (multi-document YAML): EnvoyFilter patches whose value is an
+/// <c>envoy.filters.http.wasm</c> filter in any of the shapes Istio has accepted (v2 <c>config</c>, v3
+/// <c>typed_config</c>, udpa <c>TypedStruct</c>, camelCase or snake_case), and WasmPlugins. Other kinds are ignored.
+/// Pure: no file or network access.
+/// </summary>
+public static class IstioResourceReader
+{
+    private const string WasmFilterName = "envoy.filters.http.wasm";
+    private const string StringValueType = "type.googleapis.com/google.protobuf.StringValue";
+    private static readonly TimeSpan DefaultRemoteTimeout = TimeSpan.FromSeconds(30);
+
+    /// <exception cref="IstioResourceException">The YAML is malformed, or a Wasm filter in it lacks what is needed to run it.</exception>
+    public static IReadOnlyList<WasmFilterDefinition> Read(string yaml, string source)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new IstioResourceException($"{source}: not valid YAML at line {ex.Start.Line}: {ex.Message}", ex);
+        }
+
+        var filters = new List<WasmFilterDefinition>();
+        foreach (var document in stream.Documents)
+        {
+            if (document.RootNode is not YamlMappingNode root)
+            {
+                continue;
+            }
+
+            var kind = Scalar(root, "kind");
+            var name = $"{kind} {Scalar(Child(root, "metadata"), "namespace") ?? "default"}/{Scalar(Child(root, "metadata"), "name") ?? "(unnamed)"}";
+            switch (kind)
+            {
+                case "EnvoyFilter":
+                    ReadEnvoyFilter(root, $"{source}: {name}", filters);
+                    break;
+                case "WasmPlugin":
+                    filters.Add(ReadWasmPlugin(root, $"{source}: {name}"));
+                    break;
+            }
+        }
+
+        if (filters.Count == 0)
+        {
+            throw new IstioResourceException($"{source}: no Wasm filter found; expected an EnvoyFilter with an {WasmFilterName} patch, or a WasmPlugin");
+        }
+
+        return filters;
+    }
+
+    private static void ReadEnvoyFilter(YamlMappingNode root, string origin, List<WasmFilterDefinition> filters)
+    {
+        if (Child(Child(root, "spec"), "configPatches") is not YamlSequenceNode patches)
+        {
+            return;
+        }
+
+        var index = 0;
+        foreach (var patch in patches)
+        {
+            var where = $"{origin} configPatches[{index++}]";
+            if (Child(Child(patch, "patch"), "value") is not YamlMappingNode value)
+            {
+                continue;
+            }
+
+            var plugin = FindPluginConfig(value, where);
+            if (plugin is not null)
+            {
+                filters.Add(ReadPluginConfig(plugin.Value.Config, plugin.Value.FailOpenHolder, where));
+            }
+        }
+    }
+
+    /// <summary>Finds the PluginConfig (<c>{name, root_id, configuration, vm_config}</c>) in a patch value, whatever wrapping Istio used.</summary>
+    private static (YamlMappingNode Config, YamlMappingNode FailOpenHolder)? FindPluginConfig(YamlMappingNode value, string where)
+    {
+        var typed = Child(value, "typed_config", "typedConfig");
+        if (typed is YamlMappingNode typedConfig)
+        {
+            var type = Scalar(typedConfig, "@type") ?? string.Empty;
+            var typeUrl = Scalar(typedConfig, "type_url", "typeUrl") ?? string.Empty;
+            var wasm = type.EndsWith("envoy.extensions.filters.http.wasm.v3.Wasm", StringComparison.Ordinal)
+                ? typedConfig
+                : typeUrl.EndsWith("envoy.extensions.filters.http.wasm.v3.Wasm", StringComparison.Ordinal) ? Child(typedConfig, "value") as YamlMappingNode : null;
+            if (wasm is null)
+            {
+                return null;
+            }
+
+            return Child(wasm, "config") is YamlMappingNode config
+                ? (config, config)
+                : throw new IstioResourceException($"{where}: the Wasm typed_config has no 'config' (the PluginConfig with vm_config)");
+        }
+
+        if (Scalar(value, "name") == WasmFilterName && Child(Child(value, "config"), "config") is YamlMappingNode v2)
+        {
+            return (v2, v2);
+        }
+
+        return null;
+    }
+
+    private static WasmFilterDefinition ReadPluginConfig(YamlMappingNode config, YamlMappingNode policyHolder, string where)
+    {
+        var vmConfig = Child(config, "vm_config", "vmConfig") as YamlMappingNode
+            ?? throw new IstioResourceException($"{where}: the Wasm filter has no vm_config; add vm_config.code with local.filename or remote.http_uri");
+        var code = Child(vmConfig, "code") as YamlMappingNode
+            ?? throw new IstioResourceException($"{where}: vm_config has no code; add code.local.filename or code.remote.http_uri");
+        WasmCodeSource source;
+        if (Child(code, "local") is YamlMappingNode local)
+        {
+            source = new LocalWasmCode(Scalar(local, "filename")
+                ?? throw new IstioResourceException($"{where}: code.local has no filename (inline_bytes/inline_string are not supported)"));
+        }
+        else if (Child(code, "remote") is YamlMappingNode remote)
+        {
+            var httpUri = Child(remote, "http_uri", "httpUri") as YamlMappingNode
+                ?? throw new IstioResourceException($"{where}: code.remote has no http_uri");
+            var uriText = Scalar(httpUri, "uri") ?? throw new IstioResourceException($"{where}: code.remote.http_uri has no uri");
+            if (!Uri.TryCreate(uriText, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
+            {
+                throw new IstioResourceException($"{where}: code.remote.http_uri.uri '{uriText}' is not an absolute http(s) URL");
+            }
+
+            var sha256 = Scalar(remote, "sha256");
+            if (string.IsNullOrEmpty(sha256))
+            {
+                // Envoy's RemoteDataSource requires it (envoyproxy/gateway#4379 shows what happens when it is missing).
+                throw new IstioResourceException($"{where}: code.remote has no sha256; Envoy refuses remote code without one, so add the module's sha256");
+            }
+
+            source = new RemoteWasmCode(uri, Scalar(httpUri, "cluster"), CheckSha256(sha256, where), ParseDuration(Scalar(httpUri, "timeout"), where));
+        }
+        else
+        {
+            throw new IstioResourceException($"{where}: vm_config.code has neither local nor remote");
+        }
+
+        var name = Scalar(config, "name") ?? string.Empty;
+        var rootId = Scalar(config, "root_id", "rootId") ?? string.Empty;
+        var vmId = Scalar(vmConfig, "vm_id", "vmId") ?? string.Empty;
+        return new WasmFilterDefinition(
+            name.Length > 0 ? name : rootId.Length > 0 ? rootId : "wasm",
+            rootId,
+            vmId,
+            Configuration(Child(config, "configuration"), where),
+            source,
+            FailurePolicyOf(policyHolder),
+            where);
+    }
+
+    private static WasmFilterDefinition ReadWasmPlugin(YamlMappingNode root, string origin)
+    {
+        var spec = Child(root, "spec") as YamlMappingNode ?? throw new IstioResourceException($"{origin}: no spec");
+        var url = Scalar(spec, "url") ?? throw new IstioResourceException($"{origin}: spec.url is required (oci://, http(s):// or file://)");
+        var sha256 = Scalar(spec, "sha256");
+        sha256 = string.IsNullOrEmpty(sha256) ? null : CheckSha256(sha256, origin);
+        WasmCodeSource source;
+        if (url.StartsWith("file://", StringComparison.Ordinal))
+        {
+            source = new LocalWasmCode(url["file://".Length..]);
+        }
+        else if (url.StartsWith("http://", StringComparison.Ordinal) || url.StartsWith("https://", StringComparison.Ordinal))
+        {
+            source = new RemoteWasmCode(new Uri(url), null, sha256, DefaultRemoteTimeout);
+        }
+        else
+        {
+            // Istio: no scheme means oci://.
+            source = new OciWasmCode(url.StartsWith("oci://", StringComparison.Ordinal) ? url["oci://".Length..] : url, sha256);
+        }
+
+        var metadata = Child(root, "metadata");
+        var name = $"{Scalar(metadata, "namespace") ?? "default"}.{Scalar(metadata, "name") ?? "wasmplugin"}";
+        var configuration = Child(spec, "pluginConfig") is { } pluginConfig ? ToJson(pluginConfig) : string.Empty;
+        var policy = Scalar(spec, "failStrategy") switch
+        {
+            "FAIL_OPEN" => FailurePolicy.FailOpen,
+            "FAIL_RELOAD" => FailurePolicy.Reload,
+            _ => FailurePolicy.FailClosed,
+        };
+        return new WasmFilterDefinition(name, Scalar(spec, "pluginName") ?? string.Empty, string.Empty, configuration, source, policy, origin);
+    }
+
+    private static FailurePolicy FailurePolicyOf(YamlMappingNode config)
+    {
+        var policy = Scalar(config, "failure_policy", "failurePolicy");
+        if (policy is not null)
+        {
+            return policy switch
+            {
+                "FAIL_OPEN" => FailurePolicy.FailOpen,
+                "FAIL_RELOAD" => FailurePolicy.Reload,
+                _ => FailurePolicy.FailClosed,
+            };
+        }
+
+        return string.Equals(Scalar(config, "fail_open", "failOpen"), "true", StringComparison.OrdinalIgnoreCase)
+            ? FailurePolicy.FailOpen
+            : FailurePolicy.FailClosed;
+    }
+
+    /// <summary>A plain string, a StringValue wrapper, or any other object (passed as its JSON text).</summary>
+    private static string Configuration(YamlNode? node, string where) => node switch
+    {
+        null => string.Empty,
+        YamlScalarNode scalar => scalar.Value ?? string.Empty,
+        YamlMappingNode mapping when Scalar(mapping, "@type") == StringValueType => Scalar(mapping, "value") ?? string.Empty,
+        YamlMappingNode mapping when Scalar(mapping, "@type") is { } type =>
+            throw new IstioResourceException($"{where}: configuration of type '{type}' is not supported; use {StringValueType}"),
+        _ => ToJson(node),
+    };
+
+    private static string CheckSha256(string sha256, string where)
+    {
+        var hex = sha256.StartsWith("sha256:", StringComparison.Ordinal) ? sha256["sha256:".Length..] : sha256;
+        if (hex.Length != 64 || !hex.All(char.IsAsciiHexDigitLower))
+        {
+            throw new IstioResourceException($"{where}: sha256 '{sha256}' is not 64 lower-case hex digits");
+        }
+
+        return hex;
+    }
+
+    private static TimeSpan ParseDuration(string? text, string where)
+    {
+        if (string.IsNullOrEmpty(text))
+        {
+            return DefaultRemoteTimeout;
+        }
+
+        // Protobuf JSON durations: "10s", "0.5s".
+        if (text.EndsWith('s') && double.TryParse(text.AsSpan(0, text.Length - 1), NumberStyles.Float, CultureInfo.InvariantCulture, out var seconds) && seconds > 0)
+        {
+            return TimeSpan.FromSeconds(seconds);
+        }
+
+        throw new IstioResourceException($"{where}: http_uri.timeout '{text}' is not a duration like 10s");
+    }
+
+    private static YamlNode? Child(YamlNode? node, params ReadOnlySpan<string> names)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            return null;
+        }
+
+        foreach (var name in names)
+        {
+            if (mapping.Children.TryGetValue(new YamlScalarNode(name), out var child))
+            {
+                return child;
+            }
+        }
+
+        return null;
+    }
+
+    private static string? Scalar(YamlNode? node, params ReadOnlySpan<string> names) => (Child(node, names) as YamlScalarNode)?.Value;
+
+    /// <summary>Writes a YAML subtree as JSON text (plain scalars that look like numbers, booleans or null keep their type).</summary>
+    internal static string ToJson(YamlNode node)
+    {
+        using var buffer = new MemoryStream();
+        using (var writer = new Utf8JsonWriter(buffer))
+        {
+            WriteJson(writer, node);
+        }
+
+        return Encoding.UTF8.GetString(buffer.ToArray());
+    }
+
+    private static void WriteJson(Utf8JsonWriter writer, YamlNode node)
+    {
+        switch (node)
+        {
+            case YamlMappingNode mapping:
+                writer.WriteStartObject();
+                foreach (var (key, value) in mapping.Children)
+                {
+                    writer.WritePropertyName(((YamlScalarNode)key).Value ?? string.Empty);
+                    WriteJson(writer, value);
+                }
+
+                writer.WriteEndObject();
+                break;
+            case YamlSequenceNode sequence:
+                writer.WriteStartArray();
+                foreach (var item in sequence)
+                {
+                    WriteJson(writer, item);
+                }
+
+                writer.WriteEndArray();
+                break;
+            case YamlScalarNode scalar:
+                var text = scalar.Value ?? string.Empty;
+                if (scalar.Style != ScalarStyle.Plain)
+                {
+                    writer.WriteStringValue(text);
+                }
+                else if (text is "true" or "false")
+                {
+                    writer.WriteBooleanValue(text == "true");
+                }
+                else if (text is "null" or "~" or "")
+                {
+                    writer.WriteNullValue();
+                }
+                else if (long.TryParse(text, NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var integer))
+                {
+                    writer.WriteNumberValue(integer);
+                }
+                else if (double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+                {
+                    writer.WriteNumberValue(number);
+                }
+                else
+                {
+                    writer.WriteStringValue(text);
+                }
+
+                break;
+            default:
+                writer.WriteNullValue();
+                break;
+        }
+    }
+}

@@ -1,0 +1,38 @@
+using Wasme.ProxyWasm;
+
+namespace Wasme.Proxy.Istio;
+
+/// <summary>
+/// One Wasm HTTP filter as an Istio resource describes it (an EnvoyFilter patch or a WasmPlugin): what Envoy's
+/// <c>envoy.extensions.filters.http.wasm.v3.Wasm</c> config would hold.
+/// </summary>
+/// <param name="Name">Plugin name (<c>config.name</c>, or the WasmPlugin's namespace.name).</param>
+/// <param name="RootId">Root id (<c>root_id</c> / <c>pluginName</c>).</param>
+/// <param name="VmId">VM id (<c>vm_config.vm_id</c>).</param>
+/// <param name="Configuration">The plugin configuration exactly as the filter receives it.</param>
+/// <param name="Code">Where the module comes from.</param>
+/// <param name="FailurePolicy">From <c>failure_policy</c>/<c>fail_open</c> or the WasmPlugin's <c>failStrategy</c>.</param>
+/// <param name="Origin">Which resource and patch it came from, for messages.</param>
+public sealed record WasmFilterDefinition(
+    string Name,
+    string RootId,
+    string VmId,
+    string Configuration,
+    WasmCodeSource Code,
+    FailurePolicy FailurePolicy,
+    string Origin);
+
+/// <summary>Where a filter's module comes from.</summary>
+public abstract record WasmCodeSource;
+
+/// <summary><c>vm_config.code.local.filename</c> (or a WasmPlugin <c>file://</c> URL).</summary>
+public sealed record LocalWasmCode(string Path) : WasmCodeSource;
+
+/// <summary>
+/// <c>vm_config.code.remote</c>: fetched over HTTP through <paramref name="Cluster"/> (when the proxy knows it) or
+/// straight from <paramref name="Uri"/>, and refused unless its sha256 matches.
+/// </summary>
+public sealed record RemoteWasmCode(Uri Uri, string? Cluster, string? Sha256, TimeSpan Timeout) : WasmCodeSource;
+
+/// <summary>A WasmPlugin <c>oci://</c> URL; <paramref name="Sha256"/> pins the image manifest digest, as Istio checks it.</summary>
+public sealed record OciWasmCode(string Reference, string? Sha256) : WasmCodeSource;
