@@ -1,0 +1,111 @@
+using System.Net;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Microsoft.Extensions.Time.Testing;
+
+namespace Wasme.Testing.Kubernetes.Tests.Api;
+
+/// <summary>Each injected fault, seen through KubernetesClient the way an operator would meet it.</summary>
+public sealed class FaultInjectionTests : IAsyncLifetime
+{
+    private readonly FakeTimeProvider _time = new(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero));
+    private KubernetesTestServer _server = null!;
+    private IKubernetes _client = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { TimeProvider = _time });
+        _client = _server.CreateClient();
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConflictEveryNthWrite_ARetryingWriterStillConverges()
+    {
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "counter" }, Data = new Dictionary<string, string> { ["n"] = "0" } }, "default");
+        _server.Faults.ConflictEveryNthWrite(2);
+
+        var attempts = 0;
+        for (var i = 1; i <= 3; i++)
+        {
+            while (true)
+            {
+                attempts++;
+                var current = await _client.CoreV1.ReadNamespacedConfigMapAsync("counter", "default");
+                current.Data["n"] = i.ToString(System.Globalization.CultureInfo.InvariantCulture);
+                try
+                {
+                    await _client.CoreV1.ReplaceNamespacedConfigMapAsync(current, "counter", "default");
+                    break;
+                }
+                catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Conflict)
+                {
+                    // Re-read and retry, as a controller does.
+                }
+            }
+        }
+
+        Assert.Equal("3", (await _client.CoreV1.ReadNamespacedConfigMapAsync("counter", "default")).Data["n"]);
+        Assert.Equal(attempts - 3, _server.Faults.InjectedConflicts);
+        Assert.True(_server.Faults.InjectedConflicts > 0);
+    }
+
+    [Fact]
+    public async Task FailPath_Answers500OnMatchingRequestsOnly_ForTheGivenCount()
+    {
+        _server.Faults.FailPath("^/api/v1/namespaces/default/configmaps$", 500, method: "GET", times: 1);
+
+        var failure = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ListNamespacedConfigMapAsync("default"));
+        Assert.Equal(HttpStatusCode.InternalServerError, failure.Response.StatusCode);
+        Assert.Contains("InternalError", failure.Response.Content);
+        Assert.NotNull(await _client.CoreV1.ListNamespaceAsync());
+
+        Assert.Empty((await _client.CoreV1.ListNamespacedConfigMapAsync("default")).Items);
+    }
+
+    [Fact]
+    public async Task DroppedWatch_EndsTheStream_AndResumingFromTheLastVersionLosesNothing()
+    {
+        var list = await _client.CoreV1.ListNamespacedConfigMapAsync("default");
+        var first = Watch(list.Metadata.ResourceVersion);
+        await CreateAsync("a");
+        var seen = (await first.TakeAsync(1))[0].Object;
+
+        Assert.Equal(1, _server.Faults.DropWatches());
+        Assert.Empty(await first.TakeAllAsync());
+        await first.DisposeAsync();
+        await CreateAsync("b");
+
+        await using var resumed = Watch(seen.Metadata.ResourceVersion);
+        Assert.Equal("b", (await resumed.TakeAsync(1))[0].Object.Metadata.Name);
+    }
+
+    [Fact]
+    public async Task Latency_HoldsEveryRequestUntilTheServerClockHasMoved()
+    {
+        var delayed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        _server.Faults.RequestDelayed += path => delayed.TrySetResult(path);
+        _server.Faults.Latency = TimeSpan.FromSeconds(5);
+
+        var call = _client.CoreV1.ListNamespacedConfigMapAsync("default");
+        Assert.Equal("/api/v1/namespaces/default/configmaps", await delayed.Task);
+        Assert.False(call.IsCompleted);
+
+        _time.Advance(TimeSpan.FromSeconds(5));
+
+        Assert.Empty((await call).Items);
+    }
+
+    private async Task CreateAsync(string name) =>
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name } }, "default");
+
+    private WatchCollector<V1ConfigMap> Watch(string resourceVersion) =>
+        new((onError, ct) => _client.CoreV1.WatchListNamespacedConfigMapAsync(
+            "default", resourceVersion: resourceVersion, onError: onError, cancellationToken: ct));
+}
