@@ -93,8 +93,8 @@ public sealed class ManifestSchema
             case "type":
                 var types = schema?["type"] is JsonArray list ? string.Join(" or ", list.Select(t => t!.GetValue<string>())) : schema?["type"]?.GetValue<string>();
                 return new(path, text, description is not null && schema?["type"] is JsonArray ? description : $"wrong type: expected {types}", $"write a {types}");
-            case "additionalProperties" or "false":
-                return new(path, null, "unknown field", "remove it or check its spelling (field names are case-sensitive)");
+            case "additionalProperties" or "false" or "":
+                return new(path, text, "unknown field", "remove it or check its spelling (field names are case-sensitive)");
             case "pattern":
                 return new(path, text, $"does not match {schema?["pattern"]}", description ?? "fix the value's format");
             default:

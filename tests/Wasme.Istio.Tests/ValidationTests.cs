@@ -1,0 +1,195 @@
+using Wasme.Istio.Api;
+using Wasme.Istio.Rendering;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Versions;
+using Wasme.Istio.Workloads;
+
+namespace Wasme.Istio.Tests;
+
+public sealed class ValidationTests
+{
+    private static FilterDeployment Parse(string yaml)
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll(yaml));
+        Assert.True(document.Deployment is not null, string.Join("\n", document.Problems));
+        return document.Deployment;
+    }
+
+    private static readonly Workload Details = new(
+        WorkloadKind.Deployment, "details-v1", "bookinfo",
+        new Dictionary<string, string> { ["app"] = "details" },
+        new Dictionary<string, string> { ["app"] = "details", ["version"] = "v1" },
+        new Dictionary<string, string>());
+
+    private static FilterDeployment WithDelivery(string delivery, string config) => Parse($"""
+        apiVersion: wasme.io/v1
+        kind: FilterDeployment
+        metadata: {"{"}name: f, namespace: bookinfo{"}"}
+        spec:
+          deployment:
+            istio: {"{"}kind: Deployment, delivery: {delivery}{"}"}
+          filter:
+            image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+            config: {config}
+        """);
+
+    [Fact]
+    public void A_bad_file_reports_every_problem_at_once_with_path_value_and_fix()
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata:
+              name: broken
+            spec:
+              deployment:
+                istio:
+                  kind: Pod
+                  delivery: Carrier
+              filter:
+                config: 12
+                patchContext: sideways
+            """));
+
+        Assert.Null(document.Deployment);
+        var paths = document.Problems.Select(p => p.Path).ToList();
+        Assert.Contains("spec.filter.image", paths);
+        Assert.Contains("spec.filter.config", paths);
+        Assert.Contains("spec.filter.patchContext", paths);
+        Assert.Contains("spec.deployment.istio.kind", paths);
+        Assert.Contains("spec.deployment.istio.delivery", paths);
+        var kind = document.Problems.Single(p => p.Path == "spec.deployment.istio.kind");
+        Assert.Equal("Pod", kind.Value);
+        Assert.Contains("StatefulSet", kind.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Invalid_yaml_names_the_line()
+    {
+        var problem = Assert.Single(Assert.Single(FilterDeploymentReader.ReadAll("spec:\n  filter: [unclosed\n")).Problems);
+        Assert.Contains("line", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_StringValue_with_a_non_string_value_is_an_error_not_silently_dropped()
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment}}
+              filter:
+                image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+                config: {'@type': type.googleapis.com/google.protobuf.StringValue, value: {nested: true}}
+            """));
+        var problem = Assert.Single(document.Problems);
+        Assert.Equal("spec.filter.config.value", problem.Path);
+    }
+
+    [Fact]
+    public void An_Any_of_another_type_is_an_error_naming_StringValue()
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment}}
+              filter:
+                image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+                config: {'@type': type.googleapis.com/google.protobuf.Struct, value: {}}
+            """));
+        var problem = Assert.Single(document.Problems);
+        Assert.Equal("spec.filter.config.@type", problem.Path);
+        Assert.Contains("StringValue", problem.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WasmPlugin_delivery_refuses_a_string_config_it_cannot_pass()
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, delivery: WasmPlugin}}
+              filter:
+                image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+                config: plain text
+            """));
+        var problem = Assert.Single(document.Problems);
+        Assert.Equal("spec.filter.config", problem.Path);
+        Assert.Equal("plain text", problem.Value);
+        Assert.Contains("JSON object", problem.Fix, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WasmPlugin_delivery_needs_Istio_1_12()
+    {
+        var result = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = new(1, 11) });
+        Assert.Equal("spec.deployment.istio.delivery", Assert.Single(result.Problems).Path);
+    }
+
+    [Fact]
+    public void An_image_whose_ABI_the_Istio_release_lacks_is_refused_unless_the_check_is_ignored()
+    {
+        var facts = GoldenCase.DefaultFacts with { AbiVersions = ["v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f"] };
+        var options = new TranslationOptions { IstioVersion = new(1, 8) };
+        var refused = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), facts, [Details], options);
+        var problem = Assert.Single(refused.Problems);
+        Assert.Contains("Istio 1.8", problem.Reason, StringComparison.Ordinal);
+        Assert.Contains("--ignore-version-check", problem.Fix, StringComparison.Ordinal);
+
+        var forced = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), facts, [Details], options with { IgnoreVersionCheck = true });
+        Assert.True(forced.Succeeded);
+        Assert.Single(forced.Resources);
+    }
+
+    [Fact]
+    public void Selection_uses_the_workload_object_labels_kind_and_namespace()
+    {
+        var other = Details with { Name = "details-v2", Namespace = "elsewhere" };
+        var daemon = Details with { Name = "details-ds", Kind = WorkloadKind.DaemonSet };
+        var unlabelled = Details with { Name = "ratings", Labels = new Dictionary<string, string> { ["app"] = "ratings" } };
+        var fd = Parse("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}}}
+              filter: {image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """);
+        var result = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [other, daemon, unlabelled, Details], new TranslationOptions());
+        Assert.Equal(["details-v1"], result.SelectedWorkloads.Select(w => w.Name));
+        Assert.Equal(["details-v1-f.bookinfo"], result.Resources.Select(r => r.Name));
+    }
+
+    [Theory]
+    [InlineData("1.5.1", 1, 5)]
+    [InlineData("v1.8.0-alpha.0", 1, 8)]
+    [InlineData("1.20.3-distroless", 1, 20)]
+    [InlineData("1.12", 1, 12)]
+    public void Istio_versions_parse_from_tags(string text, int major, int minor)
+    {
+        Assert.True(IstioVersion.TryParse(text, out var version));
+        Assert.Equal(new IstioVersion(major, minor), version);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("latest")]
+    [InlineData("master-abc")]
+    public void Unparseable_istio_versions_are_reported_not_guessed(string text) =>
+        Assert.False(IstioVersion.TryParse(text, out _));
+
+    [Theory]
+    [InlineData(1, 5, "v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f", true)]
+    [InlineData(1, 7, "v0-097b7f2e4cc1fb490cc1943d0d633655ac3c522f", false)]
+    [InlineData(1, 8, "v0-4689a30309abf31aee9ae36e73d34b1bb182685f", true)]
+    [InlineData(1, 8, "v0.2.1", false)]
+    [InlineData(1, 20, "v0.2.1", true)]
+    [InlineData(1, 20, "proxy_abi_version_0_2_1", true)]
+    public void The_ABI_table_matches_the_original_registry_and_newer_releases(int major, int minor, string abi, bool supported) =>
+        Assert.Equal(supported, IstioCompatibility.SupportsAny(new IstioVersion(major, minor), [abi]));
+}
