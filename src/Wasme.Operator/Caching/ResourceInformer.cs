@@ -61,6 +61,19 @@ public sealed partial class ResourceInformer<T>
         return items;
     }
 
+    /// <summary>
+    /// Puts the server's answer to our own write into the cache at once, so the next reconcile does not act on the
+    /// version it just replaced (client-go's mutation cache). The watch event that follows overwrites it.
+    /// </summary>
+    public void Remember(T item)
+    {
+        var key = KeyOf(item);
+        _cache.AddOrUpdate(key, item, (_, old) => ResourceVersions.IsNotOlder(item.Metadata.ResourceVersion, old.Metadata.ResourceVersion) ? item : old);
+    }
+
+    /// <summary>Drops an object we just deleted from the cache.</summary>
+    public void Forget(ObjectKey key) => _cache.TryRemove(key, out _);
+
     public async Task RunAsync(CancellationToken cancellationToken)
     {
         using var resync = _options.ResyncPeriod > TimeSpan.Zero

@@ -1,0 +1,19 @@
+namespace Wasme.Operator.FilterDeployments;
+
+/// <summary>How the FilterDeployment controller watches and retries.</summary>
+public sealed record FilterDeploymentOperatorOptions
+{
+    /// <summary>Watch one namespace only; null watches all.</summary>
+    public string? Namespace { get; init; }
+
+    public TimeSpan ResyncPeriod { get; init; } = TimeSpan.FromMinutes(10);
+
+    public int Workers { get; init; } = 4;
+
+    /// <summary>First retry delay after a failed reconcile; doubles per consecutive failure of the same key.</summary>
+    public TimeSpan BackoffBase { get; init; } = TimeSpan.FromMilliseconds(5);
+
+    public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
+
+    public FilterDeploymentReconcilerOptions Reconciler { get; init; } = new();
+}

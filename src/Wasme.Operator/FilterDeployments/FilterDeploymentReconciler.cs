@@ -1,0 +1,347 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Microsoft.Extensions.Logging;
+using Wasme.Istio.Api;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
+using Wasme.Istio.Workloads;
+using Wasme.Operator.Caching;
+using Wasme.Operator.Diagnostics;
+using Wasme.Operator.Images;
+using Wasme.Operator.Kubernetes;
+using Wasme.Operator.Reconciliation;
+
+namespace Wasme.Operator.FilterDeployments;
+
+/// <summary>
+/// Level-triggered reconcile of one FilterDeployment: read the FilterDeployment, its workloads and the
+/// objects it owns from the informer caches; resolve the image; compute the desired state with the pure
+/// translation; write only the differences; then write the status only if it changed. Deleting the
+/// FilterDeployment runs the finalizer, which removes the objects and restores annotations first.
+/// </summary>
+public sealed partial class FilterDeploymentReconciler : IReconciler
+{
+    private readonly ResourceInformer<FilterDeployment> _deployments;
+    private readonly IResourceClient<FilterDeployment> _deploymentClient;
+    private readonly WorkloadCatalog _workloads;
+    private readonly OwnedResources _owned;
+    private readonly IImageResolver _images;
+    private readonly IPullSecretReader _pullSecrets;
+    private readonly IEventRecorder _events;
+    private readonly OperatorMetrics _metrics;
+    private readonly FilterDeploymentReconcilerOptions _options;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
+
+    public FilterDeploymentReconciler(
+        ResourceInformer<FilterDeployment> deployments,
+        IResourceClient<FilterDeployment> deploymentClient,
+        WorkloadCatalog workloads,
+        OwnedResources owned,
+        IImageResolver images,
+        IPullSecretReader pullSecrets,
+        IEventRecorder events,
+        OperatorMetrics metrics,
+        FilterDeploymentReconcilerOptions options,
+        TimeProvider timeProvider,
+        ILogger<FilterDeploymentReconciler> logger)
+    {
+        _deployments = deployments;
+        _deploymentClient = deploymentClient;
+        _workloads = workloads;
+        _owned = owned;
+        _images = images;
+        _pullSecrets = pullSecrets;
+        _events = events;
+        _metrics = metrics;
+        _options = options;
+        _timeProvider = timeProvider;
+        _logger = logger;
+    }
+
+    public async ValueTask<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken)
+    {
+        var deployment = _deployments.Get(key);
+        if (deployment is null)
+        {
+            // Gone without our finalizer (or after it ran): owner references let GC remove the rest.
+            _resolved.TryRemove(key, out _);
+            return ReconcileResult.Done;
+        }
+
+        if (deployment.Metadata.DeletionTimestamp is not null)
+        {
+            await FinalizeAsync(key, deployment, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        deployment = await EnsureFinalizerAsync(deployment, cancellationToken).ConfigureAwait(false);
+        var status = new FilterDeploymentStatusBuilder(deployment, _timeProvider.GetUtcNow().UtcDateTime);
+
+        var problems = FilterDeploymentValidator.Validate(deployment);
+        if (problems.Count > 0)
+        {
+            var message = Describe(problems);
+            status.Condition(ConditionTypes.Applied, false, "InvalidSpec", message)
+                .Condition(ConditionTypes.Ready, false, "InvalidSpec", message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            // Retrying cannot help: the next spec change enqueues the object again.
+            return ReconcileResult.Done;
+        }
+
+        ImageFacts image;
+        try
+        {
+            image = await ResolveImageAsync(key, deployment, cancellationToken).ConfigureAwait(false);
+            status.Status.ImageDigest = image.ManifestDigest;
+            status.Status.ModuleSha256 = image.ModuleSha256;
+            status.Condition(ConditionTypes.ImageResolved, true, "Resolved", $"{deployment.Spec.Filter!.Image} is {image.Repository}@{image.ManifestDigest}");
+        }
+        catch (ImageResolutionException ex)
+        {
+            var reason = ex.Failure.ToString();
+            status.Condition(ConditionTypes.ImageResolved, false, reason, ex.Message)
+                .Condition(ConditionTypes.Ready, false, reason, ex.Message);
+            // What was applied before stays applied (last good state); say so rather than pretend otherwise.
+            if (FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied) is { } lastApplied)
+            {
+                status.Keep(lastApplied);
+            }
+            else
+            {
+                status.Condition(ConditionTypes.Applied, false, "ImageNotResolved", "waiting for the image to resolve");
+            }
+
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            if (ex.Failure is ImageResolutionFailure.InvalidReference or ImageResolutionFailure.InvalidImage)
+            {
+                return ReconcileResult.Done;
+            }
+
+            // Transient (registry down, secret not created yet, tag not pushed yet): retry with per-key backoff.
+            throw;
+        }
+
+        var workloads = _workloads.InNamespace(key.Namespace!);
+        var translation = FilterDeploymentTranslator.Translate(deployment, image, workloads, _options.Translation);
+        if (!translation.Succeeded)
+        {
+            var message = Describe(translation.Problems);
+            status.Condition(ConditionTypes.Applied, false, "InvalidConfiguration", message)
+                .Condition(ConditionTypes.Ready, false, "InvalidConfiguration", message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        var changes = await ApplyAsync(deployment, translation, cancellationToken).ConfigureAwait(false);
+        if (changes.Count > 0)
+        {
+            await _events.RecordAsync(deployment, EventTypes.Normal, "Applied", string.Join("; ", changes), cancellationToken).ConfigureAwait(false);
+        }
+
+        status.Status.Workloads = translation.SelectedWorkloads.ToDictionary(
+            w => w.Name,
+            w => new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
+        var applied = $"{translation.Resources.Count} {(translation.Resources.Count == 1 ? "object" : "objects")} for {translation.SelectedWorkloads.Count} {(translation.SelectedWorkloads.Count == 1 ? "workload" : "workloads")}";
+        status.Condition(ConditionTypes.Applied, true, "Applied", applied);
+        if (translation.SelectedWorkloads.Count == 0)
+        {
+            status.Condition(ConditionTypes.Ready, false, "NoMatchingWorkloads", translation.Warnings.Count > 0 ? translation.Warnings[0] : "no workload matches the selector");
+        }
+        else
+        {
+            status.Condition(ConditionTypes.Ready, true, "Ready", $"filter applied to {string.Join(", ", translation.SelectedWorkloads.Select(w => w.Name))}");
+        }
+
+        await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+        return ReconcileResult.After(_options.ImageRefreshInterval);
+    }
+
+    private async Task<ImageFacts> ResolveImageAsync(ObjectKey key, FilterDeployment deployment, CancellationToken cancellationToken)
+    {
+        var filter = deployment.Spec.Filter!;
+        var pull = filter.ImagePullOptions;
+        var now = _timeProvider.GetUtcNow();
+        if (_resolved.TryGetValue(key, out var cached)
+            && cached.Generation == deployment.Metadata.Generation
+            && cached.Image == filter.Image
+            && now - cached.ResolvedAt < _options.ImageRefreshInterval)
+        {
+            return cached.Facts;
+        }
+
+        var credentials = await _pullSecrets.ReadAsync(key.Namespace!, pull?.PullSecret, cancellationToken).ConfigureAwait(false);
+        var facts = await _images.ResolveAsync(new ImageRequest(filter.Image!, credentials, pull?.PlainHttp ?? false, pull?.InsecureSkipVerify ?? false), cancellationToken).ConfigureAwait(false);
+        if (cached is not null && cached.Facts.ManifestDigest != facts.ManifestDigest)
+        {
+            Log.ImageMoved(_logger, filter.Image!, cached.Facts.ManifestDigest, facts.ManifestDigest);
+        }
+
+        _resolved[key] = new ResolvedImage(filter.Image!, deployment.Metadata.Generation, facts, now);
+        return facts;
+    }
+
+    /// <summary>Creates, updates and deletes owned objects and edits pod templates; returns a line per change made.</summary>
+    private async Task<List<string>> ApplyAsync(FilterDeployment deployment, TranslationResult translation, CancellationToken cancellationToken)
+    {
+        var changes = new List<string>();
+        var ns = deployment.Metadata.NamespaceProperty;
+        var current = _owned.OwnedBy(ns, deployment.Metadata.Name);
+        foreach (var action in ResourcePlan.Compute(translation.Resources, current))
+        {
+            await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
+            _metrics.Wrote(action.ResourceKind, action.Kind.ToString().ToLowerInvariant());
+            changes.Add(string.Create(CultureInfo.InvariantCulture, $"{Verb(action.Kind)} {action.ResourceKind} {action.Name}"));
+        }
+
+        // Pod-template annotations (HostPath delivery): add where wanted...
+        var id = FilterDeploymentValidator.EffectiveId(deployment);
+        var patched = new HashSet<(WorkloadKind, string)>();
+        foreach (var patch in translation.WorkloadPatches)
+        {
+            patched.Add((patch.Workload.Kind, patch.Workload.Name));
+            if (await _workloads.PatchPodTemplateAnnotationsAsync(patch.Workload, patch.PodTemplateAnnotations, cancellationToken).ConfigureAwait(false))
+            {
+                _metrics.Wrote(patch.Workload.Kind.ToString(), "patch");
+                changes.Add($"annotated {patch.Workload.Kind} {patch.Workload.Name}");
+            }
+        }
+
+        // ...and take them back where no longer wanted (workload deselected, or delivery changed).
+        var wantsHostPath = (deployment.Spec.Deployment?.Istio?.Delivery ?? DeliveryMode.Remote) == DeliveryMode.HostPath;
+        var selected = translation.SelectedWorkloads.Select(w => (w.Kind, w.Name)).ToHashSet();
+        foreach (var workload in _workloads.InNamespace(ns!))
+        {
+            if (wantsHostPath && selected.Contains((workload.Kind, workload.Name)))
+            {
+                continue;
+            }
+
+            changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
+        }
+
+        return changes;
+    }
+
+    private async Task<IEnumerable<string>> UndoAnnotationsAsync(Workload workload, string filterId, CancellationToken cancellationToken)
+    {
+        var undo = FilterDeploymentTranslator.Undo(workload, filterId);
+        if (undo.IsEmpty || !await _workloads.PatchPodTemplateAnnotationsAsync(workload, undo, cancellationToken).ConfigureAwait(false))
+        {
+            return [];
+        }
+
+        _metrics.Wrote(workload.Kind.ToString(), "patch");
+        return [$"restored annotations of {workload.Kind} {workload.Name}"];
+    }
+
+    private async Task FinalizeAsync(ObjectKey key, FilterDeployment deployment, CancellationToken cancellationToken)
+    {
+        if (deployment.Metadata.Finalizers?.Contains(FilterDeploymentReconcilerOptions.Finalizer) != true)
+        {
+            return;
+        }
+
+        var changes = new List<string>();
+        foreach (var owned in _owned.OwnedBy(key.Namespace, key.Name))
+        {
+            var action = new ResourceAction(ResourceActionKind.Delete, owned.Kind, owned.Metadata.NamespaceProperty, owned.Metadata.Name, null, owned);
+            await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
+            _metrics.Wrote(owned.Kind, "delete");
+            changes.Add($"deleted {owned.Kind} {owned.Metadata.Name}");
+        }
+
+        var id = FilterDeploymentValidator.EffectiveId(deployment);
+        foreach (var workload in _workloads.InNamespace(key.Namespace!))
+        {
+            changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
+        }
+
+        var finalizers = deployment.Metadata.Finalizers.Where(f => f != FilterDeploymentReconcilerOptions.Finalizer).ToList();
+        await PatchFinalizersAsync(deployment, finalizers, cancellationToken).ConfigureAwait(false);
+        _resolved.TryRemove(key, out _);
+        await _events.RecordAsync(deployment, EventTypes.Normal, "Removed", changes.Count == 0 ? "nothing to remove" : string.Join("; ", changes), cancellationToken).ConfigureAwait(false);
+        Log.Finalized(_logger, key.ToString(), changes.Count);
+    }
+
+    private async Task<FilterDeployment> EnsureFinalizerAsync(FilterDeployment deployment, CancellationToken cancellationToken)
+    {
+        if (deployment.Metadata.Finalizers?.Contains(FilterDeploymentReconcilerOptions.Finalizer) == true)
+        {
+            return deployment;
+        }
+
+        var finalizers = (deployment.Metadata.Finalizers ?? []).Append(FilterDeploymentReconcilerOptions.Finalizer).ToList();
+        return await PatchFinalizersAsync(deployment, finalizers, cancellationToken).ConfigureAwait(false);
+    }
+
+    // A merge patch with the resourceVersion: a concurrent change to the finalizer list gets 409 and a retry, never a lost entry.
+    private async Task<FilterDeployment> PatchFinalizersAsync(FilterDeployment deployment, List<string> finalizers, CancellationToken cancellationToken)
+    {
+        var patch = new System.Text.Json.Nodes.JsonObject
+        {
+            ["metadata"] = new System.Text.Json.Nodes.JsonObject
+            {
+                ["resourceVersion"] = deployment.Metadata.ResourceVersion,
+                ["finalizers"] = new System.Text.Json.Nodes.JsonArray([.. finalizers.Select(f => (System.Text.Json.Nodes.JsonNode?)f)]),
+            },
+        };
+        var updated = await _deploymentClient.MergePatchAsync(deployment.Metadata.NamespaceProperty, deployment.Metadata.Name, patch.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        _metrics.Wrote(FilterDeployment.KubeKind, "patch");
+        _deployments.Remember(updated);
+        return updated;
+    }
+
+    private async Task WriteStatusAsync(FilterDeployment deployment, FilterDeploymentStatusBuilder builder, CancellationToken cancellationToken)
+    {
+        var next = builder.Build();
+        if (FilterDeploymentStatusBuilder.SameAs(deployment.Status, next))
+        {
+            return;
+        }
+
+        var previousReady = FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Ready);
+        var ready = FilterDeploymentStatusBuilder.Find(next, ConditionTypes.Ready);
+        var copy = Copy(deployment);
+        copy.Status = next;
+        var updated = await _deploymentClient.ReplaceStatusAsync(copy, cancellationToken).ConfigureAwait(false);
+        _metrics.Wrote(FilterDeployment.KubeKind, "status");
+        _deployments.Remember(updated);
+
+        // Events only when the outcome changes, not on every retry.
+        if (ready is not null && ready.Status != "True" && (previousReady?.Reason != ready.Reason || previousReady?.Message != ready.Message))
+        {
+            await _events.RecordAsync(deployment, EventTypes.Warning, ready.Reason, ready.Message, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static FilterDeployment Copy(FilterDeployment deployment) => new()
+    {
+        ApiVersion = deployment.ApiVersion,
+        Kind = deployment.Kind,
+        Metadata = deployment.Metadata,
+        Spec = deployment.Spec,
+        Status = deployment.Status,
+    };
+
+    private static string Describe(IReadOnlyList<ValidationProblem> problems) => string.Join("; ", problems.Select(p => p.ToString()));
+
+    private static string Verb(ResourceActionKind kind) => kind switch
+    {
+        ResourceActionKind.Create => "created",
+        ResourceActionKind.Update => "updated",
+        _ => "deleted",
+    };
+
+    private sealed record ResolvedImage(string Image, long? Generation, ImageFacts Facts, DateTimeOffset ResolvedAt);
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "Image {Image} moved from {Previous} to {Current}")]
+        public static partial void ImageMoved(ILogger logger, string image, string previous, string current);
+
+        [LoggerMessage(2, LogLevel.Information, "Finalized {Key}: {Changes} changes undone")]
+        public static partial void Finalized(ILogger logger, string key, int changes);
+    }
+}

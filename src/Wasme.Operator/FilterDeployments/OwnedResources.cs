@@ -1,0 +1,69 @@
+using Wasme.Istio.Translation;
+using Wasme.Operator.Caching;
+using Wasme.Operator.Kubernetes;
+using Wasme.Operator.Reconciliation;
+
+namespace Wasme.Operator.FilterDeployments;
+
+/// <summary>
+/// The EnvoyFilters and WasmPlugins the operator made, found by the <c>wasme.io/filter-deployment</c> label in
+/// the informer caches, and written with optimistic concurrency: updates carry the cached resourceVersion and
+/// deletes the cached uid, so a stale cache costs a 409 and a retry, never a lost or duplicated object.
+/// </summary>
+public sealed class OwnedResources
+{
+    private readonly Dictionary<string, (ResourceInformer<GenericResource> Informer, IResourceClient<GenericResource> Client)> _kinds;
+
+    public OwnedResources(
+        ResourceInformer<GenericResource> envoyFilters, IResourceClient<GenericResource> envoyFilterClient,
+        ResourceInformer<GenericResource> wasmPlugins, IResourceClient<GenericResource> wasmPluginClient)
+    {
+        _kinds = new(StringComparer.Ordinal)
+        {
+            [ResourceType.EnvoyFilter.Kind] = (envoyFilters, envoyFilterClient),
+            [ResourceType.WasmPlugin.Kind] = (wasmPlugins, wasmPluginClient),
+        };
+    }
+
+    public IReadOnlyList<GenericResource> OwnedBy(string? namespaceName, string filterDeploymentName) =>
+        [.. _kinds.Values
+            .SelectMany(k => k.Informer.List(namespaceName))
+            .Where(r => r.Metadata.Labels?.TryGetValue(WasmeMetadata.FilterDeploymentLabel, out var owner) == true && owner == filterDeploymentName)
+            .OrderBy(r => r.Kind, StringComparer.Ordinal)
+            .ThenBy(r => r.Metadata.Name, StringComparer.Ordinal)];
+
+    public async Task ExecuteAsync(ResourceAction action, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        var (informer, client) = _kinds[action.ResourceKind];
+        switch (action.Kind)
+        {
+            case ResourceActionKind.Create:
+                try
+                {
+                    informer.Remember(await client.CreateAsync(GenericResource.FromManifest(action.Desired!.Manifest), cancellationToken).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (KubernetesErrors.IsAlreadyExists(ex))
+                {
+                    // Our cache had not seen it yet (a restart or a lost race): read it and converge on the next pass.
+                    if (await client.GetAsync(action.Namespace, action.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+                    {
+                        informer.Remember(existing);
+                    }
+
+                    throw;
+                }
+
+                break;
+            case ResourceActionKind.Update:
+                var manifest = action.Desired!.Manifest.DeepClone().AsObject();
+                manifest["metadata"]!["resourceVersion"] = action.Current!.Metadata.ResourceVersion;
+                informer.Remember(await client.ReplaceAsync(GenericResource.FromManifest(manifest), cancellationToken).ConfigureAwait(false));
+                break;
+            case ResourceActionKind.Delete:
+                await client.DeleteAsync(action.Namespace, action.Name, action.Current?.Metadata.Uid, cancellationToken).ConfigureAwait(false);
+                informer.Forget(new ObjectKey(action.Namespace, action.Name));
+                break;
+        }
+    }
+}

@@ -1,0 +1,70 @@
+using System.Globalization;
+using Microsoft.Extensions.Options;
+
+namespace Wasme.Operator.Hosting;
+
+/// <summary>Checks every option at start and reports all problems at once, each with the fix.</summary>
+public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
+{
+    public ValidateOptionsResult Validate(string? name, OperatorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var failures = new List<string>();
+        if (options.Kubeconfig is { } path && !File.Exists(path))
+        {
+            failures.Add($"--kubeconfig {path}: the file does not exist; pass an existing kubeconfig or omit the option to use the in-cluster service account");
+        }
+
+        if (options.MetricsAddress.Length > 0 && !TryParseAddress(options.MetricsAddress, out _))
+        {
+            failures.Add($"--metrics-address {options.MetricsAddress}: expected host:port, e.g. 0.0.0.0:9091 (empty turns metrics off)");
+        }
+
+        if (!TryParseAddress(options.HealthAddress, out _))
+        {
+            failures.Add($"--health-address {options.HealthAddress}: expected host:port, e.g. 0.0.0.0:8081");
+        }
+
+        if (options.ResyncPeriod < TimeSpan.Zero)
+        {
+            failures.Add("--resync-period must not be negative; 0 turns periodic resync off");
+        }
+
+        if (options.ImageRefreshInterval < TimeSpan.FromSeconds(1))
+        {
+            failures.Add("--image-refresh-interval must be at least 1s");
+        }
+
+        if (options.Workers is < 1 or > 64)
+        {
+            failures.Add($"--workers {options.Workers}: must be between 1 and 64");
+        }
+
+        if (!options.CacheServiceUrl.IsAbsoluteUri || options.CacheServiceUrl.Scheme != Uri.UriSchemeHttp)
+        {
+            failures.Add($"--cache-service-url {options.CacheServiceUrl}: expected an absolute http:// URL of the wasme cache Service, e.g. http://wasme-cache.wasme.svc.cluster.local:9979");
+        }
+
+        if (options.LeaderElect && !(options.LeaseDuration > options.RenewDeadline && options.RenewDeadline > options.RetryPeriod && options.RetryPeriod > TimeSpan.Zero))
+        {
+            failures.Add("leader election needs lease duration > renew deadline > retry period > 0");
+        }
+
+        return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
+    }
+
+    /// <summary>Parses <c>host:port</c> (host may be empty, <c>*</c>, a name, an IPv4 or a bracketed IPv6 address).</summary>
+    public static bool TryParseAddress(string text, out (string Host, int Port) address)
+    {
+        address = default;
+        var colon = text.LastIndexOf(':');
+        if (colon < 0 || !int.TryParse(text.AsSpan(colon + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var port) || port is < 0 or > 65535)
+        {
+            return false;
+        }
+
+        var host = text[..colon];
+        address = (host.Length == 0 || host == "*" ? "0.0.0.0" : host.Trim('[', ']'), port);
+        return true;
+    }
+}

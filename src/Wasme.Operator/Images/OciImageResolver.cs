@@ -1,0 +1,92 @@
+using System.Collections.Concurrent;
+using Microsoft.Extensions.Logging;
+using Wasme.Istio.Translation;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Transfer;
+
+namespace Wasme.Operator.Images;
+
+/// <summary>
+/// Resolves images with Wasme.Oci's registry client: a <c>HEAD</c> turns the tag into a digest, and only a digest
+/// not seen before is fetched (manifest and blobs, each verified) to learn the module sha256, ABI and root ids.
+/// Re-resolving an unchanged tag on a schedule therefore costs one small request.
+/// </summary>
+public sealed class OciImageResolver : IImageResolver
+{
+    private readonly ConcurrentDictionary<string, ImageFacts> _factsByDigest = new(StringComparer.Ordinal);
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+
+    public OciImageResolver(ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+    }
+
+    public async Task<ImageFacts> ResolveAsync(ImageRequest request, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (!ImageReference.TryParse(request.Image, out var reference))
+        {
+            throw new ImageResolutionException(ImageResolutionFailure.InvalidReference, $"'{request.Image}' is not an image reference; write registry/repository:tag or registry/repository@sha256:<hex>.");
+        }
+
+        var options = new RegistryClientOptions { PlainHttp = request.PlainHttp, Insecure = request.InsecureSkipVerify };
+        using var client = new RegistryClient(options, request.Credentials, _loggerFactory.CreateLogger<RegistryClient>(), _timeProvider);
+        try
+        {
+            var descriptor = await client.ResolveAsync(reference, cancellationToken).ConfigureAwait(false);
+            var key = $"{reference.Name}@{descriptor.Digest}";
+            if (_factsByDigest.TryGetValue(key, out var known))
+            {
+                return known;
+            }
+
+            var image = await new ImagePuller(client).FetchAsync(reference.WithDigest(Digest.Parse(descriptor.Digest)), cancellationToken: cancellationToken).ConfigureAwait(false);
+            var facts = ReadFacts(reference, image);
+            _factsByDigest[key] = facts;
+            return facts;
+        }
+        catch (OciException ex)
+        {
+            throw new ImageResolutionException(ex.Kind switch
+            {
+                OciErrorKind.NotFound => ImageResolutionFailure.ImageNotFound,
+                OciErrorKind.Auth => ImageResolutionFailure.Unauthorized,
+                OciErrorKind.Network => ImageResolutionFailure.RegistryUnavailable,
+                OciErrorKind.Integrity => ImageResolutionFailure.InvalidImage,
+                _ => ImageResolutionFailure.InvalidImage,
+            }, ex.Message, ex);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw new ImageResolutionException(ImageResolutionFailure.RegistryUnavailable, $"Cannot reach registry {reference.Registry}: {ex.Message}", ex);
+        }
+    }
+
+    private static ImageFacts ReadFacts(ImageReference reference, PackedImage image)
+    {
+        var layout = ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType);
+        var moduleLayer = ImageReader.ModuleLayer(image.Manifest, layout);
+        var layerBytes = image.Blobs[moduleLayer.GetDigest()];
+        ReadOnlyMemory<byte>? embeddedConfig = null;
+        string moduleSha256;
+        if (ImageReader.IsRawModule(layout))
+        {
+            moduleSha256 = moduleLayer.GetDigest().Hex;
+        }
+        else
+        {
+            var content = ImageReader.ReadModule(layout, layerBytes, long.MaxValue);
+            moduleSha256 = Digest.Compute(content.Module.Span).Hex;
+            embeddedConfig = content.EmbeddedRuntimeConfig;
+        }
+
+        ReadOnlyMemory<byte>? configBlob = ImageReader.UsesConfigBlob(image.Manifest) ? image.Blobs[image.Manifest.Config.GetDigest()] : null;
+        var runtime = ImageReader.ReadRuntimeConfig(image.Manifest, configBlob, embeddedConfig);
+        return new ImageFacts(reference.Name, image.ManifestDigest.ToString(), moduleSha256, runtime.AbiVersions, runtime.RootIds);
+    }
+}
