@@ -11,6 +11,7 @@ internal static class WasmeRootCommand
             "wasme builds, ships and deploys WebAssembly (Proxy-Wasm) filters for Envoy and Istio.");
 
         // One sealed class per verb; each adds itself here. Keep alphabetical.
+        root.Subcommands.Add(new Commands.Cache.CacheCommand(context));
         root.Subcommands.Add(new ExitCodesCommand(context));
 
         return root;

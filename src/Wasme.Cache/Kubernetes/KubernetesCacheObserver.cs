@@ -1,0 +1,67 @@
+using k8s;
+using Microsoft.Extensions.Logging;
+using Wasme.Cache.Fetching;
+using Wasme.Cache.Storage;
+using Wasme.Operator.Kubernetes;
+
+namespace Wasme.Cache.Kubernetes;
+
+/// <summary>
+/// Turns cache changes into what the cluster sees: Events on the FilterDeployments that reference a
+/// module (once per change, not per poll), and the node's readiness ConfigMap.
+/// </summary>
+public sealed partial class KubernetesCacheObserver : ICacheObserver
+{
+    private readonly IKubernetes _client;
+    private readonly IEventRecorder _events;
+    private readonly FilterDeploymentFeed _feed;
+    private readonly string _namespace;
+    private readonly string _nodeName;
+    private readonly ILogger _logger;
+
+    public KubernetesCacheObserver(IKubernetes client, IEventRecorder events, FilterDeploymentFeed feed, string namespaceName, string nodeName, ILogger<KubernetesCacheObserver> logger)
+    {
+        _client = client;
+        _events = events;
+        _feed = feed;
+        _namespace = namespaceName;
+        _nodeName = nodeName;
+        _logger = logger;
+    }
+
+    public async Task ModuleStoredAsync(WantedModule wanted, ModuleEntry entry, CancellationToken cancellationToken)
+    {
+        foreach (var resource in _feed.Referencing(wanted.Module))
+        {
+            await _events.RecordAsync(resource, EventTypes.Normal, "ModuleCached",
+                $"Module sha256:{wanted.Module.Hex} ({entry.Length} bytes) is cached on node {_nodeName}", cancellationToken);
+        }
+    }
+
+    public async Task ModuleFailedAsync(WantedModule wanted, string reason, CancellationToken cancellationToken)
+    {
+        foreach (var resource in _feed.Referencing(wanted.Module))
+        {
+            await _events.RecordAsync(resource, EventTypes.Warning, "ModuleFetchFailed",
+                $"Node {_nodeName} cannot fetch module sha256:{wanted.Module.Hex} from {wanted.Image}: {reason}", cancellationToken);
+        }
+    }
+
+    public async Task HeldModulesChangedAsync(IReadOnlySet<ModuleDigest> held, CancellationToken cancellationToken)
+    {
+        var desired = NodeReadiness.Build(_namespace, _nodeName, held);
+        try
+        {
+            await _client.CoreV1.ReplaceNamespacedConfigMapAsync(desired, desired.Metadata.Name, _namespace, cancellationToken: cancellationToken);
+        }
+        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
+        {
+            await _client.CoreV1.CreateNamespacedConfigMapAsync(desired, _namespace, cancellationToken: cancellationToken);
+        }
+
+        LogPublished(_logger, _nodeName, held.Count);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Node {Node} readiness published: {Count} modules held")]
+    private static partial void LogPublished(ILogger logger, string node, int count);
+}

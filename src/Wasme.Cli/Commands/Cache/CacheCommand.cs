@@ -1,0 +1,188 @@
+using System.CommandLine;
+using System.Globalization;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Wasme.Cache;
+using Wasme.Cache.Fetching;
+using Wasme.Cache.Hosting;
+using Wasme.Cache.Kubernetes;
+using Wasme.Operator.Kubernetes;
+
+namespace Wasme.Cli.Commands.Cache;
+
+/// <summary>
+/// <c>wasme cache</c>: the node cache daemon. In a cluster it holds the modules FilterDeployments
+/// reference and serves them on <c>/sha256/&lt;hex&gt;</c>; outside one, the modules given with <c>--module</c>.
+/// </summary>
+internal sealed class CacheCommand : Command
+{
+    private readonly Option<string> _directory = new("--directory") { Description = "Module directory (a hostPath shared with sidecars for HostPath delivery).", DefaultValueFactory = _ => CacheOptions.DefaultDirectory };
+    private readonly Option<string> _listen = new("--listen") { Description = "HTTP address to serve modules, health and metrics on.", DefaultValueFactory = _ => $"http://0.0.0.0:{CacheOptions.DefaultPort}" };
+    private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file; in a pod the service account is used." };
+    private readonly Option<string?> _namespace = new("--namespace") { Description = "Namespace the cache runs in, for its node readiness ConfigMaps (default: $POD_NAMESPACE, else wasme)." };
+    private readonly Option<string?> _watchNamespace = new("--watch-namespace") { Description = "Only watch FilterDeployments in this namespace (default: all)." };
+    private readonly Option<long> _quota = new("--quota-bytes") { Description = "Disk budget; past it unreferenced modules are evicted, least recently used first.", DefaultValueFactory = _ => new CacheOptions().QuotaBytes };
+    private readonly Option<string> _grace = new("--grace-period") { Description = "How long unreferenced modules are kept, e.g. 10m, 1h, 30s.", DefaultValueFactory = _ => "10m" };
+    private readonly Option<long> _maxModule = new("--max-module-bytes") { Description = "Largest module accepted from a registry.", DefaultValueFactory = _ => new CacheOptions().MaxModuleBytes };
+    private readonly Option<string?> _nodeName = new("--node-name") { Description = "This node's name (default: $NODE_NAME, set from the downward API)." };
+    private readonly Option<string[]> _modules = new("--module") { Description = "Hold this module without Kubernetes: SHA256=IMAGE@DIGEST (repeatable).", AllowMultipleArgumentsPerToken = false };
+
+    public CacheCommand(CliContext context)
+        : base("cache", "Run the node cache daemon: pull wanted modules by digest, verify them, and serve them over HTTP.")
+    {
+        Options.Add(_directory);
+        Options.Add(_listen);
+        Options.Add(_kubeconfig);
+        Options.Add(_namespace);
+        Options.Add(_watchNamespace);
+        Options.Add(_quota);
+        Options.Add(_grace);
+        Options.Add(_maxModule);
+        Options.Add(_nodeName);
+        Options.Add(_modules);
+        SetAction((parseResult, cancellationToken) => RunAsync(context, parseResult, cancellationToken));
+    }
+
+    private async Task<int> RunAsync(CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        if (!Uri.TryCreate(parseResult.GetValue(_listen), UriKind.Absolute, out var listen))
+        {
+            problems.Add($"--listen '{parseResult.GetValue(_listen)}' is not an address like http://0.0.0.0:9979.");
+        }
+
+        if (!TryParseDuration(parseResult.GetValue(_grace)!, out var grace))
+        {
+            problems.Add($"--grace-period '{parseResult.GetValue(_grace)}' is not a duration: use e.g. 30s, 10m, 2h or 00:10:00.");
+        }
+
+        var wanted = new List<WantedModule>();
+        foreach (var module in parseResult.GetValue(_modules) ?? [])
+        {
+            var separator = module.IndexOf('=', StringComparison.Ordinal);
+            if (separator < 0 || !ModuleDigest.TryParse(module[..separator], out var digest))
+            {
+                problems.Add($"--module '{module}' is not SHA256=IMAGE@DIGEST, e.g. 44bf…7267=registry:5000/filters/add-header@sha256:….");
+                continue;
+            }
+
+            wanted.Add(new WantedModule(digest, module[(separator + 1)..]));
+        }
+
+        var kubeconfig = parseResult.GetValue(_kubeconfig);
+        var inCluster = KubernetesClientConfiguration.IsInCluster();
+        var useKubernetes = kubeconfig is not null || inCluster || wanted.Count == 0;
+        var options = new CacheOptions
+        {
+            Directory = parseResult.GetValue(_directory)!,
+            Listen = listen ?? new Uri("http://invalid"),
+            QuotaBytes = parseResult.GetValue(_quota),
+            GracePeriod = grace,
+            MaxModuleBytes = parseResult.GetValue(_maxModule),
+            NodeName = parseResult.GetValue(_nodeName) ?? context.GetEnvironmentVariable("NODE_NAME"),
+            Namespace = parseResult.GetValue(_namespace) ?? context.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme",
+            WatchNamespace = parseResult.GetValue(_watchNamespace),
+        };
+        problems.AddRange(options.Validate());
+        if (useKubernetes && options.NodeName is null)
+        {
+            problems.Add("--node-name is required with Kubernetes (the DaemonSet sets NODE_NAME from spec.nodeName); or pass --module to run without Kubernetes.");
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
+            }
+
+            return ExitCodes.UsageError;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(LogLevel.Information));
+        k8s.Kubernetes? client = null;
+        try
+        {
+            IWantedModulesFeed feed;
+            ICacheObserver observer;
+            IPullCredentialSource credentials;
+            if (useKubernetes)
+            {
+                var config = kubeconfig is not null
+                    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
+                    : inCluster ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildDefaultConfig();
+                client = new k8s.Kubernetes(config);
+                var filterDeployments = new FilterDeploymentFeed(
+                    new KubernetesResourceClient<GenericResource>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory);
+                feed = filterDeployments;
+                observer = new KubernetesCacheObserver(
+                    client,
+                    new KubernetesEventRecorder(client, "wasme-cache", context.TimeProvider, loggerFactory.CreateLogger<KubernetesEventRecorder>()),
+                    filterDeployments,
+                    options.Namespace,
+                    options.NodeName!,
+                    loggerFactory.CreateLogger<KubernetesCacheObserver>());
+                credentials = new KubernetesPullCredentialSource(client);
+            }
+            else
+            {
+                feed = new StaticWantedModules(wanted);
+                observer = NullCacheObserver.Instance;
+                credentials = AnonymousPullCredentialSource.Instance;
+            }
+
+            var source = new RegistryModuleSource(credentials, options.MaxModuleBytes, loggerFactory, context.TimeProvider);
+            await using var daemon = await CacheDaemon.StartAsync(options, source, feed, observer, loggerFactory, context.TimeProvider, cancellationToken);
+            context.Error.MarkupLineInterpolated($"wasme cache serving {options.Directory} on {daemon.Address}");
+            try
+            {
+                await daemon.Completion.WaitAsync(cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // SIGTERM or Ctrl+C: a normal stop.
+            }
+
+            return ExitCodes.Success;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message} (check that --directory is writable and --listen is free).");
+            return ExitCodes.Failure;
+        }
+        catch (k8s.Exceptions.KubeConfigException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message} (pass --kubeconfig, run in a pod, or use --module without Kubernetes).");
+            return ExitCodes.UsageError;
+        }
+        finally
+        {
+            client?.Dispose();
+        }
+    }
+
+    /// <summary>30s, 10m, 2h, 1d, or a TimeSpan (00:10:00).</summary>
+    internal static bool TryParseDuration(string text, out TimeSpan duration)
+    {
+        duration = default;
+        if (text.Length >= 2 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
+        {
+            TimeSpan? parsed = text[^1] switch
+            {
+                's' => TimeSpan.FromSeconds(amount),
+                'm' => TimeSpan.FromMinutes(amount),
+                'h' => TimeSpan.FromHours(amount),
+                'd' => TimeSpan.FromDays(amount),
+                _ => null,
+            };
+            if (parsed is { } value)
+            {
+                duration = value;
+                return true;
+            }
+        }
+
+        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
+    }
+}
