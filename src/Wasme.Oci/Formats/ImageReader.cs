@@ -130,7 +130,7 @@ public static class ImageReader
         try
         {
             using var reader = new TarReader(bounded);
-            while (reader.GetNextEntry() is { } entry)
+            while (NextEntry(reader, haveModule: module is not null || fallbackModule is not null) is { } entry)
             {
                 if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
                 {
@@ -160,6 +160,23 @@ public static class ImageReader
         var found = module ?? fallbackModule
             ?? throw new OciUsageException("The compat layer holds no 'plugin.wasm' (nor 'filter.wasm'). Rebuild the image with the module at /plugin.wasm.");
         return new ModuleContent(found, config);
+    }
+
+    private static TarEntry? NextEntry(TarReader reader, bool haveModule)
+    {
+        try
+        {
+            return reader.GetNextEntry();
+        }
+        catch (EndOfStreamException) when (haveModule)
+        {
+            // Go's archive/tar users (umoci) may omit the end-of-archive blocks; what we need was complete.
+            return null;
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new OciUsageException("The compat layer's tar archive ends before a 'plugin.wasm' was found; it is truncated.", ex);
+        }
     }
 
     private static byte[] ReadEntry(TarEntry entry, long max, string name)

@@ -97,7 +97,7 @@ public sealed partial record ImageReference
         string repository;
         var firstSlash = rest.IndexOf('/', StringComparison.Ordinal);
         var first = firstSlash < 0 ? null : rest[..firstSlash];
-        if (first is not null && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost" || first.Any(char.IsAsciiLetterUpper)))
+        if (first is not null && (first.Contains('.', StringComparison.Ordinal) || first.Contains(':', StringComparison.Ordinal) || first == "localhost"))
         {
             registry = first;
             repository = rest[(firstSlash + 1)..];

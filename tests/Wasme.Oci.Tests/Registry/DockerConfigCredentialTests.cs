@@ -1,0 +1,87 @@
+using System.Text;
+using Wasme.Oci.Registry.Auth;
+
+namespace Wasme.Oci.Tests.Registry;
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class DockerConfigCredentialTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("wasme-auth-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Reads_auths_in_every_key_form_docker_writes()
+    {
+        var file = Path.Combine(_dir, "config.json");
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("bob:pw:with:colons"));
+        await File.WriteAllTextAsync(file, """{"auths":{"https://index.docker.io/v1/":{"auth":"AUTH"},"http://reg.example.com:5000":{"username":"u","password":"p"}}}""".Replace("AUTH", auth, StringComparison.Ordinal));
+        var provider = DockerConfigCredentialProvider.FromFiles([file]);
+
+        var hub = await provider.GetAsync("docker.io", CancellationToken.None);
+        var other = await provider.GetAsync("reg.example.com:5000", CancellationToken.None);
+        var none = await provider.GetAsync("elsewhere.example.com", CancellationToken.None);
+
+        Assert.Equal(("bob", "pw:with:colons"), (hub!.Username, hub.Password));
+        Assert.Equal(("u", "p"), (other!.Username, other.Password));
+        Assert.Null(none);
+    }
+
+    [Fact]
+    public async Task Credential_helpers_are_asked_for_their_registry()
+    {
+        var file = Path.Combine(_dir, "config.json");
+        await File.WriteAllTextAsync(file, """{"credHelpers":{"reg.example.com":"fake"}}""");
+        var helper = Path.Combine(_dir, "docker-credential-fake");
+        await File.WriteAllTextAsync(helper, "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"helper-user\",\"Secret\":\"helper-secret\"}' \"$server\"\n");
+        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = Environment.GetEnvironmentVariable("PATH");
+        Environment.SetEnvironmentVariable("PATH", _dir + ":" + path);
+        try
+        {
+            var credential = await DockerConfigCredentialProvider.FromFiles([file], new ProcessCredentialHelperRunner()).GetAsync("reg.example.com", CancellationToken.None);
+
+            Assert.Equal(("helper-user", "helper-secret"), (credential!.Username, credential.Password));
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("PATH", path);
+        }
+    }
+
+    [Fact]
+    public async Task A_kubernetes_pull_secret_gives_credentials_but_never_runs_helpers()
+    {
+        var auth = Convert.ToBase64String(Encoding.UTF8.GetBytes("k8s:secret"));
+        var json = """{"auths":{"reg.example.com":{"auth":"AUTH"}},"credsStore":"evil"}""".Replace("AUTH", auth, StringComparison.Ordinal);
+
+        var provider = DockerConfigCredentialProvider.FromJson(Encoding.UTF8.GetBytes(json));
+
+        Assert.Equal("k8s", (await provider.GetAsync("reg.example.com", CancellationToken.None))!.Username);
+        Assert.Null(await provider.GetAsync("other.example.com", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Login_store_writes_an_owner_only_file_keeps_other_keys_and_logout_removes_the_entry()
+    {
+        var file = Path.Combine(_dir, "credentials.json");
+        await File.WriteAllTextAsync(file, """{"auths":{"keep.example.com":{"auth":"a2VlcDprZWVw"}},"psFormat":"table"}""");
+        var store = new CredentialStore(file);
+
+        await store.SaveAsync("reg.example.com", new RegistryCredential("me", "pw"));
+        var saved = await DockerConfigCredentialProvider.FromFiles([file]).GetAsync("reg.example.com", CancellationToken.None);
+        var removed = await store.RemoveAsync("reg.example.com");
+        var text = await File.ReadAllTextAsync(file);
+
+        Assert.Equal("pw", saved!.Password);
+        Assert.True(removed);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+        Assert.Contains("keep.example.com", text, StringComparison.Ordinal);
+        Assert.Contains("psFormat", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("reg.example.com", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_credential_never_prints_its_password() =>
+        Assert.DoesNotContain("hunter2", new RegistryCredential("u", "hunter2").ToString(), StringComparison.Ordinal);
+}
