@@ -1,0 +1,101 @@
+using System.Security.Cryptography;
+using Wasme.ProxyWasm.Tests.Infrastructure;
+
+namespace Wasme.ProxyWasm.Tests;
+
+public sealed class ModuleCacheTests : IDisposable
+{
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "wasme-cache-" + Guid.NewGuid().ToString("N"));
+
+    private static byte[] ModuleBytes()
+    {
+        var wat = new Wat();
+        return Wasmtime.Module.ConvertText(wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-cached")}} {{wat.Str("yes")}}))
+              (i32.const 0))
+            """)).ToArray();
+    }
+
+    private ProxyWasmRuntime Runtime() => new(new ProxyWasmRuntimeOptions { CompilationCacheDirectory = _directory });
+
+    private static void AssertRuns(ProxyWasmRuntime runtime, ProxyWasmModule module)
+    {
+        using var plugin = runtime.CreatePlugin(module, new PluginConfiguration { Name = "cached" });
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+        var headers = HostHarness.RequestHeaders();
+        stream.OnRequestHeaders(headers, endOfStream: true);
+        Assert.Equal(["yes"], headers.GetValues("x-cached"));
+    }
+
+    [Fact]
+    public void A_second_load_comes_from_the_precompiled_cache_keyed_by_sha256()
+    {
+        var bytes = ModuleBytes();
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(bytes));
+
+        using (var runtime = Runtime())
+        using (var first = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.False(first.LoadedFromCache);
+            Assert.Equal(sha256, first.Sha256);
+        }
+
+        Assert.True(File.Exists(Path.Combine(_directory, sha256 + ".cwasm")));
+        using (var runtime = Runtime())
+        using (var second = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.True(second.LoadedFromCache);
+            AssertRuns(runtime, second);
+        }
+    }
+
+    [Fact]
+    public void A_corrupted_cache_entry_is_ignored_recompiled_and_replaced()
+    {
+        var bytes = ModuleBytes();
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(bytes, "filter.wasm").Dispose();
+        }
+
+        var entry = Directory.GetFiles(_directory, "*.cwasm").Single();
+        var content = File.ReadAllBytes(entry);
+        content[^100] ^= 0xFF; // one flipped byte in the compiled code
+        File.WriteAllBytes(entry, content);
+
+        using (var runtime = Runtime())
+        using (var module = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.False(module.LoadedFromCache);
+            AssertRuns(runtime, module);
+        }
+
+        using (var runtime = Runtime())
+        using (var module = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.True(module.LoadedFromCache);
+        }
+
+        Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+    }
+
+    [Fact]
+    public void Bytes_that_are_not_wasm_are_refused_with_the_module_name()
+    {
+        using var runtime = Runtime();
+
+        var error = Assert.Throws<ProxyWasmException>(() => runtime.LoadModule("not wasm"u8, "bad.wasm"));
+
+        Assert.Contains("bad.wasm", error.Message);
+        Assert.Contains("not a valid WebAssembly module", error.Message);
+    }
+
+    public void Dispose()
+    {
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
+}
