@@ -1,8 +1,64 @@
 #!/usr/bin/env bash
-# The main job on an embedded default: no cluster and no external registry needed.
+# The main job on a fresh machine, with no cluster and no registry:
+# build the wasme CLI, create an AssemblyScript add-header filter, build it into an image
+# in a local store, and list the store.
+#
+#   bash eng/demo.sh              # work in a new temp dir, removed at the end
+#   KEEP=1 bash eng/demo.sh       # keep the temp dir (filter project and store) to look at
+#
+# Needs: the .NET 10 SDK, Node.js + npm (the AssemblyScript SDK comes from npm).
+# To extend: add a step function and call it at the bottom.
 set -euo pipefail
-cd "$(dirname "$0")/.."
-dotnet build src/Wasme.Cli -c Release -nologo -v quiet
-wasme() { dotnet src/Wasme.Cli/bin/Release/net10.0/wasme.dll "$@"; }
-wasme --version
-wasme exit-codes
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/wasme-demo.XXXXXX")"
+export WASME_STORE="${WASME_STORE:-$WORK/store}"
+FILTER_DIR="$WORK/add-header"
+IMAGE="${IMAGE:-localhost/demo/add-header:v1}"
+
+cleanup() {
+  if [[ "${KEEP:-0}" == "1" ]]; then
+    echo "kept $WORK"
+  else
+    rm -rf "$WORK"
+  fi
+}
+trap cleanup EXIT
+
+step() { printf '\n\033[1m==> %s\033[0m\n' "$*"; }
+
+need() {
+  command -v "$1" >/dev/null 2>&1 || { echo "error: $1 is required: $2" >&2; exit 7; }
+}
+
+build_cli() {
+  step "Building the wasme CLI"
+  dotnet build "$ROOT/src/Wasme.Cli" -c Release -o "$WORK/cli" -v quiet -nologo
+  WASME=(dotnet "$WORK/cli/wasme.dll")
+}
+
+init_filter() {
+  step "wasme init $FILTER_DIR --language assemblyscript"
+  "${WASME[@]}" init "$FILTER_DIR" --language assemblyscript
+}
+
+build_filter() {
+  step "wasme build assemblyscript $FILTER_DIR -t $IMAGE"
+  "${WASME[@]}" build assemblyscript "$FILTER_DIR" -t "$IMAGE"
+}
+
+list_images() {
+  step "wasme list"
+  "${WASME[@]}" list
+}
+
+need dotnet "install the .NET 10 SDK (https://dot.net)"
+need npm "install Node.js and npm (apt-get install nodejs npm)"
+
+build_cli
+init_filter
+build_filter
+list_images
+# Further steps (e.g. `wasme run`) go here.
+
+step "Done: $IMAGE is in the local store $WASME_STORE"

@@ -11,8 +11,10 @@ internal static class WasmeRootCommand
             "wasme builds, ships and deploys WebAssembly (Proxy-Wasm) filters for Envoy and Istio.");
 
         // One sealed class per verb; each adds itself here. Keep alphabetical.
+        root.Subcommands.Add(new Commands.Authoring.BuildCommand(context));
         root.Subcommands.Add(new Commands.Cache.CacheCommand(context));
         root.Subcommands.Add(new ExitCodesCommand(context));
+        root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
 
         return root;
     }

@@ -1,0 +1,30 @@
+using System.CommandLine;
+
+namespace Wasme.Cli.Commands.Authoring;
+
+/// <summary>Options every <c>wasme build</c> subcommand takes.</summary>
+internal sealed class BuildOptions
+{
+    public Option<string> Tag { get; } = new("--tag", "-t")
+    {
+        Description = "Image reference to store the filter under, e.g. my-filter:v1 or registry.example.com/team/filter:v1.",
+        Required = true,
+    };
+
+    public Option<string?> Store { get; } = new("--store")
+    {
+        Description = "Local image store directory (default: $WASME_STORE, else ~/.wasme/store).",
+    };
+
+    public Option<bool> Verbose { get; } = new("--verbose", "-v")
+    {
+        Description = "Print toolchain output as it arrives (otherwise it is shown only when the build fails).",
+    };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Tag);
+        command.Options.Add(Store);
+        command.Options.Add(Verbose);
+    }
+}
