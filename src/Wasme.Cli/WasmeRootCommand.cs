@@ -13,8 +13,11 @@ internal static class WasmeRootCommand
         // One sealed class per verb; each adds itself here. Keep alphabetical.
         root.Subcommands.Add(new Commands.Authoring.BuildCommand(context));
         root.Subcommands.Add(new Commands.Cache.CacheCommand(context));
+        root.Subcommands.Add(new Commands.Istio.DeployCommand(context));
         root.Subcommands.Add(new ExitCodesCommand(context));
         root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
+        root.Subcommands.Add(new Commands.Istio.RenderCommand(context));
+        root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 
         return root;
     }

@@ -194,7 +194,7 @@ public static class FilterDeploymentTranslator
     private static JsonObject Metadata(Context context, Workload workload, string name)
     {
         var labels = new JsonObject { [WasmeMetadata.ManagedByLabel] = WasmeMetadata.ManagedByValue };
-        if (context.Deployment.Metadata.Name is { Length: <= 63 } fdName)
+        if (!context.Options.Standalone && context.Deployment.Metadata.Name is { Length: <= 63 } fdName)
         {
             labels[WasmeMetadata.FilterDeploymentLabel] = fdName;
         }
@@ -214,7 +214,7 @@ public static class FilterDeploymentTranslator
         };
 
         // Garbage collection removes what a FilterDeployment made when it is deleted; the CLI path has no owner object.
-        if (context.Deployment.Metadata.Uid is { Length: > 0 } uid)
+        if (!context.Options.Standalone && context.Deployment.Metadata.Uid is { Length: > 0 } uid)
         {
             metadata["ownerReferences"] = new JsonArray(new JsonObject
             {

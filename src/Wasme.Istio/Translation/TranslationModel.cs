@@ -18,6 +18,12 @@ public sealed record TranslationOptions
     public string CacheServiceHost { get; init; } = "wasme-cache.wasme.svc.cluster.local";
 
     public int CacheServicePort { get; init; } = 9979;
+
+    /// <summary>
+    /// True for <c>wasme deploy istio</c>: there is no FilterDeployment object behind the output, so it gets neither the
+    /// <c>wasme.io/filter-deployment</c> label nor an owner reference (the operator must not adopt or collect it).
+    /// </summary>
+    public bool Standalone { get; init; }
 }
 
 /// <summary>A Kubernetes object the translation wants to exist, as JSON ready to send to the API server.</summary>

@@ -1,0 +1,225 @@
+using System.Net;
+using System.Text.Json.Nodes;
+using k8s;
+using k8s.Autorest;
+using k8s.Models;
+using Wasme.Istio.Api;
+using Wasme.Istio.Rendering;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Versions;
+using Wasme.Istio.Workloads;
+
+namespace Wasme.Cli.Commands.Istio;
+
+/// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make, through KubernetesClient.</summary>
+internal sealed class IstioCluster(IKubernetes client)
+{
+    public static IKubernetes Connect(CliContext context, string? kubeconfig)
+    {
+        var path = kubeconfig
+            ?? context.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
+            ?? Path.Combine(context.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
+        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
+    }
+
+    public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
+    {
+        var result = new List<WorkloadDocument>();
+        switch (kind)
+        {
+            case WorkloadKind.Deployment:
+                foreach (var item in (await client.AppsV1.ListNamespacedDeploymentAsync(ns, cancellationToken: cancellationToken)).Items)
+                {
+                    result.Add(new(Workload.From(item), Manifest(item, "Deployment")));
+                }
+
+                break;
+            case WorkloadKind.DaemonSet:
+                foreach (var item in (await client.AppsV1.ListNamespacedDaemonSetAsync(ns, cancellationToken: cancellationToken)).Items)
+                {
+                    result.Add(new(Workload.From(item), Manifest(item, "DaemonSet")));
+                }
+
+                break;
+            default:
+                foreach (var item in (await client.AppsV1.ListNamespacedStatefulSetAsync(ns, cancellationToken: cancellationToken)).Items)
+                {
+                    result.Add(new(Workload.From(item), Manifest(item, "StatefulSet")));
+                }
+
+                break;
+        }
+
+        return result;
+    }
+
+    /// <summary>
+    /// The Istio release serving <paramref name="targetNamespace"/>: the istiod of the namespace's <c>istio.io/rev</c>
+    /// revision (or the one given), found by label rather than by the name <c>istiod</c> (original issue #245).
+    /// </summary>
+    public async Task<(IstioVersion? Version, string Source)> DetectIstioVersionAsync(string istioNamespace, string targetNamespace, string? revision, CancellationToken cancellationToken)
+    {
+        if (revision is null)
+        {
+            try
+            {
+                var ns = await client.CoreV1.ReadNamespaceAsync(targetNamespace, cancellationToken: cancellationToken);
+                revision = ns.Metadata?.Labels?.TryGetValue("istio.io/rev", out var rev) == true ? rev : null;
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+            {
+                // A missing namespace has no revision; the workload listing reports it.
+            }
+        }
+
+        var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: "app=istiod", cancellationToken: cancellationToken)).Items;
+        var candidates = istiods
+            .Where(d => revision is null
+                ? d.Metadata.Labels?.TryGetValue("istio.io/rev", out var r) != true || r == "default"
+                : d.Metadata.Labels?.TryGetValue("istio.io/rev", out var r2) == true && r2 == revision)
+            .OrderBy(d => d.Metadata.Name, StringComparer.Ordinal)
+            .ToList();
+        foreach (var istiod in candidates)
+        {
+            var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
+            var tag = image?[(image.LastIndexOf(':') + 1)..];
+            if (IstioVersion.TryParse(tag, out var version))
+            {
+                return (version, $"{istioNamespace}/{istiod.Metadata.Name} ({image})");
+            }
+        }
+
+        return (null, revision is null ? $"no istiod (label app=istiod) in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}");
+    }
+
+    /// <summary>Creates the object, or replaces it when it differs; refuses to overwrite an object wasme did not make.</summary>
+    public async Task<string> ApplyAsync(DesiredResource resource, CancellationToken cancellationToken)
+    {
+        var (group, version, plural) = Resource(resource.ApiVersion, resource.Kind);
+        var current = await GetAsync(group, version, resource.Namespace, plural, resource.Name, cancellationToken);
+        if (current is null)
+        {
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(resource.Manifest, group, version, resource.Namespace, plural, cancellationToken: cancellationToken);
+            return "created";
+        }
+
+        if (current["metadata"]?["labels"]?[WasmeMetadata.ManagedByLabel]?.GetValue<string>() != WasmeMetadata.ManagedByValue)
+        {
+            throw new InvalidOperationException(
+                $"{resource.Kind} {resource.Namespace}/{resource.Name} exists and was not made by wasme; rename the filter (--id) or delete that object first");
+        }
+
+        if (JsonNode.DeepEquals(current["spec"], resource.Manifest["spec"])
+            && JsonNode.DeepEquals(current["metadata"]?["labels"], resource.Manifest["metadata"]?["labels"])
+            && JsonNode.DeepEquals(current["metadata"]?["annotations"], resource.Manifest["metadata"]?["annotations"]))
+        {
+            return "unchanged";
+        }
+
+        var replacement = resource.Manifest.DeepClone().AsObject();
+        replacement["metadata"]!["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
+        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(replacement, group, version, resource.Namespace, plural, resource.Name, cancellationToken: cancellationToken);
+        return "configured";
+    }
+
+    /// <summary>Deletes <c>&lt;workload&gt;-&lt;id&gt;</c> if wasme's CLI made it for this filter; returns what happened.</summary>
+    public async Task<string?> DeleteIfOursAsync(string apiVersion, string kind, string ns, string name, string filterId, bool dryRun, CancellationToken cancellationToken)
+    {
+        var (group, version, plural) = Resource(apiVersion, kind);
+        JsonObject? current;
+        try
+        {
+            current = await GetAsync(group, version, ns, plural, name, cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return null; // The kind itself is not served (e.g. no WasmPlugin CRD): nothing of ours there.
+        }
+
+        var labels = current?["metadata"]?["labels"];
+        if (current is null
+            || labels?[WasmeMetadata.ManagedByLabel]?.GetValue<string>() != WasmeMetadata.ManagedByValue
+            || labels?[WasmeMetadata.FilterIdLabel]?.GetValue<string>() != filterId)
+        {
+            return null;
+        }
+
+        if (current["metadata"]?["ownerReferences"] is JsonArray { Count: > 0 })
+        {
+            return "left alone (owned by a FilterDeployment; delete that instead)";
+        }
+
+        if (!dryRun)
+        {
+            await client.CustomObjects.DeleteNamespacedCustomObjectAsync(group, version, ns, plural, name, cancellationToken: cancellationToken);
+        }
+
+        return dryRun ? "would be deleted" : "deleted";
+    }
+
+    /// <summary>Sets and removes pod-template annotations with a JSON merge patch (null removes a key).</summary>
+    public async Task PatchPodTemplateAnnotationsAsync(Workload workload, AnnotationChanges changes, CancellationToken cancellationToken)
+    {
+        var annotations = new JsonObject();
+        foreach (var key in changes.Remove)
+        {
+            annotations[key] = null;
+        }
+
+        foreach (var (key, value) in changes.Set)
+        {
+            annotations[key] = value;
+        }
+
+        var body = new JsonObject { ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } } } };
+        var patch = new V1Patch(body.ToJsonString(), V1Patch.PatchType.MergePatch);
+        switch (workload.Kind)
+        {
+            case WorkloadKind.Deployment:
+                await client.AppsV1.PatchNamespacedDeploymentAsync(patch, workload.Name, workload.Namespace, cancellationToken: cancellationToken);
+                break;
+            case WorkloadKind.DaemonSet:
+                await client.AppsV1.PatchNamespacedDaemonSetAsync(patch, workload.Name, workload.Namespace, cancellationToken: cancellationToken);
+                break;
+            default:
+                await client.AppsV1.PatchNamespacedStatefulSetAsync(patch, workload.Name, workload.Namespace, cancellationToken: cancellationToken);
+                break;
+        }
+    }
+
+    private async Task<JsonObject?> GetAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
+    {
+        try
+        {
+            var body = await client.CustomObjects.GetNamespacedCustomObjectAsync(group, version, ns, plural, name, cancellationToken);
+            return JsonNode.Parse(KubernetesJson.Serialize(body)) as JsonObject;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound && !e.Response.Content.Contains("the server could not find the requested resource", StringComparison.Ordinal))
+        {
+            return null;
+        }
+    }
+
+    private static (string Group, string Version, string Plural) Resource(string apiVersion, string kind)
+    {
+        var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
+        return (apiVersion[..slash], apiVersion[(slash + 1)..], kind.ToLowerInvariant() + "s");
+    }
+
+    private static JsonObject Manifest<T>(T item, string kind)
+        where T : IKubernetesObject
+    {
+        var manifest = JsonNode.Parse(KubernetesJson.Serialize(item))!.AsObject();
+        var ordered = new JsonObject { ["apiVersion"] = "apps/v1", ["kind"] = kind };
+        foreach (var (key, value) in manifest.ToList())
+        {
+            if (key is not "apiVersion" and not "kind")
+            {
+                manifest.Remove(key);
+                ordered[key] = value;
+            }
+        }
+
+        return ordered;
+    }
+}

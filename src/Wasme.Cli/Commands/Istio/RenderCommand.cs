@@ -1,0 +1,148 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Wasme.Istio.Api;
+using Wasme.Istio.Rendering;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
+using Wasme.Istio.Versions;
+using Wasme.Istio.Workloads;
+using Wasme.Istio.Yaml;
+
+namespace Wasme.Cli.Commands.Istio;
+
+/// <summary>
+/// <c>wasme render -f FILTERDEPLOYMENT.yaml</c>: prints the EnvoyFilters/WasmPlugins (and changed workloads) that the
+/// operator would apply, as multi-document YAML in a stable order, for GitOps pipelines.
+/// </summary>
+internal sealed class RenderCommand : Command
+{
+    private readonly Option<FileInfo> _file = new("--file", "-f") { Description = "FilterDeployment manifest (YAML; several documents allowed).", Required = true };
+    private readonly Option<FileInfo?> _workloads = new("--workloads") { Description = "Deployments/DaemonSets/StatefulSets to select from (YAML, e.g. from kubectl get -o yaml). Without it, one workload whose pod labels equal spec.deployment.istio.labels is assumed." };
+    private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio release of the target cluster, e.g. 1.7 (default {IstioVersion.Latest})." };
+    private readonly Option<bool> _ignoreVersionCheck = new("--ignore-version-check") { Description = "Render even when the image's ABI is not known to run on that Istio release." };
+    private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service (Remote delivery).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
+    private readonly ImageFactsOptions _facts = new();
+
+    public RenderCommand(CliContext context)
+        : base("render", "Print the Istio resources a FilterDeployment produces, as YAML, without touching a cluster.")
+    {
+        Options.Add(_file);
+        Options.Add(_workloads);
+        Options.Add(_istioVersion);
+        Options.Add(_ignoreVersionCheck);
+        Options.Add(_cacheService);
+        _facts.AddTo(this);
+        SetAction((parse, ct) => RunAsync(context, parse, ct));
+    }
+
+    private async Task<int> RunAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
+    {
+        var file = parse.GetValue(_file)!;
+        if (!file.Exists)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {file.FullName} does not exist; pass the FilterDeployment manifest with -f");
+            return ExitCodes.UsageError;
+        }
+
+        if (!TryOptions(context, parse, out var options))
+        {
+            return ExitCodes.UsageError;
+        }
+
+        var documents = FilterDeploymentReader.ReadAll(await File.ReadAllTextAsync(file.FullName, cancellationToken));
+        var invalid = documents.Where(d => d.Problems.Count > 0).ToList();
+        if (invalid.Count > 0)
+        {
+            foreach (var document in invalid)
+            {
+                ProblemReport.Write(context.Error, $"{file.Name}{(document.Deployment?.Metadata?.Name is { } n ? $" ({n})" : string.Empty)}", document.Problems);
+            }
+
+            return ExitCodes.UsageError;
+        }
+
+        IReadOnlyList<WorkloadDocument>? workloads = null;
+        if (parse.GetValue(_workloads) is { } workloadsFile)
+        {
+            try
+            {
+                workloads = WorkloadReader.ReadAll(await File.ReadAllTextAsync(workloadsFile.FullName, cancellationToken));
+            }
+            catch (Exception e) when (e is YamlFormatException or IOException)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] --workloads {workloadsFile.Name}: {e.Message}");
+                return ExitCodes.UsageError;
+            }
+        }
+
+        var output = new List<JsonNode>();
+        foreach (var deployment in documents.Select(d => d.Deployment!))
+        {
+            var image = deployment.Spec.Filter!.Image!;
+            var (source, error) = _facts.Resolve(parse, image, context);
+            if (source is null)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] {error}");
+                return ExitCodes.UsageError;
+            }
+
+            var facts = await source.GetAsync(image, cancellationToken);
+            var candidates = workloads ?? [AssumedWorkload(deployment, context)];
+            var result = FilterDeploymentTranslator.Translate(deployment, facts, candidates.Select(w => w.Workload), options);
+            ProblemReport.Warnings(context.Error, result.Warnings);
+            if (!result.Succeeded)
+            {
+                ProblemReport.Write(context.Error, $"{file.Name} ({deployment.Metadata.Name})", result.Problems);
+                return ExitCodes.UsageError;
+            }
+
+            output.AddRange(ManifestRenderer.Render(result, candidates));
+        }
+
+        ProblemReport.Raw(context.Out, YamlJson.Write(output));
+        return ExitCodes.Success;
+    }
+
+    // Offline render without a cluster: most charts label the workload and its pods alike (app: details), so the
+    // selector labels stand in for the pod labels. HostPath annotations need the real workload (--workloads).
+    private static WorkloadDocument AssumedWorkload(FilterDeployment deployment, CliContext context)
+    {
+        var labels = new SortedDictionary<string, string>(deployment.Spec.Deployment!.Istio!.Labels ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        context.Error.MarkupLineInterpolated($"[yellow]note:[/] no --workloads given; assuming pods labelled {string.Join(",", labels.Select(l => $"{l.Key}={l.Value}"))}");
+        var workload = new Workload(
+            deployment.Spec.Deployment.Istio.Kind ?? WorkloadKind.Deployment,
+            deployment.Metadata.Name!,
+            FilterDeploymentValidator.EffectiveNamespace(deployment),
+            labels,
+            labels,
+            new SortedDictionary<string, string>(StringComparer.Ordinal));
+        return new WorkloadDocument(workload, new JsonObject());
+    }
+
+    private bool TryOptions(CliContext context, ParseResult parse, out TranslationOptions options)
+    {
+        options = new TranslationOptions { IgnoreVersionCheck = parse.GetValue(_ignoreVersionCheck) };
+        if (parse.GetValue(_istioVersion) is { } text)
+        {
+            if (!IstioVersion.TryParse(text, out var version))
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] --istio-version '{text}' is not a version; write it as 1.7 or 1.20.3");
+                return false;
+            }
+
+            options = options with { IstioVersion = version };
+        }
+
+        var cache = parse.GetValue(_cacheService)!;
+        var colon = cache.LastIndexOf(':');
+        if (colon <= 0 || !int.TryParse(cache[(colon + 1)..], out var port) || port is < 1 or > 65535)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] --cache-service '{cache}' must be host:port, e.g. wasme-cache.wasme.svc.cluster.local:9979");
+            return false;
+        }
+
+        options = options with { CacheServiceHost = cache[..colon], CacheServicePort = port };
+        return true;
+    }
+}
