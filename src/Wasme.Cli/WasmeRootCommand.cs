@@ -16,7 +16,16 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Istio.DeployCommand(context));
         root.Subcommands.Add(new ExitCodesCommand(context));
         root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
+        root.Subcommands.Add(new Commands.Images.InspectCommand(context));
+        root.Subcommands.Add(new Commands.Images.ListCommand(context));
+        root.Subcommands.Add(new Commands.Images.LoginCommand(context));
+        root.Subcommands.Add(new Commands.Images.LogoutCommand(context));
+        root.Subcommands.Add(new Commands.Images.PullCommand(context));
+        root.Subcommands.Add(new Commands.Images.PushCommand(context));
         root.Subcommands.Add(new Commands.Istio.RenderCommand(context));
+        root.Subcommands.Add(new Commands.Images.RemoveImageCommand(context));
+        root.Subcommands.Add(new Commands.Run.RunCommand(context));
+        root.Subcommands.Add(new Commands.Images.TagCommand(context));
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 
         return root;

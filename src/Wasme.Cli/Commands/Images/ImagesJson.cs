@@ -1,0 +1,30 @@
+using System.Text.Json.Serialization;
+
+namespace Wasme.Cli.Commands.Images;
+
+/// <summary>One row of <c>wasme list --output json</c>.</summary>
+internal sealed record ImageListItem(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("tag")] string? Tag,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("size")] long? Size,
+    [property: JsonPropertyName("moduleDigest")] string? ModuleDigest,
+    [property: JsonPropertyName("layout")] string? Layout,
+    [property: JsonPropertyName("updated")] DateTimeOffset? Updated);
+
+/// <summary><c>wasme inspect --output json</c>.</summary>
+internal sealed record ImageInspection(
+    [property: JsonPropertyName("reference")] string Reference,
+    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("layout")] string Layout,
+    [property: JsonPropertyName("moduleDigest")] string ModuleDigest,
+    [property: JsonPropertyName("moduleSize")] long ModuleSize,
+    [property: JsonPropertyName("type")] string Type,
+    [property: JsonPropertyName("abiVersions")] IReadOnlyList<string> AbiVersions,
+    [property: JsonPropertyName("rootIds")] IReadOnlyList<string> RootIds,
+    [property: JsonPropertyName("manifest")] System.Text.Json.JsonElement Manifest);
+
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(IReadOnlyList<ImageListItem>))]
+[JsonSerializable(typeof(ImageInspection))]
+internal sealed partial class ImagesJsonContext : JsonSerializerContext;

@@ -1,0 +1,97 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+using Wasme.Oci;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Oci.Transfer;
+
+namespace Wasme.Cli.Commands.Images;
+
+/// <summary><c>wasme inspect REF [--remote]</c>: manifest, layout, ABI versions, root ids and module sha256.</summary>
+internal sealed class InspectCommand : Command
+{
+    public InspectCommand(CliContext context)
+        : base("inspect", "Show an image's manifest digest, layout, ABI versions, root ids and module sha256 (the name Envoy's cache uses).")
+    {
+        var reference = new Argument<string>("REF") { Description = "Image reference." };
+        var remote = new Option<bool>("--remote") { Description = "Inspect the image in its registry (fetched and verified in memory, not stored)." };
+        var output = new Option<string>("--output", "-o") { Description = "text or json.", DefaultValueFactory = _ => "text" };
+        output.AcceptOnlyFromAmong("text", "json");
+        var options = new RegistryOptions();
+        Arguments.Add(reference);
+        Options.Add(remote);
+        Options.Add(output);
+        options.AddStoreTo(this);
+        options.AddRegistryTo(this);
+
+        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+        {
+            var image = ImageReference.Parse(parseResult.GetValue(reference)!);
+            ImageInspection inspection;
+            if (parseResult.GetValue(remote))
+            {
+                using var client = options.CreateClient(context, parseResult);
+                var packed = await new ImagePuller(client).FetchAsync(image, progress: null, cancellationToken);
+                var layout = ImageReader.Identify(packed.Manifest, packed.ManifestDescriptor.MediaType);
+                var content = ImageReader.ReadModule(layout, packed.Blobs[ImageReader.ModuleLayer(packed.Manifest, layout).GetDigest()], client.Options.MaxModuleSize);
+                var config = ImageReader.ReadRuntimeConfig(
+                    packed.Manifest,
+                    ImageReader.UsesConfigBlob(packed.Manifest) ? packed.Blobs[packed.Manifest.Config.GetDigest()] : null,
+                    content.EmbeddedRuntimeConfig);
+                inspection = Describe(image, packed.ManifestDigest, layout, Digest.Compute(content.Module.Span), content.Module.Length, config, packed.ManifestBytes);
+            }
+            else
+            {
+                var store = options.OpenStore(context, parseResult);
+                var stored = await store.GetAsync(image, cancellationToken);
+                var manifestBytes = (await store.ReadPackedAsync(stored, cancellationToken)).ManifestBytes;
+                inspection = Describe(stored, manifestBytes);
+            }
+
+            if (parseResult.GetValue(output) == "json")
+            {
+                context.Out.WriteLine(JsonSerializer.Serialize(inspection, ImagesJsonContext.Default.ImageInspection), Style.Plain);
+                return ExitCodes.Success;
+            }
+
+            var grid = new Grid().AddColumn().AddColumn();
+            grid.AddRow("Reference", Markup.Escape(inspection.Reference));
+            grid.AddRow("Digest", inspection.Digest);
+            grid.AddRow("Layout", inspection.Layout);
+            grid.AddRow("Type", Markup.Escape(inspection.Type));
+            grid.AddRow("ABI versions", Markup.Escape(inspection.AbiVersions.Count == 0 ? "(none)" : string.Join(", ", inspection.AbiVersions)));
+            grid.AddRow("Root ids", Markup.Escape(inspection.RootIds.Count == 0 ? "(none)" : string.Join(", ", inspection.RootIds)));
+            grid.AddRow("Module sha256", inspection.ModuleDigest);
+            grid.AddRow("Module size", Sizes.Format(inspection.ModuleSize));
+            context.Out.Write(grid);
+            context.Out.WriteLine();
+            context.Out.WriteLine("Manifest:", Style.Plain);
+            context.Out.WriteLine(JsonSerializer.Serialize(inspection.Manifest, JsonContextIndented.Default.JsonElement), Style.Plain);
+            return ExitCodes.Success;
+        }));
+    }
+
+    internal static ImageInspection Describe(StoredImage image, ReadOnlyMemory<byte> manifestBytes) =>
+        Describe(image.Reference, image.ManifestDigest, image.Layout, image.ModuleDigest, image.ModuleSize, image.RuntimeConfig, manifestBytes);
+
+    private static ImageInspection Describe(ImageReference reference, Digest digest, ImageLayout layout, Digest moduleDigest, long moduleSize, RuntimeConfig config, ReadOnlyMemory<byte> manifestBytes)
+    {
+        using var manifest = JsonDocument.Parse(manifestBytes);
+        return new ImageInspection(
+            reference.ToString(),
+            digest.ToString(),
+            layout.ToDisplayName(),
+            moduleDigest.ToString(),
+            moduleSize,
+            config.Type,
+            config.AbiVersions,
+            config.RootIds,
+            manifest.RootElement.Clone());
+    }
+}
+
+[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
+[System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]
+internal sealed partial class JsonContextIndented : System.Text.Json.Serialization.JsonSerializerContext;

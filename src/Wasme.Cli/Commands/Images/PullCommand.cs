@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Spectre.Console;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
+using Wasme.Oci.Transfer;
+
+namespace Wasme.Cli.Commands.Images;
+
+/// <summary><c>wasme pull REF</c>: fetch an image (any supported layout), verify it, store it locally.</summary>
+internal sealed class PullCommand : Command
+{
+    public PullCommand(CliContext context)
+        : base("pull", "Pull a Wasm image from a registry into the local store, verifying every digest. Accepts the wasme, compat (OCI or Docker), wasm-to-oci and CNCF Wasm layouts.")
+    {
+        var reference = new Argument<string>("REF") { Description = "Image reference: registry/repo[:tag] or registry/repo@sha256:..." };
+        var options = new RegistryOptions();
+        Arguments.Add(reference);
+        options.AddStoreTo(this);
+        options.AddRegistryTo(this);
+        Options.Add(options.Quiet);
+
+        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+        {
+            var image = ImageReference.Parse(parseResult.GetValue(reference)!);
+            var quiet = parseResult.GetValue(options.Quiet);
+            var store = options.OpenStore(context, parseResult);
+            using var client = options.CreateClient(context, parseResult);
+            var pulled = await new ImagePuller(client).PullAsync(image, store, new TransferReporter(context, quiet, "pulled"), cancellationToken);
+            if (quiet)
+            {
+                context.Out.WriteLine(pulled.ManifestDigest.ToString(), Style.Plain);
+                return ExitCodes.Success;
+            }
+
+            context.Out.WriteLine($"Pulled {image}", Style.Plain);
+            context.Out.WriteLine($"Digest: {pulled.ManifestDigest}", Style.Plain);
+            context.Out.WriteLine($"Layout: {pulled.Layout.ToDisplayName()}", Style.Plain);
+            context.Out.WriteLine($"Module: {pulled.ModuleDigest} ({Sizes.Format(pulled.ModuleSize)})", Style.Plain);
+            return ExitCodes.Success;
+        }));
+    }
+}

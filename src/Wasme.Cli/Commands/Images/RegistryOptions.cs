@@ -1,0 +1,79 @@
+using System.CommandLine;
+using Wasme.Oci;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
+using Wasme.Oci.Store;
+
+namespace Wasme.Cli.Commands.Images;
+
+/// <summary>Options every image command that touches the store or a registry shares.</summary>
+internal sealed class RegistryOptions
+{
+    public Option<string?> Store { get; } = new("--store")
+    {
+        Description = "Local image store directory (default: $WASME_STORE or ~/.wasme/store).",
+    };
+
+    public Option<bool> PlainHttp { get; } = new("--plain-http")
+    {
+        Description = "Talk to the registry over plain HTTP (localhost and 127.0.0.1 always are).",
+    };
+
+    public Option<bool> Insecure { get; } = new("--insecure")
+    {
+        Description = "Do not verify the registry's TLS certificate.",
+    };
+
+    public Option<string?> Username { get; } = new("--username", "-u")
+    {
+        Description = "Registry user; overrides saved credentials (password from --password-stdin).",
+    };
+
+    public Option<bool> PasswordStdin { get; } = new("--password-stdin")
+    {
+        Description = "Read the password from standard input.",
+    };
+
+    public Option<long> MaxModuleSize { get; } = new("--max-module-size")
+    {
+        Description = "Refuse modules (and decompressed compat layers) larger than this many bytes.",
+        DefaultValueFactory = _ => RegistryLimits.DefaultMaxModuleSize,
+    };
+
+    public Option<bool> Quiet { get; } = new("--quiet", "-q")
+    {
+        Description = "Print only the result (the digest), no progress.",
+    };
+
+    public void AddStoreTo(Command command) => command.Options.Add(Store);
+
+    public void AddRegistryTo(Command command)
+    {
+        command.Options.Add(PlainHttp);
+        command.Options.Add(Insecure);
+        command.Options.Add(Username);
+        command.Options.Add(PasswordStdin);
+        command.Options.Add(MaxModuleSize);
+    }
+
+    public LocalImageStore OpenStore(CliContext context, ParseResult parseResult) =>
+        new(LocalImageStore.ResolveRoot(parseResult.GetValue(Store), context.GetEnvironmentVariable), context.TimeProvider, parseResult.GetValue(MaxModuleSize));
+
+    public RegistryClient CreateClient(CliContext context, ParseResult parseResult)
+    {
+        ICredentialProvider credentials = DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable);
+        if (parseResult.GetValue(Username) is { Length: > 0 } user)
+        {
+            var password = parseResult.GetValue(PasswordStdin) ? Console.In.ReadToEnd().TrimEnd('\r', '\n') : string.Empty;
+            credentials = new StaticCredentialProvider(new RegistryCredential(user, password));
+        }
+
+        var options = new RegistryClientOptions
+        {
+            PlainHttp = parseResult.GetValue(PlainHttp),
+            Insecure = parseResult.GetValue(Insecure),
+            MaxModuleSize = parseResult.GetValue(MaxModuleSize),
+        };
+        return new RegistryClient(options, credentials, timeProvider: context.TimeProvider);
+    }
+}
