@@ -49,10 +49,19 @@ internal sealed class KubectlRunner
     {
         using var process = Start(args);
         // A safety net against a hung kubectl, not a timing assertion.
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var timeout = new CancellationTokenSource(Safety.Limit);
         var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
         var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw;
+        }
+
         return new KubectlResult(process.ExitCode, await stdout, await stderr);
     }
 

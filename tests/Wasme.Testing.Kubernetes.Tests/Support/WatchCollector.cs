@@ -1,5 +1,6 @@
 using System.Threading.Channels;
 using k8s;
+using Wasme.Testing.Kubernetes.Tests.Support;
 
 namespace Wasme.Testing.Kubernetes.Tests.Api;
 
@@ -23,7 +24,7 @@ internal sealed class WatchCollector<T> : IAsyncDisposable
         var taken = new List<(WatchEventType, T)>();
         while (taken.Count < count)
         {
-            Assert.True(await _events.Reader.WaitToReadAsync(), $"the watch ended after {taken.Count} of {count} events; errors: {string.Join("; ", Errors)}");
+            Assert.True(await _events.Reader.WaitToReadAsync().AsTask().WithinLimit(), $"the watch ended after {taken.Count} of {count} events; errors: {string.Join("; ", Errors)}");
             while (taken.Count < count && _events.Reader.TryRead(out var item))
             {
                 taken.Add(item);
@@ -37,7 +38,8 @@ internal sealed class WatchCollector<T> : IAsyncDisposable
     public async Task<List<(WatchEventType Type, T Object)>> TakeAllAsync()
     {
         var taken = new List<(WatchEventType, T)>();
-        await foreach (var item in _events.Reader.ReadAllAsync())
+        using var limit = new CancellationTokenSource(Safety.Limit);
+        await foreach (var item in _events.Reader.ReadAllAsync(limit.Token))
         {
             taken.Add(item);
         }

@@ -173,7 +173,10 @@ internal sealed partial class ApiHandler
         switch (method, name)
         {
             case ("GET", null) when query["watch"] is ["true" or "1"]:
-                await _watch.ServeAsync(context, type, ns, query, cancellationToken);
+                Func<JsonObject, JsonObject> render = Tables.Wanted(context.Request.Headers.Accept)
+                    ? obj => Tables.Render(type, [obj], obj.ResourceVersion() ?? "", query["includeObject"].ToString(), _time.GetUtcNow())
+                    : obj => obj;
+                await _watch.ServeAsync(context, type, ns, query, render, cancellationToken);
                 return;
             case ("GET", null):
                 result = _service.List(type, ns, LabelSelector.Parse(query["labelSelector"]), FieldSelector.Parse(query["fieldSelector"]));

@@ -28,7 +28,8 @@ internal sealed class WatchStream
         _bookmarkInterval = bookmarkInterval;
     }
 
-    public async Task ServeAsync(HttpContext context, ResourceType type, string? ns, IQueryCollection query, CancellationToken cancellationToken)
+    // render: how an object goes on the wire, as itself or as a one-row Table for `kubectl get -w`.
+    public async Task ServeAsync(HttpContext context, ResourceType type, string? ns, IQueryCollection query, Func<JsonObject, JsonObject> render, CancellationToken cancellationToken)
     {
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"]);
@@ -76,7 +77,7 @@ internal sealed class WatchStream
         foreach (var change in initial)
         {
             revision = Math.Max(revision, change.Revision);
-            await EmitAsync(context, type, change, Selected, cancellationToken);
+            await EmitAsync(context, type, change, Selected, render, cancellationToken);
         }
 
         if (sendInitial && bookmarks)
@@ -140,7 +141,7 @@ internal sealed class WatchStream
                     continue;
                 }
 
-                await EmitAsync(context, type, change, Selected, cancellationToken);
+                await EmitAsync(context, type, change, Selected, render, cancellationToken);
             }
         }
     }
@@ -150,7 +151,8 @@ internal sealed class WatchStream
             ? new CancellationTokenSource(TimeSpan.FromSeconds(seconds), _time)
             : new CancellationTokenSource();
 
-    private static async Task EmitAsync(HttpContext context, ResourceType type, StoredEvent change, Func<JsonObject?, bool> selected, CancellationToken cancellationToken)
+    private static async Task EmitAsync(
+        HttpContext context, ResourceType type, StoredEvent change, Func<JsonObject?, bool> selected, Func<JsonObject, JsonObject> render, CancellationToken cancellationToken)
     {
         var now = selected(change.Object);
         var before = selected(change.Previous);
@@ -165,7 +167,7 @@ internal sealed class WatchStream
         };
         if (kind is not null)
         {
-            await WriteAsync(context, kind, ResourceService.Present(type, change.Object), cancellationToken);
+            await WriteAsync(context, kind, render(ResourceService.Present(type, change.Object)), cancellationToken);
         }
     }
 

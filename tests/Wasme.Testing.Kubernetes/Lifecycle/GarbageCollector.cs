@@ -97,8 +97,8 @@ internal sealed class GarbageCollector : IAsyncDisposable
     private bool Sweep()
     {
         var changed = false;
-        var objects = _store.Snapshot();
-        var byUid = objects.ToDictionary(o => o.Object.Uid(), o => o.Object, StringComparer.Ordinal);
+        // Only objects with owners, and objects being deleted, can need the collector.
+        var objects = _store.Select((_, obj) => obj["metadata"]?["ownerReferences"] is JsonArray || obj.IsBeingDeleted());
         var owned = new HashSet<string>(StringComparer.Ordinal);
         foreach (var (key, obj) in objects)
         {
@@ -113,8 +113,8 @@ internal sealed class GarbageCollector : IAsyncDisposable
                 continue;
             }
 
-            var liveOwners = owners.Where(byUid.ContainsKey).ToList();
-            var ownerInForeground = liveOwners.Any(uid => byUid[uid].IsBeingDeleted() && byUid[uid].Finalizers().Contains(ForegroundDeletion));
+            var liveOwners = owners.Select(_store.GetByUid).OfType<JsonObject>().ToList();
+            var ownerInForeground = liveOwners.Any(o => o.IsBeingDeleted() && o.Finalizers().Contains(ForegroundDeletion));
             if (liveOwners.Count == 0 || ownerInForeground)
             {
                 changed |= TryDelete(key, ownerInForeground ? "Foreground" : "Background");
@@ -140,7 +140,7 @@ internal sealed class GarbageCollector : IAsyncDisposable
 
     private bool EmptyNamespace(ObjectKey key, JsonObject ns)
     {
-        var contents = _store.Snapshot().Where(o => o.Key.Namespace == key.Name).ToList();
+        var contents = _store.Select((itemKey, _) => itemKey.Namespace == key.Name);
         var changed = false;
         foreach (var (itemKey, item) in contents)
         {

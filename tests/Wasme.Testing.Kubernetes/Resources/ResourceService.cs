@@ -235,7 +235,7 @@ internal sealed class ResourceService
         }
     }
 
-    internal bool HasNamespacedObjects(string ns) => _store.Snapshot().Any(o => o.Key.Namespace == ns);
+    internal bool HasNamespacedObjects(string ns) => _store.Any((key, _) => key.Namespace == ns);
 
     internal ResourceType? TypeOf(ObjectKey key) =>
         _registry.All.FirstOrDefault(r => r.Group == key.Group && r.Plural == key.Resource);
@@ -439,13 +439,10 @@ internal sealed class ResourceService
 
     private void Orphan(string ownerUid)
     {
-        foreach (var (key, obj) in _store.Snapshot())
+        static bool OwnedBy(JsonObject obj, string uid) =>
+            obj["metadata"]?["ownerReferences"] is JsonArray refs && refs.Any(r => r?["uid"]?.GetValue<string>() == uid);
+        foreach (var (key, _) in _store.Select((_, obj) => OwnedBy(obj, ownerUid)))
         {
-            if (obj["metadata"]?["ownerReferences"] is not JsonArray refs || !refs.Any(r => r?["uid"]?.GetValue<string>() == ownerUid))
-            {
-                continue;
-            }
-
             _store.Update(key, o =>
             {
                 var list = (JsonArray)o["metadata"]!["ownerReferences"]!;

@@ -11,7 +11,7 @@ internal sealed class ObjectStore
 {
     private readonly Lock _gate = new();
     private readonly Dictionary<ObjectKey, JsonObject> _objects = [];
-    private readonly HashSet<string> _uids = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, ObjectKey> _uids = new(StringComparer.Ordinal);
     private readonly LinkedList<StoredEvent> _history = new();
     private readonly List<WatchSubscription> _subscriptions = [];
     private readonly int _historyLimit;
@@ -61,7 +61,7 @@ internal sealed class ObjectStore
     {
         lock (_gate)
         {
-            return _uids.Contains(uid);
+            return _uids.ContainsKey(uid);
         }
     }
 
@@ -79,12 +79,28 @@ internal sealed class ObjectStore
         }
     }
 
-    /// <summary>Every object in the store; for garbage collection sweeps.</summary>
-    public List<(ObjectKey Key, JsonObject Object)> Snapshot()
+    /// <summary>Copies of the objects that match; the predicate sees the stored object and must not change it.</summary>
+    public List<(ObjectKey Key, JsonObject Object)> Select(Func<ObjectKey, JsonObject, bool> predicate)
     {
         lock (_gate)
         {
-            return _objects.Select(p => (p.Key, p.Value.CloneObject())).ToList();
+            return _objects.Where(p => predicate(p.Key, p.Value)).Select(p => (p.Key, p.Value.CloneObject())).ToList();
+        }
+    }
+
+    public bool Any(Func<ObjectKey, JsonObject, bool> predicate)
+    {
+        lock (_gate)
+        {
+            return _objects.Any(p => predicate(p.Key, p.Value));
+        }
+    }
+
+    public JsonObject? GetByUid(string uid)
+    {
+        lock (_gate)
+        {
+            return _uids.TryGetValue(uid, out var key) && _objects.TryGetValue(key, out var obj) ? obj.CloneObject() : null;
         }
     }
 
@@ -99,7 +115,7 @@ internal sealed class ObjectStore
 
             var stored = Stamp(obj);
             _objects[key] = stored;
-            _uids.Add(stored.Uid());
+            _uids[stored.Uid()] = key;
             Publish("ADDED", key, stored, null);
             return stored.CloneObject();
         }
