@@ -1,0 +1,329 @@
+using System.CommandLine;
+using System.Net;
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Store;
+using Wasme.Proxy.Hosting;
+using Wasme.Proxy.Istio;
+using Wasme.Proxy.Wasm;
+using Wasme.ProxyWasm;
+
+namespace Wasme.Cli.Commands.Run;
+
+/// <summary>
+/// <c>wasme run</c>: runs filters in front of an HTTP service on this machine, without Envoy: a Kestrel reverse
+/// proxy with the Proxy-Wasm host, until Ctrl+C.
+/// </summary>
+internal sealed class RunCommand : Command
+{
+    public RunCommand(CliContext context)
+        : base("run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
+    {
+        var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or .wasm files, in chain order.", Arity = ArgumentArity.ZeroOrMore };
+        var upstream = new Option<string>("--upstream", "-u") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
+        var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
+        var listen = new Option<string>("--listen", "-l") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
+        var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
+        var configFile = new Option<FileInfo?>("--config-file") { Description = "File whose content is the plugin configuration." };
+        var rootId = new Option<string?>("--root-id") { Description = "Root id; defaults to the image's first root id." };
+        var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
+        var failPolicy = new Option<string>("--fail-policy") { Description = "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", DefaultValueFactory = _ => "fail-closed" };
+        failPolicy.AcceptOnlyFromAmong("fail-closed", "fail-open", "reload");
+        var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var envoyFilter = new Option<FileInfo[]>("--envoy-filter", "-f") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
+        var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
+        var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
+        logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
+        Arguments.Add(filters);
+        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, store, bodyLimit, logLevel })
+        {
+            Options.Add(option);
+        }
+
+        SetAction(async (parseResult, cancellationToken) =>
+        {
+            var request = new RunRequest
+            {
+                Filters = parseResult.GetValue(filters) ?? [],
+                EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
+                Upstream = parseResult.GetValue(upstream),
+                EchoUpstream = parseResult.GetValue(echo),
+                Listen = parseResult.GetValue(listen)!,
+                Admin = parseResult.GetValue(admin),
+                Config = parseResult.GetValue(config),
+                ConfigFile = parseResult.GetValue(configFile),
+                RootId = parseResult.GetValue(rootId),
+                Id = parseResult.GetValue(id),
+                FailPolicy = parseResult.GetValue(failPolicy)!,
+                Clusters = parseResult.GetValue(clusters) ?? [],
+                Store = parseResult.GetValue(store),
+                BodyBufferLimit = parseResult.GetValue(bodyLimit),
+                LogLevel = parseResult.GetValue(logLevel)!,
+            };
+            return await new RunSession(context, request).RunAsync(cancellationToken);
+        });
+    }
+}
+
+/// <summary>The parsed command line of <c>wasme run</c>.</summary>
+internal sealed record RunRequest
+{
+    public required IReadOnlyList<string> Filters { get; init; }
+    public required IReadOnlyList<FileInfo> EnvoyFilterFiles { get; init; }
+    public string? Upstream { get; init; }
+    public bool EchoUpstream { get; init; }
+    public required string Listen { get; init; }
+    public string? Admin { get; init; }
+    public string? Config { get; init; }
+    public FileInfo? ConfigFile { get; init; }
+    public string? RootId { get; init; }
+    public string? Id { get; init; }
+    public required string FailPolicy { get; init; }
+    public required IReadOnlyList<string> Clusters { get; init; }
+    public string? Store { get; init; }
+    public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
+    public string LogLevel { get; init; } = "info";
+}
+
+/// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
+internal sealed class RunSession(CliContext context, RunRequest request)
+{
+    private readonly List<string> _problems = [];
+
+    public async Task<int> RunAsync(CancellationToken cancellationToken)
+    {
+        var options = BuildOptions();
+        var configuration = await ReadConfigurationAsync(cancellationToken);
+        if (request.Filters.Count == 0 && request.EnvoyFilterFiles.Count == 0)
+        {
+            _problems.Add("nothing to run: pass IMAGE_OR_FILE arguments or --envoy-filter FILE");
+        }
+
+        if (options is not null)
+        {
+            _problems.AddRange(options.Validate());
+        }
+
+        if (_problems.Count > 0 || options is null)
+        {
+            foreach (var problem in _problems)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
+            }
+
+            return ExitCodes.UsageError;
+        }
+
+        var level = request.LogLevel switch
+        {
+            "trace" => LogLevel.Trace,
+            "debug" => LogLevel.Debug,
+            "warn" => LogLevel.Warning,
+            "error" => LogLevel.Error,
+            _ => LogLevel.Information,
+        };
+        using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(Console.Out, level)));
+        using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider);
+        try
+        {
+            await LoadFiltersAsync(wasm, options, configuration ?? [], cancellationToken);
+        }
+        catch (OciException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ex.Kind switch
+            {
+                OciErrorKind.NotFound => ExitCodes.NotFound,
+                OciErrorKind.Integrity => ExitCodes.IntegrityFailure,
+                OciErrorKind.Network => ExitCodes.NetworkFailure,
+                OciErrorKind.Auth => ExitCodes.AuthFailure,
+                _ => ExitCodes.UsageError,
+            };
+        }
+        catch (IstioResourceException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+        catch (WasmCodeFetchException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ex.Failure switch
+            {
+                WasmCodeFailure.NotFound => ExitCodes.NotFound,
+                WasmCodeFailure.Integrity => ExitCodes.IntegrityFailure,
+                _ => ExitCodes.NetworkFailure,
+            };
+        }
+        catch (ProxyWasmException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+
+        ProxyServer server;
+        try
+        {
+            server = await ProxyServer.StartAsync(options, wasm.Factories, [wasm.MetricsSource], loggerFactory, context.TimeProvider, cancellationToken);
+        }
+        catch (ProxyStartException ex)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+
+        await using (server)
+        {
+            context.Out.WriteLine($"wasme run: listening on http://{server.ListenEndpoint} -> {server.Upstream}", Style.Plain);
+            foreach (var plugin in wasm.Plugins)
+            {
+                context.Out.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy})", Style.Plain);
+            }
+
+            if (server.AdminEndpoint is { } adminEndpoint)
+            {
+                context.Out.WriteLine($"  admin http://{adminEndpoint}/stats", Style.Plain);
+            }
+
+            context.Out.WriteLine("Press Ctrl+C to stop.", Style.Plain);
+            try
+            {
+                await Task.Delay(Timeout.Infinite, cancellationToken);
+            }
+            catch (OperationCanceledException)
+            {
+                using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+                await server.StopAsync(grace.Token);
+                context.Out.WriteLine("wasme run: stopped", Style.Plain);
+            }
+        }
+
+        return ExitCodes.Success;
+    }
+
+    private ProxyOptions? BuildOptions()
+    {
+        IPEndPoint? listen = null;
+        if (!EndpointParser.TryParse(request.Listen, out listen, out var listenError))
+        {
+            _problems.Add($"--listen: {listenError}");
+        }
+
+        IPEndPoint? admin = null;
+        if (request.Admin is not null && !EndpointParser.TryParse(request.Admin, out admin, out var adminError))
+        {
+            _problems.Add($"--admin: {adminError}");
+        }
+
+        Uri? upstream = null;
+        if (request.Upstream is not null && !Uri.TryCreate(request.Upstream, UriKind.Absolute, out upstream))
+        {
+            _problems.Add($"--upstream: '{request.Upstream}' is not an absolute URL (for example http://127.0.0.1:9000)");
+        }
+
+        var clusters = new Dictionary<string, Uri>(StringComparer.Ordinal);
+        foreach (var cluster in request.Clusters)
+        {
+            var equals = cluster.IndexOf('=', StringComparison.Ordinal);
+            if (equals <= 0 || !Uri.TryCreate(cluster[(equals + 1)..], UriKind.Absolute, out var url))
+            {
+                _problems.Add($"--cluster: '{cluster}' is not NAME=URL (for example auth=http://127.0.0.1:9001)");
+                continue;
+            }
+
+            clusters[cluster[..equals]] = url;
+        }
+
+        return listen is null ? null : new ProxyOptions
+        {
+            Listen = listen,
+            Admin = admin,
+            Upstream = upstream,
+            EchoUpstream = request.EchoUpstream,
+            Clusters = clusters,
+            BodyBufferLimit = request.BodyBufferLimit,
+        };
+    }
+
+    private async Task<byte[]?> ReadConfigurationAsync(CancellationToken cancellationToken)
+    {
+        if (request.Config is not null && request.ConfigFile is not null)
+        {
+            _problems.Add("--config and --config-file are exclusive: pass one of them");
+            return null;
+        }
+
+        if (request.ConfigFile is { } file)
+        {
+            if (!file.Exists)
+            {
+                _problems.Add($"--config-file: {file.FullName} does not exist");
+                return null;
+            }
+
+            return await File.ReadAllBytesAsync(file.FullName, cancellationToken);
+        }
+
+        return request.Config is null ? null : Encoding.UTF8.GetBytes(request.Config);
+    }
+
+    private async Task LoadFiltersAsync(WasmFilterSet wasm, ProxyOptions options, byte[] configuration, CancellationToken cancellationToken)
+    {
+        var policy = request.FailPolicy switch
+        {
+            "fail-open" => FailurePolicy.FailOpen,
+            "reload" => FailurePolicy.Reload,
+            _ => FailurePolicy.FailClosed,
+        };
+        LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
+        var resolver = new RunFilterResolver(OpenStore);
+        foreach (var argument in request.Filters)
+        {
+            var source = await resolver.ResolveAsync(argument, cancellationToken);
+            var rootId = request.RootId ?? (source.RootIds.Count > 0 ? source.RootIds[0] : string.Empty);
+            if (request.RootId is not null && source.RootIds.Count > 0 && !source.RootIds.Contains(request.RootId))
+            {
+                throw new OciUsageException($"--root-id '{request.RootId}' is not a root id of {source.Origin} (it has: {string.Join(", ", source.RootIds)})");
+            }
+
+            wasm.Add(source.Module, new PluginConfiguration
+            {
+                Name = request.Id ?? source.Name,
+                RootId = rootId,
+                VmId = request.Id ?? source.Name,
+                Configuration = configuration,
+                FailurePolicy = policy,
+                Workers = Environment.ProcessorCount,
+            });
+        }
+
+        using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
+        var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore), WasmCodeFetcher.DefaultMaxModuleBytes);
+        foreach (var file in request.EnvoyFilterFiles)
+        {
+            if (!file.Exists)
+            {
+                throw new IstioResourceException($"--envoy-filter: {file.FullName} does not exist");
+            }
+
+            var yaml = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+            foreach (var definition in IstioResourceReader.Read(yaml, file.Name))
+            {
+                var module = await fetcher.FetchAsync(definition, cancellationToken);
+                wasm.Add(module, new PluginConfiguration
+                {
+                    Name = definition.Name,
+                    RootId = definition.RootId,
+                    VmId = definition.VmId,
+                    Configuration = Encoding.UTF8.GetBytes(definition.Configuration),
+                    FailurePolicy = definition.FailurePolicy,
+                    Workers = Environment.ProcessorCount,
+                });
+            }
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using Wasme.Oci;
+using Wasme.Oci.Errors;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Proxy.Istio;
+
+namespace Wasme.Cli.Commands.Run;
+
+/// <summary>A module to run and what the image (or a runtime-config.json beside a file) says about it.</summary>
+internal sealed record RunFilterSource(string Name, byte[] Module, IReadOnlyList<string> RootIds, string Origin);
+
+/// <summary>Turns the <c>IMAGE_OR_FILE</c> arguments into modules: a path to a .wasm file, else an image in the local store.</summary>
+internal sealed class RunFilterResolver(Func<LocalImageStore> openStore)
+{
+    public async Task<RunFilterSource> ResolveAsync(string argument, CancellationToken cancellationToken)
+    {
+        if (File.Exists(argument))
+        {
+            var info = new FileInfo(argument);
+            if (info.Length > RegistryLimits.DefaultMaxModuleSize)
+            {
+                throw new OciIntegrityException($"{argument} is {info.Length} bytes, over the {RegistryLimits.DefaultMaxModuleSize}-byte module limit");
+            }
+
+            var module = await File.ReadAllBytesAsync(argument, cancellationToken);
+            var rootIds = await RootIdsBesideAsync(info, cancellationToken);
+            return new RunFilterSource(Path.GetFileNameWithoutExtension(argument), module, rootIds, argument);
+        }
+
+        if (argument.EndsWith(".wasm", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new OciNotFoundException($"{argument} does not exist; pass the path of a built module, or an image from `wasme list`");
+        }
+
+        if (!ImageReference.TryParse(argument, out var reference))
+        {
+            throw new OciUsageException($"'{argument}' is neither an existing .wasm file nor an image reference (for example webassemblyhub.io/me/filter:v1)");
+        }
+
+        var store = openStore();
+        var image = await store.GetAsync(reference, cancellationToken);
+        var bytes = await store.ReadModuleAsync(image, cancellationToken);
+        var name = reference.Repository[(reference.Repository.LastIndexOf('/') + 1)..];
+        return new RunFilterSource(name, bytes, image.RootIds, reference.ToString());
+    }
+
+    /// <summary>A module built by <c>wasme build</c> sits next to its runtime-config.json; use its root ids.</summary>
+    private static async Task<IReadOnlyList<string>> RootIdsBesideAsync(FileInfo module, CancellationToken cancellationToken)
+    {
+        foreach (var directory in new[] { module.Directory, module.Directory?.Parent })
+        {
+            var path = directory is null ? null : Path.Combine(directory.FullName, "runtime-config.json");
+            if (path is not null && File.Exists(path))
+            {
+                return RuntimeConfig.Parse(await File.ReadAllBytesAsync(path, cancellationToken), path).RootIds;
+            }
+        }
+
+        return [];
+    }
+}
+
+/// <summary>Answers WasmPlugin <c>oci://</c> URLs from the local store, checking the pinned manifest digest as Istio does.</summary>
+internal sealed class StoreOciModuleResolver(Func<LocalImageStore> openStore) : IOciModuleResolver
+{
+    public async Task<byte[]> ResolveAsync(OciWasmCode code, CancellationToken cancellationToken)
+    {
+        if (!ImageReference.TryParse(code.Reference, out var reference))
+        {
+            throw new WasmCodeFetchException(WasmCodeFailure.NotFound, $"oci://{code.Reference} is not a valid image reference");
+        }
+
+        var store = openStore();
+        var image = await store.FindAsync(reference, cancellationToken)
+            ?? throw new WasmCodeFetchException(WasmCodeFailure.NotFound, $"oci://{code.Reference} is not in the local store; run `wasme pull {code.Reference}` first");
+        if (code.Sha256 is { } pinned && image.ManifestDigest.Hex != pinned)
+        {
+            throw new WasmCodeFetchException(WasmCodeFailure.Integrity,
+                $"oci://{code.Reference} has manifest digest sha256:{image.ManifestDigest.Hex}, but the WasmPlugin pins sha256:{pinned}; refusing to run it");
+        }
+
+        return await store.ReadModuleAsync(image, cancellationToken);
+    }
+}
