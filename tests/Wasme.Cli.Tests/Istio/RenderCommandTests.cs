@@ -1,0 +1,87 @@
+namespace Wasme.Cli.Tests.Istio;
+
+public sealed class RenderCommandTests : IDisposable
+{
+    private readonly string _dir = Directory.CreateTempSubdirectory("wasme-render-").FullName;
+
+    public void Dispose() => Directory.Delete(_dir, recursive: true);
+
+    [Fact]
+    public async Task Render_of_the_seed_prints_the_seed_EnvoyFilter_golden_file()
+    {
+        var dir = IstioCli.GoldenCase("seed-envoyfilter-istio-1.5");
+        var cli = new IstioCli();
+        var code = await cli.RunAsync(
+            ["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--istio-version", "1.5.1", .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, cli.Error.Output);
+        Assert.Equal(File.ReadAllText(Path.Combine(dir, "expected.yaml")), cli.Out.Output);
+    }
+
+    [Fact]
+    public async Task Render_twice_is_byte_identical()
+    {
+        var dir = IstioCli.GoldenCase("remote-outbound-istio-1.12-json-config");
+        string[] args = ["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--istio-version", "1.12", .. IstioCli.SeedFacts];
+        var cli = new IstioCli();
+        Assert.Equal(0, await cli.RunAsync(args));
+        var first = cli.Out.Output;
+        Assert.Equal(0, await cli.RunAsync(args));
+        Assert.Equal(first, cli.Out.Output);
+        Assert.Contains("kind: EnvoyFilter", first, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_bad_file_prints_every_problem_and_exits_2()
+    {
+        var file = Path.Combine(_dir, "bad.yaml");
+        File.WriteAllText(file, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata:
+              name: broken
+              namespace: bookinfo
+            spec:
+              deployment:
+                istio:
+                  kind: ReplicaSet
+                  delivery: Carrier
+              filter:
+                config: [1, 2]
+            """);
+        var cli = new IstioCli();
+
+        var code = await cli.RunAsync(["render", "-f", file, .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Empty(cli.Out.Output);
+        foreach (var path in new[] { "spec.filter.image", "spec.filter.config", "spec.deployment.istio.kind", "spec.deployment.istio.delivery" })
+        {
+            Assert.Contains(path, cli.Error.Output, StringComparison.Ordinal);
+        }
+
+        Assert.Contains("fix: use one of: Deployment, DaemonSet, StatefulSet", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Half_of_the_offline_facts_is_a_usage_error_naming_the_missing_option()
+    {
+        var dir = IstioCli.GoldenCase("seed-filterdeployment-remote");
+        var cli = new IstioCli();
+        var code = await cli.RunAsync("render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--module-sha256", new string('a', 64));
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--manifest-digest", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_image_built_for_a_newer_Istio_is_refused_with_the_fix()
+    {
+        var dir = IstioCli.GoldenCase("seed-filterdeployment-remote");
+        var cli = new IstioCli();
+        var code = await cli.RunAsync(
+            "render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--istio-version", "1.6",
+            "--module-sha256", new string('a', 64), "--manifest-digest", "sha256:" + new string('b', 64), "--abi-version", "0.2.1");
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--ignore-version-check", cli.Error.Output, StringComparison.Ordinal);
+    }
+}
