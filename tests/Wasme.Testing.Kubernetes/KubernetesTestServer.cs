@@ -183,7 +183,8 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     {
         path ??= IstioCrds.Find() ?? throw new FileNotFoundException(
             $"Istio's CRDs were not found; set {IstioCrds.EnvironmentVariable} to customresourcedefinitions.gen.yaml");
-        return ApplyYaml(await File.ReadAllTextAsync(path, cancellationToken));
+        var documents = await IstioCrds.LoadAsync(path, cancellationToken);
+        return documents.Select(d => Apply(d.CloneObject())).ToList();
     }
 
     /// <summary>Forgets the watch history: resuming from any earlier resourceVersion now gets 410 Gone.</summary>

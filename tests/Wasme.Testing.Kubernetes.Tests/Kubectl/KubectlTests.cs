@@ -126,7 +126,7 @@ public sealed class KubectlTests : IAsyncLifetime
             new V1Patch("""{"status":{"conditions":[{"type":"Ready","status":"True"}]}}""", V1Patch.PatchType.MergePatch),
             "example.com", "v1", "default", "widgets", "gizmo");
 
-        var result = await waiting;
+        var result = await waiting.WithinLimit();
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("widget.example.com/gizmo condition met", result.Stdout);
     }
@@ -142,7 +142,7 @@ public sealed class KubectlTests : IAsyncLifetime
         var marked = WaitForDeletionMarkAsync(client, stopWatching.Token);
 
         using var deleting = _kubectl.Start("delete", "wd", "gizmo", "--timeout=60s");
-        await marked;
+        await marked.WithinLimit();
         await stopWatching.CancelAsync();
 
         Assert.False(deleting.HasExited);
@@ -150,10 +150,33 @@ public sealed class KubectlTests : IAsyncLifetime
         await client.CustomObjects.PatchNamespacedCustomObjectAsync(
             new V1Patch("""[{"op":"remove","path":"/metadata/finalizers"}]""", V1Patch.PatchType.JsonPatch),
             "example.com", "v1", "default", "widgets", "gizmo");
-        await deleting.WaitForExitAsync();
+        await deleting.WaitForExitAsync().WithinLimit();
         Assert.Equal(0, deleting.ExitCode);
         Assert.Contains("widget.example.com \"gizmo\" deleted", await deleting.StandardOutput.ReadToEndAsync());
         Assert.Null(_server.Get("example.com/v1", "Widget", "default", "gizmo"));
+    }
+
+    [Fact]
+    public async Task GetWatch_PrintsPrinterColumnsForEachEvent()
+    {
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("crd.yaml", Manifests.WidgetCrd));
+        using var watching = _kubectl.Start("get", "wd", "--watch", "--output-watch-events");
+
+        _server.ApplyYaml(Manifests.Widget("gizmo", 4));
+
+        string? header, added;
+        try
+        {
+            header = await watching.StandardOutput.ReadLineAsync().WithinLimit();
+            added = await watching.StandardOutput.ReadLineAsync().WithinLimit();
+        }
+        finally
+        {
+            watching.Kill();
+        }
+
+        Assert.Matches(@"^EVENT\s+NAME\s+SIZE\s+READY\s+AGE$", header);
+        Assert.Matches(@"^ADDED\s+gizmo\s+4\s+", added);
     }
 
     [Fact]

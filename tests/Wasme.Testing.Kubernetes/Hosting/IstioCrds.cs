@@ -1,3 +1,7 @@
+using System.Collections.Concurrent;
+using System.Text.Json.Nodes;
+using Wasme.Testing.Kubernetes.Json;
+
 namespace Wasme.Testing.Kubernetes;
 
 /// <summary>Locates Istio's customresourcedefinitions.gen.yaml (the project's shared/istio copy).</summary>
@@ -5,6 +9,9 @@ public static class IstioCrds
 {
     public const string EnvironmentVariable = "WASME_ISTIO_CRDS";
     private const string RelativePath = "shared/istio/customresourcedefinitions.gen.yaml";
+
+    // Parsing the ~1 MB file dominates a test's setup; every server in the process shares one parse.
+    private static readonly ConcurrentDictionary<(string Path, DateTime Modified), Lazy<Task<IReadOnlyList<JsonObject>>>> Parsed = new();
 
     /// <summary><c>$WASME_ISTIO_CRDS</c>, else the nearest <c>shared/istio/</c> beside the repository or any parent; null if none.</summary>
     public static string? Find()
@@ -27,5 +34,17 @@ public static class IstioCrds
         }
 
         return null;
+    }
+
+    /// <summary>The CRD documents of <paramref name="path"/>, parsed once per process; callers clone before changing them.</summary>
+    internal static Task<IReadOnlyList<JsonObject>> LoadAsync(string path, CancellationToken cancellationToken)
+    {
+        var full = Path.GetFullPath(path);
+        var parse = Parsed.GetOrAdd((full, File.GetLastWriteTimeUtc(full)), key => new Lazy<Task<IReadOnlyList<JsonObject>>>(async () =>
+        {
+            var text = await File.ReadAllTextAsync(key.Path, CancellationToken.None);
+            return YamlJson.ParseDocuments(text).OfType<JsonObject>().ToList();
+        }));
+        return parse.Value.WaitAsync(cancellationToken);
     }
 }

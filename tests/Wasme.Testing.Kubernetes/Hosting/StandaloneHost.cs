@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 
 namespace Wasme.Testing.Kubernetes.Hosting;
 
@@ -11,7 +10,8 @@ internal static class StandaloneHost
 {
     private const string Usage = "usage: Wasme.Testing.Kubernetes [--port N] [--kubeconfig PATH] [--istio-crds PATH|auto] [--auto-create-namespaces]";
 
-    public static async Task<int> RunAsync(string[] args)
+    /// <summary>Parses <paramref name="args"/>, serves until <paramref name="stop"/> fires, returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, TextWriter output, TextWriter error, Action<KubernetesTestServer>? started, CancellationToken stop)
     {
         var port = 6443;
         var kubeconfig = Path.Combine(Directory.GetCurrentDirectory(), "kubeconfig");
@@ -37,7 +37,7 @@ internal static class StandaloneHost
                         autoCreate = true;
                         break;
                     case "-h" or "--help":
-                        await Console.Out.WriteLineAsync(Usage);
+                        await output.WriteLineAsync(Usage);
                         return 0;
                     default:
                         throw new ArgumentException($"unknown option '{args[i]}'");
@@ -45,37 +45,29 @@ internal static class StandaloneHost
             }
             catch (Exception e) when (e is ArgumentException or FormatException or OverflowException)
             {
-                await Console.Error.WriteLineAsync($"error: {e.Message}\n{Usage}");
+                await error.WriteLineAsync($"error: {e.Message}\n{Usage}");
                 return 2;
             }
         }
 
-        using var stop = new CancellationTokenSource();
-        // Ctrl+C and `kill` both stop the server cleanly.
-        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
-        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
-        void Stop(PosixSignalContext context)
-        {
-            context.Cancel = true;
-            stop.Cancel();
-        }
         await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions
         {
             Port = port,
             KubeconfigPath = kubeconfig,
             AutoCreateNamespaces = autoCreate,
-        }, stop.Token);
+        }, stop);
         if (istio is not null)
         {
-            var installed = await server.InstallIstioCrdsAsync(istio == "auto" ? null : istio, stop.Token);
-            await Console.Out.WriteLineAsync($"installed {installed.Count} Istio CRDs");
+            var installed = await server.InstallIstioCrdsAsync(istio == "auto" ? null : istio, stop);
+            await output.WriteLineAsync($"installed {installed.Count} Istio CRDs");
         }
 
-        await Console.Out.WriteLineAsync($"Kubernetes test API server on {server.Url}");
-        await Console.Out.WriteLineAsync($"export KUBECONFIG={Path.GetFullPath(kubeconfig)}");
+        await output.WriteLineAsync($"Kubernetes test API server on {server.Url}");
+        await output.WriteLineAsync($"export KUBECONFIG={Path.GetFullPath(kubeconfig)}");
+        started?.Invoke(server);
         try
         {
-            await Task.Delay(Timeout.Infinite, stop.Token);
+            await Task.Delay(Timeout.Infinite, stop);
         }
         catch (OperationCanceledException)
         {
