@@ -165,6 +165,28 @@ public sealed class ValidationTests
         Assert.Equal(["details-v1-f.bookinfo"], result.Resources.Select(r => r.Name));
     }
 
+    [Fact]
+    public void Operator_output_is_owned_by_the_FilterDeployment_and_CLI_output_is_not()
+    {
+        var fd = Parse("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo, uid: 1b2c3d4e-0000-4000-8000-000000000001}
+            spec:
+              deployment: {istio: {kind: Deployment}}
+              filter: {id: f, image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """);
+        var owned = Assert.Single(FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions()).Resources).Manifest["metadata"]!;
+        Assert.Equal("1b2c3d4e-0000-4000-8000-000000000001", owned["ownerReferences"]![0]!["uid"]!.GetValue<string>());
+        Assert.Equal("f", owned["labels"]!["wasme.io/filter-deployment"]!.GetValue<string>());
+
+        var standalone = Assert.Single(FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions { Standalone = true }).Resources).Manifest["metadata"]!;
+        Assert.Null(standalone["ownerReferences"]);
+        Assert.Null(standalone["labels"]!["wasme.io/filter-deployment"]);
+        Assert.Equal("f", standalone["labels"]!["wasme.io/filter-id"]!.GetValue<string>());
+        Assert.Equal("wasme", standalone["labels"]!["app.kubernetes.io/managed-by"]!.GetValue<string>());
+    }
+
     [Theory]
     [InlineData("1.5.1", 1, 5)]
     [InlineData("v1.8.0-alpha.0", 1, 8)]

@@ -119,6 +119,40 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_Istio_version_comes_from_the_istiod_of_the_namespace_revision()
+    {
+        // Two control planes; bookinfo is labelled for the 1.12 revision (original issue #245: only "istiod" was found).
+        _server.ApplyYaml("""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: bookinfo, labels: {istio.io/rev: 1-12}}
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata:
+              name: istiod-1-12
+              namespace: istio-system
+              labels: {app: istiod, istio.io/rev: 1-12}
+            spec:
+              selector: {matchLabels: {app: istiod, istio.io/rev: 1-12}}
+              template:
+                metadata: {labels: {app: istiod, istio.io/rev: 1-12}}
+                spec:
+                  containers:
+                  - {name: discovery, image: docker.io/istio/pilot:1.12.2}
+            """);
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--delivery", "wasmplugin", .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, _cli.Error.Output);
+        Assert.Contains("Istio 1.12 (from istio-system/istiod-1-12", _cli.Error.Output, StringComparison.Ordinal);
+        var plugin = _server.Get("extensions.istio.io/v1alpha1", "WasmPlugin", "bookinfo", "details-v1-myfilter");
+        Assert.NotNull(plugin);
+        Assert.Equal(
+            "oci://webassemblyhub.io/ceposta/demo-add-header@sha256:8a3b2f1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
+            plugin["spec"]!["url"]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task A_user_EnvoyFilter_with_the_same_name_is_not_overwritten()
     {
         _server.ApplyYaml("""
