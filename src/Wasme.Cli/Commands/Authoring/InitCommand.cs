@@ -81,7 +81,7 @@ internal sealed class InitCommand : Command
             try
             {
                 var files = await TemplateWriter.WriteAsync(template, path, parseResult.GetValue(force), cancellationToken);
-                context.Out.MarkupLineInterpolated($"Created a {FilterLanguages.Name(filterLanguage)} filter in [bold]{path}[/] ({files.Count} files)");
+                context.Out.MarkupLineInterpolated($"Created {FilterLanguages.Name(filterLanguage)} filter project [bold]{path}[/] ({files.Count} files)");
                 context.Out.MarkupLineInterpolated($"  SDK: {template.Sdk}; ABI {template.AbiVersion}; root id {template.RootId}");
                 if (target is not null)
                 {
