@@ -62,6 +62,8 @@ public sealed partial class ModuleCache : IDisposable
             _wanted = byDigest;
         }
 
+        WantedChanged?.Invoke(byDigest);
+
         if (_wake.CurrentCount == 0)
         {
             try
@@ -74,6 +76,9 @@ public sealed partial class ModuleCache : IDisposable
             }
         }
     }
+
+    /// <summary>Raised after <see cref="SetWanted"/> replaced the wanted set.</summary>
+    public event Action<IReadOnlyDictionary<ModuleDigest, WantedModule>>? WantedChanged;
 
     public IReadOnlyDictionary<ModuleDigest, WantedModule> Wanted
     {
