@@ -71,5 +71,5 @@ internal sealed class FilterDeploymentStatusBuilder
 
     /// <summary>Compares two statuses by their wire form (what a write would change).</summary>
     public static bool SameAs(FilterDeploymentStatus? a, FilterDeploymentStatus? b) =>
-        KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
+        a is null || b is null ? a is null && b is null : KubernetesJson.Serialize(a) == KubernetesJson.Serialize(b);
 }

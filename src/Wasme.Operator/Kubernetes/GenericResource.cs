@@ -6,7 +6,7 @@ using k8s.Models;
 namespace Wasme.Operator.Kubernetes;
 
 /// <summary>
-/// Any Kubernetes object, with typed metadata and everything else kept as JSON: how the operator
+/// Any Kubernetes object shaped metadata + spec + status, with typed metadata and spec/status kept as JSON: how the operator
 /// reads and writes the Istio kinds (EnvoyFilter, WasmPlugin) whose schema it does not own.
 /// </summary>
 public sealed class GenericResource : IKubernetesObject<V1ObjectMeta>
@@ -20,11 +20,12 @@ public sealed class GenericResource : IKubernetesObject<V1ObjectMeta>
     [JsonPropertyName("metadata")]
     public V1ObjectMeta Metadata { get; set; } = new();
 
-    /// <summary><c>spec</c>, <c>status</c> and any other top-level field.</summary>
-    [JsonExtensionData]
-    public JsonObject? Content { get; set; }
+    [JsonPropertyName("spec")]
+    public JsonNode? Spec { get; set; }
 
-    public JsonNode? Spec => Content?["spec"];
+    /// <summary>Read-only for the operator: never sent back except as the server returned it.</summary>
+    [JsonPropertyName("status")]
+    public JsonNode? Status { get; set; }
 
     /// <summary>Builds a resource from a full manifest (apiVersion, kind, metadata, spec...).</summary>
     public static GenericResource FromManifest(JsonObject manifest) =>

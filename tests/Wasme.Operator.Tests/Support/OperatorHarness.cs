@@ -1,0 +1,155 @@
+using System.Text.Json.Nodes;
+using k8s;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Operator.Diagnostics;
+using Wasme.Operator.FilterDeployments;
+using Wasme.Operator.Images;
+using Wasme.Testing.Kubernetes;
+
+namespace Wasme.Operator.Tests.Support;
+
+/// <summary>
+/// The Kubernetes API test server with Istio's CRDs and the FilterDeployment CRD, plus an operator
+/// that can be started, killed and started again against it.
+/// </summary>
+public sealed class OperatorHarness : IAsyncDisposable
+{
+    public const string Namespace = "bookinfo";
+
+    private readonly List<(CancellationTokenSource Stop, Task Run, FilterDeploymentOperator Operator, IKubernetes Client)> _running = [];
+
+    private OperatorHarness(KubernetesTestServer server)
+    {
+        Server = server;
+        Client = server.CreateClient();
+    }
+
+    public KubernetesTestServer Server { get; }
+
+    /// <summary>A client for the test itself (the operator gets its own).</summary>
+    public IKubernetes Client { get; }
+
+    public OperatorMetrics Metrics { get; } = new();
+
+    public TestLoggerProvider Logs { get; } = new();
+
+    public FilterDeploymentOperator? Operator => _running.Count > 0 ? _running[^1].Operator : null;
+
+    public static async Task<OperatorHarness> StartAsync()
+    {
+        var server = await KubernetesTestServer.StartAsync();
+        await server.InstallIstioCrdsAsync();
+        server.ApplyYaml(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "crds", "filterdeployments.wasme.io.yaml")));
+        server.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {Namespace}\n");
+        return new OperatorHarness(server);
+    }
+
+    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null)
+    {
+        var client = Server.CreateClient();
+        var op = new FilterDeploymentOperator(
+            client,
+            new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
+            options ?? new FilterDeploymentOperatorOptions(),
+            Metrics,
+            LoggerFactory.Create(b => b.AddProvider(Logs)),
+            TimeProvider.System);
+        var stop = new CancellationTokenSource();
+        var run = Task.Run(() => op.RunAsync(stop.Token));
+        _running.Add((stop, run, op, client));
+        return op;
+    }
+
+    /// <summary>Stops the latest operator abruptly (what a killed pod looks like to the API server).</summary>
+    public async Task KillOperatorAsync()
+    {
+        var (stop, run, op, client) = _running[^1];
+        _running.RemoveAt(_running.Count - 1);
+        await stop.CancelAsync();
+        try
+        {
+            await run;
+        }
+        catch (OperationCanceledException)
+        {
+        }
+
+        op.Dispose();
+        client.Dispose();
+        stop.Dispose();
+    }
+
+    public JsonObject Apply(JsonObject manifest) => Server.Apply(manifest);
+
+    public Task KubectlApplyAsync(JsonObject manifest) => Kubectl.ApplyAsync(Server.KubeconfigPath, manifest.ToJsonString());
+
+    public async Task DeleteFilterDeploymentAsync(string name) =>
+        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync("wasme.io", "v1", Namespace, "filterdeployments", name);
+
+    /// <summary>The condition of <paramref name="type"/> on a FilterDeployment, or null.</summary>
+    public JsonObject? Condition(string name, string type) =>
+        FilterDeployment(name)?["status"]?["conditions"]?.AsArray().FirstOrDefault(c => (string?)c!["type"] == type)?.AsObject();
+
+    public bool IsReady(string name) => (string?)Condition(name, "Ready")?["status"] == "True";
+
+    public JsonObject? Get(string apiVersion, string kind, string name, string ns = Namespace) => Server.Get(apiVersion, kind, ns, name);
+
+    public JsonObject? FilterDeployment(string name) => Get("wasme.io/v1", "FilterDeployment", name);
+
+    public JsonObject? EnvoyFilter(string name) => Get("networking.istio.io/v1alpha3", "EnvoyFilter", name);
+
+    /// <summary>Every object of a kind in the test namespace.</summary>
+    public async Task<IReadOnlyList<JsonObject>> ListAsync(string group, string version, string plural)
+    {
+        var list = await Client.CustomObjects.ListNamespacedCustomObjectAsync(group, version, Namespace, plural);
+        var json = JsonNode.Parse(KubernetesJson.Serialize(list))!.AsObject();
+        return [.. json["items"]!.AsArray().Select(i => i!.AsObject())];
+    }
+
+    public Task<IReadOnlyList<JsonObject>> EnvoyFiltersAsync() => ListAsync("networking.istio.io", "v1alpha3", "envoyfilters");
+
+    /// <summary>
+    /// Polls the API server until <paramref name="condition"/> holds (controllers converge asynchronously; this is
+    /// controller-runtime's "Eventually"). Fails with <paramref name="what"/> after the timeout.
+    /// </summary>
+    public async Task EventuallyAsync(Func<bool> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting until {what}. Operator log:\n{string.Join('\n', Logs.Lines.TakeLast(30))}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    public static async Task EventuallyAsync(Func<Task<bool>> condition, string what, TimeSpan? timeout = null)
+    {
+        using var cts = new CancellationTokenSource(timeout ?? TimeSpan.FromSeconds(30));
+        while (!await condition())
+        {
+            if (cts.IsCancellationRequested)
+            {
+                Assert.Fail($"Timed out waiting until {what}");
+            }
+
+            await Task.Delay(25);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        while (_running.Count > 0)
+        {
+            await KillOperatorAsync();
+        }
+
+        Client.Dispose();
+        Metrics.Dispose();
+        await Server.DisposeAsync();
+    }
+}
