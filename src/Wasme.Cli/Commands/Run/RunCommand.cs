@@ -98,11 +98,6 @@ internal sealed class RunSession(CliContext context, RunRequest request)
     {
         var options = BuildOptions();
         var configuration = await ReadConfigurationAsync(cancellationToken);
-        if (request.Filters.Count == 0 && request.EnvoyFilterFiles.Count == 0)
-        {
-            _problems.Add("nothing to run: pass IMAGE_OR_FILE arguments or --envoy-filter FILE");
-        }
-
         if (options is not null)
         {
             _problems.AddRange(options.Validate());
@@ -187,6 +182,11 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             if (server.AdminEndpoint is { } adminEndpoint)
             {
                 context.Out.WriteLine($"  admin http://{adminEndpoint}/stats", Style.Plain);
+            }
+
+            if (wasm.Plugins.Count == 0)
+            {
+                context.Out.WriteLine("  no filters: forwarding only", Style.Plain);
             }
 
             context.Out.WriteLine("Press Ctrl+C to stop.", Style.Plain);

@@ -1,0 +1,81 @@
+#!/usr/bin/env bash
+# Throughput of the local data plane under wrk on loopback:
+#   1. the upstream directly,
+#   2. `wasme run` with no filter (the proxy alone),
+#   3. `wasme run` with the template add-header filter (AssemblyScript, real SDK).
+# Prints requests/s for each and the ratios. Goal (issue 3): filter >= 0.9 x no-filter.
+#
+#   bash bench/proxy/compare.sh                 # 10 s per run
+#   DURATION=5s CONNECTIONS=32 bash bench/proxy/compare.sh
+#   MODULE=path/to/filter.wasm ROOT_ID=add_header bash bench/proxy/compare.sh   # skip init/build
+#
+# Needs: .NET 10 SDK, wrk, and (unless MODULE is given) Node.js + npm.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+DURATION="${DURATION:-10s}"
+CONNECTIONS="${CONNECTIONS:-64}"
+THREADS="${THREADS:-2}"
+WORK="$(mktemp -d "${TMPDIR:-/tmp}/wasme-bench-proxy.XXXXXX")"
+export WASME_STORE="$WORK/store"
+PIDS=()
+
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk)" >&2; exit 7; }
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
+
+echo "==> building the wasme CLI (Release)"
+dotnet build "$ROOT/src/Wasme.Cli" -c Release -o "$WORK/cli" -v quiet -nologo >/dev/null
+WASME=(dotnet "$WORK/cli/wasme.dll")
+
+if [[ -z "${MODULE:-}" ]]; then
+  echo "==> building the add-header filter (wasme init + wasme build)"
+  "${WASME[@]}" init "$WORK/add-header" --language assemblyscript >/dev/null
+  "${WASME[@]}" build assemblyscript "$WORK/add-header" -t localhost/bench/add-header:v1 >/dev/null
+  FILTER=(localhost/bench/add-header:v1 --config world)
+else
+  FILTER=("$MODULE" --root-id "${ROOT_ID:-add_header}" --config world)
+fi
+
+# Starts `wasme run` in the background and waits until it prints its listen line.
+start_proxy() {
+  local log="$1"; shift
+  "${WASME[@]}" run "$@" --log-level warn >"$log" 2>&1 &
+  PIDS+=($!)
+  for _ in $(seq 1 300); do
+    grep -q 'listening on' "$log" && return 0
+    kill -0 "${PIDS[-1]}" 2>/dev/null || { cat "$log" >&2; exit 1; }
+    sleep 0.1
+  done
+  cat "$log" >&2; exit 1
+}
+
+rps() { wrk -t"$THREADS" -c"$CONNECTIONS" -d"$DURATION" "$1" | awk '/Requests\/sec/ {print $2}'; }
+
+# The upstream is the built-in echo server of a filterless `wasme run`; that proxy is also the no-filter case.
+P0="$(free_port)"; P1="$(free_port)"
+start_proxy "$WORK/plain.log" --echo-upstream --listen "127.0.0.1:$P0"
+UPSTREAM="$(sed -n 's/.*listening on .* -> \(http:[^ ]*\).*/\1/p' "$WORK/plain.log" | head -1)"
+start_proxy "$WORK/filter.log" "${FILTER[@]}" --upstream "$UPSTREAM" --listen "127.0.0.1:$P1"
+
+curl -sfi "http://127.0.0.1:$P1/" | grep -qi '^hello:' || { echo "error: the filter did not add its header" >&2; exit 1; }
+
+echo "==> wrk -t$THREADS -c$CONNECTIONS -d$DURATION (each)"
+DIRECT="$(rps "$UPSTREAM")"
+PLAIN="$(rps "http://127.0.0.1:$P0/")"
+FILTERED="$(rps "http://127.0.0.1:$P1/")"
+
+python3 - "$DIRECT" "$PLAIN" "$FILTERED" <<'PY'
+import sys
+direct, plain, filtered = (float(v) for v in sys.argv[1:])
+print(f"upstream directly        {direct:10.0f} req/s")
+print(f"wasme run, no filter     {plain:10.0f} req/s   {plain/direct:.2f} x upstream")
+print(f"wasme run, add-header    {filtered:10.0f} req/s   {filtered/plain:.2f} x no-filter (goal >= 0.90)")
+PY
