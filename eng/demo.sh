@@ -62,3 +62,17 @@ list_images
 # Further steps (e.g. `wasme run`) go here.
 
 step "Done: $IMAGE is in the local store $WASME_STORE"
+
+# wasme run (B2): the built filter in front of the built-in echo upstream, one request, then stop.
+run_filter() {
+  step "wasme run $IMAGE --echo-upstream --config world"
+  local log="$WORK/run.log" port
+  port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()')"
+  "${WASME[@]}" run "$IMAGE" --echo-upstream --config world --listen "127.0.0.1:$port" >"$log" 2>&1 &
+  local pid=$!
+  for _ in $(seq 1 100); do grep -q 'listening on' "$log" && break; sleep 0.1; done
+  cat "$log"
+  curl -si "http://127.0.0.1:$port/demo" | grep -i -E '^(HTTP|hello)'
+  kill -INT "$pid"; wait "$pid" || true
+}
+run_filter
