@@ -56,8 +56,15 @@ internal sealed class RegistryOptions
         command.Options.Add(MaxModuleSize);
     }
 
-    public LocalImageStore OpenStore(CliContext context, ParseResult parseResult) =>
-        new(LocalImageStore.ResolveRoot(parseResult.GetValue(Store), context.GetEnvironmentVariable), context.TimeProvider, parseResult.GetValue(MaxModuleSize));
+    public LocalImageStore OpenStore(CliContext context, ParseResult parseResult)
+    {
+        // tag and rmi do not carry --max-module-size; GetValue then answers 0, which would refuse every compat image.
+        var maxModuleSize = parseResult.GetValue(MaxModuleSize);
+        return new(
+            LocalImageStore.ResolveRoot(parseResult.GetValue(Store), context.GetEnvironmentVariable),
+            context.TimeProvider,
+            maxModuleSize > 0 ? maxModuleSize : RegistryLimits.DefaultMaxModuleSize);
+    }
 
     public RegistryClient CreateClient(CliContext context, ParseResult parseResult)
     {
