@@ -93,4 +93,29 @@ public sealed class ConvergenceTests : IClassFixture<RegistryFixture>
             Assert.Contains("wasme-cache", (string?)annotations["sidecar.istio.io/userVolume"], StringComparison.Ordinal);
         }
     }
+
+    [Fact]
+    public async Task Changing_the_config_converges_and_deleting_removes_objects_and_restores_annotations_exactly()
+    {
+        var image = await _registry.PushAsync("change/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        const string userVolume = "[{\"name\":\"certs\",\"secret\":{\"secretName\":\"certs\"}}]";
+        harness.Apply(Manifests.Workload("details-v1", "details", podAnnotations: new Dictionary<string, string> { ["sidecar.istio.io/userVolume"] = userVolume }));
+        harness.StartOperator();
+        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, delivery: "HostPath"));
+        await harness.EventuallyAsync(() => harness.IsReady(FilterName), "the FilterDeployment is Ready");
+
+        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, config: "tomorrow", delivery: "HostPath"));
+        await harness.EventuallyAsync(
+            () => (string?)harness.EnvoyFilter($"details-v1-{FilterId}")?["spec"]?["configPatches"]?[0]?["patch"]?["value"]?["typed_config"]?["config"]?["configuration"]?["value"] == "tomorrow",
+            "the EnvoyFilter carries the new config");
+
+        await harness.DeleteFilterDeploymentAsync(FilterName);
+
+        await harness.EventuallyAsync(() => harness.FilterDeployment(FilterName) is null, "the FilterDeployment is gone");
+        Assert.Null(harness.EnvoyFilter($"details-v1-{FilterId}"));
+        var annotations = harness.Get("apps/v1", "Deployment", "details-v1")!["spec"]!["template"]!["metadata"]!["annotations"]!.AsObject();
+        Assert.Equal(userVolume, (string?)annotations["sidecar.istio.io/userVolume"]);
+        Assert.DoesNotContain(annotations, a => a.Key.StartsWith("wasme", StringComparison.Ordinal) || a.Key == "sidecar.istio.io/userVolumeMount");
+    }
 }
