@@ -118,4 +118,22 @@ public sealed class ConvergenceTests : IClassFixture<RegistryFixture>
         Assert.Equal(userVolume, (string?)annotations["sidecar.istio.io/userVolume"]);
         Assert.DoesNotContain(annotations, a => a.Key.StartsWith("wasme", StringComparison.Ordinal) || a.Key == "sidecar.istio.io/userVolumeMount");
     }
+
+    [Fact]
+    public async Task A_missing_image_gets_a_clear_condition_while_other_FilterDeployments_are_served()
+    {
+        var image = await _registry.PushAsync("good/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Apply(Manifests.Workload("reviews-v1", "reviews"));
+        harness.StartOperator();
+
+        harness.Apply(Manifests.FilterDeployment("broken", $"{_registry.Host}/missing/filter:v9"));
+        harness.Apply(Manifests.FilterDeployment("good", image.Reference, app: "reviews"));
+
+        await harness.EventuallyAsync(() => harness.IsReady("good"), "the good FilterDeployment is Ready");
+        await harness.EventuallyAsync(() => (string?)harness.Condition("broken", "ImageResolved")?["status"] == "False", "the broken one says its image is not resolved");
+        Assert.Equal("ImageNotFound", (string?)harness.Condition("broken", "ImageResolved")!["reason"]);
+        Assert.Equal("False", (string?)harness.Condition("broken", "Ready")!["status"]);
+    }
 }
