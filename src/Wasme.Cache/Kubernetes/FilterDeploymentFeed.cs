@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Wasme.Cache.Fetching;
 using Wasme.Operator.Caching;
@@ -65,7 +66,9 @@ public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
                 continue;
             }
 
-            var module = FilterDeploymentModules.Read(resource.Metadata.NamespaceProperty ?? "default", resource.Content);
+            var module = FilterDeploymentModules.Read(
+                resource.Metadata.NamespaceProperty ?? "default",
+                new JsonObject { ["spec"] = resource.Spec?.DeepClone(), ["status"] = resource.Status?.DeepClone() });
             if (module is null)
             {
                 continue;
