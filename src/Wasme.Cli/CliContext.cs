@@ -16,12 +16,28 @@ public sealed class CliContext
     /// <summary>True when standard input and output are a terminal (prompts and progress bars allowed).</summary>
     public required bool IsInteractive { get; init; }
 
+    // Spectre assumes 80 columns when output is redirected and wraps there, splitting digests and
+    // references in logs and pipes; redirected output gets lines as long as their content instead.
+    private const int RedirectedWidth = 4096;
+
     public static CliContext CreateDefault() => new()
     {
-        Out = AnsiConsole.Console,
-        Error = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }),
+        Out = Console.IsOutputRedirected ? WithWidth(AnsiConsole.Console, RedirectedWidth) : AnsiConsole.Console,
+        Error = WithWidth(
+            AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) }),
+            Console.IsErrorRedirected ? RedirectedWidth : null),
         GetEnvironmentVariable = Environment.GetEnvironmentVariable,
         TimeProvider = TimeProvider.System,
         IsInteractive = !Console.IsInputRedirected && !Console.IsOutputRedirected,
     };
+
+    private static IAnsiConsole WithWidth(IAnsiConsole console, int? width)
+    {
+        if (width is { } columns)
+        {
+            console.Profile.Width = columns;
+        }
+
+        return console;
+    }
 }
