@@ -20,6 +20,7 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Images.ListCommand(context));
         root.Subcommands.Add(new Commands.Images.LoginCommand(context));
         root.Subcommands.Add(new Commands.Images.LogoutCommand(context));
+        root.Subcommands.Add(new Commands.Operator.OperatorCommand(context));
         root.Subcommands.Add(new Commands.Images.PullCommand(context));
         root.Subcommands.Add(new Commands.Images.PushCommand(context));
         root.Subcommands.Add(new Commands.Istio.RenderCommand(context));

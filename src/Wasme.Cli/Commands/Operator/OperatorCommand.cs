@@ -1,0 +1,166 @@
+using System.CommandLine;
+using k8s;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Versions;
+using Wasme.Operator.Diagnostics;
+using Wasme.Operator.FilterDeployments;
+using Wasme.Operator.Hosting;
+using Wasme.Operator.Images;
+
+namespace Wasme.Cli.Commands.Operator;
+
+/// <summary><c>wasme operator</c>: runs the FilterDeployment controller against the current cluster until stopped.</summary>
+internal sealed class OperatorCommand : Command
+{
+    private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file; in a pod the service account is used, else $KUBECONFIG or ~/.kube/config." };
+    private readonly Option<string?> _namespace = new("--namespace") { Description = "Only reconcile FilterDeployments in this namespace (default: all)." };
+    private readonly Option<string> _health = new("--health-address") { Description = "host:port serving /healthz and /readyz.", DefaultValueFactory = _ => new OperatorOptions().HealthAddress };
+    private readonly Option<string> _resync = new("--resync-period") { Description = "How often every FilterDeployment is reconciled even when nothing changed, e.g. 10m.", DefaultValueFactory = _ => "10m" };
+    private readonly Option<string> _imageRefresh = new("--image-refresh") { Description = "How often image tags are resolved again, e.g. 5m.", DefaultValueFactory = _ => "5m" };
+    private readonly Option<int> _workers = new("--workers") { Description = "Concurrent reconciles (never two for one FilterDeployment).", DefaultValueFactory = _ => new OperatorOptions().Workers };
+    private readonly Option<string> _cacheService = new("--cache-service-url") { Description = "Base URL of the node cache Service that serves modules (Remote delivery).", DefaultValueFactory = _ => new OperatorOptions().CacheServiceUrl.ToString() };
+    private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio version the generated resources target (default {IstioVersion.Latest})." };
+
+    private readonly CliContext _context;
+
+    public OperatorCommand(CliContext context)
+        : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
+    {
+        _context = context;
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _resync, _imageRefresh, _workers, _cacheService, _istioVersion })
+        {
+            Options.Add(option);
+        }
+
+        SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
+    }
+
+    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var problems = new List<string>();
+        var resync = ParseDuration(parseResult.GetValue(_resync)!, "--resync-period", problems);
+        var refresh = ParseDuration(parseResult.GetValue(_imageRefresh)!, "--image-refresh", problems);
+        if (!Uri.TryCreate(parseResult.GetValue(_cacheService), UriKind.Absolute, out var cacheUrl))
+        {
+            problems.Add($"--cache-service-url '{parseResult.GetValue(_cacheService)}' is not a URL; give the cache Service, e.g. http://wasme-cache.wasme.svc.cluster.local:9979");
+        }
+
+        var istioVersion = IstioVersion.Latest;
+        if (parseResult.GetValue(_istioVersion) is { } versionText && !IstioVersion.TryParse(versionText, out istioVersion))
+        {
+            problems.Add($"--istio-version '{versionText}' is not a version; use MAJOR.MINOR, e.g. 1.22");
+        }
+
+        var options = new OperatorOptions
+        {
+            Kubeconfig = parseResult.GetValue(_kubeconfig),
+            Namespace = parseResult.GetValue(_namespace),
+            HealthAddress = parseResult.GetValue(_health)!,
+            MetricsAddress = "",
+            ResyncPeriod = resync,
+            ImageRefreshInterval = refresh,
+            Workers = parseResult.GetValue(_workers),
+            CacheServiceUrl = cacheUrl ?? new OperatorOptions().CacheServiceUrl,
+            IstioVersion = istioVersion,
+        };
+        var validation = new OperatorOptionsValidator().Validate(null, options);
+        if (validation.Failed)
+        {
+            problems.AddRange(validation.Failures);
+        }
+
+        if (problems.Count > 0)
+        {
+            foreach (var problem in problems)
+            {
+                _context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
+            }
+
+            return ExitCodes.UsageError;
+        }
+
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(LogLevel.Information));
+        var config = options.Kubeconfig is not null
+            ? KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig)
+            : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildDefaultConfig();
+        using var client = new Kubernetes(config);
+        using var metrics = new OperatorMetrics();
+        using var controller = new FilterDeploymentOperator(
+            client,
+            new OciImageResolver(loggerFactory, _context.TimeProvider),
+            new FilterDeploymentOperatorOptions
+            {
+                Namespace = options.Namespace,
+                ResyncPeriod = options.ResyncPeriod,
+                Workers = options.Workers,
+                Reconciler = new FilterDeploymentReconcilerOptions
+                {
+                    ImageRefreshInterval = options.ImageRefreshInterval,
+                    Translation = new TranslationOptions
+                    {
+                        IstioVersion = options.IstioVersion,
+                        CacheServiceHost = options.CacheServiceUrl.Host,
+                        CacheServicePort = options.CacheServiceUrl.Port,
+                    },
+                },
+            },
+            metrics,
+            loggerFactory,
+            _context.TimeProvider);
+
+        if (!OperatorOptionsValidator.TryParseAddress(options.HealthAddress, out var health))
+        {
+            throw new InvalidOperationException("validated health address did not parse");
+        }
+
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        builder.WebHost.UseUrls($"http://{health.Host}:{health.Port}");
+        await using var app = builder.Build();
+        app.MapGet("/healthz", new RequestDelegate(http => http.Response.WriteAsync("ok", http.RequestAborted)));
+        app.MapGet("/readyz", new RequestDelegate(http =>
+        {
+            if (controller.HasSynced)
+            {
+                return http.Response.WriteAsync("ok", http.RequestAborted);
+            }
+
+            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+            return http.Response.WriteAsync("informers have not listed yet", http.RequestAborted);
+        }));
+        await app.StartAsync(cancellationToken);
+        _context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}); health on {health.Host}:{health.Port}");
+        try
+        {
+            await controller.RunAsync(cancellationToken);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await app.StopAsync(CancellationToken.None);
+        return ExitCodes.Success;
+    }
+
+    private static TimeSpan ParseDuration(string text, string option, List<string> problems)
+    {
+        var unit = text.Length > 1 ? text[^1] : ' ';
+        if (int.TryParse(text.AsSpan(0, Math.Max(0, text.Length - 1)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0)
+        {
+            switch (unit)
+            {
+                case 's': return TimeSpan.FromSeconds(value);
+                case 'm': return TimeSpan.FromMinutes(value);
+                case 'h': return TimeSpan.FromHours(value);
+            }
+        }
+
+        problems.Add($"{option} '{text}' is not a duration; use a whole number with s, m or h, e.g. 10m");
+        return TimeSpan.FromMinutes(10);
+    }
+}
