@@ -125,6 +125,26 @@ public sealed class ValidationTests
     }
 
     [Fact]
+    public void WasmPlugin_delivery_from_a_plain_HTTP_registry_is_translated_and_skip_verify_is_a_warning()
+    {
+        var fd = Parse("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, delivery: WasmPlugin, labels: {app: details}}}
+              filter:
+                image: registry.internal:5000/team/filter:v1
+                config: {greeting: hello}
+                imagePullOptions: {plainHttp: true, insecureSkipVerify: true}
+            """);
+        var result = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions());
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        Assert.Equal("WasmPlugin", Assert.Single(result.Resources).Kind);
+        Assert.Contains(result.Warnings, w => w.Contains("WASM_INSECURE_REGISTRIES", StringComparison.Ordinal) && w.Contains("registry.internal:5000", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void WasmPlugin_delivery_needs_Istio_1_12()
     {
         var result = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = new(1, 11) });

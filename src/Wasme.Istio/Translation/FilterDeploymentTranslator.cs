@@ -51,6 +51,12 @@ public static class FilterDeploymentTranslator
             warnings.Add("the image declares no root id and spec.filter.rootID is empty; the filter runs under the empty root id");
         }
 
+        if (delivery == DeliveryMode.WasmPlugin && filter.ImagePullOptions?.InsecureSkipVerify == true)
+        {
+            // istio-agent pulls WasmPlugin images itself and verifies TLS unless its own setting says otherwise.
+            warnings.Add($"insecureSkipVerify applies to the operator only: istio-agent verifies the registry's certificate unless WASM_INSECURE_REGISTRIES on the proxies lists {RegistryOf(filter.Image!)}");
+        }
+
         if (problems.Count > 0)
         {
             return Failed(problems, warnings);
@@ -130,6 +136,12 @@ public static class FilterDeploymentTranslator
         {
             problems.Add(new("image facts: manifest digest", image.ManifestDigest, "not a sha256 digest", "pass the manifest digest as sha256:<64 hex>"));
         }
+    }
+
+    private static string RegistryOf(string image)
+    {
+        var slash = image.IndexOf('/', StringComparison.Ordinal);
+        return slash > 0 ? image[..slash] : "docker.io";
     }
 
     private static bool IsHex64(string text) => text.Length == 64 && text.All(c => c is >= '0' and <= '9' or >= 'a' and <= 'f');

@@ -21,7 +21,7 @@ public static partial class FilterDeploymentValidator
         }
 
         ValidateFilter(deployment, problems);
-        ValidateDeployment(deployment.Spec?.Deployment, deployment.Spec?.Filter, problems);
+        ValidateDeployment(deployment.Spec?.Deployment, problems);
         return problems;
     }
 
@@ -97,7 +97,7 @@ public static partial class FilterDeploymentValidator
         }
     }
 
-    private static void ValidateDeployment(DeploymentSpec? deployment, FilterSpec? filter, List<ValidationProblem> problems)
+    private static void ValidateDeployment(DeploymentSpec? deployment, List<ValidationProblem> problems)
     {
         var istio = deployment?.Istio;
         if (istio is null)
@@ -124,14 +124,8 @@ public static partial class FilterDeploymentValidator
             problems.Add(new("spec.deployment.istio.istioNamespace", istio.IstioNamespace, "not a valid namespace name", "use the namespace istiod runs in, e.g. istio-system"));
         }
 
-        if (istio.Delivery == DeliveryMode.WasmPlugin && filter?.ImagePullOptions is { } pull && (pull.PlainHttp == true || pull.InsecureSkipVerify == true))
-        {
-            problems.Add(new(
-                "spec.filter.imagePullOptions",
-                pull.PlainHttp == true ? "plainHttp: true" : "insecureSkipVerify: true",
-                "istio-agent fetches WasmPlugin images itself and has no per-plugin insecure setting",
-                "use delivery Remote (the wasme cache pulls with these options), or list the registry in istio-agent's WASM_INSECURE_REGISTRIES and drop the option"));
-        }
+        // No rule on imagePullOptions for WasmPlugin: the operator needs plainHttp/insecureSkipVerify to resolve the
+        // digest, and istio-agent falls back to plain HTTP by itself; TLS skip-verify is a warning from the translation.
     }
 
     internal static string Shorten(string text) => text.Length <= 60 ? text : text[..57] + "...";

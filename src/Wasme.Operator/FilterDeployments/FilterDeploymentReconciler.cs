@@ -144,7 +144,9 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             w => w.Name,
             w => new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
         var applied = $"{translation.Resources.Count} {(translation.Resources.Count == 1 ? "object" : "objects")} for {translation.SelectedWorkloads.Count} {(translation.SelectedWorkloads.Count == 1 ? "workload" : "workloads")}";
-        status.Condition(ConditionTypes.Applied, true, "Applied", applied);
+        // Warnings (e.g. istio-agent needing WASM_INSECURE_REGISTRIES) do not block, but the user must be able to see them.
+        var warnings = translation.SelectedWorkloads.Count > 0 ? translation.Warnings : [];
+        status.Condition(ConditionTypes.Applied, true, "Applied", warnings.Count == 0 ? applied : $"{applied}; warning: {string.Join("; warning: ", warnings)}");
         if (translation.SelectedWorkloads.Count == 0)
         {
             status.Condition(ConditionTypes.Ready, false, "NoMatchingWorkloads", translation.Warnings.Count > 0 ? translation.Warnings[0] : "no workload matches the selector");

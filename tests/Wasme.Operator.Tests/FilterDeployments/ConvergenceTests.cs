@@ -47,50 +47,87 @@ public sealed class ConvergenceTests : IClassFixture<RegistryFixture>
         Assert.Equal(harness.FilterDeployment(FilterName)!["metadata"]!["uid"]!.ToString(), (string?)owner["uid"]);
     }
 
-    [Fact]
-    public async Task A_workload_created_after_the_FilterDeployment_gets_its_filter()
-    {
-        var image = await _registry.PushAsync("late/filter:v1");
-        await using var harness = await OperatorHarness.StartAsync();
-        harness.Apply(Manifests.Workload("details-v1", "details"));
-        harness.StartOperator();
-        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference));
-        await harness.EventuallyAsync(() => harness.IsReady(FilterName), "the FilterDeployment is Ready");
-
-        harness.Apply(Manifests.Workload("details-v3", "details", "v3"));
-
-        await harness.EventuallyAsync(() => harness.EnvoyFilter($"details-v3-{FilterId}") is not null, "the new workload has its EnvoyFilter");
-        await harness.EventuallyAsync(
-            () => harness.FilterDeployment(FilterName)!["status"]!["workloads"]!.AsObject().ContainsKey("details-v3"),
-            "status lists the new workload");
-    }
-
     [Theory]
-    [InlineData("HostPath", "EnvoyFilter")]
-    public async Task Each_delivery_mode_produces_its_object_per_workload(string delivery, string kind)
+    [InlineData("Remote")]
+    [InlineData("HostPath")]
+    [InlineData("WasmPlugin")]
+    public async Task Seed_FilterDeployment_in_each_delivery_mode_becomes_Ready_and_covers_late_workloads(string delivery)
     {
         var image = await _registry.PushAsync($"modes/{delivery.ToLowerInvariant()}:v1");
         await using var harness = await OperatorHarness.StartAsync();
         harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Apply(Manifests.Workload("details-v2", "details", "v2"));
+        harness.Apply(Manifests.Workload("reviews-v1", "reviews"));
         harness.StartOperator();
 
-        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, delivery: delivery));
+        await harness.KubectlApplyYamlAsync(Manifests.SeedFilterDeployment(image.Reference, delivery));
 
         await harness.EventuallyAsync(() => harness.IsReady(FilterName), "the FilterDeployment is Ready");
-        var name = $"details-v1-{FilterId}";
-        if (kind == "WasmPlugin")
+        var status = harness.FilterDeployment(FilterName)!["status"]!;
+        Assert.Equal(image.ManifestDigest, (string?)status["imageDigest"]);
+        Assert.Equal(image.ModuleSha256, (string?)status["moduleSha256"]);
+        await AssertDeliveredAsync(harness, delivery, image, ["details-v1", "details-v2"]);
+
+        harness.Apply(Manifests.Workload("details-v3", "details", "v3"));
+
+        await harness.EventuallyAsync(
+            () => harness.FilterDeployment(FilterName)!["status"]!["workloads"]!.AsObject().ContainsKey("details-v3"),
+            "status lists the late workload");
+        await AssertDeliveredAsync(harness, delivery, image, ["details-v1", "details-v2", "details-v3"]);
+    }
+
+    [Fact]
+    public async Task WasmPlugin_delivery_of_a_string_config_says_why_it_cannot_and_how_to_fix_it()
+    {
+        var image = await _registry.PushAsync("modes/string-config:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.StartOperator();
+
+        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, config: "world", delivery: "WasmPlugin"));
+
+        await harness.EventuallyAsync(() => harness.Condition(FilterName, "Ready") is not null, "the FilterDeployment has a Ready condition");
+        var ready = harness.Condition(FilterName, "Ready")!;
+        Assert.Equal("False", (string?)ready["status"]);
+        Assert.Equal("InvalidSpec", (string?)ready["reason"]);
+        Assert.Contains("spec.filter.config", (string?)ready["message"], StringComparison.Ordinal);
+        Assert.Contains("JSON object", (string?)ready["message"], StringComparison.Ordinal);
+        Assert.Empty(await harness.ListAsync("extensions.istio.io", "v1alpha1", "wasmplugins"));
+    }
+
+    // What each delivery mode must leave in the cluster: one object per selected workload (and none of the other kind).
+    private static async Task AssertDeliveredAsync(OperatorHarness harness, string delivery, PushedImage image, string[] workloads)
+    {
+        var kind = delivery == "WasmPlugin" ? "WasmPlugin" : "EnvoyFilter";
+        var apiVersion = delivery == "WasmPlugin" ? "extensions.istio.io/v1alpha1" : "networking.istio.io/v1alpha3";
+        var produced = await harness.ListAsync(apiVersion.Split('/')[0], apiVersion.Split('/')[1], kind.ToLowerInvariant() + "s");
+        Assert.Equal(workloads.Select(w => $"{w}-{FilterId}"), produced.Select(o => (string)o["metadata"]!["name"]!).Order());
+        Assert.Empty(delivery == "WasmPlugin" ? await harness.EnvoyFiltersAsync() : await harness.ListAsync("extensions.istio.io", "v1alpha1", "wasmplugins"));
+        foreach (var workload in workloads)
         {
-            var plugin = harness.Get("extensions.istio.io/v1alpha1", "WasmPlugin", name)!;
-            Assert.Equal($"oci://{image.Reference.Split(':')[0]}:{image.Reference.Split(':')[1]}@{image.ManifestDigest}".Replace(":v1@", "@", StringComparison.Ordinal), (string?)plugin["spec"]!["url"]);
-            Assert.Empty(await harness.EnvoyFiltersAsync());
-        }
-        else
-        {
-            var filter = harness.EnvoyFilter(name)!;
-            var code = filter["spec"]!["configPatches"]![0]!["patch"]!["value"]!["typed_config"]!["config"]!["vm_config"]!["code"]!;
-            Assert.Equal($"/var/local/lib/wasme-cache/{image.ModuleSha256}", (string?)code["local"]!["filename"]);
-            var annotations = harness.Get("apps/v1", "Deployment", "details-v1")!["spec"]!["template"]!["metadata"]!["annotations"]!;
-            Assert.Contains("wasme-cache", (string?)annotations["sidecar.istio.io/userVolume"], StringComparison.Ordinal);
+            var resource = harness.Get(apiVersion, kind, $"{workload}-{FilterId}")!;
+            Assert.Equal(workload.Split('-')[1], (string?)resource["spec"]!["selector"]?["matchLabels"]?["version"] ?? (string?)resource["spec"]!["workloadSelector"]!["labels"]!["version"]);
+            if (delivery == "WasmPlugin")
+            {
+                Assert.Equal($"oci://{image.Reference[..image.Reference.LastIndexOf(':')]}@{image.ManifestDigest}", (string?)resource["spec"]!["url"]);
+                Assert.Equal("world", (string?)resource["spec"]!["pluginConfig"]!["greeting"]);
+                Assert.Equal("add_header", (string?)resource["spec"]!["pluginName"]);
+                continue;
+            }
+
+            var config = resource["spec"]!["configPatches"]!.AsArray().Single(p => (string?)p!["applyTo"] == "HTTP_FILTER")!["patch"]!["value"]!["typed_config"]!["config"]!;
+            Assert.Equal("world", (string?)config["configuration"]!["value"]);
+            var code = config["vm_config"]!["code"]!;
+            if (delivery == "HostPath")
+            {
+                Assert.Equal($"/var/local/lib/wasme-cache/{image.ModuleSha256}", (string?)code["local"]!["filename"]);
+                var annotations = harness.Get("apps/v1", "Deployment", workload)!["spec"]!["template"]!["metadata"]!["annotations"]!;
+                Assert.Contains("wasme-cache", (string?)annotations["sidecar.istio.io/userVolume"], StringComparison.Ordinal);
+            }
+            else
+            {
+                Assert.Equal(image.ModuleSha256, (string?)code["remote"]!["sha256"]);
+            }
         }
     }
 

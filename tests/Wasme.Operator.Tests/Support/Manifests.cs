@@ -44,6 +44,22 @@ internal static class Manifests
         };
     }
 
+    /// <summary>
+    /// The seed's FilterDeployment as the translation tests keep it (YAML, for kubectl), pointed at <paramref name="image"/>
+    /// with <paramref name="delivery"/>. WasmPlugin gets the config as a JSON object: Istio passes pluginConfig as JSON,
+    /// so the seed's plain string cannot reach a filter that way.
+    /// </summary>
+    public static string SeedFilterDeployment(string image, string delivery)
+    {
+        var yaml = File.ReadAllText(RepositoryFiles.Path("tests", "Wasme.Istio.Tests", "testassets", "seed-filterdeployment-remote", "filterdeployment.yaml"));
+        yaml = Replace(yaml, "image: webassemblyhub.io/ceposta/demo-add-header:v0.2", $"image: {image}");
+        yaml = Replace(yaml, "      kind: Deployment\n", $"      kind: Deployment\n      delivery: {delivery}\n");
+        return delivery == "WasmPlugin" ? Replace(yaml, "config: 'world'", "config: {greeting: world}") : yaml;
+    }
+
+    private static string Replace(string text, string old, string replacement) =>
+        text.Contains(old, StringComparison.Ordinal) ? text.Replace(old, replacement, StringComparison.Ordinal) : throw new InvalidOperationException($"the seed manifest no longer contains '{old}'");
+
     /// <summary>The seed's FilterDeployment (structure restored), pointed at an image in the test registry.</summary>
     public static JsonObject FilterDeployment(
         string name,
@@ -52,9 +68,15 @@ internal static class Manifests
         string app = "details",
         string delivery = "Remote",
         string? pullSecret = null,
-        string kind = "Deployment")
+        string kind = "Deployment",
+        bool plainHttp = true)
     {
-        var pull = new JsonObject { ["plainHttp"] = true };
+        var pull = new JsonObject();
+        if (plainHttp)
+        {
+            pull["plainHttp"] = true;
+        }
+
         if (pullSecret is not null)
         {
             pull["pullSecret"] = pullSecret;

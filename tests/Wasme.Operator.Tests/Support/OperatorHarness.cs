@@ -84,6 +84,8 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public Task KubectlApplyAsync(JsonObject manifest) => Kubectl.ApplyAsync(Server.KubeconfigPath, manifest.ToJsonString());
 
+    public Task KubectlApplyYamlAsync(string yaml) => Kubectl.ApplyAsync(Server.KubeconfigPath, yaml);
+
     public async Task DeleteFilterDeploymentAsync(string name) =>
         await Client.CustomObjects.DeleteNamespacedCustomObjectAsync("wasme.io", "v1", Namespace, "filterdeployments", name);
 
