@@ -25,6 +25,9 @@ public sealed class OperatorMetrics : IDisposable
         _writes = _meter.CreateCounter<long>("wasme_operator_api_writes", description: "Writes sent to the API server, by kind and verb.");
     }
 
+    /// <summary>The meter holding these instruments (what an exporter or a test listener subscribes to).</summary>
+    public Meter Meter => _meter;
+
     /// <summary>Registers the depth of a controller's queue as an observable gauge.</summary>
     public void ObserveQueueDepth(string controller, Func<int> depth) =>
         _meter.CreateObservableGauge("wasme_operator_queue_depth", () => new Measurement<int>(depth(), new KeyValuePair<string, object?>("controller", controller)), description: "Keys waiting in the work queue.");

@@ -109,6 +109,18 @@ public sealed class OperatorHarness : IAsyncDisposable
         return [.. json["items"]!.AsArray().Select(i => i!.AsObject())];
     }
 
+    /// <summary>Events recorded about the FilterDeployment <paramref name="name"/>.</summary>
+    public async Task<IReadOnlyList<JsonObject>> EventsAboutAsync(string name)
+    {
+        var list = await Client.CoreV1.ListNamespacedEventAsync(Namespace);
+        return [.. list.Items.Where(e => e.InvolvedObject?.Name == name && e.InvolvedObject.Kind == "FilterDeployment")
+            .Select(e => JsonNode.Parse(KubernetesJson.Serialize(e))!.AsObject())];
+    }
+
+    /// <summary>Writes (POST, PUT, PATCH, DELETE) the API server has answered since the request log was last cleared.</summary>
+    public IReadOnlyList<Wasme.Testing.Kubernetes.Http.RecordedRequest> Writes() =>
+        [.. Server.Requests.Snapshot().Where(r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE")];
+
     public Task<IReadOnlyList<JsonObject>> EnvoyFiltersAsync() => ListAsync("networking.istio.io", "v1alpha3", "envoyfilters");
 
     /// <summary>
