@@ -72,7 +72,8 @@ public sealed class FilterDeploymentOperator : IDisposable
             metrics,
             options.Reconciler,
             timeProvider,
-            loggerFactory.CreateLogger<FilterDeploymentReconciler>());
+            loggerFactory.CreateLogger<FilterDeploymentReconciler>(),
+            options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null);
         Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>());
         _workers = options.Workers;
 

@@ -16,4 +16,7 @@ public sealed record FilterDeploymentOperatorOptions
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
 
     public FilterDeploymentReconcilerOptions Reconciler { get; init; } = new();
+
+    /// <summary>Ask istiod which Istio serves each namespace (else <see cref="FilterDeploymentReconcilerOptions.Translation"/>'s version is used as is).</summary>
+    public bool DetectIstioVersion { get; init; }
 }

@@ -33,6 +33,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
+    private readonly IstioVersionDetector? _istioVersions;
 
     public FilterDeploymentReconciler(
         ResourceInformer<FilterDeployment> deployments,
@@ -45,8 +46,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         OperatorMetrics metrics,
         FilterDeploymentReconcilerOptions options,
         TimeProvider timeProvider,
-        ILogger<FilterDeploymentReconciler> logger)
+        ILogger<FilterDeploymentReconciler> logger,
+        IstioVersionDetector? istioVersions = null)
     {
+        _istioVersions = istioVersions;
         _deployments = deployments;
         _deploymentClient = deploymentClient;
         _workloads = workloads;
@@ -124,7 +127,14 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var workloads = _workloads.InNamespace(key.Namespace!);
-        var translation = FilterDeploymentTranslator.Translate(deployment, image, workloads, _options.Translation);
+        var translationOptions = _options.Translation;
+        if (_istioVersions is not null
+            && await _istioVersions.DetectAsync(deployment.Spec.Deployment?.Istio?.IstioNamespace ?? "istio-system", key.Namespace!, cancellationToken).ConfigureAwait(false) is { } detected)
+        {
+            translationOptions = translationOptions with { IstioVersion = detected };
+        }
+
+        var translation = FilterDeploymentTranslator.Translate(deployment, image, workloads, translationOptions);
         if (!translation.Succeeded)
         {
             var message = Describe(translation.Problems);

@@ -14,6 +14,7 @@ public sealed record OperatorOptions
     /// <summary>Take a Lease before reconciling, so only one replica acts at a time.</summary>
     public bool LeaderElect { get; init; }
 
+    /// <summary>Name of the coordination.k8s.io/v1 Lease the replicas compete for.</summary>
     public string LeaseName { get; init; } = "wasme-operator";
 
     /// <summary>Namespace of the Lease; default the pod's namespace (<c>POD_NAMESPACE</c>) or <c>wasme</c>.</summary>
@@ -40,7 +41,11 @@ public sealed record OperatorOptions
     /// <summary>Base URL of the node cache Service that serves modules (Remote delivery).</summary>
     public Uri CacheServiceUrl { get; init; } = new("http://wasme-cache.wasme.svc.cluster.local:9979");
 
-    public IstioVersion IstioVersion { get; init; } = IstioVersion.Latest;
+    /// <summary>Istio release the generated resources target; null asks istiod per namespace (falling back to the newest).</summary>
+    public IstioVersion? IstioVersion { get; init; }
+
+    /// <summary>This replica's identity in the Lease; default the host name plus a random suffix.</summary>
+    public string? Identity { get; init; }
 
     /// <summary>Concurrent reconciles (different keys only; one key is never reconciled twice at once).</summary>
     public int Workers { get; init; } = 4;

@@ -50,8 +50,23 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             failures.Add("leader election needs lease duration > renew deadline > retry period > 0");
         }
 
+        if (options.LeaderElect && !IsDnsName(options.LeaseName, 253))
+        {
+            failures.Add($"--leader-election-lease {options.LeaseName}: not a valid object name; use lower-case letters, digits, '-' and '.'");
+        }
+
+        if (options.LeaseNamespace is { } leaseNamespace && !IsDnsName(leaseNamespace, 63))
+        {
+            failures.Add($"--leader-election-namespace {leaseNamespace}: not a valid namespace name");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
+
+    private static bool IsDnsName(string name, int maxLength) =>
+        name.Length is > 0 && name.Length <= maxLength
+        && name.All(c => c is >= 'a' and <= 'z' or >= '0' and <= '9' or '-' or '.')
+        && char.IsAsciiLetterOrDigit(name[0]) && char.IsAsciiLetterOrDigit(name[^1]);
 
     /// <summary>Parses <c>host:port</c> (host may be empty, <c>*</c>, a name, an IPv4 or a bracketed IPv6 address).</summary>
     public static bool TryParseAddress(string text, out (string Host, int Port) address)

@@ -1,3 +1,4 @@
+using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Tests.Support;
 
 namespace Wasme.Operator.Tests.FilterDeployments;
@@ -93,6 +94,28 @@ public sealed class ConvergenceTests : IClassFixture<RegistryFixture>
         Assert.Contains("spec.filter.config", (string?)ready["message"], StringComparison.Ordinal);
         Assert.Contains("JSON object", (string?)ready["message"], StringComparison.Ordinal);
         Assert.Empty(await harness.ListAsync("extensions.istio.io", "v1alpha1", "wasmplugins"));
+    }
+
+    [Fact]
+    public async Task The_Istio_release_is_read_from_istiod_and_shapes_the_translation()
+    {
+        var image = await _registry.PushAsync("istio-version/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: istio-system\n");
+        var istiod = Manifests.Workload("istiod", "istiod");
+        istiod["metadata"]!["namespace"] = "istio-system";
+        istiod["spec"]!["template"]!["spec"]!["containers"]![0]!["name"] = "discovery";
+        istiod["spec"]!["template"]!["spec"]!["containers"]![0]!["image"] = "docker.io/istio/pilot:1.11.4";
+        harness.Apply(istiod);
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.StartOperator(new FilterDeploymentOperatorOptions { DetectIstioVersion = true });
+
+        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, config: new System.Text.Json.Nodes.JsonObject { ["greeting"] = "world" }, delivery: "WasmPlugin"));
+
+        await harness.EventuallyAsync(() => harness.Condition(FilterName, "Ready") is not null, "the FilterDeployment has a Ready condition");
+        var ready = harness.Condition(FilterName, "Ready")!;
+        Assert.Equal("InvalidConfiguration", (string?)ready["reason"]);
+        Assert.Contains("Istio 1.11 has no WasmPlugin API", (string?)ready["message"], StringComparison.Ordinal);
     }
 
     // What each delivery mode must leave in the cluster: one object per selected workload (and none of the other kind).

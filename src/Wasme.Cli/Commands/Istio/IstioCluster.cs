@@ -64,7 +64,7 @@ internal sealed class IstioCluster(IKubernetes client)
             try
             {
                 var ns = await client.CoreV1.ReadNamespaceAsync(targetNamespace, cancellationToken: cancellationToken);
-                revision = ns.Metadata?.Labels?.TryGetValue("istio.io/rev", out var rev) == true ? rev : null;
+                revision = IstiodVersion.RevisionOf(ns.Metadata?.Labels);
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
@@ -72,24 +72,8 @@ internal sealed class IstioCluster(IKubernetes client)
             }
         }
 
-        var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: "app=istiod", cancellationToken: cancellationToken)).Items;
-        var candidates = istiods
-            .Where(d => revision is null
-                ? d.Metadata.Labels?.TryGetValue("istio.io/rev", out var r) != true || r == "default"
-                : d.Metadata.Labels?.TryGetValue("istio.io/rev", out var r2) == true && r2 == revision)
-            .OrderBy(d => d.Metadata.Name, StringComparer.Ordinal)
-            .ToList();
-        foreach (var istiod in candidates)
-        {
-            var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
-            var tag = image?[(image.LastIndexOf(':') + 1)..];
-            if (IstioVersion.TryParse(tag, out var version))
-            {
-                return (version, $"{istioNamespace}/{istiod.Metadata.Name} ({image})");
-            }
-        }
-
-        return (null, revision is null ? $"no istiod (label app=istiod) in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}");
+        var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: IstiodVersion.IstiodSelector, cancellationToken: cancellationToken)).Items;
+        return IstiodVersion.Find(istiods, istioNamespace, revision);
     }
 
     /// <summary>Creates the object, or replaces it when it differs; refuses to overwrite an object wasme did not make.</summary>

@@ -1,14 +1,8 @@
 using System.CommandLine;
 using k8s;
-using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
-using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using Wasme.Istio.Translation;
 using Wasme.Istio.Versions;
-using Wasme.Operator.Diagnostics;
-using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Hosting;
 using Wasme.Operator.Images;
 
@@ -24,7 +18,11 @@ internal sealed class OperatorCommand : Command
     private readonly Option<string> _imageRefresh = new("--image-refresh") { Description = "How often image tags are resolved again, e.g. 5m.", DefaultValueFactory = _ => "5m" };
     private readonly Option<int> _workers = new("--workers") { Description = "Concurrent reconciles (never two for one FilterDeployment).", DefaultValueFactory = _ => new OperatorOptions().Workers };
     private readonly Option<string> _cacheService = new("--cache-service-url") { Description = "Base URL of the node cache Service that serves modules (Remote delivery).", DefaultValueFactory = _ => new OperatorOptions().CacheServiceUrl.ToString() };
-    private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio version the generated resources target (default {IstioVersion.Latest})." };
+    private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio version the generated resources target (default: ask istiod per namespace, else {IstioVersion.Latest})." };
+    private readonly Option<string> _metrics = new("--metrics-address") { Description = "host:port serving Prometheus /metrics; empty turns it off.", DefaultValueFactory = _ => new OperatorOptions().MetricsAddress };
+    private readonly Option<bool> _leaderElect = new("--leader-elect") { Description = "Reconcile only while holding a coordination.k8s.io/v1 Lease, so several replicas can run." };
+    private readonly Option<string?> _leaseNamespace = new("--leader-election-namespace") { Description = "Namespace of the Lease (default $POD_NAMESPACE, else wasme)." };
+    private readonly Option<string> _leaseName = new("--leader-election-lease") { Description = "Name of the Lease.", DefaultValueFactory = _ => new OperatorOptions().LeaseName };
 
     private readonly CliContext _context;
 
@@ -32,7 +30,7 @@ internal sealed class OperatorCommand : Command
         : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
         _context = context;
-        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _resync, _imageRefresh, _workers, _cacheService, _istioVersion })
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _istioVersion, _leaderElect, _leaseNamespace, _leaseName })
         {
             Options.Add(option);
         }
@@ -50,10 +48,17 @@ internal sealed class OperatorCommand : Command
             problems.Add($"--cache-service-url '{parseResult.GetValue(_cacheService)}' is not a URL; give the cache Service, e.g. http://wasme-cache.wasme.svc.cluster.local:9979");
         }
 
-        var istioVersion = IstioVersion.Latest;
-        if (parseResult.GetValue(_istioVersion) is { } versionText && !IstioVersion.TryParse(versionText, out istioVersion))
+        IstioVersion? istioVersion = null;
+        if (parseResult.GetValue(_istioVersion) is { } versionText)
         {
-            problems.Add($"--istio-version '{versionText}' is not a version; use MAJOR.MINOR, e.g. 1.22");
+            if (IstioVersion.TryParse(versionText, out var parsed))
+            {
+                istioVersion = parsed;
+            }
+            else
+            {
+                problems.Add($"--istio-version '{versionText}' is not a version; use MAJOR.MINOR, e.g. 1.22");
+            }
         }
 
         var options = new OperatorOptions
@@ -61,7 +66,11 @@ internal sealed class OperatorCommand : Command
             Kubeconfig = parseResult.GetValue(_kubeconfig),
             Namespace = parseResult.GetValue(_namespace),
             HealthAddress = parseResult.GetValue(_health)!,
-            MetricsAddress = "",
+            MetricsAddress = parseResult.GetValue(_metrics) ?? "",
+            LeaderElect = parseResult.GetValue(_leaderElect),
+            LeaseNamespace = parseResult.GetValue(_leaseNamespace),
+            LeaseName = parseResult.GetValue(_leaseName)!,
+            Identity = Environment.GetEnvironmentVariable("POD_NAME"),
             ResyncPeriod = resync,
             ImageRefreshInterval = refresh,
             Workers = parseResult.GetValue(_workers),
@@ -89,61 +98,20 @@ internal sealed class OperatorCommand : Command
             ? KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig)
             : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildDefaultConfig();
         using var client = new Kubernetes(config);
-        using var metrics = new OperatorMetrics();
-        using var controller = new FilterDeploymentOperator(
-            client,
-            new OciImageResolver(loggerFactory, _context.TimeProvider),
-            new FilterDeploymentOperatorOptions
-            {
-                Namespace = options.Namespace,
-                ResyncPeriod = options.ResyncPeriod,
-                Workers = options.Workers,
-                Reconciler = new FilterDeploymentReconcilerOptions
-                {
-                    ImageRefreshInterval = options.ImageRefreshInterval,
-                    Translation = new TranslationOptions
-                    {
-                        IstioVersion = options.IstioVersion,
-                        CacheServiceHost = options.CacheServiceUrl.Host,
-                        CacheServicePort = options.CacheServiceUrl.Port,
-                    },
-                },
-            },
-            metrics,
-            loggerFactory,
-            _context.TimeProvider);
-
-        if (!OperatorOptionsValidator.TryParseAddress(options.HealthAddress, out var health))
-        {
-            throw new InvalidOperationException("validated health address did not parse");
-        }
-
-        var builder = WebApplication.CreateSlimBuilder();
-        builder.Logging.ClearProviders();
-        builder.WebHost.UseUrls($"http://{health.Host}:{health.Port}");
-        await using var app = builder.Build();
-        app.MapGet("/healthz", new RequestDelegate(http => http.Response.WriteAsync("ok", http.RequestAborted)));
-        app.MapGet("/readyz", new RequestDelegate(http =>
-        {
-            if (controller.HasSynced)
-            {
-                return http.Response.WriteAsync("ok", http.RequestAborted);
-            }
-
-            http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
-            return http.Response.WriteAsync("informers have not listed yet", http.RequestAborted);
-        }));
-        await app.StartAsync(cancellationToken);
-        _context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}); health on {health.Host}:{health.Port}");
+        await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, _context.TimeProvider), loggerFactory, _context.TimeProvider);
+        _context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, metrics on {(options.MetricsAddress.Length > 0 ? options.MetricsAddress : "off")}");
         try
         {
-            await controller.RunAsync(cancellationToken);
+            if (!await host.RunAsync(cancellationToken))
+            {
+                _context.Error.MarkupLine("[red]error:[/] lost the leader election Lease; exiting so the restarted operator begins from fresh caches");
+                return ExitCodes.Failure;
+            }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
         }
 
-        await app.StopAsync(CancellationToken.None);
         return ExitCodes.Success;
     }
 

@@ -1,0 +1,42 @@
+using k8s.Models;
+
+namespace Wasme.Istio.Versions;
+
+/// <summary>
+/// Which Istio release serves a namespace: the istiod Deployment (label <c>app=istiod</c>) of the namespace's
+/// <c>istio.io/rev</c> revision, or the default one, read from its <c>discovery</c> container's image tag.
+/// Found by label rather than by the name <c>istiod</c> (original issue #245). Pure: callers list the Deployments.
+/// </summary>
+public static class IstiodVersion
+{
+    public const string RevisionLabel = "istio.io/rev";
+
+    /// <summary>The label selector that lists istiod Deployments.</summary>
+    public const string IstiodSelector = "app=istiod";
+
+    /// <summary>The revision a namespace asks for, from its labels; null for the default revision.</summary>
+    public static string? RevisionOf(IDictionary<string, string>? namespaceLabels) =>
+        namespaceLabels?.TryGetValue(RevisionLabel, out var revision) == true ? revision : null;
+
+    /// <summary>The version of the istiod of <paramref name="revision"/> among <paramref name="istiods"/>, and where it was read.</summary>
+    public static (IstioVersion? Version, string Source) Find(IEnumerable<V1Deployment> istiods, string istioNamespace, string? revision)
+    {
+        ArgumentNullException.ThrowIfNull(istiods);
+        var candidates = istiods
+            .Where(d => revision is null
+                ? d.Metadata?.Labels?.TryGetValue(RevisionLabel, out var r) != true || r == "default"
+                : d.Metadata?.Labels?.TryGetValue(RevisionLabel, out var r2) == true && r2 == revision)
+            .OrderBy(d => d.Metadata?.Name, StringComparer.Ordinal);
+        foreach (var istiod in candidates)
+        {
+            var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
+            var tag = image?[(image.LastIndexOf(':') + 1)..];
+            if (IstioVersion.TryParse(tag, out var version))
+            {
+                return (version, $"{istioNamespace}/{istiod.Metadata!.Name} ({image})");
+            }
+        }
+
+        return (null, revision is null ? $"no istiod (label {IstiodSelector}) in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}");
+    }
+}

@@ -1,0 +1,249 @@
+using System.Net;
+using k8s;
+using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Metrics;
+using Wasme.Istio.Translation;
+using Wasme.Operator.Diagnostics;
+using Wasme.Operator.FilterDeployments;
+using Wasme.Operator.Images;
+
+namespace Wasme.Operator.Hosting;
+
+/// <summary>
+/// What <c>wasme operator</c> runs: <c>/healthz</c>, <c>/readyz</c> and Prometheus <c>/metrics</c>, and the
+/// FilterDeployment controller, behind a Lease when leader election is on. A replica that loses the Lease
+/// stops reconciling and <see cref="RunAsync"/> returns <c>false</c>, so the process exits and restarts with
+/// fresh caches (controller-runtime does the same) instead of acting on a view another leader has moved past.
+/// </summary>
+public sealed partial class OperatorHost : IAsyncDisposable
+{
+    private readonly OperatorOptions _options;
+    private readonly IKubernetes _client;
+    private readonly IImageResolver _images;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private readonly ILogger _logger;
+    private readonly WebApplication _web;
+    private volatile FilterDeploymentOperator? _operator;
+    private volatile bool _leading;
+
+    public OperatorHost(OperatorOptions options, IKubernetes client, IImageResolver images, ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(loggerFactory);
+        _options = options;
+        _client = client;
+        _images = images;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
+        _logger = loggerFactory.CreateLogger<OperatorHost>();
+        Identity = options.Identity ?? $"{Environment.MachineName}_{Guid.NewGuid():N}";
+        Metrics = new OperatorMetrics();
+        _web = BuildWeb();
+    }
+
+    /// <summary>This replica's name in the Lease.</summary>
+    public string Identity { get; }
+
+    public OperatorMetrics Metrics { get; }
+
+    /// <summary>True while this replica holds the Lease (always true without leader election, once running).</summary>
+    public bool IsLeader => _leading;
+
+    /// <summary>The addresses actually bound (useful with port 0).</summary>
+    public IReadOnlyList<Uri> Addresses =>
+        [.. (_web.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses ?? []).Select(a => new Uri(a))];
+
+    /// <summary>Serves the HTTP endpoints, then reconciles (as leader, when elected). Returns false when leadership was lost.</summary>
+    public async Task<bool> RunAsync(CancellationToken cancellationToken)
+    {
+        await _web.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_options.LeaderElect)
+            {
+                await LeadAsync(cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            return await ElectAndLeadAsync(cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            await _web.StopAsync(CancellationToken.None).ConfigureAwait(false);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _web.DisposeAsync().ConfigureAwait(false);
+        Metrics.Dispose();
+    }
+
+    private async Task<bool> ElectAndLeadAsync(CancellationToken cancellationToken)
+    {
+        var leaseNamespace = _options.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme";
+        var lease = new LeaseLock(_client, leaseNamespace, _options.LeaseName, Identity);
+        using var elector = new LeaderElector(new LeaderElectionConfig(lease)
+        {
+            LeaseDuration = _options.LeaseDuration,
+            RenewDeadline = _options.RenewDeadline,
+            RetryPeriod = _options.RetryPeriod,
+        });
+        using var stopLeading = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        Task? leading = null;
+        elector.OnStartedLeading += () =>
+        {
+            Log.StartedLeading(_logger, Identity, leaseNamespace, _options.LeaseName);
+            leading = Task.Run(() => LeadAsync(stopLeading.Token), CancellationToken.None);
+        };
+        elector.OnStoppedLeading += () =>
+        {
+            _leading = false;
+            stopLeading.Cancel();
+        };
+        elector.OnNewLeader += leader => Log.NewLeader(_logger, leader ?? "(none)");
+        Log.Waiting(_logger, Identity, leaseNamespace, _options.LeaseName);
+        try
+        {
+            await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+
+        await stopLeading.CancelAsync().ConfigureAwait(false);
+        if (leading is not null)
+        {
+            await leading.ConfigureAwait(false);
+        }
+
+        if (cancellationToken.IsCancellationRequested)
+        {
+            return true;
+        }
+
+        Log.LostLeadership(_logger, Identity);
+        return false;
+    }
+
+    private async Task LeadAsync(CancellationToken cancellationToken)
+    {
+        using var controller = new FilterDeploymentOperator(
+            _client,
+            _images,
+            new FilterDeploymentOperatorOptions
+            {
+                Namespace = _options.Namespace,
+                ResyncPeriod = _options.ResyncPeriod,
+                Workers = _options.Workers,
+                Reconciler = new FilterDeploymentReconcilerOptions
+                {
+                    ImageRefreshInterval = _options.ImageRefreshInterval,
+                    Translation = new TranslationOptions
+                    {
+                        IstioVersion = _options.IstioVersion ?? Istio.Versions.IstioVersion.Latest,
+                        CacheServiceHost = _options.CacheServiceUrl.Host,
+                        CacheServicePort = _options.CacheServiceUrl.Port,
+                    },
+                },
+                DetectIstioVersion = _options.IstioVersion is null,
+            },
+            Metrics,
+            _loggerFactory,
+            _timeProvider);
+        _operator = controller;
+        _leading = true;
+        try
+        {
+            await controller.RunAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+        }
+        finally
+        {
+            _leading = false;
+            _operator = null;
+        }
+    }
+
+    private WebApplication BuildWeb()
+    {
+        var builder = WebApplication.CreateSlimBuilder();
+        builder.Logging.ClearProviders();
+        var listen = new List<(string Host, int Port)>();
+        if (OperatorOptionsValidator.TryParseAddress(_options.HealthAddress, out var health))
+        {
+            listen.Add(health);
+        }
+
+        if (_options.MetricsAddress.Length > 0 && OperatorOptionsValidator.TryParseAddress(_options.MetricsAddress, out var metrics) && metrics != health)
+        {
+            listen.Add(metrics);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            foreach (var (host, port) in listen)
+            {
+                kestrel.Listen(IPAddress.TryParse(host, out var ip) ? ip : IPAddress.Any, port);
+            }
+        });
+        if (_options.MetricsAddress.Length > 0)
+        {
+            builder.Services.AddOpenTelemetry().WithMetrics(m => m.AddMeter(OperatorMetrics.MeterName).AddPrometheusExporter());
+        }
+
+        var web = builder.Build();
+        web.MapGet("/healthz", new RequestDelegate(http => http.Response.WriteAsync("ok", http.RequestAborted)));
+        web.MapGet("/readyz", new RequestDelegate(Readiness));
+        if (_options.MetricsAddress.Length > 0)
+        {
+            // Served on the health port too: both are cluster-internal, and one scrape config fits either.
+            web.MapPrometheusScrapingEndpoint();
+        }
+
+        return web;
+    }
+
+    // A standby replica is ready (it is healthy and waiting for the Lease); the leader once its caches are full.
+    private Task Readiness(HttpContext http)
+    {
+        if (!_leading && _options.LeaderElect)
+        {
+            return http.Response.WriteAsync("standby", http.RequestAborted);
+        }
+
+        if (_operator?.HasSynced == true)
+        {
+            return http.Response.WriteAsync("ok", http.RequestAborted);
+        }
+
+        http.Response.StatusCode = StatusCodes.Status503ServiceUnavailable;
+        return http.Response.WriteAsync("informers have not listed yet", http.RequestAborted);
+    }
+
+    private static partial class Log
+    {
+        [LoggerMessage(1, LogLevel.Information, "{Identity} waits for Lease {Namespace}/{Lease}")]
+        public static partial void Waiting(ILogger logger, string identity, string @namespace, string lease);
+
+        [LoggerMessage(2, LogLevel.Information, "{Identity} holds Lease {Namespace}/{Lease}; reconciling")]
+        public static partial void StartedLeading(ILogger logger, string identity, string @namespace, string lease);
+
+        [LoggerMessage(3, LogLevel.Information, "Leader is now {Leader}")]
+        public static partial void NewLeader(ILogger logger, string leader);
+
+        [LoggerMessage(4, LogLevel.Warning, "{Identity} lost the Lease; stopping so a restart begins from fresh caches")]
+        public static partial void LostLeadership(ILogger logger, string identity);
+    }
+}

@@ -1,0 +1,133 @@
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Operator.Hosting;
+using Wasme.Operator.Images;
+using Wasme.Operator.Tests.Support;
+
+namespace Wasme.Operator.Tests.Hosting;
+
+/// <summary><c>wasme operator</c>'s host against the API test server: leader election on a Lease, and the endpoints.</summary>
+public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
+{
+    private readonly RegistryFixture _registry;
+
+    public OperatorHostTests(RegistryFixture registry)
+    {
+        _registry = registry;
+    }
+
+    [Fact]
+    public async Task Of_two_replicas_exactly_one_reconciles_and_the_other_takes_over_when_it_stops()
+    {
+        var image = await _registry.PushAsync("leader/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Apply(Manifests.Workload("reviews-v1", "reviews"));
+        await using var first = new Replica(harness, "replica-a");
+        await using var second = new Replica(harness, "replica-b");
+
+        await harness.EventuallyAsync(() => first.Host.IsLeader || second.Host.IsLeader, "one replica leads");
+        var (leader, standby) = first.Host.IsLeader ? (first, second) : (second, first);
+        harness.Apply(Manifests.FilterDeployment("before", image.Reference));
+        await harness.EventuallyAsync(() => harness.IsReady("before"), "the leader reconciles");
+
+        Assert.False(standby.Host.IsLeader);
+        Assert.Equal(0, standby.Reconciles.Count);
+        Assert.True(leader.Reconciles.Count > 0);
+        Assert.Equal(leader.Host.Identity, (string?)harness.Get("coordination.k8s.io/v1", "Lease", "wasme-operator", "wasme")!["spec"]!["holderIdentity"]);
+
+        await leader.StopAsync();
+        harness.Apply(Manifests.FilterDeployment("after", image.Reference, app: "reviews"));
+
+        await harness.EventuallyAsync(() => harness.IsReady("after"), "the standby took over and reconciles");
+        Assert.True(standby.Host.IsLeader);
+        Assert.Equal(standby.Host.Identity, (string?)harness.Get("coordination.k8s.io/v1", "Lease", "wasme-operator", "wasme")!["spec"]!["holderIdentity"]);
+    }
+
+    [Fact]
+    public async Task Metrics_are_scraped_in_Prometheus_text_with_reconciles_errors_queue_depth_and_durations()
+    {
+        var image = await _registry.PushAsync("metrics/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        await using var replica = new Replica(harness, "solo", leaderElect: false);
+        harness.Apply(Manifests.FilterDeployment("good", image.Reference));
+        harness.Apply(Manifests.FilterDeployment("missing", $"{_registry.Host}/metrics/never-pushed:v1"));
+        await harness.EventuallyAsync(() => harness.IsReady("good") && harness.Condition("missing", "Ready") is not null, "both FilterDeployments were reconciled");
+
+        using var http = new HttpClient { BaseAddress = replica.Host.Addresses[0] };
+        Assert.Equal("ok", await http.GetStringAsync("/healthz"));
+        Assert.Equal("ok", await http.GetStringAsync("/readyz"));
+        string text = "";
+        await OperatorHarness.EventuallyAsync(
+            async () => (text = await http.GetStringAsync("/metrics")).Contains("wasme_operator_reconcile_errors_total", StringComparison.Ordinal),
+            "the scrape shows the failed reconciles");
+
+        Assert.Contains("# TYPE wasme_operator_reconciles_total counter", text, StringComparison.Ordinal);
+        Assert.Matches("wasme_operator_reconciles_total\\{[^}]*controller=\"filterdeployment\"[^}]*result=\"error\"[^}]*\\} [1-9]", text);
+        Assert.Matches("wasme_operator_reconcile_errors_total\\{[^}]*controller=\"filterdeployment\"[^}]*\\} [1-9]", text);
+        Assert.Matches("wasme_operator_queue_depth\\{[^}]*controller=\"filterdeployment\"[^}]*\\} [0-9]", text);
+        Assert.Matches("wasme_operator_reconcile_duration_seconds_bucket\\{[^}]*le=\"\\+Inf\"[^}]*\\} [1-9]", text);
+        Assert.Matches("wasme_operator_api_writes_total\\{[^}]*kind=\"EnvoyFilter\"[^}]*verb=\"create\"[^}]*\\} 1", text);
+    }
+
+    /// <summary>One <c>wasme operator</c> replica (as the CLI hosts it) against the harness's server.</summary>
+    private sealed class Replica : IAsyncDisposable
+    {
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task<bool> _run;
+        private readonly k8s.IKubernetes _client;
+        private bool _stopped;
+
+        public Replica(OperatorHarness harness, string identity, bool leaderElect = true)
+        {
+            _client = harness.Server.CreateClient();
+            var loggerFactory = LoggerFactory.Create(b => b.AddProvider(harness.Logs));
+            Host = new OperatorHost(
+                new OperatorOptions
+                {
+                    LeaderElect = leaderElect,
+                    LeaseNamespace = "wasme",
+                    Identity = identity,
+                    LeaseDuration = TimeSpan.FromSeconds(2),
+                    RenewDeadline = TimeSpan.FromSeconds(1.5),
+                    RetryPeriod = TimeSpan.FromMilliseconds(200),
+                    HealthAddress = "127.0.0.1:0",
+                    MetricsAddress = "127.0.0.1:0",
+                    Workers = 2,
+                },
+                _client,
+                new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
+                loggerFactory,
+                TimeProvider.System);
+            Reconciles = new ReconcileCounter(Host.Metrics);
+            _run = Task.Run(() => Host.RunAsync(_stop.Token));
+        }
+
+        public OperatorHost Host { get; }
+
+        public ReconcileCounter Reconciles { get; }
+
+        public async Task StopAsync()
+        {
+            if (_stopped)
+            {
+                return;
+            }
+
+            _stopped = true;
+            await _stop.CancelAsync();
+            Assert.True(await _run, "a replica stopped by its owner reports a clean stop");
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            await StopAsync();
+            Reconciles.Dispose();
+            await Host.DisposeAsync();
+            _client.Dispose();
+            _stop.Dispose();
+        }
+    }
+}
