@@ -86,7 +86,7 @@ public sealed class InstallManifestTests
     }
 
     [Theory]
-    [InlineData("Deployment", "wasme-operator", false)] // no /metrics endpoint yet: nothing to scrape
+    [InlineData("Deployment", "wasme-operator", true)]
     [InlineData("DaemonSet", "wasme-cache", true)]
     public async Task Workloads_are_hardened_and_observable(string kind, string name, bool scraped)
     {
@@ -132,8 +132,10 @@ public sealed class InstallManifestTests
         }
 
         Assert.Contains("9979", At(policy, "spec", "ingress")!.ToString(), StringComparison.Ordinal);
-        // Without leader election a second replica would reconcile everything twice.
-        Assert.Equal("1", At(Workload(documents, "Deployment", "wasme-operator"), "spec", "replicas")!.ToString());
+        // A standby replica is safe only because the operator runs behind its Lease.
+        var operatorPod = Workload(documents, "Deployment", "wasme-operator");
+        Assert.Equal("2", At(operatorPod, "spec", "replicas")!.ToString());
+        Assert.Contains("--leader-elect", At(operatorPod, "spec", "template", "spec", "containers")!.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
