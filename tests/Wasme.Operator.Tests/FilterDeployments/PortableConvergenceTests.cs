@@ -76,9 +76,9 @@ public sealed class PortableConvergenceTests : IClassFixture<RegistryFixture>
             await CreateWorkloadAsync(client, ns, "details-v2", "v2");
             await OperatorHarness.EventuallyAsync(async () => await GetAsync(client, "networking.istio.io", "v1alpha3", ns, "envoyfilters", $"details-v2-portable.{ns}") is not null, "the late workload has its EnvoyFilter");
 
-            var current = (await GetAsync(client, "wasme.io", "v1", ns, "filterdeployments", "portable"))!;
-            current["spec"]!["filter"]!["config"] = "changed";
-            await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(current, "wasme.io", "v1", ns, "filterdeployments", "portable");
+            // A merge patch, as kubectl edit would send: the operator writes status concurrently.
+            var change = new k8s.Models.V1Patch("""{"spec":{"filter":{"config":"changed"}}}""", k8s.Models.V1Patch.PatchType.MergePatch);
+            await client.CustomObjects.PatchNamespacedCustomObjectAsync(change, "wasme.io", "v1", ns, "filterdeployments", "portable");
             await OperatorHarness.EventuallyAsync(
                 async () => (await GetAsync(client, "networking.istio.io", "v1alpha3", ns, "envoyfilters", $"details-v1-portable.{ns}"))?.ToJsonString().Contains("\"changed\"", StringComparison.Ordinal) == true,
                 "the EnvoyFilter carries the new config");
