@@ -112,12 +112,36 @@ public sealed partial class OperatorHost : IAsyncDisposable
         };
         elector.OnNewLeader += leader => Log.NewLeader(_logger, leader ?? "(none)");
         Log.Waiting(_logger, Identity, leaseNamespace, _options.LeaseName);
-        try
+        while (!cancellationToken.IsCancellationRequested)
         {
-            await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
+            try
+            {
+                await elector.RunUntilLeadershipLostAsync(cancellationToken).ConfigureAwait(false);
+                break;
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (leading is null)
+            {
+                // The elector gives up on the first failed Lease read; an unreachable API server must not crash-loop a standby.
+                Log.ElectionFailed(_logger, _options.RetryPeriod, ex);
+                try
+                {
+                    await Task.Delay(_options.RetryPeriod, _timeProvider, cancellationToken).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+            }
+            catch (Exception ex)
+            {
+                // Renewal failed while leading: that is losing the Lease.
+                Log.RenewFailed(_logger, ex);
+                break;
+            }
         }
 
         await stopLeading.CancelAsync().ConfigureAwait(false);
@@ -245,5 +269,11 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         [LoggerMessage(4, LogLevel.Warning, "{Identity} lost the Lease; stopping so a restart begins from fresh caches")]
         public static partial void LostLeadership(ILogger logger, string identity);
+
+        [LoggerMessage(5, LogLevel.Warning, "Could not read or take the Lease; trying again in {Delay}")]
+        public static partial void ElectionFailed(ILogger logger, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(6, LogLevel.Warning, "Could not renew the Lease")]
+        public static partial void RenewFailed(ILogger logger, Exception exception);
     }
 }

@@ -47,6 +47,22 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task A_replica_whose_Lease_reads_fail_keeps_trying_and_then_leads()
+    {
+        var image = await _registry.PushAsync("leader/retry:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Server.Faults.FailPath("/apis/coordination.k8s.io/v1/namespaces/wasme/leases", 500, times: 3);
+        await using var replica = new Replica(harness, "persistent");
+
+        harness.Apply(Manifests.FilterDeployment("f", image.Reference));
+
+        await harness.EventuallyAsync(() => harness.IsReady("f"), "the replica took the Lease after the failures and reconciles");
+        Assert.True(replica.Host.IsLeader);
+    }
+
+    [Fact]
     public async Task Metrics_are_scraped_in_Prometheus_text_with_reconciles_errors_queue_depth_and_durations()
     {
         var image = await _registry.PushAsync("metrics/filter:v1");
