@@ -130,6 +130,26 @@ public sealed class RegistryClient : IDisposable
             throw new OciIntegrityException($"Blob {digest} of {repository.Name} is {descriptor.Size} bytes, over the limit of {maxSize} bytes; refused. Raise --max-module-size if this is expected.");
         }
 
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await DownloadBlobAsync(repository, descriptor, digest, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection broke mid-body (HttpIOException): start the blob again, as for a 5xx.
+                await _transport.BackoffAsync("GET", $"blob {digest} of {repository.Name}", ex.Message, attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OciNetworkException($"The connection to {repository.Registry} kept breaking while downloading blob {digest} of {repository.Name} ({ex.Message}); nothing stored. Try again.", ex);
+            }
+        }
+    }
+
+    private async Task<byte[]> DownloadBlobAsync(ImageReference repository, Descriptor descriptor, Digest digest, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         using var response = await SendAsync(repository.Registry, [PullScope(repository)], HttpMethod.Get, $"v2/{repository.Repository}/blobs/{digest}", null, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -248,7 +268,7 @@ public sealed class RegistryClient : IDisposable
                 var first = offset;
                 using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
                 {
-                    var body = new ReadOnlyMemoryContent(chunk);
+                    var body = new ProgressContent(chunk, first, progress);
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
                     body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + chunk.Length - 1}");
@@ -260,7 +280,6 @@ public sealed class RegistryClient : IDisposable
                 }
 
                 location = Absolute(repository.Registry, patch.Headers.Location);
-                progress?.Report(offset + chunk.Length);
             }
 
             content = ReadOnlyMemory<byte>.Empty;
@@ -268,7 +287,7 @@ public sealed class RegistryClient : IDisposable
 
         using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
         {
-            var body = new ReadOnlyMemoryContent(content);
+            var body = new ProgressContent(content, 0, progress);
             body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             return body;
         }, cancellationToken).ConfigureAwait(false);
@@ -277,7 +296,6 @@ public sealed class RegistryClient : IDisposable
             throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
         }
 
-        progress?.Report(chunkSize > 0 ? 0 : content.Length);
         return BlobPushResult.Uploaded;
     }
 
