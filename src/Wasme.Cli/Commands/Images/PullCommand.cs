@@ -15,9 +15,7 @@ internal sealed class PullCommand : Command
         var reference = new Argument<string>("REF") { Description = "Image reference: registry/repo[:tag] or registry/repo@sha256:..." };
         var options = new RegistryOptions();
         Arguments.Add(reference);
-        options.AddStoreTo(this);
-        options.AddRegistryTo(this);
-        Options.Add(options.Quiet);
+        options.AddTransferTo(this);
 
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {

@@ -21,9 +21,7 @@ internal sealed class PushCommand : Command
         var options = new RegistryOptions();
         Arguments.Add(reference);
         Options.Add(format);
-        options.AddStoreTo(this);
-        options.AddRegistryTo(this);
-        Options.Add(options.Quiet);
+        options.AddTransferTo(this);
 
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {
