@@ -283,10 +283,14 @@ public sealed class LocalImageStore
     private ModuleFacts ReadFacts(ImageManifest manifest, string? manifestMediaType, Func<Descriptor, ReadOnlyMemory<byte>> blob)
     {
         var layout = ImageReader.Identify(manifest, manifestMediaType);
-        var content = ImageReader.ReadModule(layout, blob(ImageReader.ModuleLayer(manifest, layout)), _maxModuleSize);
+        var moduleLayer = ImageReader.ModuleLayer(manifest, layout);
+        var content = ImageReader.ReadModule(layout, blob(moduleLayer), _maxModuleSize);
         var configBlob = ImageReader.UsesConfigBlob(manifest) ? blob(manifest.Config) : (ReadOnlyMemory<byte>?)null;
         var runtimeConfig = ImageReader.ReadRuntimeConfig(manifest, configBlob, content.EmbeddedRuntimeConfig);
-        return new ModuleFacts(layout, Digest.Compute(content.Module.Span), content.Module.Length, runtimeConfig);
+        // A raw module layer was verified against its digest on the way in, and that digest is the
+        // module's sha256: hashing 32 MiB again would only cost time.
+        var moduleDigest = ImageReader.IsRawModule(layout) ? moduleLayer.GetDigest() : Digest.Compute(content.Module.Span);
+        return new ModuleFacts(layout, moduleDigest, content.Module.Length, runtimeConfig);
     }
 
     private static StoredImage ToStoredImage(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, DateTimeOffset updated) => new()
