@@ -472,6 +472,12 @@ public sealed class RegistryClient : IDisposable
     {
         var detail = await RegistryTransport.ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
+        if (detail.Contains("DIGEST_INVALID", StringComparison.Ordinal))
+        {
+            // Pushes read layers from the store without hashing them first; this is where a corrupt store shows.
+            return new OciIntegrityException($"The registry found that the uploaded content does not match its digest while {action} (HTTP {status}{detail}). The local store may be corrupt: remove the image with 'wasme rmi' and pull or build it again.");
+        }
+
         return response.StatusCode switch
         {
             HttpStatusCode.NotFound => new OciNotFoundException($"Not found while {action} (HTTP 404{detail})."),

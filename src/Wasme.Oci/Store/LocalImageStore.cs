@@ -184,7 +184,18 @@ public sealed class LocalImageStore
     }
 
     /// <summary>Everything needed to push the image: manifest bytes and all blobs, each verified.</summary>
-    public async Task<PackedImage> ReadPackedAsync(StoredImage image, CancellationToken cancellationToken = default)
+    public Task<PackedImage> ReadPackedAsync(StoredImage image, CancellationToken cancellationToken = default) =>
+        ReadPackedAsync(image, verifyLayers: true, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ReadPackedAsync(StoredImage, CancellationToken)"/> but layer sizes are checked and
+    /// their digests are not: the registry verifies every upload against the digest it is pushed under and
+    /// refuses a mismatch, so hashing a 32 MiB module here first would only double the work of a push.
+    /// </summary>
+    public Task<PackedImage> ReadPackedForPushAsync(StoredImage image, CancellationToken cancellationToken = default) =>
+        ReadPackedAsync(image, verifyLayers: false, cancellationToken);
+
+    private async Task<PackedImage> ReadPackedAsync(StoredImage image, bool verifyLayers, CancellationToken cancellationToken)
     {
         var manifestDescriptor = new Descriptor
         {
@@ -199,7 +210,8 @@ public sealed class LocalImageStore
             var digest = descriptor.GetDigest();
             if (!blobs.ContainsKey(digest))
             {
-                blobs[digest] = await ReadBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
+                var verify = verifyLayers || descriptor.Digest == image.Manifest.Config.Digest;
+                blobs[digest] = await ReadBlobAsync(descriptor, verify, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -210,7 +222,10 @@ public sealed class LocalImageStore
     public string BlobPath(Digest digest) => Path.Combine(Root, "blobs", "sha256", digest.Hex);
 
     /// <summary>Reads a blob, bounded by the descriptor's size and verified against its digest.</summary>
-    public async Task<byte[]> ReadBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
+    public Task<byte[]> ReadBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default) =>
+        ReadBlobAsync(descriptor, verify: true, cancellationToken);
+
+    private async Task<byte[]> ReadBlobAsync(Descriptor descriptor, bool verify, CancellationToken cancellationToken)
     {
         var digest = descriptor.GetDigest();
         var path = BlobPath(digest);
@@ -230,7 +245,7 @@ public sealed class LocalImageStore
             throw new OciNotFoundException($"Blob {digest} is missing from the store ({Root}). Pull the image again.", ex);
         }
 
-        if (Digest.Compute(bytes) != digest)
+        if (verify && Digest.Compute(bytes) != digest)
         {
             throw new OciIntegrityException($"Stored blob {digest} does not match its digest; the store is corrupt. Remove the image and pull it again.");
         }

@@ -31,7 +31,7 @@ public sealed class ImagePusher(RegistryClient client)
         };
         if (storedFormat == wanted || format is null)
         {
-            packed = await store.ReadPackedAsync(image, cancellationToken).ConfigureAwait(false);
+            packed = await store.ReadPackedForPushAsync(image, cancellationToken).ConfigureAwait(false);
         }
         else
         {

@@ -69,6 +69,25 @@ public sealed class ImageSafetyTests
     }
 
     [Fact]
+    public async Task Pushing_a_module_corrupted_in_the_local_store_is_an_integrity_failure_and_publishes_nothing()
+    {
+        await using var registry = await DockerRegistryProcess.StartAsync();
+        using var cli = new ImageCli();
+        var reference = $"{registry.Host}/corrupt/filter:v1";
+        var stored = await AddAsync(cli, reference, TestWasmModule.Create(4000, seed: 30));
+        var blob = new LocalImageStore(cli.Store).BlobPath(ImageReader.ModuleLayer(stored.Manifest, stored.Layout).GetDigest());
+        var bytes = await File.ReadAllBytesAsync(blob);
+        bytes[bytes.Length / 2] ^= 1;
+        await File.WriteAllBytesAsync(blob, bytes);
+
+        Assert.Equal(ExitCodes.IntegrityFailure, await cli.RunAsync("push", reference));
+
+        Assert.True(cli.Error.Output.Contains("local store may be corrupt", StringComparison.Ordinal), cli.Error.Output);
+        using var other = new ImageCli();
+        Assert.Equal(ExitCodes.NotFound, await other.RunAsync("pull", reference));
+    }
+
+    [Fact]
     public async Task A_compat_layer_that_expands_past_max_module_size_is_an_integrity_failure()
     {
         await using var registry = await DockerRegistryProcess.StartAsync();
