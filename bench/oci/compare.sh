@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # wasme pull/push (native AOT binary) vs skopeo copy, whole process, against a local docker-registry.
-# Median of >= 5 runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
+# Median of RUNS (default 10, at least 5) runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
 # Goal: <= 0.7 of skopeo's time at 1 MiB, <= 0.5 at 32 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${RUNS:-10}"
-wasme="${WASME:-artifacts/aot/wasme}"
-[ -x "$wasme" ] || bash eng/publish-aot.sh >/dev/null
+# The images edition (init, build, image commands) by default: the binary a developer runs push and
+# pull with. EDITION=full times the binary with every command; WASME=path times any other binary.
+if [ "${EDITION:-images}" = full ]; then
+  wasme="${WASME:-artifacts/aot/wasme}"
+  [ -x "$wasme" ] || bash eng/publish-aot.sh >/dev/null
+else
+  wasme="${WASME:-artifacts/aot-images/wasme}"
+  [ -x "$wasme" ] || bash eng/publish-aot.sh --images >/dev/null
+fi
+echo "binary: $wasme ($(du -h "$wasme" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
 cat >"$work/config.yml" <<YML
@@ -22,7 +30,6 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && brea
 
 export WASME_STORE="$work/store" HOME="$work/home"
 printf '{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["root"]}}' >"$work/runtime-config.json"
-declare -A results
 for size_mib in 1 32; do
   module="$work/m$size_mib.wasm"
   # A minimal valid Proxy-Wasm module (ABI marker export, root id "root" in its data) padded to
