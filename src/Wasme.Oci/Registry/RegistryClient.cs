@@ -18,6 +18,7 @@ namespace Wasme.Oci.Registry;
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
+    private const int ParallelHashSlice = 64 * 1024;
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly ILogger _logger;
@@ -166,27 +167,45 @@ public sealed class RegistryClient : IDisposable
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var filled = 0;
         var lastReported = 0L;
-        while (true)
+        var hashing = Task.CompletedTask;
+        try
         {
-            var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
-            var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
+            while (true)
             {
-                break;
-            }
+                var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
+                var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
 
-            if (filled >= buffer.Length)
-            {
-                throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
-            }
+                if (filled >= buffer.Length)
+                {
+                    throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
+                }
 
-            hash.AppendData(buffer, filled, n);
-            filled += n;
-            if (progress is not null && filled - lastReported >= 256 * 1024)
-            {
-                progress.Report(filled);
-                lastReported = filled;
+                // Large slices are hashed on another core while the next bytes arrive (in order: the
+                // previous slice is always done first); for a 32 MiB module this hides most of the hashing.
+                await hashing.ConfigureAwait(false);
+                var (start, count) = (filled, n);
+                hashing = count >= ParallelHashSlice ? Task.Run(() => hash.AppendData(buffer, start, count), CancellationToken.None) : Task.CompletedTask;
+                if (count < ParallelHashSlice)
+                {
+                    hash.AppendData(buffer, start, count);
+                }
+
+                filled += n;
+                if (progress is not null && filled - lastReported >= 256 * 1024)
+                {
+                    progress.Report(filled);
+                    lastReported = filled;
+                }
             }
+        }
+        finally
+        {
+            // The hash is disposed on the way out: never while a slice is still being added to it.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (filled != buffer.Length)

@@ -82,12 +82,11 @@ public sealed class LocalImageStore
         }
 
         EnsureLayout();
-        foreach (var (digest, bytes) in image.Blobs)
-        {
-            await WriteBlobAsync(digest, bytes, cancellationToken).ConfigureAwait(false);
-        }
-
-        await WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
+        // Blobs and manifest are separate files, each written atomically: write them at once so their
+        // fsyncs overlap. Only the index update below makes the image visible, so the order does not matter.
+        await Task.WhenAll(image.Blobs
+            .Select(blob => WriteBlobAsync(blob.Key, blob.Value, cancellationToken))
+            .Append(WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken))).ConfigureAwait(false);
 
         var updated = _timeProvider.GetUtcNow();
         var entry = image.ManifestDescriptor with
