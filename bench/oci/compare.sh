@@ -1,12 +1,20 @@
 #!/usr/bin/env bash
 # wasme pull/push (native AOT binary) vs skopeo copy, whole process, against a local docker-registry.
-# Median of >= 5 runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
+# Median of RUNS (default 10, at least 5) runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
 # Goal: <= 0.7 of skopeo's time at 1 MiB, <= 0.5 at 32 MiB.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${RUNS:-10}"
-wasme="${WASME:-artifacts/aot/wasme}"
-[ -x "$wasme" ] || bash eng/publish-aot.sh >/dev/null
+# The images edition (init, build, image commands) by default: the binary a developer runs push and
+# pull with. EDITION=full times the binary with every command; WASME=path times any other binary.
+if [ "${EDITION:-images}" = full ]; then
+  wasme="${WASME:-artifacts/aot/wasme}"
+  [ -x "$wasme" ] || bash eng/publish-aot.sh >/dev/null
+else
+  wasme="${WASME:-artifacts/aot-images/wasme}"
+  [ -x "$wasme" ] || bash eng/publish-aot.sh --images >/dev/null
+fi
+echo "binary: $wasme ($(du -h "$wasme" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
 cat >"$work/config.yml" <<YML
@@ -22,26 +30,34 @@ for _ in $(seq 100); do curl -fs "http://127.0.0.1:$port/v2/" >/dev/null && brea
 
 export WASME_STORE="$work/store" HOME="$work/home"
 printf '{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["root"]}}' >"$work/runtime-config.json"
-declare -A results
 for size_mib in 1 32; do
   module="$work/m$size_mib.wasm"
-  # A valid module header followed by one custom section of random bytes.
+  # A minimal valid Proxy-Wasm module (ABI marker export, root id "root" in its data) padded to
+  # size with a custom section of random bytes, so 'wasme build precompiled' accepts it.
   python3 - "$module" "$size_mib" <<'PY'
 import os, sys
-n = int(sys.argv[2]) * 1024 * 1024
-name = b"pad"
-payload = bytes([len(name)]) + name + os.urandom(n - 32)
 def leb(v):
     out = bytearray()
     while True:
         b = v & 0x7f; v >>= 7
         out.append(b | (0x80 if v else 0))
         if not v: return bytes(out)
-open(sys.argv[1], "wb").write(b"\0asm\1\0\0\0" + b"\0" + leb(len(payload)) + payload)
+def name(s): return leb(len(s)) + s
+def section(i, body): return bytes([i]) + leb(len(body)) + body
+exports = [(b"proxy_abi_version_0_2_1", 0, 0), (b"proxy_on_memory_allocate", 0, 0), (b"memory", 2, 0)]
+head = b"\0asm\1\0\0\0"
+head += section(1, b"\x01\x60\x00\x00")                       # type () -> ()
+head += section(3, b"\x01\x00")                                 # one function
+head += section(5, b"\x01\x00\x01")                             # one memory, 1 page
+head += section(7, leb(len(exports)) + b"".join(name(n) + bytes([k, i]) for n, k, i in exports))
+head += section(10, b"\x01\x02\x00\x0b")                        # empty body
+head += section(11, b"\x01\x00\x41\x00\x0b" + name(b"root"))   # data "root" at 0
+n = int(sys.argv[2]) * 1024 * 1024
+pad = n - len(head) - 16
+open(sys.argv[1], "wb").write(head + section(0, name(b"pad") + os.urandom(pad)))
 PY
   ref="127.0.0.1:$port/bench/m$size_mib:v1"
-  "$wasme" build precompiled "$module" --config "$work/runtime-config.json" -t "$ref" >/dev/null 2>&1 \
-    || { echo "wasme build precompiled failed; falling back to pull of a skopeo-pushed image" >&2; }
+  "$wasme" build precompiled "$module" --config "$work/runtime-config.json" -t "$ref" >/dev/null
   "$wasme" push "$ref" -q >/dev/null
   skopeo copy -q --src-tls-verify=false "docker://$ref" "oci:$work/skopeo-src:m" >/dev/null
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/pull$size_mib.json" \
@@ -49,8 +65,18 @@ PY
     -n "wasme pull $size_mib MiB" "$wasme pull $ref -q" \
     -n "skopeo copy (pull) $size_mib MiB" "skopeo copy -q --src-tls-verify=false docker://$ref oci:$work/skopeo-dst:m" >/dev/null
   "$wasme" pull "$ref" -q >/dev/null
+  # Before each push run, delete the manifest and unlink the blobs so both tools really upload.
+  cat >"$work/reset$size_mib.sh" <<SH
+base=http://127.0.0.1:$port/v2/bench/m$size_mib
+manifest=\$(curl -fs -H 'Accept: application/vnd.oci.image.manifest.v1+json' \$base/manifests/v1) || exit 0
+digest=\$(curl -fsI -H 'Accept: application/vnd.oci.image.manifest.v1+json' \$base/manifests/v1 | tr -d '\r' | awk -F': ' 'tolower(\$1)=="docker-content-digest"{print \$2}')
+for blob in \$(printf '%s' "\$manifest" | python3 -c 'import json,sys; m=json.load(sys.stdin); print(" ".join({d["digest"] for d in [m["config"], *m["layers"]]}))'); do
+  curl -fs -o /dev/null -X DELETE \$base/blobs/\$blob
+done
+curl -fs -o /dev/null -X DELETE \$base/manifests/\$digest
+SH
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/push$size_mib.json" \
-    --prepare "curl -fs -o /dev/null -X DELETE http://127.0.0.1:$port/v2/bench/m$size_mib/manifests/\$(curl -fsI -H 'Accept: application/vnd.oci.image.manifest.v1+json' http://127.0.0.1:$port/v2/bench/m$size_mib/manifests/v1 | tr -d '\r' | awk -F': ' 'tolower(\$1)==\"docker-content-digest\"{print \$2}') || true" \
+    --prepare "bash $work/reset$size_mib.sh" \
     -n "wasme push $size_mib MiB" "$wasme push $ref -q" \
     -n "skopeo copy (push) $size_mib MiB" "skopeo copy -q --dest-tls-verify=false oci:$work/skopeo-src:m docker://$ref" >/dev/null
   for op in pull push; do

@@ -12,22 +12,34 @@ internal static class WasmeRootCommand
 
         // One sealed class per verb; each adds itself here. Keep alphabetical.
         root.Subcommands.Add(new Commands.Authoring.BuildCommand(context));
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Cache.CacheCommand(context));
+#endif
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.DeployCommand(context));
+#endif
         root.Subcommands.Add(new ExitCodesCommand(context));
         root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
         root.Subcommands.Add(new Commands.Images.InspectCommand(context));
         root.Subcommands.Add(new Commands.Images.ListCommand(context));
         root.Subcommands.Add(new Commands.Images.LoginCommand(context));
         root.Subcommands.Add(new Commands.Images.LogoutCommand(context));
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Operator.OperatorCommand(context));
+#endif
         root.Subcommands.Add(new Commands.Images.PullCommand(context));
         root.Subcommands.Add(new Commands.Images.PushCommand(context));
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.RenderCommand(context));
+#endif
         root.Subcommands.Add(new Commands.Images.RemoveImageCommand(context));
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Run.RunCommand(context));
+#endif
         root.Subcommands.Add(new Commands.Images.TagCommand(context));
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
+#endif
 
         return root;
     }

@@ -18,6 +18,7 @@ namespace Wasme.Oci.Registry;
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
+    private const int ParallelHashSlice = 64 * 1024;
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly ILogger _logger;
@@ -130,6 +131,26 @@ public sealed class RegistryClient : IDisposable
             throw new OciIntegrityException($"Blob {digest} of {repository.Name} is {descriptor.Size} bytes, over the limit of {maxSize} bytes; refused. Raise --max-module-size if this is expected.");
         }
 
+        for (var attempt = 0; ; attempt++)
+        {
+            try
+            {
+                return await DownloadBlobAsync(repository, descriptor, digest, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
+            {
+                // The connection broke mid-body (HttpIOException): start the blob again, as for a 5xx.
+                await _transport.BackoffAsync("GET", $"blob {digest} of {repository.Name}", ex.Message, attempt, cancellationToken).ConfigureAwait(false);
+            }
+            catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+            {
+                throw new OciNetworkException($"The connection to {repository.Registry} kept breaking while downloading blob {digest} of {repository.Name} ({ex.Message}); nothing stored. Try again.", ex);
+            }
+        }
+    }
+
+    private async Task<byte[]> DownloadBlobAsync(ImageReference repository, Descriptor descriptor, Digest digest, IProgress<long>? progress, CancellationToken cancellationToken)
+    {
         using var response = await SendAsync(repository.Registry, [PullScope(repository)], HttpMethod.Get, $"v2/{repository.Repository}/blobs/{digest}", null, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
         {
@@ -146,27 +167,45 @@ public sealed class RegistryClient : IDisposable
         await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
         var filled = 0;
         var lastReported = 0L;
-        while (true)
+        var hashing = Task.CompletedTask;
+        try
         {
-            var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
-            var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-            if (n == 0)
+            while (true)
             {
-                break;
-            }
+                var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
+                var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
+                if (n == 0)
+                {
+                    break;
+                }
 
-            if (filled >= buffer.Length)
-            {
-                throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
-            }
+                if (filled >= buffer.Length)
+                {
+                    throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
+                }
 
-            hash.AppendData(buffer, filled, n);
-            filled += n;
-            if (progress is not null && filled - lastReported >= 256 * 1024)
-            {
-                progress.Report(filled);
-                lastReported = filled;
+                // Large slices are hashed on another core while the next bytes arrive (in order: the
+                // previous slice is always done first); for a 32 MiB module this hides most of the hashing.
+                await hashing.ConfigureAwait(false);
+                var (start, count) = (filled, n);
+                hashing = count >= ParallelHashSlice ? Task.Run(() => hash.AppendData(buffer, start, count), CancellationToken.None) : Task.CompletedTask;
+                if (count < ParallelHashSlice)
+                {
+                    hash.AppendData(buffer, start, count);
+                }
+
+                filled += n;
+                if (progress is not null && filled - lastReported >= 256 * 1024)
+                {
+                    progress.Report(filled);
+                    lastReported = filled;
+                }
             }
+        }
+        finally
+        {
+            // The hash is disposed on the way out: never while a slice is still being added to it.
+            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
 
         if (filled != buffer.Length)
@@ -248,7 +287,7 @@ public sealed class RegistryClient : IDisposable
                 var first = offset;
                 using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
                 {
-                    var body = new ReadOnlyMemoryContent(chunk);
+                    var body = new ProgressContent(chunk, first, progress);
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
                     body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + chunk.Length - 1}");
@@ -260,7 +299,6 @@ public sealed class RegistryClient : IDisposable
                 }
 
                 location = Absolute(repository.Registry, patch.Headers.Location);
-                progress?.Report(offset + chunk.Length);
             }
 
             content = ReadOnlyMemory<byte>.Empty;
@@ -268,7 +306,7 @@ public sealed class RegistryClient : IDisposable
 
         using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
         {
-            var body = new ReadOnlyMemoryContent(content);
+            var body = new ProgressContent(content, 0, progress);
             body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             return body;
         }, cancellationToken).ConfigureAwait(false);
@@ -277,7 +315,6 @@ public sealed class RegistryClient : IDisposable
             throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
         }
 
-        progress?.Report(chunkSize > 0 ? 0 : content.Length);
         return BlobPushResult.Uploaded;
     }
 
@@ -454,6 +491,12 @@ public sealed class RegistryClient : IDisposable
     {
         var detail = await RegistryTransport.ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
         var status = (int)response.StatusCode;
+        if (detail.Contains("DIGEST_INVALID", StringComparison.Ordinal))
+        {
+            // Pushes read layers from the store without hashing them first; this is where a corrupt store shows.
+            return new OciIntegrityException($"The registry found that the uploaded content does not match its digest while {action} (HTTP {status}{detail}). The local store may be corrupt: remove the image with 'wasme rmi' and pull or build it again.");
+        }
+
         return response.StatusCode switch
         {
             HttpStatusCode.NotFound => new OciNotFoundException($"Not found while {action} (HTTP 404{detail})."),

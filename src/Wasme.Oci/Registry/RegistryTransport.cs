@@ -352,11 +352,18 @@ internal sealed class RegistryTransport : IDisposable
     private static bool IsRetryable(HttpStatusCode status) =>
         (int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported or HttpStatusCode.NetworkAuthenticationRequired);
 
-    private async Task BackoffAsync(HttpRequestMessage request, string reason, int attempt, CancellationToken cancellationToken)
+    private Task BackoffAsync(HttpRequestMessage request, string reason, int attempt, CancellationToken cancellationToken)
+    {
+        var (method, target) = (request.Method.Method, request.RequestUri!.GetLeftPart(UriPartial.Path));
+        request.Dispose();
+        return BackoffAsync(method, target, reason, attempt, cancellationToken);
+    }
+
+    /// <summary>Waits before retry number <paramref name="attempt"/> + 1: the base delay, doubled per attempt.</summary>
+    public async Task BackoffAsync(string method, string target, string reason, int attempt, CancellationToken cancellationToken)
     {
         var delay = _options.RetryBaseDelay * Math.Pow(2, attempt);
-        RegistryLog.Retrying(_logger, request.Method.Method, request.RequestUri!.GetLeftPart(UriPartial.Path), reason, attempt + 1, _options.MaxRetries, delay.TotalMilliseconds);
-        request.Dispose();
+        RegistryLog.Retrying(_logger, method, target, reason, attempt + 1, _options.MaxRetries, delay.TotalMilliseconds);
         if (delay > TimeSpan.Zero)
         {
             await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);

@@ -82,12 +82,11 @@ public sealed class LocalImageStore
         }
 
         EnsureLayout();
-        foreach (var (digest, bytes) in image.Blobs)
-        {
-            await WriteBlobAsync(digest, bytes, cancellationToken).ConfigureAwait(false);
-        }
-
-        await WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
+        // Blobs and manifest are separate files, each written atomically: write them at once so their
+        // fsyncs overlap. Only the index update below makes the image visible, so the order does not matter.
+        await Task.WhenAll(image.Blobs
+            .Select(blob => WriteBlobAsync(blob.Key, blob.Value, cancellationToken))
+            .Append(WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken))).ConfigureAwait(false);
 
         var updated = _timeProvider.GetUtcNow();
         var entry = image.ManifestDescriptor with
@@ -184,7 +183,18 @@ public sealed class LocalImageStore
     }
 
     /// <summary>Everything needed to push the image: manifest bytes and all blobs, each verified.</summary>
-    public async Task<PackedImage> ReadPackedAsync(StoredImage image, CancellationToken cancellationToken = default)
+    public Task<PackedImage> ReadPackedAsync(StoredImage image, CancellationToken cancellationToken = default) =>
+        ReadPackedAsync(image, verifyLayers: true, cancellationToken);
+
+    /// <summary>
+    /// Like <see cref="ReadPackedAsync(StoredImage, CancellationToken)"/> but layer sizes are checked and
+    /// their digests are not: the registry verifies every upload against the digest it is pushed under and
+    /// refuses a mismatch, so hashing a 32 MiB module here first would only double the work of a push.
+    /// </summary>
+    public Task<PackedImage> ReadPackedForPushAsync(StoredImage image, CancellationToken cancellationToken = default) =>
+        ReadPackedAsync(image, verifyLayers: false, cancellationToken);
+
+    private async Task<PackedImage> ReadPackedAsync(StoredImage image, bool verifyLayers, CancellationToken cancellationToken)
     {
         var manifestDescriptor = new Descriptor
         {
@@ -199,7 +209,8 @@ public sealed class LocalImageStore
             var digest = descriptor.GetDigest();
             if (!blobs.ContainsKey(digest))
             {
-                blobs[digest] = await ReadBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
+                var verify = verifyLayers || descriptor.Digest == image.Manifest.Config.Digest;
+                blobs[digest] = await ReadBlobAsync(descriptor, verify, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -210,7 +221,10 @@ public sealed class LocalImageStore
     public string BlobPath(Digest digest) => Path.Combine(Root, "blobs", "sha256", digest.Hex);
 
     /// <summary>Reads a blob, bounded by the descriptor's size and verified against its digest.</summary>
-    public async Task<byte[]> ReadBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default)
+    public Task<byte[]> ReadBlobAsync(Descriptor descriptor, CancellationToken cancellationToken = default) =>
+        ReadBlobAsync(descriptor, verify: true, cancellationToken);
+
+    private async Task<byte[]> ReadBlobAsync(Descriptor descriptor, bool verify, CancellationToken cancellationToken)
     {
         var digest = descriptor.GetDigest();
         var path = BlobPath(digest);
@@ -230,7 +244,7 @@ public sealed class LocalImageStore
             throw new OciNotFoundException($"Blob {digest} is missing from the store ({Root}). Pull the image again.", ex);
         }
 
-        if (Digest.Compute(bytes) != digest)
+        if (verify && Digest.Compute(bytes) != digest)
         {
             throw new OciIntegrityException($"Stored blob {digest} does not match its digest; the store is corrupt. Remove the image and pull it again.");
         }
@@ -283,10 +297,14 @@ public sealed class LocalImageStore
     private ModuleFacts ReadFacts(ImageManifest manifest, string? manifestMediaType, Func<Descriptor, ReadOnlyMemory<byte>> blob)
     {
         var layout = ImageReader.Identify(manifest, manifestMediaType);
-        var content = ImageReader.ReadModule(layout, blob(ImageReader.ModuleLayer(manifest, layout)), _maxModuleSize);
+        var moduleLayer = ImageReader.ModuleLayer(manifest, layout);
+        var content = ImageReader.ReadModule(layout, blob(moduleLayer), _maxModuleSize);
         var configBlob = ImageReader.UsesConfigBlob(manifest) ? blob(manifest.Config) : (ReadOnlyMemory<byte>?)null;
         var runtimeConfig = ImageReader.ReadRuntimeConfig(manifest, configBlob, content.EmbeddedRuntimeConfig);
-        return new ModuleFacts(layout, Digest.Compute(content.Module.Span), content.Module.Length, runtimeConfig);
+        // A raw module layer was verified against its digest on the way in, and that digest is the
+        // module's sha256: hashing 32 MiB again would only cost time.
+        var moduleDigest = ImageReader.IsRawModule(layout) ? moduleLayer.GetDigest() : Digest.Compute(content.Module.Span);
+        return new ModuleFacts(layout, moduleDigest, content.Module.Length, runtimeConfig);
     }
 
     private static StoredImage ToStoredImage(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, DateTimeOffset updated) => new()

@@ -42,7 +42,7 @@ public sealed class ImagePuller(RegistryClient client)
             var isModule = descriptor == ImageReader.ModuleLayer(manifest, layout);
             var limit = isModule ? client.Options.MaxModuleSize : Math.Min(client.Options.MaxModuleSize, RegistryLimits.DefaultMaxModuleSize);
             progress?.Report(new TransferProgress(digest, descriptor.MediaType, 0, descriptor.Size, TransferState.Started));
-            var bytesProgress = progress is null ? null : new Progress<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
+            var bytesProgress = progress is null ? null : new ProgressAdapter<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
             blobs[digest] = await client.GetBlobAsync(reference, descriptor, limit, bytesProgress, cancellationToken).ConfigureAwait(false);
             progress?.Report(new TransferProgress(digest, descriptor.MediaType, descriptor.Size, descriptor.Size, TransferState.Done));
         }
@@ -54,7 +54,9 @@ public sealed class ImagePuller(RegistryClient client)
     public async Task<StoredImage> PullAsync(ImageReference reference, LocalImageStore store, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var image = await FetchAsync(reference, progress, cancellationToken).ConfigureAwait(false);
-        return await store.AddPackedAsync(reference, image, cancellationToken).ConfigureAwait(false);
+        // Everything is verified and in memory: finish the local write even if cancelled now, so an
+        // interrupted pull leaves either the old store or the complete new image, never stray blobs.
+        return await store.AddPackedAsync(reference, image, CancellationToken.None).ConfigureAwait(false);
     }
 
     private static Descriptor PickFromIndex(ManifestContent content, ImageReference reference)

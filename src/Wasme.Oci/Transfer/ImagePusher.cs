@@ -31,7 +31,7 @@ public sealed class ImagePusher(RegistryClient client)
         };
         if (storedFormat == wanted || format is null)
         {
-            packed = await store.ReadPackedAsync(image, cancellationToken).ConfigureAwait(false);
+            packed = await store.ReadPackedForPushAsync(image, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -60,7 +60,7 @@ public sealed class ImagePusher(RegistryClient client)
             }
 
             progress?.Report(new TransferProgress(digest, descriptor.MediaType, 0, descriptor.Size, TransferState.Started));
-            var bytesProgress = progress is null ? null : new Progress<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
+            var bytesProgress = progress is null ? null : new ProgressAdapter<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
             var result = await client.PushBlobAsync(target, digest, image.Blobs[digest], mountFrom, bytesProgress, cancellationToken).ConfigureAwait(false);
             results[digest] = result;
             var state = result switch

@@ -1,3 +1,4 @@
+using Wasme.Cli.Tests.Support;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
 using Wasme.Oci.Wasm;
@@ -9,12 +10,12 @@ namespace Wasme.Cli.Tests.Authoring;
 public sealed class AuthoringRoundTripTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
-    private readonly AuthoringCli _cli;
+    private readonly CliRunner _cli;
     private readonly string _store;
 
     public AuthoringRoundTripTests()
     {
-        _cli = new AuthoringCli(_temp.Combine("home"));
+        _cli = AuthoringCli.Create(_temp.Combine("home"));
         _store = _temp.Combine("store");
     }
 

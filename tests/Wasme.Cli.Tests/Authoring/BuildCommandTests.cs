@@ -1,4 +1,5 @@
 using System.Text;
+using Wasme.Cli.Tests.Support;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
 using Wasme.Oci.Wasm;
@@ -10,12 +11,12 @@ public sealed class BuildCommandTests : IDisposable
 {
     private const string RuntimeConfigV021 = """{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["add_header"]}}""";
     private readonly TempDirectory _temp = new();
-    private readonly AuthoringCli _cli;
+    private readonly CliRunner _cli;
     private readonly string _store;
 
     public BuildCommandTests()
     {
-        _cli = new AuthoringCli(_temp.Combine("home"));
+        _cli = AuthoringCli.Create(_temp.Combine("home"));
         _store = _temp.Combine("store");
     }
 

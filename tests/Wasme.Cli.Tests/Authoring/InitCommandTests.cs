@@ -1,3 +1,4 @@
+using Wasme.Cli.Tests.Support;
 using Wasme.Oci;
 
 namespace Wasme.Cli.Tests.Authoring;
@@ -5,9 +6,9 @@ namespace Wasme.Cli.Tests.Authoring;
 public sealed class InitCommandTests : IDisposable
 {
     private readonly TempDirectory _temp = new();
-    private readonly AuthoringCli _cli;
+    private readonly CliRunner _cli;
 
-    public InitCommandTests() => _cli = new AuthoringCli(_temp.Combine("home"));
+    public InitCommandTests() => _cli = AuthoringCli.Create(_temp.Combine("home"));
 
     public void Dispose() => _temp.Dispose();
 

@@ -1,45 +1,45 @@
-using System.CommandLine;
 using Spectre.Console.Testing;
+using Wasme.Cli.Tests.Support;
 
 namespace Wasme.Cli.Tests.Images;
 
-/// <summary>Runs the real <c>wasme</c> command tree in-process with its own HOME and store; captures output.</summary>
+/// <summary>A <see cref="CliRunner"/> with its own HOME, store and Docker config directory, deleted on dispose.</summary>
 internal sealed class ImageCli : IDisposable
 {
+    private readonly CliRunner _runner = new();
+
     public ImageCli()
     {
         Home = Directory.CreateTempSubdirectory("wasme-cli-home-").FullName;
         Store = Path.Combine(Home, "store");
+        _runner.WithEnvironment("HOME", Home)
+            .WithEnvironment("WASME_STORE", Store)
+            .WithEnvironment("DOCKER_CONFIG", Path.Combine(Home, ".docker"));
     }
 
     public string Home { get; }
 
     public string Store { get; }
 
-    public TestConsole Out { get; private set; } = new();
+    public TestConsole Out => _runner.Out;
 
-    public TestConsole Error { get; private set; } = new();
+    public TestConsole Error => _runner.Error;
 
-    public async Task<int> RunAsync(params string[] args)
+    /// <inheritdoc cref="CliRunner.Terminal"/>
+    public bool Terminal
     {
-        Out = new TestConsole().Width(400);
-        Error = new TestConsole().Width(400);
-        var environment = new Dictionary<string, string?>
-        {
-            ["HOME"] = Home,
-            ["WASME_STORE"] = Store,
-            ["DOCKER_CONFIG"] = Path.Combine(Home, ".docker"),
-        };
-        var context = new CliContext
-        {
-            Out = Out,
-            Error = Error,
-            GetEnvironmentVariable = name => environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name),
-            TimeProvider = TimeProvider.System,
-            IsInteractive = false,
-        };
-        return await WasmeRootCommand.Create(context).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
+        get => _runner.Terminal;
+        init => _runner.Terminal = value;
     }
+
+    /// <inheritdoc cref="CliRunner.WithEnvironment"/>
+    public ImageCli WithEnvironment(string name, string? value)
+    {
+        _runner.WithEnvironment(name, value);
+        return this;
+    }
+
+    public Task<int> RunAsync(params string[] args) => _runner.RunAsync(args);
 
     public void Dispose() => Directory.Delete(Home, recursive: true);
 }

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Wasme.Cli.Tests.Support;
 using Wasme.Istio.Yaml;
 using Wasme.Testing.Kubernetes;
 
@@ -12,7 +13,7 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         """;
 
     private KubernetesTestServer _server = null!;
-    private readonly IstioCli _cli = new();
+    private readonly CliRunner _cli = IstioCli.Create();
 
     public async Task InitializeAsync()
     {

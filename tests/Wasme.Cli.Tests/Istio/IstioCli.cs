@@ -1,29 +1,11 @@
-using System.CommandLine;
-using Spectre.Console.Testing;
+using Wasme.Cli.Tests.Support;
 
 namespace Wasme.Cli.Tests.Istio;
 
-/// <summary>Runs the real <c>wasme</c> command tree in-process and captures stdout and stderr.</summary>
-internal sealed class IstioCli
+/// <summary>A <see cref="CliRunner"/> for the Istio commands (no KUBECONFIG from the host), and the golden cases' paths and facts.</summary>
+internal static class IstioCli
 {
-    public TestConsole Out { get; private set; } = new();
-
-    public TestConsole Error { get; private set; } = new();
-
-    public async Task<int> RunAsync(params string[] args)
-    {
-        Out = new TestConsole().Width(1000);
-        Error = new TestConsole().Width(1000);
-        var context = new CliContext
-        {
-            Out = Out,
-            Error = Error,
-            GetEnvironmentVariable = name => name == "KUBECONFIG" ? null : Environment.GetEnvironmentVariable(name),
-            TimeProvider = TimeProvider.System,
-            IsInteractive = false,
-        };
-        return await WasmeRootCommand.Create(context).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
-    }
+    public static CliRunner Create() => new CliRunner().WithEnvironment("KUBECONFIG", null);
 
     public static string Root { get; } = FindRoot();
 

@@ -10,7 +10,7 @@ public sealed class RenderCommandTests : IDisposable
     public async Task Render_of_the_seed_prints_the_seed_EnvoyFilter_golden_file()
     {
         var dir = IstioCli.GoldenCase("seed-envoyfilter-istio-1.5");
-        var cli = new IstioCli();
+        var cli = IstioCli.Create();
         var code = await cli.RunAsync(
             ["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--istio-version", "1.5.1", .. IstioCli.SeedFacts]);
 
@@ -23,7 +23,7 @@ public sealed class RenderCommandTests : IDisposable
     {
         var dir = IstioCli.GoldenCase("remote-outbound-istio-1.12-json-config");
         string[] args = ["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--istio-version", "1.12", .. IstioCli.SeedFacts];
-        var cli = new IstioCli();
+        var cli = IstioCli.Create();
         Assert.Equal(0, await cli.RunAsync(args));
         var first = cli.Out.Output;
         Assert.Equal(0, await cli.RunAsync(args));
@@ -49,7 +49,7 @@ public sealed class RenderCommandTests : IDisposable
               filter:
                 config: [1, 2]
             """);
-        var cli = new IstioCli();
+        var cli = IstioCli.Create();
 
         var code = await cli.RunAsync(["render", "-f", file, .. IstioCli.SeedFacts]);
 
@@ -67,7 +67,7 @@ public sealed class RenderCommandTests : IDisposable
     public async Task Half_of_the_offline_facts_is_a_usage_error_naming_the_missing_option()
     {
         var dir = IstioCli.GoldenCase("seed-filterdeployment-remote");
-        var cli = new IstioCli();
+        var cli = IstioCli.Create();
         var code = await cli.RunAsync("render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--module-sha256", new string('a', 64));
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("--manifest-digest", cli.Error.Output, StringComparison.Ordinal);
@@ -77,7 +77,7 @@ public sealed class RenderCommandTests : IDisposable
     public async Task An_image_built_for_a_newer_Istio_is_refused_with_the_fix()
     {
         var dir = IstioCli.GoldenCase("seed-filterdeployment-remote");
-        var cli = new IstioCli();
+        var cli = IstioCli.Create();
         var code = await cli.RunAsync(
             "render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--istio-version", "1.6",
             "--module-sha256", new string('a', 64), "--manifest-digest", "sha256:" + new string('b', 64), "--abi-version", "0.2.1");

@@ -35,18 +35,11 @@ public sealed class DockerConfigCredentialTests : IDisposable
         var helper = Path.Combine(_dir, "docker-credential-fake");
         await File.WriteAllTextAsync(helper, "#!/bin/sh\nread server\nprintf '{\"ServerURL\":\"%s\",\"Username\":\"helper-user\",\"Secret\":\"helper-secret\"}' \"$server\"\n");
         File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
-        var path = Environment.GetEnvironmentVariable("PATH");
-        Environment.SetEnvironmentVariable("PATH", _dir + ":" + path);
-        try
-        {
-            var credential = await DockerConfigCredentialProvider.FromFiles([file], new ProcessCredentialHelperRunner()).GetAsync("reg.example.com", CancellationToken.None);
+        var path = _dir + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
 
-            Assert.Equal(("helper-user", "helper-secret"), (credential!.Username, credential.Password));
-        }
-        finally
-        {
-            Environment.SetEnvironmentVariable("PATH", path);
-        }
+        var credential = await DockerConfigCredentialProvider.FromFiles([file], new ProcessCredentialHelperRunner(name => name == "PATH" ? path : null)).GetAsync("reg.example.com", CancellationToken.None);
+
+        Assert.Equal(("helper-user", "helper-secret"), (credential!.Username, credential.Password));
     }
 
     [Fact]

@@ -1,12 +1,16 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Net;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 
 namespace Wasme.Testing.Registry;
 
 /// <summary>
 /// A real Distribution (docker-registry 2.8) process on a free 127.0.0.1 port with a temporary
-/// config and storage directory; anonymous, htpasswd or token auth. Ready when the registry logs
-/// that it listens; killed and deleted on dispose.
+/// config and storage directory; anonymous, htpasswd or token auth; optionally on another local
+/// address and over TLS with a self-signed certificate. Ready when the registry logs that it
+/// listens; killed and deleted on dispose.
 /// </summary>
 public sealed class DockerRegistryProcess : IAsyncDisposable
 {
@@ -19,28 +23,42 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
     private readonly TokenIssuer? _tokenIssuer;
     private readonly List<string> _log = [];
 
-    private DockerRegistryProcess(Process process, string directory, int port, RegistryAuthMode mode, TokenIssuer? tokenIssuer)
+    private DockerRegistryProcess(Process process, string directory, IPAddress address, int port, RegistryAuthMode mode, TokenIssuer? tokenIssuer)
     {
         _process = process;
         Directory_ = directory;
+        Address = address;
         Port = port;
         Mode = mode;
         _tokenIssuer = tokenIssuer;
     }
 
+    public IPAddress Address { get; }
+
     public int Port { get; }
 
     public RegistryAuthMode Mode { get; }
 
-    /// <summary><c>127.0.0.1:PORT</c>, the registry part of image references.</summary>
-    public string Host => $"127.0.0.1:{Port.ToString(CultureInfo.InvariantCulture)}";
+    /// <summary><c>ADDRESS:PORT</c> (127.0.0.1 unless asked otherwise), the registry part of image references.</summary>
+    public string Host => $"{Address}:{Port.ToString(CultureInfo.InvariantCulture)}";
+
+    /// <summary>Where the registry keeps a blob on disk: tests alter it to play a registry whose storage was tampered with.</summary>
+    public string BlobDataPath(string digestHex) =>
+        Path.Combine(Directory_, "data", "docker", "registry", "v2", "blobs", "sha256", digestHex[..2], digestHex, "data");
 
     /// <summary>The token issuer (token mode only): counts and records what clients asked.</summary>
     public TokenIssuer? TokenIssuer => _tokenIssuer;
 
     private string Directory_ { get; }
 
-    public static async Task<DockerRegistryProcess> StartAsync(RegistryAuthMode mode = RegistryAuthMode.Anonymous, CancellationToken cancellationToken = default)
+    public static Task<DockerRegistryProcess> StartAsync(RegistryAuthMode mode = RegistryAuthMode.Anonymous, CancellationToken cancellationToken = default) =>
+        StartAsync(mode, IPAddress.Loopback, tls: false, cancellationToken);
+
+    /// <summary>
+    /// Starts on <paramref name="address"/> (a local interface); with <paramref name="tls"/> it serves
+    /// HTTPS with a fresh self-signed certificate for that address, which clients do not trust.
+    /// </summary>
+    public static async Task<DockerRegistryProcess> StartAsync(RegistryAuthMode mode, IPAddress address, bool tls, CancellationToken cancellationToken = default)
     {
         if (!File.Exists(Binary))
         {
@@ -65,7 +83,8 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
                 break;
         }
 
-        var port = TestPorts.GetFree();
+        var port = TestPorts.GetFree(address);
+        var tlsConfig = tls ? await WriteSelfSignedCertificateAsync(directory, address, cancellationToken) : string.Empty;
         var config = Path.Combine(directory, "config.yml");
         await File.WriteAllTextAsync(config, $"""
             version: 0.1
@@ -79,8 +98,9 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: 127.0.0.1:{port}
+              addr: {address}:{port}
               secret: wasme-test-secret
+            {tlsConfig}
             {auth}
             """, cancellationToken);
 
@@ -92,7 +112,7 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
         };
         start.Environment["OTEL_TRACES_EXPORTER"] = "none";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start docker-registry");
-        var registry = new DockerRegistryProcess(process, directory, port, mode, issuer);
+        var registry = new DockerRegistryProcess(process, directory, address, port, mode, issuer);
         await registry.WaitUntilListeningAsync(cancellationToken);
         return registry;
     }
@@ -123,6 +143,22 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
             {
             }
         }
+    }
+
+    /// <summary>Writes a self-signed certificate and key for the address; returns the lines under <c>http:</c> that enable TLS.</summary>
+    private static async Task<string> WriteSelfSignedCertificateAsync(string directory, IPAddress address, CancellationToken cancellationToken)
+    {
+        using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var request = new CertificateRequest("CN=wasme-test-registry", key, HashAlgorithmName.SHA256);
+        var names = new SubjectAlternativeNameBuilder();
+        names.AddIpAddress(address);
+        request.CertificateExtensions.Add(names.Build());
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var certificatePath = Path.Combine(directory, "registry.crt");
+        var keyPath = Path.Combine(directory, "registry.key");
+        await File.WriteAllTextAsync(certificatePath, certificate.ExportCertificatePem(), cancellationToken);
+        await File.WriteAllTextAsync(keyPath, key.ExportPkcs8PrivateKeyPem(), cancellationToken);
+        return $"  tls:\n    certificate: {certificatePath}\n    key: {keyPath}";
     }
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)

@@ -5,10 +5,10 @@ namespace Wasme.Testing.Registry;
 
 internal static class TestPorts
 {
-    /// <summary>A port the kernel just handed out on 127.0.0.1 (released again for the child process to bind).</summary>
-    public static int GetFree()
+    /// <summary>A port the kernel just handed out on the address (127.0.0.1 by default), released again for the child process to bind.</summary>
+    public static int GetFree(IPAddress? address = null)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        using var listener = new TcpListener(address ?? IPAddress.Loopback, 0);
         listener.Start();
         return ((IPEndPoint)listener.LocalEndpoint).Port;
     }

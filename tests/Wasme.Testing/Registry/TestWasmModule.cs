@@ -7,7 +7,12 @@ namespace Wasme.Testing.Registry;
 /// </summary>
 public static class TestWasmModule
 {
-    public static byte[] Create(int approximateSize = 256, byte seed = 0)
+    public static byte[] Create(int approximateSize = 256, byte seed = 0) => Build(approximateSize, pad => new Random(seed).NextBytes(pad));
+
+    /// <summary>Padded with zeros: gzip shrinks it a thousandfold, to play a compat layer that expands past a bound.</summary>
+    public static byte[] CreateCompressible(int approximateSize) => Build(approximateSize, _ => { });
+
+    private static byte[] Build(int approximateSize, Action<byte[]> fill)
     {
         var module = new List<byte> { 0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00 };
         Section(module, 1, [0x01, 0x60, 0x00, 0x00]);                 // type: () -> ()
@@ -22,9 +27,8 @@ public static class TestWasmModule
         var name = "wasme-test-padding"u8.ToArray();
         custom.AddRange(Leb(name.Length));
         custom.AddRange(name);
-        var random = new Random(seed);
         var pad = new byte[padding];
-        random.NextBytes(pad);
+        fill(pad);
         custom.AddRange(pad);
         Section(module, 0, [.. custom]);
         return [.. module];

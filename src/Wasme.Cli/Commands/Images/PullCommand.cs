@@ -15,9 +15,7 @@ internal sealed class PullCommand : Command
         var reference = new Argument<string>("REF") { Description = "Image reference: registry/repo[:tag] or registry/repo@sha256:..." };
         var options = new RegistryOptions();
         Arguments.Add(reference);
-        options.AddStoreTo(this);
-        options.AddRegistryTo(this);
-        Options.Add(options.Quiet);
+        options.AddTransferTo(this);
 
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {
@@ -25,7 +23,7 @@ internal sealed class PullCommand : Command
             var quiet = parseResult.GetValue(options.Quiet);
             var store = options.OpenStore(context, parseResult);
             using var client = options.CreateClient(context, parseResult);
-            var pulled = await new ImagePuller(client).PullAsync(image, store, new TransferReporter(context, quiet, "pulled"), cancellationToken);
+            var pulled = await TransferDisplay.RunAsync(context, quiet, "pulled", progress => new ImagePuller(client).PullAsync(image, store, progress, cancellationToken));
             if (quiet)
             {
                 context.Out.WriteLine(pulled.ManifestDigest.ToString(), Style.Plain);

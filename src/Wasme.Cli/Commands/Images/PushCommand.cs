@@ -21,9 +21,7 @@ internal sealed class PushCommand : Command
         var options = new RegistryOptions();
         Arguments.Add(reference);
         Options.Add(format);
-        options.AddStoreTo(this);
-        options.AddRegistryTo(this);
-        Options.Add(options.Quiet);
+        options.AddTransferTo(this);
 
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {
@@ -44,7 +42,7 @@ internal sealed class PushCommand : Command
                 .Select(i => i.Reference.Repository)
                 .FirstOrDefault();
             using var client = options.CreateClient(context, parseResult);
-            var pushed = await new ImagePusher(client).PushAsync(store, image, target, wanted, mountFrom, new TransferReporter(context, quiet, "pushed"), cancellationToken);
+            var pushed = await TransferDisplay.RunAsync(context, quiet, "pushed", progress => new ImagePusher(client).PushAsync(store, image, target, wanted, mountFrom, progress, cancellationToken));
             if (quiet)
             {
                 context.Out.WriteLine(pushed.ManifestDigest.ToString(), Style.Plain);

@@ -47,6 +47,14 @@ internal sealed class RegistryOptions
 
     public void AddStoreTo(Command command) => command.Options.Add(Store);
 
+    /// <summary>What push and pull share: the store, the registry connection and <c>--quiet</c>.</summary>
+    public void AddTransferTo(Command command)
+    {
+        AddStoreTo(command);
+        AddRegistryTo(command);
+        command.Options.Add(Quiet);
+    }
+
     public void AddRegistryTo(Command command)
     {
         command.Options.Add(PlainHttp);

@@ -4,26 +4,28 @@ using Wasme.Oci.Transfer;
 namespace Wasme.Cli.Commands.Images;
 
 /// <summary>
-/// Shows blob transfers: one plain line per finished blob when output is not a terminal, nothing
-/// with <c>--quiet</c>. (A terminal gets the same lines; they are few and short for Wasm images.)
+/// Blob transfers as plain lines on stderr, one per finished blob: what happened, short digest,
+/// size and media type. Used when stderr is not a terminal (logs, pipes, CI), so scripts may rely on it.
 /// </summary>
-internal sealed class TransferReporter(CliContext context, bool quiet, string verb) : IProgress<TransferProgress>
+internal sealed class TransferReporter(CliContext context, string verb) : IProgress<TransferProgress>
 {
     public void Report(TransferProgress value)
     {
-        if (quiet || value.State is TransferState.Started or TransferState.InProgress)
+        if (value.State is TransferState.Started or TransferState.InProgress)
         {
             return;
         }
 
-        var what = value.State switch
-        {
-            TransferState.Skipped => "exists",
-            TransferState.Mounted => "mounted",
-            _ => verb,
-        };
-        context.Error.WriteLine($"{what} {Short(value.Digest.ToString())} {Sizes.Format(value.Total)} ({value.MediaType})", Style.Plain);
+        context.Error.WriteLine($"{Outcome(value.State, verb)} {Short(value.Digest.ToString())} {Sizes.Format(value.Total)} ({value.MediaType})", Style.Plain);
     }
+
+    /// <summary>The word for a finished blob: the verb (pulled, pushed), or why nothing was sent.</summary>
+    public static string Outcome(TransferState state, string verb) => state switch
+    {
+        TransferState.Skipped => "exists",
+        TransferState.Mounted => "mounted",
+        _ => verb,
+    };
 
     public static string Short(string digest) => digest.Length > 19 ? digest[..19] : digest;
 }

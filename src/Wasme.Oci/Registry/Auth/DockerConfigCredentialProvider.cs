@@ -41,7 +41,7 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
 
     /// <summary>The provider the CLI uses: wasme's file first, then docker's; credential helpers allowed.</summary>
     public static DockerConfigCredentialProvider FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null) =>
-        FromFiles([DefaultWasmeConfigPath(getEnvironmentVariable), DefaultDockerConfigPath(getEnvironmentVariable)], helpers ?? new ProcessCredentialHelperRunner());
+        FromFiles([DefaultWasmeConfigPath(getEnvironmentVariable), DefaultDockerConfigPath(getEnvironmentVariable)], helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable));
 
     /// <summary>Reads the files that exist (missing ones are skipped; a malformed one is a usage error naming it).</summary>
     public static DockerConfigCredentialProvider FromFiles(IEnumerable<string> paths, ICredentialHelperRunner? helpers = null)

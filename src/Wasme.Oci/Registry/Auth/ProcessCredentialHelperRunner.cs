@@ -6,10 +6,15 @@ using Wasme.Oci.Manifests;
 
 namespace Wasme.Oci.Registry.Auth;
 
-/// <summary>Runs <c>docker-credential-&lt;name&gt; get</c> from PATH, as docker does: server URL on stdin, JSON on stdout.</summary>
-public sealed partial class ProcessCredentialHelperRunner : ICredentialHelperRunner
+/// <summary>
+/// Runs <c>docker-credential-&lt;name&gt; get</c> from PATH, as docker does: server URL on stdin, JSON on stdout.
+/// PATH is read through <paramref name="getEnvironmentVariable"/> (the process environment by default) so
+/// the helper found is the one the caller's environment names.
+/// </summary>
+public sealed partial class ProcessCredentialHelperRunner(Func<string, string?>? getEnvironmentVariable = null) : ICredentialHelperRunner
 {
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+    private readonly Func<string, string?> _getEnvironmentVariable = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
 
     public async Task<RegistryCredential?> GetAsync(string helper, string serverUrl, CancellationToken cancellationToken)
     {
@@ -19,7 +24,9 @@ public sealed partial class ProcessCredentialHelperRunner : ICredentialHelperRun
         }
 
         var program = "docker-credential-" + helper;
-        var start = new ProcessStartInfo(program, "get")
+        var executable = FindOnPath(program)
+            ?? throw new OciAuthException($"The Docker config names credential helper '{helper}', but '{program}' is not on PATH. Install it or remove it from the config.");
+        var start = new ProcessStartInfo(executable, "get")
         {
             RedirectStandardInput = true,
             RedirectStandardOutput = true,
@@ -85,6 +92,20 @@ public sealed partial class ProcessCredentialHelperRunner : ICredentialHelperRun
                 throw new OciAuthException($"{program} printed something that is not JSON.", ex);
             }
         }
+    }
+
+    private string? FindOnPath(string program)
+    {
+        foreach (var directory in (_getEnvironmentVariable("PATH") ?? string.Empty).Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
+        {
+            var candidate = Path.Combine(directory, program);
+            if (File.Exists(candidate))
+            {
+                return candidate;
+            }
+        }
+
+        return null;
     }
 
     [GeneratedRegex("^[A-Za-z0-9._-]+$")]

@@ -1,0 +1,54 @@
+using System.CommandLine;
+using Spectre.Console.Testing;
+
+namespace Wasme.Cli.Tests.Support;
+
+/// <summary>
+/// Runs the real <c>wasme</c> command tree in-process and captures stdout and stderr as a user would
+/// see them. Variables set with <see cref="WithEnvironment"/> shadow the process environment for the
+/// commands only; the process environment is never changed.
+/// </summary>
+internal sealed class CliRunner
+{
+    private const int Width = 1000;
+    private readonly Dictionary<string, string?> _environment = new(StringComparer.Ordinal);
+
+    public TestConsole Out { get; private set; } = new();
+
+    public TestConsole Error { get; private set; } = new();
+
+    /// <summary>Run as if on a terminal: interactive (prompts), and stderr understands ANSI (progress bars).</summary>
+    public bool Terminal { get; set; }
+
+    /// <summary>Sets (or, with null, hides) a variable the commands see.</summary>
+    public CliRunner WithEnvironment(string name, string? value)
+    {
+        _environment[name] = value;
+        return this;
+    }
+
+    public Task<int> RunAsync(params string[] args) => RunAsync(Terminal, null, args);
+
+    /// <summary>Runs with prompts allowed when <paramref name="interactive"/>; <paramref name="input"/> queues the answers.</summary>
+    public async Task<int> RunAsync(bool interactive, Action<TestConsole>? input, params string[] args)
+    {
+        Out = new TestConsole().Width(Width);
+        Error = new TestConsole().Width(Width);
+        if (interactive)
+        {
+            Out.Interactive();
+            Error.SupportsAnsi(true).Interactive();
+            input?.Invoke(Out);
+        }
+
+        var context = new CliContext
+        {
+            Out = Out,
+            Error = Error,
+            GetEnvironmentVariable = name => _environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name),
+            TimeProvider = TimeProvider.System,
+            IsInteractive = interactive,
+        };
+        return await WasmeRootCommand.Create(context).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
+    }
+}
