@@ -10,6 +10,7 @@
 #   bash bench/proxy/compare.sh                 # 10 s per run
 #   DURATION=5s CONNECTIONS=32 bash bench/proxy/compare.sh
 #   MODULE=path/to/filter.wasm ROOT_ID=add_header bash bench/proxy/compare.sh   # skip init/build
+#   WASME_DLL=path/to/wasme.dll bash bench/proxy/compare.sh   # reuse a Release build of the CLI
 #
 # Needs: .NET 10 SDK, wrk, and (unless MODULE is given) Node.js + npm.
 set -euo pipefail
@@ -22,9 +23,17 @@ WORK="$(mktemp -d "${TMPDIR:-/tmp}/wasme-bench-proxy.XXXXXX")"
 export WASME_STORE="$WORK/store"
 PIDS=()
 
+# SIGTERM, not SIGINT: background jobs of a non-interactive shell ignore SIGINT, so the proxies would
+# outlive the script (and load the next run). SIGKILL after 10 s as a last resort.
 cleanup() {
-  for pid in "${PIDS[@]}"; do kill -INT "$pid" 2>/dev/null || true; done
-  for pid in "${PIDS[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  for _ in $(seq 1 100); do
+    alive=0
+    for pid in "${PIDS[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [[ $alive == 0 ]] && break
+    sleep 0.1
+  done
+  for pid in "${PIDS[@]}"; do kill -KILL "$pid" 2>/dev/null || true; wait "$pid" 2>/dev/null || true; done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -33,9 +42,13 @@ command -v wrk >/dev/null || { echo "error: wrk is required (apt-get install wrk
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1]); s.close()'; }
 
-echo "==> building the wasme CLI (Release)"
-dotnet build "$ROOT/src/Wasme.Cli" -c Release -o "$WORK/cli" -v quiet -nologo >/dev/null
-WASME=(dotnet "$WORK/cli/wasme.dll")
+if [[ -n "${WASME_DLL:-}" ]]; then
+  WASME=(dotnet "$WASME_DLL")
+else
+  echo "==> building the wasme CLI (Release)"
+  dotnet build "$ROOT/src/Wasme.Cli" -c Release -o "$WORK/cli" -v quiet -nologo >/dev/null
+  WASME=(dotnet "$WORK/cli/wasme.dll")
+fi
 
 if [[ -z "${MODULE:-}" ]]; then
   echo "==> building the add-header filter (wasme init + wasme build)"
