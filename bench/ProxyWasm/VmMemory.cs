@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Wasme.ProxyWasm;
+using Wasme.Testing.Filters;
 
 namespace Wasme.Bench.ProxyWasm;
 
@@ -9,21 +10,23 @@ namespace Wasme.Bench.ProxyWasm;
 /// </summary>
 internal static class VmMemory
 {
-    public static void Run(int count)
+    public static void Run(int count, bool assemblyScript)
     {
         using var runtime = new ProxyWasmRuntime();
-        using var module = runtime.LoadModuleFromText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat")), "add_header.wat");
-        var warm = runtime.CreatePlugin(module, new PluginConfiguration { Name = "warm" });
+        using var module = assemblyScript
+            ? runtime.LoadModule(new AssemblyScriptFilters().BuildAsync(AssemblyScriptFilters.AddHeaderSource).GetAwaiter().GetResult().Module, "assemblyscript")
+            : runtime.LoadModuleFromText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat")), "add_header.wat");
+        var warm = runtime.CreatePlugin(module, new PluginConfiguration { Name = "warm", RootId = AssemblyScriptFilters.DefaultRootId, Configuration = "world"u8.ToArray() });
         warm.Dispose();
         var before = Measure();
         var plugins = new List<ProxyWasmPlugin>(count);
         for (var i = 0; i < count; i++)
         {
-            plugins.Add(runtime.CreatePlugin(module, new PluginConfiguration { Name = "p" + i, Configuration = "world"u8.ToArray() }));
+            plugins.Add(runtime.CreatePlugin(module, new PluginConfiguration { Name = "p" + i, RootId = AssemblyScriptFilters.DefaultRootId, Configuration = "world"u8.ToArray() }));
         }
 
         var after = Measure();
-        Console.WriteLine($"VMs: {count}; working set +{(after - before) / 1024.0 / 1024.0:F1} MiB; per VM {(after - before) / 1024.0 / count:F1} KiB (2 declared pages of linear memory, committed as touched)");
+        Console.WriteLine($"{(assemblyScript ? "AssemblyScript template filter" : "add_header.wat")}: VMs: {count}; working set +{(after - before) / 1024.0 / 1024.0:F1} MiB; per VM {(after - before) / 1024.0 / count:F1} KiB (linear memory committed as touched)");
         foreach (var plugin in plugins)
         {
             plugin.Dispose();

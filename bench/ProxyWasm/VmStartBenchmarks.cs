@@ -1,5 +1,6 @@
 using BenchmarkDotNet.Attributes;
 using Wasme.ProxyWasm;
+using Wasme.Testing.Filters;
 
 namespace Wasme.Bench.ProxyWasm;
 
@@ -14,10 +15,16 @@ public class VmStartBenchmarks
     private ProxyWasmRuntime _shared = null!;
     private ProxyWasmModule _compiled = null!;
 
+    /// <summary>The hand-written add-header module (tiny), or the template filter built with the real AssemblyScript SDK.</summary>
+    [Params("wat", "assemblyscript")]
+    public string Filter { get; set; } = "wat";
+
     [GlobalSetup]
     public void Setup()
     {
-        _module = Wasmtime.Module.ConvertText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat"))).ToArray();
+        _module = Filter == "wat"
+            ? Wasmtime.Module.ConvertText(File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat"))).ToArray()
+            : new AssemblyScriptFilters().BuildAsync(AssemblyScriptFilters.AddHeaderSource).GetAwaiter().GetResult().Module;
         _cold = new ProxyWasmRuntime();
         _cached = new ProxyWasmRuntime(new ProxyWasmRuntimeOptions { CompilationCacheDirectory = _cache });
         _cached.LoadModule(_module, "warm").Dispose();
@@ -35,14 +42,14 @@ public class VmStartBenchmarks
     [Benchmark]
     public bool StartVmOnly()
     {
-        using var plugin = _shared.CreatePlugin(_compiled, new PluginConfiguration { Name = "p", Configuration = "world"u8.ToArray() });
+        using var plugin = _shared.CreatePlugin(_compiled, new PluginConfiguration { Name = "p", RootId = AssemblyScriptFilters.DefaultRootId, Configuration = "world"u8.ToArray() });
         return plugin.IsFailed;
     }
 
     private static bool Start(ProxyWasmRuntime runtime, ProxyWasmModule module)
     {
         using (module)
-        using (var plugin = runtime.CreatePlugin(module, new PluginConfiguration { Name = "p", Configuration = "world"u8.ToArray() }))
+        using (var plugin = runtime.CreatePlugin(module, new PluginConfiguration { Name = "p", RootId = AssemblyScriptFilters.DefaultRootId, Configuration = "world"u8.ToArray() }))
         {
             return plugin.IsFailed;
         }

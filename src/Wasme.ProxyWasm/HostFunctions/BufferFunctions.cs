@@ -29,7 +29,29 @@ internal static class BufferFunctions
 
         var length = (uint)buffer.Length;
         var slice = from >= length ? [] : buffer.Slice((int)from, (int)Math.Min(count, length - from));
-        return (int)vm.CopyOut(slice, returnPointer, returnSize);
+        if (bufferType == (int)BufferType.PluginConfiguration && (uint)returnSize == count)
+        {
+            return SizeAsPointerConfiguration(vm, slice, returnPointer);
+        }
+
+        // As cpp-host: nothing to copy means nothing written (not a (0, 0) result).
+        return slice.IsEmpty ? Ok : (int)vm.CopyOut(slice, returnPointer, returnSize);
+    }
+
+    /// <summary>
+    /// Compatibility with <c>@solo-io/proxy-runtime</c> 0.1.x (the AssemblyScript SDK of the original wasme):
+    /// its <c>RootContext.onConfigure</c> passes the configuration size where the size pointer belongs, so
+    /// <c>size_ptr == max_size</c>. cpp-host writes the size at guest address == size, over the SDK's static data
+    /// once the configuration is longer than the unused low memory (1 KiB in optimised builds, 16 bytes in debug
+    /// ones), and for an empty configuration writes nothing, leaving the SDK to decode a buffer it already freed.
+    /// No correct guest passes its requested length as a pointer, so for that exact call this host hands back the
+    /// data pointer (an empty allocation when the configuration is empty) and skips the misplaced size write; the
+    /// SDK then takes the length from the ArrayBuffer itself.
+    /// </summary>
+    private static int SizeAsPointerConfiguration(ProxyWasmVm vm, ReadOnlySpan<byte> data, int returnPointer)
+    {
+        Log.SizeAsPointerConfiguration(vm.Logger, vm.Config.Name, data.Length);
+        return (int)vm.CopyOutPointer(data, returnPointer);
     }
 
     public static int ProxyGetBufferStatus(Caller caller, int bufferType, int returnSize, int returnFlags)

@@ -27,4 +27,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' http_call {CallId} to '{Cluster}' failed: {Reason}")]
     public static partial void HttpCallFailed(ILogger logger, string plugin, int callId, string cluster, string reason);
+
+    [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' read its {Length}-byte configuration passing the size as the size pointer (AssemblyScript proxy-runtime 0.1.x); only the data pointer was written")]
+    public static partial void SizeAsPointerConfiguration(ILogger logger, string plugin, int length);
 }

@@ -34,8 +34,8 @@ internal sealed partial class ProxyWasmVm
         _initialize = _instance.GetAction("_initialize");
         _start = _initialize is null ? _instance.GetAction("_start") : null;
         _main = _instance.GetFunction<int, int, int>("main");
-        // The spec prefers proxy_on_memory_allocate and treats malloc as the fallback.
-        _allocate = _instance.GetFunction<int, int>("proxy_on_memory_allocate") ?? _instance.GetFunction<int, int>("malloc");
+        // As cpp-host (WasmBase::getFunctions): malloc first, proxy_on_memory_allocate as the fallback.
+        _allocate = _instance.GetFunction<int, int>("malloc") ?? _instance.GetFunction<int, int>("proxy_on_memory_allocate");
         _onContextCreate = _instance.GetAction<int, int>("proxy_on_context_create");
         _onDone = _instance.GetFunction<int, int>("proxy_on_done");
         _onLog = _instance.GetAction<int>("proxy_on_log");

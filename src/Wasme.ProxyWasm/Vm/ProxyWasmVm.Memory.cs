@@ -89,4 +89,26 @@ internal sealed partial class ProxyWasmVm
         TryWriteUInt32(returnSize, (uint)data.Length);
         return ProxyStatus.Ok;
     }
+
+    /// <summary>
+    /// Like <see cref="CopyOut"/> but writes only the pointer, and allocates even for empty data (a guest-owned
+    /// empty buffer): the size-as-pointer compatibility path of <c>proxy_get_buffer_bytes</c>.
+    /// </summary>
+    public ProxyStatus CopyOutPointer(ReadOnlySpan<byte> data, int returnPointer)
+    {
+        if (!TryGetSpan(returnPointer, 4, out _))
+        {
+            return ProxyStatus.InvalidMemoryAccess;
+        }
+
+        var pointer = Allocate(data.Length);
+        if (pointer == 0 || !TryGetSpan(pointer, data.Length, out var target))
+        {
+            return ProxyStatus.InvalidMemoryAccess;
+        }
+
+        data.CopyTo(target);
+        TryWriteUInt32(returnPointer, (uint)pointer);
+        return ProxyStatus.Ok;
+    }
 }

@@ -24,9 +24,14 @@ class AddHeader extends Context {
   }
 
   onResponseHeaders(header_count: u32, end_of_stream: bool): FilterHeadersStatusValues {
+    // Keep the if/else: asc 0.14 miscounts references in `a ? CONSTANT : local` (it releases the
+    // local twice), which frees the configuration string after the first request.
     const configured = this.root_context.getConfiguration();
-    const value = configured == "" ? DEFAULT_VALUE : configured;
-    stream_context.headers.response.add(HEADER_NAME, value);
+    if (configured == "") {
+      stream_context.headers.response.add(HEADER_NAME, DEFAULT_VALUE);
+    } else {
+      stream_context.headers.response.add(HEADER_NAME, configured);
+    }
     return FilterHeadersStatusValues.Continue;
   }
 }

@@ -23,8 +23,6 @@ public sealed class AssemblyScriptFilterTests(AssemblyScriptFilters filters) : I
         return (await filters.BuildAsync(source, RootIds)).Module;
     }
 
-    // proxy-runtime 0.1.8's onConfigure passes the configuration size where a pointer belongs, so an empty
-    // configuration makes it free a stale pointer and trap; every plugin here gets a non-empty one.
     private static PluginConfiguration Plugin(string rootId, string configuration = "on") => new()
     {
         Name = rootId,
@@ -52,6 +50,43 @@ public sealed class AssemblyScriptFilterTests(AssemblyScriptFilters filters) : I
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("tomorrow", response.Headers.GetValues("hello").Single());
         Assert.Equal("yes", response.Headers.GetValues("x-upstream").Single());
+    }
+
+    // One VM per worker serves every stream: the SDK's reference counting and its configuration read
+    // (size passed as the size pointer) must leave the VM healthy request after request, for an empty
+    // configuration and for one longer than the module's unused low memory.
+    [Theory]
+    [InlineData("tomorrow", "tomorrow")]
+    [InlineData("", "world")]
+    [InlineData("long", "long")]
+    public async Task The_template_filter_keeps_adding_its_header_over_many_sequential_and_concurrent_requests(string configuration, string expected)
+    {
+        if (configuration == "long")
+        {
+            configuration = expected = new string('x', 1500);
+        }
+
+        var module = (await filters.BuildAsync(AssemblyScriptFilters.AddHeaderSource)).Module;
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await WasmProxy.StartAsync(upstream.Url, [(module, Plugin(AssemblyScriptFilters.DefaultRootId, configuration))]);
+
+        var values = new List<string>();
+        for (var i = 0; i < 120; i++)
+        {
+            values.Add(await HelloAsync(proxy.Client));
+        }
+
+        values.AddRange(await Task.WhenAll(Enumerable.Range(0, 40).Select(_ => HelloAsync(proxy.Client))));
+
+        Assert.Equal(160, values.Count);
+        Assert.All(values, value => Assert.Equal(expected, value));
+
+        static async Task<string> HelloAsync(HttpClient client)
+        {
+            using var response = await client.GetAsync("/");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            return response.Headers.TryGetValues("hello", out var hello) ? string.Join(",", hello) : "(missing)";
+        }
     }
 
     [Fact]

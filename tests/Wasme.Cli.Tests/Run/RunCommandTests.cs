@@ -1,0 +1,121 @@
+using System.Net;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Testing.Filters;
+
+namespace Wasme.Cli.Tests.Run;
+
+/// <summary>
+/// The real <c>wasme run</c> with real AssemblyScript filters, driven over HTTP from the client side (issue 3,
+/// acceptance 1): from the local store and from a .wasm file, with a configuration, under each failure policy,
+/// and refusing bad input with a clear error and exit code.
+/// </summary>
+public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixture<AssemblyScriptFilters>, IDisposable
+{
+    // Traps on every request: the failure policy decides what the client sees.
+    private const string CrashSource = """
+        export * from "@solo-io/proxy-runtime/proxy";
+        import { Context, FilterHeadersStatusValues, registerRootContext, RootContext } from "@solo-io/proxy-runtime";
+
+        class CrashRoot extends RootContext {
+          createContext(context_id: u32): Context { return new Crash(context_id, this); }
+        }
+        class Crash extends Context {
+          constructor(context_id: u32, root_context: CrashRoot) { super(context_id, root_context); }
+          onRequestHeaders(header_count: u32, end_of_stream: bool): FilterHeadersStatusValues {
+            unreachable();
+            return FilterHeadersStatusValues.Continue;
+          }
+        }
+        registerRootContext((context_id: u32) => { return new CrashRoot(context_id); }, "crash");
+        """;
+
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wasme-cli-run-");
+
+    [Fact]
+    public async Task An_image_from_the_store_adds_the_configured_header_to_every_response()
+    {
+        var filter = await filters.BuildAsync(AssemblyScriptFilters.AddHeaderSource);
+        var store = Path.Combine(_directory.FullName, "store");
+        await new LocalImageStore(store).AddAsync(ImageReference.Parse("localhost/tests/add-header:v1"), filter.Module, filter.Config, WasmImageFormat.Wasme);
+        await using var upstream = await Upstream.StartAsync();
+        await using var wasme = await RunningWasme.StartAsync("localhost/tests/add-header:v1", "--store", store, "--upstream", upstream.Url.ToString(), "--config", "tomorrow");
+        Assert.Null(wasme.ExitCode);
+
+        for (var i = 0; i < 20; i++)
+        {
+            using var response = await wasme.Client.GetAsync($"/item/{i}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            Assert.Equal("tomorrow", response.Headers.GetValues("hello").Single());
+            Assert.Equal("upstream", await response.Content.ReadAsStringAsync());
+        }
+
+        Assert.Equal(20, upstream.Requests);
+        Assert.Contains("filter add-header (root id 'add_header'", wasme.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_wasm_file_takes_its_configuration_from_a_file()
+    {
+        var filter = await filters.BuildAsync(AssemblyScriptFilters.AddHeaderSource);
+        var module = Path.Combine(_directory.FullName, "add_header.wasm");
+        await File.WriteAllBytesAsync(module, filter.Module);
+        var config = Path.Combine(_directory.FullName, "config.txt");
+        await File.WriteAllTextAsync(config, "from-a-file");
+        await using var upstream = await Upstream.StartAsync();
+        await using var wasme = await RunningWasme.StartAsync(module, "--root-id", "add_header", "--upstream", upstream.Url.ToString(), "--config-file", config);
+        Assert.Null(wasme.ExitCode);
+
+        using var response = await wasme.Client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("from-a-file", response.Headers.GetValues("hello").Single());
+    }
+
+    [Theory]
+    [InlineData("fail-closed", HttpStatusCode.ServiceUnavailable, 0)]
+    [InlineData("fail-open", HttpStatusCode.OK, 2)]
+    public async Task A_trapping_filter_answers_as_its_failure_policy_says(string policy, HttpStatusCode expected, int reachedUpstream)
+    {
+        var filter = await filters.BuildAsync(CrashSource, ["crash"]);
+        var module = Path.Combine(_directory.FullName, "crash.wasm");
+        await File.WriteAllBytesAsync(module, filter.Module);
+        await using var upstream = await Upstream.StartAsync();
+        await using var wasme = await RunningWasme.StartAsync(module, "--root-id", "crash", "--upstream", upstream.Url.ToString(), "--fail-policy", policy);
+        Assert.Null(wasme.ExitCode);
+
+        using var first = await wasme.Client.GetAsync("/");
+        using var second = await wasme.Client.GetAsync("/");
+
+        Assert.Equal(expected, first.StatusCode);
+        Assert.Equal(expected, second.StatusCode);
+        Assert.Equal(reachedUpstream, upstream.Requests);
+        Assert.Null(wasme.ExitCode);
+    }
+
+    [Fact]
+    public async Task A_missing_module_file_is_not_found_and_nothing_listens()
+    {
+        var missing = Path.Combine(_directory.FullName, "nope.wasm");
+
+        await using var wasme = await RunningWasme.StartAsync(missing, "--upstream", "http://127.0.0.1:9");
+
+        Assert.Equal(ExitCodes.NotFound, wasme.ExitCode);
+        Assert.Contains($"{missing} does not exist", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_module_without_a_proxy_wasm_marker_is_refused_as_bad_input()
+    {
+        var module = Path.Combine(_directory.FullName, "plain.wasm");
+        await File.WriteAllBytesAsync(module, WasmModuleBuilder.ProxyWasmModule(abiMarker: "not_a_marker"));
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--upstream", "http://127.0.0.1:9");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains("proxy_abi_version", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+}

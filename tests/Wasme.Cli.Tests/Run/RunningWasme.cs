@@ -1,0 +1,85 @@
+using System.CommandLine;
+using System.Net;
+using System.Net.Sockets;
+using Spectre.Console.Testing;
+
+namespace Wasme.Cli.Tests.Run;
+
+/// <summary>
+/// The real <c>wasme run</c> command tree, invoked in-process on a free loopback port and stopped as Ctrl+C
+/// would stop it. <see cref="StartAsync"/> returns once the proxy answers, or with the exit code if it gave up.
+/// </summary>
+internal sealed class RunningWasme : IAsyncDisposable
+{
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task<int> _run;
+
+    private RunningWasme(string[] args, int port)
+    {
+        Port = port;
+        var context = new CliContext
+        {
+            Out = Out,
+            Error = Error,
+            GetEnvironmentVariable = Environment.GetEnvironmentVariable,
+            TimeProvider = TimeProvider.System,
+            IsInteractive = false,
+        };
+        var command = WasmeRootCommand.Create(context);
+        _run = Task.Run(() => command.Parse(["run", "--listen", $"127.0.0.1:{port}", .. args]).InvokeAsync(new InvocationConfiguration(), _stop.Token));
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+    }
+
+    public int Port { get; }
+
+    public TestConsole Out { get; } = new TestConsole().Width(400);
+
+    public TestConsole Error { get; } = new TestConsole().Width(400);
+
+    public HttpClient Client { get; }
+
+    /// <summary>Null while serving; the exit code once the command has returned.</summary>
+    public int? ExitCode => _run.IsCompleted ? _run.Result : null;
+
+    public static async Task<RunningWasme> StartAsync(params string[] args)
+    {
+        var running = new RunningWasme(args, FreePort());
+        var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
+        while (!running._run.IsCompleted && DateTimeOffset.UtcNow < deadline)
+        {
+            try
+            {
+                using var socket = new TcpClient();
+                await socket.ConnectAsync(IPAddress.Loopback, running.Port);
+                return running;
+            }
+            catch (SocketException)
+            {
+                await Task.WhenAny(running._run, Task.Delay(50));
+            }
+        }
+
+        if (!running._run.IsCompleted)
+        {
+            await running.DisposeAsync();
+            throw new TimeoutException($"wasme run did not listen within 60 s: {running.Error.Output}");
+        }
+
+        return running;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _run;
+        Client.Dispose();
+        _stop.Dispose();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
