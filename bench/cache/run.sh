@@ -45,5 +45,14 @@ done
 sorted=($(printf '%s\n' "${cold[@]}" | sort -n))
 echo "cold fetch (ready -> first 200), ms: ${cold[*]}; median ${sorted[$(( runs / 2 ))]}"
 
+# CPU time the daemon spends per hit (from /proc): unlike latency, it barely moves with other load on the machine.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
 echo "hit latency, 1 connection, 10 s:"
-wrk -t1 -c1 -d10s --latency "http://127.0.0.1:$port/sha256/$module" | sed -n '/Latency Distribution/,/99%/p;/Requests\/sec/p'
+before="$(cpu_ticks)"
+wrk -t1 -c1 -d10s --latency "http://127.0.0.1:$port/sha256/$module" >"$work/wrk.txt"
+after="$(cpu_ticks)"
+sed -n '/Latency Distribution/,/99%/p;/Requests\/sec/p' "$work/wrk.txt"
+requests="$(awk '/requests in/ {print $1}' "$work/wrk.txt")"
+awk -v t="$(( after - before ))" -v hz="$(getconf CLK_TCK)" -v n="$requests" \
+  'BEGIN { printf "daemon CPU per hit: %.3f ms (%d requests)\n", t * 1000 / hz / n, n }'
+echo "machine load: $(cut -d' ' -f1-3 /proc/loadavg)"

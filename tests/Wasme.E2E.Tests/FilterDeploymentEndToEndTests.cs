@@ -9,14 +9,18 @@ namespace Wasme.E2E.Tests;
 /// </summary>
 public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : IClassFixture<ClusterEnvironment>
 {
-    // HostPath waits for `wasme run --mount` (the sidecar's view of the node directory) and WasmPlugin
-    // for the operator to bring that delivery mode to Ready; both cases are written below already.
     [Theory]
     [InlineData("Remote", "envoyfilters")]
+    [InlineData("HostPath", "envoyfilters")]
+    [InlineData("WasmPlugin", "wasmplugins")]
     public async Task Applied_filter_deployment_makes_the_proxy_add_the_header(string delivery, string producedResource)
     {
         var ns = $"e2e-{delivery.ToLowerInvariant()}";
         var greeting = $"from-{delivery.ToLowerInvariant()}";
+        // WasmPlugin hands pluginConfig to the filter as JSON, so its config is an object; the others a string.
+        var (config, expectedHeader) = delivery == "WasmPlugin"
+            ? ($"{{greeting: {greeting}}}", $$"""{"greeting":"{{greeting}}"}""")
+            : ($"'{greeting}'", greeting);
         var manifests = cluster.Scratch($"{ns}.yaml");
         await File.WriteAllTextAsync(manifests, $$"""
             apiVersion: v1
@@ -58,7 +62,7 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
                   labels:
                     app: details
               filter:
-                config: '{{greeting}}'
+                config: {{config}}
                 image: {{cluster.Image}}
             """);
 
@@ -72,26 +76,41 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
         await File.WriteAllTextAsync(resourceFile, await cluster.KubectlAsync("get", resource, "-n", ns, "-o", "yaml"));
 
         var status = cluster.Get("wasme.io/v1", "FilterDeployment", ns, "bookinfo-custom-filter")!["status"]!;
-        var moduleSha256 = status["moduleSha256"]!.GetValue<string>();
-        Assert.Contains(moduleSha256, await File.ReadAllTextAsync(resourceFile), StringComparison.Ordinal);
-        await WaitUntilCachedAsync(moduleSha256);
+        var environment = cluster.Environment.ToDictionary();
+        var arguments = new List<string> { "run", "--envoy-filter", resourceFile, "--echo-upstream" };
+        if (delivery == "WasmPlugin")
+        {
+            // istio-agent pulls oci:// by the pinned manifest digest: so does this proxy, into a store of its own.
+            Assert.Contains(status["imageDigest"]!.GetValue<string>(), await File.ReadAllTextAsync(resourceFile), StringComparison.Ordinal);
+            environment["WASME_STORE"] = cluster.Scratch($"{ns}-proxy-store");
+        }
+        else
+        {
+            var moduleSha256 = status["moduleSha256"]!.GetValue<string>();
+            Assert.Contains(moduleSha256, await File.ReadAllTextAsync(resourceFile), StringComparison.Ordinal);
+            await WaitUntilCachedAsync(moduleSha256);
+        }
 
-        var listen = WasmeProcess.FreePort();
-        var arguments = new List<string> { "run", "--envoy-filter", resourceFile, "--echo-upstream", "--listen", $"127.0.0.1:{listen}" };
         if (delivery == "HostPath")
         {
             // The sidecar sees the node's cache directory at the hostPath mount; so does this proxy.
             arguments.AddRange(["--mount", $"{cluster.CacheDirectory}:/var/local/lib/wasme-cache"]);
         }
 
-        await using var proxy = cluster.Track(WasmeProcess.Start("wasme run", cluster.Environment, [.. arguments]));
+        var listen = WasmeProcess.FreePort();
+        arguments.AddRange(["--listen", $"127.0.0.1:{listen}"]);
+        await using var proxy = cluster.Track(WasmeProcess.Start("wasme run", environment, [.. arguments]));
         await proxy.WaitForPortAsync(listen, TimeSpan.FromSeconds(60));
 
         using var http = new HttpClient();
         using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{listen}/details/1"));
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}\n{proxy.Output}");
         Assert.True(response.Headers.TryGetValues("hello", out var values), $"no hello header in {Describe(response.Headers)}\n{proxy.Output}");
-        Assert.Equal(greeting, Assert.Single(values));
+        Assert.Equal(expectedHeader, Assert.Single(values));
+        if (delivery == "WasmPlugin")
+        {
+            Assert.Contains("e2e/add-header", (await WasmeProcess.RunAsync(environment, "list")).Output, StringComparison.Ordinal);
+        }
     }
 
     private async Task WaitUntilCachedAsync(string moduleSha256)

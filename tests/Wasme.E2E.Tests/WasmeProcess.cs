@@ -109,6 +109,13 @@ public sealed class WasmeProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGKILL, as the kernel or the kubelet kills a container: no shutdown code runs.</summary>
+    public void Kill()
+    {
+        _process.Kill();
+        _process.WaitForExit();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (_disposed)

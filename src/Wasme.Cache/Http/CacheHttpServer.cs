@@ -22,7 +22,10 @@ public sealed class CacheHttpServer : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.Services.AddSingleton(loggerFactory);
+        builder.Logging.AddProvider(new ForwardingLoggerProvider(loggerFactory));
+        // ASP.NET Core logs four Information lines per request; on the module hit path they cost more
+        // than serving the module and flood the node's logs. Its warnings and errors still come through.
+        builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -44,4 +47,14 @@ public sealed class CacheHttpServer : IAsyncDisposable
     public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
 
     public ValueTask DisposeAsync() => _app.DisposeAsync();
+
+    /// <summary>Hands the web host's loggers to the daemon's factory, so its filters apply first; owns nothing.</summary>
+    private sealed class ForwardingLoggerProvider(ILoggerFactory loggerFactory) : ILoggerProvider
+    {
+        public ILogger CreateLogger(string categoryName) => loggerFactory.CreateLogger(categoryName);
+
+        public void Dispose()
+        {
+        }
+    }
 }

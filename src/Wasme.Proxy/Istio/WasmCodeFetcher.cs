@@ -28,9 +28,12 @@ public interface IOciModuleResolver
 /// <summary>
 /// Fetches a filter's module the way Envoy (or istio-agent) would: a local file, or a remote URL through the
 /// named cluster when the proxy has one, with the size bounded and the sha256 checked before anything runs.
+/// Local paths are the sidecar's: <paramref name="mounts"/> maps them to this machine's directories.
 /// </summary>
-public sealed class WasmCodeFetcher(HttpMessageInvoker client, IReadOnlyDictionary<string, Uri> clusters, IOciModuleResolver? oci, long maxModuleBytes)
+public sealed class WasmCodeFetcher(HttpMessageInvoker client, IReadOnlyDictionary<string, Uri> clusters, IOciModuleResolver? oci, long maxModuleBytes, SidecarMounts? mounts = null)
 {
+    private readonly SidecarMounts _mounts = mounts ?? SidecarMounts.None;
+
     /// <summary>256 MiB, the module bound the image store uses.</summary>
     public const long DefaultMaxModuleBytes = 256L * 1024 * 1024;
 
@@ -73,12 +76,16 @@ public sealed class WasmCodeFetcher(HttpMessageInvoker client, IReadOnlyDictiona
             : remote.Uri;
     }
 
-    private async Task<byte[]> ReadLocalAsync(string path, string origin, CancellationToken cancellationToken)
+    private async Task<byte[]> ReadLocalAsync(string containerPath, string origin, CancellationToken cancellationToken)
     {
+        var path = _mounts.TryMap(containerPath) ?? throw new WasmCodeFetchException(WasmCodeFailure.NotFound,
+            $"{origin}: code.local.filename {containerPath} is outside every --mount ({string.Join(", ", _mounts.Mounts.Select(m => m.ContainerDirectory))}); " +
+            "add --mount HOST_DIR:CONTAINER_DIR for the directory that holds it");
         var info = new FileInfo(path);
         if (!info.Exists)
         {
-            throw new WasmCodeFetchException(WasmCodeFailure.NotFound, $"{origin}: code.local.filename {path} does not exist");
+            var mapped = path == containerPath ? string.Empty : $" (mounted at {path})";
+            throw new WasmCodeFetchException(WasmCodeFailure.NotFound, $"{origin}: code.local.filename {containerPath}{mapped} does not exist");
         }
 
         if (info.Length > maxModuleBytes)

@@ -63,6 +63,10 @@ public sealed class InstallManifestTests
         Assert.Contains("NetworkPolicy/wasme-cache", kinds);
         Assert.Contains("ServiceAccount/wasme-cache", kinds);
         Assert.Contains("ServiceAccount/wasme-operator", kinds);
+        Assert.Contains("ClusterRole/wasme-operator", kinds);
+        Assert.Contains("ClusterRoleBinding/wasme-operator", kinds);
+        Assert.Contains("Role/wasme-operator-leader-election", kinds);
+        Assert.Contains("RoleBinding/wasme-operator-leader-election", kinds);
         Assert.All(documents.Where(d => Kind(d) is not ("Namespace" or "CustomResourceDefinition" or "ClusterRole" or "ClusterRoleBinding")),
             d => Assert.Equal("wasme", At(d, "metadata", "namespace")?.ToString()));
     }
@@ -74,7 +78,7 @@ public sealed class InstallManifestTests
         await File.WriteAllTextAsync(rendered, await Rendered.Value);
         try
         {
-            var sources = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", "deploy/kustomization.yaml", "deploy/namespace.yaml", "deploy/cache", "deploy/operator"]);
+            var sources = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", "deploy/kustomization.yaml", "deploy/namespace.yaml", "deploy/cache", "deploy/operator", "deploy/rbac"]);
             Assert.True(sources.ExitCode == 0, sources.ToString());
             var output = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", rendered]);
             Assert.True(output.ExitCode == 0, output.ToString());
@@ -138,6 +142,27 @@ public sealed class InstallManifestTests
         Assert.Contains("--leader-elect", At(operatorPod, "spec", "template", "spec", "containers")!.ToString(), StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("Deployment", "wasme-operator")]
+    [InlineData("DaemonSet", "wasme-cache")]
+    public async Task Each_workload_runs_as_a_rendered_service_account_bound_to_its_roles(string kind, string name)
+    {
+        var documents = await DocumentsAsync();
+        var account = At(Workload(documents, kind, name), "spec", "template", "spec", "serviceAccountName")?.ToString();
+
+        Assert.NotNull(account);
+        Assert.Contains(documents, d => Kind(d) == "ServiceAccount" && Name(d) == account);
+        var bindings = documents.Where(d => Kind(d) is "RoleBinding" or "ClusterRoleBinding"
+            && ((YamlSequenceNode)d["subjects"]).Cast<YamlMappingNode>().Any(s => s["kind"].ToString() == "ServiceAccount" && s["name"].ToString() == account && s["namespace"].ToString() == "wasme"))
+            .ToList();
+        Assert.NotEmpty(bindings);
+        foreach (var binding in bindings)
+        {
+            // Every binding points at a role the installation itself renders (none left dangling).
+            Assert.Contains(documents, d => Kind(d) == At(binding, "roleRef", "kind")?.ToString() && Name(d) == At(binding, "roleRef", "name")?.ToString());
+        }
+    }
+
     [Fact]
     public async Task Rendered_manifests_apply_to_the_api_server_with_kubectl()
     {
@@ -161,6 +186,9 @@ public sealed class InstallManifestTests
             var daemonSet = await ExternalProcess.RunAsync("kubectl", ["get", "daemonset", "wasme-cache", "-n", "wasme", "-o", "json"], env);
             Assert.True(daemonSet.ExitCode == 0, daemonSet.ToString());
             Assert.Equal("wasme-cache", JsonNode.Parse(daemonSet.Output)!["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>());
+            var role = await ExternalProcess.RunAsync("kubectl", ["get", "clusterrole", "wasme-operator", "-o", "json"], env);
+            Assert.True(role.ExitCode == 0, role.ToString());
+            Assert.DoesNotContain("\"*\"", role.Output, StringComparison.Ordinal);
 
             // The CRD is served: the API accepts a FilterDeployment, as the cache and operator will read it.
             var crd = await ExternalProcess.RunAsync("kubectl", ["get", "crd", "filterdeployments.wasme.io", "-o", "name"], env);

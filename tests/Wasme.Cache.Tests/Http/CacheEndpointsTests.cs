@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Cache.Http;
 using Wasme.Cache.Tests.Support;
@@ -40,6 +41,26 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     {
         _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
         await _harness.Cache.SyncOnceAsync(CancellationToken.None);
+    }
+
+    [Fact]
+    public async Task Serving_modules_logs_no_line_per_request_even_at_trace()
+    {
+        await HoldModuleAsync();
+        var recorder = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(recorder));
+        await using var server = await CacheHttpServer.StartAsync(_harness.Services, loggerFactory, CancellationToken.None);
+        using var client = new HttpClient { BaseAddress = server.Address };
+        var before = recorder.Count;
+
+        for (var i = 0; i < 3; i++)
+        {
+            using var response = await client.GetAsync($"/sha256/{_digest.Hex}");
+            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        }
+
+        // The hit path is the hot path, and a node's logs should say what changed, not every fetch by a proxy.
+        Assert.Equal(before, recorder.Count);
     }
 
     [Fact]
@@ -158,5 +179,29 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
         Assert.Contains("wasme_cache_misses_total 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("wasme_cache_fetches_total 1\n", metrics, StringComparison.Ordinal);
         Assert.Contains("# TYPE wasme_cache_fetch_failures_total counter", metrics, StringComparison.Ordinal);
+    }
+}
+
+internal sealed class RecordingLoggerProvider : ILoggerProvider
+{
+    private int _count;
+
+    public int Count => Volatile.Read(ref _count);
+
+    public ILogger CreateLogger(string categoryName) => new Recorder(this);
+
+    public void Dispose()
+    {
+    }
+
+    private sealed class Recorder(RecordingLoggerProvider provider) : ILogger
+    {
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Interlocked.Increment(ref provider._count);
     }
 }

@@ -4,6 +4,8 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Wasme.Oci.Errors;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
 using Wasme.Oci.Store;
 using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Istio;
@@ -34,12 +36,13 @@ internal sealed class RunCommand : Command
         failPolicy.AcceptOnlyFromAmong("fail-closed", "fail-open", "reload");
         var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
         var envoyFilter = new Option<FileInfo[]>("--envoy-filter", "-f") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
         var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, store, bodyLimit, logLevel })
+        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, logLevel })
         {
             Options.Add(option);
         }
@@ -50,6 +53,7 @@ internal sealed class RunCommand : Command
             {
                 Filters = parseResult.GetValue(filters) ?? [],
                 EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
+                Mounts = parseResult.GetValue(mounts) ?? [],
                 Upstream = parseResult.GetValue(upstream),
                 EchoUpstream = parseResult.GetValue(echo),
                 Listen = parseResult.GetValue(listen)!,
@@ -74,6 +78,7 @@ internal sealed record RunRequest
 {
     public required IReadOnlyList<string> Filters { get; init; }
     public required IReadOnlyList<FileInfo> EnvoyFilterFiles { get; init; }
+    public IReadOnlyList<string> Mounts { get; init; } = [];
     public string? Upstream { get; init; }
     public bool EchoUpstream { get; init; }
     public required string Listen { get; init; }
@@ -93,6 +98,7 @@ internal sealed record RunRequest
 internal sealed class RunSession(CliContext context, RunRequest request)
 {
     private readonly List<string> _problems = [];
+    private SidecarMounts _mounts = SidecarMounts.None;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
@@ -238,6 +244,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             clusters[cluster[..equals]] = url;
         }
 
+        _mounts = ParseMounts();
         return listen is null ? null : new ProxyOptions
         {
             Listen = listen,
@@ -247,6 +254,33 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             Clusters = clusters,
             BodyBufferLimit = request.BodyBufferLimit,
         };
+    }
+
+    private SidecarMounts ParseMounts()
+    {
+        var mounts = new List<SidecarMount>();
+        foreach (var text in request.Mounts)
+        {
+            if (!SidecarMount.TryParse(text, out var mount, out var error))
+            {
+                _problems.Add($"--mount: {error}");
+            }
+            else if (!Directory.Exists(mount!.HostDirectory))
+            {
+                _problems.Add($"--mount: host directory {Path.GetFullPath(mount.HostDirectory)} does not exist");
+            }
+            else
+            {
+                mounts.Add(mount with { HostDirectory = Path.GetFullPath(mount.HostDirectory) });
+            }
+        }
+
+        if (mounts.Count > 0 && request.EnvoyFilterFiles.Count == 0)
+        {
+            _problems.Add("--mount maps paths in --envoy-filter resources; pass the EnvoyFilter or WasmPlugin file with --envoy-filter");
+        }
+
+        return new SidecarMounts(mounts);
     }
 
     private async Task<byte[]?> ReadConfigurationAsync(CancellationToken cancellationToken)
@@ -280,6 +314,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             _ => FailurePolicy.FailClosed,
         };
         LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
+        // WasmPlugin oci:// images are pulled with the saved credentials (wasme login / docker login).
+        RegistryClient CreateRegistryClient() => new(new RegistryClientOptions(), DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable), timeProvider: context.TimeProvider);
         var resolver = new RunFilterResolver(OpenStore);
         foreach (var argument in request.Filters)
         {
@@ -302,7 +338,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });
-        var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore), WasmCodeFetcher.DefaultMaxModuleBytes);
+        var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore, CreateRegistryClient), WasmCodeFetcher.DefaultMaxModuleBytes, _mounts);
         foreach (var file in request.EnvoyFilterFiles)
         {
             if (!file.Exists)

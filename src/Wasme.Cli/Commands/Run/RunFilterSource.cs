@@ -1,7 +1,9 @@
 using Wasme.Oci;
 using Wasme.Oci.Errors;
 using Wasme.Oci.References;
+using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
+using Wasme.Oci.Transfer;
 using Wasme.Proxy.Istio;
 
 namespace Wasme.Cli.Commands.Run;
@@ -60,8 +62,11 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore)
     }
 }
 
-/// <summary>Answers WasmPlugin <c>oci://</c> URLs from the local store, checking the pinned manifest digest as Istio does.</summary>
-internal sealed class StoreOciModuleResolver(Func<LocalImageStore> openStore) : IOciModuleResolver
+/// <summary>
+/// Answers WasmPlugin <c>oci://</c> URLs from the local store, pulling the image first when the store lacks it
+/// (as istio-agent would), and checking the pinned manifest digest as Istio does.
+/// </summary>
+internal sealed class StoreOciModuleResolver(Func<LocalImageStore> openStore, Func<RegistryClient> createClient) : IOciModuleResolver
 {
     public async Task<byte[]> ResolveAsync(OciWasmCode code, CancellationToken cancellationToken)
     {
@@ -71,8 +76,13 @@ internal sealed class StoreOciModuleResolver(Func<LocalImageStore> openStore) : 
         }
 
         var store = openStore();
-        var image = await store.FindAsync(reference, cancellationToken)
-            ?? throw new WasmCodeFetchException(WasmCodeFailure.NotFound, $"oci://{code.Reference} is not in the local store; run `wasme pull {code.Reference}` first");
+        var image = await store.FindAsync(reference, cancellationToken);
+        if (image is null)
+        {
+            using var client = createClient();
+            image = await new ImagePuller(client).PullAsync(reference, store, progress: null, cancellationToken);
+        }
+
         if (code.Sha256 is { } pinned && image.ManifestDigest.Hex != pinned)
         {
             throw new WasmCodeFetchException(WasmCodeFailure.Integrity,
