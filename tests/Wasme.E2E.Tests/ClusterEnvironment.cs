@@ -63,7 +63,8 @@ public sealed class ClusterEnvironment : IAsyncLifetime
         Operator = Track(WasmeProcess.Start("wasme operator", Environment,
             "operator", "--kubeconfig", Kube.KubeconfigPath,
             "--cache-service-url", $"http://127.0.0.1:{CachePort}",
-            "--health-address", $"127.0.0.1:{WasmeProcess.FreePort()}"));
+            "--health-address", $"127.0.0.1:{WasmeProcess.FreePort()}",
+            "--metrics-address", $"127.0.0.1:{WasmeProcess.FreePort()}"));
         await Cache.WaitForPortAsync(CachePort, TimeSpan.FromSeconds(60));
     }
 
