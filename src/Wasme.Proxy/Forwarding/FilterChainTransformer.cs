@@ -1,8 +1,10 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Wasme.Proxy.Chain;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Streams;
+using Wasme.ProxyWasm;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Wasme.Proxy.Forwarding;
@@ -50,6 +52,11 @@ internal sealed class FilterChainTransformer : HttpTransformer
 
         if (!endOfStream && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
         {
+            if (IsSmallWholeBody(proxyResponse, out var length))
+            {
+                return await FilterWholeBodyAsync(httpContext, proxyResponse, chain, length, cancellationToken);
+            }
+
             // Filters may change the body's length, so the response is sent chunked.
             httpContext.Response.Headers.ContentLength = null;
             proxyResponse.Content = new FilteredResponseContent(proxyResponse, chain);
@@ -75,6 +82,55 @@ internal sealed class FilterChainTransformer : HttpTransformer
             {
                 trailers.Append(name, value);
             }
+        }
+    }
+
+    // A body of known, small length arrives as one frame in Envoy too: the filters see it once with
+    // end_of_stream, and the client gets an exact Content-Length instead of a chunked response.
+    private const int WholeBodyLimit = 64 * 1024;
+
+    // HTTP/1.x with a Content-Length cannot carry trailers, so reading to the end loses nothing.
+    private static bool IsSmallWholeBody(HttpResponseMessage response, out int length)
+    {
+        var declared = response.Content.Headers.ContentLength;
+        length = declared is > 0 and <= WholeBodyLimit ? (int)declared.Value : 0;
+        return length > 0 && response.Version.Major == 1;
+    }
+
+    private static async ValueTask<bool> FilterWholeBodyAsync(HttpContext httpContext, HttpResponseMessage proxyResponse, StreamFilterChain chain, int length, CancellationToken cancellationToken)
+    {
+        var body = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            var upstream = proxyResponse.Content;
+            await using (var source = await upstream.ReadAsStreamAsync(cancellationToken))
+            {
+                await source.ReadExactlyAsync(body.AsMemory(0, length), cancellationToken);
+            }
+
+            using var output = new BodyBuffer();
+            if (!await chain.OnBodyAsync(StreamDirection.Response, body.AsMemory(0, length), endOfStream: true, output, cancellationToken))
+            {
+                return false;
+            }
+
+            var filtered = new ByteArrayContent(output.Span.ToArray());
+            foreach (var header in upstream.Headers)
+            {
+                if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
+                {
+                    filtered.Headers.TryAddWithoutValidation(header.Key, header.Value);
+                }
+            }
+
+            upstream.Dispose();
+            proxyResponse.Content = filtered;
+            httpContext.Response.ContentLength = output.Length;
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
         }
     }
 

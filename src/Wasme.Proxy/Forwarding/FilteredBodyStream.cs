@@ -16,6 +16,10 @@ internal sealed class FilteredBodyStream(Stream inner, StreamFilterChain chain, 
     private readonly BodyBuffer _output = new();
     private int _outputOffset;
     private byte[]? _chunk;
+    private byte[]? _spare;
+    private Task<int>? _pendingRead;
+    private int _readAhead;
+    private bool? _hasTrailers;
     private bool _innerDone;
     private bool _finished;
 
@@ -56,7 +60,7 @@ internal sealed class FilteredBodyStream(Stream inner, StreamFilterChain chain, 
             if (_innerDone)
             {
                 _finished = true;
-                var ok = hasTrailers()
+                var ok = HasTrailers()
                     ? await chain.OnTrailersAsync(direction, _output, cancellationToken)
                     : await chain.OnBodyAsync(direction, ReadOnlyMemory<byte>.Empty, endOfStream: true, _output, cancellationToken);
                 ThrowIfReplied(ok);
@@ -64,14 +68,53 @@ internal sealed class FilteredBodyStream(Stream inner, StreamFilterChain chain, 
             }
 
             _chunk ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
-            var read = await inner.ReadAsync(_chunk, cancellationToken);
+            int read;
+            if (_readAhead > 0)
+            {
+                (read, _readAhead) = (_readAhead, 0);
+            }
+            else if (_pendingRead is { } inFlight)
+            {
+                _pendingRead = null;
+                read = await inFlight;
+            }
+            else
+            {
+                read = await inner.ReadAsync(_chunk, cancellationToken);
+            }
+
             if (read == 0)
             {
                 _innerDone = true;
                 continue;
             }
 
-            ThrowIfReplied(await chain.OnBodyAsync(direction, _chunk.AsMemory(0, read), endOfStream: false, _output, cancellationToken));
+            // Look ahead without waiting: when the end is already here (a small body usually ends in the same
+            // read), the filters get the last chunk with end_of_stream, as Envoy delivers a frame that ends the
+            // stream - one guest call instead of two. A read that must wait is kept for the next round, so
+            // streamed bodies are never held back.
+            _spare ??= ArrayPool<byte>.Shared.Rent(ChunkSize);
+            var next = inner.ReadAsync(_spare, cancellationToken);
+            var endOfStream = false;
+            if (!next.IsCompleted)
+            {
+                _pendingRead = next.AsTask();
+            }
+            else
+            {
+                _readAhead = next.GetAwaiter().GetResult();
+                if (_readAhead == 0)
+                {
+                    _innerDone = true;
+                    endOfStream = !HasTrailers();
+                    _finished = endOfStream;
+                }
+            }
+
+            // The look-ahead data (or the read in flight) is in _spare: it becomes the next chunk.
+            var current = _chunk;
+            (_chunk, _spare) = (_spare, current);
+            ThrowIfReplied(await chain.OnBodyAsync(direction, current.AsMemory(0, read), endOfStream, _output, cancellationToken));
         }
     }
 
@@ -95,17 +138,28 @@ internal sealed class FilteredBodyStream(Stream inner, StreamFilterChain chain, 
         if (disposing)
         {
             _output.Dispose();
-            if (_chunk is not null)
+            // A read still in flight writes into _chunk (the buffers were swapped): leave that one to the GC.
+            var reading = _pendingRead is { IsCompleted: false };
+            if (_chunk is not null && !reading)
             {
                 ArrayPool<byte>.Shared.Return(_chunk);
-                _chunk = null;
             }
+
+            if (_spare is not null)
+            {
+                ArrayPool<byte>.Shared.Return(_spare);
+            }
+
+            _chunk = _spare = null;
 
             inner.Dispose();
         }
 
         base.Dispose(disposing);
     }
+
+    // Collects the trailers once: the callback copies them into the stream.
+    private bool HasTrailers() => _hasTrailers ??= hasTrailers();
 
     private static void ThrowIfReplied(bool ok)
     {

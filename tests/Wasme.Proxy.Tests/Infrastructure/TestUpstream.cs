@@ -56,6 +56,7 @@ public sealed class TestUpstream : IAsyncDisposable
     {
         context.Response.Headers["x-upstream"] = "yes";
         context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = context.Request.Body.Length;
         await context.Request.Body.CopyToAsync(context.Response.Body);
     }
 
