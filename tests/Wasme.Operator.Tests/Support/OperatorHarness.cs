@@ -86,8 +86,21 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public Task KubectlApplyYamlAsync(string yaml) => Kubectl.ApplyAsync(Server.KubeconfigPath, yaml);
 
-    public async Task DeleteFilterDeploymentAsync(string name) =>
-        await Client.CustomObjects.DeleteNamespacedCustomObjectAsync("wasme.io", "v1", Namespace, "filterdeployments", name);
+    // Injected conflicts hit every writer, the test's own delete included; a user would simply run it again.
+    public async Task DeleteFilterDeploymentAsync(string name)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await Client.CustomObjects.DeleteNamespacedCustomObjectAsync("wasme.io", "v1", Namespace, "filterdeployments", name);
+                return;
+            }
+            catch (k8s.Autorest.HttpOperationException e) when (e.Response.StatusCode == System.Net.HttpStatusCode.Conflict && attempt < 5)
+            {
+            }
+        }
+    }
 
     /// <summary>The condition of <paramref name="type"/> on a FilterDeployment, or null.</summary>
     public JsonObject? Condition(string name, string type) =>
