@@ -47,7 +47,10 @@ echo "cold fetch (ready -> first 200), ms: ${cold[*]}; median ${sorted[$(( runs 
 
 # CPU time the daemon spends per hit (from /proc): unlike latency, it barely moves with other load on the machine.
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$pid/stat"; }
-echo "hit latency, 1 connection, 10 s:"
+# Warm up first: the daemon has just started, and its first seconds of hits run code the JIT has not
+# optimised yet. The figures below are the steady state a node sees.
+wrk -t1 -c1 -d3s "http://127.0.0.1:$port/sha256/$module" >/dev/null
+echo "hit latency, 1 connection, 10 s (after a 3 s warm-up):"
 before="$(cpu_ticks)"
 wrk -t1 -c1 -d10s --latency "http://127.0.0.1:$port/sha256/$module" >"$work/wrk.txt"
 after="$(cpu_ticks)"
