@@ -115,14 +115,7 @@ internal sealed class FilterChainTransformer : HttpTransformer
             }
 
             var filtered = new ByteArrayContent(output.Span.ToArray());
-            foreach (var header in upstream.Headers)
-            {
-                if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
-                {
-                    filtered.Headers.TryAddWithoutValidation(header.Key, header.Value);
-                }
-            }
-
+            FilteredResponseContent.CopyHeadersButLength(upstream, filtered);
             upstream.Dispose();
             proxyResponse.Content = filtered;
             httpContext.Response.ContentLength = output.Length;

@@ -16,11 +16,17 @@ internal sealed class FilteredResponseContent : HttpContent
         _response = response;
         _inner = response.Content;
         _chain = chain;
-        foreach (var header in _inner.Headers)
+        CopyHeadersButLength(_inner, this);
+    }
+
+    /// <summary>The upstream's content headers on filtered content, whose length the filters decide.</summary>
+    public static void CopyHeadersButLength(HttpContent from, HttpContent to)
+    {
+        foreach (var header in from.Headers)
         {
             if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
             {
-                Headers.TryAddWithoutValidation(header.Key, header.Value);
+                to.Headers.TryAddWithoutValidation(header.Key, header.Value);
             }
         }
     }
