@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # wasme pull/push (native AOT binary) vs skopeo copy, whole process, against a local docker-registry.
 # Median of RUNS (default 10, at least 5) runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
-# Goal: <= 0.7 of skopeo's time at 1 MiB, <= 0.5 at 32 MiB.
+# Goal: <= 0.7 of skopeo's time at 1 MiB, <= 0.5 at 32 MiB. Each line also shows the floor: curl
+# moving the module blob alone, which is what the registry itself needs.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${RUNS:-10}"
@@ -79,13 +80,30 @@ SH
     --prepare "bash $work/reset$size_mib.sh" \
     -n "wasme push $size_mib MiB" "$wasme push $ref -q" \
     -n "skopeo copy (push) $size_mib MiB" "skopeo copy -q --dest-tls-verify=false oci:$work/skopeo-src:m docker://$ref" >/dev/null
+  # The floor no client can beat: curl moving the module blob alone (no hashing, no fsync, no
+  # manifest), GET into a file and PUT into an upload session opened beforehand.
+  blob="sha256:$(sha256sum "$module" | cut -d' ' -f1)"
+  base="http://127.0.0.1:$port/v2/bench/floor$size_mib"
+  cat >"$work/floor-open$size_mib.sh" <<SH
+curl -fs -o /dev/null -X DELETE $base/blobs/$blob
+location=\$(curl -fsSI -X POST $base/blobs/uploads/ | tr -d '\r' | awk -F': ' 'tolower(\$1)=="location"{print \$2}')
+case "\$location" in http*) ;; *) location="http://127.0.0.1:$port\$location" ;; esac
+printf 'url = "%s&digest=%s"\n' "\$location" "$blob" >$work/floor-put$size_mib.curlrc
+SH
+  hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/floor$size_mib.json" \
+    -n "curl GET $size_mib MiB" "curl -fs -o $work/floor.bin http://127.0.0.1:$port/v2/bench/m$size_mib/blobs/$blob" \
+    --prepare "bash $work/floor-open$size_mib.sh" \
+    -n "curl PUT $size_mib MiB" "curl -fs -o /dev/null -K $work/floor-put$size_mib.curlrc -T $module" >/dev/null
   for op in pull push; do
-    python3 - "$work/$op$size_mib.json" "$op" "$size_mib" <<'PY'
+    python3 - "$work/$op$size_mib.json" "$op" "$size_mib" "$work/floor$size_mib.json" <<'PY'
 import json, sys, statistics
 r = json.load(open(sys.argv[1]))["results"]
 w, s = (statistics.median(x["times"]) for x in r)
 goal = 0.7 if sys.argv[3] == "1" else 0.5
-print(f"{sys.argv[2]:4} {sys.argv[3]:>2} MiB: wasme {w*1000:7.1f} ms  skopeo {s*1000:7.1f} ms  ratio {w/s:4.2f}  (goal <= {goal})")
+pull = sys.argv[2] == "pull"
+f = statistics.median(json.load(open(sys.argv[4]))["results"][0 if pull else 1]["times"])
+print(f"{sys.argv[2]:4} {sys.argv[3]:>2} MiB: wasme {w*1000:7.1f} ms  skopeo {s*1000:7.1f} ms  ratio {w/s:4.2f}  (goal <= {goal})"
+      f"   floor: curl {'GET' if pull else 'PUT'} of the module alone {f*1000:6.1f} ms = {f/s:4.2f} of skopeo")
 PY
   done
 done
