@@ -80,14 +80,22 @@ public static class ImageReader
             content = ReadCompatLayer(layer, maxModuleSize);
         }
 
-        if (content.Module.Length < 8 || !content.Module.Span[..4].SequenceEqual(WasmMagic))
+        CheckWasmHeader(content.Module.Span);
+        return content;
+    }
+
+    /// <summary>How many leading bytes <see cref="CheckWasmHeader"/> looks at: magic and version.</summary>
+    public const int WasmHeaderLength = 8;
+
+    /// <summary>Refuses a module that does not start with the Wasm magic (given at least its first <see cref="WasmHeaderLength"/> bytes).</summary>
+    public static void CheckWasmHeader(ReadOnlySpan<byte> module)
+    {
+        if (module.Length < WasmHeaderLength || !module[..4].SequenceEqual(WasmMagic))
         {
             throw new OciUsageException(
                 "The image's module layer is not a WebAssembly binary (it does not start with the '\\0asm' magic). " +
                 "Push a compiled .wasm module.");
         }
-
-        return content;
     }
 
     /// <summary>

@@ -50,6 +50,12 @@ public sealed record Digest
 
     public static Digest Compute(ReadOnlySpan<byte> content) => FromHash(SHA256.HashData(content));
 
+    /// <summary>
+    /// Loads and configures the platform's SHA-256 (OpenSSL on Linux: milliseconds) on another core, so
+    /// a transfer can do it while its first request is in flight instead of when the first bytes arrive.
+    /// </summary>
+    internal static void WarmUp() => _ = Task.Run(() => SHA256.HashData(ReadOnlySpan<byte>.Empty), CancellationToken.None);
+
     public static async Task<Digest> ComputeAsync(Stream content, CancellationToken cancellationToken) =>
         FromHash(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Security.Cryptography;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -18,7 +17,6 @@ namespace Wasme.Oci.Registry;
 /// </summary>
 public sealed class RegistryClient : IDisposable
 {
-    private const int ParallelHashSlice = 64 * 1024;
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly ILogger _logger;
@@ -122,24 +120,43 @@ public sealed class RegistryClient : IDisposable
         return new ManifestContent(bytes, new Descriptor { MediaType = mediaType, Digest = digest.ToString(), Size = bytes.Length });
     }
 
-    /// <summary>Downloads a blob into memory, verifying its size and digest while streaming.</summary>
+    /// <summary>Downloads a blob into memory, verified against its digest and bounded by <paramref name="maxSize"/>.</summary>
     public async Task<byte[]> GetBlobAsync(ImageReference repository, Descriptor descriptor, long maxSize, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
     {
-        var digest = descriptor.GetDigest();
-        if (descriptor.Size < 0 || descriptor.Size > maxSize)
+        CheckBlobSize(repository, descriptor, maxSize);
+        var buffer = new byte[descriptor.Size];
+        using var destination = new MemoryStream(buffer);
+        await CopyBlobAsync(repository, descriptor, maxSize, destination, progress, cancellationToken).ConfigureAwait(false);
+        return buffer;
+    }
+
+    /// <summary>
+    /// Streams a blob into <paramref name="destination"/> (seekable: a broken download starts over),
+    /// hashing as it goes. Throws an integrity error when the bytes do not match the digest or the
+    /// size; the caller must then discard what was written.
+    /// </summary>
+    public async Task CopyBlobAsync(ImageReference repository, Descriptor descriptor, long maxSize, Stream destination, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanSeek)
         {
-            throw new OciIntegrityException($"Blob {digest} of {repository.Name} is {descriptor.Size} bytes, over the limit of {maxSize} bytes; refused. Raise --max-module-size if this is expected.");
+            throw new ArgumentException("The destination must be seekable, so a broken download can start over.", nameof(destination));
         }
 
+        CheckBlobSize(repository, descriptor, maxSize);
+        var digest = descriptor.GetDigest();
+        var start = destination.Position;
         for (var attempt = 0; ; attempt++)
         {
             try
             {
-                return await DownloadBlobAsync(repository, descriptor, digest, progress, cancellationToken).ConfigureAwait(false);
+                await DownloadBlobAsync(repository, descriptor, digest, destination, progress, cancellationToken).ConfigureAwait(false);
+                return;
             }
             catch (IOException ex) when (attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
             {
                 // The connection broke mid-body (HttpIOException): start the blob again, as for a 5xx.
+                destination.Position = start;
                 await _transport.BackoffAsync("GET", $"blob {digest} of {repository.Name}", ex.Message, attempt, cancellationToken).ConfigureAwait(false);
             }
             catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
@@ -149,7 +166,15 @@ public sealed class RegistryClient : IDisposable
         }
     }
 
-    private async Task<byte[]> DownloadBlobAsync(ImageReference repository, Descriptor descriptor, Digest digest, IProgress<long>? progress, CancellationToken cancellationToken)
+    private static void CheckBlobSize(ImageReference repository, Descriptor descriptor, long maxSize)
+    {
+        if (descriptor.Size < 0 || descriptor.Size > maxSize)
+        {
+            throw new OciIntegrityException($"Blob {descriptor.Digest} of {repository.Name} is {descriptor.Size} bytes, over the limit of {maxSize} bytes; refused. Raise --max-module-size if this is expected.");
+        }
+    }
+
+    private async Task DownloadBlobAsync(ImageReference repository, Descriptor descriptor, Digest digest, Stream destination, IProgress<long>? progress, CancellationToken cancellationToken)
     {
         using var response = await SendAsync(repository.Registry, [PullScope(repository)], HttpMethod.Get, $"v2/{repository.Repository}/blobs/{digest}", null, cancellationToken).ConfigureAwait(false);
         if (response.StatusCode == HttpStatusCode.NotFound)
@@ -162,65 +187,24 @@ public sealed class RegistryClient : IDisposable
             throw await UnexpectedAsync(response, $"fetching blob {digest} of {repository.Name}", cancellationToken).ConfigureAwait(false);
         }
 
-        var buffer = new byte[descriptor.Size];
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        await using var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        var filled = 0;
-        var lastReported = 0L;
-        var hashing = Task.CompletedTask;
-        try
+        await using var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        var received = await VerifiedCopy.CopyAsync(body, destination, descriptor.Size, progress, cancellationToken).ConfigureAwait(false);
+        if (received.Length > descriptor.Size)
         {
-            while (true)
-            {
-                var memory = filled < buffer.Length ? buffer.AsMemory(filled) : new byte[1];
-                var n = await stream.ReadAsync(memory, cancellationToken).ConfigureAwait(false);
-                if (n == 0)
-                {
-                    break;
-                }
-
-                if (filled >= buffer.Length)
-                {
-                    throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
-                }
-
-                // Large slices are hashed on another core while the next bytes arrive (in order: the
-                // previous slice is always done first); for a 32 MiB module this hides most of the hashing.
-                await hashing.ConfigureAwait(false);
-                var (start, count) = (filled, n);
-                hashing = count >= ParallelHashSlice ? Task.Run(() => hash.AppendData(buffer, start, count), CancellationToken.None) : Task.CompletedTask;
-                if (count < ParallelHashSlice)
-                {
-                    hash.AppendData(buffer, start, count);
-                }
-
-                filled += n;
-                if (progress is not null && filled - lastReported >= 256 * 1024)
-                {
-                    progress.Report(filled);
-                    lastReported = filled;
-                }
-            }
-        }
-        finally
-        {
-            // The hash is disposed on the way out: never while a slice is still being added to it.
-            await hashing.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+            throw new OciIntegrityException($"Blob {digest} of {repository.Name} is longer than the {descriptor.Size} bytes its descriptor says; refused.");
         }
 
-        if (filled != buffer.Length)
+        if (received.Length != descriptor.Size)
         {
-            throw new OciIntegrityException($"Blob {digest} of {repository.Name} ended after {filled} of {descriptor.Size} bytes; refused.");
+            throw new OciIntegrityException($"Blob {digest} of {repository.Name} ended after {received.Length} of {descriptor.Size} bytes; refused.");
         }
 
-        var actual = Digest.FromHash(hash.GetHashAndReset());
-        if (actual != digest)
+        if (received.Digest != digest)
         {
-            throw new OciIntegrityException($"Blob of {repository.Name} does not match its digest: expected {digest}, got {actual}. Nothing stored.");
+            throw new OciIntegrityException($"Blob of {repository.Name} does not match its digest: expected {digest}, got {received.Digest}. Nothing stored.");
         }
 
-        progress?.Report(filled);
-        return buffer;
+        progress?.Report(received.Length);
     }
 
     /// <summary>True when the repository already has the blob (<c>HEAD</c>), so uploading can be skipped.</summary>
@@ -239,10 +223,20 @@ public sealed class RegistryClient : IDisposable
     /// Uploads a blob unless the repository has it: tries a cross-repository mount from
     /// <paramref name="mountFrom"/> (same registry) first, then a monolithic PUT or chunked PATCHes.
     /// </summary>
-    public async Task<BlobPushResult> PushBlobAsync(
+    public Task<BlobPushResult> PushBlobAsync(
         ImageReference repository,
         Digest digest,
         ReadOnlyMemory<byte> content,
+        string? mountFrom = null,
+        IProgress<long>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        PushBlobAsync(repository, digest, BlobSource.FromMemory(content), mountFrom, progress, cancellationToken);
+
+    /// <inheritdoc cref="PushBlobAsync(ImageReference, Digest, ReadOnlyMemory{byte}, string?, IProgress{long}?, CancellationToken)"/>
+    public async Task<BlobPushResult> PushBlobAsync(
+        ImageReference repository,
+        Digest digest,
+        BlobSource content,
         string? mountFrom = null,
         IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
@@ -279,18 +273,18 @@ public sealed class RegistryClient : IDisposable
         }
 
         var chunkSize = _options.UploadChunkSize;
+        var remainder = 0L;
         if (chunkSize > 0 && content.Length > chunkSize)
         {
             for (var offset = 0L; offset < content.Length; offset += chunkSize)
             {
-                var chunk = content.Slice((int)offset, (int)Math.Min(chunkSize, content.Length - offset));
-                var first = offset;
+                var (first, count) = (offset, Math.Min(chunkSize, content.Length - offset));
                 using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
                 {
-                    var body = new ProgressContent(chunk, first, progress);
+                    var body = new ProgressContent(content, first, count, progress);
                     body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
                     // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
-                    body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + chunk.Length - 1}");
+                    body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + count - 1}");
                     return body;
                 }, cancellationToken).ConfigureAwait(false);
                 if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
@@ -300,13 +294,15 @@ public sealed class RegistryClient : IDisposable
 
                 location = Absolute(repository.Registry, patch.Headers.Location);
             }
-
-            content = ReadOnlyMemory<byte>.Empty;
+        }
+        else
+        {
+            remainder = content.Length;
         }
 
         using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
         {
-            var body = new ProgressContent(content, 0, progress);
+            var body = new ProgressContent(content, content.Length - remainder, remainder, progress);
             body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
             return body;
         }, cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Wasme.Oci.Errors;
 using Wasme.Oci.Formats;
 using Wasme.Oci.Manifests;
 using Wasme.Oci.References;
+using Wasme.Oci.Registry;
 
 namespace Wasme.Oci.Store;
 
@@ -70,33 +71,65 @@ public sealed class LocalImageStore
     /// </summary>
     public Task<StoredImage> AddPackedAsync(ImageReference reference, PackedImage image, CancellationToken cancellationToken = default)
     {
-        var facts = ReadFacts(image.Manifest, image.ManifestDescriptor.MediaType, d => image.Blobs.TryGetValue(d.GetDigest(), out var b) ? b : throw MissingBlob(d));
+        var facts = ReadFacts(image.Manifest, image.ManifestDescriptor.MediaType, (d, head) =>
+        {
+            var blob = image.Blobs.TryGetValue(d.GetDigest(), out var b) ? b : throw MissingBlob(d);
+            return head is { } length && length < blob.Length ? blob[..length] : blob;
+        });
         return AddPackedAsync(reference, image, facts, cancellationToken);
+    }
+
+    /// <summary>Where a pull streams its blobs: temp files in the store, committed by <see cref="AddStagedAsync"/>.</summary>
+    public StagedBlobs StageBlobs() => new(Path.Combine(Root, "blobs", "sha256"));
+
+    /// <summary>
+    /// Stores an image whose manifest bytes are verified and whose blobs were each streamed into
+    /// <paramref name="blobs"/> and verified against their digests. The module is read only as far as
+    /// its facts need (its header, for a raw module layer).
+    /// </summary>
+    public async Task<StoredImage> AddStagedAsync(ImageReference reference, ReadOnlyMemory<byte> manifestBytes, Descriptor manifestDescriptor, ImageManifest manifest, StagedBlobs blobs, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(blobs);
+        var facts = ReadFacts(manifest, manifestDescriptor.MediaType, (d, head) => blobs.Contains(d.GetDigest()) ? blobs.Read(d.GetDigest(), head) : throw MissingBlob(d));
+        CheckPinned(reference, manifestDescriptor.GetDigest());
+        EnsureLayout();
+        blobs.Commit(BlobPath);
+        await WriteBlobAsync(manifestDescriptor.GetDigest(), manifestBytes, cancellationToken).ConfigureAwait(false);
+        return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<StoredImage> AddPackedAsync(ImageReference reference, PackedImage image, ModuleFacts facts, CancellationToken cancellationToken)
     {
-        if (reference.Digest is { } pinned && pinned != image.ManifestDigest)
-        {
-            throw new OciIntegrityException($"Image manifest digest {image.ManifestDigest} does not match the reference's {pinned}; nothing stored.");
-        }
-
+        CheckPinned(reference, image.ManifestDigest);
         EnsureLayout();
         // Blobs and manifest are separate files, each written atomically: write them at once so their
         // fsyncs overlap. Only the index update below makes the image visible, so the order does not matter.
         await Task.WhenAll(image.Blobs
             .Select(blob => WriteBlobAsync(blob.Key, blob.Value, cancellationToken))
             .Append(WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken))).ConfigureAwait(false);
+        return await AddEntryAsync(reference, image.ManifestDescriptor, image.Manifest, facts, cancellationToken).ConfigureAwait(false);
+    }
 
+    private static void CheckPinned(ImageReference reference, Digest manifestDigest)
+    {
+        if (reference.Digest is { } pinned && pinned != manifestDigest)
+        {
+            throw new OciIntegrityException($"Image manifest digest {manifestDigest} does not match the reference's {pinned}; nothing stored.");
+        }
+    }
+
+    /// <summary>Makes a stored image visible under the reference: the one write that publishes it.</summary>
+    private async Task<StoredImage> AddEntryAsync(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, CancellationToken cancellationToken)
+    {
         var updated = _timeProvider.GetUtcNow();
-        var entry = image.ManifestDescriptor with
+        var entry = manifestDescriptor with
         {
             Annotations = EntryAnnotations(RefName(reference), facts, updated),
         };
         await UpdateIndexAsync(
             manifests => [.. manifests.Where(m => RefNameOf(m) != RefName(reference)), entry],
             cancellationToken).ConfigureAwait(false);
-        return ToStoredImage(reference, image.ManifestDescriptor, image.Manifest, facts, updated);
+        return ToStoredImage(reference, manifestDescriptor, manifest, facts, updated);
     }
 
     /// <summary>Finds a stored image by tag or digest; null when absent.</summary>
@@ -182,39 +215,38 @@ public sealed class LocalImageStore
         return module.ToArray();
     }
 
-    /// <summary>Everything needed to push the image: manifest bytes and all blobs, each verified.</summary>
-    public Task<PackedImage> ReadPackedAsync(StoredImage image, CancellationToken cancellationToken = default) =>
-        ReadPackedAsync(image, verifyLayers: true, cancellationToken);
+    /// <summary>The image's manifest bytes exactly as stored, verified against the manifest digest.</summary>
+    public Task<byte[]> ReadManifestAsync(StoredImage image, CancellationToken cancellationToken = default) =>
+        ReadBlobAsync(ManifestDescriptor(image), cancellationToken);
+
+    /// <summary>The descriptor that points at the image's manifest.</summary>
+    public static Descriptor ManifestDescriptor(StoredImage image) => new()
+    {
+        MediaType = image.Manifest.MediaType ?? MediaTypes.OciManifest,
+        Digest = image.ManifestDigest.ToString(),
+        Size = image.ManifestSize,
+    };
 
     /// <summary>
-    /// Like <see cref="ReadPackedAsync(StoredImage, CancellationToken)"/> but layer sizes are checked and
-    /// their digests are not: the registry verifies every upload against the digest it is pushed under and
-    /// refuses a mismatch, so hashing a 32 MiB module here first would only double the work of a push.
+    /// A stored blob to upload, streamed from its file. Its size is checked here and its digest is not:
+    /// the registry verifies every upload against the digest it is pushed under and refuses a mismatch,
+    /// so hashing a 32 MiB module here first would only double the work of a push.
     /// </summary>
-    public Task<PackedImage> ReadPackedForPushAsync(StoredImage image, CancellationToken cancellationToken = default) =>
-        ReadPackedAsync(image, verifyLayers: false, cancellationToken);
-
-    private async Task<PackedImage> ReadPackedAsync(StoredImage image, bool verifyLayers, CancellationToken cancellationToken)
+    public BlobSource OpenBlobForUpload(Descriptor descriptor)
     {
-        var manifestDescriptor = new Descriptor
+        var digest = descriptor.GetDigest();
+        var file = new FileInfo(BlobPath(digest));
+        if (!file.Exists)
         {
-            MediaType = image.Manifest.MediaType ?? MediaTypes.OciManifest,
-            Digest = image.ManifestDigest.ToString(),
-            Size = image.ManifestSize,
-        };
-        var manifestBytes = await ReadBlobAsync(manifestDescriptor, cancellationToken).ConfigureAwait(false);
-        var blobs = new Dictionary<Digest, ReadOnlyMemory<byte>>();
-        foreach (var descriptor in image.Manifest.Layers.Prepend(image.Manifest.Config))
-        {
-            var digest = descriptor.GetDigest();
-            if (!blobs.ContainsKey(digest))
-            {
-                var verify = verifyLayers || descriptor.Digest == image.Manifest.Config.Digest;
-                blobs[digest] = await ReadBlobAsync(descriptor, verify, cancellationToken).ConfigureAwait(false);
-            }
+            throw new OciNotFoundException($"Blob {digest} is missing from the store ({Root}). Pull the image again.");
         }
 
-        return new PackedImage(manifestBytes, manifestDescriptor, image.Manifest, blobs);
+        if (file.Length != descriptor.Size)
+        {
+            throw new OciIntegrityException($"Stored blob {digest} is {file.Length} bytes but should be {descriptor.Size}; the store is corrupt. Remove the image and pull it again.");
+        }
+
+        return BlobSource.FromFile(file.FullName, file.Length);
     }
 
     /// <summary>Path of a blob file (for serving it without copying). The digest is validated, so the path is safe.</summary>
@@ -284,7 +316,7 @@ public sealed class LocalImageStore
                 blobs[descriptor.Digest] = await ReadBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
             }
 
-            facts = ReadFacts(manifest, entry.MediaType, d => blobs[d.Digest]);
+            facts = ReadFacts(manifest, entry.MediaType, (d, _) => blobs[d.Digest]);
         }
 
         var updated = annotations?.GetValueOrDefault(Annotations.Created) is { } created
@@ -294,17 +326,25 @@ public sealed class LocalImageStore
         return ToStoredImage(reference, entry, manifest, facts, updated);
     }
 
-    private ModuleFacts ReadFacts(ImageManifest manifest, string? manifestMediaType, Func<Descriptor, ReadOnlyMemory<byte>> blob)
+    /// <summary>Reads a blob's bytes, or only its first <c>headLength</c> bytes when that is given.</summary>
+    private delegate ReadOnlyMemory<byte> BlobReader(Descriptor descriptor, int? headLength);
+
+    private ModuleFacts ReadFacts(ImageManifest manifest, string? manifestMediaType, BlobReader blob)
     {
         var layout = ImageReader.Identify(manifest, manifestMediaType);
         var moduleLayer = ImageReader.ModuleLayer(manifest, layout);
-        var content = ImageReader.ReadModule(layout, blob(moduleLayer), _maxModuleSize);
-        var configBlob = ImageReader.UsesConfigBlob(manifest) ? blob(manifest.Config) : (ReadOnlyMemory<byte>?)null;
+        var configBlob = ImageReader.UsesConfigBlob(manifest) ? blob(manifest.Config, null) : (ReadOnlyMemory<byte>?)null;
+        if (ImageReader.IsRawModule(layout))
+        {
+            // A raw module layer was verified against its digest on the way in, and that digest is the
+            // module's sha256: only its header needs a look, not another pass over 32 MiB.
+            ImageReader.CheckWasmHeader(blob(moduleLayer, ImageReader.WasmHeaderLength).Span);
+            return new ModuleFacts(layout, moduleLayer.GetDigest(), moduleLayer.Size, ImageReader.ReadRuntimeConfig(manifest, configBlob, null));
+        }
+
+        var content = ImageReader.ReadModule(layout, blob(moduleLayer, null), _maxModuleSize);
         var runtimeConfig = ImageReader.ReadRuntimeConfig(manifest, configBlob, content.EmbeddedRuntimeConfig);
-        // A raw module layer was verified against its digest on the way in, and that digest is the
-        // module's sha256: hashing 32 MiB again would only cost time.
-        var moduleDigest = ImageReader.IsRawModule(layout) ? moduleLayer.GetDigest() : Digest.Compute(content.Module.Span);
-        return new ModuleFacts(layout, moduleDigest, content.Module.Length, runtimeConfig);
+        return new ModuleFacts(layout, Digest.Compute(content.Module.Span), content.Module.Length, runtimeConfig);
     }
 
     private static StoredImage ToStoredImage(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, DateTimeOffset updated) => new()

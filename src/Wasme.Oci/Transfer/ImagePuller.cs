@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using System.Text.Json;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Formats;
@@ -14,9 +15,72 @@ namespace Wasme.Oci.Transfer;
 /// </summary>
 public sealed class ImagePuller(RegistryClient client)
 {
-    /// <summary>Fetches manifest and every blob it references. An index resolves to its first Wasm (or only) manifest.</summary>
+    /// <summary>Fetches manifest and every blob it references into memory. An index resolves to its first Wasm (or only) manifest.</summary>
     public async Task<PackedImage> FetchAsync(ImageReference reference, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
+        var (content, manifest, layout) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var blobs = new Dictionary<Digest, ReadOnlyMemory<byte>>();
+        foreach (var descriptor in manifest.Layers.Prepend(manifest.Config))
+        {
+            var digest = descriptor.GetDigest();
+            if (!blobs.ContainsKey(digest))
+            {
+                blobs[digest] = await BlobTransfer.RunAsync(descriptor, progress, bytesProgress =>
+                    client.GetBlobAsync(reference, descriptor, BlobLimit(descriptor, manifest, layout), bytesProgress, cancellationToken), Done).ConfigureAwait(false);
+            }
+        }
+
+        return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
+    }
+
+    /// <summary>
+    /// Fetches the image and stores it under the reference (tag kept; digest refs stay pinned). Blobs
+    /// stream straight into temp files in the store, so a module is never held in memory whole.
+    /// </summary>
+    public async Task<StoredImage> PullAsync(ImageReference reference, LocalImageStore store, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        var (content, manifest, layout) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        using var staged = store.StageBlobs();
+        // All blobs at once, each on its own connection: the small config no longer waits in line
+        // before the module. The first failure cancels the others.
+        using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var downloads = manifest.Layers.Prepend(manifest.Config).DistinctBy(d => d.GetDigest()).Select(async descriptor =>
+        {
+            try
+            {
+                await BlobTransfer.RunAsync(descriptor, progress, async bytesProgress =>
+                {
+                    await staged.WriteAsync(descriptor.GetDigest(), (file, ct) =>
+                        client.CopyBlobAsync(reference, descriptor, BlobLimit(descriptor, manifest, layout), file, bytesProgress, ct), failed.Token).ConfigureAwait(false);
+                    return true;
+                }, Done).ConfigureAwait(false);
+            }
+            catch
+            {
+                await failed.CancelAsync().ConfigureAwait(false);
+                throw;
+            }
+        }).ToList();
+        try
+        {
+            await Task.WhenAll(downloads).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested
+            && downloads.Select(d => d.Exception?.InnerException).FirstOrDefault(e => e is not null and not OperationCanceledException) is { } cause)
+        {
+            // Cancelled because another blob failed: report that failure, not the cancellation.
+            ExceptionDispatchInfo.Throw(cause);
+        }
+
+        // Everything is verified and on disk: finish the local write even if cancelled now, so an
+        // interrupted pull leaves either the old store or the complete new image, never stray blobs.
+        return await store.AddStagedAsync(reference, content.Bytes, content.Descriptor, manifest, staged, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        Digest.WarmUp();
         var content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         if (content.IsIndex)
         {
@@ -29,35 +93,16 @@ public sealed class ImagePuller(RegistryClient client)
         }
 
         var manifest = LocalImageStore.ParseManifest(content.Bytes.Span);
-        var layout = ImageReader.Identify(manifest, content.Descriptor.MediaType);
-        var blobs = new Dictionary<Digest, ReadOnlyMemory<byte>>();
-        foreach (var descriptor in manifest.Layers.Prepend(manifest.Config))
-        {
-            var digest = descriptor.GetDigest();
-            if (blobs.ContainsKey(digest))
-            {
-                continue;
-            }
-
-            var isModule = descriptor == ImageReader.ModuleLayer(manifest, layout);
-            var limit = isModule ? client.Options.MaxModuleSize : Math.Min(client.Options.MaxModuleSize, RegistryLimits.DefaultMaxModuleSize);
-            progress?.Report(new TransferProgress(digest, descriptor.MediaType, 0, descriptor.Size, TransferState.Started));
-            var bytesProgress = progress is null ? null : new ProgressAdapter<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
-            blobs[digest] = await client.GetBlobAsync(reference, descriptor, limit, bytesProgress, cancellationToken).ConfigureAwait(false);
-            progress?.Report(new TransferProgress(digest, descriptor.MediaType, descriptor.Size, descriptor.Size, TransferState.Done));
-        }
-
-        return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
+        return (content, manifest, ImageReader.Identify(manifest, content.Descriptor.MediaType));
     }
 
-    /// <summary>Fetches the image and stores it under the reference (tag kept; digest refs stay pinned).</summary>
-    public async Task<StoredImage> PullAsync(ImageReference reference, LocalImageStore store, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
-    {
-        var image = await FetchAsync(reference, progress, cancellationToken).ConfigureAwait(false);
-        // Everything is verified and in memory: finish the local write even if cancelled now, so an
-        // interrupted pull leaves either the old store or the complete new image, never stray blobs.
-        return await store.AddPackedAsync(reference, image, CancellationToken.None).ConfigureAwait(false);
-    }
+    /// <summary>The module layer may be as large as the module limit; any other blob no larger than the default limit.</summary>
+    private long BlobLimit(Descriptor descriptor, ImageManifest manifest, ImageLayout layout) =>
+        descriptor == ImageReader.ModuleLayer(manifest, layout)
+            ? client.Options.MaxModuleSize
+            : Math.Min(client.Options.MaxModuleSize, RegistryLimits.DefaultMaxModuleSize);
+
+    private static TransferState Done<T>(T result) => TransferState.Done;
 
     private static Descriptor PickFromIndex(ManifestContent content, ImageReference reference)
     {

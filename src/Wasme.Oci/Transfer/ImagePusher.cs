@@ -1,4 +1,5 @@
 using Wasme.Oci.Formats;
+using Wasme.Oci.Manifests;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
@@ -21,7 +22,9 @@ public sealed class ImagePusher(RegistryClient client)
         IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        PackedImage packed;
+        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(image);
+        Digest.WarmUp();
         var wanted = format ?? (image.Layout == ImageLayout.Wasme ? WasmImageFormat.Wasme : WasmImageFormat.Compat);
         var storedFormat = image.Layout switch
         {
@@ -29,52 +32,68 @@ public sealed class ImagePusher(RegistryClient client)
             ImageLayout.CompatOci => WasmImageFormat.Compat,
             _ => (WasmImageFormat?)null,
         };
-        if (storedFormat == wanted || format is null)
-        {
-            packed = await store.ReadPackedForPushAsync(image, cancellationToken).ConfigureAwait(false);
-        }
-        else
+        if (storedFormat != wanted && format is not null)
         {
             var module = await store.ReadModuleAsync(image, cancellationToken).ConfigureAwait(false);
-            packed = ImagePacker.Pack(module, image.RuntimeConfig, wanted);
+            return await PushAsync(ImagePacker.Pack(module, image.RuntimeConfig, wanted), target, mountFrom, progress, cancellationToken).ConfigureAwait(false);
         }
 
-        return await PushAsync(packed, target, mountFrom, progress, cancellationToken).ConfigureAwait(false);
+        // As stored: layers stream from their files; the small config is read (and verified) whole.
+        var manifestDescriptor = LocalImageStore.ManifestDescriptor(image);
+        var manifestBytes = await store.ReadManifestAsync(image, cancellationToken).ConfigureAwait(false);
+        var config = await store.ReadBlobAsync(image.Manifest.Config, cancellationToken).ConfigureAwait(false);
+        var blobs = new Dictionary<Digest, BlobSource> { [image.Manifest.Config.GetDigest()] = BlobSource.FromMemory(config) };
+        foreach (var layer in image.Manifest.Layers)
+        {
+            blobs.TryAdd(layer.GetDigest(), store.OpenBlobForUpload(layer));
+        }
+
+        return await PushAsync(image.Manifest, manifestDescriptor, manifestBytes, blobs, target, mountFrom, progress, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Pushes a packed image. <paramref name="mountFrom"/> names a repository on the same registry that has the blobs.</summary>
-    public async Task<PushResult> PushAsync(
+    public Task<PushResult> PushAsync(
         PackedImage image,
         ImageReference target,
         string? mountFrom = null,
         IProgress<TransferProgress>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        var results = new Dictionary<Digest, BlobPushResult>();
-        foreach (var descriptor in image.Manifest.Layers.Prepend(image.Manifest.Config))
+        ArgumentNullException.ThrowIfNull(image);
+        var blobs = image.Blobs.ToDictionary(b => b.Key, b => BlobSource.FromMemory(b.Value));
+        return PushAsync(image.Manifest, image.ManifestDescriptor, image.ManifestBytes, blobs, target, mountFrom, progress, cancellationToken);
+    }
+
+    private async Task<PushResult> PushAsync(
+        ImageManifest manifest,
+        Descriptor manifestDescriptor,
+        ReadOnlyMemory<byte> manifestBytes,
+        Dictionary<Digest, BlobSource> blobs,
+        ImageReference target,
+        string? mountFrom,
+        IProgress<TransferProgress>? progress,
+        CancellationToken cancellationToken)
+    {
+        // All blobs at once, each on its own connection (the config's round trips no longer wait in line
+        // before the module's upload); the manifest goes last, once every blob is in place.
+        var uploads = manifest.Layers.Prepend(manifest.Config).DistinctBy(d => d.GetDigest()).Select(async descriptor =>
         {
             var digest = descriptor.GetDigest();
-            if (results.ContainsKey(digest))
-            {
-                continue;
-            }
-
-            progress?.Report(new TransferProgress(digest, descriptor.MediaType, 0, descriptor.Size, TransferState.Started));
-            var bytesProgress = progress is null ? null : new ProgressAdapter<long>(n => progress.Report(new TransferProgress(digest, descriptor.MediaType, n, descriptor.Size, TransferState.InProgress)));
-            var result = await client.PushBlobAsync(target, digest, image.Blobs[digest], mountFrom, bytesProgress, cancellationToken).ConfigureAwait(false);
-            results[digest] = result;
-            var state = result switch
-            {
-                BlobPushResult.Skipped => TransferState.Skipped,
-                BlobPushResult.Mounted => TransferState.Mounted,
-                _ => TransferState.Done,
-            };
-            progress?.Report(new TransferProgress(digest, descriptor.MediaType, descriptor.Size, descriptor.Size, state));
-        }
-
-        var manifestDigest = await client.PushManifestAsync(target, image.ManifestDescriptor.MediaType, image.ManifestBytes, cancellationToken).ConfigureAwait(false);
-        return new PushResult(target, manifestDigest, ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType), results);
+            var result = await BlobTransfer.RunAsync(descriptor, progress, bytesProgress =>
+                client.PushBlobAsync(target, digest, blobs[digest], mountFrom, bytesProgress, cancellationToken), Outcome).ConfigureAwait(false);
+            return (digest, result);
+        });
+        var results = (await Task.WhenAll(uploads).ConfigureAwait(false)).ToDictionary(r => r.digest, r => r.result);
+        var manifestDigest = await client.PushManifestAsync(target, manifestDescriptor.MediaType, manifestBytes, cancellationToken).ConfigureAwait(false);
+        return new PushResult(target, manifestDigest, ImageReader.Identify(manifest, manifestDescriptor.MediaType), results);
     }
+
+    private static TransferState Outcome(BlobPushResult result) => result switch
+    {
+        BlobPushResult.Skipped => TransferState.Skipped,
+        BlobPushResult.Mounted => TransferState.Mounted,
+        _ => TransferState.Done,
+    };
 }
 
 /// <summary>What a push did: the manifest digest, the layout pushed, and per blob whether it was uploaded, skipped or mounted.</summary>

@@ -121,7 +121,7 @@ public sealed class ImageSafetyTests
 
         Assert.True(cli.Error.Output.Contains("kept breaking", StringComparison.Ordinal), cli.Error.Output);
         Assert.Equal(before, Snapshot(cli.Store));
-        Assert.Equal(4, breaking.BlobRequests);
+        Assert.Equal(4, breaking.ModuleRequests);
     }
 
     [Fact]

@@ -16,6 +16,11 @@ public sealed class TransferOutputTests : IAsyncLifetime
 
     private static string[] Lines(string text) => text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
 
+    // Blobs transfer at once, so their lines come in the order they finish.
+    private static string[] BlobLines(string text) => [.. Lines(text).Order(StringComparer.Ordinal)];
+
+    private static string[] Sorted(params string[] lines) => [.. lines.Order(StringComparer.Ordinal)];
+
     private static async Task<StoredImage> AddAsync(ImageCli cli, string reference) =>
         await new LocalImageStore(cli.Store).AddAsync(ImageReference.Parse(reference), TestWasmModule.Create(3000, seed: 51), RuntimeConfig.Create(["v0.2.1"], ["add_header"]));
 
@@ -30,8 +35,8 @@ public sealed class TransferOutputTests : IAsyncLifetime
 
         Assert.Equal(ExitCodes.Success, await cli.RunAsync("push", reference));
         Assert.Equal(
-            [$"pushed {config.Digest[..19]} {config.Size} B ({config.MediaType})", $"pushed {module.Digest[..19]} 3 kB ({module.MediaType})"],
-            Lines(cli.Error.Output));
+            Sorted($"pushed {config.Digest[..19]} {config.Size} B ({config.MediaType})", $"pushed {module.Digest[..19]} 3 kB ({module.MediaType})"),
+            BlobLines(cli.Error.Output));
         Assert.Equal([$"Pushed {reference}", $"Digest: {stored.ManifestDigest}", "Layout: wasme"], Lines(cli.Out.Output));
 
         Assert.Equal(ExitCodes.Success, await cli.RunAsync("push", reference));
@@ -40,8 +45,8 @@ public sealed class TransferOutputTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Success, await cli.RunAsync("rmi", reference));
         Assert.Equal(ExitCodes.Success, await cli.RunAsync("pull", reference));
         Assert.Equal(
-            [$"pulled {config.Digest[..19]} {config.Size} B ({config.MediaType})", $"pulled {module.Digest[..19]} 3 kB ({module.MediaType})"],
-            Lines(cli.Error.Output));
+            Sorted($"pulled {config.Digest[..19]} {config.Size} B ({config.MediaType})", $"pulled {module.Digest[..19]} 3 kB ({module.MediaType})"),
+            BlobLines(cli.Error.Output));
         Assert.Equal($"Pulled {reference}", Lines(cli.Out.Output)[0]);
     }
 

@@ -8,9 +8,10 @@ using Wasme.Oci.References;
 namespace Wasme.Testing.Registry;
 
 /// <summary>
-/// A raw HTTP/1.1 server on 127.0.0.1 that serves an image's manifest but, for every blob, announces
-/// the full length, sends half and closes the connection cleanly (FIN, not RST), so the client sees
-/// the headers and then a body that ends early: a connection broken in the middle of a download.
+/// A raw HTTP/1.1 server on 127.0.0.1 that serves an image's manifest and config but, for the module
+/// layer (the last layer), announces the full length, sends half and closes the connection cleanly
+/// (FIN, not RST), so the client sees the headers and then a body that ends early: a connection
+/// broken in the middle of a download.
 /// </summary>
 public sealed class TruncatingRegistry : IAsyncDisposable
 {
@@ -18,7 +19,7 @@ public sealed class TruncatingRegistry : IAsyncDisposable
     private readonly PackedImage _image;
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
-    private int _blobRequests;
+    private int _moduleRequests;
 
     private TruncatingRegistry(TcpListener listener, PackedImage image)
     {
@@ -30,7 +31,8 @@ public sealed class TruncatingRegistry : IAsyncDisposable
     /// <summary><c>127.0.0.1:PORT</c>.</summary>
     public string Host => $"127.0.0.1:{((IPEndPoint)_listener.LocalEndpoint).Port.ToString(CultureInfo.InvariantCulture)}";
 
-    public int BlobRequests => Volatile.Read(ref _blobRequests);
+    /// <summary>How many times the module layer was asked for.</summary>
+    public int ModuleRequests => Volatile.Read(ref _moduleRequests);
 
     public static TruncatingRegistry Start(PackedImage image)
     {
@@ -90,9 +92,14 @@ public sealed class TruncatingRegistry : IAsyncDisposable
                 }
                 else if (Digest.TryParse(path[(path.LastIndexOf('/') + 1)..], out var digest) && _image.Blobs.TryGetValue(digest, out var blob))
                 {
-                    Interlocked.Increment(ref _blobRequests);
                     body = blob.ToArray();
-                    sent = body.Length / 2;
+                    sent = body.Length;
+                    if (digest == _image.Manifest.Layers[^1].GetDigest())
+                    {
+                        Interlocked.Increment(ref _moduleRequests);
+                        sent = body.Length / 2;
+                    }
+
                     contentType = "application/octet-stream";
                 }
                 else

@@ -46,7 +46,7 @@ internal sealed class InspectCommand : Command
             {
                 var store = options.OpenStore(context, parseResult);
                 var stored = await store.GetAsync(image, cancellationToken);
-                var manifestBytes = (await store.ReadPackedAsync(stored, cancellationToken)).ManifestBytes;
+                var manifestBytes = await store.ReadManifestAsync(stored, cancellationToken);
                 inspection = Describe(stored, manifestBytes);
             }
 

@@ -9,6 +9,9 @@ namespace Wasme.Cli.Commands.Images;
 /// </summary>
 internal sealed class TransferReporter(CliContext context, string verb) : IProgress<TransferProgress>
 {
+    // Blobs transfer at once: one whole line at a time.
+    private readonly Lock _gate = new();
+
     public void Report(TransferProgress value)
     {
         if (value.State is TransferState.Started or TransferState.InProgress)
@@ -16,7 +19,10 @@ internal sealed class TransferReporter(CliContext context, string verb) : IProgr
             return;
         }
 
-        context.Error.WriteLine($"{Outcome(value.State, verb)} {Short(value.Digest.ToString())} {Sizes.Format(value.Total)} ({value.MediaType})", Style.Plain);
+        lock (_gate)
+        {
+            context.Error.WriteLine($"{Outcome(value.State, verb)} {Short(value.Digest.ToString())} {Sizes.Format(value.Total)} ({value.MediaType})", Style.Plain);
+        }
     }
 
     /// <summary>The word for a finished blob: the verb (pulled, pushed), or why nothing was sent.</summary>

@@ -1,0 +1,123 @@
+using Wasme.Oci.References;
+
+namespace Wasme.Oci.Store;
+
+/// <summary>
+/// Blobs on their way into the store: each streamed into a temp file beside the place it will live,
+/// flushed to disk, and renamed into place only once the whole image is verified. Whatever is not
+/// committed is deleted on dispose, so a failed or cancelled pull leaves the store as it was.
+/// </summary>
+public sealed class StagedBlobs : IDisposable
+{
+    private readonly string _directory;
+    private readonly Dictionary<Digest, string> _files = [];
+    private readonly List<string> _createdDirectories = [];
+    private bool _committed;
+
+    internal StagedBlobs(string directory)
+    {
+        _directory = directory;
+    }
+
+    public bool Contains(Digest digest)
+    {
+        lock (_files)
+        {
+            return _files.ContainsKey(digest);
+        }
+    }
+
+    /// <summary>Creates the blob's temp file and lets <paramref name="write"/> fill it (from position 0; it may seek back to retry).</summary>
+    public async Task WriteAsync(Digest digest, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(write);
+        ObjectDisposedException.ThrowIf(_committed, this);
+        CreateDirectory();
+        var temp = Path.Combine(_directory, $".tmp-{Guid.NewGuid():N}");
+        lock (_files)
+        {
+            _files.Add(digest, temp);
+        }
+
+        // Unbuffered: the writer hands over 1 MiB chunks, and a FileStream buffer would only copy them again.
+        await using var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
+        await write(file, cancellationToken).ConfigureAwait(false);
+        file.SetLength(file.Position);
+        file.Flush(flushToDisk: true);
+    }
+
+    /// <summary>The staged blob's bytes, or only its first <paramref name="headLength"/> bytes.</summary>
+    internal ReadOnlyMemory<byte> Read(Digest digest, int? headLength)
+    {
+        var path = _files[digest];
+        if (headLength is not { } length)
+        {
+            return File.ReadAllBytes(path);
+        }
+
+        using var handle = File.OpenHandle(path);
+        var head = new byte[(int)Math.Min(length, RandomAccess.GetLength(handle))];
+        RandomAccess.Read(handle, head, 0);
+        return head;
+    }
+
+    /// <summary>Renames every staged blob into place (<c>blobs/sha256/HEX</c>).</summary>
+    internal void Commit(Func<Digest, string> finalPath)
+    {
+        foreach (var (digest, temp) in _files)
+        {
+            File.Move(temp, finalPath(digest), overwrite: true);
+        }
+
+        _files.Clear();
+        _committed = true;
+    }
+
+    public void Dispose()
+    {
+        lock (_files)
+        {
+            foreach (var temp in _files.Values)
+            {
+                AtomicFile.TryDelete(temp);
+            }
+
+            _files.Clear();
+            if (!_committed)
+            {
+                // A pull into a new store that failed leaves no trace, not even empty directories.
+                foreach (var directory in _createdDirectories)
+                {
+                    TryDeleteEmptyDirectory(directory);
+                }
+            }
+        }
+    }
+
+    private void CreateDirectory()
+    {
+        lock (_files)
+        {
+            for (var directory = _directory; directory is not null && !Directory.Exists(directory); directory = Path.GetDirectoryName(directory))
+            {
+                _createdDirectories.Add(directory);
+            }
+
+            Directory.CreateDirectory(_directory);
+        }
+    }
+
+    private static void TryDeleteEmptyDirectory(string directory)
+    {
+        try
+        {
+            Directory.Delete(directory, recursive: false);
+        }
+        catch (IOException)
+        {
+        }
+        catch (UnauthorizedAccessException)
+        {
+        }
+    }
+}
