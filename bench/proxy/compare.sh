@@ -7,8 +7,8 @@
 # so the two proxy runs differ only by the filter. Prints requests/s for each, the ratios, and the load
 # average (the figures mean little on a busy machine). Goal (issue 3): filter >= 0.9 x no-filter.
 #
-#   bash bench/proxy/compare.sh                 # 10 s per run
-#   DURATION=5s CONNECTIONS=32 bash bench/proxy/compare.sh
+#   bash bench/proxy/compare.sh                 # 3 rounds of 8 s per proxy, after a 10 s warm-up each
+#   DURATION=5s ROUNDS=5 WARMUP=20s CONNECTIONS=32 bash bench/proxy/compare.sh
 #   MODULE=path/to/filter.wasm ROOT_ID=add_header bash bench/proxy/compare.sh   # skip init/build
 #   WASME_DLL=path/to/wasme.dll bash bench/proxy/compare.sh   # reuse a Release build of the CLI
 #
@@ -16,7 +16,9 @@
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
-DURATION="${DURATION:-10s}"
+DURATION="${DURATION:-8s}"
+WARMUP="${WARMUP:-10s}"
+ROUNDS="${ROUNDS:-3}"
 CONNECTIONS="${CONNECTIONS:-64}"
 THREADS="${THREADS:-2}"
 WORK="$(mktemp -d "${TMPDIR:-/tmp}/wasme-bench-proxy.XXXXXX")"
@@ -90,23 +92,30 @@ start_proxy "$WORK/filter.log" "${FILTER[@]}" --upstream "$UPSTREAM" --listen "1
 
 curl -sfi "http://127.0.0.1:$P1/" | grep -qi '^hello: world' || { echo "error: the filter did not add its header" >&2; exit 1; }
 
-echo "==> wrk -t$THREADS -c$CONNECTIONS -d$DURATION (each; a 2 s warm-up first)"
+echo "==> wrk -t$THREADS -c$CONNECTIONS -d$DURATION, $ROUNDS rounds alternating the three (a $WARMUP warm-up each first)"
+# The warm-up lets tiered compilation finish: the filter path has more code to tier up, and a proxy
+# runs at steady state in production. Alternating rounds spread the machine's drift over all three.
 for url in "$UPSTREAM" "http://127.0.0.1:$P0/" "http://127.0.0.1:$P1/"; do
-  wrk -t"$THREADS" -c"$CONNECTIONS" -d2s "$url" >/dev/null
+  wrk -t"$THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$url" >/dev/null
 done
 LOAD_BEFORE="$(cut -d' ' -f1-3 /proc/loadavg)"
-DIRECT="$(rps "$UPSTREAM")"
-PLAIN="$(rps "http://127.0.0.1:$P0/")"
-FILTERED="$(rps "http://127.0.0.1:$P1/")"
+DIRECT=(); PLAIN=(); FILTERED=()
+for round in $(seq "$ROUNDS"); do
+  DIRECT+=("$(rps "$UPSTREAM")")
+  PLAIN+=("$(rps "http://127.0.0.1:$P0/")")
+  FILTERED+=("$(rps "http://127.0.0.1:$P1/")")
+  echo "    round $round: upstream ${DIRECT[-1]}, no filter ${PLAIN[-1]}, add-header ${FILTERED[-1]} req/s"
+done
 LOAD_AFTER="$(cut -d' ' -f1-3 /proc/loadavg)"
 
 # The filter must have kept working under load: a failed VM answers 503 (fail-closed).
 curl -sfi "http://127.0.0.1:$P1/" | grep -qi '^hello: world' || { echo "error: the filter stopped adding its header under load" >&2; cat "$WORK/filter.log" >&2; exit 1; }
 
-python3 - "$DIRECT" "$PLAIN" "$FILTERED" "$(nproc)" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
-import sys
-direct, plain, filtered = (float(v) for v in sys.argv[1:4])
+python3 - "${DIRECT[*]}" "${PLAIN[*]}" "${FILTERED[*]}" "$(nproc)" "$LOAD_BEFORE" "$LOAD_AFTER" <<'PY'
+import statistics, sys
+direct, plain, filtered = (statistics.median(float(v) for v in arg.split()) for arg in sys.argv[1:4])
 cores, before, after = sys.argv[4:]
+print("medians:")
 print(f"upstream directly        {direct:10.0f} req/s")
 print(f"wasme run, no filter     {plain:10.0f} req/s   {plain/direct:.2f} x upstream")
 print(f"wasme run, add-header    {filtered:10.0f} req/s   {filtered/plain:.2f} x no-filter (goal >= 0.90)")
