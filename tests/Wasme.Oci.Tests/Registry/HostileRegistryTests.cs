@@ -68,6 +68,58 @@ public sealed class HostileRegistryTests
     }
 
     [Fact]
+    public async Task A_blob_missing_from_the_registry_fails_the_pull_as_not_found_and_stops_the_download_still_under_way()
+    {
+        var config = Image.Manifest.Config.GetDigest().ToString();
+        var module = Image.Manifest.Layers[^1].GetDigest().ToString();
+        var moduleUnderWay = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var moduleAbandoned = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serve = Serve();
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            var path = context.Request.Path.Value!;
+            if (path.EndsWith(config, StringComparison.Ordinal))
+            {
+                // Fail only once the module's download has begun, so the two overlap.
+                await moduleUnderWay.Task.WaitAsync(TimeSpan.FromSeconds(10));
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            if (path.EndsWith(module, StringComparison.Ordinal))
+            {
+                var bytes = Image.Blobs[Image.Manifest.Layers[^1].GetDigest()].ToArray();
+                context.Response.ContentLength = bytes.Length;
+                await context.Response.Body.WriteAsync(bytes.AsMemory(0, bytes.Length / 2));
+                await context.Response.Body.FlushAsync();
+                moduleUnderWay.TrySetResult();
+                try
+                {
+                    await Task.Delay(TimeSpan.FromSeconds(30), context.RequestAborted);
+                }
+                catch (OperationCanceledException)
+                {
+                    moduleAbandoned.TrySetResult();
+                }
+
+                return;
+            }
+
+            await serve(context);
+        });
+        using var store = new TestStore();
+        await store.Store.AddAsync(ImageReference.Parse("example.com/kept/image:v1"), TestWasmModule.Create(), RuntimeConfig.Create([], ["x"]));
+        var before = store.Snapshot();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciNotFoundException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains($"Blob {config} is missing", error.Message, StringComparison.Ordinal);
+        await moduleAbandoned.Task.WaitAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal(before, store.Snapshot());
+    }
+
+    [Fact]
     public async Task A_blob_longer_than_its_descriptor_is_refused()
     {
         await using var evil = await ScriptedRegistry.StartAsync(Serve(blob: b => [.. b, .. new byte[4096]]));
