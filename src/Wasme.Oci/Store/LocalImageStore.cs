@@ -93,8 +93,13 @@ public sealed class LocalImageStore
         var facts = ReadFacts(manifest, manifestDescriptor.MediaType, (d, head) => blobs.Contains(d.GetDigest()) ? blobs.Read(d.GetDigest(), head) : throw MissingBlob(d));
         CheckPinned(reference, manifestDescriptor.GetDigest());
         EnsureLayout();
+        var manifestStaged = blobs.Contains(manifestDescriptor.GetDigest());
         blobs.Commit(BlobPath);
-        await WriteBlobAsync(manifestDescriptor.GetDigest(), manifestBytes, cancellationToken).ConfigureAwait(false);
+        if (!manifestStaged)
+        {
+            await WriteBlobAsync(manifestDescriptor.GetDigest(), manifestBytes, cancellationToken).ConfigureAwait(false);
+        }
+
         return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, cancellationToken).ConfigureAwait(false);
     }
 

@@ -62,6 +62,9 @@ public sealed class ImagePuller(RegistryClient client)
                 throw;
             }
         }).ToList();
+        // The manifest is known already: its file is written (and flushed) while the blobs arrive.
+        var manifestDigest = content.Descriptor.GetDigest();
+        downloads.Add(staged.WriteAsync(manifestDigest, (file, ct) => file.WriteAsync(content.Bytes, ct).AsTask(), failed.Token));
         try
         {
             await Task.WhenAll(downloads).ConfigureAwait(false);
