@@ -46,7 +46,8 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
         for (var i = 0; i < 20; i++)
         {
             using var response = await wasme.Client.GetAsync($"/item/{i}");
-            Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+            // A CI run once saw a 500 here that reruns did not reproduce: keep what wasme logged.
+            Assert.True(response.StatusCode == HttpStatusCode.OK, $"request {i}: {(int)response.StatusCode}\n{wasme.Out.Output}\n{wasme.Error.Output}");
             Assert.Equal("tomorrow", response.Headers.GetValues("hello").Single());
             Assert.Equal("upstream", await response.Content.ReadAsStringAsync());
         }
