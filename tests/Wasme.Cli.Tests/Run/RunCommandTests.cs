@@ -2,7 +2,9 @@ using System.Net;
 using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
+using Microsoft.AspNetCore.Http;
 using Wasme.Testing.Filters;
+using Wasme.Testing.Http;
 
 namespace Wasme.Cli.Tests.Run;
 
@@ -33,13 +35,15 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
 
     private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wasme-cli-run-");
 
+    private static Task AnswerUpstream(HttpContext context) => context.Response.WriteAsync("upstream");
+
     [Fact]
     public async Task An_image_from_the_store_adds_the_configured_header_to_every_response()
     {
         var filter = await filters.BuildAsync(AssemblyScriptFilters.AddHeaderSource);
         var store = Path.Combine(_directory.FullName, "store");
         await new LocalImageStore(store).AddAsync(ImageReference.Parse("localhost/tests/add-header:v1"), filter.Module, filter.Config, WasmImageFormat.Wasme);
-        await using var upstream = await Upstream.StartAsync();
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
         await using var wasme = await RunningWasme.StartAsync("localhost/tests/add-header:v1", "--store", store, "--upstream", upstream.Url.ToString(), "--config", "tomorrow");
         Assert.Null(wasme.ExitCode);
 
@@ -52,7 +56,7 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
             Assert.Equal("upstream", await response.Content.ReadAsStringAsync());
         }
 
-        Assert.Equal(20, upstream.Requests);
+        Assert.Equal(20, upstream.Received.Count);
         Assert.Contains("filter add-header (root id 'add_header'", wasme.Out.Output, StringComparison.Ordinal);
     }
 
@@ -64,7 +68,7 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
         await File.WriteAllBytesAsync(module, filter.Module);
         var config = Path.Combine(_directory.FullName, "config.txt");
         await File.WriteAllTextAsync(config, "from-a-file");
-        await using var upstream = await Upstream.StartAsync();
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
         await using var wasme = await RunningWasme.StartAsync(module, "--root-id", "add_header", "--upstream", upstream.Url.ToString(), "--config-file", config);
         Assert.Null(wasme.ExitCode);
 
@@ -82,7 +86,7 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
         var filter = await filters.BuildAsync(CrashSource, ["crash"]);
         var module = Path.Combine(_directory.FullName, "crash.wasm");
         await File.WriteAllBytesAsync(module, filter.Module);
-        await using var upstream = await Upstream.StartAsync();
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
         await using var wasme = await RunningWasme.StartAsync(module, "--root-id", "crash", "--upstream", upstream.Url.ToString(), "--fail-policy", policy);
         Assert.Null(wasme.ExitCode);
 
@@ -91,7 +95,7 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
 
         Assert.Equal(expected, first.StatusCode);
         Assert.Equal(expected, second.StatusCode);
-        Assert.Equal(reachedUpstream, upstream.Requests);
+        Assert.Equal(reachedUpstream, upstream.Received.Count);
         Assert.Null(wasme.ExitCode);
     }
 

@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
 using Wasme.ProxyWasm;
 
 namespace Wasme.Proxy.Tests.Chain;

@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using Microsoft.AspNetCore.Http;
 using Wasme.Proxy.Istio;
 using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
 using Wasme.ProxyWasm;
 using Wasme.Testing.Filters;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
 using Wasme.ProxyWasm;
 using Wasme.Testing.Filters;
 

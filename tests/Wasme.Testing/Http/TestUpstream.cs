@@ -9,7 +9,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 
-namespace Wasme.Proxy.Tests.Infrastructure;
+namespace Wasme.Testing.Http;
 
 /// <summary>A real Kestrel upstream on 127.0.0.1:0 that records what it received.</summary>
 public sealed class TestUpstream : IAsyncDisposable
