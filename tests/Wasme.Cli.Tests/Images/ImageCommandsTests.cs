@@ -99,19 +99,11 @@ public sealed class ImageCommandsTests : IAsyncLifetime
     {
         await using var secured = await DockerRegistryProcess.StartAsync(RegistryAuthMode.Htpasswd);
         var image = ImagePacker.Pack(TestWasmModule.Create(seed: 24), RuntimeConfig.Create([], ["r"]), WasmImageFormat.Wasme);
-        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        await using var evil = await ScriptedRegistry.ServingImageAsync(image, async (context, blob) =>
         {
-            var path = context.Request.Path.Value!;
-            if (path.Contains("/manifests/", StringComparison.Ordinal))
-            {
-                context.Response.ContentType = image.ManifestDescriptor.MediaType;
-                await context.Response.Body.WriteAsync(image.ManifestBytes);
-                return;
-            }
-
-            var blob = image.Blobs[Digest.Parse(path[(path.LastIndexOf('/') + 1)..])].ToArray();
-            blob[0] ^= 1;
-            await context.Response.Body.WriteAsync(blob);
+            var tampered = blob.ToArray();
+            tampered[0] ^= 1;
+            await context.Response.Body.WriteAsync(tampered);
         });
         using var cli = new ImageCli();
 

@@ -49,17 +49,8 @@ public sealed class FlakyRegistryTests(AnonymousRegistryFixture fixture) : IClas
     {
         var image = ImagePacker.Pack(TestWasmModule.Create(100_000, seed: 42), Config, WasmImageFormat.Wasme);
         var halfSent = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await using var stalling = await ScriptedRegistry.StartAsync(async context =>
+        await using var stalling = await ScriptedRegistry.ServingImageAsync(image, async (context, blob) =>
         {
-            var path = context.Request.Path.Value!;
-            if (path.Contains("/manifests/", StringComparison.Ordinal))
-            {
-                context.Response.ContentType = image.ManifestDescriptor.MediaType;
-                await context.Response.Body.WriteAsync(image.ManifestBytes);
-                return;
-            }
-
-            var blob = image.Blobs[Digest.Parse(path[(path.LastIndexOf('/') + 1)..])];
             context.Response.ContentLength = blob.Length;
             await context.Response.Body.WriteAsync(blob[..(blob.Length / 2)]);
             await context.Response.Body.FlushAsync();

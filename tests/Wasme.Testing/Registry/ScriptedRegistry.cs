@@ -4,6 +4,8 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Wasme.Oci.Formats;
+using Wasme.Oci.References;
 
 namespace Wasme.Testing.Registry;
 
@@ -23,6 +25,30 @@ public sealed class ScriptedRegistry : IAsyncDisposable
     public Uri BaseUri => new($"http://{Host}/");
 
     public ConcurrentQueue<RecordedRequest> Requests { get; } = new();
+
+    /// <summary>
+    /// Serves <paramref name="image"/> under any repository: its manifest as is, and each blob through
+    /// <paramref name="blob"/>, which the test scripts (tamper, stall, truncate). Unknown blobs are 404.
+    /// </summary>
+    public static Task<ScriptedRegistry> ServingImageAsync(PackedImage image, Func<HttpContext, ReadOnlyMemory<byte>, Task> blob, CancellationToken cancellationToken = default) =>
+        StartAsync(async context =>
+        {
+            var path = context.Request.Path.Value!;
+            if (path.Contains("/manifests/", StringComparison.Ordinal))
+            {
+                context.Response.ContentType = image.ManifestDescriptor.MediaType;
+                await context.Response.Body.WriteAsync(image.ManifestBytes);
+                return;
+            }
+
+            if (Digest.TryParse(path[(path.LastIndexOf('/') + 1)..], out var digest) && image.Blobs.TryGetValue(digest, out var content))
+            {
+                await blob(context, content);
+                return;
+            }
+
+            context.Response.StatusCode = StatusCodes.Status404NotFound;
+        }, cancellationToken);
 
     public static async Task<ScriptedRegistry> StartAsync(Func<HttpContext, Task> handler, CancellationToken cancellationToken = default)
     {
