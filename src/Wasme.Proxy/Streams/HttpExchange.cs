@@ -50,7 +50,7 @@ public sealed class HttpExchange : IStreamHost
         else
         {
             // Envoy gives every request an id and forwards it.
-            Info.RequestId = Guid.NewGuid().ToString();
+            Info.RequestId = RequestIds.Next();
             RequestHeaders.Add("x-request-id", Info.RequestId);
         }
     }
