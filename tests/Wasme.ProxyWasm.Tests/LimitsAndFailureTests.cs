@@ -40,6 +40,33 @@ public sealed class LimitsAndFailureTests : IDisposable
     }
 
     [Fact]
+    public void Short_calls_over_a_span_longer_than_the_deadline_each_get_a_full_deadline()
+    {
+        var wat = new Wat();
+        var module = wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (i32.const 0))
+            """);
+        var timeout = TimeSpan.FromMilliseconds(50);
+        using var plugin = _host.Start(module, new PluginConfiguration { Name = "brief", Limits = new PluginLimits { CallTimeout = timeout } });
+
+        // The deadline bounds one call, not the VM's life: calls keep coming for four deadlines' time.
+        var started = Environment.TickCount64;
+        var calls = 0;
+        while (Environment.TickCount64 - started < 4 * timeout.TotalMilliseconds)
+        {
+            var host = new RecordingStreamHost();
+            using var stream = plugin.CreateHttpStream(host);
+            Assert.Equal(FilterHeadersStatus.Continue, stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true));
+            calls++;
+            Thread.Sleep(2);
+        }
+
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+        Assert.True(calls > 10, $"only {calls} calls were made");
+    }
+
+    [Fact]
     public void A_guest_that_allocates_without_end_is_stopped_at_the_memory_cap()
     {
         var wat = new Wat();

@@ -14,6 +14,7 @@ internal sealed class EpochTicker : IDisposable
     // times a second, which under load cost more than the ticks themselves.
     private readonly ManualResetEvent _stop = new(false);
     private readonly Thread _thread;
+    private long _ticks;
 
     public EpochTicker(Engine engine, TimeSpan interval)
     {
@@ -23,12 +24,16 @@ internal sealed class EpochTicker : IDisposable
         _thread.Start();
     }
 
+    /// <summary>How many times the epoch advanced; read to tell whether a deadline armed earlier is still fresh.</summary>
+    public long Ticks => Volatile.Read(ref _ticks);
+
     private void Run()
     {
         // Waiting on the stop event doubles as the tick delay.
         while (!_stop.WaitOne(_interval))
         {
             _engine.IncrementEpoch();
+            Interlocked.Increment(ref _ticks);
         }
     }
 

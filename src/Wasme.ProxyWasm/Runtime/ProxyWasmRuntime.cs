@@ -122,6 +122,9 @@ public sealed class ProxyWasmRuntime : IDisposable
     /// <summary>Every metric filters have defined, for a stats endpoint.</summary>
     public IReadOnlyList<MetricSnapshot> GetMetrics() => Shared.Metrics.Snapshot();
 
+    /// <summary>Epoch ticks so far (-1 before the ticker starts).</summary>
+    internal long EpochTicks => _ticker?.Ticks ?? -1;
+
     internal void EnsureEpochTicker()
     {
         if (_ticker is not null)

@@ -25,6 +25,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     private ITimer? _tickTimer;
     private bool _disposed;
     private int _guestDepth;
+    private long _deadlineArmedAtTick = long.MinValue;
 
     private ProxyWasmVm(ProxyWasmRuntime runtime, ProxyWasmModule module, PluginConfiguration config, IHttpCallDispatcher? httpCalls, Action<ProxyWasmVm>? onFailed)
     {
@@ -216,9 +217,12 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
             return false;
         }
 
-        if (_guestDepth++ == 0)
+        // Re-arming is a native call; within one epoch tick the deadline armed before is as far ahead as a new one
+        // (ticks are 10 ms apart, calls a few microseconds), so most calls skip it.
+        if (_guestDepth++ == 0 && Runtime.EpochTicks is var tick && tick != _deadlineArmedAtTick)
         {
             _store.SetEpochDeadline(_deadlineTicks);
+            _deadlineArmedAtTick = tick;
         }
 
         return true;
