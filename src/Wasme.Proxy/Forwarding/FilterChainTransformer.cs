@@ -75,6 +75,11 @@ internal sealed class FilterChainTransformer : HttpTransformer
         }
 
         // The filtered trailers were collected while the body was read.
+        if (!chain.Stream.HasResponseTrailers)
+        {
+            return;
+        }
+
         var feature = httpContext.Features.Get<IHttpResponseTrailersFeature>();
         if (feature?.Trailers is { IsReadOnly: false } trailers)
         {
@@ -114,8 +119,8 @@ internal sealed class FilterChainTransformer : HttpTransformer
                 return false;
             }
 
+            // No content headers: the forwarder copied them to the client's response already, and reads only the body.
             var filtered = new ByteArrayContent(output.Span.ToArray());
-            FilteredResponseContent.CopyHeadersButLength(upstream, filtered);
             upstream.Dispose();
             proxyResponse.Content = filtered;
             httpContext.Response.ContentLength = output.Length;

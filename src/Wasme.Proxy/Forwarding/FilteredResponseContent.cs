@@ -4,7 +4,11 @@ using Wasme.Proxy.Streams;
 
 namespace Wasme.Proxy.Forwarding;
 
-/// <summary>Wraps the upstream's response content so that the forwarder reads it through the filter chain.</summary>
+/// <summary>
+/// Wraps the upstream's response content so that the forwarder reads it through the filter chain. It carries no
+/// content headers: the forwarder has copied those to the client's response before the filters ran, and reads
+/// only the body from here.
+/// </summary>
 internal sealed class FilteredResponseContent : HttpContent
 {
     private readonly HttpResponseMessage _response;
@@ -16,19 +20,6 @@ internal sealed class FilteredResponseContent : HttpContent
         _response = response;
         _inner = response.Content;
         _chain = chain;
-        CopyHeadersButLength(_inner, this);
-    }
-
-    /// <summary>The upstream's content headers on filtered content, whose length the filters decide.</summary>
-    public static void CopyHeadersButLength(HttpContent from, HttpContent to)
-    {
-        foreach (var header in from.Headers)
-        {
-            if (!string.Equals(header.Key, "Content-Length", StringComparison.OrdinalIgnoreCase))
-            {
-                to.Headers.TryAddWithoutValidation(header.Key, header.Value);
-            }
-        }
     }
 
     protected override async Task<Stream> CreateContentReadStreamAsync(CancellationToken cancellationToken)
@@ -67,7 +58,7 @@ internal sealed class FilteredResponseContent : HttpContent
     private bool HasTrailers()
     {
         var trailers = _response.TrailingHeaders;
-        if (!trailers.Any())
+        if (trailers.NonValidated.Count == 0)
         {
             return false;
         }

@@ -170,6 +170,51 @@ public sealed class FilterChainTests
         Assert.Equal($"{50 * "chunk;".Length} bytes seen", text);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_rewritten_response_body_keeps_the_upstream_content_headers(bool upstreamSendsLength)
+    {
+        await using var upstream = await TestUpstream.StartAsync(async context =>
+        {
+            context.Response.ContentType = "application/x-test";
+            context.Response.Headers.ContentLanguage = "fr";
+            if (upstreamSendsLength)
+            {
+                context.Response.ContentLength = "original".Length;
+            }
+
+            await context.Response.WriteAsync("original");
+        });
+        var replace = new DelegateFilter("replace")
+        {
+            ResponseBody = (s, _, eos) =>
+            {
+                if (eos)
+                {
+                    s.ResponseBody.Replace("replaced body"u8);
+                }
+
+                return eos ? FilterStatus.Continue : FilterStatus.StopIteration;
+            },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [replace]);
+
+        using var response = await proxy.Client.GetAsync("/");
+
+        Assert.Equal("replaced body", await response.Content.ReadAsStringAsync());
+        Assert.Equal("application/x-test", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(["fr"], response.Content.Headers.ContentLanguage);
+        if (upstreamSendsLength)
+        {
+            Assert.Equal("replaced body".Length, response.Content.Headers.ContentLength);
+        }
+        else
+        {
+            Assert.True(response.Headers.TransferEncodingChunked);
+        }
+    }
+
     [Fact]
     public async Task A_request_body_over_the_buffer_limit_gets_413()
     {
