@@ -58,6 +58,40 @@ public sealed class MalformedArgumentTests : IDisposable
     }
 
     [Fact]
+    public void Header_names_and_values_with_cr_lf_or_nul_are_refused_and_the_headers_stay_as_they_were()
+    {
+        var wat = new Wat();
+        // One pair for proxy_set_header_map_pairs: count, then name and value sizes, then "a\0" "b\r\nc\0".
+        var injectingPairs = "\u0001\0\0\0\u0001\0\0\0\u0004\0\0\0a\0b\r\nc\0";
+        var checks = new (string Name, string Call)[]
+        {
+            ("add_value_crlf", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-ok")} {wat.Str("v\r\nx-injected: 1")})"),
+            ("add_value_lf", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-ok")} {wat.Str("v\nx-injected: 1")})"),
+            ("add_name_nul", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-\0bad")} {wat.Str("v")})"),
+            ("add_name_empty", $"(call $proxy_add_header_map_value (i32.const 0) (i32.const 0) (i32.const 0) {wat.Str("v")})"),
+            ("replace_value_cr", $"(call $proxy_replace_header_map_value (i32.const 0) {wat.Str(":path")} {wat.Str("/\rx")})"),
+            ("set_pairs_crlf", $"(call $proxy_set_header_map_pairs (i32.const 0) {wat.Str(injectingPairs)})"),
+        };
+        var body = string.Concat(checks.Select(c => wat.Record(c.Name, c.Call)));
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              {{body}}
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-alive")}} {{wat.Str("yes")}}))
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module);
+        var headers = HostHarness.RequestHeaders();
+        var before = headers.ToList();
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        Assert.Equal(FilterHeadersStatus.Continue, stream.OnRequestHeaders(headers, endOfStream: true));
+
+        Assert.All(checks, c => Assert.True(_host.Gauge(c.Name) == BadArgument, $"{c.Name}: expected BAD_ARGUMENT, got {_host.Gauge(c.Name)}"));
+        Assert.Equal([.. before, new("x-alive", "yes")], headers.ToList());
+        Assert.False(plugin.IsFailed);
+    }
+
+    [Fact]
     public void An_allocator_that_returns_garbage_gets_an_error_not_a_host_write_out_of_bounds()
     {
         var wat = new Wat();
