@@ -58,7 +58,7 @@ public sealed class MalformedArgumentTests : IDisposable
     }
 
     [Fact]
-    public void Header_names_and_values_with_cr_lf_or_nul_are_refused_and_the_headers_stay_as_they_were()
+    public void Header_names_and_values_with_cr_lf_or_nul_are_refused_and_nothing_is_changed_or_sent()
     {
         var wat = new Wat();
         // One pair for proxy_set_header_map_pairs: count, then name and value sizes, then "a\0" "b\r\nc\0".
@@ -71,6 +71,7 @@ public sealed class MalformedArgumentTests : IDisposable
             ("add_name_empty", $"(call $proxy_add_header_map_value (i32.const 0) (i32.const 0) (i32.const 0) {wat.Str("v")})"),
             ("replace_value_cr", $"(call $proxy_replace_header_map_value (i32.const 0) {wat.Str(":path")} {wat.Str("/\rx")})"),
             ("set_pairs_crlf", $"(call $proxy_set_header_map_pairs (i32.const 0) {wat.Str(injectingPairs)})"),
+            ("local_reply_crlf", $"(call $proxy_send_local_response (i32.const 403) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) {wat.Str(injectingPairs)} (i32.const -1))"),
         };
         var body = string.Concat(checks.Select(c => wat.Record(c.Name, c.Call)));
         var module = wat.Module($$"""
@@ -82,12 +83,14 @@ public sealed class MalformedArgumentTests : IDisposable
         using var plugin = _host.Start(module);
         var headers = HostHarness.RequestHeaders();
         var before = headers.ToList();
-        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+        var host = new RecordingStreamHost();
+        using var stream = plugin.CreateHttpStream(host);
 
         Assert.Equal(FilterHeadersStatus.Continue, stream.OnRequestHeaders(headers, endOfStream: true));
 
         Assert.All(checks, c => Assert.True(_host.Gauge(c.Name) == BadArgument, $"{c.Name}: expected BAD_ARGUMENT, got {_host.Gauge(c.Name)}"));
         Assert.Equal([.. before, new("x-alive", "yes")], headers.ToList());
+        Assert.Empty(host.LocalResponses);
         Assert.False(plugin.IsFailed);
     }
 

@@ -38,7 +38,9 @@ internal static class CallFunctions
         var headers = new HeaderMap();
         var trailers = new HeaderMap();
         if (!PairsCodec.TryParse(serializedHeaders, limits.MaxPairsBytes, limits.MaxPairsCount, headers)
-            || !PairsCodec.TryParse(serializedTrailers, limits.MaxPairsBytes, limits.MaxPairsCount, trailers))
+            || !PairsCodec.TryParse(serializedTrailers, limits.MaxPairsBytes, limits.MaxPairsCount, trailers)
+            || !HeaderValidation.AllAllowed(vm, "proxy_http_call", headers)
+            || !HeaderValidation.AllAllowed(vm, "proxy_http_call", trailers))
         {
             return BadArgument;
         }

@@ -159,7 +159,8 @@ internal static class CoreFunctions
         }
 
         var headers = new HeaderMap();
-        if (!Abi.PairsCodec.TryParse(serializedHeaders, vm.Config.Limits.MaxPairsBytes, vm.Config.Limits.MaxPairsCount, headers))
+        if (!Abi.PairsCodec.TryParse(serializedHeaders, vm.Config.Limits.MaxPairsBytes, vm.Config.Limits.MaxPairsCount, headers)
+            || !HeaderValidation.AllAllowed(vm, "proxy_send_local_response", headers))
         {
             return BadArgument;
         }

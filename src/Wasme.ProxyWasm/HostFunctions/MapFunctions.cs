@@ -10,8 +10,6 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// <summary>Header, trailer and http_call response maps, with Envoy's semantics (see <see cref="HeaderMap"/>).</summary>
 internal static class MapFunctions
 {
-    private static readonly SearchValues<char> s_forbidden = SearchValues.Create("\r\n\0");
-
     public static int ProxyGetHeaderMapSize(Caller caller, int mapType, int returnSize)
     {
         if (!Enter(caller, out var vm))
@@ -79,12 +77,9 @@ internal static class MapFunctions
             return BadArgument;
         }
 
-        foreach (var (key, value) in parsed)
+        if (!HeaderValidation.AllAllowed(vm, "proxy_set_header_map_pairs", parsed))
         {
-            if (!IsAllowed(vm, "proxy_set_header_map_pairs", key, value))
-            {
-                return BadArgument;
-            }
+            return BadArgument;
         }
 
         map.Clear();
@@ -176,29 +171,13 @@ internal static class MapFunctions
             return InvalidMemoryAccess;
         }
 
-        if (!IsAllowed(vm, function, key, value))
+        if (!HeaderValidation.IsAllowed(vm, function, key, value))
         {
             return BadArgument;
         }
 
         write(map, key, value);
         return Ok;
-    }
-
-    // CR and LF would split the header into two on the wire (header injection) and NUL ends it early; Envoy's
-    // header strings refuse all three. Refusing the call keeps the stream's headers as they were.
-    private static bool IsAllowed(ProxyWasmVm vm, string function, string key, string value)
-    {
-        var badKey = key.Length == 0 || key.AsSpan().IndexOfAny(s_forbidden) >= 0;
-        if (!badKey && value.AsSpan().IndexOfAny(s_forbidden) < 0)
-        {
-            return true;
-        }
-
-        // The name goes into the log escaped, so a refused name cannot forge log lines either.
-        var shown = key.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal);
-        Log.HeaderRefused(vm.Logger, vm.Config.Name, function, shown, badKey ? "name" : "value");
-        return false;
     }
 
     /// <summary>
