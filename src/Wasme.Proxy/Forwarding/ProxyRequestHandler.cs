@@ -84,6 +84,21 @@ internal sealed partial class ProxyRequestHandler
         {
             // The client went away; nothing to answer.
         }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // A fault in the data plane itself: Kestrel would answer 500 and log nowhere (the host has no logging
+            // providers), so say what happened before answering.
+            LogRequestFailed(_logger, context.Request.Method, context.Request.Path.Value ?? "/", ex);
+            if (context.Response.HasStarted)
+            {
+                context.Abort();
+            }
+            else
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = StatusCodes.Status500InternalServerError;
+            }
+        }
     }
 
     private async Task SendLocalReplyAsync(StreamFilterChain chain, bool runResponseFilters)
@@ -145,6 +160,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Forwarding to {Upstream} failed: {Error} {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, ForwarderError error, string upstream, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "{Method} {Path} failed inside wasme's data plane; answered 500")]
+    private static partial void LogRequestFailed(ILogger logger, string method, string path, Exception exception);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Local reply {StatusCode}: {Details}")]
     private static partial void LogLocalReply(ILogger logger, int statusCode, string details);

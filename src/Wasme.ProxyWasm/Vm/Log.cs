@@ -31,6 +31,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 9, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' read its {Length}-byte configuration passing the size as the size pointer (AssemblyScript proxy-runtime 0.1.x); only the data pointer was written")]
     public static partial void SizeAsPointerConfiguration(ILogger logger, string plugin, int length);
 
-    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} with a header {Part} containing CR, LF or NUL (header '{Header}'); refused with BAD_ARGUMENT, the headers are unchanged")]
+    [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} with a header {Part} containing CR, LF or NUL (header '{Header}'); refused with BAD_ARGUMENT and nothing was changed")]
     public static partial void HeaderRefused(ILogger logger, string plugin, string function, string header, string part);
 }

@@ -1,6 +1,8 @@
 using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Testing;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
@@ -254,6 +256,33 @@ public sealed class FilterChainTests
 
         Assert.Equal(payload, await response.Content.ReadAsByteArrayAsync());
         Assert.Equal(payload.Length, seen);
+    }
+
+    [Fact]
+    public async Task A_fault_inside_the_data_plane_is_logged_and_answered_500()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        // Kestrel refuses a CR in a header value when the reply is written: a fault past the filters' own checks.
+        var broken = new DelegateFilter("broken-reply")
+        {
+            RequestHeaders = (s, _) =>
+            {
+                var headers = new HeaderMap();
+                headers.Add("x-bad", "a\rb");
+                s.SendLocalResponse(new LocalResponse(403, "test", ReadOnlyMemory<byte>.Empty, headers));
+                return FilterStatus.Continue;
+            },
+        };
+        var logs = new FakeLogCollector();
+        using var loggerFactory = LoggerFactory.Create(b => b.AddProvider(new FakeLoggerProvider(logs)));
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [broken], loggerFactory: loggerFactory);
+
+        using var response = await proxy.Client.GetAsync("/some/path");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, response.StatusCode);
+        var error = Assert.Single(logs.GetSnapshot(), r => r.Level == LogLevel.Error);
+        Assert.Contains("GET /some/path failed inside wasme's data plane", error.Message, StringComparison.Ordinal);
+        Assert.NotNull(error.Exception);
     }
 
     [Fact]
