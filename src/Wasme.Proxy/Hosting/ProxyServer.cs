@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Hosting;
@@ -66,6 +67,10 @@ public sealed class ProxyServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Header values are UTF-8 text to filters, and go out as the UTF-8 bytes they came in as (Envoy
+            // passes such bytes through); Kestrel's default refuses anything outside ASCII.
+            kestrel.RequestHeaderEncodingSelector = static _ => Encoding.UTF8;
+            kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.UTF8;
             kestrel.Listen(options.Listen, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             if (options.Admin is not null)
             {
@@ -89,6 +94,8 @@ public sealed class ProxyServer : IAsyncDisposable
             EnableMultipleHttp2Connections = true,
             ActivityHeadersPropagator = null,
             ConnectTimeout = TimeSpan.FromSeconds(15),
+            RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
+            ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
         });
         var metrics = new ProxyMetrics();
         var server = new ProxyServer(app, client, metrics);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Text;
 using Wasme.ProxyWasm;
 
 namespace Wasme.Proxy.Upstreams;
@@ -29,6 +30,8 @@ public sealed class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
             UseCookies = false,
             ActivityHeadersPropagator = null,
             ConnectTimeout = TimeSpan.FromSeconds(10),
+            RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
+            ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
         });
     }
 

@@ -50,6 +50,35 @@ public sealed class FilterChainTests
     }
 
     [Fact]
+    public async Task Header_values_beyond_ascii_reach_filters_as_text_and_leave_as_utf8()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        string? seenByFilter = null;
+        var greet = new DelegateFilter("greet")
+        {
+            RequestHeaders = (s, _) => { seenByFilter = s.RequestHeaders.GetValues("x-name").Single(); return FilterStatus.Continue; },
+            ResponseHeaders = (s, _) => { s.ResponseHeaders.Add("x-greeting", "grüße, " + seenByFilter); return FilterStatus.Continue; },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [greet]);
+        using var client = new HttpClient(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            RequestHeaderEncodingSelector = (_, _) => Encoding.UTF8,
+            ResponseHeaderEncodingSelector = (_, _) => Encoding.UTF8,
+        });
+
+        using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(proxy.Client.BaseAddress!, "/"));
+        request.Headers.Add("x-name", "café");
+        using var response = await client.SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("café", seenByFilter);
+        Assert.True(upstream.Received.TryDequeue(out var received));
+        Assert.Equal("café", received.Headers["x-name"]);
+        Assert.Equal("grüße, café", response.Headers.GetValues("x-greeting").Single());
+    }
+
+    [Fact]
     public async Task A_local_reply_answers_without_reaching_the_upstream_and_passes_response_filters()
     {
         await using var upstream = await TestUpstream.StartAsync();

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -33,7 +34,13 @@ public sealed class TestUpstream : IAsyncDisposable
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(k => k.Listen(IPAddress.Loopback, 0, l => l.Protocols = protocols));
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.Listen(IPAddress.Loopback, 0, l => l.Protocols = protocols);
+            // Header values beyond ASCII are read and written as UTF-8, as the proxy under test sends them.
+            k.RequestHeaderEncodingSelector = static _ => Encoding.UTF8;
+            k.ResponseHeaderEncodingSelector = static _ => Encoding.UTF8;
+        });
         var app = builder.Build();
         TestUpstream? upstream = null;
         app.Run(async context =>
