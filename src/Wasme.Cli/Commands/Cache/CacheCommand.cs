@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -52,7 +51,7 @@ internal sealed class CacheCommand : Command
             problems.Add($"--listen '{parseResult.GetValue(_listen)}' is not an address like http://0.0.0.0:9979.");
         }
 
-        if (!TryParseDuration(parseResult.GetValue(_grace)!, out var grace))
+        if (!Durations.TryParse(parseResult.GetValue(_grace)!, out var grace))
         {
             problems.Add($"--grace-period '{parseResult.GetValue(_grace)}' is not a duration: use e.g. 30s, 10m, 2h or 00:10:00.");
         }
@@ -160,29 +159,5 @@ internal sealed class CacheCommand : Command
         {
             client?.Dispose();
         }
-    }
-
-    /// <summary>30s, 10m, 2h, 1d, or a TimeSpan (00:10:00).</summary>
-    internal static bool TryParseDuration(string text, out TimeSpan duration)
-    {
-        duration = default;
-        if (text.Length >= 2 && double.TryParse(text[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
-        {
-            TimeSpan? parsed = text[^1] switch
-            {
-                's' => TimeSpan.FromSeconds(amount),
-                'm' => TimeSpan.FromMinutes(amount),
-                'h' => TimeSpan.FromHours(amount),
-                'd' => TimeSpan.FromDays(amount),
-                _ => null,
-            };
-            if (parsed is { } value)
-            {
-                duration = value;
-                return true;
-            }
-        }
-
-        return TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out duration) && duration >= TimeSpan.Zero;
     }
 }

@@ -41,8 +41,8 @@ internal sealed class OperatorCommand : Command
     private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
-        var resync = ParseDuration(parseResult.GetValue(_resync)!, "--resync-period", problems);
-        var refresh = ParseDuration(parseResult.GetValue(_imageRefresh)!, "--image-refresh", problems);
+        var resync = Durations.ParsePositive(parseResult.GetValue(_resync)!, "--resync-period", problems, TimeSpan.FromMinutes(10));
+        var refresh = Durations.ParsePositive(parseResult.GetValue(_imageRefresh)!, "--image-refresh", problems, TimeSpan.FromMinutes(10));
         if (!Uri.TryCreate(parseResult.GetValue(_cacheService), UriKind.Absolute, out var cacheUrl))
         {
             problems.Add($"--cache-service-url '{parseResult.GetValue(_cacheService)}' is not a URL; give the cache Service, e.g. http://wasme-cache.wasme.svc.cluster.local:9979");
@@ -113,22 +113,5 @@ internal sealed class OperatorCommand : Command
         }
 
         return ExitCodes.Success;
-    }
-
-    private static TimeSpan ParseDuration(string text, string option, List<string> problems)
-    {
-        var unit = text.Length > 1 ? text[^1] : ' ';
-        if (int.TryParse(text.AsSpan(0, Math.Max(0, text.Length - 1)), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var value) && value > 0)
-        {
-            switch (unit)
-            {
-                case 's': return TimeSpan.FromSeconds(value);
-                case 'm': return TimeSpan.FromMinutes(value);
-                case 'h': return TimeSpan.FromHours(value);
-            }
-        }
-
-        problems.Add($"{option} '{text}' is not a duration; use a whole number with s, m or h, e.g. 10m");
-        return TimeSpan.FromMinutes(10);
     }
 }
