@@ -57,7 +57,7 @@ internal sealed partial class StreamFilterChain : IDisposable
             var status = Invoke(i, HttpFilterCapabilities.RequestHeaders, static (f, s, eos, _) => f.OnRequestHeaders(s, eos), endOfStream, 0);
             if (status == FilterStatus.StopIteration)
             {
-                await _stream.WaitForResumeAsync(cancellationToken);
+                await WaitForFilterAsync(i, cancellationToken);
             }
         }
 
@@ -73,7 +73,7 @@ internal sealed partial class StreamFilterChain : IDisposable
             var status = Invoke(i, HttpFilterCapabilities.ResponseHeaders, static (f, s, eos, _) => f.OnResponseHeaders(s, eos), endOfStream, 0);
             if (status == FilterStatus.StopIteration)
             {
-                await _stream.WaitForResumeAsync(cancellationToken);
+                await WaitForFilterAsync(i, cancellationToken);
             }
         }
 
@@ -147,7 +147,7 @@ internal sealed partial class StreamFilterChain : IDisposable
                     return true;
                 }
 
-                await _stream.WaitForResumeAsync(cancellationToken);
+                await WaitForFilterAsync(i, cancellationToken);
                 if (_stream.LocalResponse is not null)
                 {
                     return false;
@@ -182,7 +182,7 @@ internal sealed partial class StreamFilterChain : IDisposable
                 : static (f, s, _, _) => f.OnResponseTrailers(s), false, 0);
             if (status == FilterStatus.StopIteration)
             {
-                await _stream.WaitForResumeAsync(cancellationToken);
+                await WaitForFilterAsync(i, cancellationToken);
             }
         }
 
@@ -241,6 +241,23 @@ internal sealed partial class StreamFilterChain : IDisposable
         }
     }
 
+    /// <summary>
+    /// Waits while filter <paramref name="index"/> holds the stream. One that holds it past the stream idle timeout
+    /// gets the stream answered 408, as Envoy's stream idle timeout does.
+    /// </summary>
+    private async Task WaitForFilterAsync(int index, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _stream.WaitForResumeAsync(_chain.StreamIdleTimeout, _chain.TimeProvider, cancellationToken);
+        }
+        catch (TimeoutException)
+        {
+            LogStreamIdleTimeout(_logger, _chain.Factories[index].Name, _chain.StreamIdleTimeout);
+            _stream.SendLocalResponse(408, "stream timeout", "stream_idle_timeout");
+        }
+    }
+
     private FilterStatus Invoke(int index, HttpFilterCapabilities capability, Func<IHttpFilter, HttpExchange, bool, int, FilterStatus> callback, bool endOfStream, int length)
     {
         var filter = _filters[index];
@@ -272,6 +289,9 @@ internal sealed partial class StreamFilterChain : IDisposable
             _stream.ForceLocalResponse(new LocalResponse(503, $"filter {factory.Name} failed: {ex.Message}", "filter failed"u8.ToArray(), new HeaderMap()));
         }
     }
+
+    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "Filter {Filter} held the stream paused for {Timeout} without continuing it; answered 408 (stream idle timeout)")]
+    private static partial void LogStreamIdleTimeout(ILogger logger, string filter, TimeSpan timeout);
 
     [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "Filter {Filter} failed (policy {Policy})")]
     private static partial void LogFilterFailed(ILogger logger, string filter, string policy, Exception exception);

@@ -8,6 +8,9 @@ public sealed record ProxyOptions
     /// <summary>Default body bytes one filter may hold buffered: Envoy's default per-connection buffer limit.</summary>
     public const int DefaultBodyBufferLimit = 1024 * 1024;
 
+    /// <summary>Default longest a filter may hold a stream paused: Envoy's default stream idle timeout.</summary>
+    public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(5);
+
     /// <summary>Address the proxy listens on.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 8080);
 
@@ -25,6 +28,9 @@ public sealed record ProxyOptions
 
     /// <summary>Most body bytes one filter may hold buffered; past it the stream gets 413 (request) or 500 (response).</summary>
     public int BodyBufferLimit { get; init; } = DefaultBodyBufferLimit;
+
+    /// <summary>Longest a filter may hold a stream paused without continuing it; then the stream gets 408, as Envoy's stream idle timeout.</summary>
+    public TimeSpan StreamIdleTimeout { get; init; } = DefaultStreamIdleTimeout;
 
     /// <summary>Every problem with these options, each naming the setting and the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
@@ -58,6 +64,11 @@ public sealed record ProxyOptions
         if (BodyBufferLimit <= 0)
         {
             problems.Add($"body buffer limit {BodyBufferLimit} must be positive");
+        }
+
+        if (StreamIdleTimeout <= TimeSpan.Zero)
+        {
+            problems.Add($"stream idle timeout {StreamIdleTimeout} must be positive (for example 5m)");
         }
 
         if (Admin is not null && Admin.Port != 0 && Admin.Port == Listen.Port && Admin.Address.Equals(Listen.Address))

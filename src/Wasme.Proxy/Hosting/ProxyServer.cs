@@ -99,7 +99,7 @@ public sealed class ProxyServer : IAsyncDisposable
         });
         var metrics = new ProxyMetrics();
         var server = new ProxyServer(app, client, metrics);
-        var chain = new FilterChain(filters, options.BodyBufferLimit);
+        var chain = new FilterChain(filters, options.BodyBufferLimit, options.StreamIdleTimeout, timeProvider);
         var admin = new AdminEndpoint(metrics, metricsSources);
         var logger = loggerFactory.CreateLogger("Wasme.Proxy");
 

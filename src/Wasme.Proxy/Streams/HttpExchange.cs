@@ -167,8 +167,11 @@ public sealed class HttpExchange : IStreamHost
         }
     }
 
-    /// <summary>Waits for a resume, a local reply or a reset, unless one already happened.</summary>
-    internal Task WaitForResumeAsync(CancellationToken cancellationToken)
+    /// <summary>
+    /// Waits for a resume, a local reply or a reset, unless one already happened.
+    /// </summary>
+    /// <exception cref="TimeoutException">None came within <paramref name="timeout"/>.</exception>
+    internal Task WaitForResumeAsync(TimeSpan timeout, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         lock (_gate)
         {
@@ -179,7 +182,7 @@ public sealed class HttpExchange : IStreamHost
             }
 
             _resume = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            return _resume.Task.WaitAsync(cancellationToken);
+            return _resume.Task.WaitAsync(timeout, timeProvider, cancellationToken);
         }
     }
 

@@ -122,5 +122,17 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
         Assert.Contains("proxy_abi_version", wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_stream_idle_timeout_that_is_not_a_duration_is_refused_before_anything_listens()
+    {
+        var module = Path.Combine(_directory.FullName, "plain.wasm");
+        await File.WriteAllBytesAsync(module, WasmModuleBuilder.ProxyWasmModule());
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--upstream", "http://127.0.0.1:9", "--stream-idle-timeout", "soon");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains("--stream-idle-timeout 'soon' is not a positive duration", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 }

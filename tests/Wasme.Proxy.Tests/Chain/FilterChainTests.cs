@@ -3,6 +3,7 @@ using System.Text;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
+using Microsoft.Extensions.Time.Testing;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
@@ -312,6 +313,39 @@ public sealed class FilterChainTests
         var error = Assert.Single(logs.GetSnapshot(), r => r.Level == LogLevel.Error);
         Assert.Contains("GET /some/path failed inside wasme's data plane", error.Message, StringComparison.Ordinal);
         Assert.NotNull(error.Exception);
+    }
+
+    [Fact]
+    public async Task A_filter_that_never_continues_a_paused_stream_gets_it_answered_408_after_the_stream_idle_timeout()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var hold = new DelegateFilter("hold-forever")
+        {
+            RequestHeaders = (_, _) => { paused.TrySetResult(); return FilterStatus.StopIteration; },
+        };
+        var clock = new FakeTimeProvider();
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [hold], o => o with { StreamIdleTimeout = TimeSpan.FromMinutes(2) }, timeProvider: clock);
+
+        var pending = proxy.Client.GetAsync("/");
+        await paused.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        // Short of the timeout nothing is answered; past it the stream is. Small steps, because the proxy arms
+        // its timer just after the filter returns, which may come after the first step.
+        clock.Advance(TimeSpan.FromSeconds(110));
+        var first = await Task.WhenAny(pending, Task.Delay(200));
+        Assert.NotSame(pending, first);
+        for (var step = 0; step < 30 && !pending.IsCompleted; step++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(10));
+            await Task.WhenAny(pending, Task.Delay(100));
+        }
+
+        using var response = await pending.WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.Equal(HttpStatusCode.RequestTimeout, response.StatusCode);
+        Assert.Equal("stream timeout", await response.Content.ReadAsStringAsync());
+        Assert.Empty(upstream.Received);
     }
 
     [Fact]

@@ -24,7 +24,7 @@ public sealed class RunningProxy : IAsyncDisposable
 
     public Uri AdminUrl => new($"http://{Server.AdminEndpoint}/");
 
-    public static async Task<RunningProxy> StartAsync(Uri? upstream, IReadOnlyList<IHttpFilterFactory> filters, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyList<IFilterMetricsSource>? metrics = null, ILoggerFactory? loggerFactory = null)
+    public static async Task<RunningProxy> StartAsync(Uri? upstream, IReadOnlyList<IHttpFilterFactory> filters, Func<ProxyOptions, ProxyOptions>? configure = null, IReadOnlyList<IFilterMetricsSource>? metrics = null, ILoggerFactory? loggerFactory = null, TimeProvider? timeProvider = null)
     {
         var options = new ProxyOptions
         {
@@ -34,7 +34,7 @@ public sealed class RunningProxy : IAsyncDisposable
             Admin = new IPEndPoint(IPAddress.Loopback, 0),
         };
         options = configure?.Invoke(options) ?? options;
-        var server = await ProxyServer.StartAsync(options, filters, metrics ?? [], loggerFactory ?? TestLogging.Factory, TimeProvider.System, CancellationToken.None);
+        var server = await ProxyServer.StartAsync(options, filters, metrics ?? [], loggerFactory ?? TestLogging.Factory, timeProvider ?? TimeProvider.System, CancellationToken.None);
         return new RunningProxy(server);
     }
 

@@ -39,10 +39,11 @@ internal sealed class RunCommand : Command
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
+        var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
         var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, logLevel })
+        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
         {
             Options.Add(option);
         }
@@ -66,6 +67,7 @@ internal sealed class RunCommand : Command
                 Clusters = parseResult.GetValue(clusters) ?? [],
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
+                StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = parseResult.GetValue(logLevel)!,
             };
             return await new RunSession(context, request).RunAsync(cancellationToken);
@@ -91,6 +93,7 @@ internal sealed record RunRequest
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
+    public string StreamIdleTimeout { get; init; } = "5m";
     public string LogLevel { get; init; } = "info";
 }
 
@@ -253,6 +256,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             EchoUpstream = request.EchoUpstream,
             Clusters = clusters,
             BodyBufferLimit = request.BodyBufferLimit,
+            StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
         };
     }
 
