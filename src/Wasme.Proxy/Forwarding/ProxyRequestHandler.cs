@@ -27,17 +27,15 @@ internal sealed partial class ProxyRequestHandler
     private readonly string _upstream;
     private readonly FilterChain _chain;
     private readonly ProxyMetrics _metrics;
-    private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
 
-    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, TimeProvider timeProvider, ILogger logger)
+    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger)
     {
         _forwarder = forwarder;
         _client = client;
         _upstream = upstream.GetLeftPart(UriPartial.Path).TrimEnd('/');
         _chain = chain;
         _metrics = metrics;
-        _timeProvider = timeProvider;
         _logger = logger;
     }
 
@@ -45,7 +43,7 @@ internal sealed partial class ProxyRequestHandler
     {
         _metrics.RequestStarted();
         var cancellationToken = context.RequestAborted;
-        var stream = new HttpExchange(context, _timeProvider.GetUtcNow());
+        var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow());
         using var chain = new StreamFilterChain(_chain, stream, _metrics, _logger);
         context.Features.Set(chain);
         try

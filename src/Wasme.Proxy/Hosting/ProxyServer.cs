@@ -155,7 +155,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        handler = new ProxyRequestHandler(forwarder, client, server.Upstream, chain, metrics, timeProvider, logger);
+        handler = new ProxyRequestHandler(forwarder, client, server.Upstream, chain, metrics, logger);
         return server;
     }
 
