@@ -9,8 +9,8 @@ internal static class RepositoryPaths
 
     public static string Crd => Path.Combine(Root, "deploy", "crds", "filterdeployments.wasme.io.yaml");
 
-    /// <summary>Istio's own CRDs, shipped with the task environment; read at test time and never copied into the repo.</summary>
-    public static string IstioCrds => "/work/shared/istio/customresourcedefinitions.gen.yaml";
+    /// <summary>Istio's own CRDs, vendored unchanged with their license (third_party/istio/README.md).</summary>
+    public static string IstioCrds => Path.Combine(Root, "third_party", "istio", "customresourcedefinitions.gen.yaml");
 
     private static string FindRoot()
     {

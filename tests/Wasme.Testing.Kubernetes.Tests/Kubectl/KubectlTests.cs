@@ -23,7 +23,7 @@ public sealed class KubectlTests : IAsyncLifetime
     public async Task Apply_IstioCrds_MakesIstioKindsServed()
     {
         var crds = IstioCrds.Find();
-        Assert.True(crds is not null, "shared/istio/customresourcedefinitions.gen.yaml not found");
+        Assert.True(crds is not null, "third_party/istio/customresourcedefinitions.gen.yaml not found");
 
         await _kubectl.SucceedAsync("apply", "-f", crds);
 

@@ -4,16 +4,16 @@ using Wasme.Testing.Kubernetes.Json;
 
 namespace Wasme.Testing.Kubernetes;
 
-/// <summary>Locates Istio's customresourcedefinitions.gen.yaml (the project's shared/istio copy).</summary>
+/// <summary>Locates Istio's customresourcedefinitions.gen.yaml (vendored in the repository's third_party/istio).</summary>
 public static class IstioCrds
 {
     public const string EnvironmentVariable = "WASME_ISTIO_CRDS";
-    private const string RelativePath = "shared/istio/customresourcedefinitions.gen.yaml";
+    private const string RelativePath = "third_party/istio/customresourcedefinitions.gen.yaml";
 
     // Parsing the ~1 MB file dominates a test's setup; every server in the process shares one parse.
     private static readonly ConcurrentDictionary<(string Path, DateTime Modified), Lazy<Task<IReadOnlyList<JsonObject>>>> Parsed = new();
 
-    /// <summary><c>$WASME_ISTIO_CRDS</c>, else the nearest <c>shared/istio/</c> beside the repository or any parent; null if none.</summary>
+    /// <summary><c>$WASME_ISTIO_CRDS</c>, else the repository's <c>third_party/istio/</c> found above the binaries or the working directory; null if none.</summary>
     public static string? Find()
     {
         if (Environment.GetEnvironmentVariable(EnvironmentVariable) is { Length: > 0 } configured)

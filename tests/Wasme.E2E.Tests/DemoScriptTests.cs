@@ -1,0 +1,40 @@
+using System.Diagnostics;
+
+namespace Wasme.E2E.Tests;
+
+/// <summary>README's main-job command, run as a newcomer runs it: it must end by itself, with exit 0.</summary>
+public sealed class DemoScriptTests
+{
+    [Fact]
+    public async Task Demo_script_ends_by_itself_after_showing_the_filters_header()
+    {
+        var start = new ProcessStartInfo("bash", [Path.Combine(ClusterEnvironment.RepositoryRoot, "eng", "demo.sh")])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = ClusterEnvironment.RepositoryRoot,
+        };
+        using var process = Process.Start(start)!;
+        process.StandardInput.Close();
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"eng/demo.sh did not end within 5 minutes:\n{await output}\n{await error}");
+        }
+
+        var text = await output;
+        Assert.True(process.ExitCode == 0, $"eng/demo.sh exited {process.ExitCode}:\n{text}\n{await error}");
+        Assert.Contains("hello: world", text, StringComparison.OrdinalIgnoreCase);
+        var lastLine = text.TrimEnd().Split('\n')[^1];
+        Assert.Contains("Done:", lastLine, StringComparison.Ordinal);
+    }
+}
