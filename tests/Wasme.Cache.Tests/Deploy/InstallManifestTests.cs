@@ -16,7 +16,8 @@ public sealed class InstallManifestTests
     // What docs/install.md tells users to write for HostPath delivery: deploy/ plus the deploy/hostpath component.
     private static readonly Lazy<string> HostPathOverlay = new(() =>
     {
-        var directory = Directory.CreateTempSubdirectory("wasme-hostpath-overlay-").FullName;
+        // Beside the test binaries, rewritten each run: kustomize wants relative paths, and nothing is left in /tmp.
+        var directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "hostpath-overlay")).FullName;
         var deploy = Path.GetRelativePath(directory, Path.Combine(ExternalProcess.RepositoryRoot, "deploy"));
         File.WriteAllText(Path.Combine(directory, "kustomization.yaml"), $"""
             resources:
