@@ -11,19 +11,38 @@ namespace Wasme.Cache.Tests.Deploy;
 /// </summary>
 public sealed class InstallManifestTests
 {
-    private static readonly Lazy<Task<string>> Rendered = new(RenderAsync);
+    private static readonly Lazy<Task<string>> Rendered = new(() => RenderAsync("deploy"));
 
-    private static async Task<string> RenderAsync()
+    // What docs/install.md tells users to write for HostPath delivery: deploy/ plus the deploy/hostpath component.
+    private static readonly Lazy<string> HostPathOverlay = new(() =>
     {
-        var result = await ExternalProcess.RunAsync("kubectl", ["kustomize", "deploy"]);
+        // Beside the test binaries, rewritten each run: kustomize wants relative paths, and nothing is left in /tmp.
+        var directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, "hostpath-overlay")).FullName;
+        var deploy = Path.GetRelativePath(directory, Path.Combine(ExternalProcess.RepositoryRoot, "deploy"));
+        File.WriteAllText(Path.Combine(directory, "kustomization.yaml"), $"""
+            resources:
+              - {deploy}
+            components:
+              - {deploy}/hostpath
+            """);
+        return directory;
+    });
+
+    private static readonly Lazy<Task<string>> RenderedHostPath = new(() => RenderAsync(HostPathOverlay.Value));
+
+    private static async Task<string> RenderAsync(string directory)
+    {
+        var result = await ExternalProcess.RunAsync("kubectl", ["kustomize", directory]);
         Assert.True(result.ExitCode == 0, result.ToString());
         return result.Output;
     }
 
-    private static async Task<List<YamlMappingNode>> DocumentsAsync()
+    private static async Task<List<YamlMappingNode>> DocumentsAsync() => Parse(await Rendered.Value);
+
+    private static List<YamlMappingNode> Parse(string yaml)
     {
         var stream = new YamlStream();
-        stream.Load(new StringReader(await Rendered.Value));
+        stream.Load(new StringReader(yaml));
         return [.. stream.Documents.Select(d => (YamlMappingNode)d.RootNode)];
     }
 
@@ -58,6 +77,7 @@ public sealed class InstallManifestTests
         Assert.Contains("Namespace/wasme", kinds);
         Assert.Contains("CustomResourceDefinition/filterdeployments.wasme.io", kinds);
         Assert.Contains("Deployment/wasme-operator", kinds);
+        Assert.Contains("PodDisruptionBudget/wasme-operator", kinds);
         Assert.Contains("DaemonSet/wasme-cache", kinds);
         Assert.Contains("Service/wasme-cache", kinds);
         Assert.Contains("NetworkPolicy/wasme-cache", kinds);
@@ -75,17 +95,21 @@ public sealed class InstallManifestTests
     public async Task Sources_and_rendered_output_pass_yamllint()
     {
         var rendered = Path.Combine(Path.GetTempPath(), $"wasme-rendered-{Guid.NewGuid():N}.yaml");
+        var renderedHostPath = Path.Combine(Path.GetTempPath(), $"wasme-rendered-hostpath-{Guid.NewGuid():N}.yaml");
         await File.WriteAllTextAsync(rendered, await Rendered.Value);
+        await File.WriteAllTextAsync(renderedHostPath, await RenderedHostPath.Value);
         try
         {
-            var sources = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", "deploy/kustomization.yaml", "deploy/namespace.yaml", "deploy/cache", "deploy/operator", "deploy/rbac"]);
+            var sources = await ExternalProcess.RunAsync("yamllint",
+                ["-c", "deploy/.yamllint.yaml", "deploy/kustomization.yaml", "deploy/namespace.yaml", "deploy/cache", "deploy/operator", "deploy/rbac", "deploy/hostpath"]);
             Assert.True(sources.ExitCode == 0, sources.ToString());
-            var output = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", rendered]);
+            var output = await ExternalProcess.RunAsync("yamllint", ["-c", "deploy/.yamllint.yaml", rendered, renderedHostPath]);
             Assert.True(output.ExitCode == 0, output.ToString());
         }
         finally
         {
             File.Delete(rendered);
+            File.Delete(renderedHostPath);
         }
     }
 
@@ -120,7 +144,7 @@ public sealed class InstallManifestTests
         var env = ((YamlSequenceNode)container["env"]).Cast<YamlMappingNode>().ToDictionary(e => e["name"].ToString());
 
         Assert.Equal("spec.nodeName", At(env["NODE_NAME"], "valueFrom", "fieldRef", "fieldPath")?.ToString());
-        Assert.Equal("/var/local/lib/wasme-cache", At((YamlMappingNode)((YamlSequenceNode)At(daemonSet, "spec", "template", "spec", "volumes")!)[0], "hostPath", "path")?.ToString());
+        Assert.NotNull(At((YamlMappingNode)((YamlSequenceNode)At(daemonSet, "spec", "template", "spec", "volumes")!)[0], "emptyDir"));
         var podLabels = (YamlMappingNode)At(daemonSet, "spec", "template", "metadata", "labels")!;
         var service = Workload(documents, "Service", "wasme-cache");
         foreach (var (key, value) in (YamlMappingNode)At(service, "spec", "selector")!)
@@ -164,35 +188,120 @@ public sealed class InstallManifestTests
     }
 
     [Fact]
-    public async Task Rendered_manifests_apply_to_the_api_server_with_kubectl()
+    public async Task HostPath_component_puts_the_cache_directory_on_the_node_and_relaxes_only_the_namespace_levels_it_must()
     {
-        var documents = await DocumentsAsync();
+        var documents = Parse(await RenderedHostPath.Value);
+        var cache = (YamlMappingNode)At(Workload(documents, "DaemonSet", "wasme-cache"), "spec", "template", "spec")!;
+        var volume = ((YamlSequenceNode)cache["volumes"]).Cast<YamlMappingNode>().Single(v => v["name"].ToString() == "cache-directory");
+        var labels = (YamlMappingNode)At(Workload(documents, "Namespace", "wasme"), "metadata", "labels")!;
+
+        Assert.Equal("/var/local/lib/wasme-cache", At(volume, "hostPath", "path")?.ToString());
+        Assert.Null(At(volume, "emptyDir"));
+        // The chown init container runs the same image as the cache, whatever an overlay renames it to.
+        var initImage = At((YamlMappingNode)((YamlSequenceNode)cache["initContainers"])[0], "image")?.ToString();
+        Assert.Equal(At((YamlMappingNode)((YamlSequenceNode)cache["containers"])[0], "image")?.ToString(), initImage);
+        Assert.Equal("privileged", labels["pod-security.kubernetes.io/enforce"].ToString());
+        Assert.Equal("privileged", labels["pod-security.kubernetes.io/warn"].ToString());
+        Assert.Equal("restricted", labels["pod-security.kubernetes.io/audit"].ToString());
+        Assert.Equal(
+            At(Workload(await DocumentsAsync(), "Deployment", "wasme-operator"), "spec")!.ToString(),
+            At(Workload(documents, "Deployment", "wasme-operator"), "spec")!.ToString());
+    }
+
+    [Fact]
+    public async Task Kubectl_apply_k_deploy_gives_no_warnings_and_every_pod_meets_the_restricted_level()
+    {
         await using var server = await KubernetesTestServer.StartAsync();
-        var file = Path.Combine(Path.GetTempPath(), $"wasme-install-{Guid.NewGuid():N}.yaml");
-        // The test server serves core, apps, rbac and CRDs; NetworkPolicy is checked structurally above.
-        var applicable = documents.Where(d => Kind(d) != "NetworkPolicy").ToList();
-        var text = new YamlStream(applicable.Select(d => new YamlDocument(d)));
+        var kubectl = Kubectl(server);
+
+        var apply = await kubectl(["apply", "-k", "deploy"]);
+
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.DoesNotContain("Warning:", apply.Error, StringComparison.Ordinal);
+        var daemonSet = await kubectl(["get", "daemonset", "wasme-cache", "-n", "wasme", "-o", "json"]);
+        Assert.True(daemonSet.ExitCode == 0, daemonSet.ToString());
+        Assert.Equal("wasme-cache", JsonNode.Parse(daemonSet.Output)!["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>());
+        var role = await kubectl(["get", "clusterrole", "wasme-operator", "-o", "json"]);
+        Assert.True(role.ExitCode == 0, role.ToString());
+        Assert.DoesNotContain("\"*\"", role.Output, StringComparison.Ordinal);
+        var budget = await kubectl(["get", "pdb", "wasme-operator", "-n", "wasme", "-o", "jsonpath={.spec.maxUnavailable}"]);
+        Assert.True(budget.ExitCode == 0, budget.ToString());
+        Assert.Equal("1", budget.Output);
+        // The CRD is served: the API accepts a FilterDeployment, as the cache and operator will read it.
+        var crd = await kubectl(["get", "crd", "filterdeployments.wasme.io", "-o", "name"]);
+        Assert.True(crd.ExitCode == 0, crd.ToString());
+
+        // The pods the DaemonSet and Deployment controllers would create are admitted, without a warning.
+        var documents = await DocumentsAsync();
+        foreach (var (kind, name) in new[] { ("Deployment", "wasme-operator"), ("DaemonSet", "wasme-cache") })
+        {
+            var pod = await CreatePodAsync(kubectl, Workload(documents, kind, name), $"{name}-pod");
+            Assert.True(pod.ExitCode == 0, pod.ToString());
+            Assert.DoesNotContain("Warning:", pod.Error, StringComparison.Ordinal);
+        }
+
+        // A HostPath cache pod is not: that is why HostPath delivery comes with its own namespace levels.
+        var hostPathPod = await CreatePodAsync(kubectl, Workload(Parse(await RenderedHostPath.Value), "DaemonSet", "wasme-cache"), "wasme-cache-hostpath");
+        Assert.NotEqual(0, hostPathPod.ExitCode);
+        Assert.Contains(
+            "pods \"wasme-cache-hostpath\" is forbidden: violates PodSecurity \"restricted:latest\": "
+            + "unrestricted capabilities (container \"own-cache-directory\" must not include \"CHOWN\" in securityContext.capabilities.add), "
+            + "restricted volume types (volume \"cache-directory\" uses restricted volume type \"hostPath\"), "
+            + "runAsNonRoot != true (container \"own-cache-directory\" must not set securityContext.runAsNonRoot=false), "
+            + "runAsUser=0 (container \"own-cache-directory\" must not set runAsUser=0)",
+            hostPathPod.Error);
+    }
+
+    [Fact]
+    public async Task Kubectl_apply_k_with_the_hostpath_component_gives_no_warnings_and_its_cache_pods_are_admitted()
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        var kubectl = Kubectl(server);
+
+        var apply = await kubectl(["apply", "-k", HostPathOverlay.Value]);
+
+        Assert.True(apply.ExitCode == 0, apply.ToString());
+        Assert.DoesNotContain("Warning:", apply.Error, StringComparison.Ordinal);
+        var served = await kubectl(["get", "daemonset", "wasme-cache", "-n", "wasme", "-o", "jsonpath={.spec.template.spec.volumes[0].hostPath.path}"]);
+        Assert.Equal("/var/local/lib/wasme-cache", served.Output);
+        var documents = Parse(await RenderedHostPath.Value);
+        foreach (var (kind, name) in new[] { ("Deployment", "wasme-operator"), ("DaemonSet", "wasme-cache") })
+        {
+            var pod = await CreatePodAsync(kubectl, Workload(documents, kind, name), $"{name}-pod");
+            Assert.True(pod.ExitCode == 0, pod.ToString());
+            Assert.DoesNotContain("Warning:", pod.Error, StringComparison.Ordinal);
+        }
+    }
+
+    /// <summary>kubectl against one test server, with its own discovery cache.</summary>
+    private static Func<string[], Task<ProcessResult>> Kubectl(KubernetesTestServer server)
+    {
+        var env = new Dictionary<string, string> { ["KUBECONFIG"] = server.KubeconfigPath };
+        var cache = Path.Combine(Path.GetDirectoryName(server.KubeconfigPath)!, "kubectl-cache");
+        return args => ExternalProcess.RunAsync("kubectl", ["--cache-dir", cache, .. args], env);
+    }
+
+    /// <summary>Creates, in namespace wasme, the pod a workload's controller would create from its template.</summary>
+    private static async Task<ProcessResult> CreatePodAsync(Func<string[], Task<ProcessResult>> kubectl, YamlMappingNode workload, string podName)
+    {
+        var template = (YamlMappingNode)At(workload, "spec", "template")!;
+        var pod = new YamlMappingNode(
+            new YamlScalarNode("apiVersion"), new YamlScalarNode("v1"),
+            new YamlScalarNode("kind"), new YamlScalarNode("Pod"),
+            new YamlScalarNode("metadata"), new YamlMappingNode(
+                new YamlScalarNode("name"), new YamlScalarNode(podName),
+                new YamlScalarNode("namespace"), new YamlScalarNode("wasme"),
+                new YamlScalarNode("labels"), At(template, "metadata", "labels")!),
+            new YamlScalarNode("spec"), template["spec"]);
+        var file = Path.Combine(Path.GetTempPath(), $"wasme-pod-{Guid.NewGuid():N}.yaml");
         await using (var writer = new StreamWriter(file))
         {
-            text.Save(writer, assignAnchors: false);
+            new YamlStream(new YamlDocument(pod)).Save(writer, assignAnchors: false);
         }
 
         try
         {
-            var env = new Dictionary<string, string> { ["KUBECONFIG"] = server.KubeconfigPath };
-            var apply = await ExternalProcess.RunAsync("kubectl", ["apply", "--validate=false", "-f", file], env);
-            Assert.True(apply.ExitCode == 0, apply.ToString());
-
-            var daemonSet = await ExternalProcess.RunAsync("kubectl", ["get", "daemonset", "wasme-cache", "-n", "wasme", "-o", "json"], env);
-            Assert.True(daemonSet.ExitCode == 0, daemonSet.ToString());
-            Assert.Equal("wasme-cache", JsonNode.Parse(daemonSet.Output)!["spec"]!["template"]!["spec"]!["serviceAccountName"]!.GetValue<string>());
-            var role = await ExternalProcess.RunAsync("kubectl", ["get", "clusterrole", "wasme-operator", "-o", "json"], env);
-            Assert.True(role.ExitCode == 0, role.ToString());
-            Assert.DoesNotContain("\"*\"", role.Output, StringComparison.Ordinal);
-
-            // The CRD is served: the API accepts a FilterDeployment, as the cache and operator will read it.
-            var crd = await ExternalProcess.RunAsync("kubectl", ["get", "crd", "filterdeployments.wasme.io", "-o", "name"], env);
-            Assert.True(crd.ExitCode == 0, crd.ToString());
+            return await kubectl(["create", "-f", file]);
         }
         finally
         {

@@ -14,10 +14,19 @@ internal static class BuiltInResources
         Core("pods", "pod", "Pod", status: true, shortNames: ["po"], categories: ["all"]),
         Core("nodes", "node", "Node", namespaced: false, status: true, shortNames: ["no"]),
         Core("endpoints", "endpoints", "Endpoints", shortNames: ["ep"], generation: false),
+        Core("replicationcontrollers", "replicationcontroller", "ReplicationController", status: true, shortNames: ["rc"], categories: ["all"]),
+        Core("podtemplates", "podtemplate", "PodTemplate", generation: false),
         Apps("deployments", "deployment", "Deployment", ["deploy"]),
         Apps("daemonsets", "daemonset", "DaemonSet", ["ds"]),
         Apps("statefulsets", "statefulset", "StatefulSet", ["sts"]),
         Apps("replicasets", "replicaset", "ReplicaSet", ["rs"]),
+        Of("batch", "v1", "jobs", "job", "Job", namespaced: true) with { HasStatusSubresource = true, TracksGeneration = true, Categories = ["all"] },
+        Of("batch", "v1", "cronjobs", "cronjob", "CronJob", namespaced: true)
+            with { HasStatusSubresource = true, TracksGeneration = true, ShortNames = ["cj"], Categories = ["all"] },
+        Of("policy", "v1", "poddisruptionbudgets", "poddisruptionbudget", "PodDisruptionBudget", namespaced: true)
+            with { HasStatusSubresource = true, TracksGeneration = true, ShortNames = ["pdb"] },
+        Of("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", namespaced: true)
+            with { TracksGeneration = true, ShortNames = ["netpol"] },
         Of("coordination.k8s.io", "v1", "leases", "lease", "Lease", namespaced: true),
         Of("rbac.authorization.k8s.io", "v1", "roles", "role", "Role", namespaced: true),
         Of("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", namespaced: true),

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Wasme.Testing.Kubernetes.Admission.PodSecurity;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Patching;
@@ -23,6 +24,7 @@ internal sealed class ResourceService
     private readonly ResourceRegistry _registry;
     private readonly TimeProvider _time;
     private readonly bool _autoCreateNamespaces;
+    private readonly PodSecurityAdmission _podSecurity;
 
     public ResourceService(ObjectStore store, ResourceRegistry registry, TimeProvider time, bool autoCreateNamespaces)
     {
@@ -30,6 +32,7 @@ internal sealed class ResourceService
         _registry = registry;
         _time = time;
         _autoCreateNamespaces = autoCreateNamespaces;
+        _podSecurity = new PodSecurityAdmission(store);
     }
 
     /// <summary>Raised after a delete marked or removed an object, so garbage collection can look again.</summary>
@@ -98,6 +101,7 @@ internal sealed class ResourceService
             throw ApiException.Invalid(type, name, errors);
         }
 
+        _podSecurity.Validate(type, obj, old: null, subresource: null, options.Warnings);
         if (type.Namespaced)
         {
             EnsureNamespace(ns!, options.DryRun);
@@ -330,6 +334,7 @@ internal sealed class ResourceService
                 throw ApiException.Invalid(type, name, errors);
             }
 
+            _podSecurity.Validate(type, next, current, subresource, options.Warnings);
             if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
