@@ -48,7 +48,7 @@ public sealed class FilterDeploymentOperator : IDisposable
         var envoyFilterClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.EnvoyFilter);
         var wasmPluginClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.WasmPlugin);
 
-        var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero };
+        var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero, NotServedBackoffMax = options.CrdRediscoveryMax };
         var owned = watched with { LabelSelector = $"{WasmeMetadata.ManagedByLabel}={WasmeMetadata.ManagedByValue}" };
         var informerLogger = loggerFactory.CreateLogger("Wasme.Operator.Caching.ResourceInformer");
         _deployments = new(fdClient, watched with { ResyncPeriod = options.ResyncPeriod }, timeProvider, informerLogger);
@@ -83,6 +83,10 @@ public sealed class FilterDeploymentOperator : IDisposable
         _statefulSets.AddHandler((_, w) => OnWorkload(WorkloadKind.StatefulSet, w));
         _envoyFilters.AddHandler((_, r) => OnOwned(r));
         _wasmPlugins.AddHandler((_, r) => OnOwned(r));
+
+        // A CRD installed (or removed) while running changes what every FilterDeployment can have: look at all again.
+        _envoyFilters.AddServedHandler(_ => RequeueAll());
+        _wasmPlugins.AddServedHandler(_ => RequeueAll());
     }
 
     public FilterDeploymentReconciler Reconciler { get; }
@@ -148,6 +152,14 @@ public sealed class FilterDeploymentOperator : IDisposable
             {
                 OnOwned(owned);
             }
+        }
+    }
+
+    private void RequeueAll()
+    {
+        foreach (var fd in _deployments.List())
+        {
+            _queue.Add(KeyOf(fd));
         }
     }
 

@@ -144,6 +144,17 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             return ReconcileResult.Done;
         }
 
+        if (_owned.NotServed(translation.Resources.Select(r => r.Kind)) is { Count: > 0 } missing)
+        {
+            // Istio before 1.12 has no WasmPlugin: say what to install or what to choose instead. The informer's
+            // re-discovery requeues every FilterDeployment once the CRD appears.
+            var message = string.Join("; ", missing.Select(MissingCrdMessage));
+            status.Condition(ConditionTypes.Applied, false, "CrdNotInstalled", message)
+                .Condition(ConditionTypes.Ready, false, "CrdNotInstalled", message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
         var changes = await ApplyAsync(deployment, translation, cancellationToken).ConfigureAwait(false);
         if (changes.Count > 0)
         {
@@ -336,6 +347,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         Spec = deployment.Spec,
         Status = deployment.Status,
     };
+
+    private static string MissingCrdMessage(ResourceType type) => type == ResourceType.WasmPlugin
+        ? $"the {type.Kind} CRD ({type}) is not installed in this cluster: install Istio 1.12 or later, or set spec.deployment.istio.delivery to Remote (or HostPath)"
+        : $"the {type.Kind} CRD ({type}) is not installed in this cluster: install Istio, whose CRDs include it";
 
     private static string Describe(IReadOnlyList<ValidationProblem> problems) => string.Join("; ", problems.Select(p => p.ToString()));
 
