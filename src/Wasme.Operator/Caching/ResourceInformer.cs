@@ -121,7 +121,16 @@ public sealed partial class ResourceInformer<T>
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Log.WatchFailed(_logger, Type.ToString(), ex);
+                // An unreachable or refusing API server is expected weather: one line a retry, not a stack trace.
+                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException)
+                {
+                    Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message);
+                }
+                else
+                {
+                    Log.WatchFailed(_logger, Type.ToString(), ex);
+                }
+
                 needList = true;
                 try
                 {
@@ -279,6 +288,9 @@ public sealed partial class ResourceInformer<T>
 
         [LoggerMessage(4, LogLevel.Warning, "The API server does not serve {Resource} ({ApiVersion}, {Plural}): its CRD is not installed; looking again at most every {MaxDelay}")]
         public static partial void NotServed(ILogger logger, string resource, string apiVersion, string plural, TimeSpan maxDelay);
+
+        [LoggerMessage(6, LogLevel.Warning, "Watch of {Resource} failed: {Reason}; listing again")]
+        public static partial void WatchFailedBriefly(ILogger logger, string resource, string reason);
 
         [LoggerMessage(5, LogLevel.Information, "The API server now serves {Resource}")]
         public static partial void NowServed(ILogger logger, string resource);

@@ -37,16 +37,17 @@ public sealed class FilterDeploymentOperator : IDisposable
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         IPullSecretReader? pullSecrets = null,
-        IEventRecorder? events = null)
+        IEventRecorder? events = null,
+        IWriteFence? fence = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var fdClient = new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment);
-        var deploymentClient = new KubernetesResourceClient<V1Deployment>(client, ResourceType.Deployment);
-        var daemonSetClient = new KubernetesResourceClient<V1DaemonSet>(client, ResourceType.DaemonSet);
-        var statefulSetClient = new KubernetesResourceClient<V1StatefulSet>(client, ResourceType.StatefulSet);
-        var envoyFilterClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.EnvoyFilter);
-        var wasmPluginClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.WasmPlugin);
+        var fdClient = new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment, fence);
+        var deploymentClient = new KubernetesResourceClient<V1Deployment>(client, ResourceType.Deployment, fence);
+        var daemonSetClient = new KubernetesResourceClient<V1DaemonSet>(client, ResourceType.DaemonSet, fence);
+        var statefulSetClient = new KubernetesResourceClient<V1StatefulSet>(client, ResourceType.StatefulSet, fence);
+        var envoyFilterClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.EnvoyFilter, fence);
+        var wasmPluginClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.WasmPlugin, fence);
 
         var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero, NotServedBackoffMax = options.CrdRediscoveryMax };
         var owned = watched with { LabelSelector = $"{WasmeMetadata.ManagedByLabel}={WasmeMetadata.ManagedByValue}" };

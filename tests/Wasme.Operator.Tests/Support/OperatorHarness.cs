@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
+using Wasme.Operator.Kubernetes;
 using Wasme.Testing.Kubernetes;
 
 namespace Wasme.Operator.Tests.Support;
@@ -63,16 +64,17 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     private static bool IsWasmPluginCrd(string document) => document.Contains("\n  name: wasmplugins.extensions.istio.io\n", StringComparison.Ordinal);
 
-    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null)
+    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null, IImageResolver? images = null, IWriteFence? fence = null)
     {
         var client = Server.CreateClient();
         var op = new FilterDeploymentOperator(
             client,
-            new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
+            images ?? new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
             options ?? new FilterDeploymentOperatorOptions(),
             Metrics,
             LoggerFactory.Create(b => b.AddProvider(Logs)),
-            TimeProvider.System);
+            TimeProvider.System,
+            fence: fence);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => op.RunAsync(stop.Token));
         _running.Add((stop, run, op, client));
