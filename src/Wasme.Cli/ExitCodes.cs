@@ -7,7 +7,7 @@ namespace Wasme.Cli;
 public static class ExitCodes
 {
     public const int Success = 0;
-    /// <summary>Unexpected failure (a bug, or an error with no better class).</summary>
+    /// <summary>Failure with no better class: a bug, or the machine refused (e.g. a listen address already in use).</summary>
     public const int Failure = 1;
     /// <summary>Bad command line or bad input file (the message says which and how to fix it).</summary>
     public const int UsageError = 2;
@@ -27,7 +27,7 @@ public static class ExitCodes
     public static IReadOnlyList<(int Code, string Name, string Meaning)> All { get; } =
     [
         (Success, "success", "the command did what was asked"),
-        (Failure, "failure", "unexpected failure"),
+        (Failure, "failure", "failure with no better class, e.g. a listen address already in use"),
         (UsageError, "usage", "bad arguments or invalid input; the message names the fix"),
         (NotFound, "not-found", "image, tag, file or resource not found"),
         (AuthFailure, "auth", "authentication or authorization failed"),

@@ -14,4 +14,7 @@ public sealed record InformerOptions
 
     /// <summary>Wait before re-listing after a transport error.</summary>
     public TimeSpan ErrorBackoff { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between lists of a kind the server does not serve (the delay doubles from <see cref="ErrorBackoff"/>).</summary>
+    public TimeSpan NotServedBackoffMax { get; init; } = TimeSpan.FromMinutes(1);
 }

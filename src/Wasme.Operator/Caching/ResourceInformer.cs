@@ -11,7 +11,9 @@ namespace Wasme.Operator.Caching;
 /// Keeps a local cache of one kind in step with the API server, as client-go's reflector and
 /// informer: list, then watch from the list's resourceVersion with bookmarks; on a closed watch,
 /// resume from the last seen resourceVersion; on 410 Gone, list again and emit the difference;
-/// every resync period, replay every cached object so handlers re-check the world.
+/// every resync period, replay every cached object so handlers re-check the world. A kind the server does not
+/// serve (its CRD is not installed: the list answers 404) counts as listed and empty, so it holds up nothing, and
+/// is listed again with a growing delay until its CRD appears.
 /// </summary>
 public sealed partial class ResourceInformer<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -22,8 +24,10 @@ public sealed partial class ResourceInformer<T>
     private readonly ILogger _logger;
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
     private readonly List<Action<ResourceEventType, T>> _handlers = [];
+    private readonly List<Action<bool>> _servedHandlers = [];
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _resourceVersion = "";
+    private volatile bool _served = true;
 
     public ResourceInformer(IResourceClient<T> client, InformerOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -37,11 +41,17 @@ public sealed partial class ResourceInformer<T>
 
     public bool HasSynced => _synced.Task.IsCompletedSuccessfully;
 
+    /// <summary>False while the API server answers that it does not serve this kind (no CRD for it).</summary>
+    public bool IsServed => _served;
+
     /// <summary>Number of full lists done so far (the first, plus one per 410 Gone or transport error).</summary>
     public int ListCount { get; private set; }
 
     /// <summary>Registers a handler; call before <see cref="RunAsync"/>. Handlers must be quick (enqueue a key).</summary>
     public void AddHandler(Action<ResourceEventType, T> handler) => _handlers.Add(handler);
+
+    /// <summary>Registers a handler told when the kind stops or starts being served; call before <see cref="RunAsync"/>.</summary>
+    public void AddServedHandler(Action<bool> handler) => _servedHandlers.Add(handler);
 
     public Task WaitForSyncAsync(CancellationToken cancellationToken) => _synced.Task.WaitAsync(cancellationToken);
 
@@ -80,13 +90,21 @@ public sealed partial class ResourceInformer<T>
             ? _timeProvider.CreateTimer(_ => Resync(), null, _options.ResyncPeriod, _options.ResyncPeriod)
             : null;
         var needList = true;
+        var notServedDelay = _options.ErrorBackoff;
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
                 if (needList)
                 {
-                    await ListAsync(cancellationToken).ConfigureAwait(false);
+                    if (!await ListAsync(cancellationToken).ConfigureAwait(false))
+                    {
+                        await Task.Delay(notServedDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
+                        notServedDelay = TimeSpan.FromTicks(Math.Min(notServedDelay.Ticks * 2, _options.NotServedBackoffMax.Ticks));
+                        continue;
+                    }
+
+                    notServedDelay = _options.ErrorBackoff;
                     needList = false;
                 }
 
@@ -103,7 +121,16 @@ public sealed partial class ResourceInformer<T>
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
-                Log.WatchFailed(_logger, Type.ToString(), ex);
+                // An unreachable or refusing API server is expected weather: one line a retry, not a stack trace.
+                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException)
+                {
+                    Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message);
+                }
+                else
+                {
+                    Log.WatchFailed(_logger, Type.ToString(), ex);
+                }
+
                 needList = true;
                 try
                 {
@@ -117,9 +144,21 @@ public sealed partial class ResourceInformer<T>
         }
     }
 
-    private async Task ListAsync(CancellationToken cancellationToken)
+    /// <summary>Lists into the cache; false when the kind is not served at all.</summary>
+    private async Task<bool> ListAsync(CancellationToken cancellationToken)
     {
-        var list = await _client.ListAsync(_options.Namespace, _options.LabelSelector, cancellationToken).ConfigureAwait(false);
+        ResourceList<T> list;
+        try
+        {
+            list = await _client.ListAsync(_options.Namespace, _options.LabelSelector, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
+        {
+            // A list never 404s for a served kind (an unknown namespace lists empty): the group/version/resource is missing.
+            NotServed();
+            return false;
+        }
+
         ListCount++;
         var seen = new HashSet<ObjectKey>();
         foreach (var item in list.Items)
@@ -149,7 +188,44 @@ public sealed partial class ResourceInformer<T>
 
         _resourceVersion = list.Metadata.ResourceVersion ?? "";
         Log.Listed(_logger, Type.ToString(), list.Items.Count, _resourceVersion);
+        if (!_served)
+        {
+            _served = true;
+            Log.NowServed(_logger, Type.ToString());
+            NotifyServed(true);
+        }
+
         _synced.TrySetResult();
+        return true;
+    }
+
+    private void NotServed()
+    {
+        foreach (var (key, item) in _cache)
+        {
+            if (_cache.TryRemove(key, out _))
+            {
+                Notify(ResourceEventType.Deleted, item);
+            }
+        }
+
+        _resourceVersion = "";
+        if (_served || !HasSynced)
+        {
+            _served = false;
+            Log.NotServed(_logger, Type.ToString(), Type.ApiVersion, Type.Plural, _options.NotServedBackoffMax);
+            NotifyServed(false);
+        }
+
+        _synced.TrySetResult();
+    }
+
+    private void NotifyServed(bool served)
+    {
+        foreach (var handler in _servedHandlers)
+        {
+            handler(served);
+        }
     }
 
     private async Task WatchAsync(CancellationToken cancellationToken)
@@ -209,5 +285,14 @@ public sealed partial class ResourceInformer<T>
 
         [LoggerMessage(3, LogLevel.Warning, "Watch of {Resource} failed; listing again")]
         public static partial void WatchFailed(ILogger logger, string resource, Exception exception);
+
+        [LoggerMessage(4, LogLevel.Warning, "The API server does not serve {Resource} ({ApiVersion}, {Plural}): its CRD is not installed; looking again at most every {MaxDelay}")]
+        public static partial void NotServed(ILogger logger, string resource, string apiVersion, string plural, TimeSpan maxDelay);
+
+        [LoggerMessage(6, LogLevel.Warning, "Watch of {Resource} failed: {Reason}; listing again")]
+        public static partial void WatchFailedBriefly(ILogger logger, string resource, string reason);
+
+        [LoggerMessage(5, LogLevel.Information, "The API server now serves {Resource}")]
+        public static partial void NowServed(ILogger logger, string resource);
     }
 }

@@ -10,6 +10,9 @@ public sealed class OperatorMetrics : IDisposable
 {
     public const string MeterName = "Wasme.Operator";
 
+    // Seconds, as controller-runtime's reconcile histogram; the exporter's default bounds (0 to 10000) suit milliseconds.
+    private static readonly double[] DurationBuckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60];
+
     private readonly Meter _meter;
     private readonly Counter<long> _reconciles;
     private readonly Counter<long> _errors;
@@ -19,9 +22,14 @@ public sealed class OperatorMetrics : IDisposable
     public OperatorMetrics(IMeterFactory? meterFactory = null)
     {
         _meter = meterFactory?.Create(MeterName) ?? new Meter(MeterName);
-        _reconciles = _meter.CreateCounter<long>("wasme_operator_reconciles", description: "Reconciles finished, by controller and result (success, requeue, error, terminal).");
+        _reconciles = _meter.CreateCounter<long>("wasme_operator_reconciles", description: "Reconciles finished, by controller and result (success, error, terminal, cancelled).");
         _errors = _meter.CreateCounter<long>("wasme_operator_reconcile_errors", description: "Reconciles that failed, by controller.");
-        _duration = _meter.CreateHistogram<double>("wasme_operator_reconcile_duration", unit: "s", description: "Time spent in one reconcile.");
+        _duration = _meter.CreateHistogram<double>(
+            "wasme_operator_reconcile_duration",
+            unit: "s",
+            description: "Time spent in one reconcile.",
+            tags: null,
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = DurationBuckets });
         _writes = _meter.CreateCounter<long>("wasme_operator_api_writes", description: "Writes sent to the API server, by kind and verb.");
     }
 

@@ -37,18 +37,19 @@ public sealed class FilterDeploymentOperator : IDisposable
         ILoggerFactory loggerFactory,
         TimeProvider timeProvider,
         IPullSecretReader? pullSecrets = null,
-        IEventRecorder? events = null)
+        IEventRecorder? events = null,
+        IWriteFence? fence = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
-        var fdClient = new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment);
-        var deploymentClient = new KubernetesResourceClient<V1Deployment>(client, ResourceType.Deployment);
-        var daemonSetClient = new KubernetesResourceClient<V1DaemonSet>(client, ResourceType.DaemonSet);
-        var statefulSetClient = new KubernetesResourceClient<V1StatefulSet>(client, ResourceType.StatefulSet);
-        var envoyFilterClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.EnvoyFilter);
-        var wasmPluginClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.WasmPlugin);
+        var fdClient = new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment, fence);
+        var deploymentClient = new KubernetesResourceClient<V1Deployment>(client, ResourceType.Deployment, fence);
+        var daemonSetClient = new KubernetesResourceClient<V1DaemonSet>(client, ResourceType.DaemonSet, fence);
+        var statefulSetClient = new KubernetesResourceClient<V1StatefulSet>(client, ResourceType.StatefulSet, fence);
+        var envoyFilterClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.EnvoyFilter, fence);
+        var wasmPluginClient = new KubernetesResourceClient<GenericResource>(client, ResourceType.WasmPlugin, fence);
 
-        var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero };
+        var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero, NotServedBackoffMax = options.CrdRediscoveryMax };
         var owned = watched with { LabelSelector = $"{WasmeMetadata.ManagedByLabel}={WasmeMetadata.ManagedByValue}" };
         var informerLogger = loggerFactory.CreateLogger("Wasme.Operator.Caching.ResourceInformer");
         _deployments = new(fdClient, watched with { ResyncPeriod = options.ResyncPeriod }, timeProvider, informerLogger);
@@ -83,6 +84,10 @@ public sealed class FilterDeploymentOperator : IDisposable
         _statefulSets.AddHandler((_, w) => OnWorkload(WorkloadKind.StatefulSet, w));
         _envoyFilters.AddHandler((_, r) => OnOwned(r));
         _wasmPlugins.AddHandler((_, r) => OnOwned(r));
+
+        // A CRD installed (or removed) while running changes what every FilterDeployment can have: look at all again.
+        _envoyFilters.AddServedHandler(_ => RequeueAll());
+        _wasmPlugins.AddServedHandler(_ => RequeueAll());
     }
 
     public FilterDeploymentReconciler Reconciler { get; }
@@ -148,6 +153,14 @@ public sealed class FilterDeploymentOperator : IDisposable
             {
                 OnOwned(owned);
             }
+        }
+    }
+
+    private void RequeueAll()
+    {
+        foreach (var fd in _deployments.List())
+        {
+            _queue.Add(KeyOf(fd));
         }
     }
 

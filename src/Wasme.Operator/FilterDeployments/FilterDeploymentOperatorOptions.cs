@@ -15,6 +15,9 @@ public sealed record FilterDeploymentOperatorOptions
 
     public TimeSpan BackoffMax { get; init; } = TimeSpan.FromMinutes(5);
 
+    /// <summary>Longest wait between looks for a CRD that is not installed (WasmPlugin before Istio 1.12).</summary>
+    public TimeSpan CrdRediscoveryMax { get; init; } = TimeSpan.FromMinutes(1);
+
     public FilterDeploymentReconcilerOptions Reconciler { get; init; } = new();
 
     /// <summary>Ask istiod which Istio serves each namespace (else <see cref="FilterDeploymentReconcilerOptions.Translation"/>'s version is used as is).</summary>

@@ -104,16 +104,32 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         catch (ImageResolutionException ex)
         {
             var reason = ex.Failure.ToString();
-            status.Condition(ConditionTypes.ImageResolved, false, reason, ex.Message)
-                .Condition(ConditionTypes.Ready, false, reason, ex.Message);
-            // What was applied before stays applied (last good state); say so rather than pretend otherwise.
-            if (FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied) is { } lastApplied)
+            var message = ImageFailureMessages.Describe(ex);
+            var lastApplied = FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied);
+            var lastReady = FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Ready);
+            if (ex.Failure == ImageResolutionFailure.RegistryUnavailable
+                && lastApplied is { Status: "True" } && lastReady is not null
+                && lastApplied.ObservedGeneration == deployment.Metadata.Generation
+                && deployment.Status?.ImageDigest is { } appliedDigest)
             {
-                status.Keep(lastApplied);
+                // Nothing changed and the applied digest stays served (the cache holds it): a warning, not "not ready".
+                status.Condition(ConditionTypes.ImageResolved, false, reason, $"{message}; {appliedDigest} stays applied")
+                    .Keep(lastApplied)
+                    .Keep(lastReady);
             }
             else
             {
-                status.Condition(ConditionTypes.Applied, false, "ImageNotResolved", "waiting for the image to resolve");
+                status.Condition(ConditionTypes.ImageResolved, false, reason, message)
+                    .Condition(ConditionTypes.Ready, false, reason, message);
+                // What was applied before stays applied (last good state); say so rather than pretend otherwise.
+                if (lastApplied is not null)
+                {
+                    status.Keep(lastApplied);
+                }
+                else
+                {
+                    status.Condition(ConditionTypes.Applied, false, "ImageNotResolved", "waiting for the image to resolve");
+                }
             }
 
             await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
@@ -123,7 +139,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             }
 
             // Transient (registry down, secret not created yet, tag not pushed yet): retry with per-key backoff.
-            throw;
+            throw new ExpectedReconcileException($"{reason}: {message}", ex);
         }
 
         var workloads = _workloads.InNamespace(key.Namespace!);
@@ -140,6 +156,17 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             var message = Describe(translation.Problems);
             status.Condition(ConditionTypes.Applied, false, "InvalidConfiguration", message)
                 .Condition(ConditionTypes.Ready, false, "InvalidConfiguration", message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.Done;
+        }
+
+        if (_owned.NotServed(translation.Resources.Select(r => r.Kind)) is { Count: > 0 } missing)
+        {
+            // Istio before 1.12 has no WasmPlugin: say what to install or what to choose instead. The informer's
+            // re-discovery requeues every FilterDeployment once the CRD appears.
+            var message = string.Join("; ", missing.Select(MissingCrdMessage));
+            status.Condition(ConditionTypes.Applied, false, "CrdNotInstalled", message)
+                .Condition(ConditionTypes.Ready, false, "CrdNotInstalled", message);
             await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
             return ReconcileResult.Done;
         }
@@ -326,6 +353,12 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         {
             await _events.RecordAsync(deployment, EventTypes.Warning, ready.Reason, ready.Message, cancellationToken).ConfigureAwait(false);
         }
+        else if (ready?.Status == "True"
+            && FilterDeploymentStatusBuilder.Find(next, ConditionTypes.ImageResolved) is { Status: "False" } image
+            && FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.ImageResolved)?.Reason != image.Reason)
+        {
+            await _events.RecordAsync(deployment, EventTypes.Warning, image.Reason, image.Message, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     private static FilterDeployment Copy(FilterDeployment deployment) => new()
@@ -336,6 +369,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         Spec = deployment.Spec,
         Status = deployment.Status,
     };
+
+    private static string MissingCrdMessage(ResourceType type) => type == ResourceType.WasmPlugin
+        ? $"the {type.Kind} CRD ({type}) is not installed in this cluster: install Istio 1.12 or later, or set spec.deployment.istio.delivery to Remote (or HostPath)"
+        : $"the {type.Kind} CRD ({type}) is not installed in this cluster: install Istio, whose CRDs include it";
 
     private static string Describe(IReadOnlyList<ValidationProblem> problems) => string.Join("; ", problems.Select(p => p.ToString()));
 

@@ -32,6 +32,10 @@ public sealed class OwnedResources
             .OrderBy(r => r.Kind, StringComparer.Ordinal)
             .ThenBy(r => r.Metadata.Name, StringComparer.Ordinal)];
 
+    /// <summary>The types among <paramref name="kinds"/> the API server does not serve (their CRDs are not installed).</summary>
+    public IReadOnlyList<ResourceType> NotServed(IEnumerable<string> kinds) =>
+        [.. kinds.Distinct(StringComparer.Ordinal).Where(k => _kinds.TryGetValue(k, out var kind) && !kind.Informer.IsServed).Select(k => _kinds[k].Informer.Type)];
+
     public async Task ExecuteAsync(ResourceAction action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);

@@ -14,6 +14,7 @@ using Wasme.Istio.Translation;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
+using Wasme.Operator.Kubernetes;
 
 namespace Wasme.Operator.Hosting;
 
@@ -70,7 +71,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
         {
             if (!_options.LeaderElect)
             {
-                await LeadAsync(cancellationToken).ConfigureAwait(false);
+                await LeadAsync(null, cancellationToken).ConfigureAwait(false);
                 return true;
             }
 
@@ -91,7 +92,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
     private async Task<bool> ElectAndLeadAsync(CancellationToken cancellationToken)
     {
         var leaseNamespace = _options.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme";
-        var lease = new LeaseLock(_client, leaseNamespace, _options.LeaseName, Identity);
+        var lease = new LeaseFence(new LeaseLock(_client, leaseNamespace, _options.LeaseName, Identity), _options.RenewDeadline, _timeProvider);
         using var elector = new LeaderElector(new LeaderElectionConfig(lease)
         {
             LeaseDuration = _options.LeaseDuration,
@@ -103,7 +104,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
         elector.OnStartedLeading += () =>
         {
             Log.StartedLeading(_logger, Identity, leaseNamespace, _options.LeaseName);
-            leading = Task.Run(() => LeadAsync(stopLeading.Token), CancellationToken.None);
+            leading = Task.Run(() => LeadAsync(lease, stopLeading.Token), CancellationToken.None);
         };
         elector.OnStoppedLeading += () =>
         {
@@ -126,7 +127,15 @@ public sealed partial class OperatorHost : IAsyncDisposable
             catch (Exception ex) when (leading is null)
             {
                 // The elector gives up on the first failed Lease read; an unreachable API server must not crash-loop a standby.
-                Log.ElectionFailed(_logger, _options.RetryPeriod, ex);
+                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException)
+                {
+                    Log.ElectionFailedBriefly(_logger, _options.RetryPeriod, ex.Message);
+                }
+                else
+                {
+                    Log.ElectionFailed(_logger, _options.RetryPeriod, ex);
+                }
+
                 try
                 {
                     await Task.Delay(_options.RetryPeriod, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -159,7 +168,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
         return false;
     }
 
-    private async Task LeadAsync(CancellationToken cancellationToken)
+    private async Task LeadAsync(IWriteFence? fence, CancellationToken cancellationToken)
     {
         using var controller = new FilterDeploymentOperator(
             _client,
@@ -183,7 +192,8 @@ public sealed partial class OperatorHost : IAsyncDisposable
             },
             Metrics,
             _loggerFactory,
-            _timeProvider);
+            _timeProvider,
+            fence: fence);
         _operator = controller;
         _leading = true;
         try
@@ -272,6 +282,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         [LoggerMessage(5, LogLevel.Warning, "Could not read or take the Lease; trying again in {Delay}")]
         public static partial void ElectionFailed(ILogger logger, TimeSpan delay, Exception exception);
+
+        [LoggerMessage(7, LogLevel.Warning, "Could not read or take the Lease: {Reason}; trying again in {Delay}")]
+        public static partial void ElectionFailedBriefly(ILogger logger, TimeSpan delay, string reason);
 
         [LoggerMessage(6, LogLevel.Warning, "Could not renew the Lease")]
         public static partial void RenewFailed(ILogger logger, Exception exception);

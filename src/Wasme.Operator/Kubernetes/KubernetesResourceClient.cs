@@ -10,16 +10,19 @@ namespace Wasme.Operator.Kubernetes;
 /// <summary>
 /// <see cref="IResourceClient{T}"/> over KubernetesClient's generic custom-object operations, which
 /// address any <c>/apis/&lt;group&gt;/&lt;version&gt;</c> resource (apps workloads, Istio kinds, FilterDeployments).
+/// Every write first passes the <see cref="IWriteFence"/>, if one is given (the leader's Lease).
 /// </summary>
 public sealed class KubernetesResourceClient<T> : IResourceClient<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
 {
     private readonly IKubernetes _client;
+    private readonly IWriteFence? _fence;
 
-    public KubernetesResourceClient(IKubernetes client, ResourceType type)
+    public KubernetesResourceClient(IKubernetes client, ResourceType type, IWriteFence? fence = null)
     {
         ArgumentException.ThrowIfNullOrEmpty(type.Group, nameof(type));
         _client = client;
+        _fence = fence;
         Type = type;
     }
 
@@ -96,6 +99,7 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<T> CreateAsync(T resource, CancellationToken cancellationToken)
     {
+        _fence?.EnsureMayWrite();
         Stamp(resource);
         var ns = resource.Metadata.NamespaceProperty;
         using var response = ns is null
@@ -106,6 +110,7 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<T> ReplaceAsync(T resource, CancellationToken cancellationToken)
     {
+        _fence?.EnsureMayWrite();
         Stamp(resource);
         var ns = resource.Metadata.NamespaceProperty;
         using var response = ns is null
@@ -116,6 +121,7 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<T> ReplaceStatusAsync(T resource, CancellationToken cancellationToken)
     {
+        _fence?.EnsureMayWrite();
         Stamp(resource);
         var ns = resource.Metadata.NamespaceProperty;
         using var response = ns is null
@@ -126,6 +132,7 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<T> MergePatchAsync(string? namespaceName, string name, string patchJson, CancellationToken cancellationToken)
     {
+        _fence?.EnsureMayWrite();
         var patch = new V1Patch(patchJson, V1Patch.PatchType.MergePatch);
         using var response = namespaceName is null
             ? await _client.CustomObjects.PatchClusterCustomObjectWithHttpMessagesAsync<T>(patch, Type.Group, Type.Version, Type.Plural, name, cancellationToken: cancellationToken).ConfigureAwait(false)
@@ -135,6 +142,7 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
 
     public async Task<bool> DeleteAsync(string? namespaceName, string name, string? uid, CancellationToken cancellationToken)
     {
+        _fence?.EnsureMayWrite();
         var options = new V1DeleteOptions
         {
             Preconditions = uid is null ? null : new V1Preconditions { Uid = uid },

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Wasme.Operator.Diagnostics;
+using Wasme.Operator.Kubernetes;
 using Wasme.Operator.Queues;
 
 namespace Wasme.Operator.Reconciliation;
@@ -56,13 +57,7 @@ public sealed partial class Controller
 
         var started = _timeProvider.GetTimestamp();
         var reconcileId = Guid.NewGuid().ToString("N")[..12];
-        using var scope = _logger.BeginScope(new KeyValuePair<string, object?>[]
-        {
-            new("controller", _name),
-            new("namespace", key.Namespace),
-            new("name", key.Name),
-            new("reconcileID", reconcileId),
-        });
+        using var scope = ReconcileScope(_logger, _name, key.Namespace, key.Name, reconcileId);
         string result;
         try
         {
@@ -70,13 +65,11 @@ public sealed partial class Controller
             _queue.Forget(key);
             if (outcome.RequeueAfter is { } after && after > TimeSpan.Zero)
             {
+                // A periodic refresh after a good reconcile is still a success, not a retry.
                 _queue.AddAfter(key, after);
-                result = "requeue";
             }
-            else
-            {
-                result = "success";
-            }
+
+            result = "success";
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
@@ -87,6 +80,13 @@ public sealed partial class Controller
             _queue.Forget(key);
             Log.ReconcileTerminal(_logger, key.ToString(), ex);
             result = "terminal";
+        }
+        catch (Exception ex) when (ex is ExpectedReconcileException or LeaseExpiredException || KubernetesErrors.IsConflict(ex))
+        {
+            // The status says why (or a 409 says the cache was behind): one line, no stack trace.
+            _queue.AddRateLimited(key);
+            Log.ReconcileRetried(_logger, key.ToString(), _queue.Requeues(key), ex.Message);
+            result = "error";
         }
         catch (Exception ex)
         {
@@ -111,6 +111,10 @@ public sealed partial class Controller
         }
     }
 
+    // A scope that renders as text in the JSON console's "Message" and still carries each value as a property.
+    private static readonly Func<ILogger, string, string?, string, string, IDisposable?> ReconcileScope =
+        LoggerMessage.DefineScope<string, string?, string, string>("{Controller} {Namespace}/{Name} reconcile {ReconcileID}");
+
     private static partial class Log
     {
         [LoggerMessage(1, LogLevel.Warning, "Reconcile of {Key} failed (attempt {Attempt}); retrying with backoff")]
@@ -118,5 +122,8 @@ public sealed partial class Controller
 
         [LoggerMessage(2, LogLevel.Error, "Reconcile of {Key} failed and will not be retried until the object changes")]
         public static partial void ReconcileTerminal(ILogger logger, string key, Exception exception);
+
+        [LoggerMessage(3, LogLevel.Information, "Reconcile of {Key} will be retried with backoff (attempt {Attempt}): {Reason}")]
+        public static partial void ReconcileRetried(ILogger logger, string key, int attempt, string reason);
     }
 }

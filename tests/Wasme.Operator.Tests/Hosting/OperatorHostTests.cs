@@ -86,6 +86,9 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         Assert.Matches("wasme_operator_reconcile_errors_total\\{[^}]*controller=\"filterdeployment\"[^}]*\\} [1-9]", text);
         Assert.Matches("wasme_operator_queue_depth\\{[^}]*controller=\"filterdeployment\"[^}]*\\} [0-9]", text);
         Assert.Matches("wasme_operator_reconcile_duration_seconds_bucket\\{[^}]*le=\"\\+Inf\"[^}]*\\} [1-9]", text);
+        Assert.Matches("wasme_operator_reconcile_duration_seconds_bucket\\{[^}]*le=\"0.005\"", text);
+        Assert.DoesNotMatch("wasme_operator_reconcile_duration_seconds_bucket\\{[^}]*le=\"750\"", text);
+        Assert.Matches("wasme_operator_reconciles_total\\{[^}]*result=\"success\"[^}]*\\} [1-9]", text);
         // Counts only from below: the exporter follows every "Wasme.Operator" meter in this process, and other tests run in parallel.
         Assert.Matches("wasme_operator_api_writes_total\\{[^}]*kind=\"EnvoyFilter\"[^}]*verb=\"create\"[^}]*\\} [1-9]", text);
     }

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
+using Wasme.Operator.Kubernetes;
 using Wasme.Testing.Kubernetes;
 
 namespace Wasme.Operator.Tests.Support;
@@ -36,25 +37,44 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public FilterDeploymentOperator? Operator => _running.Count > 0 ? _running[^1].Operator : null;
 
-    public static async Task<OperatorHarness> StartAsync()
+    /// <summary>A server with Istio's CRDs; without <paramref name="wasmPluginCrd"/> it looks like Istio before 1.12.</summary>
+    public static async Task<OperatorHarness> StartAsync(bool wasmPluginCrd = true)
     {
         var server = await KubernetesTestServer.StartAsync();
-        await server.InstallIstioCrdsAsync();
+        if (wasmPluginCrd)
+        {
+            await server.InstallIstioCrdsAsync();
+        }
+        else
+        {
+            server.ApplyYaml(string.Join("\n---\n", (await IstioCrdDocumentsAsync()).Where(d => !IsWasmPluginCrd(d))));
+        }
+
         server.ApplyYaml(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "crds", "filterdeployments.wasme.io.yaml")));
         server.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {Namespace}\n");
         return new OperatorHarness(server);
     }
 
-    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null)
+    /// <summary>Installs the WasmPlugin CRD later, as an Istio upgrade to 1.12 or later would.</summary>
+    public async Task InstallWasmPluginCrdAsync() =>
+        Server.ApplyYaml((await IstioCrdDocumentsAsync()).Single(IsWasmPluginCrd));
+
+    private static async Task<IEnumerable<string>> IstioCrdDocumentsAsync() =>
+        (await File.ReadAllTextAsync(IstioCrds.Find()!)).Split("\n---\n");
+
+    private static bool IsWasmPluginCrd(string document) => document.Contains("\n  name: wasmplugins.extensions.istio.io\n", StringComparison.Ordinal);
+
+    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null, IImageResolver? images = null, IWriteFence? fence = null)
     {
         var client = Server.CreateClient();
         var op = new FilterDeploymentOperator(
             client,
-            new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
+            images ?? new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
             options ?? new FilterDeploymentOperatorOptions(),
             Metrics,
             LoggerFactory.Create(b => b.AddProvider(Logs)),
-            TimeProvider.System);
+            TimeProvider.System,
+            fence: fence);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => op.RunAsync(stop.Token));
         _running.Add((stop, run, op, client));

@@ -6,6 +6,7 @@ using Wasme.Cache;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Hosting;
 using Wasme.Cache.Kubernetes;
+using Wasme.Cli.Commands.Clusters;
 using Wasme.Operator.Kubernetes;
 
 namespace Wasme.Cli.Commands.Cache;
@@ -108,10 +109,7 @@ internal sealed class CacheCommand : Command
             IPullCredentialSource credentials;
             if (useKubernetes)
             {
-                var config = kubeconfig is not null
-                    ? KubernetesClientConfiguration.BuildConfigFromConfigFile(kubeconfig)
-                    : inCluster ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildDefaultConfig();
-                client = new k8s.Kubernetes(config);
+                client = new k8s.Kubernetes(ClusterConfig.Load(context, kubeconfig, preferInCluster: true));
                 var filterDeployments = new FilterDeploymentFeed(
                     new KubernetesResourceClient<GenericResource>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory);
                 feed = filterDeployments;
@@ -145,14 +143,18 @@ internal sealed class CacheCommand : Command
 
             return ExitCodes.Success;
         }
+        catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
+        {
+            return ListenFailures.Report(context, "wasme cache", ex, [(options.Listen.Authority, "--listen")]);
+        }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message} (check that --directory is writable and --listen is free).");
             return ExitCodes.Failure;
         }
-        catch (k8s.Exceptions.KubeConfigException ex)
+        catch (ClusterConfigException ex)
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message} (pass --kubeconfig, run in a pod, or use --module without Kubernetes).");
+            context.Error.MarkupLineInterpolated($"[red]error:[/] wasme cache: {ex.Message}, or run without Kubernetes with --module");
             return ExitCodes.UsageError;
         }
         finally

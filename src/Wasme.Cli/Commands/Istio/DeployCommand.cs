@@ -205,6 +205,11 @@ internal sealed class DeployIstioCommand : Command
 
             return ExitCodes.Success;
         }
+        catch (Clusters.ClusterConfigException e)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return ExitCodes.UsageError;
+        }
         catch (HttpOperationException e)
         {
             return ClusterErrors.Report(context, e);

@@ -14,13 +14,9 @@ namespace Wasme.Cli.Commands.Istio;
 /// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make, through KubernetesClient.</summary>
 internal sealed class IstioCluster(IKubernetes client)
 {
-    public static IKubernetes Connect(CliContext context, string? kubeconfig)
-    {
-        var path = kubeconfig
-            ?? context.GetEnvironmentVariable("KUBECONFIG")?.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault()
-            ?? Path.Combine(context.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".kube", "config");
-        return new Kubernetes(KubernetesClientConfiguration.BuildConfigFromConfigFile(path));
-    }
+    /// <summary>A client for the kubeconfig's cluster; throws <see cref="Clusters.ClusterConfigException"/> naming what was tried.</summary>
+    public static IKubernetes Connect(CliContext context, string? kubeconfig) =>
+        new k8s.Kubernetes(Clusters.ClusterConfig.Load(context, kubeconfig, preferInCluster: false));
 
     public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
     {

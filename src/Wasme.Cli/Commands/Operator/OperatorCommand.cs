@@ -2,6 +2,7 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Wasme.Cli.Commands.Clusters;
 using Wasme.Istio.Versions;
 using Wasme.Operator.Hosting;
 using Wasme.Operator.Images;
@@ -93,11 +94,19 @@ internal sealed class OperatorCommand : Command
             return ExitCodes.UsageError;
         }
 
+        KubernetesClientConfiguration config;
+        try
+        {
+            config = ClusterConfig.Load(_context, options.Kubeconfig, preferInCluster: true);
+        }
+        catch (ClusterConfigException ex)
+        {
+            _context.Error.MarkupLineInterpolated($"[red]error:[/] wasme operator: {ex.Message}");
+            return ExitCodes.UsageError;
+        }
+
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(LogLevel.Information));
-        var config = options.Kubeconfig is not null
-            ? KubernetesClientConfiguration.BuildConfigFromConfigFile(options.Kubeconfig)
-            : KubernetesClientConfiguration.IsInCluster() ? KubernetesClientConfiguration.InClusterConfig() : KubernetesClientConfiguration.BuildDefaultConfig();
-        using var client = new Kubernetes(config);
+        using var client = new k8s.Kubernetes(config);
         await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, _context.TimeProvider), loggerFactory, _context.TimeProvider);
         _context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, metrics on {(options.MetricsAddress.Length > 0 ? options.MetricsAddress : "off")}");
         try
@@ -110,6 +119,10 @@ internal sealed class OperatorCommand : Command
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
+        }
+        catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
+        {
+            return ListenFailures.Report(_context, "wasme operator", ex, [(options.HealthAddress, "--health-address"), (options.MetricsAddress, "--metrics-address")]);
         }
 
         return ExitCodes.Success;

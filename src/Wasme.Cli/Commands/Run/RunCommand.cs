@@ -174,6 +174,10 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         {
             server = await ProxyServer.StartAsync(options, wasm.Factories, [wasm.MetricsSource], loggerFactory, context.TimeProvider, cancellationToken);
         }
+        catch (ProxyStartException ex) when (ListenFailures.IsAddressInUse(ex))
+        {
+            return ListenFailures.Report(context, "wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
+        }
         catch (ProxyStartException ex)
         {
             context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");

@@ -1,0 +1,106 @@
+using k8s;
+using k8s.Exceptions;
+
+namespace Wasme.Cli.Commands.Clusters;
+
+/// <summary>
+/// Finds the cluster for a command with KubernetesClient's own kubeconfig loading, in kubectl's order: <c>--kubeconfig</c>,
+/// else the first file of <c>$KUBECONFIG</c> that exists, else <c>~/.kube/config</c>, else the pod's service account. The daemons
+/// (<c>operator</c>, <c>cache</c>) take the service account first, as controllers do. When nothing is found it says what was
+/// tried, instead of KubernetesClient's fallback to <c>localhost:8080</c>, which only ever fails.
+/// </summary>
+internal static class ClusterConfig
+{
+    private const string ServiceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
+    public static KubernetesClientConfiguration Load(CliContext context, string? kubeconfig, bool preferInCluster)
+    {
+        if (kubeconfig is not null)
+        {
+            return File.Exists(kubeconfig)
+                ? FromFiles([new FileInfo(kubeconfig)], $"{kubeconfig} (--kubeconfig)")
+                : throw new ClusterConfigException($"kubeconfig {kubeconfig} (--kubeconfig) does not exist; give the path of a kubeconfig file");
+        }
+
+        var inCluster = KubernetesClientConfiguration.IsInCluster();
+        if (preferInCluster && inCluster)
+        {
+            return InCluster();
+        }
+
+        var tried = new List<string>();
+        if (context.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } variable)
+        {
+            var files = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p)).ToList();
+            if (files.Any(f => f.Exists))
+            {
+                return FromFiles([.. files.Where(f => f.Exists)], $"$KUBECONFIG ({variable})");
+            }
+
+            tried.Add($"$KUBECONFIG={variable} (no such file)");
+        }
+        else
+        {
+            tried.Add("$KUBECONFIG (not set)");
+        }
+
+        var home = context.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var defaultPath = Path.Combine(home, ".kube", "config");
+        if (File.Exists(defaultPath))
+        {
+            return FromFiles([new FileInfo(defaultPath)], defaultPath);
+        }
+
+        tried.Add($"{defaultPath} (no such file)");
+        if (inCluster)
+        {
+            return InCluster();
+        }
+
+        tried.Add($"in-cluster service account (not in a pod: no KUBERNETES_SERVICE_HOST or {ServiceAccountToken})");
+        throw new ClusterConfigException($"no kubeconfig found; tried {string.Join(", ", tried)}; pass --kubeconfig FILE or set KUBECONFIG");
+    }
+
+    private static KubernetesClientConfiguration FromFiles(FileInfo[] files, string source)
+    {
+        try
+        {
+            // KubernetesClient reads one file here (its merging overload is not public): the first that exists.
+            return KubernetesClientConfiguration.BuildConfigFromConfigFile(files[0]);
+        }
+        catch (Exception ex) when (ex is KubeConfigException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
+        {
+            throw new ClusterConfigException($"kubeconfig {source} cannot be used: {ex.Message}", ex);
+        }
+    }
+
+    private static KubernetesClientConfiguration InCluster()
+    {
+        try
+        {
+            return KubernetesClientConfiguration.InClusterConfig();
+        }
+        catch (Exception ex) when (ex is KubeConfigException or IOException or UnauthorizedAccessException)
+        {
+            throw new ClusterConfigException($"the pod's service account cannot be used: {ex.Message}; pass --kubeconfig FILE", ex);
+        }
+    }
+}
+
+/// <summary>No usable cluster configuration; the message names what was tried and the flag that fixes it.</summary>
+internal sealed class ClusterConfigException : Exception
+{
+    public ClusterConfigException()
+    {
+    }
+
+    public ClusterConfigException(string message)
+        : base(message)
+    {
+    }
+
+    public ClusterConfigException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+}

@@ -1,0 +1,111 @@
+using k8s.LeaderElection;
+using Microsoft.Extensions.Time.Testing;
+using Wasme.Operator.Hosting;
+using Wasme.Operator.Kubernetes;
+using Wasme.Operator.Tests.Support;
+
+namespace Wasme.Operator.Tests.Hosting;
+
+/// <summary>
+/// Issue 14, point 8: a leader paused past its renew deadline went on writing after another replica took the Lease.
+/// Every write now passes the fence, which closes once the renew deadline has passed since the last renewal.
+/// </summary>
+public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
+{
+    private static readonly TimeSpan RenewDeadline = TimeSpan.FromSeconds(10);
+    private readonly RegistryFixture _registry;
+    private readonly FakeTimeProvider _time = new();
+
+    public LeaseFenceTests(RegistryFixture registry)
+    {
+        _registry = registry;
+    }
+
+    [Fact]
+    public async Task Writing_is_allowed_only_within_the_renew_deadline_of_the_last_renewal()
+    {
+        var lease = new FakeLock();
+        var fence = new LeaseFence(lease, RenewDeadline, _time);
+        Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+
+        Assert.True(await fence.CreateAsync(Record("me")));
+        fence.EnsureMayWrite();
+        _time.Advance(RenewDeadline - TimeSpan.FromMilliseconds(1));
+        fence.EnsureMayWrite();
+
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        var refused = Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+        Assert.Contains("renew deadline", refused.Message, StringComparison.Ordinal);
+
+        Assert.True(await fence.UpdateAsync(Record("me")));
+        fence.EnsureMayWrite();
+    }
+
+    [Fact]
+    public async Task A_renewal_counts_from_when_it_was_sent_and_a_failed_one_not_at_all()
+    {
+        var lease = new FakeLock();
+        var fence = new LeaseFence(lease, RenewDeadline, _time);
+        await fence.CreateAsync(Record("me"));
+
+        // The renewal took 8 s to answer: it proves the Lease only as of when it was sent.
+        lease.OnUpdate = () => _time.Advance(TimeSpan.FromSeconds(8));
+        await fence.UpdateAsync(Record("me"));
+        _time.Advance(TimeSpan.FromSeconds(2));
+        Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+
+        lease.OnUpdate = null;
+        lease.Succeeds = false;
+        await fence.UpdateAsync(Record("me"));
+        Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+    }
+
+    [Fact]
+    public async Task A_leader_paused_past_its_renew_deadline_writes_nothing_more()
+    {
+        var image = await _registry.PushAsync("fence/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Apply(Manifests.Workload("reviews-v1", "reviews"));
+        var fence = new LeaseFence(new FakeLock(), RenewDeadline, _time);
+        await fence.UpdateAsync(Record("me"));
+        harness.StartOperator(fence: fence);
+        harness.Apply(Manifests.FilterDeployment("before", image.Reference));
+        await harness.EventuallyAsync(() => harness.IsReady("before"), "the leader reconciles while its Lease is fresh");
+
+        // The pause: no renewal for the whole renew deadline; another replica may hold the Lease by now.
+        _time.Advance(RenewDeadline);
+        harness.Server.Requests.Clear();
+        harness.Apply(Manifests.FilterDeployment("after", image.Reference, app: "reviews"));
+
+        await harness.EventuallyAsync(
+            () => harness.Logs.Lines.Any(l => l.Contains("bookinfo/after", StringComparison.Ordinal) && l.Contains("renew deadline", StringComparison.Ordinal)),
+            "the paused leader tried and held back");
+        Assert.Empty(harness.Writes());
+        Assert.Null(harness.EnvoyFilter("reviews-v1-after.bookinfo"));
+        Assert.Null(harness.FilterDeployment("after")!["status"]);
+    }
+
+    private static LeaderElectionRecord Record(string holder) => new() { HolderIdentity = holder, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow };
+
+    private sealed class FakeLock : ILock
+    {
+        public bool Succeeds { get; set; } = true;
+
+        public Action? OnUpdate { get; set; }
+
+        public string Identity => "me";
+
+        public string Describe() => "fake/lease";
+
+        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Record("me"));
+
+        public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => Task.FromResult(Succeeds);
+
+        public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
+        {
+            OnUpdate?.Invoke();
+            return Task.FromResult(Succeeds);
+        }
+    }
+}
