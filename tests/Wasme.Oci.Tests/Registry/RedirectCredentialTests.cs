@@ -138,6 +138,26 @@ public sealed class RedirectCredentialTests
         Assert.All(elsewhere.Requests, r => Assert.Equal(string.Empty, r.Authorization));
     }
 
+    [Fact]
+    public async Task Debug_logs_of_a_redirected_authenticated_pull_hold_no_credential_and_no_presigned_query()
+    {
+        await using var storage = await ScriptedRegistry.StartAsync(IPAddress.Parse("127.0.0.2"), ServeBlob);
+        await using var registry = await StartRegistryAsync(307, storage, "Basic");
+        using var store = new TestStore();
+        var logger = new CapturingLogger();
+        using var client = new RegistryClient(new RegistryClientOptions(), new StaticCredentialProvider(Secret), logger);
+
+        await new ImagePuller(client).PullAsync(ImageReference.Parse($"{registry.Host}/team/filter:v1"), store.Store);
+
+        Assert.Contains(logger.Lines, l => l.Contains(storage.Host, StringComparison.Ordinal));
+        Assert.All(logger.Lines, l =>
+        {
+            Assert.DoesNotContain(Secret.Password, l, StringComparison.Ordinal);
+            Assert.DoesNotContain(Basic[6..], l, StringComparison.Ordinal);
+            Assert.DoesNotContain("sig=", l, StringComparison.Ordinal);
+        });
+    }
+
     /// <summary>The registry: Basic auth on everything; blobs answered with <paramref name="code"/> to the storage (or to its own /storage/).</summary>
     private static Task<ScriptedRegistry> StartRegistryAsync(int code, ScriptedRegistry? storage, string scheme) =>
         ScriptedRegistry.StartAsync(async context =>
@@ -185,5 +205,18 @@ public sealed class RedirectCredentialTests
         context.Response.Headers.WWWAuthenticate = scheme == "Bearer"
             ? $"Bearer realm=\"{realm}\",service=\"storage\",scope=\"repository:team/filter:pull\""
             : "Basic realm=\"storage\"";
+    }
+
+    private sealed class CapturingLogger : Microsoft.Extensions.Logging.ILogger<RegistryClient>
+    {
+        public System.Collections.Concurrent.ConcurrentQueue<string> Lines { get; } = new();
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter) =>
+            Lines.Enqueue(formatter(state, exception) + exception);
     }
 }
