@@ -1,4 +1,5 @@
 using System.Diagnostics.CodeAnalysis;
+using System.Net;
 using System.Text.RegularExpressions;
 using Wasme.Oci.Errors;
 
@@ -158,6 +159,10 @@ public sealed partial record ImageReference
     public override string ToString() =>
         Name + (Tag is null ? string.Empty : ":" + Tag) + (Digest is null ? string.Empty : "@" + Digest);
 
+    /// <summary>
+    /// True for <c>localhost</c> and loopback IP addresses (127.0.0.0/8, ::1), with or without a port.
+    /// Decided from the parsed address: a name such as <c>127.attacker.example</c> is a remote host.
+    /// </summary>
     internal static bool IsLoopbackHost(string registry)
     {
         var host = registry;
@@ -166,13 +171,13 @@ public sealed partial record ImageReference
             var end = host.IndexOf(']', StringComparison.Ordinal);
             host = end > 0 ? host[1..end] : host;
         }
-        else
+        else if (host.Count(c => c == ':') == 1)
         {
-            var colon = host.LastIndexOf(':');
-            host = colon > 0 ? host[..colon] : host;
+            host = host[..host.IndexOf(':', StringComparison.Ordinal)];
         }
 
-        return host is "localhost" or "::1" || host.StartsWith("127.", StringComparison.Ordinal);
+        return host.Equals("localhost", StringComparison.OrdinalIgnoreCase)
+            || (IPAddress.TryParse(host, out var address) && IPAddress.IsLoopback(address));
     }
 
     [GeneratedRegex(@"^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$")]

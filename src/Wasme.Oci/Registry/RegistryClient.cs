@@ -146,23 +146,20 @@ public sealed class RegistryClient : IDisposable
         CheckBlobSize(repository, descriptor, maxSize);
         var digest = descriptor.GetDigest();
         var start = destination.Position;
-        for (var attempt = 0; ; attempt++)
+        try
         {
-            try
-            {
-                await DownloadBlobAsync(repository, descriptor, digest, destination, progress, cancellationToken).ConfigureAwait(false);
-                return;
-            }
-            catch (IOException ex) when (attempt < _options.MaxRetries && !cancellationToken.IsCancellationRequested)
-            {
-                // The connection broke mid-body (HttpIOException): start the blob again, as for a 5xx.
-                destination.Position = start;
-                await _transport.BackoffAsync("GET", $"blob {digest} of {repository.Name}", ex.Message, attempt, cancellationToken).ConfigureAwait(false);
-            }
-            catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new OciNetworkException($"The connection to {repository.Registry} kept breaking while downloading blob {digest} of {repository.Name} ({ex.Message}); nothing stored. Try again.", ex);
-            }
+            await _transport.BrokenDownloadRetries.ExecuteAsync(
+                async token =>
+                {
+                    // The connection broke mid-body (HttpIOException) last time: start the blob again.
+                    destination.Position = start;
+                    await DownloadBlobAsync(repository, descriptor, digest, destination, progress, token).ConfigureAwait(false);
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new OciNetworkException($"The connection to {repository.Registry} kept breaking while downloading blob {digest} of {repository.Name} ({ex.Message}); nothing stored. Try again.", ex);
         }
     }
 

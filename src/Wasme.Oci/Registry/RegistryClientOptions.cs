@@ -17,13 +17,31 @@ public sealed record RegistryClientOptions
     /// <summary>Blobs larger than this are uploaded in PATCH chunks of this size; 0 = always monolithic.</summary>
     public long UploadChunkSize { get; init; }
 
-    /// <summary>Retries after a 5xx or connection failure, with exponential backoff from <see cref="RetryBaseDelay"/>.</summary>
+    /// <summary>
+    /// Retries after a transient failure (connection failure, 408, 429, most 5xx), with exponential
+    /// backoff and jitter from <see cref="RetryBaseDelay"/>; POST and PATCH only when the registry
+    /// cannot have acted on them.
+    /// </summary>
     public int MaxRetries { get; init; } = 3;
 
     public TimeSpan RetryBaseDelay { get; init; } = TimeSpan.FromMilliseconds(200);
 
-    /// <summary>Per-request timeout (headers and body).</summary>
+    /// <summary>Longest wait between retries; a <c>Retry-After</c> asking for more fails the request at once.</summary>
+    public TimeSpan MaxRetryDelay { get; init; } = DefaultMaxRetryDelay;
+
+    /// <summary>
+    /// Longest time without progress on a connection: waiting for response headers, between body
+    /// reads, between upload writes. A stalled exchange fails (network error) instead of hanging.
+    /// <see cref="Timeout.InfiniteTimeSpan"/> turns it off.
+    /// </summary>
+    public TimeSpan ReadTimeout { get; init; } = DefaultReadTimeout;
+
+    /// <summary>Timeout of a request until its response headers arrive, however much it progresses.</summary>
     public TimeSpan RequestTimeout { get; init; } = TimeSpan.FromMinutes(5);
+
+    public static readonly TimeSpan DefaultReadTimeout = TimeSpan.FromSeconds(30);
+
+    public static readonly TimeSpan DefaultMaxRetryDelay = TimeSpan.FromSeconds(30);
 
     public string UserAgent { get; init; } = "wasme/0.1";
 
@@ -37,6 +55,16 @@ public sealed record RegistryClientOptions
         if (UploadChunkSize < 0)
         {
             throw new OciUsageException($"The upload chunk size must be 0 (monolithic) or positive (got {UploadChunkSize}).");
+        }
+
+        if (ReadTimeout <= TimeSpan.Zero && ReadTimeout != Timeout.InfiniteTimeSpan)
+        {
+            throw new OciUsageException($"The read timeout must be positive (got {ReadTimeout}).");
+        }
+
+        if (RetryBaseDelay < TimeSpan.Zero || MaxRetryDelay < RetryBaseDelay || MaxRetryDelay > TimeSpan.FromDays(1))
+        {
+            throw new OciUsageException($"Retry delays must satisfy 0 <= base ({RetryBaseDelay}) <= max ({MaxRetryDelay}) <= 1 day.");
         }
 
         if (MaxRetries is < 0 or > 10)

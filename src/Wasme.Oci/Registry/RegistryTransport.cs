@@ -3,17 +3,21 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
+using Polly;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Manifests;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry.Auth;
+using Wasme.Oci.Registry.Transport;
 
 namespace Wasme.Oci.Registry;
 
 /// <summary>
-/// Sends one logical registry request: retries with backoff on 5xx and connection failures, follows
-/// redirects by hand (Authorization is kept only while the host stays the same), and answers
-/// 401 challenges with Basic or a Bearer token for the request's scope.
+/// Sends one logical registry request: retries transient failures (<see cref="RegistryRetries"/>),
+/// follows redirects of GET and HEAD by hand, answers the registry's own 401 challenges with Basic
+/// or a Bearer token for the request's scope, and cancels exchanges that stall (<see cref="IdleTimeout"/>).
+/// Credentials go only to the registry's own origin (scheme, host and port) and its token service:
+/// never to a redirect target or upload location elsewhere, whatever they ask.
 /// </summary>
 internal sealed class RegistryTransport : IDisposable
 {
@@ -23,6 +27,7 @@ internal sealed class RegistryTransport : IDisposable
     private readonly ICredentialProvider _credentials;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
+    private readonly ResiliencePipeline<HttpResponseMessage> _retries;
     private readonly Dictionary<string, AuthenticationHeaderValue> _authorizations = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -32,10 +37,15 @@ internal sealed class RegistryTransport : IDisposable
         _credentials = credentials;
         _logger = logger;
         _timeProvider = timeProvider;
+        _retries = RegistryRetries.ForRequests(options, timeProvider, logger);
+        BrokenDownloadRetries = RegistryRetries.ForBrokenDownloads(options, timeProvider, logger);
         handler ??= CreateHandler(options);
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = options.RequestTimeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
     }
+
+    /// <summary>Starts a blob download again when its connection broke mid-body.</summary>
+    public ResiliencePipeline BrokenDownloadRetries { get; }
 
     public Uri BaseUri(string registry)
     {
@@ -54,48 +64,34 @@ internal sealed class RegistryTransport : IDisposable
         Func<HttpRequestMessage> createRequest,
         CancellationToken cancellationToken)
     {
+        var home = BaseUri(registry);
         var scopeKey = registry + "|" + string.Join(' ', scopes);
-        var authenticated = false;
-        for (var attempt = 0; ; attempt++)
+        for (var authenticated = false; ; authenticated = true)
         {
-            HttpResponseMessage response;
-            var request = createRequest();
-            try
+            AuthenticationHeaderValue? authorization;
+            lock (_gate)
             {
-                AuthenticationHeaderValue? authorization;
-                lock (_gate)
-                {
-                    authorization = _authorizations.GetValueOrDefault(scopeKey) ?? _authorizations.GetValueOrDefault(registry + "|basic");
-                }
+                authorization = _authorizations.GetValueOrDefault(scopeKey) ?? _authorizations.GetValueOrDefault(registry + "|basic");
+            }
 
-                request.Headers.Authorization = authorization;
-                response = await SendFollowingRedirectsAsync(request, cancellationToken).ConfigureAwait(false);
-            }
-            catch (HttpRequestException ex) when (attempt < _options.MaxRetries)
+            var response = await SendWithRetriesAsync(registry, new Attempt(this, home, authorization, createRequest), cancellationToken).ConfigureAwait(false);
+            var answeredBy = response.RequestMessage?.RequestUri;
+            if (response.StatusCode == HttpStatusCode.Unauthorized && (answeredBy is null || !SameOrigin(answeredBy, home)))
             {
-                await BackoffAsync(request, ex.Message, attempt, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-            catch (HttpRequestException ex)
-            {
-                throw new OciNetworkException($"Cannot reach registry {registry}: {ex.Message}. Check the address, that it is running, and --plain-http/--insecure.", ex);
-            }
-            catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
-            {
-                throw new OciNetworkException($"Registry {registry} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", ex);
+                // A redirect target or an upload location on another host asks for credentials: it gets none.
+                response.Dispose();
+                throw new OciAuthException($"Registry {registry} sent the request on to {answeredBy?.GetLeftPart(UriPartial.Authority) ?? "another host"}, which asks for credentials; wasme sends the credentials for {registry} to no other host. Ask the registry's operator to serve the content without a challenge (e.g. a pre-signed URL).");
             }
 
             if (response.StatusCode == HttpStatusCode.Unauthorized && !authenticated)
             {
-                authenticated = true;
-                var authorization = await AuthorizeAsync(registry, scopes, response, cancellationToken).ConfigureAwait(false);
+                var challenge = await AuthorizeAsync(registry, scopes, response, cancellationToken).ConfigureAwait(false);
                 response.Dispose();
                 lock (_gate)
                 {
-                    _authorizations[authorization.Scheme == "Basic" ? registry + "|basic" : scopeKey] = authorization;
+                    _authorizations[challenge.Scheme == "Basic" ? registry + "|basic" : scopeKey] = challenge;
                 }
 
-                attempt--;
                 continue;
             }
 
@@ -112,24 +108,60 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciAuthException($"Registry {registry} denied access{detail}. Check that your user may {string.Join(" and ", scopes.Select(ScopeActions))}.");
             }
 
-            if (IsRetryable(response.StatusCode) && attempt < _options.MaxRetries)
-            {
-                var status = (int)response.StatusCode;
-                response.Dispose();
-                await BackoffAsync(request, $"HTTP {status}", attempt, cancellationToken).ConfigureAwait(false);
-                continue;
-            }
-
-            if (IsRetryable(response.StatusCode))
-            {
-                var detail = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
-                var status = (int)response.StatusCode;
-                response.Dispose();
-                throw new OciNetworkException($"Registry {registry} kept failing with HTTP {status}{detail} after {_options.MaxRetries} retries.");
-            }
-
             return response;
         }
+    }
+
+    /// <summary>Same scheme, host and port: the only place the registry's credentials may go.</summary>
+    internal static bool SameOrigin(Uri a, Uri b) =>
+        Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
+
+    private async Task<HttpResponseMessage> SendWithRetriesAsync(string registry, Attempt attempt, CancellationToken cancellationToken)
+    {
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        HttpResponseMessage response;
+        try
+        {
+            response = await _retries.ExecuteAsync(static (context, attempt) => attempt.SendAsync(context), context, attempt).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            var retried = attempt.Count > 1 ? $" (tried {attempt.Count} times)" : string.Empty;
+            throw new OciNetworkException($"Cannot reach registry {registry}: {ex.Message}{retried}. Check the address, that it is running, and --plain-http/--insecure.", ex);
+        }
+        catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new OciNetworkException($"Registry {registry} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", ex);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
+
+        if (!RegistryRetries.IsTransient(response.StatusCode))
+        {
+            return response;
+        }
+
+        var status = (int)response.StatusCode;
+        if (RegistryRetries.WaitTooLong(response, _options, _timeProvider))
+        {
+            var wait = RegistryRetries.RetryAfter(response, _timeProvider)!.Value;
+            response.Dispose();
+            throw new OciNetworkException($"Registry {registry} answered HTTP {status} and asks to wait {wait.TotalSeconds:0} s before trying again, longer than wasme waits ({_options.MaxRetryDelay.TotalSeconds:0} s). Try again later.");
+        }
+
+        if (attempt.Count > 1 || status is 408 or 429)
+        {
+            var detail = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
+            response.Dispose();
+            throw new OciNetworkException(attempt.Count > 1
+                ? $"Registry {registry} kept failing with HTTP {status}{detail} after {attempt.Count - 1} retries."
+                : $"Registry {registry} answered HTTP {status}{detail}. Try again later.");
+        }
+
+        // A 5xx to a request that must not be sent twice: the caller reports it.
+        return response;
     }
 
     /// <summary>Reads a bounded error body and formats it as <c>: CODE message</c> for messages.</summary>
@@ -193,15 +225,20 @@ internal sealed class RegistryTransport : IDisposable
         return handler;
     }
 
-    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    /// <summary>
+    /// Sends one attempt and follows redirects of GET and HEAD (a redirected upload would need its
+    /// body again, so other methods get the 3xx back). <c>Authorization</c> goes along only while
+    /// the target is the registry's own origin: blob redirects point at storage on other hosts.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendFollowingRedirectsAsync(HttpRequestMessage request, Uri home, CancellationToken cancellationToken)
     {
         var original = request.RequestUri!;
         var current = request;
         for (var redirects = 0; ; redirects++)
         {
-            var response = await _http.SendAsync(current, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var response = await SendWatchedAsync(current, cancellationToken).ConfigureAwait(false);
             RegistryLog.Response(_logger, current.Method.Method, current.RequestUri!.GetLeftPart(UriPartial.Path), (int)response.StatusCode);
-            if (!IsRedirect(response.StatusCode) || response.Headers.Location is null)
+            if (!IsRedirect(response.StatusCode) || response.Headers.Location is null || (current.Method != HttpMethod.Get && current.Method != HttpMethod.Head))
             {
                 return response;
             }
@@ -219,24 +256,91 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciNetworkException($"The registry redirected to an unsupported URL scheme '{target.Scheme}'.");
             }
 
-            // Only safe methods carry no body; a redirected upload would need its body again.
-            var next = new HttpRequestMessage(current.Method == HttpMethod.Head ? HttpMethod.Head : HttpMethod.Get, target);
+            var next = new HttpRequestMessage(current.Method, target);
             foreach (var accept in current.Headers.Accept)
             {
                 next.Headers.Accept.Add(accept);
             }
 
-            // Never forward credentials to another host (the blob may live on a CDN or an attacker's server).
-            var sameHost = Uri.Compare(target, original, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
-            if (sameHost)
+            var toHome = SameOrigin(target, home);
+            if (toHome)
             {
-                next.Headers.Authorization = current.Headers.Authorization;
+                next.Headers.Authorization = request.Headers.Authorization;
             }
 
-            RegistryLog.Redirect(_logger, current.RequestUri!.GetLeftPart(UriPartial.Authority), target.GetLeftPart(UriPartial.Authority), sameHost ? "kept" : "dropped");
+            RegistryLog.Redirect(_logger, current.RequestUri!.GetLeftPart(UriPartial.Authority), target.GetLeftPart(UriPartial.Authority), toHome && next.Headers.Authorization is not null ? "kept" : "not sent");
             current = next;
         }
     }
+
+    /// <summary>Sends one HTTP exchange under the idle timeout; the response body it returns carries the timeout on.</summary>
+    private async Task<HttpResponseMessage> SendWatchedAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+    {
+        if (_options.ReadTimeout == Timeout.InfiniteTimeSpan)
+        {
+            return await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        }
+
+        var idle = new IdleTimeout(_options.ReadTimeout, _timeProvider, cancellationToken);
+        var owned = false;
+        try
+        {
+            if (request.Content is { } upload)
+            {
+                request.Content = new IdleTimeoutContent(upload, idle);
+            }
+
+            idle.Restart();
+            HttpResponseMessage response;
+            try
+            {
+                response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, idle.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException ex) when (idle.Expired(cancellationToken))
+            {
+                throw new OciNetworkException($"{request.RequestUri!.Authority} did not answer {Describe(request)} within {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex);
+            }
+
+            idle.Stop();
+            var uri = request.RequestUri!;
+            var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            var watched = new StreamContent(new IdleTimeoutStream(body, idle, ex => new OciNetworkException(
+                $"{uri.Authority} stopped sending {Describe(request)}: nothing arrived for {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex)));
+            owned = true;
+            foreach (var (name, values) in response.Content.Headers)
+            {
+                watched.Headers.TryAddWithoutValidation(name, values);
+            }
+
+            response.Content = watched;
+            return response;
+        }
+        finally
+        {
+            if (!owned)
+            {
+                idle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>What a request was for, in the user's terms: "blob sha256:… of team/filter", or its method and path.</summary>
+    private static string Describe(HttpRequestMessage request)
+    {
+        var path = request.RequestUri!.AbsolutePath;
+        var blobs = path.LastIndexOf("/blobs/", StringComparison.Ordinal);
+        if (path.StartsWith("/v2/", StringComparison.Ordinal) && blobs > 4 && Digest.TryParse(path[(blobs + 7)..], out var digest))
+        {
+            return $"blob {digest} of {path[4..blobs]}";
+        }
+
+        var manifests = path.LastIndexOf("/manifests/", StringComparison.Ordinal);
+        return path.StartsWith("/v2/", StringComparison.Ordinal) && manifests > 4
+            ? $"the manifest {path[(manifests + 11)..]} of {path[4..manifests]}"
+            : $"{request.Method} {path}";
+    }
+
+    private static string Seconds(TimeSpan timeout) => timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
     private async Task<AuthenticationHeaderValue> AuthorizeAsync(string registry, IReadOnlyList<string> scopes, HttpResponseMessage response, CancellationToken cancellationToken)
     {
@@ -291,7 +395,7 @@ internal sealed class RegistryTransport : IDisposable
         HttpResponseMessage tokenResponse;
         try
         {
-            tokenResponse = await _http.SendAsync(tokenRequest, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            tokenResponse = await SendWatchedAsync(tokenRequest, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -349,24 +453,22 @@ internal sealed class RegistryTransport : IDisposable
         status is HttpStatusCode.MovedPermanently or HttpStatusCode.Found or HttpStatusCode.SeeOther
             or HttpStatusCode.TemporaryRedirect or HttpStatusCode.PermanentRedirect;
 
-    private static bool IsRetryable(HttpStatusCode status) =>
-        (int)status >= 500 && status is not (HttpStatusCode.NotImplemented or HttpStatusCode.HttpVersionNotSupported or HttpStatusCode.NetworkAuthenticationRequired);
-
-    private Task BackoffAsync(HttpRequestMessage request, string reason, int attempt, CancellationToken cancellationToken)
+    /// <summary>One attempt of a logical request: a fresh request message, credentials only for the registry's origin.</summary>
+    private sealed class Attempt(RegistryTransport transport, Uri home, AuthenticationHeaderValue? authorization, Func<HttpRequestMessage> createRequest)
     {
-        var (method, target) = (request.Method.Method, request.RequestUri!.GetLeftPart(UriPartial.Path));
-        request.Dispose();
-        return BackoffAsync(method, target, reason, attempt, cancellationToken);
-    }
+        public int Count { get; private set; }
 
-    /// <summary>Waits before retry number <paramref name="attempt"/> + 1: the base delay, doubled per attempt.</summary>
-    public async Task BackoffAsync(string method, string target, string reason, int attempt, CancellationToken cancellationToken)
-    {
-        var delay = _options.RetryBaseDelay * Math.Pow(2, attempt);
-        RegistryLog.Retrying(_logger, method, target, reason, attempt + 1, _options.MaxRetries, delay.TotalMilliseconds);
-        if (delay > TimeSpan.Zero)
+        public async ValueTask<HttpResponseMessage> SendAsync(ResilienceContext context)
         {
-            await Task.Delay(delay, _timeProvider, cancellationToken).ConfigureAwait(false);
+            Count++;
+            var request = createRequest();
+            context.Properties.Set(RegistryRetries.Method, request.Method);
+            if (SameOrigin(request.RequestUri!, home))
+            {
+                request.Headers.Authorization = authorization;
+            }
+
+            return await transport.SendFollowingRedirectsAsync(request, home, context.CancellationToken).ConfigureAwait(false);
         }
     }
 }

@@ -53,7 +53,13 @@ public sealed class ImageReferenceTests
     [InlineData("localhost:5000/a", true)]
     [InlineData("127.0.0.1:5000/a", true)]
     [InlineData("[::1]:5000/a", true)]
+    [InlineData("127.0.0.2/a", true)]
+    [InlineData("LocalHost:5000/a", true)]
     [InlineData("registry.example.com/a", false)]
+    [InlineData("127.attacker.example/a", false)]
+    [InlineData("127.0.0.1.nip.io:5000/a", false)]
+    [InlineData("localhost.attacker.example/a", false)]
+    [InlineData("128.0.0.1/a", false)]
     public void Knows_loopback_registries(string text, bool loopback) =>
         Assert.Equal(loopback, ImageReference.Parse(text).IsLoopbackRegistry);
 }

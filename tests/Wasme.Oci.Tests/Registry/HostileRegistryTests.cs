@@ -293,4 +293,44 @@ public sealed class HostileRegistryTests
 
         Assert.Contains("over plain HTTP", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_token_realm_on_a_name_that_merely_starts_with_127_is_not_loopback_and_gets_no_credentials_over_plain_http()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(context =>
+        {
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = "Bearer realm=\"http://127.attacker.example/token\",service=\"x\"";
+            return Task.CompletedTask;
+        });
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => client.CheckAccessAsync(evil.Host));
+
+        Assert.Contains("over plain HTTP to 127.attacker.example", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_registry_named_127_something_gets_tls_not_plain_http()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(Serve());
+        var port = new Uri($"http://{evil.Host}").Port;
+        // Stands in for DNS: 127.attacker.example resolves to the scripted registry.
+        var handler = new SocketsHttpHandler
+        {
+            ConnectCallback = async (_, cancellationToken) =>
+            {
+                var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp);
+                await socket.ConnectAsync(System.Net.IPAddress.Loopback, port, cancellationToken);
+                return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+            },
+        };
+        using var store = new TestStore();
+        using var client = new RegistryClient(new RegistryClientOptions { MaxRetries = 0 }, AnonymousCredentialProvider.Instance, handler: handler);
+
+        await Assert.ThrowsAsync<OciNetworkException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"127.attacker.example:{port}/evil/filter:v1"), store.Store));
+
+        Assert.Empty(evil.Requests);
+        Assert.Empty(store.Snapshot());
+    }
 }

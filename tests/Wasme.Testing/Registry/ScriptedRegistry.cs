@@ -10,8 +10,9 @@ using Wasme.Oci.References;
 namespace Wasme.Testing.Registry;
 
 /// <summary>
-/// A Kestrel server on 127.0.0.1 whose every answer the test scripts: a registry that tampers
-/// with content, fails, or redirects. Records each request's path and Authorization header.
+/// A Kestrel server on 127.0.0.1 (or another loopback address such as 127.0.0.2, a different host
+/// to the client) whose every answer the test scripts: a registry that tampers with content,
+/// fails, stalls or redirects. Records each request's path and Authorization header.
 /// </summary>
 public sealed class ScriptedRegistry : IAsyncDisposable
 {
@@ -19,7 +20,7 @@ public sealed class ScriptedRegistry : IAsyncDisposable
 
     private ScriptedRegistry(WebApplication app) => _app = app;
 
-    /// <summary><c>127.0.0.1:PORT</c>.</summary>
+    /// <summary><c>127.0.0.1:PORT</c> (the address it listens on, and its port).</summary>
     public string Host { get; private set; } = string.Empty;
 
     public Uri BaseUri => new($"http://{Host}/");
@@ -50,11 +51,14 @@ public sealed class ScriptedRegistry : IAsyncDisposable
             context.Response.StatusCode = StatusCodes.Status404NotFound;
         }, cancellationToken);
 
-    public static async Task<ScriptedRegistry> StartAsync(Func<HttpContext, Task> handler, CancellationToken cancellationToken = default)
+    public static Task<ScriptedRegistry> StartAsync(Func<HttpContext, Task> handler, CancellationToken cancellationToken = default) =>
+        StartAsync(IPAddress.Loopback, handler, cancellationToken);
+
+    public static async Task<ScriptedRegistry> StartAsync(IPAddress address, Func<HttpContext, Task> handler, CancellationToken cancellationToken = default)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(o => o.Listen(IPAddress.Loopback, 0));
+        builder.WebHost.ConfigureKestrel(o => o.Listen(address, 0));
         var app = builder.Build();
         var registry = new ScriptedRegistry(app);
         app.Run(async context =>

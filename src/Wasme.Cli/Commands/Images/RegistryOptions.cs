@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Wasme.Oci;
+using Wasme.Oci.Errors;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Registry.Auth;
 using Wasme.Oci.Store;
@@ -16,7 +17,7 @@ internal sealed class RegistryOptions
 
     public Option<bool> PlainHttp { get; } = new("--plain-http")
     {
-        Description = "Talk to the registry over plain HTTP (localhost and 127.0.0.1 always are).",
+        Description = "Talk to the registry over plain HTTP (localhost and loopback addresses always are).",
     };
 
     public Option<bool> Insecure { get; } = new("--insecure")
@@ -38,6 +39,12 @@ internal sealed class RegistryOptions
     {
         Description = "Refuse modules (and decompressed compat layers) larger than this many bytes.",
         DefaultValueFactory = _ => RegistryLimits.DefaultMaxModuleSize,
+    };
+
+    public Option<string> ReadTimeout { get; } = new("--read-timeout")
+    {
+        Description = "Fail (exit 5) when a registry connection makes no progress for this long: no answer, or a download or upload that stalls. E.g. 30s, 2m.",
+        DefaultValueFactory = _ => "30s",
     };
 
     public Option<bool> Quiet { get; } = new("--quiet", "-q")
@@ -62,6 +69,7 @@ internal sealed class RegistryOptions
         command.Options.Add(Username);
         command.Options.Add(PasswordStdin);
         command.Options.Add(MaxModuleSize);
+        command.Options.Add(ReadTimeout);
     }
 
     public LocalImageStore OpenStore(CliContext context, ParseResult parseResult)
@@ -83,11 +91,18 @@ internal sealed class RegistryOptions
             credentials = new StaticCredentialProvider(new RegistryCredential(user, password));
         }
 
+        var readTimeout = parseResult.GetValue(ReadTimeout)!;
+        if (!Durations.TryParse(readTimeout, out var idle) || idle <= TimeSpan.Zero)
+        {
+            throw new OciUsageException($"--read-timeout '{readTimeout}' is not a positive duration; use a number with s, m, h or d, e.g. 30s.");
+        }
+
         var options = new RegistryClientOptions
         {
             PlainHttp = parseResult.GetValue(PlainHttp),
             Insecure = parseResult.GetValue(Insecure),
             MaxModuleSize = parseResult.GetValue(MaxModuleSize),
+            ReadTimeout = idle,
         };
         return new RegistryClient(options, credentials, timeProvider: context.TimeProvider);
     }
