@@ -162,6 +162,28 @@ public sealed class CelRuleTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Update_ValueThatBreaksARuleAddedLater_IsRatchetedWhileUnchanged()
+    {
+        var created = await CreateAsync("r", new JsonObject { ["min"] = 1, ["max"] = 500 });
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("crd.yaml", Crd.Replace(
+            "- rule: self.min <= self.max\n",
+            "- rule: self.max < 100\n              message: max must be below 100\n            - rule: self.min <= self.max\n",
+            StringComparison.Ordinal)));
+        created["status"] = new JsonObject { ["phase"] = "Ready" };
+
+        // The spec did not change, so the new rule only warns; a change to it is judged.
+        await _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(created, "example.com", "v1", "default", "ranges", "r");
+        var result = await _kubectl.RunAsync("label", "range", "r", "team=a");
+        var current = Parse(await _client.CustomObjects.GetNamespacedCustomObjectAsync("example.com", "v1", "default", "ranges", "r"));
+        current["spec"]!["min"] = 2;
+        var changed = await Assert.ThrowsAsync<HttpOperationException>(() => ReplaceAsync(current));
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("Warning: spec: Invalid value: \"object\": max must be below 100", result.Stderr);
+        Assert.Equal("Range.example.com \"r\" is invalid: spec: Invalid value: \"object\": max must be below 100", Status(changed).Message);
+    }
+
+    [Fact]
     public async Task IstioWasmPlugin_BreakingIstiosUrlRule_IsRefused()
     {
         await _server.InstallIstioCrdsAsync();
