@@ -12,6 +12,9 @@ namespace Wasme.Istio.Schema;
 /// strict field validation does, unless <c>x-kubernetes-preserve-unknown-fields</c> is set.</item>
 /// <item>CEL rules of the form <c>type(self) == string || type(self) == map</c> become a type list; other CEL rules
 /// need a CEL engine and are left to the API server.</item>
+/// <item>An untyped node (<c>x-kubernetes-preserve-unknown-fields</c>) whose bounds no array (<c>minItems</c> above
+/// <c>maxItems</c>), number (<c>minimum</c> above <c>maximum</c>) or boolean (<c>not: {enum: [true, false]}</c>) can
+/// meet becomes a type list of what is left, so a wrong shape gets one problem with the field's description.</item>
 /// <item><c>format</c> and <c>default</c> are annotations here (defaults are applied by the API server, not checked).</item>
 /// </list>
 /// </summary>
@@ -89,6 +92,18 @@ public static partial class OpenApiSchemaConverter
             }
         }
 
+        if (source["type"] is null && IsTrue(source, "x-kubernetes-preserve-unknown-fields") && ShapesLeft(source) is { } shapes)
+        {
+            target["type"] = shapes;
+            foreach (var bound in new[] { "minItems", "maxItems", "minimum", "maximum" })
+            {
+                target.Remove(bound);
+            }
+
+            source = (JsonObject)source.DeepClone();
+            source.Remove("not");
+        }
+
         if (IsTrue(source, "nullable") && target["type"] is JsonValue single)
         {
             target["type"] = new JsonArray(single.GetValue<string>(), "null");
@@ -145,6 +160,35 @@ public static partial class OpenApiSchemaConverter
         }
 
         return target;
+    }
+
+    // The JSON types an untyped node's value validations still admit, or null when they exclude none.
+    private static JsonArray? ShapesLeft(JsonObject source)
+    {
+        // Parsed YAML holds long or double values, parsed JSON a JsonElement: the JSON text reads the same for all.
+        static double? Number(JsonNode? node) => node?.GetValueKind() == System.Text.Json.JsonValueKind.Number
+            ? double.Parse(node.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture)
+            : null;
+        var noArrays = Number(source["minItems"]) > Number(source["maxItems"]);
+        var noNumbers = Number(source["minimum"]) > Number(source["maximum"]);
+        var noBooleans = source["not"] is JsonObject { Count: 1 } not && not["enum"] is JsonArray values
+            && values.Any(v => v?.GetValueKind() == System.Text.Json.JsonValueKind.True)
+            && values.Any(v => v?.GetValueKind() == System.Text.Json.JsonValueKind.False);
+        if (!noArrays && !noNumbers && !noBooleans)
+        {
+            return null;
+        }
+
+        var left = new JsonArray();
+        foreach (var (type, excluded) in new[] { ("string", false), ("object", false), ("array", noArrays), ("number", noNumbers), ("boolean", noBooleans) })
+        {
+            if (!excluded)
+            {
+                left.Add((JsonNode)JsonValue.Create(type));
+            }
+        }
+
+        return left;
     }
 
     private static bool IsTrue(JsonObject source, string key) => source[key] is JsonValue v && v.TryGetValue<bool>(out var b) && b;

@@ -84,7 +84,13 @@ public sealed class ResilienceTests : IClassFixture<RegistryFixture>
         {
             "missing-image" => Manifests.FilterDeployment("broken", $"{_registry.Host}/broken/never-pushed:v9"),
             "missing-pull-secret" => Manifests.FilterDeployment("broken", image.Reference, pullSecret: "absent-creds"),
-            _ => Manifests.FilterDeployment("broken", image.Reference, config: JsonValue.Create(42)),
+            // The CRD refuses a config that is not a string or an object (a number, say); an Any of another type passes
+            // the API server, and only the operator can say what is wrong with it.
+            _ => Manifests.FilterDeployment("broken", image.Reference, config: new JsonObject
+            {
+                ["@type"] = "type.googleapis.com/google.protobuf.Int32Value",
+                ["value"] = 42,
+            }),
         });
         harness.Apply(Manifests.FilterDeployment("good", image.Reference, app: "reviews"));
 

@@ -5,6 +5,8 @@ using System.Text.RegularExpressions;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Schema;
+using Wasme.Testing.Kubernetes.Schema.Cel;
+using Wasme.Testing.Kubernetes.Schema.Crd;
 
 namespace Wasme.Testing.Kubernetes.Resources;
 
@@ -54,6 +56,8 @@ internal static partial class CustomResourceDefinitions
             errors.Add(FieldError.Invalid("metadata.name", crd.Name(), $"must be spec.names.plural+\".\"+spec.group"));
         }
 
+        errors.AddRange(CrdSchemaValidator.Validate(crd));
+
         return errors;
     }
 
@@ -84,6 +88,7 @@ internal static partial class CustomResourceDefinitions
                 HasStatusSubresource = version["subresources"]?["status"] is JsonObject,
                 IsCustom = true,
                 Schema = version["schema"]?["openAPIV3Schema"] is JsonObject schema ? StructuralSchema.Parse(schema) : null,
+                Rules = version["schema"]?["openAPIV3Schema"] is JsonObject withRules ? CelValidator.Build(withRules) : null,
                 PrinterColumns = (version["additionalPrinterColumns"] as JsonArray ?? []).OfType<JsonObject>()
                     .Select(c => new PrinterColumn(
                         c.GetString("name") ?? "",

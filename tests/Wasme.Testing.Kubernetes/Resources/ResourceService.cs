@@ -95,7 +95,7 @@ internal sealed class ResourceService
         }
 
         var errors = new List<FieldError>(ObjectMetadata.ValidateName(name));
-        Admit(type, obj, errors, options);
+        Admit(type, obj, null, errors, options);
         if (errors.Count > 0)
         {
             throw ApiException.Invalid(type, name, errors);
@@ -328,7 +328,7 @@ internal sealed class ResourceService
             }
 
             var errors = new List<FieldError>();
-            Admit(type, next, errors, options);
+            Admit(type, next, current, errors, options);
             if (errors.Count > 0)
             {
                 throw ApiException.Invalid(type, name, errors);
@@ -372,7 +372,7 @@ internal sealed class ResourceService
     }
 
     /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
-    private static void Admit(ResourceType type, JsonObject obj, List<FieldError> errors, WriteOptions options)
+    private static void Admit(ResourceType type, JsonObject obj, JsonObject? old, List<FieldError> errors, WriteOptions options)
     {
         errors.AddRange(ObjectMetadata.ValidateLabels(obj));
         if (type.Schema is { } schema)
@@ -392,6 +392,11 @@ internal sealed class ResourceService
             }
 
             errors.AddRange(schema.Validate(obj));
+        }
+
+        if (type.Rules is { } rules)
+        {
+            errors.AddRange(rules.Validate(obj, old, errors, ReferenceEquals(options, WriteOptions.Default) ? [] : options.Warnings));
         }
 
         if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")

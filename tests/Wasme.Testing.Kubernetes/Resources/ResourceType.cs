@@ -1,4 +1,5 @@
 using Wasme.Testing.Kubernetes.Schema;
+using Wasme.Testing.Kubernetes.Schema.Cel;
 
 namespace Wasme.Testing.Kubernetes.Resources;
 
@@ -38,6 +39,9 @@ public sealed record ResourceType
     public bool TracksGeneration { get; init; } = true;
 
     public StructuralSchema? Schema { get; init; }
+
+    /// <summary>The schema's x-kubernetes-validations (CEL) rules, when it has any.</summary>
+    internal CelValidator? Rules { get; init; }
 
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = [];
 
