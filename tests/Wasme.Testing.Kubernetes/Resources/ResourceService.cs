@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using Wasme.Testing.Kubernetes.Apply;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Patching;
@@ -23,6 +24,7 @@ internal sealed class ResourceService
     private readonly ResourceRegistry _registry;
     private readonly TimeProvider _time;
     private readonly bool _autoCreateNamespaces;
+    private readonly FieldManager _fields;
 
     public ResourceService(ObjectStore store, ResourceRegistry registry, TimeProvider time, bool autoCreateNamespaces)
     {
@@ -30,6 +32,7 @@ internal sealed class ResourceService
         _registry = registry;
         _time = time;
         _autoCreateNamespaces = autoCreateNamespaces;
+        _fields = new FieldManager(time);
     }
 
     /// <summary>Raised after a delete marked or removed an object, so garbage collection can look again.</summary>
@@ -57,7 +60,9 @@ internal sealed class ResourceService
         };
     }
 
-    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options)
+    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options) => Create(type, ns, body, options, applied: false);
+
+    private JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options, bool applied)
     {
         var obj = body.CloneObject();
         CheckTypeMeta(type, obj);
@@ -96,6 +101,11 @@ internal sealed class ResourceService
         if (errors.Count > 0)
         {
             throw ApiException.Invalid(type, name, errors);
+        }
+
+        if (!applied)
+        {
+            _fields.Update(type, null, obj, FieldManager.ManagerOf(options), subresource: null);
         }
 
         if (type.Namespaced)
@@ -242,7 +252,6 @@ internal sealed class ResourceService
 
     private JsonObject Apply(ResourceType type, string? ns, string name, string yaml, string? subresource, WriteOptions options, bool force)
     {
-        _ = force; // Without field ownership tracking there are no conflicts to force through.
         if (string.IsNullOrEmpty(options.FieldManager))
         {
             throw ApiException.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
@@ -266,13 +275,13 @@ internal sealed class ResourceService
             }
 
             applied.Metadata()["name"] = name;
-            return Create(type, ns, applied, options);
+            return Create(type, ns, _fields.Apply(type, null, applied, options.FieldManager, null, force), options, applied: true);
         }
 
-        return Write(type, ns, name, options, current => StrategicMergePatch.Apply(current, applied), subresource);
+        return Write(type, ns, name, options, current => _fields.Apply(type, current, applied, options.FieldManager, subresource, force), subresource, applied: true);
     }
 
-    private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource)
+    private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
     {
         var key = Key(type, ns, name);
         JsonObject Mutate(JsonObject current)
@@ -302,8 +311,10 @@ internal sealed class ResourceService
             {
                 // A status write changes status only, whatever else the body says.
                 var status = next["status"]?.DeepClone();
+                var managedFields = next["metadata"]?["managedFields"]?.DeepClone();
                 next = current.CloneObject();
                 next["status"] = status;
+                next.Metadata()["managedFields"] = managedFields;
             }
             else if (type.HasStatusSubresource)
             {
@@ -334,6 +345,11 @@ internal sealed class ResourceService
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
                 metadata["generation"] = generation + 1;
+            }
+
+            if (!applied)
+            {
+                _fields.Update(type, current, next, FieldManager.ManagerOf(options), subresource);
             }
 
             return next;
