@@ -260,6 +260,35 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ServerSideApplyAfterClientSideApply_TakesOverWithoutConflict()
+    {
+        await _kubectl.SucceedAsync("apply", "-f", Write(Deployment));
+
+        await ApplyAsync("kubectl", Deployment.Replace("replicas: 2", "replicas: 3", StringComparison.Ordinal));
+
+        Assert.Equal("3", await _kubectl.SucceedAsync("get", "deploy", "web", "-o", "jsonpath={.spec.replicas}"));
+        // kubectl moves client-side apply's fields to its apply manager by rewriting managedFields, which the server honours.
+        var managed = await ManagedFieldsAsync();
+        Assert.Equal("Apply", managed["kubectl"]!["operation"]!.GetValue<string>());
+        Assert.NotNull(managed["kubectl"]!["fieldsV1"]!["f:spec"]!["f:replicas"]);
+        Assert.DoesNotContain("kubectl-client-side-apply", managed.Keys);
+        var lastApplied = await _kubectl.SucceedAsync("get", "deploy", "web", "-o", "jsonpath={.metadata.annotations.kubectl\\.kubernetes\\.io/last-applied-configuration}");
+        Assert.Equal(3, JsonNode.Parse(lastApplied)!["spec"]!["replicas"]!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task CrdControllersStatusWrite_IsOwnedByKubeApiserver()
+    {
+        await _kubectl.SucceedAsync("apply", "--server-side", "-f", Write(GadgetCrd));
+
+        var managed = await ManagedFieldsAsync("crd", "gadgets.example.com");
+
+        Assert.Equal("Apply", managed["kubectl"]!["operation"]!.GetValue<string>());
+        Assert.Equal("status", managed["kube-apiserver"]!["subresource"]!.GetValue<string>());
+        Assert.NotNull(managed["kube-apiserver"]!["fieldsV1"]!["f:status"]!["f:conditions"]);
+    }
+
+    [Fact]
     public async Task NoOpApply_WritesNothing_AndDryRunStoresNothing()
     {
         await ApplyAsync("kubectl", Deployment);

@@ -149,10 +149,11 @@ internal sealed class FieldManager
         entries = others.Select(e => e with { Fields = e.Fields.Difference(changed).Difference(removed) }).ToList();
         entries.Add(self with { Time = objectChanged || previous is null ? Now() : previous.Time });
 
-        if (manager == Kubectl && live?["metadata"]?["annotations"]?[LastAppliedAnnotation] is not null)
+        if (manager == Kubectl && live?["metadata"]?["annotations"]?[LastAppliedAnnotation] is not null
+            && merged.Metadata()["annotations"] is JsonObject annotations)
         {
             // Keeps client-side apply's record in step, so a later kubectl apply without --server-side diffs correctly.
-            ((JsonObject)merged.Metadata()["annotations"]!)[LastAppliedAnnotation] = LastApplied(config);
+            annotations[LastAppliedAnnotation] = LastApplied(config);
         }
 
         ManagedFieldsEntry.Encode(merged, entries);
@@ -252,8 +253,8 @@ internal sealed class FieldManager
         if (!type.IsCustom && KindsWithSpec.Contains(type.Plural))
         {
             empty["spec"] = type.Group == "apps"
-                ? new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject(), ["spec"] = new JsonObject() } }
-                : new JsonObject();
+                ? new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject(), ["spec"] = new JsonObject { ["containers"] = new JsonArray() } } }
+                : type.Plural == "pods" ? new JsonObject { ["containers"] = new JsonArray() } : new JsonObject();
         }
 
         return empty;

@@ -23,6 +23,7 @@ internal static class BuiltInResources
         Of("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", namespaced: true),
         Of("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", namespaced: false),
         Of("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", namespaced: false),
+        Of("networking.k8s.io", "v1", "networkpolicies", "networkpolicy", "NetworkPolicy", namespaced: true) with { ShortNames = ["netpol"], TracksGeneration = true },
         Of("events.k8s.io", "v1", "events", "event", "Event", namespaced: true) with { ShortNames = ["ev"] },
         Of("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", namespaced: false)
             with { ShortNames = ["crd", "crds"], Categories = ["api-extensions"], HasStatusSubresource = true, TracksGeneration = true },

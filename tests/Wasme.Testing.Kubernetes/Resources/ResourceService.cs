@@ -428,7 +428,9 @@ internal sealed class ResourceService
         // The CRD controller's own write: it follows the create, as in a real cluster.
         _store.Update(new ObjectKey(type.Group, type.Plural, "", written.Name()), crd =>
         {
+            var before = crd.CloneObject();
             crd["status"] = status;
+            _fields.Update(type, before, crd, "kube-apiserver", "status");
             return crd;
         }, () => ApiException.NotFound(type, written.Name()));
     }
