@@ -109,6 +109,24 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task SeveralConflicts_AreListedByManager()
+    {
+        await ApplyAsync("alice", Deployment);
+        await _kubectl.SucceedAsync("patch", "deploy", "web", "--type", "merge", "-p", """{"spec":{"replicas":3}}""");
+        var changed = Deployment.Replace("replicas: 2", "replicas: 5", StringComparison.Ordinal).Replace("web:1", "web:2", StringComparison.Ordinal);
+
+        var result = await _kubectl.RunAsync("apply", "--server-side", "--field-manager=bob", "-f", Write(changed));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("""
+            error: Apply failed with 2 conflicts: conflicts with "alice":
+            - .spec.template.spec.containers[name="app"].image
+            conflicts with "kubectl-patch" using apps/v1:
+            - .spec.replicas
+            """, result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task ForceConflicts_TakesTheFieldFromItsOwner()
     {
         await ApplyAsync("alice", Deployment);
