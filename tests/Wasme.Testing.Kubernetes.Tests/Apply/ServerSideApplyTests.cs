@@ -200,6 +200,27 @@ public sealed class ServerSideApplyTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PortWithoutProtocol_IsTheSameItemAsItsTcpDefault()
+    {
+        await ApplyAsync("alice", Deployment.Replace("image: example.com/web:1}", "image: example.com/web:1, ports: [{containerPort: 80}]}", StringComparison.Ordinal));
+
+        await ApplyAsync("bob", """
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: web, namespace: default}
+            spec:
+              template:
+                spec:
+                  containers:
+                  - {name: app, ports: [{containerPort: 80, protocol: TCP, name: http}]}
+            """);
+
+        Assert.Equal("80", await _kubectl.SucceedAsync("get", "deploy", "web", "-o", "jsonpath={.spec.template.spec.containers[0].ports[*].containerPort}"));
+        var alices = (await ManagedFieldsAsync())["alice"]!["fieldsV1"]!["f:spec"]!["f:template"]!["f:spec"]!["f:containers"]!["k:{\"name\":\"app\"}"]!["f:ports"]!.AsObject();
+        Assert.Equal(["k:{\"containerPort\":80,\"protocol\":\"TCP\"}"], alices.Select(p => p.Key));
+    }
+
+    [Fact]
     public async Task CustomResourceLists_MergeAsTheirSchemaSays_MapBySetOrWhole()
     {
         await _kubectl.SucceedAsync("apply", "--server-side", "-f", Write(GadgetCrd));

@@ -33,6 +33,9 @@ internal abstract class FieldShape
 
     public abstract ListType ListTypeOf(out IReadOnlyList<string> keys);
 
+    /// <summary>The value a key field takes when an item leaves it out (the server defaults it before keying).</summary>
+    protected virtual string? KeyDefault(string key) => null;
+
     /// <summary>The path element naming <paramref name="item"/> in this list.</summary>
     public string ItemElement(JsonNode? item, int index)
     {
@@ -42,9 +45,16 @@ internal abstract class FieldShape
                 return "v:" + FieldValues.Json(item);
             case ListType.Map when item is JsonObject obj && keys.Any(obj.ContainsKey):
                 var identity = new JsonObject();
-                foreach (var key in keys.Where(obj.ContainsKey).Order(StringComparer.Ordinal))
+                foreach (var key in keys.Order(StringComparer.Ordinal))
                 {
-                    identity[key] = obj[key]?.DeepClone();
+                    if (obj[key] is { } value)
+                    {
+                        identity[key] = value.DeepClone();
+                    }
+                    else if (KeyDefault(key) is { } defaulted)
+                    {
+                        identity[key] = defaulted;
+                    }
                 }
 
                 return "k:" + FieldValues.Json(identity);
@@ -140,5 +150,8 @@ internal abstract class FieldShape
             keys = Name == "ports" ? [.. candidates, "protocol"] : candidates;
             return ListType.Map;
         }
+
+        // A port's protocol defaults to TCP, so {containerPort: 80} and {containerPort: 80, protocol: TCP} are one item.
+        protected override string? KeyDefault(string key) => Name == "ports" && key == "protocol" ? "TCP" : null;
     }
 }
