@@ -29,6 +29,8 @@ namespace Wasme.Testing.Kubernetes;
 /// </summary>
 public sealed class KubernetesTestServer : IAsyncDisposable
 {
+    // In-process seeding writes as a client of its own, so the objects carry managedFields as in a cluster.
+    private static WriteOptions SeedOptions => new() { FieldManager = "kubernetes-test-server" };
     private readonly WebApplication _app;
     private readonly ObjectStore _store;
     private readonly ResourceService _service;
@@ -156,11 +158,11 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             var current = _service.Get(type, ns, name);
             var replacement = obj.CloneObject();
             replacement.Metadata()["resourceVersion"] = current.ResourceVersion();
-            return _service.Replace(type, ns, name, replacement, subresource: null, WriteOptions.Default);
+            return _service.Replace(type, ns, name, replacement, subresource: null, SeedOptions);
         }
         catch (ApiException e) when (e.Code == 404 && name.Length > 0)
         {
-            return _service.Create(type, ns, obj, WriteOptions.Default);
+            return _service.Create(type, ns, obj, SeedOptions);
         }
     }
 

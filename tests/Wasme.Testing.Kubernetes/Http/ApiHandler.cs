@@ -166,6 +166,7 @@ internal sealed partial class ApiHandler
         {
             DryRun = query["dryRun"] == "All",
             FieldManager = query["fieldManager"],
+            UserAgent = context.Request.Headers.UserAgent,
             FieldValidation = query["fieldValidation"].ToString() is { Length: > 0 } validation ? validation : "Warn",
         };
         JsonObject result;

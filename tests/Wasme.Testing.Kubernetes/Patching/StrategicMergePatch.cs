@@ -13,7 +13,7 @@ internal static class StrategicMergePatch
     private const string SetElementOrder = "$setElementOrder/";
     private const string DeleteFromPrimitiveList = "$deleteFromPrimitiveList/";
 
-    private static readonly Dictionary<string, string[]> MergeKeys = new(StringComparer.Ordinal)
+    internal static readonly Dictionary<string, string[]> MergeKeys = new(StringComparer.Ordinal)
     {
         ["containers"] = ["name"],
         ["initContainers"] = ["name"],

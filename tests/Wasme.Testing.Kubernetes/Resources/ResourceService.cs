@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wasme.Testing.Kubernetes.Admission.PodSecurity;
+using Wasme.Testing.Kubernetes.Apply;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Patching;
@@ -25,6 +26,7 @@ internal sealed class ResourceService
     private readonly TimeProvider _time;
     private readonly bool _autoCreateNamespaces;
     private readonly PodSecurityAdmission _podSecurity;
+    private readonly FieldManager _fields;
 
     public ResourceService(ObjectStore store, ResourceRegistry registry, TimeProvider time, bool autoCreateNamespaces)
     {
@@ -33,6 +35,7 @@ internal sealed class ResourceService
         _time = time;
         _autoCreateNamespaces = autoCreateNamespaces;
         _podSecurity = new PodSecurityAdmission(store);
+        _fields = new FieldManager(time);
     }
 
     /// <summary>Raised after a delete marked or removed an object, so garbage collection can look again.</summary>
@@ -60,7 +63,9 @@ internal sealed class ResourceService
         };
     }
 
-    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options)
+    public JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options) => Create(type, ns, body, options, applied: false);
+
+    private JsonObject Create(ResourceType type, string? ns, JsonObject body, WriteOptions options, bool applied)
     {
         var obj = body.CloneObject();
         CheckTypeMeta(type, obj);
@@ -102,6 +107,11 @@ internal sealed class ResourceService
         }
 
         _podSecurity.Validate(type, obj, old: null, subresource: null, options.Warnings);
+        if (!applied)
+        {
+            _fields.Update(type, null, obj, FieldManager.ManagerOf(options), subresource: null);
+        }
+
         if (type.Namespaced)
         {
             EnsureNamespace(ns!, options.DryRun);
@@ -246,7 +256,6 @@ internal sealed class ResourceService
 
     private JsonObject Apply(ResourceType type, string? ns, string name, string yaml, string? subresource, WriteOptions options, bool force)
     {
-        _ = force; // Without field ownership tracking there are no conflicts to force through.
         if (string.IsNullOrEmpty(options.FieldManager))
         {
             throw ApiException.BadRequest("PatchOptions.meta.k8s.io \"\" is invalid: fieldManager: Required value: is required for apply patch");
@@ -270,13 +279,13 @@ internal sealed class ResourceService
             }
 
             applied.Metadata()["name"] = name;
-            return Create(type, ns, applied, options);
+            return Create(type, ns, _fields.Apply(type, null, applied, options.FieldManager, null, force), options, applied: true);
         }
 
-        return Write(type, ns, name, options, current => StrategicMergePatch.Apply(current, applied), subresource);
+        return Write(type, ns, name, options, current => _fields.Apply(type, current, applied, options.FieldManager, subresource, force), subresource, applied: true);
     }
 
-    private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource)
+    private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
     {
         var key = Key(type, ns, name);
         JsonObject Mutate(JsonObject current)
@@ -306,8 +315,10 @@ internal sealed class ResourceService
             {
                 // A status write changes status only, whatever else the body says.
                 var status = next["status"]?.DeepClone();
+                var managedFields = next["metadata"]?["managedFields"]?.DeepClone();
                 next = current.CloneObject();
                 next["status"] = status;
+                next.Metadata()["managedFields"] = managedFields;
             }
             else if (type.HasStatusSubresource)
             {
@@ -339,6 +350,11 @@ internal sealed class ResourceService
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
                 metadata["generation"] = generation + 1;
+            }
+
+            if (!applied)
+            {
+                _fields.Update(type, current, next, FieldManager.ManagerOf(options), subresource);
             }
 
             return next;
@@ -422,7 +438,9 @@ internal sealed class ResourceService
         // The CRD controller's own write: it follows the create, as in a real cluster.
         _store.Update(new ObjectKey(type.Group, type.Plural, "", written.Name()), crd =>
         {
+            var before = crd.CloneObject();
             crd["status"] = status;
+            _fields.Update(type, before, crd, "kube-apiserver", "status");
             return crd;
         }, () => ApiException.NotFound(type, written.Name()));
     }

@@ -9,6 +9,9 @@ public sealed record WriteOptions
 
     public string? FieldManager { get; init; }
 
+    /// <summary>Names the field manager when <see cref="FieldManager"/> is not given, as kube-apiserver does.</summary>
+    public string? UserAgent { get; init; }
+
     /// <summary>Ignore, Warn (the server default) or Strict: what to do with fields the schema does not know.</summary>
     public string FieldValidation { get; init; } = "Warn";
 

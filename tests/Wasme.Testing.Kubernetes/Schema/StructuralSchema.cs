@@ -23,6 +23,9 @@ public sealed class StructuralSchema
         _root = root;
     }
 
+    /// <summary>The openAPIV3Schema itself (server-side apply reads its list and map types).</summary>
+    internal JsonObject Root => _root;
+
     public static StructuralSchema Parse(JsonObject openApiV3Schema) => new((JsonObject)openApiV3Schema.DeepClone());
 
     /// <summary>Prunes and defaults <paramref name="obj"/> in place; returns the paths of the unknown fields removed.</summary>
