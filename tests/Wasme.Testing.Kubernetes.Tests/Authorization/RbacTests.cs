@@ -118,6 +118,22 @@ public sealed class RbacTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_binding_to_a_missing_role_is_named_in_the_refusal_and_paths_are_refused_as_paths()
+    {
+        Bind("team", "Role", "gone", """{"kind": "ServiceAccount", "name": "robot"}""");
+        using var robot = _server.CreateServiceAccountClient("team", "robot");
+
+        var refused = await Forbidden(() => robot.CoreV1.ListNamespacedPodAsync("team"));
+        Assert.Equal($"pods is forbidden: User \"{Account}\" cannot list resource \"pods\" in API group \"\" in the namespace \"team\": RBAC: role.rbac.authorization.k8s.io \"gone\" not found", refused.Message);
+
+        using var anonymous = _server.CreateHttpClient();
+        using var discovery = await anonymous.GetAsync(new Uri("apis", UriKind.Relative));
+        Assert.Equal(HttpStatusCode.Forbidden, discovery.StatusCode);
+        Assert.Equal("forbidden: User \"system:anonymous\" cannot get path \"/apis\"", JsonNode.Parse(await discovery.Content.ReadAsStringAsync())!["message"]!.GetValue<string>());
+        Assert.NotEmpty((await robot.CoreV1.GetAPIResourcesAsync()).Resources); // system:discovery, for every authenticated user
+    }
+
+    [Fact]
     public async Task Every_decision_is_logged_per_identity()
     {
         using var robot = _server.CreateServiceAccountClient("team", "robot");
