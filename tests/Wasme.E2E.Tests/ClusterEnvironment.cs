@@ -7,8 +7,10 @@ namespace Wasme.E2E.Tests;
 
 /// <summary>
 /// A "cluster" made of real parts where they can run here: a docker-registry process, the Kubernetes API
-/// test server with Istio's CRDs and ours, and the real <c>wasme operator</c> and <c>wasme cache</c>
-/// processes pointed at it. The filter image is built from the AssemblyScript template and pushed once.
+/// test server with Istio's CRDs and wasme installed from deploy/ by <c>kubectl apply -k</c>, and the real
+/// <c>wasme operator</c> and <c>wasme cache</c> processes pointed at it with the tokens of their deploy/
+/// ServiceAccounts, so the shipped RBAC authorizes every call they make. The filter image is built from the
+/// AssemblyScript template and pushed once.
 /// </summary>
 public sealed class ClusterEnvironment : IAsyncLifetime
 {
@@ -37,6 +39,22 @@ public sealed class ClusterEnvironment : IAsyncLifetime
 
     public WasmeProcess Cache { get; private set; } = null!;
 
+    public const string OperatorUser = "system:serviceaccount:wasme:wasme-operator";
+
+    public const string CacheUser = "system:serviceaccount:wasme:wasme-cache";
+
+    /// <summary>A kubeconfig acting as the operator's ServiceAccount (what its pod gets).</summary>
+    public string OperatorKubeconfig { get; private set; } = null!;
+
+    /// <summary>A kubeconfig acting as the cache's ServiceAccount.</summary>
+    public string CacheKubeconfig { get; private set; } = null!;
+
+    /// <summary>The install as a user does it (docs/install.md): every object of deploy/, through kubectl.</summary>
+    public IReadOnlyList<string> InstalledManifests { get; private set; } = [];
+
+    /// <summary>Each delivery mode's end-to-end run, started once by whichever test needs it first.</summary>
+    public DeliveryRuns Deliveries { get; } = new();
+
     public string Scratch(string name) => Path.Combine(_root, name);
 
     public async Task InitializeAsync()
@@ -48,8 +66,7 @@ public sealed class ClusterEnvironment : IAsyncLifetime
         Registry = await DockerRegistryProcess.StartAsync(RegistryAuthMode.Anonymous);
         Kube = await KubernetesTestServer.StartAsync();
         await Kube.InstallIstioCrdsAsync();
-        Kube.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot, "deploy", "crds", "filterdeployments.wasme.io.yaml")));
-        Kube.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        await InstallAsync();
 
         // The author's half: the template's module becomes an image in the local store, then in the registry.
         var runtimeConfig = Scratch("runtime-config.json");
@@ -57,15 +74,32 @@ public sealed class ClusterEnvironment : IAsyncLifetime
         await RunWasmeAsync("build", "precompiled", filter.ModulePath, "-t", Image, "--config", runtimeConfig);
         await RunWasmeAsync("push", Image);
 
+        // As in the pods of deploy/: each process acts as its ServiceAccount, never as the admin.
+        var cacheKubeconfig = CacheKubeconfig = await Kube.CreateServiceAccountKubeconfigAsync("wasme", "wasme-cache", Scratch("kubeconfig-wasme-cache"));
+        var operatorKubeconfig = OperatorKubeconfig = await Kube.CreateServiceAccountKubeconfigAsync("wasme", "wasme-operator", Scratch("kubeconfig-wasme-operator"));
         Cache = Track(WasmeProcess.Start("wasme cache", Environment,
-            "cache", "--kubeconfig", Kube.KubeconfigPath, "--namespace", "wasme", "--node-name", "node-1",
+            "cache", "--kubeconfig", cacheKubeconfig, "--namespace", "wasme", "--node-name", "node-1",
             "--directory", CacheDirectory, "--listen", $"http://127.0.0.1:{CachePort}"));
         Operator = Track(WasmeProcess.Start("wasme operator", Environment,
-            "operator", "--kubeconfig", Kube.KubeconfigPath,
+            "operator", "--kubeconfig", operatorKubeconfig,
+            "--leader-elect", "--leader-election-namespace", "wasme", "--leader-election-lease", "wasme-operator",
             "--cache-service-url", $"http://127.0.0.1:{CachePort}",
             "--health-address", $"127.0.0.1:{WasmeProcess.FreePort()}",
             "--metrics-address", $"127.0.0.1:{WasmeProcess.FreePort()}"));
         await Cache.WaitForPortAsync(CachePort, TimeSpan.FromSeconds(60));
+    }
+
+    /// <summary>Installs wasme as docs/install.md says: <c>kubectl apply -k deploy/</c> (the only place that does).</summary>
+    private async Task InstallAsync()
+    {
+        var (code, output, error) = await ExternalTool.RunAsync("kubectl",
+            ["apply", "-k", Path.Combine(RepositoryRoot, "deploy"), "--kubeconfig", Kube.KubeconfigPath, "--cache-dir", Scratch("kubectl-cache")]);
+        if (code != 0)
+        {
+            throw new InvalidOperationException($"kubectl apply -k deploy/ exited {code}: {error}\n{output}");
+        }
+
+        InstalledManifests = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
     }
 
     public async Task<string> RunWasmeAsync(params string[] arguments)
@@ -80,6 +114,10 @@ public sealed class ClusterEnvironment : IAsyncLifetime
         var (code, output, error) = await ExternalTool.RunAsync("kubectl", all);
         return code == 0 ? output : throw new InvalidOperationException($"kubectl {string.Join(' ', arguments)} exited {code}: {error}\n--- operator ---\n{Operator.Output}\n--- cache ---\n{Cache.Output}");
     }
+
+    /// <summary>kubectl with another identity's kubeconfig; the exit code and both outputs, for tests that expect refusals.</summary>
+    public Task<(int ExitCode, string Output, string Error)> KubectlAsAsync(string kubeconfig, params string[] arguments) =>
+        ExternalTool.RunAsync("kubectl", arguments.Concat(["--kubeconfig", kubeconfig, "--cache-dir", Scratch("kubectl-cache")]));
 
     public JsonObject? Get(string apiVersion, string kind, string ns, string name) => Kube.Get(apiVersion, kind, ns, name);
 

@@ -4,16 +4,27 @@ namespace Wasme.E2E.Tests;
 
 /// <summary>
 /// Issue 7's proof: a FilterDeployment applied with kubectl ends with a proxy that runs the filter, for every
-/// delivery mode. The operator and the cache are the real <c>wasme</c> processes; the proxy is
-/// <c>wasme run --envoy-filter</c> reading exactly what the operator wrote, fetching the code as a sidecar would.
+/// delivery mode; then a changed config reaches the produced object, and deleting the FilterDeployment removes it.
+/// The operator and the cache are the real <c>wasme</c> processes acting as their deploy/ ServiceAccounts; the proxy
+/// is <c>wasme run --envoy-filter</c> reading exactly what the operator wrote, fetching the code as a sidecar would.
 /// </summary>
-public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : IClassFixture<ClusterEnvironment>
+[Collection(SharedCluster.Name)]
+public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster)
 {
+    public static TheoryData<string, string> Deliveries => new()
+    {
+        { "Remote", "envoyfilters" },
+        { "HostPath", "envoyfilters" },
+        { "WasmPlugin", "wasmplugins" },
+    };
+
     [Theory]
-    [InlineData("Remote", "envoyfilters")]
-    [InlineData("HostPath", "envoyfilters")]
-    [InlineData("WasmPlugin", "wasmplugins")]
-    public async Task Applied_filter_deployment_makes_the_proxy_add_the_header(string delivery, string producedResource)
+    [MemberData(nameof(Deliveries))]
+    public Task Applied_filter_deployment_makes_the_proxy_add_the_header(string delivery, string producedResource) =>
+        cluster.Deliveries.RunAsync(delivery, () => DeliverAsync(cluster, delivery, producedResource));
+
+    /// <summary>The whole flow for one delivery mode, as a platform engineer drives it with kubectl.</summary>
+    internal static async Task DeliverAsync(ClusterEnvironment cluster, string delivery, string producedResource)
     {
         var ns = $"e2e-{delivery.ToLowerInvariant()}";
         var greeting = $"from-{delivery.ToLowerInvariant()}";
@@ -28,6 +39,7 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
             metadata:
               name: {{ns}}
             ---
+            {{NamespaceGrants(delivery, ns)}}
             apiVersion: apps/v1
             kind: Deployment
             metadata:
@@ -64,6 +76,7 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
               filter:
                 config: {{config}}
                 image: {{cluster.Image}}
+                {{(delivery == "Remote" ? "imagePullOptions: {pullSecret: registry-credentials}" : "")}}
             """);
 
         await cluster.KubectlAsync("apply", "-f", manifests);
@@ -88,7 +101,7 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
         {
             var moduleSha256 = status["moduleSha256"]!.GetValue<string>();
             Assert.Contains(moduleSha256, await File.ReadAllTextAsync(resourceFile), StringComparison.Ordinal);
-            await WaitUntilCachedAsync(moduleSha256);
+            await WaitUntilCachedAsync(cluster, moduleSha256);
         }
 
         if (delivery == "HostPath")
@@ -111,9 +124,65 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster) : 
         {
             Assert.Contains("e2e/add-header", (await WasmeProcess.RunAsync(environment, "list")).Output, StringComparison.Ordinal);
         }
+
+        // A changed config replaces the produced object; deleting the FilterDeployment takes it away.
+        var changed = delivery == "WasmPlugin" ? """{"greeting":"changed"}""" : "\"changed\"";
+        await cluster.KubectlAsync("patch", "filterdeployment", "bookinfo-custom-filter", "-n", ns, "--type=merge", "-p", """{"spec":{"filter":{"config":""" + changed + "}}}");
+        var (apiVersion, kind) = producedResource == "wasmplugins" ? ("extensions.istio.io/v1alpha1", "WasmPlugin") : ("networking.istio.io/v1alpha3", "EnvoyFilter");
+        var producedName = resource.Split('/')[1];
+        await WaitUntilAsync(() => cluster.Get(apiVersion, kind, ns, producedName)?.ToJsonString().Contains("changed", StringComparison.Ordinal) == true,
+            $"the {resource} never took the changed config:\n{cluster.Operator.Output}");
+        await cluster.KubectlAsync("delete", "filterdeployment", "bookinfo-custom-filter", "-n", ns, "--wait=true", "--timeout=90s");
+        await WaitUntilAsync(() => cluster.Get(apiVersion, kind, ns, producedName) is null, $"the {resource} outlived its FilterDeployment:\n{cluster.Operator.Output}");
     }
 
-    private async Task WaitUntilCachedAsync(string moduleSha256)
+    // What a namespace's owner grants wasme there (deploy/rbac/namespace-access.yaml, docs/install.md): HostPath needs
+    // the operator to annotate workloads; a pull secret must be readable by the operator and the cache.
+    private static string NamespaceGrants(string delivery, string ns) => delivery switch
+    {
+        "HostPath" => $$"""
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: wasme-workload-annotator, namespace: {{ns}}}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: wasme-workload-annotator}
+            subjects:
+            - {kind: ServiceAccount, name: wasme-operator, namespace: wasme}
+            ---
+            """,
+        "Remote" => $$"""
+            apiVersion: v1
+            kind: Secret
+            metadata: {name: registry-credentials, namespace: {{ns}}}
+            data: {username: ZTJl, password: ZTJl}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: wasme-pull-secret-reader, namespace: {{ns}}}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: wasme-pull-secret-reader}
+            subjects:
+            - {kind: ServiceAccount, name: wasme-operator, namespace: wasme}
+            - {kind: ServiceAccount, name: wasme-cache, namespace: wasme}
+            ---
+            """,
+        _ => "",
+    };
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string failure)
+    {
+        for (var attempt = 0; attempt < 600; attempt++)
+        {
+            if (condition())
+            {
+                return;
+            }
+
+            await Task.Delay(100);
+        }
+
+        throw new TimeoutException(failure);
+    }
+
+    private static async Task WaitUntilCachedAsync(ClusterEnvironment cluster, string moduleSha256)
     {
         using var http = new HttpClient();
         var url = new Uri($"http://127.0.0.1:{cluster.CachePort}/sha256/{moduleSha256}");

@@ -8,6 +8,8 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Testing.Kubernetes.Authentication;
+using Wasme.Testing.Kubernetes.Authorization;
 using Wasme.Testing.Kubernetes.Faults;
 using Wasme.Testing.Kubernetes.Hosting;
 using Wasme.Testing.Kubernetes.Http;
@@ -19,8 +21,9 @@ using Wasme.Testing.Kubernetes.Storage;
 namespace Wasme.Testing.Kubernetes;
 
 /// <summary>
-/// An in-process Kubernetes API server on 127.0.0.1 that kubectl and KubernetesClient accept as real:
-/// discovery, CRDs with schemas, CRUD with resourceVersion conflicts, watch, patches, finalizers, garbage collection.
+/// An in-process Kubernetes API server on https://127.0.0.1 that kubectl and KubernetesClient accept as real:
+/// discovery, CRDs with schemas, CRUD with resourceVersion conflicts, watch, patches, finalizers, garbage collection,
+/// bearer-token authentication and RBAC authorization.
 /// <code>
 /// await using var server = await KubernetesTestServer.StartAsync();
 /// var client = server.CreateClient();          // KubernetesClient
@@ -37,10 +40,18 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     private readonly GarbageCollector _collector;
     private readonly ITimer _bookmarkTimer;
     private readonly string? _ownedDirectory;
+    private readonly AccessControl _access;
+    private readonly string _adminToken;
+    private readonly ServingCertificates _certificates;
 
     private KubernetesTestServer(WebApplication app, ObjectStore store, ResourceService service, GarbageCollector collector,
-        FaultInjector faults, RequestLog requests, Uri url, string kubeconfigPath, string? ownedDirectory, ITimer bookmarkTimer)
+        FaultInjector faults, RequestLog requests, Uri url, string kubeconfigPath, string? ownedDirectory, ITimer bookmarkTimer,
+        AccessControl access, AuthorizationLog authorizations, string adminToken, ServingCertificates certificates)
     {
+        _certificates = certificates;
+        _access = access;
+        Authorizations = authorizations;
+        _adminToken = adminToken;
         _app = app;
         _store = store;
         _service = service;
@@ -65,6 +76,9 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     /// <summary>The requests answered so far.</summary>
     public RequestLog Requests { get; }
 
+    /// <summary>Every authorization decision (who did what, allowed or not), e.g. to prove a ServiceAccount's RBAC was all needed.</summary>
+    public AuthorizationLog Authorizations { get; }
+
     /// <summary>The resources currently served (built-ins plus established CRDs).</summary>
     public ResourceRegistry Resources => _service.Registry;
 
@@ -87,14 +101,24 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             service.Create(registry.Find("", "v1", "namespaces")!, null, new JsonObject { ["metadata"] = new JsonObject { ["name"] = ns } }, WriteOptions.Default);
         }
 
+        foreach (var policy in BootstrapPolicy.Objects())
+        {
+            service.Create(registry.FindByKind(policy.GetString("apiVersion")!, policy.GetString("kind")!)!, null, policy, WriteOptions.Default);
+        }
+
+        var adminToken = TokenAuthenticator.NewToken();
+        var authenticator = new TokenAuthenticator(adminToken, options.TimeProvider, (ns, name) => ServiceAccountUid(service, ns, name));
+        var authorizations = new AuthorizationLog();
+        var access = new AccessControl(authenticator, new RbacAuthorizer(service), service, authorizations, options.TimeProvider);
         var faults = new FaultInjector(store);
         var requests = new RequestLog();
         var handler = new ApiHandler(service, new WatchStream(store, options.TimeProvider, options.BookmarkInterval), faults, requests,
-            options.TimeProvider, options.GitVersion, loggerFactory.CreateLogger<KubernetesTestServer>());
+            options.TimeProvider, options.GitVersion, loggerFactory.CreateLogger<KubernetesTestServer>(), access);
 
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         builder.Logging.ClearProviders();
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port));
+        var certificates = ServingCertificates.Create(options.TimeProvider);
+        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(certificates.Server)));
         var app = builder.Build();
         app.Run(handler.HandleAsync);
         await app.StartAsync(cancellationToken);
@@ -109,21 +133,93 @@ public sealed class KubernetesTestServer : IAsyncDisposable
             kubeconfigPath = Path.Combine(ownedDirectory, "kubeconfig");
         }
 
-        Kubeconfig.Write(kubeconfigPath, url);
+        Kubeconfig.Write(kubeconfigPath, url, certificates.AuthorityPem, adminToken);
         var collector = new GarbageCollector(store, service);
         var bookmarkTimer = options.TimeProvider.CreateTimer(_ => store.Bookmark(), null, options.BookmarkInterval, options.BookmarkInterval);
-        return new KubernetesTestServer(app, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer);
+        return new KubernetesTestServer(app, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer,
+            access, authorizations, adminToken, certificates);
     }
 
-    /// <summary>Client settings for KubernetesClient pointing at this server.</summary>
+    private static string? ServiceAccountUid(ResourceService service, string ns, string name)
+    {
+        try
+        {
+            return service.Get(service.Registry.Find("", "v1", "serviceaccounts")!, ns, name).Uid();
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>Client settings for KubernetesClient pointing at this server, as the admin (<c>system:masters</c>).</summary>
     public KubernetesClientConfiguration CreateClientConfiguration() => new()
     {
         Host = Url.ToString().TrimEnd('/'),
         Namespace = "default",
+        AccessToken = _adminToken,
+        SslCaCerts = [_certificates.Authority],
     };
 
-    /// <summary>A KubernetesClient for this server; the caller disposes it.</summary>
+    /// <summary>A KubernetesClient for this server, as the admin; the caller disposes it.</summary>
     public IKubernetes CreateClient() => new k8s.Kubernetes(CreateClientConfiguration());
+
+    /// <summary>
+    /// A KubernetesClient that acts as the ServiceAccount (which must exist): a token from the TokenRequest API,
+    /// so every call it makes is judged by the RBAC bound to that ServiceAccount. The caller disposes it.
+    /// </summary>
+    public IKubernetes CreateServiceAccountClient(string ns, string name, TimeSpan? lifetime = null) => new k8s.Kubernetes(new KubernetesClientConfiguration
+    {
+        Host = Url.ToString().TrimEnd('/'),
+        Namespace = ns,
+        AccessToken = _access.IssueToken(ns, name, lifetime ?? TimeSpan.FromHours(1)),
+        SslCaCerts = [_certificates.Authority],
+    });
+
+    /// <summary>An HttpClient that trusts this server's certificate authority, for raw requests; the caller disposes it.</summary>
+    public HttpClient CreateHttpClient(string? bearerToken = null)
+    {
+        var authority = _certificates.Authority;
+        var handler = new HttpClientHandler
+        {
+            ServerCertificateCustomValidationCallback = (_, certificate, _, _) =>
+            {
+                if (certificate is null)
+                {
+                    return false;
+                }
+
+                using var chain = new System.Security.Cryptography.X509Certificates.X509Chain();
+                chain.ChainPolicy.TrustMode = System.Security.Cryptography.X509Certificates.X509ChainTrustMode.CustomRootTrust;
+                chain.ChainPolicy.CustomTrustStore.Add(authority);
+                chain.ChainPolicy.RevocationMode = System.Security.Cryptography.X509Certificates.X509RevocationMode.NoCheck;
+                return chain.Build(certificate);
+            },
+        };
+        var client = new HttpClient(handler) { BaseAddress = Url };
+        if (bearerToken is not null)
+        {
+            client.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", bearerToken);
+        }
+
+        return client;
+    }
+
+    /// <summary>
+    /// Writes a kubeconfig that acts as the ServiceAccount (which must exist), as a pod mounting its token would;
+    /// beside <see cref="KubeconfigPath"/> unless <paramref name="path"/> says where. Returns the path.
+    /// </summary>
+    public Task<string> CreateServiceAccountKubeconfigAsync(string ns, string name, string? path = null, TimeSpan? lifetime = null, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var token = _access.IssueToken(ns, name, lifetime ?? TimeSpan.FromHours(24));
+        path ??= Path.Combine(Path.GetDirectoryName(Path.GetFullPath(KubeconfigPath))!, $"kubeconfig-{ns}-{name}");
+        Kubeconfig.Write(path, Url, _certificates.AuthorityPem, token, ns);
+        return Task.FromResult(path);
+    }
+
+    /// <summary>What RBAC says about a request, as <c>kubectl auth can-i</c> would ask it, without recording it.</summary>
+    public AuthorizationDecision Authorize(RequestAttributes request) => _access.Authorize(request);
 
     /// <summary>
     /// Creates, or replaces, every object in a (multi-document) YAML text, in order, without going through HTTP.
@@ -205,6 +301,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         await _app.StopAsync();
         await _app.DisposeAsync();
         await _collector.DisposeAsync();
+        _certificates.Dispose();
         if (_ownedDirectory is not null)
         {
             try

@@ -8,10 +8,14 @@ internal sealed class KubectlRunner
     private const string Executable = "kubectl";
     private readonly KubernetesTestServer _server;
     private readonly string _cacheDirectory;
+    private readonly string _kubeconfig;
 
-    public KubectlRunner(KubernetesTestServer server)
+    /// <param name="server">The server kubectl talks to.</param>
+    /// <param name="kubeconfig">Another identity's kubeconfig (e.g. a ServiceAccount's); the admin's by default.</param>
+    public KubectlRunner(KubernetesTestServer server, string? kubeconfig = null)
     {
         _server = server;
+        _kubeconfig = kubeconfig ?? server.KubeconfigPath;
         _cacheDirectory = Path.Combine(Path.GetDirectoryName(server.KubeconfigPath)!, "kubectl-cache");
     }
 
@@ -34,7 +38,7 @@ internal sealed class KubectlRunner
             UseShellExecute = false,
         };
         start.ArgumentList.Add("--kubeconfig");
-        start.ArgumentList.Add(_server.KubeconfigPath);
+        start.ArgumentList.Add(_kubeconfig);
         start.ArgumentList.Add("--cache-dir");
         start.ArgumentList.Add(_cacheDirectory);
         foreach (var arg in args)

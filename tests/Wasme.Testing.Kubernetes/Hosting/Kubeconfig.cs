@@ -5,17 +5,18 @@ internal static class Kubeconfig
 {
     public const string ContextName = "wasme-test";
 
-    public static string Render(Uri server, string defaultNamespace) => $"""
+    public static string Render(Uri server, string authorityPem, string defaultNamespace, string token) => $"""
         apiVersion: v1
         kind: Config
         clusters:
         - name: {ContextName}
           cluster:
             server: {server.ToString().TrimEnd('/')}
+            certificate-authority-data: {Convert.ToBase64String(System.Text.Encoding.ASCII.GetBytes(authorityPem))}
         users:
         - name: {ContextName}
           user:
-            token: wasme-test-token
+            token: {token}
         contexts:
         - name: {ContextName}
           context:
@@ -28,12 +29,17 @@ internal static class Kubeconfig
         """;
 
     /// <summary>Writes atomically (temp file + rename) so a reader never sees half a file.</summary>
-    public static void Write(string path, Uri server, string defaultNamespace = "default")
+    public static void Write(string path, Uri server, string authorityPem, string token, string defaultNamespace = "default")
     {
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         Directory.CreateDirectory(directory);
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        File.WriteAllText(temp, Render(server, defaultNamespace));
+        File.WriteAllText(temp, Render(server, authorityPem, defaultNamespace, token));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(temp, UnixFileMode.UserRead | UnixFileMode.UserWrite); // it holds a bearer token
+        }
+
         File.Move(temp, path, overwrite: true);
     }
 }

@@ -3,6 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Wasme.Testing.Kubernetes.Authorization;
 using Wasme.Testing.Kubernetes.Faults;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Resources;
@@ -21,9 +22,11 @@ internal sealed partial class ApiHandler
     private readonly TimeProvider _time;
     private readonly string _gitVersion;
     private readonly ILogger _logger;
+    private readonly AccessControl _access;
 
-    public ApiHandler(ResourceService service, WatchStream watch, FaultInjector faults, RequestLog requests, TimeProvider time, string gitVersion, ILogger logger)
+    public ApiHandler(ResourceService service, WatchStream watch, FaultInjector faults, RequestLog requests, TimeProvider time, string gitVersion, ILogger logger, AccessControl access)
     {
+        _access = access;
         _service = service;
         _watch = watch;
         _faults = faults;
@@ -50,6 +53,11 @@ internal sealed partial class ApiHandler
             if (_faults.Check(request.Method, path) is { } injected)
             {
                 throw injected;
+            }
+
+            if (await _access.HandleAsync(context, cancellationToken))
+            {
+                return;
             }
 
             await RouteAsync(context, path, cancellationToken);

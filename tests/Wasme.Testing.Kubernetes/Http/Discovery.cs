@@ -83,6 +83,20 @@ internal static class Discovery
                     ["verbs"] = Strings(["get", "patch", "update"]),
                 });
             }
+
+            foreach (var sub in resource.Subresources)
+            {
+                list.Add(new JsonObject
+                {
+                    ["name"] = $"{resource.Plural}/{sub.Name}",
+                    ["singularName"] = "",
+                    ["namespaced"] = resource.Namespaced,
+                    ["group"] = sub.Group.Length > 0 ? sub.Group : null,
+                    ["version"] = sub.Version.Length > 0 ? sub.Version : null,
+                    ["kind"] = sub.Kind,
+                    ["verbs"] = Strings(sub.Verbs),
+                });
+            }
         }
 
         return new JsonObject

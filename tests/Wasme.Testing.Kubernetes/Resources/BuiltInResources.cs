@@ -8,7 +8,8 @@ internal static class BuiltInResources
         Core("namespaces", "namespace", "Namespace", namespaced: false, status: true, shortNames: ["ns"]),
         Core("configmaps", "configmap", "ConfigMap", shortNames: ["cm"], generation: false),
         Core("secrets", "secret", "Secret", generation: false),
-        Core("serviceaccounts", "serviceaccount", "ServiceAccount", shortNames: ["sa"], generation: false),
+        Core("serviceaccounts", "serviceaccount", "ServiceAccount", shortNames: ["sa"], generation: false)
+            with { Subresources = [new Subresource("token", "TokenRequest", ["create"], "authentication.k8s.io", "v1")] },
         Core("services", "service", "Service", status: true, shortNames: ["svc"], categories: ["all"]),
         Core("events", "event", "Event", shortNames: ["ev"], generation: false),
         Core("pods", "pod", "Pod", status: true, shortNames: ["po"], categories: ["all"]),
@@ -32,6 +33,7 @@ internal static class BuiltInResources
         Of("rbac.authorization.k8s.io", "v1", "rolebindings", "rolebinding", "RoleBinding", namespaced: true),
         Of("rbac.authorization.k8s.io", "v1", "clusterroles", "clusterrole", "ClusterRole", namespaced: false),
         Of("rbac.authorization.k8s.io", "v1", "clusterrolebindings", "clusterrolebinding", "ClusterRoleBinding", namespaced: false),
+        Of("authorization.k8s.io", "v1", "selfsubjectaccessreviews", "selfsubjectaccessreview", "SelfSubjectAccessReview", namespaced: false) with { Verbs = ["create"] },
         Of("events.k8s.io", "v1", "events", "event", "Event", namespaced: true) with { ShortNames = ["ev"] },
         Of("apiextensions.k8s.io", "v1", "customresourcedefinitions", "customresourcedefinition", "CustomResourceDefinition", namespaced: false)
             with { ShortNames = ["crd", "crds"], Categories = ["api-extensions"], HasStatusSubresource = true, TracksGeneration = true },

@@ -99,7 +99,7 @@ internal sealed class ResourceService
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var errors = new List<FieldError>(ObjectMetadata.ValidateName(name));
+        var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name) : ObjectMetadata.ValidateName(name));
         Admit(type, obj, null, errors, options);
         if (errors.Count > 0)
         {

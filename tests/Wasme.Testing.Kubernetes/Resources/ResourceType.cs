@@ -38,6 +38,9 @@ public sealed record ResourceType
     /// <summary>Whether a change outside metadata and status bumps metadata.generation.</summary>
     public bool TracksGeneration { get; init; } = true;
 
+    /// <summary>Subresources served by their own handlers besides <c>status</c> (e.g. <c>serviceaccounts/token</c>), for discovery.</summary>
+    public IReadOnlyList<Subresource> Subresources { get; init; } = [];
+
     public StructuralSchema? Schema { get; init; }
 
     /// <summary>The schema's x-kubernetes-validations (CEL) rules, when it has any.</summary>
@@ -55,6 +58,9 @@ public sealed record ResourceType
     /// <summary>How validation errors name the kind: <c>Deployment.apps</c> or <c>ConfigMap</c>.</summary>
     public string QualifiedKind => Group.Length == 0 ? Kind : $"{Kind}.{Group}";
 }
+
+/// <summary>A subresource as discovery lists it; its kind may live in another group (TokenRequest in authentication.k8s.io).</summary>
+public sealed record Subresource(string Name, string Kind, IReadOnlyList<string> Verbs, string Group = "", string Version = "");
 
 /// <summary>An additional printer column of a CustomResourceDefinition version.</summary>
 public sealed record PrinterColumn(string Name, string Type, string JsonPath, string? Format, string Description, int Priority);
