@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using System.Text.Json;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Formats;
 using Wasme.Oci.Manifests;
@@ -95,7 +94,7 @@ public sealed class ImagePuller(RegistryClient client)
             }
         }
 
-        var manifest = LocalImageStore.ParseManifest(content.Bytes.Span);
+        var manifest = LocalImageStore.ParseManifest(content.Bytes.Span, reference.ToString());
         return (content, manifest, ImageReader.Identify(manifest, content.Descriptor.MediaType));
     }
 
@@ -109,15 +108,9 @@ public sealed class ImagePuller(RegistryClient client)
 
     private static Descriptor PickFromIndex(ManifestContent content, ImageReference reference)
     {
-        ImageIndex index;
-        try
+        if (!OciDocuments.TryParseIndex(content.Bytes.Span, out var index, out var problem))
         {
-            index = JsonSerializer.Deserialize(content.Bytes.Span, OciJsonContext.Default.ImageIndex)
-                ?? throw new OciUsageException($"The index of {reference} is empty.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciUsageException($"The index of {reference} is not valid: {ex.Message}", ex);
+            throw new OciIntegrityException($"The index of {reference} cannot be used: {problem}. Nothing stored.");
         }
 
         var manifests = index.Manifests.Where(m => m.MediaType is MediaTypes.OciManifest or MediaTypes.DockerManifest).ToList();
