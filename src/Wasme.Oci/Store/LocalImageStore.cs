@@ -91,19 +91,20 @@ public sealed class LocalImageStore
     /// <summary>
     /// Stores an image whose manifest bytes are verified and whose blobs were each streamed into
     /// <paramref name="blobs"/> and verified against their digests. The module is read only as far as
-    /// its facts need (its header, for a raw module layer).
+    /// its facts need (its header, for a raw module layer). <paramref name="indexDigest"/> is the index the
+    /// manifest was chosen from, when it was: a reference pinned to that index finds the image too.
     /// </summary>
-    public async Task<StoredImage> AddStagedAsync(ImageReference reference, ReadOnlyMemory<byte> manifestBytes, Descriptor manifestDescriptor, ImageManifest manifest, StagedBlobs blobs, CancellationToken cancellationToken = default)
+    public async Task<StoredImage> AddStagedAsync(ImageReference reference, ReadOnlyMemory<byte> manifestBytes, Descriptor manifestDescriptor, ImageManifest manifest, StagedBlobs blobs, Digest? indexDigest = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         var facts = ReadFacts(manifest, manifestDescriptor.MediaType, (d, head) => blobs.Contains(d.GetDigest()) ? blobs.Read(d.GetDigest(), head) : throw MissingBlob(d));
-        CheckPinned(reference, manifestDescriptor.GetDigest());
+        CheckPinned(reference, manifestDescriptor.GetDigest(), indexDigest);
         if (!blobs.Contains(manifestDescriptor.GetDigest()))
         {
             await blobs.WriteAsync(manifestDescriptor.GetDigest(), (file, ct) => file.WriteAsync(manifestBytes, ct).AsTask(), cancellationToken).ConfigureAwait(false);
         }
 
-        return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, blobs, cancellationToken).ConfigureAwait(false);
+        return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, blobs, cancellationToken, indexDigest).ConfigureAwait(false);
     }
 
     private async Task<StoredImage> AddPackedAsync(ImageReference reference, PackedImage image, ModuleFacts facts, CancellationToken cancellationToken)
@@ -119,21 +120,28 @@ public sealed class LocalImageStore
         return await AddEntryAsync(reference, image.ManifestDescriptor, image.Manifest, facts, staged, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void CheckPinned(ImageReference reference, Digest manifestDigest)
+    private static void CheckPinned(ImageReference reference, Digest manifestDigest, Digest? indexDigest = null)
     {
-        if (reference.Digest is { } pinned && pinned != manifestDigest)
+        if (reference.Digest is { } pinned && pinned != manifestDigest && pinned != indexDigest)
         {
             throw new OciIntegrityException($"Image manifest digest {manifestDigest} does not match the reference's {pinned}; nothing stored.");
         }
     }
 
     /// <summary>Makes a stored image visible under the reference: the one write that publishes it.</summary>
-    private async Task<StoredImage> AddEntryAsync(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, StagedBlobs blobs, CancellationToken cancellationToken)
+    private async Task<StoredImage> AddEntryAsync(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, StagedBlobs blobs, CancellationToken cancellationToken, Digest? indexDigest = null)
     {
         var updated = _timeProvider.GetUtcNow();
+        var annotations = EntryAnnotations(RefName(reference), facts, updated);
+        if (indexDigest is not null)
+        {
+            annotations[Annotations.StoreIndexDigest] = indexDigest.ToString();
+        }
+
         var entry = manifestDescriptor with
         {
-            Annotations = EntryAnnotations(RefName(reference), facts, updated),
+            MediaType = EntryMediaType(manifestDescriptor.MediaType),
+            Annotations = annotations,
         };
         // The blobs are renamed into place under the same lock as the index write: a concurrent rmi's
         // garbage collection (also under it) sees either neither or both, never blobs without their entry.
@@ -216,7 +224,7 @@ public sealed class LocalImageStore
         var updated = _timeProvider.GetUtcNow();
         var entry = new Descriptor
         {
-            MediaType = image.Manifest.MediaType ?? MediaTypes.OciManifest,
+            MediaType = EntryMediaType(image.Manifest.MediaType ?? MediaTypes.OciManifest),
             Digest = image.ManifestDigest.ToString(),
             Size = image.ManifestSize,
             Annotations = EntryAnnotations(RefName(target), facts, updated),
@@ -379,7 +387,7 @@ public sealed class LocalImageStore
                 blobs[descriptor.Digest] = await ReadBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
             }
 
-            facts = ReadFacts(manifest, entry.MediaType, (d, _) => blobs[d.Digest]);
+            facts = ReadFacts(manifest, manifest.MediaType ?? entry.MediaType, (d, _) => blobs[d.Digest]);
         }
 
         var updated = annotations?.GetValueOrDefault(Annotations.Created) is { } created
@@ -438,6 +446,15 @@ public sealed class LocalImageStore
         [Annotations.StoreModuleSize] = facts.ModuleSize.ToString(CultureInfo.InvariantCulture),
     };
 
+    /// <summary>
+    /// The media type an index.json entry gets. skopeo and the rest of containers/image look only at
+    /// entries typed as OCI manifests or indexes, so a Docker schema 2 manifest (same shape, kept byte for
+    /// byte so its digest holds) is listed as an OCI manifest; the manifest's own mediaType field still
+    /// says Docker, and that is what wasme reads and pushes it as.
+    /// </summary>
+    private static string EntryMediaType(string mediaType) =>
+        mediaType == MediaTypes.DockerManifest ? MediaTypes.OciManifest : mediaType;
+
     private static string RefName(ImageReference reference) =>
         reference.Tag is null ? reference.ToString() : reference.WithoutDigest().ToString();
 
@@ -459,7 +476,8 @@ public sealed class LocalImageStore
 
         if (reference.Digest is { } digest)
         {
-            return stored.Name == reference.Name && entry.Digest == digest.ToString();
+            return stored.Name == reference.Name
+                && (entry.Digest == digest.ToString() || entry.Annotations?.GetValueOrDefault(Annotations.StoreIndexDigest) == digest.ToString());
         }
 
         return stored.Name == reference.Name && stored.Tag == reference.Tag;
