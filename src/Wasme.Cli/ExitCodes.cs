@@ -7,7 +7,7 @@ namespace Wasme.Cli;
 public static class ExitCodes
 {
     public const int Success = 0;
-    /// <summary>Unexpected failure (a bug, or an error with no better class).</summary>
+    /// <summary>Unexpected failure (a bug, or an error with no better class, such as a damaged local store).</summary>
     public const int Failure = 1;
     /// <summary>Bad command line or bad input file (the message says which and how to fix it).</summary>
     public const int UsageError = 2;
@@ -21,19 +21,19 @@ public static class ExitCodes
     public const int IntegrityFailure = 6;
     /// <summary>A required external toolchain (npm, cargo, tinygo, clang) is missing or failed.</summary>
     public const int ToolchainFailure = 7;
-    /// <summary>Interrupted (Ctrl+C).</summary>
+    /// <summary>Interrupted (Ctrl+C or SIGTERM).</summary>
     public const int Cancelled = 130;
 
     public static IReadOnlyList<(int Code, string Name, string Meaning)> All { get; } =
     [
         (Success, "success", "the command did what was asked"),
-        (Failure, "failure", "unexpected failure"),
+        (Failure, "failure", "unexpected failure, or a damaged local store (the message names the repair)"),
         (UsageError, "usage", "bad arguments or invalid input; the message names the fix"),
         (NotFound, "not-found", "image, tag, file or resource not found"),
         (AuthFailure, "auth", "authentication or authorization failed"),
         (NetworkFailure, "network", "registry or cluster unreachable or failing"),
         (IntegrityFailure, "integrity", "digest mismatch or size bound exceeded; nothing stored"),
         (ToolchainFailure, "toolchain", "a build toolchain is missing or failed"),
-        (Cancelled, "cancelled", "interrupted"),
+        (Cancelled, "cancelled", "interrupted (Ctrl-C or SIGTERM)"),
     ];
 }

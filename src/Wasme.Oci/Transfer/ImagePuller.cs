@@ -14,7 +14,7 @@ namespace Wasme.Oci.Transfer;
 /// </summary>
 public sealed class ImagePuller(RegistryClient client)
 {
-    /// <summary>Fetches manifest and every blob it references into memory. An index resolves to its first Wasm (or only) manifest.</summary>
+    /// <summary>Fetches manifest and every blob it references into memory. An index resolves to its Wasm manifest (see GetManifestAsync).</summary>
     public async Task<PackedImage> FetchAsync(ImageReference reference, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var (content, manifest, layout, _) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
