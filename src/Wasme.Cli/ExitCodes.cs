@@ -7,7 +7,7 @@ namespace Wasme.Cli;
 public static class ExitCodes
 {
     public const int Success = 0;
-    /// <summary>Failure with no better class: a bug, or the machine refused (e.g. a listen address already in use).</summary>
+    /// <summary>Failure with no better class: a bug, a damaged local store, or the machine refused (e.g. a listen address already in use).</summary>
     public const int Failure = 1;
     /// <summary>Bad command line or bad input file (the message says which and how to fix it).</summary>
     public const int UsageError = 2;
@@ -21,19 +21,19 @@ public static class ExitCodes
     public const int IntegrityFailure = 6;
     /// <summary>A required external toolchain (npm, cargo, tinygo, clang) is missing or failed.</summary>
     public const int ToolchainFailure = 7;
-    /// <summary>Interrupted (Ctrl+C).</summary>
+    /// <summary>Interrupted (Ctrl+C or SIGTERM).</summary>
     public const int Cancelled = 130;
 
     public static IReadOnlyList<(int Code, string Name, string Meaning)> All { get; } =
     [
         (Success, "success", "the command did what was asked"),
-        (Failure, "failure", "failure with no better class, e.g. a listen address already in use"),
+        (Failure, "failure", "failure with no better class: a listen address in use, a damaged local store (the message names the repair)"),
         (UsageError, "usage", "bad arguments or invalid input; the message names the fix"),
         (NotFound, "not-found", "image, tag, file or resource not found"),
         (AuthFailure, "auth", "authentication or authorization failed"),
         (NetworkFailure, "network", "registry or cluster unreachable or failing"),
         (IntegrityFailure, "integrity", "digest mismatch or size bound exceeded; nothing stored"),
         (ToolchainFailure, "toolchain", "a build toolchain is missing or failed"),
-        (Cancelled, "cancelled", "interrupted"),
+        (Cancelled, "cancelled", "interrupted (Ctrl-C or SIGTERM)"),
     ];
 }

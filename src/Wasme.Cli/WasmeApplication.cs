@@ -23,14 +23,23 @@ public static class WasmeApplication
             return ExitCodes.UsageError;
         }
 
+        // Signals are the caller's (Program) to turn into cancellation, and exceptions ours to report:
+        // System.CommandLine's own handlers would end a cancelled command with exit code 1 and no word.
+        var configuration = new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false };
         try
         {
-            return await parseResult.InvokeAsync(new InvocationConfiguration(), cancellationToken);
+            return await parseResult.InvokeAsync(configuration, cancellationToken);
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
             context.Error.MarkupLine("[yellow]cancelled[/]");
             return ExitCodes.Cancelled;
+        }
+        catch (Exception ex)
+        {
+            // A bug, not bad input (that has its own messages): say so, with what a report needs.
+            context.Error.MarkupLineInterpolated($"[red]error:[/] unexpected failure, please report it as a bug: {ex}");
+            return ExitCodes.Failure;
         }
     }
 

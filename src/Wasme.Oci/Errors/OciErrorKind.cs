@@ -13,4 +13,6 @@ public enum OciErrorKind
     Network,
     /// <summary>Content did not match its digest or exceeded a size bound.</summary>
     Integrity,
+    /// <summary>The local store's own files (its <c>index.json</c>) are damaged; the message names the file and the repair.</summary>
+    DamagedStore,
 }

@@ -34,3 +34,7 @@ public sealed class OciNetworkException(string message, Exception? innerExceptio
 /// <summary>Content did not match its digest, or exceeded a size bound. Nothing was stored.</summary>
 public sealed class OciIntegrityException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.Integrity, message, innerException);
+
+/// <summary>The local store's <c>index.json</c> cannot be used; the message names the file and how to repair it.</summary>
+public sealed class OciDamagedStoreException(string message, Exception? innerException = null)
+    : OciException(OciErrorKind.DamagedStore, message, innerException);

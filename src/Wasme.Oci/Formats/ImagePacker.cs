@@ -70,7 +70,7 @@ public static class ImagePacker
 
     private static PackedImage Assemble(ImageManifest manifest, (Descriptor Descriptor, ReadOnlyMemory<byte> Bytes)[] blobs)
     {
-        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Default.ImageManifest);
+        var manifestBytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest);
         var blobMap = new Dictionary<Digest, ReadOnlyMemory<byte>>();
         foreach (var (descriptor, bytes) in blobs)
         {

@@ -160,9 +160,10 @@ public static class ImageReader
                 }
             }
         }
-        catch (InvalidDataException ex)
+        catch (Exception ex) when (ex is InvalidDataException or FormatException or ArgumentException)
         {
-            throw new OciUsageException($"The compat layer is not a valid tar+gzip archive: {ex.Message}", ex);
+            // TarReader reports a damaged header as any of these (ArgumentException for impossible fields).
+            throw new OciIntegrityException($"The compat layer is not a valid tar+gzip archive: {ex.Message}", ex);
         }
 
         var found = module ?? fallbackModule
@@ -183,7 +184,7 @@ public static class ImageReader
         }
         catch (EndOfStreamException ex)
         {
-            throw new OciUsageException("The compat layer's tar archive ends before a 'plugin.wasm' was found; it is truncated.", ex);
+            throw new OciIntegrityException("The compat layer's tar archive ends before a 'plugin.wasm' was found; it is truncated.", ex);
         }
     }
 
@@ -195,7 +196,15 @@ public static class ImageReader
         }
 
         var bytes = new byte[entry.Length];
-        entry.DataStream!.ReadExactly(bytes);
+        try
+        {
+            entry.DataStream!.ReadExactly(bytes);
+        }
+        catch (EndOfStreamException ex)
+        {
+            throw new OciIntegrityException($"'{name}' in the compat layer is shorter than the {entry.Length} bytes its tar header says; the layer is truncated or damaged.", ex);
+        }
+
         return bytes;
     }
 }

@@ -22,4 +22,7 @@ public static class Annotations
     public const string StoreModuleDigest = "io.wasme.module.digest";
     public const string StoreModuleSize = "io.wasme.module.size";
     public const string StoreLayout = "io.wasme.layout";
+
+    /// <summary>The index a pulled manifest was chosen from, so a reference pinned to the index finds it.</summary>
+    public const string StoreIndexDigest = "io.wasme.index.digest";
 }

@@ -19,4 +19,16 @@ namespace Wasme.Oci.Manifests;
 [JsonSerializable(typeof(RegistryErrors))]
 [JsonSerializable(typeof(DockerConfigFile))]
 [JsonSerializable(typeof(CredentialHelperOutput))]
-public sealed partial class OciJsonContext : JsonSerializerContext;
+public sealed partial class OciJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// For documents wasme writes (manifests, the store's index.json): the default encoder escapes '+' as
+    /// <c>\u002B</c> ("application/vnd.oci.image.layer.v1.tar\u002Bgzip"), which docker, skopeo and oras
+    /// never write; a digest is over the exact bytes, so wasme writes what they write.
+    /// </summary>
+    public static OciJsonContext Written { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

@@ -107,6 +107,12 @@ public sealed partial record ImageReference
                 error = $"Invalid image reference '{value}': '{registry}' is not a valid registry host[:port].";
                 return false;
             }
+
+            if (RegistryProblem(registry) is { } problem)
+            {
+                error = $"Invalid image reference '{value}': {problem}.";
+                return false;
+            }
         }
         else
         {
@@ -158,6 +164,37 @@ public sealed partial record ImageReference
 
     public override string ToString() =>
         Name + (Tag is null ? string.Empty : ":" + Tag) + (Digest is null ? string.Empty : "@" + Digest);
+
+    /// <summary>What the pattern lets through but no connection can use: a port outside 1-65535, a bracketed host that is no IPv6 address.</summary>
+    private static string? RegistryProblem(string registry)
+    {
+        int hostEnd;
+        int portStart;
+        if (registry.StartsWith('['))
+        {
+            // The pattern guarantees the ']' and that only ':PORT' may follow it.
+            hostEnd = registry.IndexOf(']', StringComparison.Ordinal) + 1;
+            portStart = hostEnd < registry.Length ? hostEnd : -1;
+        }
+        else
+        {
+            portStart = registry.IndexOf(':', StringComparison.Ordinal);
+            hostEnd = portStart >= 0 ? portStart : registry.Length;
+        }
+
+        if (registry.StartsWith('[')
+            && (!System.Net.IPAddress.TryParse(registry[1..(hostEnd - 1)], out var address) || address.AddressFamily != System.Net.Sockets.AddressFamily.InterNetworkV6))
+        {
+            return $"'{registry[..hostEnd]}' is not an IPv6 address in brackets (e.g. '[::1]:5000')";
+        }
+
+        if (portStart >= 0 && (!int.TryParse(registry[(portStart + 1)..], System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var port) || port is < 1 or > 65535))
+        {
+            return $"port '{registry[(portStart + 1)..]}' of registry '{registry}' is not between 1 and 65535";
+        }
+
+        return null;
+    }
 
     /// <summary>
     /// True for <c>localhost</c> and loopback IP addresses (127.0.0.0/8, ::1), with or without a port.

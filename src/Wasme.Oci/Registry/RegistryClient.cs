@@ -472,11 +472,20 @@ public sealed class RegistryClient : IDisposable
     {
         try
         {
-            return JsonDocument.Parse(bytes);
+            var document = JsonDocument.Parse(bytes);
+            if (document.RootElement.ValueKind != JsonValueKind.Object)
+            {
+                // 'null', '[]' or a number is valid JSON but no manifest; reading its fields would throw.
+                var kind = document.RootElement.ValueKind;
+                document.Dispose();
+                throw new OciIntegrityException($"The manifest of {reference} is a JSON {kind}, not an object; the registry serves something that is no image manifest. Nothing stored.");
+            }
+
+            return document;
         }
         catch (JsonException ex)
         {
-            throw new OciUsageException($"The manifest of {reference} is not valid JSON: {ex.Message}", ex);
+            throw new OciIntegrityException($"The manifest of {reference} is not valid JSON: {ex.Message}. Nothing stored.", ex);
         }
     }
 

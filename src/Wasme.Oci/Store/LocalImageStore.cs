@@ -13,7 +13,9 @@ namespace Wasme.Oci.Store;
 /// <c>blobs/sha256/</c>) that skopeo (<c>oci:DIR:REF</c>), umoci and oras read too. Each tag is an
 /// <c>index.json</c> entry whose <c>org.opencontainers.image.ref.name</c> is the full reference.
 /// Every write is temp+fsync+rename and blobs are written before the index points at them, so an
-/// interrupted add leaves the store as it was.
+/// interrupted add leaves the store as it was. Concurrent wasme processes share one store safely: blobs
+/// are renamed into place, the index rewritten and unreferenced blobs collected all under one exclusive
+/// lock (<see cref="StoreLock"/>), and readers hold it shared while they read the index and its blobs.
 /// </summary>
 public sealed class LocalImageStore
 {
@@ -33,6 +35,10 @@ public sealed class LocalImageStore
     public string Root { get; }
 
     private string IndexPath => Path.Combine(Root, "index.json");
+
+    private string LockPath => Path.Combine(Root, ".wasme.lock");
+
+    private string BlobDirectory => Path.Combine(Root, "blobs", "sha256");
 
     /// <summary>The store path: an explicit <c>--store</c>, else <c>WASME_STORE</c>, else <c>~/.wasme/store</c>.</summary>
     public static string ResolveRoot(string? explicitPath, Func<string, string?> getEnvironmentVariable)
@@ -80,66 +86,81 @@ public sealed class LocalImageStore
     }
 
     /// <summary>Where a pull streams its blobs: temp files in the store, committed by <see cref="AddStagedAsync"/>.</summary>
-    public StagedBlobs StageBlobs() => new(Path.Combine(Root, "blobs", "sha256"));
+    public StagedBlobs StageBlobs() => new(BlobDirectory);
 
     /// <summary>
     /// Stores an image whose manifest bytes are verified and whose blobs were each streamed into
     /// <paramref name="blobs"/> and verified against their digests. The module is read only as far as
-    /// its facts need (its header, for a raw module layer).
+    /// its facts need (its header, for a raw module layer). <paramref name="indexDigest"/> is the index the
+    /// manifest was chosen from, when it was: a reference pinned to that index finds the image too.
     /// </summary>
-    public async Task<StoredImage> AddStagedAsync(ImageReference reference, ReadOnlyMemory<byte> manifestBytes, Descriptor manifestDescriptor, ImageManifest manifest, StagedBlobs blobs, CancellationToken cancellationToken = default)
+    public async Task<StoredImage> AddStagedAsync(ImageReference reference, ReadOnlyMemory<byte> manifestBytes, Descriptor manifestDescriptor, ImageManifest manifest, StagedBlobs blobs, Digest? indexDigest = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(blobs);
         var facts = ReadFacts(manifest, manifestDescriptor.MediaType, (d, head) => blobs.Contains(d.GetDigest()) ? blobs.Read(d.GetDigest(), head) : throw MissingBlob(d));
-        CheckPinned(reference, manifestDescriptor.GetDigest());
-        EnsureLayout();
-        var manifestStaged = blobs.Contains(manifestDescriptor.GetDigest());
-        blobs.Commit(BlobPath);
-        if (!manifestStaged)
+        CheckPinned(reference, manifestDescriptor.GetDigest(), indexDigest);
+        if (!blobs.Contains(manifestDescriptor.GetDigest()))
         {
-            await WriteBlobAsync(manifestDescriptor.GetDigest(), manifestBytes, cancellationToken).ConfigureAwait(false);
+            await blobs.WriteAsync(manifestDescriptor.GetDigest(), (file, ct) => file.WriteAsync(manifestBytes, ct).AsTask(), cancellationToken).ConfigureAwait(false);
         }
 
-        return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, cancellationToken).ConfigureAwait(false);
+        return await AddEntryAsync(reference, manifestDescriptor, manifest, facts, blobs, cancellationToken, indexDigest).ConfigureAwait(false);
     }
 
     private async Task<StoredImage> AddPackedAsync(ImageReference reference, PackedImage image, ModuleFacts facts, CancellationToken cancellationToken)
     {
         CheckPinned(reference, image.ManifestDigest);
-        EnsureLayout();
-        // Blobs and manifest are separate files, each written atomically: write them at once so their
-        // fsyncs overlap. Only the index update below makes the image visible, so the order does not matter.
-        await Task.WhenAll(image.Blobs
-            .Select(blob => WriteBlobAsync(blob.Key, blob.Value, cancellationToken))
-            .Append(WriteBlobAsync(image.ManifestDigest, image.ManifestBytes, cancellationToken))).ConfigureAwait(false);
-        return await AddEntryAsync(reference, image.ManifestDescriptor, image.Manifest, facts, cancellationToken).ConfigureAwait(false);
+        // Staged like a pull, so the blobs appear only under the store lock, together with the index entry.
+        using var staged = StageBlobs();
+        foreach (var (digest, content) in image.Blobs.Append(new(image.ManifestDigest, image.ManifestBytes)).DistinctBy(b => b.Key))
+        {
+            await staged.WriteAsync(digest, (file, ct) => file.WriteAsync(content, ct).AsTask(), cancellationToken).ConfigureAwait(false);
+        }
+
+        return await AddEntryAsync(reference, image.ManifestDescriptor, image.Manifest, facts, staged, cancellationToken).ConfigureAwait(false);
     }
 
-    private static void CheckPinned(ImageReference reference, Digest manifestDigest)
+    private static void CheckPinned(ImageReference reference, Digest manifestDigest, Digest? indexDigest = null)
     {
-        if (reference.Digest is { } pinned && pinned != manifestDigest)
+        if (reference.Digest is { } pinned && pinned != manifestDigest && pinned != indexDigest)
         {
             throw new OciIntegrityException($"Image manifest digest {manifestDigest} does not match the reference's {pinned}; nothing stored.");
         }
     }
 
     /// <summary>Makes a stored image visible under the reference: the one write that publishes it.</summary>
-    private async Task<StoredImage> AddEntryAsync(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, CancellationToken cancellationToken)
+    private async Task<StoredImage> AddEntryAsync(ImageReference reference, Descriptor manifestDescriptor, ImageManifest manifest, ModuleFacts facts, StagedBlobs blobs, CancellationToken cancellationToken, Digest? indexDigest = null)
     {
         var updated = _timeProvider.GetUtcNow();
+        var annotations = EntryAnnotations(RefName(reference), facts, updated);
+        if (indexDigest is not null)
+        {
+            annotations[Annotations.StoreIndexDigest] = indexDigest.ToString();
+        }
+
         var entry = manifestDescriptor with
         {
-            Annotations = EntryAnnotations(RefName(reference), facts, updated),
+            MediaType = EntryMediaType(manifestDescriptor.MediaType),
+            Annotations = annotations,
         };
+        // The blobs are renamed into place under the same lock as the index write: a concurrent rmi's
+        // garbage collection (also under it) sees either neither or both, never blobs without their entry.
         await UpdateIndexAsync(
             manifests => [.. manifests.Where(m => RefNameOf(m) != RefName(reference)), entry],
-            cancellationToken).ConfigureAwait(false);
+            cancellationToken,
+            beforeWrite: () => blobs.Commit(BlobPath)).ConfigureAwait(false);
         return ToStoredImage(reference, manifestDescriptor, manifest, facts, updated);
     }
 
     /// <summary>Finds a stored image by tag or digest; null when absent.</summary>
     public async Task<StoredImage?> FindAsync(ImageReference reference, CancellationToken cancellationToken = default)
     {
+        if (!File.Exists(IndexPath))
+        {
+            return null;
+        }
+
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var entry = FindEntry(index, reference);
         if (entry is null)
@@ -153,18 +174,37 @@ public sealed class LocalImageStore
     /// <summary>Like <see cref="FindAsync"/>, but a missing image is an <see cref="OciNotFoundException"/> that says what to do.</summary>
     public async Task<StoredImage> GetAsync(ImageReference reference, CancellationToken cancellationToken = default) =>
         await FindAsync(reference, cancellationToken).ConfigureAwait(false)
-        ?? throw new OciNotFoundException(
-            $"Image '{reference}' is not in the local store ({Root}). Run 'wasme list' to see stored images, or 'wasme pull {reference}'.");
+        ?? throw NotInStore(reference);
 
-    public async Task<IReadOnlyList<StoredImage>> ListAsync(CancellationToken cancellationToken = default)
+    private OciNotFoundException NotInStore(ImageReference reference) =>
+        new($"Image '{reference}' is not in the local store ({Root}). Run 'wasme list' to see stored images, or 'wasme pull {reference}'.");
+
+    /// <summary>
+    /// Every tagged image. An entry wasme cannot read (another tool's image, a damaged manifest) is left
+    /// out and reported to <paramref name="unreadable"/>, so one bad entry does not hide the others.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredImage>> ListAsync(Action<string, OciException>? unreadable = null, CancellationToken cancellationToken = default)
     {
+        if (!File.Exists(IndexPath))
+        {
+            return [];
+        }
+
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var images = new List<StoredImage>();
         foreach (var entry in index.Manifests)
         {
             if (RefNameOf(entry) is { } name && ImageReference.TryParse(name, out var reference))
             {
-                images.Add(await LoadAsync(reference, entry, cancellationToken).ConfigureAwait(false));
+                try
+                {
+                    images.Add(await LoadAsync(reference, entry, cancellationToken).ConfigureAwait(false));
+                }
+                catch (OciException ex)
+                {
+                    unreadable?.Invoke(name, ex);
+                }
             }
         }
 
@@ -184,26 +224,50 @@ public sealed class LocalImageStore
         var updated = _timeProvider.GetUtcNow();
         var entry = new Descriptor
         {
-            MediaType = image.Manifest.MediaType ?? MediaTypes.OciManifest,
+            MediaType = EntryMediaType(image.Manifest.MediaType ?? MediaTypes.OciManifest),
             Digest = image.ManifestDigest.ToString(),
             Size = image.ManifestSize,
             Annotations = EntryAnnotations(RefName(target), facts, updated),
         };
         await UpdateIndexAsync(
-            manifests => [.. manifests.Where(m => RefNameOf(m) != RefName(target)), entry],
+            manifests =>
+            {
+                // The source was read before the lock; if a concurrent rmi removed it since, its blobs may be
+                // collected already, and a tag pointing at them would break the store.
+                if (!manifests.Any(m => m.Digest == entry.Digest && RefNameOf(m) is not null))
+                {
+                    throw new OciNotFoundException($"Image '{source}' was removed from the local store while it was being tagged; nothing tagged. Pull it again and retry.");
+                }
+
+                return [.. manifests.Where(m => RefNameOf(m) != RefName(target)), entry];
+            },
             cancellationToken).ConfigureAwait(false);
         return image with { Reference = target, Updated = updated };
     }
 
-    /// <summary>Removes the tag (or every tag of a digest) and deletes blobs nothing else references.</summary>
-    public async Task<StoredImage> RemoveAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Removes the tag (or every tag of a digest) and deletes blobs nothing else references; returns the
+    /// removed manifest digest. Reads only the index, so an entry wasme cannot interpret (another tool's)
+    /// can still be removed.
+    /// </summary>
+    public async Task<Digest> RemoveAsync(ImageReference reference, CancellationToken cancellationToken = default)
     {
-        var image = await GetAsync(reference, cancellationToken).ConfigureAwait(false);
-        var remaining = await UpdateIndexAsync(
-            manifests => [.. manifests.Where(m => !Matches(m, reference))],
-            cancellationToken).ConfigureAwait(false);
-        CollectGarbage(remaining);
-        return image;
+        if (!File.Exists(IndexPath))
+        {
+            throw NotInStore(reference);
+        }
+
+        Digest? removed = null;
+        await UpdateIndexAsync(
+            manifests =>
+            {
+                var matching = manifests.Where(m => Matches(m, reference)).ToList();
+                removed = matching.Count > 0 ? matching[^1].GetDigest() : throw NotInStore(reference);
+                return [.. manifests.Where(m => !Matches(m, reference))];
+            },
+            cancellationToken,
+            afterWrite: CollectGarbage).ConfigureAwait(false);
+        return removed!;
     }
 
     /// <summary>The module bytes, verified against the digest recorded when the image was stored.</summary>
@@ -292,7 +356,9 @@ public sealed class LocalImageStore
     private async Task<StoredImage> LoadAsync(ImageReference reference, Descriptor entry, CancellationToken cancellationToken)
     {
         var manifestBytes = await ReadBlobAsync(entry, cancellationToken).ConfigureAwait(false);
-        var manifest = ParseManifest(manifestBytes);
+        var manifest = OciDocuments.TryParseManifest(manifestBytes, out var storedManifest, out var problem)
+            ? storedManifest
+            : throw new OciIntegrityException($"The stored manifest {entry.Digest} of '{reference}' cannot be used: {problem}. Remove it with 'wasme rmi {reference}' and pull it again.");
         var annotations = entry.Annotations;
         ModuleFacts facts;
         if (annotations is not null
@@ -321,7 +387,7 @@ public sealed class LocalImageStore
                 blobs[descriptor.Digest] = await ReadBlobAsync(descriptor, cancellationToken).ConfigureAwait(false);
             }
 
-            facts = ReadFacts(manifest, entry.MediaType, (d, _) => blobs[d.Digest]);
+            facts = ReadFacts(manifest, manifest.MediaType ?? entry.MediaType, (d, _) => blobs[d.Digest]);
         }
 
         var updated = annotations?.GetValueOrDefault(Annotations.Created) is { } created
@@ -365,18 +431,11 @@ public sealed class LocalImageStore
         Updated = updated,
     };
 
-    internal static ImageManifest ParseManifest(ReadOnlySpan<byte> bytes)
-    {
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, OciJsonContext.Default.ImageManifest)
-                ?? throw new OciUsageException("The manifest is 'null'.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciUsageException($"The image manifest is not valid JSON or lacks config/layers: {ex.Message}", ex);
-        }
-    }
+    /// <summary>Parses a manifest from untrusted bytes; anything unusable is an integrity error naming <paramref name="source"/>.</summary>
+    internal static ImageManifest ParseManifest(ReadOnlySpan<byte> bytes, string source) =>
+        OciDocuments.TryParseManifest(bytes, out var manifest, out var problem)
+            ? manifest
+            : throw new OciIntegrityException($"The image manifest of {source} cannot be used: {problem}. Nothing stored.");
 
     private static Dictionary<string, string> EntryAnnotations(string refName, ModuleFacts facts, DateTimeOffset updated) => new()
     {
@@ -386,6 +445,15 @@ public sealed class LocalImageStore
         [Annotations.StoreModuleDigest] = facts.ModuleDigest.ToString(),
         [Annotations.StoreModuleSize] = facts.ModuleSize.ToString(CultureInfo.InvariantCulture),
     };
+
+    /// <summary>
+    /// The media type an index.json entry gets. skopeo and the rest of containers/image look only at
+    /// entries typed as OCI manifests or indexes, so a Docker schema 2 manifest (same shape, kept byte for
+    /// byte so its digest holds) is listed as an OCI manifest; the manifest's own mediaType field still
+    /// says Docker, and that is what wasme reads and pushes it as.
+    /// </summary>
+    private static string EntryMediaType(string mediaType) =>
+        mediaType == MediaTypes.DockerManifest ? MediaTypes.OciManifest : mediaType;
 
     private static string RefName(ImageReference reference) =>
         reference.Tag is null ? reference.ToString() : reference.WithoutDigest().ToString();
@@ -408,7 +476,8 @@ public sealed class LocalImageStore
 
         if (reference.Digest is { } digest)
         {
-            return stored.Name == reference.Name && entry.Digest == digest.ToString();
+            return stored.Name == reference.Name
+                && (entry.Digest == digest.ToString() || entry.Annotations?.GetValueOrDefault(Annotations.StoreIndexDigest) == digest.ToString());
         }
 
         return stored.Name == reference.Name && stored.Tag == reference.Tag;
@@ -419,24 +488,12 @@ public sealed class LocalImageStore
 
     private void EnsureLayout()
     {
-        Directory.CreateDirectory(Path.Combine(Root, "blobs", "sha256"));
+        Directory.CreateDirectory(BlobDirectory);
         var layoutFile = Path.Combine(Root, "oci-layout");
         if (!File.Exists(layoutFile))
         {
             File.WriteAllBytes(layoutFile, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), OciJsonContext.Default.OciLayoutFile));
         }
-    }
-
-    private async Task WriteBlobAsync(Digest digest, ReadOnlyMemory<byte> content, CancellationToken cancellationToken)
-    {
-        var path = BlobPath(digest);
-        var existing = new FileInfo(path);
-        if (existing.Exists && existing.Length == content.Length)
-        {
-            return;
-        }
-
-        await AtomicFile.WriteAsync(path, content, cancellationToken).ConfigureAwait(false);
     }
 
     private async Task<ImageIndex> ReadIndexAsync(CancellationToken cancellationToken)
@@ -449,40 +506,57 @@ public sealed class LocalImageStore
         var info = new FileInfo(IndexPath);
         if (info.Length > MaxIndexSize)
         {
-            throw new OciIntegrityException($"{IndexPath} is larger than {MaxIndexSize} bytes; refusing to read it.");
+            throw Damaged($"it is larger than {MaxIndexSize} bytes");
         }
 
         var bytes = await File.ReadAllBytesAsync(IndexPath, cancellationToken).ConfigureAwait(false);
-        try
-        {
-            return JsonSerializer.Deserialize(bytes, OciJsonContext.Default.ImageIndex) ?? new ImageIndex { Manifests = [] };
-        }
-        catch (JsonException ex)
-        {
-            throw new OciUsageException($"The store index {IndexPath} is not valid JSON ({ex.Message}). Fix or remove it.", ex);
-        }
+        return OciDocuments.TryParseIndex(bytes, out var index, out var problem) ? index : throw Damaged(problem);
     }
 
-    /// <summary>Read-modify-write of index.json under an exclusive lock file, so concurrent wasme processes do not lose entries.</summary>
-    private async Task<ImageIndex> UpdateIndexAsync(Func<IReadOnlyList<Descriptor>, IReadOnlyList<Descriptor>> update, CancellationToken cancellationToken)
+    private OciDamagedStoreException Damaged(string problem) => new(
+        $"The store index {IndexPath} is damaged: {problem}. Every command on this store needs it. " +
+        $"Repair it by hand if you know what it held, or move it aside ('mv {IndexPath} {IndexPath}.broken') and pull your images again; " +
+        "blobs already in the store are reused.");
+
+    /// <summary>
+    /// Read-modify-write of index.json under the store's exclusive lock, so concurrent wasme processes do
+    /// not lose entries. <paramref name="beforeWrite"/> and <paramref name="afterWrite"/> run under it too.
+    /// </summary>
+    private async Task UpdateIndexAsync(
+        Func<IReadOnlyList<Descriptor>, IReadOnlyList<Descriptor>> update,
+        CancellationToken cancellationToken,
+        Action? beforeWrite = null,
+        Action<ImageIndex>? afterWrite = null)
     {
         EnsureLayout();
-        await using var indexLock = await StoreLock.AcquireAsync(Path.Combine(Root, ".wasme.lock"), cancellationToken).ConfigureAwait(false);
+        await using var indexLock = await StoreLock.AcquireExclusiveAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var updated = index with { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = update(index.Manifests) };
-        await AtomicFile.WriteAsync(IndexPath, JsonSerializer.SerializeToUtf8Bytes(updated, OciJsonContext.Default.ImageIndex), cancellationToken).ConfigureAwait(false);
-        return updated;
+        beforeWrite?.Invoke();
+        // Past this point the change is made: cancelling would leave committed blobs without their entry.
+        await AtomicFile.WriteAsync(IndexPath, JsonSerializer.SerializeToUtf8Bytes(updated, OciJsonContext.Written.ImageIndex), CancellationToken.None).ConfigureAwait(false);
+        afterWrite?.Invoke(updated);
+        AbandonedTempFiles.Remove([Root, BlobDirectory], _timeProvider.GetUtcNow());
     }
 
+    /// <summary>
+    /// Deletes blobs that no index entry reaches. Runs under the exclusive lock with the index just
+    /// written, so a concurrent pull's blobs (committed under the same lock) are either referenced or not
+    /// yet in place. When a reachable manifest cannot be read, nothing is deleted: better a stray blob
+    /// than a deleted one that something still needs.
+    /// </summary>
     private void CollectGarbage(ImageIndex index)
     {
         var keep = new HashSet<string>(StringComparer.Ordinal);
         foreach (var entry in index.Manifests)
         {
-            Mark(entry, keep, depth: 0);
+            if (!Mark(entry.Digest, keep, depth: 0))
+            {
+                return;
+            }
         }
 
-        foreach (var file in Directory.EnumerateFiles(Path.Combine(Root, "blobs", "sha256")))
+        foreach (var file in Directory.EnumerateFiles(BlobDirectory))
         {
             var name = Path.GetFileName(file);
             if (Digest.TryParseHex(name, out _) && !keep.Contains(name))
@@ -492,40 +566,73 @@ public sealed class LocalImageStore
         }
     }
 
-    private void Mark(Descriptor descriptor, HashSet<string> keep, int depth)
+    /// <summary>Marks a manifest or index and everything it references, whatever its media type says; false when unsure.</summary>
+    private bool Mark(string digestText, HashSet<string> keep, int depth)
     {
-        if (!Digest.TryParse(descriptor.Digest, out var digest) || !keep.Add(digest.Hex) || depth > 4)
+        if (!Digest.TryParse(digestText, out var digest))
         {
-            return;
+            return false;
+        }
+
+        if (!keep.Add(digest.Hex))
+        {
+            return true;
         }
 
         var path = BlobPath(digest);
-        if (!File.Exists(path) || new FileInfo(path).Length > RegistryLimits.MaxManifestSize)
+        var file = new FileInfo(path);
+        if (!file.Exists)
         {
-            return;
+            return true;
         }
 
-        if (descriptor.MediaType is MediaTypes.OciIndex or MediaTypes.DockerManifestList)
+        if (file.Length > RegistryLimits.MaxManifestSize || depth > 4)
         {
-            var index = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageIndex);
-            foreach (var child in index?.Manifests ?? [])
-            {
-                Mark(child, keep, depth + 1);
-            }
+            return false;
         }
-        else if (descriptor.MediaType is MediaTypes.OciManifest or MediaTypes.DockerManifest)
+
+        try
         {
-            var manifest = JsonSerializer.Deserialize(File.ReadAllBytes(path), OciJsonContext.Default.ImageManifest);
-            if (manifest is not null)
+            using var document = JsonDocument.Parse(File.ReadAllBytes(path));
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
             {
-                foreach (var child in manifest.Layers.Prepend(manifest.Config))
+                return false;
+            }
+
+            foreach (var (property, nested) in new[] { ("config", false), ("subject", true), ("layers", false), ("blobs", false), ("manifests", true) })
+            {
+                if (!root.TryGetProperty(property, out var value))
                 {
-                    if (Digest.TryParse(child.Digest, out var childDigest))
+                    continue;
+                }
+
+                foreach (var child in value.ValueKind == JsonValueKind.Array ? value.EnumerateArray() : Enumerable.Repeat(value, 1))
+                {
+                    if (child.ValueKind != JsonValueKind.Object || !child.TryGetProperty("digest", out var childDigest) || childDigest.ValueKind != JsonValueKind.String)
                     {
-                        keep.Add(childDigest.Hex);
+                        continue;
+                    }
+
+                    if (nested)
+                    {
+                        if (!Mark(childDigest.GetString()!, keep, depth + 1))
+                        {
+                            return false;
+                        }
+                    }
+                    else if (Digest.TryParse(childDigest.GetString(), out var blobDigest))
+                    {
+                        keep.Add(blobDigest.Hex);
                     }
                 }
             }
+
+            return true;
+        }
+        catch (Exception ex) when (ex is JsonException or IOException)
+        {
+            return false;
         }
     }
 

@@ -6,11 +6,14 @@ namespace Wasme.Oci.Store;
 /// Blobs on their way into the store: each streamed into a temp file beside the place it will live,
 /// flushed to disk, and renamed into place only once the whole image is verified. Whatever is not
 /// committed is deleted on dispose, so a failed or cancelled pull leaves the store as it was.
+/// Each temp file stays open (and so exclusively flock'ed) until it is committed or deleted: that is
+/// how another process's cleanup of abandoned temp files (<see cref="AbandonedTempFiles"/>) tells a
+/// live pull's file from a killed one's.
 /// </summary>
 public sealed class StagedBlobs : IDisposable
 {
     private readonly string _directory;
-    private readonly Dictionary<Digest, string> _files = [];
+    private readonly Dictionary<Digest, (string Path, FileStream? File)> _files = [];
     private readonly List<string> _createdDirectories = [];
     private bool _committed;
 
@@ -33,14 +36,19 @@ public sealed class StagedBlobs : IDisposable
         ArgumentNullException.ThrowIfNull(write);
         ObjectDisposedException.ThrowIf(_committed, this);
         CreateDirectory();
-        var temp = Path.Combine(_directory, $".tmp-{Guid.NewGuid():N}");
+        var temp = Path.Combine(_directory, $"{AbandonedTempFiles.Prefix}{Guid.NewGuid():N}");
         lock (_files)
         {
-            _files.Add(digest, temp);
+            _files.Add(digest, (temp, null));
         }
 
         // Unbuffered: the writer hands over 1 MiB chunks, and a FileStream buffer would only copy them again.
-        await using var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
+        var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
+        lock (_files)
+        {
+            _files[digest] = (temp, file);
+        }
+
         await write(file, cancellationToken).ConfigureAwait(false);
         file.SetLength(file.Position);
         file.Flush(flushToDisk: true);
@@ -49,37 +57,51 @@ public sealed class StagedBlobs : IDisposable
     /// <summary>The staged blob's bytes, or only its first <paramref name="headLength"/> bytes.</summary>
     internal ReadOnlyMemory<byte> Read(Digest digest, int? headLength)
     {
-        var path = _files[digest];
-        if (headLength is not { } length)
+        // Read through the open handle: opening the path again would conflict with our own lock.
+        var handle = _files[digest].File!.SafeFileHandle;
+        var length = RandomAccess.GetLength(handle);
+        var bytes = new byte[headLength is { } head ? Math.Min(head, length) : length];
+        var read = 0;
+        while (read < bytes.Length)
         {
-            return File.ReadAllBytes(path);
+            var n = RandomAccess.Read(handle, bytes.AsSpan(read), read);
+            if (n == 0)
+            {
+                throw new EndOfStreamException($"Staged blob {digest} ended early.");
+            }
+
+            read += n;
         }
 
-        using var handle = File.OpenHandle(path);
-        var head = new byte[(int)Math.Min(length, RandomAccess.GetLength(handle))];
-        RandomAccess.Read(handle, head, 0);
-        return head;
+        return bytes;
     }
 
-    /// <summary>Renames every staged blob into place (<c>blobs/sha256/HEX</c>).</summary>
+    /// <summary>Renames every staged blob into place (<c>blobs/sha256/HEX</c>). Called under the store's exclusive lock.</summary>
     internal void Commit(Func<Digest, string> finalPath)
     {
-        foreach (var (digest, temp) in _files)
+        lock (_files)
         {
-            File.Move(temp, finalPath(digest), overwrite: true);
-        }
+            foreach (var (digest, (temp, file)) in _files)
+            {
+                // Closed first so Windows allows the rename; the store lock keeps cleanup away meanwhile.
+                file?.Dispose();
+                File.Move(temp, finalPath(digest), overwrite: true);
+            }
 
-        _files.Clear();
-        _committed = true;
+            _files.Clear();
+            _committed = true;
+        }
     }
 
     public void Dispose()
     {
         lock (_files)
         {
-            foreach (var temp in _files.Values)
+            foreach (var (temp, file) in _files.Values)
             {
+                // Deleted while still held, so no cleanup elsewhere can race us for it.
                 AtomicFile.TryDelete(temp);
+                file?.Dispose();
             }
 
             _files.Clear();

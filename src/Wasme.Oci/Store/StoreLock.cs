@@ -1,22 +1,46 @@
 namespace Wasme.Oci.Store;
 
-/// <summary>An exclusive, cross-process lock held by opening a file with <see cref="FileShare.None"/>.</summary>
+/// <summary>
+/// A cross-process reader/writer lock on the store's lock file. .NET on Unix takes <c>flock</c> when it
+/// opens a file: <see cref="FileShare.None"/> takes it exclusive, any other share mode shared, so
+/// writers exclude everyone and readers exclude only writers, across processes and store instances.
+/// </summary>
 internal sealed class StoreLock : IAsyncDisposable
 {
-    private readonly FileStream _stream;
+    private readonly FileStream? _stream;
 
-    private StoreLock(FileStream stream) => _stream = stream;
+    private StoreLock(FileStream? stream) => _stream = stream;
 
-    public static async Task<StoreLock> AcquireAsync(string path, CancellationToken cancellationToken)
+    /// <summary>For index updates, blob commits and garbage collection.</summary>
+    public static Task<StoreLock> AcquireExclusiveAsync(string path, CancellationToken cancellationToken) =>
+        AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken);
+
+    /// <summary>
+    /// For reading the index and then the blobs it names, so a concurrent <c>rmi</c> cannot delete them
+    /// in between. A store the user may read but not write (no lock file, read-only) is read unlocked.
+    /// </summary>
+    public static async Task<StoreLock> AcquireSharedAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite), cancellationToken).ConfigureAwait(false);
+        }
+        catch (UnauthorizedAccessException)
+        {
+            return new StoreLock(null);
+        }
+    }
+
+    private static async Task<StoreLock> AcquireAsync(Func<FileStream> open, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(5);
         while (true)
         {
             try
             {
-                return new StoreLock(new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None));
+                return new StoreLock(open());
             }
-            catch (IOException)
+            catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException))
             {
                 // Another process holds it; index updates take milliseconds.
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -25,5 +49,5 @@ internal sealed class StoreLock : IAsyncDisposable
         }
     }
 
-    public ValueTask DisposeAsync() => _stream.DisposeAsync();
+    public ValueTask DisposeAsync() => _stream?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

@@ -1,5 +1,4 @@
 using System.Runtime.ExceptionServices;
-using System.Text.Json;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Formats;
 using Wasme.Oci.Manifests;
@@ -15,10 +14,10 @@ namespace Wasme.Oci.Transfer;
 /// </summary>
 public sealed class ImagePuller(RegistryClient client)
 {
-    /// <summary>Fetches manifest and every blob it references into memory. An index resolves to its first Wasm (or only) manifest.</summary>
+    /// <summary>Fetches manifest and every blob it references into memory. An index resolves to its Wasm manifest (see GetManifestAsync).</summary>
     public async Task<PackedImage> FetchAsync(ImageReference reference, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var (content, manifest, layout) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var (content, manifest, layout, _) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         var blobs = new Dictionary<Digest, ReadOnlyMemory<byte>>();
         foreach (var descriptor in manifest.Layers.Prepend(manifest.Config))
         {
@@ -40,7 +39,7 @@ public sealed class ImagePuller(RegistryClient client)
     public async Task<StoredImage> PullAsync(ImageReference reference, LocalImageStore store, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(store);
-        var (content, manifest, layout) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var (content, manifest, layout, indexDigest) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         using var staged = store.StageBlobs();
         // All blobs at once, each on its own connection: the small config no longer waits in line
         // before the module. The first failure cancels the others.
@@ -78,25 +77,44 @@ public sealed class ImagePuller(RegistryClient client)
 
         // Everything is verified and on disk: finish the local write even if cancelled now, so an
         // interrupted pull leaves either the old store or the complete new image, never stray blobs.
-        return await store.AddStagedAsync(reference, content.Bytes, content.Descriptor, manifest, staged, CancellationToken.None).ConfigureAwait(false);
+        return await store.AddStagedAsync(reference, content.Bytes, content.Descriptor, manifest, staged, indexDigest, CancellationToken.None).ConfigureAwait(false);
     }
 
-    private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
+    private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout, Digest? IndexDigest)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
         Digest.WarmUp();
         var content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
-        if (content.IsIndex)
+        if (!content.IsIndex)
         {
-            var child = PickFromIndex(content, reference);
-            content = await client.GetManifestAsync(reference.WithDigest(child.GetDigest()), cancellationToken).ConfigureAwait(false);
-            if (content.IsIndex)
+            var manifest = LocalImageStore.ParseManifest(content.Bytes.Span, reference.ToString());
+            return (content, manifest, ImageReader.Identify(manifest, content.Descriptor.MediaType), null);
+        }
+
+        // A multi-platform index, or one with attestations: the entry marked as Wasm if any, else the
+        // first entry that turns out to be a Wasm image, in the index's order.
+        OciException? firstFailure = null;
+        foreach (var child in Candidates(content, reference))
+        {
+            var childContent = await client.GetManifestAsync(reference.WithDigest(child.GetDigest()), cancellationToken).ConfigureAwait(false);
+            if (childContent.IsIndex)
             {
-                throw new OciUsageException($"{reference} is an index of indexes; wasme reads one level only.");
+                continue;
+            }
+
+            try
+            {
+                var manifest = LocalImageStore.ParseManifest(childContent.Bytes.Span, $"{reference} ({child.Digest})");
+                return (childContent, manifest, ImageReader.Identify(manifest, childContent.Descriptor.MediaType), content.Descriptor.GetDigest());
+            }
+            catch (OciException ex) when (ex.Kind == OciErrorKind.Usage)
+            {
+                firstFailure ??= ex;
             }
         }
 
-        var manifest = LocalImageStore.ParseManifest(content.Bytes.Span);
-        return (content, manifest, ImageReader.Identify(manifest, content.Descriptor.MediaType));
+        throw firstFailure is null
+            ? new OciUsageException($"The index of {reference} lists no image manifest wasme can read (nested indexes are not followed).")
+            : new OciUsageException($"The index of {reference} lists no Wasm image: {firstFailure.Message}", firstFailure);
     }
 
     /// <summary>The module layer may be as large as the module limit; any other blob no larger than the default limit.</summary>
@@ -107,22 +125,19 @@ public sealed class ImagePuller(RegistryClient client)
 
     private static TransferState Done<T>(T result) => TransferState.Done;
 
-    private static Descriptor PickFromIndex(ManifestContent content, ImageReference reference)
+    private static IEnumerable<Descriptor> Candidates(ManifestContent content, ImageReference reference)
     {
-        ImageIndex index;
-        try
+        if (!OciDocuments.TryParseIndex(content.Bytes.Span, out var index, out var problem))
         {
-            index = JsonSerializer.Deserialize(content.Bytes.Span, OciJsonContext.Default.ImageIndex)
-                ?? throw new OciUsageException($"The index of {reference} is empty.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciUsageException($"The index of {reference} is not valid: {ex.Message}", ex);
+            throw new OciIntegrityException($"The index of {reference} cannot be used: {problem}. Nothing stored.");
         }
 
-        var manifests = index.Manifests.Where(m => m.MediaType is MediaTypes.OciManifest or MediaTypes.DockerManifest).ToList();
-        return manifests.FirstOrDefault(m => m.Platform?.Os is "wasip1" or "wasi" || m.Platform?.Architecture == "wasm")
-            ?? manifests.FirstOrDefault()
-            ?? throw new OciUsageException($"The index of {reference} lists no image manifests.");
+        // Entries marked Wasm first, then unmarked ones (and 'unknown', as attestations are), then the rest.
+        return index.Manifests
+            .Where(m => m.MediaType is MediaTypes.OciManifest or MediaTypes.DockerManifest)
+            .OrderBy(m => IsWasmPlatform(m) ? 0 : m.Platform?.Os is null or "unknown" ? 1 : 2);
     }
+
+    private static bool IsWasmPlatform(Descriptor descriptor) =>
+        descriptor.Platform?.Os is "wasip1" or "wasi" || descriptor.Platform?.Architecture == "wasm";
 }

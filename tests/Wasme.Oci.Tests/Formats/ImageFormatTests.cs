@@ -26,6 +26,18 @@ public sealed class ImageFormatTests
         Assert.Equal(module, image.Blobs[image.Manifest.Layers[1].GetDigest()].ToArray());
     }
 
+    [Theory]
+    [InlineData(WasmImageFormat.Wasme, "application/vnd.module.wasm.config.v1+json")]
+    [InlineData(WasmImageFormat.Compat, "application/vnd.oci.image.layer.v1.tar+gzip")]
+    public void Manifests_write_plus_as_docker_skopeo_and_oras_do_not_as_an_escape(WasmImageFormat format, string mediaType)
+    {
+        var image = ImagePacker.Pack(TestWasmModule.Create(), Config, format);
+
+        var text = System.Text.Encoding.UTF8.GetString(image.ManifestBytes.Span);
+        Assert.Contains($"\"{mediaType}\"", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("\\u002B", text, StringComparison.OrdinalIgnoreCase);
+    }
+
     [Fact]
     public void The_compat_layout_is_one_tar_gzip_layer_with_plugin_wasm_and_runtime_config()
     {

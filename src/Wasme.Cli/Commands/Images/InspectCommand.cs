@@ -56,22 +56,37 @@ internal sealed class InspectCommand : Command
                 return ExitCodes.Success;
             }
 
-            var grid = new Grid().AddColumn().AddColumn();
-            grid.AddRow("Reference", Markup.Escape(inspection.Reference));
-            grid.AddRow("Digest", inspection.Digest);
-            grid.AddRow("Layout", inspection.Layout);
-            grid.AddRow("Type", Markup.Escape(inspection.Type));
-            grid.AddRow("ABI versions", Markup.Escape(inspection.AbiVersions.Count == 0 ? "(none)" : string.Join(", ", inspection.AbiVersions)));
-            grid.AddRow("Root ids", Markup.Escape(inspection.RootIds.Count == 0 ? "(none)" : string.Join(", ", inspection.RootIds)));
-            grid.AddRow("Module sha256", inspection.ModuleDigest);
-            grid.AddRow("Module size", Sizes.Format(inspection.ModuleSize));
-            context.Out.Write(grid);
-            context.Out.WriteLine();
-            context.Out.WriteLine("Manifest:", Style.Plain);
-            context.Out.WriteLine(JsonSerializer.Serialize(inspection.Manifest, JsonContextIndented.Default.JsonElement), Style.Plain);
+            // Plain lines, not a Spectre grid: a grid measures and wraps its cells, which for a runtime config
+            // with thousands of root ids took minutes of CPU; these values are data to copy, not to wrap.
+            (string Label, string Value)[] rows =
+            [
+                ("Reference", inspection.Reference),
+                ("Digest", inspection.Digest),
+                ("Layout", inspection.Layout),
+                ("Type", inspection.Type),
+                ("ABI versions", inspection.AbiVersions.Count == 0 ? "(none)" : string.Join(", ", inspection.AbiVersions)),
+                ("Root ids", inspection.RootIds.Count == 0 ? "(none)" : string.Join(", ", inspection.RootIds)),
+                ("Module sha256", inspection.ModuleDigest),
+                ("Module size", Sizes.Format(inspection.ModuleSize)),
+            ];
+            var labelWidth = rows.Max(r => r.Label.Length) + 1;
+            var writer = context.Out.Profile.Out.Writer;
+            foreach (var (label, value) in rows)
+            {
+                writer.Write(label.PadRight(labelWidth));
+                writer.WriteLine(Printable(value));
+            }
+
+            writer.WriteLine();
+            writer.WriteLine("Manifest:");
+            writer.WriteLine(JsonSerializer.Serialize(inspection.Manifest, JsonContextIndented.Default.JsonElement));
             return ExitCodes.Success;
         }));
     }
+
+    /// <summary>An image's strings go to the terminal unwrapped, so its control characters (escape sequences) must not.</summary>
+    private static string Printable(string value) =>
+        value.Any(char.IsControl) ? string.Concat(value.Select(c => char.IsControl(c) ? '?' : c)) : value;
 
     internal static ImageInspection Describe(StoredImage image, ReadOnlyMemory<byte> manifestBytes) =>
         Describe(image.Reference, image.ManifestDigest, image.Layout, image.ModuleDigest, image.ModuleSize, image.RuntimeConfig, manifestBytes);

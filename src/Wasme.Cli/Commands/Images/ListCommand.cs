@@ -59,7 +59,9 @@ internal sealed class ListCommand : Command
     private static async Task<IReadOnlyList<ImageListItem>> ListLocalAsync(RegistryOptions options, CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
     {
         var store = options.OpenStore(context, parseResult);
-        var images = await store.ListAsync(cancellationToken);
+        var images = await store.ListAsync(
+            (name, error) => context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {name} is not listed: {error.Message}"),
+            cancellationToken);
         return [.. images.Select(i => new ImageListItem(
             i.Reference.Name,
             i.Reference.Tag,

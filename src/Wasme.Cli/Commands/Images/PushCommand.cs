@@ -37,7 +37,7 @@ internal sealed class PushCommand : Command
             };
 
             // Another tag of the same manifest in another repository of this registry: its blobs can be mounted.
-            var mountFrom = (await store.ListAsync(cancellationToken))
+            var mountFrom = (await store.ListAsync(cancellationToken: cancellationToken))
                 .Where(i => i.ManifestDigest == image.ManifestDigest && i.Reference.Registry == target.Registry && i.Reference.Repository != target.Repository)
                 .Select(i => i.Reference.Repository)
                 .FirstOrDefault();

@@ -23,7 +23,7 @@ internal sealed class RemoveImageCommand : Command
             foreach (var reference in parsed)
             {
                 var removed = await store.RemoveAsync(reference, cancellationToken);
-                context.Out.WriteLine($"Removed {reference} ({removed.ManifestDigest})", Style.Plain);
+                context.Out.WriteLine($"Removed {reference} ({removed})", Style.Plain);
             }
 
             return ExitCodes.Success;

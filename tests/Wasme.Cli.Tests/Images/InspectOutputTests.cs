@@ -1,0 +1,38 @@
+using Wasme.Oci;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Testing.Registry;
+
+namespace Wasme.Cli.Tests.Images;
+
+/// <summary>Issue 15 point 8: text inspect of an image whose runtime config lists a great many root ids.</summary>
+public sealed class InspectOutputTests
+{
+    [Fact]
+    public async Task Text_inspect_prints_every_root_id_of_a_huge_runtime_config_on_one_line()
+    {
+        using var cli = new ImageCli();
+        // About 1.8 MB of runtime config, as in the issue (it took minutes of CPU in a Spectre grid).
+        var rootIds = Enumerable.Range(0, 110_000).Select(i => $"root_id_{i:000000}").ToList();
+        await new LocalImageStore(cli.Store).AddAsync(ImageReference.Parse("example.com/big/filter:v1"), TestWasmModule.Create(), RuntimeConfig.Create(["v0.2.1"], rootIds));
+
+        Assert.Equal(ExitCodes.Success, await cli.RunAsync("inspect", "example.com/big/filter:v1"));
+
+        var lines = cli.Out.Output.Split('\n');
+        Assert.Equal("Root ids      " + string.Join(", ", rootIds), Assert.Single(lines, l => l.StartsWith("Root ids", StringComparison.Ordinal)).TrimEnd('\r'));
+        Assert.Contains(lines, l => l.StartsWith("ABI versions  v0.2.1", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.StartsWith("Manifest:", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Control_characters_in_an_images_strings_do_not_reach_the_terminal()
+    {
+        using var cli = new ImageCli();
+        await new LocalImageStore(cli.Store).AddAsync(ImageReference.Parse("example.com/evil/filter:v1"), TestWasmModule.Create(), RuntimeConfig.Create(["v0.2.1"], ["a\u001b]0;owned\u0007b"]));
+
+        Assert.Equal(ExitCodes.Success, await cli.RunAsync("inspect", "example.com/evil/filter:v1"));
+
+        Assert.Contains("Root ids      a?]0;owned?b", cli.Out.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b]0;", cli.Out.Output, StringComparison.Ordinal);
+    }
+}

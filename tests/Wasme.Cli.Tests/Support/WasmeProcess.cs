@@ -1,0 +1,77 @@
+using System.Diagnostics;
+
+namespace Wasme.Cli.Tests.Support;
+
+/// <summary>
+/// Runs the built <c>wasme</c> as a separate process (<c>dotnet wasme.dll</c> from the test's output),
+/// for what only separate processes show: cross-process locking, signals, a kill mid-command.
+/// </summary>
+internal sealed class WasmeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly Task<string> _output;
+    private readonly Task<string> _error;
+
+    private WasmeProcess(Process process)
+    {
+        _process = process;
+        _output = process.StandardOutput.ReadToEndAsync();
+        _error = process.StandardError.ReadToEndAsync();
+    }
+
+    public int Id => _process.Id;
+
+    public static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wasme.dll"));
+        foreach (var arg in args)
+        {
+            start.ArgumentList.Add(arg);
+        }
+
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
+        start.Environment["NO_COLOR"] = "1";
+        return new WasmeProcess(Process.Start(start) ?? throw new InvalidOperationException("could not start dotnet wasme.dll"));
+    }
+
+    public static async Task<(int ExitCode, string Output, string Error)> RunAsync(IReadOnlyDictionary<string, string> environment, params string[] args)
+    {
+        using var process = Start(environment, args);
+        return await process.WaitAsync();
+    }
+
+    public async Task<(int ExitCode, string Output, string Error)> WaitAsync()
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await _process.WaitForExitAsync(timeout.Token);
+        return (_process.ExitCode, await _output, await _error);
+    }
+
+    /// <summary>Sends a POSIX signal (SIGINT 2, SIGTERM 15, SIGKILL 9) with kill(1).</summary>
+    public async Task SignalAsync(int signal)
+    {
+        using var kill = Process.Start("kill", [$"-{signal}", Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+        await kill.WaitForExitAsync();
+    }
+
+    public void Dispose()
+    {
+        if (!_process.HasExited)
+        {
+            _process.Kill();
+        }
+
+        _process.Dispose();
+    }
+}
