@@ -23,10 +23,15 @@ public sealed class FilterModules : IAsyncLifetime
         Behaviours = (await filters.BuildAsync(source, BehaviourRootIds)).ModulePath;
     }
 
-    /// <summary>Writes a test file into a fresh directory and returns its path.</summary>
-    public string WriteTestFile(string yaml)
+    /// <summary>Writes a test file into a fresh directory, with <paramref name="wat"/> beside it as filter.wat, and returns its path.</summary>
+    public string WriteTestFile(string yaml, string? wat = null)
     {
         var directory = Directory.CreateTempSubdirectory("case-").FullName;
+        if (wat is not null)
+        {
+            File.WriteAllText(Path.Combine(directory, "filter.wat"), wat);
+        }
+
         var path = Path.Combine(directory, "filter.yaml");
         File.WriteAllText(path, yaml.Replace("$ADD_HEADER", AddHeader, StringComparison.Ordinal).Replace("$BEHAVIOURS", Behaviours, StringComparison.Ordinal));
         return path;
@@ -35,7 +40,8 @@ public sealed class FilterModules : IAsyncLifetime
     public FilterTestSuite Suite() => new(new FilterTestRunner(ResolveAsync, _directory));
 
     private static async Task<ResolvedModule> ResolveAsync(FilterSpec spec, CancellationToken cancellationToken) =>
-        new(await File.ReadAllBytesAsync(spec.Module ?? throw new InvalidOperationException("tests name their modules"), cancellationToken), Path.GetFileNameWithoutExtension(spec.Module), null);
+        new(await File.ReadAllBytesAsync(spec.Module ?? throw new InvalidOperationException("tests name their modules"), cancellationToken),
+            Path.GetFileNameWithoutExtension(spec.Module), null, IsText: spec.Module.EndsWith(".wat", StringComparison.Ordinal));
 
     public Task DisposeAsync()
     {

@@ -19,5 +19,5 @@ public sealed record CaseResult(string Name, int Line, IReadOnlyList<Assertions.
     public bool Passed => Error is null && Mismatches.Count == 0;
 }
 
-/// <summary>A module for a filter of the chain, with what its image or file says about it.</summary>
-public sealed record ResolvedModule(byte[] Bytes, string Name, string? RootId);
+/// <summary>A module for a filter of the chain, with what its image or file says about it; <see cref="IsText"/> for WebAssembly text (.wat).</summary>
+public sealed record ResolvedModule(byte[] Bytes, string Name, string? RootId, bool IsText = false);

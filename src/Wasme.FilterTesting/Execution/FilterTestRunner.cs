@@ -45,7 +45,7 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
                 var spec = given.Filters[i];
                 var module = await LoadAsync(spec, cancellationToken);
                 var name = spec.Name ?? (given.Filters.Count == 1 ? module.Name : $"{module.Name}-{i + 1}");
-                var compiled = runtime.LoadModule(module.Bytes, name);
+                var compiled = module.IsText ? runtime.LoadModuleFromText(Encoding.UTF8.GetString(module.Bytes), name) : runtime.LoadModule(module.Bytes, name);
                 modules.Add(compiled);
                 if (i == 0)
                 {

@@ -27,7 +27,8 @@ internal static class BuildTestGate
             var runner = new FilterTestRunner(
                 async (spec, token) => spec.Module is null
                     ? new ResolvedModule(compiled.Module.ToArray(), name, rootId)
-                    : new ResolvedModule(await File.ReadAllBytesAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId),
+                    : new ResolvedModule(await File.ReadAllBytesAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId,
+                        IsText: spec.Module.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)),
                 cache);
             var writer = context.Out.Profile.Out.Writer;
             var results = await new FilterTestSuite(runner).RunAsync(

@@ -145,7 +145,8 @@ internal sealed class TestSession(CliContext context)
 
         var resolver = new RunFilterResolver(() => new LocalImageStore(LocalImageStore.ResolveRoot(Store, context.GetEnvironmentVariable), context.TimeProvider));
         var source = await resolver.ResolveAsync(argument, cancellationToken);
-        return new ResolvedModule(source.Module, source.Name, source.RootIds.Count > 0 ? source.RootIds[0] : null);
+        return new ResolvedModule(source.Module, source.Name, source.RootIds.Count > 0 ? source.RootIds[0] : null,
+            IsText: argument.EndsWith(".wat", StringComparison.OrdinalIgnoreCase));
     }
 
     private static string Relative(string path)
