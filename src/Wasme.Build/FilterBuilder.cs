@@ -28,6 +28,15 @@ public sealed partial class FilterBuilder
         return await StoreAsync(compiled, reference, cancellationToken);
     }
 
+    /// <summary>Compiles, then runs <paramref name="beforeStore"/> on the validated module (the filter's tests); nothing is stored if it throws.</summary>
+    public async Task<FilterBuildResult> BuildAsync(FilterCompileRequest request, ImageReference reference, Func<CompiledFilter, CancellationToken, Task> beforeStore, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(beforeStore);
+        var compiled = await _compiler.CompileAsync(request, cancellationToken);
+        await beforeStore(compiled, cancellationToken);
+        return await StoreAsync(compiled, reference, cancellationToken);
+    }
+
     /// <summary><c>wasme build precompiled</c>: validates and stores a module built elsewhere.</summary>
     public async Task<FilterBuildResult> ImportPrecompiledAsync(string modulePath, string configPath, ImageReference reference, CancellationToken cancellationToken)
     {

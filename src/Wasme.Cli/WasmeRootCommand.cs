@@ -38,6 +38,9 @@ internal static class WasmeRootCommand
 #endif
         root.Subcommands.Add(new Commands.Images.TagCommand(context));
 #if !WASME_IMAGES_EDITION
+        root.Subcommands.Add(new Commands.Testing.TestCommand(context));
+#endif
+#if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 #endif
 

@@ -122,6 +122,12 @@ public sealed class ProxyWasmRuntime : IDisposable
     /// <summary>Every metric filters have defined, for a stats endpoint.</summary>
     public IReadOnlyList<MetricSnapshot> GetMetrics() => Shared.Metrics.Snapshot();
 
+    /// <summary>Shared data as filters of <paramref name="vmId"/> read it (<c>proxy_get_shared_data</c>); for tools that inspect it.</summary>
+    public bool TryGetSharedData(string vmId, string key, out byte[] value) => Shared.Data.TryGet(vmId, key, out value, out _);
+
+    /// <summary>Stores shared data as a filter's unconditional <c>proxy_set_shared_data</c> would; for tools that seed it.</summary>
+    public void SetSharedData(string vmId, string key, byte[] value) => Shared.Data.TrySet(vmId, key, value, 0);
+
     /// <summary>Epoch ticks so far (-1 before the ticker starts).</summary>
     internal long EpochTicks => _ticker?.Ticks ?? -1;
 

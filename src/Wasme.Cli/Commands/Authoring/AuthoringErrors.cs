@@ -6,6 +6,9 @@ using Wasme.Oci.Errors;
 
 namespace Wasme.Cli.Commands.Authoring;
 
+/// <summary>`wasme build --test`: the filter's tests failed, so the image was not stored.</summary>
+internal sealed class BuildTestsFailedException(string message) : Exception(message);
+
 /// <summary>Turns the failures of init and build into a message on stderr and a distinct exit code.</summary>
 internal static class AuthoringErrors
 {
@@ -27,6 +30,9 @@ internal static class AuthoringErrors
             case ModuleValidationException invalid:
                 Error(context, invalid.Message + Environment.NewLine + "Nothing was stored.");
                 return ExitCodes.UsageError;
+            case BuildTestsFailedException failedTests:
+                Error(context, failedTests.Message);
+                return ExitCodes.Failure;
             case TemplateTargetNotEmptyException notEmpty:
                 Error(context, notEmpty.Message);
                 return ExitCodes.UsageError;

@@ -18,6 +18,10 @@ internal sealed class BuildSourceCommand : Command
         Arguments.Add(directory);
         Options.Add(config);
         options.AddTo(this);
+#if !WASME_IMAGES_EDITION
+        var test = new Option<bool>("--test") { Description = "Run the filter's tests (DIR/tests, see `wasme test`) against the new module before storing it; store nothing if one fails." };
+        Options.Add(test);
+#endif
 
         SetAction(async (parseResult, cancellationToken) =>
         {
@@ -31,11 +35,20 @@ internal sealed class BuildSourceCommand : Command
                     ConfigPath = parseResult.GetValue(config) is { } path ? Path.GetFullPath(path) : null,
                 };
                 var builder = CreateBuilder(context, parseResult.GetValue(options.Store));
+                Func<CompiledFilter, CancellationToken, Task>? beforeStore = null;
+#if !WASME_IMAGES_EDITION
+                if (parseResult.GetValue(test))
+                {
+                    beforeStore = Testing.BuildTestGate.For(context, request.ProjectDirectory);
+                }
+#endif
                 var result = await BuildProgress.RunAsync(
                     context,
                     parseResult.GetValue(options.Verbose),
                     $"Building {request.ProjectDirectory}",
-                    output => builder.BuildAsync(request with { Output = output }, reference, cancellationToken));
+                    output => beforeStore is null
+                        ? builder.BuildAsync(request with { Output = output }, reference, cancellationToken)
+                        : builder.BuildAsync(request with { Output = output }, reference, beforeStore, cancellationToken));
                 BuildReport.Write(context, result);
                 return ExitCodes.Success;
             }

@@ -1,13 +1,13 @@
 using System.Text;
 
-namespace Wasme.ProxyWasm.Tests.Infrastructure;
+namespace Wasme.Testing.Filters;
 
 /// <summary>
 /// Writes small Proxy-Wasm guests in WebAssembly text: the import set an SDK declares, a memory, a bump allocator
 /// (reset when a stream is deleted, as SDK allocators free per stream), the ABI marker, string data, and helpers that
 /// record a host call's status in a gauge so a test can read what the guest saw.
 /// </summary>
-internal sealed class Wat
+public sealed class Wat
 {
     public const string EnvImports = """
         (import "env" "proxy_log" (func $proxy_log (param i32 i32 i32) (result i32)))

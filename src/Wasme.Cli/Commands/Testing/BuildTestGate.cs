@@ -1,0 +1,56 @@
+using Wasme.Build;
+using Wasme.Cli.Commands.Authoring;
+using Wasme.FilterTesting;
+using Wasme.FilterTesting.Execution;
+using Wasme.FilterTesting.Parsing;
+using Wasme.FilterTesting.Reporting;
+using Wasme.Oci.Errors;
+
+namespace Wasme.Cli.Commands.Testing;
+
+/// <summary><c>wasme build --test</c>: the project's tests run against the module just built, before it is stored.</summary>
+internal static class BuildTestGate
+{
+    public static Func<CompiledFilter, CancellationToken, Task> For(CliContext context, string projectDirectory) => async (compiled, cancellationToken) =>
+    {
+        var tests = Path.Combine(projectDirectory, "tests");
+        if (!Directory.Exists(tests))
+        {
+            throw new OciUsageException($"--test: {tests} does not exist; write the filter's tests there (docs/testing-filters.md) or build without --test");
+        }
+
+        var name = Path.GetFileName(projectDirectory.TrimEnd(Path.DirectorySeparatorChar));
+        var rootId = compiled.Config.RootIds.Count > 0 ? compiled.Config.RootIds[0] : null;
+        var cache = Directory.CreateTempSubdirectory("wasme-test-").FullName;
+        try
+        {
+            var runner = new FilterTestRunner(
+                async (spec, token) => spec.Module is null
+                    ? new ResolvedModule(compiled.Module.ToArray(), name, rootId)
+                    : new ResolvedModule(await File.ReadAllBytesAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId,
+                        IsText: spec.Module.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)),
+                cache);
+            var writer = context.Out.Profile.Out.Writer;
+            var results = await new FilterTestSuite(runner).RunAsync(
+                new FilterTestOptions { Paths = [tests] }, (file, result) => TextReport.WriteCase(writer, Path.GetRelativePath(projectDirectory, file), result), cancellationToken);
+            var cases = results.SelectMany(r => r.Cases).ToList();
+            var failed = cases.Count(c => !c.Passed);
+            if (failed > 0)
+            {
+                throw new BuildTestsFailedException($"{failed} of {cases.Count} filter tests failed; nothing was stored");
+            }
+        }
+        catch (FilterTestFileException ex)
+        {
+            throw new OciUsageException(ex.Message);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new OciNotFoundException(ex.Message);
+        }
+        finally
+        {
+            Directory.Delete(cache, recursive: true);
+        }
+    };
+}

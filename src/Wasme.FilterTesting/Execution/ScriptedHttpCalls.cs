@@ -1,0 +1,85 @@
+using Wasme.FilterTesting.Model;
+using Wasme.ProxyWasm;
+
+namespace Wasme.FilterTesting.Execution;
+
+/// <summary>A call a filter made with <c>proxy_http_call</c>, as the cluster received it.</summary>
+public sealed record RecordedCall(string Cluster, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
+
+/// <summary>Answers <c>http_call</c>s from the case's <c>when.httpCalls</c>, on virtual time, and records them.</summary>
+internal sealed class ScriptedHttpCalls(IReadOnlyDictionary<string, CallAnswer> answers, TimeProvider time) : IHttpCallDispatcher
+{
+    private readonly Lock _gate = new();
+    private readonly List<RecordedCall> _calls = [];
+    private readonly List<DateTimeOffset> _pending = [];
+
+    public IReadOnlyList<RecordedCall> Calls
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _calls];
+            }
+        }
+    }
+
+    /// <summary>When the earliest delayed answer is due, or null when none is waiting.</summary>
+    public DateTimeOffset? NextDue
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _pending.Count == 0 ? null : _pending.Min();
+            }
+        }
+    }
+
+    public bool HasCluster(string cluster) => answers.ContainsKey(cluster);
+
+    public async Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        lock (_gate)
+        {
+            _calls.Add(new RecordedCall(request.Cluster, [.. request.Headers], request.Body.ToArray()));
+        }
+
+        var answer = answers[request.Cluster];
+        if (answer.Delay > TimeSpan.Zero)
+        {
+            var due = time.GetUtcNow() + answer.Delay;
+            lock (_gate)
+            {
+                _pending.Add(due);
+            }
+
+            try
+            {
+                await Task.Delay(answer.Delay, time, cancellationToken);
+            }
+            finally
+            {
+                lock (_gate)
+                {
+                    _pending.Remove(due);
+                }
+            }
+        }
+
+        if (answer.Fail)
+        {
+            throw new HttpRequestException($"cluster '{request.Cluster}' refused the call (the test's answer says fail: true)");
+        }
+
+        var headers = new HeaderMap();
+        headers.Add(":status", answer.Status.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        foreach (var (name, value) in answer.Headers)
+        {
+            headers.Add(name.ToLowerInvariant(), value);
+        }
+
+        return new HttpCallResponse(headers, answer.Body, new HeaderMap());
+    }
+}

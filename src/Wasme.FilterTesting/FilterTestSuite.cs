@@ -1,0 +1,92 @@
+using System.Diagnostics;
+using Wasme.FilterTesting.Execution;
+using Wasme.FilterTesting.Model;
+using Wasme.FilterTesting.Parsing;
+using Wasme.FilterTesting.Reporting;
+
+namespace Wasme.FilterTesting;
+
+/// <summary>What to run and how: the files, a case-name filter, and whether to record observed responses.</summary>
+public sealed record FilterTestOptions
+{
+    public required IReadOnlyList<string> Paths { get; init; }
+
+    /// <summary>Runs only cases whose name contains this text (case-insensitive).</summary>
+    public string? NameFilter { get; init; }
+
+    /// <summary>Writes the observed response into failing cases' <c>then.response</c>.</summary>
+    public bool Update { get; init; }
+}
+
+/// <summary>Finds test files, parses them all first (a malformed file stops the run before any case), runs the cases.</summary>
+public sealed class FilterTestSuite(FilterTestRunner runner)
+{
+    /// <summary>Test files under the given paths: files as named, directories searched for *.yaml and *.yml.</summary>
+    /// <exception cref="FileNotFoundException">A path does not exist, or a directory holds no test file.</exception>
+    public static IReadOnlyList<string> Discover(IReadOnlyList<string> paths)
+    {
+        ArgumentNullException.ThrowIfNull(paths);
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (File.Exists(path))
+            {
+                files.Add(path);
+            }
+            else if (Directory.Exists(path))
+            {
+                var found = Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
+                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                    .Where(f => !f.Split(Path.DirectorySeparatorChar).Contains("node_modules", StringComparer.Ordinal))
+                    .Order(StringComparer.Ordinal)
+                    .ToList();
+                files.AddRange(found.Count > 0 ? found : throw new FileNotFoundException($"{path} holds no test file (*.yaml); write one as docs/testing-filters.md shows"));
+            }
+            else
+            {
+                throw new FileNotFoundException($"{path} does not exist; pass test files or directories (default: ./tests)");
+            }
+        }
+
+        return files;
+    }
+
+    /// <exception cref="FilterTestFileException">A file is malformed; nothing was run.</exception>
+    public async Task<IReadOnlyList<FileResult>> RunAsync(FilterTestOptions options, Action<string, CaseResult>? onCase, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var parsed = new List<FilterTestFile>();
+        foreach (var path in Discover(options.Paths))
+        {
+            parsed.Add(FilterTestParser.Parse(path, await File.ReadAllTextAsync(path, cancellationToken)));
+        }
+
+        var results = new List<FileResult>();
+        foreach (var file in parsed)
+        {
+            var cases = file.Cases
+                .Where(c => options.NameFilter is null || c.Name.Contains(options.NameFilter, StringComparison.OrdinalIgnoreCase))
+                .ToList();
+            var caseResults = new List<CaseResult>();
+            foreach (var testCase in cases)
+            {
+                var result = await runner.RunAsync(testCase, cancellationToken);
+                caseResults.Add(result);
+                onCase?.Invoke(file.Path, result);
+            }
+
+            results.Add(new FileResult(file.Path, caseResults));
+            if (options.Update && ExpectationUpdater.Update(file, cases, caseResults) is { } updated)
+            {
+                var temporary = file.Path + ".wasme-update";
+                await File.WriteAllTextAsync(temporary, updated, cancellationToken);
+                File.Move(temporary, file.Path, overwrite: true);
+            }
+        }
+
+        return results;
+    }
+
+    /// <summary>Elapsed time helper for reports.</summary>
+    public static TimeSpan Since(long timestamp) => Stopwatch.GetElapsedTime(timestamp);
+}

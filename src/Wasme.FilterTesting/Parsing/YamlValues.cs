@@ -1,0 +1,130 @@
+using System.Globalization;
+using System.Text.Json.Nodes;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace Wasme.FilterTesting.Parsing;
+
+/// <summary>Reads typed values out of YAML nodes, failing with the file, line and a fix.</summary>
+internal sealed class YamlValues(string path)
+{
+    public FilterTestFileException Error(YamlNode node, string message) =>
+        new(path, (int)node.Start.Line, (int)node.Start.Column, message);
+
+    public YamlMappingNode Mapping(YamlNode node, string what) =>
+        node as YamlMappingNode ?? throw Error(node, $"{what} must be a mapping (key: value lines)");
+
+    public YamlSequenceNode Sequence(YamlNode node, string what) =>
+        node as YamlSequenceNode ?? throw Error(node, $"{what} must be a list (lines starting with '- ')");
+
+    public string Scalar(YamlNode node, string what) =>
+        node is YamlScalarNode { Value: { } value } ? value : throw Error(node, $"{what} must be a single value, not a list or mapping");
+
+    /// <summary>The mapping's entries by key, refusing keys the format does not know (a typo would otherwise be ignored).</summary>
+    public Dictionary<string, YamlNode> Entries(YamlMappingNode mapping, string what, params string[] allowed)
+    {
+        var entries = new Dictionary<string, YamlNode>(StringComparer.Ordinal);
+        foreach (var (keyNode, value) in mapping.Children)
+        {
+            var key = Scalar(keyNode, $"a key of {what}");
+            if (!allowed.Contains(key, StringComparer.Ordinal))
+            {
+                throw Error(keyNode, $"unknown key '{key}' in {what}; expected one of: {string.Join(", ", allowed)}");
+            }
+
+            if (!entries.TryAdd(key, value))
+            {
+                throw Error(keyNode, $"'{key}' appears twice in {what}");
+            }
+        }
+
+        return entries;
+    }
+
+    public int Integer(YamlNode node, string what, int min, int max)
+    {
+        var text = Scalar(node, what);
+        return int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) && value >= min && value <= max
+            ? value
+            : throw Error(node, $"{what} must be a whole number from {min} to {max}, not '{text}'");
+    }
+
+    public long Long(YamlNode node, string what)
+    {
+        var text = Scalar(node, what);
+        return long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value)
+            ? value
+            : throw Error(node, $"{what} must be a whole number, not '{text}'");
+    }
+
+    public bool Boolean(YamlNode node, string what)
+    {
+        var text = Scalar(node, what);
+        return text switch
+        {
+            "true" or "True" or "yes" => true,
+            "false" or "False" or "no" => false,
+            _ => throw Error(node, $"{what} must be true or false, not '{text}'"),
+        };
+    }
+
+    /// <summary>Durations as the CLI writes them: 250ms, 30s, 5m, 1h.</summary>
+    public TimeSpan Duration(YamlNode node, string what)
+    {
+        var text = Scalar(node, what).Trim();
+        var (number, unit) = text.EndsWith("ms", StringComparison.Ordinal) ? (text[..^2], 1.0)
+            : text.EndsWith('s') ? (text[..^1], 1000.0)
+            : text.EndsWith('m') ? (text[..^1], 60_000.0)
+            : text.EndsWith('h') ? (text[..^1], 3_600_000.0)
+            : (text, double.NaN);
+        if (double.IsNaN(unit) || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || value > 1e7)
+        {
+            throw Error(node, $"{what} must be a duration such as 250ms, 30s, 5m or 1h, not '{text}'");
+        }
+
+        return TimeSpan.FromMilliseconds(value * unit);
+    }
+
+    /// <summary>name: value pairs; a list value gives the header several times, in order.</summary>
+    public List<KeyValuePair<string, string>> Pairs(YamlNode node, string what)
+    {
+        var pairs = new List<KeyValuePair<string, string>>();
+        foreach (var (keyNode, value) in Mapping(node, what).Children)
+        {
+            var key = Scalar(keyNode, $"a name in {what}");
+            if (value is YamlSequenceNode list)
+            {
+                pairs.AddRange(list.Children.Select(item => new KeyValuePair<string, string>(key, Scalar(item, $"{what}.{key}"))));
+            }
+            else
+            {
+                pairs.Add(new(key, Scalar(value, $"{what}.{key}")));
+            }
+        }
+
+        return pairs;
+    }
+
+    public Dictionary<string, string> StringMap(YamlNode node, string what) =>
+        Pairs(node, what).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
+
+    /// <summary>YAML as the JSON it denotes: plain scalars that look like numbers, booleans or null become those.</summary>
+    public static JsonNode? ToJson(YamlNode node) => node switch
+    {
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => new KeyValuePair<string, JsonNode?>(((YamlScalarNode)p.Key).Value ?? "", ToJson(p.Value)))),
+        YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
+        YamlScalarNode scalar when scalar.Style is ScalarStyle.Plain => PlainScalar(scalar.Value ?? ""),
+        YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
+        _ => null,
+    };
+
+    private static JsonValue? PlainScalar(string text) => text switch
+    {
+        "null" or "~" or "" => null,
+        "true" => JsonValue.Create(true),
+        "false" => JsonValue.Create(false),
+        _ when long.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var integer) => JsonValue.Create(integer),
+        _ when double.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var number) => JsonValue.Create(number),
+        _ => JsonValue.Create(text),
+    };
+}

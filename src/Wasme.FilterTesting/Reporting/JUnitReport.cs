@@ -1,0 +1,70 @@
+using System.Globalization;
+using System.Text;
+using System.Xml;
+
+namespace Wasme.FilterTesting.Reporting;
+
+/// <summary>JUnit XML, the report format CI systems (GitHub Actions, GitLab, Jenkins) display: a suite per test file.</summary>
+public static class JUnitReport
+{
+    public static void Write(string path, IReadOnlyList<FileResult> files)
+    {
+        ArgumentNullException.ThrowIfNull(files);
+        var full = Path.GetFullPath(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(full)!);
+        var temporary = full + ".tmp";
+        using (var writer = XmlWriter.Create(temporary, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
+        {
+            writer.WriteStartElement("testsuites");
+            writer.WriteAttributeString("name", "wasme test");
+            writer.WriteAttributeString("tests", Count(files.SelectMany(f => f.Cases).Count()));
+            writer.WriteAttributeString("failures", Count(files.SelectMany(f => f.Cases).Count(c => !c.Passed)));
+            foreach (var file in files)
+            {
+                writer.WriteStartElement("testsuite");
+                writer.WriteAttributeString("name", file.Path);
+                writer.WriteAttributeString("tests", Count(file.Cases.Count));
+                writer.WriteAttributeString("failures", Count(file.Cases.Count(c => c.Mismatches.Count > 0)));
+                writer.WriteAttributeString("errors", Count(file.Cases.Count(c => c.Error is not null)));
+                writer.WriteAttributeString("time", Seconds(TimeSpan.FromTicks(file.Cases.Sum(c => c.Elapsed.Ticks))));
+                foreach (var result in file.Cases)
+                {
+                    writer.WriteStartElement("testcase");
+                    writer.WriteAttributeString("classname", file.Path);
+                    writer.WriteAttributeString("name", result.Name);
+                    writer.WriteAttributeString("file", file.Path);
+                    writer.WriteAttributeString("line", Count(result.Line));
+                    writer.WriteAttributeString("time", Seconds(result.Elapsed));
+                    if (result.Error is { } error)
+                    {
+                        writer.WriteStartElement("error");
+                        writer.WriteAttributeString("message", error);
+                        writer.WriteString(error);
+                        writer.WriteEndElement();
+                    }
+                    else if (result.Mismatches.Count > 0)
+                    {
+                        writer.WriteStartElement("failure");
+                        writer.WriteAttributeString("message", $"{result.Mismatches[0].Subject}: expected {result.Mismatches[0].Expected}");
+                        using var text = new StringWriter(CultureInfo.InvariantCulture);
+                        TextReport.WriteCase(text, file.Path, result);
+                        writer.WriteString(text.ToString());
+                        writer.WriteEndElement();
+                    }
+
+                    writer.WriteEndElement();
+                }
+
+                writer.WriteEndElement();
+            }
+
+            writer.WriteEndElement();
+        }
+
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
+
+    private static string Seconds(TimeSpan value) => value.TotalSeconds.ToString("0.000", CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,109 @@
+using System.Xml.Linq;
+using Wasme.Cli.Tests.Authoring;
+using Wasme.Cli.Tests.Support;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Testing.Filters;
+
+namespace Wasme.Cli.Tests.Testing;
+
+/// <summary><c>wasme test</c> as a filter author runs it on a project <c>wasme init</c> made.</summary>
+public sealed class TestCommandTests : IDisposable
+{
+    private readonly TempDirectory _temp = new();
+    private readonly CliRunner _cli;
+    private readonly AssemblyScriptFilters _filters = new();
+
+    public TestCommandTests() => _cli = AuthoringCli.Create(_temp.Combine("home"));
+
+    public void Dispose() => _temp.Dispose();
+
+    [Fact]
+    public async Task The_templates_own_tests_pass_against_the_template_filter()
+    {
+        var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);
+
+        var exitCode = await _cli.RunAsync("test", Path.Combine(project, "tests"), "-o", $"junit={Path.Combine(project, "results.xml")}");
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains("3 passed, 0 failed", _cli.Out.Output, StringComparison.Ordinal);
+        var suite = XDocument.Load(Path.Combine(project, "results.xml")).Root!.Element("testsuite")!;
+        Assert.Equal("3", suite.Attribute("tests")!.Value);
+    }
+
+    [Fact]
+    public async Task A_broken_filter_fails_the_templates_tests_with_what_differs()
+    {
+        var broken = AssemblyScriptFilters.AddHeaderSource.Replace("const HEADER_NAME = \"hello\";", "const HEADER_NAME = \"hullo\";", StringComparison.Ordinal);
+        Assert.NotEqual(AssemblyScriptFilters.AddHeaderSource, broken);
+        var project = await InitWithModuleAsync(broken);
+
+        var exitCode = await _cli.RunAsync("test", Path.Combine(project, "tests"));
+
+        Assert.Equal(ExitCodes.Failure, exitCode);
+        var output = _cli.Out.Output;
+        Assert.Contains("FAIL", output, StringComparison.Ordinal);
+        Assert.Contains("response.headers.hello", output, StringComparison.Ordinal);
+        Assert.Contains("expected: \"world\"", output, StringComparison.Ordinal);
+        Assert.Contains("hullo", output, StringComparison.Ordinal);
+        Assert.Contains("0 passed, 3 failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_malformed_test_file_exits_2_naming_the_file_and_line()
+    {
+        var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);
+        var file = Path.Combine(project, "tests", "add-header.yaml");
+        await File.AppendAllTextAsync(file, "  - name: typo\n    then: {respons: {status: 200}}\n");
+
+        var exitCode = await _cli.RunAsync("test", Path.Combine(project, "tests"));
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains($"{file}:", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("unknown key 'respons' in then; expected one of: response", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_test_file_without_a_module_needs_module_or_image()
+    {
+        var file = _temp.Combine("t.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: a\n");
+
+        var exitCode = await _cli.RunAsync("test", file);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("--module FILE.wasm or --image REF", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Build_with_test_stores_nothing_when_a_test_fails()
+    {
+        var project = _temp.Combine("filter");
+        var store = _temp.Combine("store");
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "assemblyscript"));
+        var tests = Path.Combine(project, "tests", "add-header.yaml");
+        await File.WriteAllTextAsync(tests, (await File.ReadAllTextAsync(tests)).Replace("headers: {hello: tomorrow}", "headers: {hello: yesterday}", StringComparison.Ordinal));
+
+        var failed = await _cli.RunAsync("build", "assemblyscript", project, "-t", "my-filter:v1", "--store", store, "--test");
+        var failedOutput = _cli.Out.Output + _cli.Error.Output;
+        await File.WriteAllTextAsync(tests, (await File.ReadAllTextAsync(tests)).Replace("yesterday", "tomorrow", StringComparison.Ordinal));
+        var passed = await _cli.RunAsync("build", "assemblyscript", project, "-t", "my-filter:v1", "--store", store, "--test");
+
+        Assert.True(failed == ExitCodes.Failure, failedOutput);
+        Assert.Contains("1 of 3 filter tests failed; nothing was stored", failedOutput, StringComparison.Ordinal);
+        Assert.True(passed == ExitCodes.Success, _cli.Out.Output + _cli.Error.Output);
+        Assert.NotNull(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
+    }
+
+    /// <summary><c>wasme init</c>, with the module compiled from <paramref name="source"/> where the build puts it.</summary>
+    private async Task<string> InitWithModuleAsync(string source)
+    {
+        var project = _temp.Combine("filter");
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "assemblyscript"));
+        var built = await _filters.BuildAsync(source);
+        Directory.CreateDirectory(Path.Combine(project, "build"));
+        File.Copy(built.ModulePath, Path.Combine(project, "build", "optimized.wasm"));
+        return project;
+    }
+}

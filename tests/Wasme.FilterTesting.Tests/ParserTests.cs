@@ -1,0 +1,76 @@
+using Wasme.FilterTesting.Parsing;
+
+namespace Wasme.FilterTesting.Tests;
+
+public sealed class ParserTests
+{
+    [Fact]
+    public void Reads_a_case_with_given_when_then()
+    {
+        var file = FilterTestParser.Parse("/t/add.yaml", """
+            filters:
+              - module: build/filter.wasm
+                rootId: add_header
+                config: world
+            tests:
+              - name: adds the header
+                when:
+                  advance: 250ms
+                  request: {method: POST, path: /a?b=1, headers: {x-a: "1"}, bodyChunks: [ab, cd]}
+                  upstream: {status: 201, body: done}
+                  httpCalls: {auth: {status: 200, body: token, delay: 1s}}
+                then:
+                  response:
+                    status: 201
+                    headers: {hello: world, x-gone: {absent: true}, server: {contains: wasme}}
+                    body: {contains: don}
+                  logs: [{level: info, contains: started}]
+                  metrics: {requests: 1}
+            """);
+
+        var testCase = Assert.Single(file.Cases);
+        Assert.Equal("/t/build/filter.wasm", testCase.Given.Filters[0].Module);
+        Assert.Equal("world"u8.ToArray(), testCase.Given.Filters[0].Configuration);
+        Assert.Equal(TimeSpan.FromMilliseconds(250), testCase.When.Advance);
+        Assert.Equal(["ab"u8.ToArray(), "cd"u8.ToArray()], testCase.When.Request.Body);
+        Assert.Equal(TimeSpan.FromSeconds(1), testCase.When.HttpCalls["auth"].Delay);
+        Assert.Equal(201, testCase.Then.Response!.Status);
+        Assert.True(testCase.Then.Response.Headers["x-gone"].Absent);
+        Assert.Equal("wasme", testCase.Then.Response.Headers["server"].Value!.Contains);
+        Assert.Equal(1, testCase.Then.Metrics["requests"]);
+    }
+
+    [Fact]
+    public void A_mapping_configuration_is_handed_to_the_filter_as_json()
+    {
+        var file = FilterTestParser.Parse("a.yaml", """
+            filters: [{module: f.wasm, config: {header: x-a, count: 2, on: true}}]
+            tests: [{name: c}]
+            """);
+
+        Assert.Equal("""{"header":"x-a","count":2,"on":true}""", System.Text.Encoding.UTF8.GetString(file.Cases[0].Given.Filters[0].Configuration));
+    }
+
+    [Theory]
+    [InlineData("tests:\n  - name: a\n    when:\n      reqest: {}\n", 4, "unknown key 'reqest' in when; expected one of: advance, request")]
+    [InlineData("tests:\n  - name: a\n    when:\n      advance: soon\n", 4, "advance must be a duration such as 250ms")]
+    [InlineData("tests:\n  - name: a\n    then:\n      response: {status: 999}\n", 4, "then.response.status must be a whole number from 100 to 599")]
+    [InlineData("tests:\n  - name: a\n  - name: a\n", 3, "two cases are named 'a'")]
+    [InlineData("tests:\n  - when: {}\n", 2, "a test case needs a name")]
+    [InlineData("filters: []\ntests: []\n", 1, "filters must list at least one filter")]
+    [InlineData("tests:\n  - name: a\n    then:\n      response:\n        body: {matches: '('}\n", 5, "is not a valid regular expression")]
+    [InlineData("tests:\n  - name: a\n    when:\n      request: {path: api}\n", 4, "path must start with '/'")]
+    [InlineData("tests: [name: a\n", 2, "not valid YAML")]
+    [InlineData("filters:\n  - failurePolicy: never\ntests: []\n", 2, "failurePolicy must be fail-closed, fail-open or reload")]
+    [InlineData("name: x\n", 1, "unknown key 'name' in the test file")]
+    [InlineData("filters: []\n", 1, "filters must list at least one filter")]
+    [InlineData("node: {id: a}\n", 1, "the file has no 'tests:' list")]
+    public void A_malformed_file_is_refused_with_its_line_and_the_fix(string yaml, int line, string message)
+    {
+        var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
+
+        Assert.Equal(line, error.Line);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+        Assert.StartsWith($"bad.yaml:{line}:", error.Message, StringComparison.Ordinal);
+    }
+}
