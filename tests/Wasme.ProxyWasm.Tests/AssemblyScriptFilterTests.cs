@@ -1,5 +1,4 @@
 using Wasme.ProxyWasm.Tests.Infrastructure;
-using Wasme.Testing.Filters;
 
 namespace Wasme.ProxyWasm.Tests;
 

@@ -412,7 +412,7 @@ internal sealed class ResourceService
 
         if (type.Rules is { } rules)
         {
-            errors.AddRange(rules.Validate(obj, old, errors, ReferenceEquals(options, WriteOptions.Default) ? [] : options.Warnings));
+            errors.AddRange(rules.Validate(obj, old, errors, options.Warnings));
         }
 
         if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")

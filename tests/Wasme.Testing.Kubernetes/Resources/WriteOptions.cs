@@ -3,7 +3,8 @@ namespace Wasme.Testing.Kubernetes.Resources;
 /// <summary>Query options common to writes: <c>dryRun=All</c>, <c>fieldManager</c>, <c>fieldValidation</c>.</summary>
 public sealed record WriteOptions
 {
-    public static WriteOptions Default { get; } = new();
+    /// <summary>A fresh instance each time: <see cref="Warnings"/> collects what one write warns about.</summary>
+    public static WriteOptions Default => new();
 
     public bool DryRun { get; init; }
 
