@@ -171,7 +171,11 @@ internal sealed class IstioCluster(IKubernetes client)
         }
     }
 
-    private async Task<JsonObject?> GetAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
+    private Task<JsonObject?> GetAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken) =>
+        TryGetAsync(client, group, version, ns, plural, name, cancellationToken);
+
+    /// <summary>The object, or null when it does not exist (a kind that is not served still throws).</summary>
+    public static async Task<JsonObject?> TryGetAsync(IKubernetes client, string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
     {
         try
         {
@@ -184,7 +188,7 @@ internal sealed class IstioCluster(IKubernetes client)
         }
     }
 
-    private static (string Group, string Version, string Plural) Resource(string apiVersion, string kind)
+    public static (string Group, string Version, string Plural) Resource(string apiVersion, string kind)
     {
         var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
         return (apiVersion[..slash], apiVersion[(slash + 1)..], kind.ToLowerInvariant() + "s");
