@@ -141,6 +141,14 @@ internal sealed class DeployIstioCommand : Command
             return ExitCodes.UsageError;
         }
 
+        // The operator and the cache pull the image too: they talk to the registry as this command was told to.
+        var plainHttp = parse.GetValue(_facts.PlainHttp);
+        var insecure = parse.GetValue(_facts.Insecure);
+        if (plainHttp || insecure)
+        {
+            deployment.Spec.Filter.ImagePullOptions = new ImagePullOptions { PlainHttp = plainHttp ? true : null, InsecureSkipVerify = insecure ? true : null };
+        }
+
         var (source, factsError) = _facts.Resolve(parse, image, context);
         if (source is null)
         {

@@ -11,7 +11,7 @@ using Wasme.Istio.Workloads;
 
 namespace Wasme.Cli.Commands.Istio;
 
-/// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make, through KubernetesClient.</summary>
+/// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make about workloads, Istio and objects an older CLI wrote.</summary>
 internal sealed class IstioCluster(IKubernetes client)
 {
     public static IKubernetes Connect(CliContext context, string? kubeconfig)
@@ -74,36 +74,6 @@ internal sealed class IstioCluster(IKubernetes client)
 
         var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: IstiodVersion.IstiodSelector, cancellationToken: cancellationToken)).Items;
         return IstiodVersion.Find(istiods, istioNamespace, revision);
-    }
-
-    /// <summary>Creates the object, or replaces it when it differs; refuses to overwrite an object wasme did not make.</summary>
-    public async Task<string> ApplyAsync(DesiredResource resource, CancellationToken cancellationToken)
-    {
-        var (group, version, plural) = Resource(resource.ApiVersion, resource.Kind);
-        var current = await GetAsync(group, version, resource.Namespace, plural, resource.Name, cancellationToken);
-        if (current is null)
-        {
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(resource.Manifest, group, version, resource.Namespace, plural, cancellationToken: cancellationToken);
-            return "created";
-        }
-
-        if (current["metadata"]?["labels"]?[WasmeMetadata.ManagedByLabel]?.GetValue<string>() != WasmeMetadata.ManagedByValue)
-        {
-            throw new InvalidOperationException(
-                $"{resource.Kind} {resource.Namespace}/{resource.Name} exists and was not made by wasme; rename the filter (--id) or delete that object first");
-        }
-
-        if (JsonNode.DeepEquals(current["spec"], resource.Manifest["spec"])
-            && JsonNode.DeepEquals(current["metadata"]?["labels"], resource.Manifest["metadata"]?["labels"])
-            && JsonNode.DeepEquals(current["metadata"]?["annotations"], resource.Manifest["metadata"]?["annotations"]))
-        {
-            return "unchanged";
-        }
-
-        var replacement = resource.Manifest.DeepClone().AsObject();
-        replacement["metadata"]!["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
-        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(replacement, group, version, resource.Namespace, plural, resource.Name, cancellationToken: cancellationToken);
-        return "configured";
     }
 
     /// <summary>Deletes <c>&lt;workload&gt;-&lt;id&gt;</c> if wasme's CLI made it for this filter; returns what happened.</summary>
