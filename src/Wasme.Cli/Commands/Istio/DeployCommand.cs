@@ -39,7 +39,7 @@ internal sealed class DeployIstioCommand : Command
     private readonly Option<string?> _istioRevision = new("--istio-revision") { Description = "istiod revision (default the namespace's istio.io/rev label)." };
     private readonly Option<string?> _istioVersion = new("--istio-version") { Description = "Istio release, instead of asking istiod." };
     private readonly Option<bool> _ignoreVersionCheck = new("--ignore-version-check") { Description = "Deploy even when the image's ABI is not known to run on that Istio release." };
-    private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service (Remote delivery).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
+    private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service, for --dry-run output (deployed filters use the operator's --cache-service-url).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
     private readonly Option<string?> _output = new("--output", "-o") { Description = "With --dry-run: yaml." };
     private readonly Option<string> _wait = new("--wait") { Description = "How long to wait for the operator to apply the filter and every node's cache to hold the module (0: do not wait).", DefaultValueFactory = _ => "2m" };
     private readonly Option<string> _cacheNamespace = new("--cache-namespace") { Description = "Namespace of the wasme cache DaemonSet, whose nodes report the modules they hold.", DefaultValueFactory = _ => "wasme" };
@@ -265,7 +265,7 @@ internal static class ClusterErrors
         var hint = status switch
         {
             401 or 403 => "check that your kubeconfig user may do this",
-            404 when e.Response.Content.Contains("could not find the requested resource", StringComparison.Ordinal) => "is Istio installed? its EnvoyFilter/WasmPlugin CRDs are not served",
+            404 when e.Response.Content.Contains("could not find the requested resource", StringComparison.Ordinal) => "are Istio and wasme installed? their EnvoyFilter/WasmPlugin/FilterDeployment CRDs are not served (wasme: kubectl apply -k deploy/)",
             404 => "check the namespace and names",
             409 => "the object changed meanwhile; run the command again",
             _ => "see the API server's message",
