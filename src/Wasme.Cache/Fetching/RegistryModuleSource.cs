@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Wasme.Oci.Errors;
-using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Transfer;
@@ -51,10 +50,7 @@ public sealed class RegistryModuleSource : IModuleSource
         };
         var credentials = await _credentials.GetAsync(wanted.PullSecret, cancellationToken);
         using var client = new RegistryClient(options, credentials, _loggerFactory.CreateLogger<RegistryClient>(), _timeProvider, _handlerFactory());
-        var image = await new ImagePuller(client).FetchAsync(reference, progress: null, cancellationToken);
-        var layout = ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType);
-        var layer = ImageReader.ModuleLayer(image.Manifest, layout);
-        var module = ImageReader.ReadModule(layout, image.Blobs[layer.GetDigest()], _maxModuleBytes);
-        await destination.WriteAsync(module.Module, cancellationToken);
+        var image = await new ImagePuller(client).ReadModuleAsync(reference, cancellationToken);
+        await destination.WriteAsync(image.Module, cancellationToken);
     }
 }

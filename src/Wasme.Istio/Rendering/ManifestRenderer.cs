@@ -30,7 +30,7 @@ public static class ManifestRenderer
                 continue;
             }
 
-            var manifest = source.Manifest.DeepClone().AsObject();
+            var manifest = WithoutServerFields(source.Manifest.DeepClone().AsObject());
             var template = Ensure(Ensure(Ensure(manifest, "spec"), "template"), "metadata");
             var annotations = new JsonObject();
             foreach (var (key, value) in patch.PodTemplateAnnotations.ApplyTo(patch.Workload.PodTemplateAnnotations))
@@ -47,6 +47,41 @@ public static class ManifestRenderer
 
     public static string RenderYaml(TranslationResult result, IReadOnlyList<WorkloadDocument> workloads) =>
         YamlJson.Write(Render(result, workloads));
+
+    // What the API server (or kubectl) wrote on the live object. A stored render that keeps them cannot be applied
+    // later: the old resourceVersion answers 409, and a stale last-applied-configuration misleads the next apply.
+    private static readonly string[] ServerMetadata =
+        ["resourceVersion", "uid", "managedFields", "creationTimestamp", "generation", "selfLink", "deletionTimestamp", "deletionGracePeriodSeconds"];
+
+    private static readonly string[] ServerAnnotations =
+        ["kubectl.kubernetes.io/last-applied-configuration", "deployment.kubernetes.io/revision"];
+
+    private static JsonObject WithoutServerFields(JsonObject manifest)
+    {
+        manifest.Remove("status");
+        if (manifest["metadata"] is JsonObject metadata)
+        {
+            foreach (var field in ServerMetadata)
+            {
+                metadata.Remove(field);
+            }
+
+            if (metadata["annotations"] is JsonObject annotations)
+            {
+                foreach (var key in ServerAnnotations)
+                {
+                    annotations.Remove(key);
+                }
+
+                if (annotations.Count == 0)
+                {
+                    metadata.Remove("annotations");
+                }
+            }
+        }
+
+        return manifest;
+    }
 
     private static bool Same(Workload a, Workload b) => a.Kind == b.Kind && a.Name == b.Name && a.Namespace == b.Namespace;
 

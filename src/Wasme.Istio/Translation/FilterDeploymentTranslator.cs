@@ -68,6 +68,18 @@ public static class FilterDeploymentTranslator
         var patches = new List<WorkloadPatch>();
         foreach (var workload in selected)
         {
+            var name = ResourceName(workload.Name, context.Id);
+            if (name.Length > MaxObjectNameLength)
+            {
+                // The API server would refuse the object on every attempt; say so once, with the fix.
+                problems.Add(new(
+                    "spec.filter.id",
+                    context.Id,
+                    $"the object for {workload.Kind} {workload.Name} would be named '{workload.Name}-{context.Id}', {name.Length} characters; Kubernetes allows at most {MaxObjectNameLength}",
+                    $"choose a filter id of at most {MaxObjectNameLength - workload.Name.Length - 1} characters, or shorten the workload's name"));
+                continue;
+            }
+
             var patchContext = filter.PatchContext ?? DefaultContext(workload);
             resources.Add(delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext));
             if (delivery == DeliveryMode.HostPath)
@@ -96,6 +108,9 @@ public static class FilterDeploymentTranslator
         ArgumentNullException.ThrowIfNull(workload);
         return SidecarVolumeAnnotations.Remove(workload.PodTemplateAnnotations, filterId);
     }
+
+    /// <summary>Kubernetes' limit on an object name (a DNS-1123 subdomain).</summary>
+    public const int MaxObjectNameLength = 253;
 
     /// <summary>Name of the EnvoyFilter or WasmPlugin generated for a workload, as in the original: <c>&lt;workload&gt;-&lt;filter id&gt;</c>.</summary>
     public static string ResourceName(string workloadName, string filterId) => $"{workloadName}-{filterId}";

@@ -129,7 +129,9 @@ public static class ImageReader
     private static ModuleContent ReadCompatLayer(ReadOnlyMemory<byte> layer, long maxModuleSize)
     {
         // Bound the decompressed stream too: a small gzip can expand to gigabytes.
-        var maxTarSize = maxModuleSize + MaxRuntimeConfigSize + (64 * 1024);
+        // Saturating: a caller with no bound of its own (long.MaxValue) must not wrap to a negative limit.
+        const long overhead = MaxRuntimeConfigSize + (64 * 1024);
+        var maxTarSize = maxModuleSize > long.MaxValue - overhead ? long.MaxValue : maxModuleSize + overhead;
         using var gzip = new GZipStream(new MemoryStream(layer.ToArray(), writable: false), CompressionMode.Decompress);
         using var bounded = new BoundedReadStream(gzip, maxTarSize, "decompressed compat layer");
         ReadOnlyMemory<byte>? module = null;

@@ -32,6 +32,13 @@ public sealed class ImagePuller(RegistryClient client)
         return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
     }
 
+    /// <summary>Fetches the image and reads its module and facts with <see cref="ImageModule.Read"/>, bounded by the client's module limit.</summary>
+    public async Task<ImageModule> ReadModuleAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        var image = await FetchAsync(reference, progress: null, cancellationToken).ConfigureAwait(false);
+        return ImageModule.Read(image, client.Options.MaxModuleSize);
+    }
+
     /// <summary>
     /// Fetches the image and stores it under the reference (tag kept; digest refs stay pinned). Blobs
     /// stream straight into temp files in the store, so a module is never held in memory whole.

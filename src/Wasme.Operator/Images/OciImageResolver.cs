@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using Microsoft.Extensions.Logging;
 using Wasme.Istio.Translation;
 using Wasme.Oci.Errors;
-using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Transfer;
@@ -45,8 +44,8 @@ public sealed class OciImageResolver : IImageResolver
                 return known;
             }
 
-            var image = await new ImagePuller(client).FetchAsync(reference.WithDigest(Digest.Parse(descriptor.Digest)), cancellationToken: cancellationToken).ConfigureAwait(false);
-            var facts = ReadFacts(reference, image);
+            var image = await new ImagePuller(client).ReadModuleAsync(reference.WithDigest(Digest.Parse(descriptor.Digest)), cancellationToken).ConfigureAwait(false);
+            var facts = new ImageFacts(reference.Name, image.ManifestDigest.ToString(), image.ModuleDigest.Hex, image.RuntimeConfig.AbiVersions, image.RuntimeConfig.RootIds);
             _factsByDigest[key] = facts;
             return facts;
         }
@@ -65,28 +64,5 @@ public sealed class OciImageResolver : IImageResolver
         {
             throw new ImageResolutionException(ImageResolutionFailure.RegistryUnavailable, $"Cannot reach registry {reference.Registry}: {ex.Message}", ex);
         }
-    }
-
-    private static ImageFacts ReadFacts(ImageReference reference, PackedImage image)
-    {
-        var layout = ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType);
-        var moduleLayer = ImageReader.ModuleLayer(image.Manifest, layout);
-        var layerBytes = image.Blobs[moduleLayer.GetDigest()];
-        ReadOnlyMemory<byte>? embeddedConfig = null;
-        string moduleSha256;
-        if (ImageReader.IsRawModule(layout))
-        {
-            moduleSha256 = moduleLayer.GetDigest().Hex;
-        }
-        else
-        {
-            var content = ImageReader.ReadModule(layout, layerBytes, long.MaxValue);
-            moduleSha256 = Digest.Compute(content.Module.Span).Hex;
-            embeddedConfig = content.EmbeddedRuntimeConfig;
-        }
-
-        ReadOnlyMemory<byte>? configBlob = ImageReader.UsesConfigBlob(image.Manifest) ? image.Blobs[image.Manifest.Config.GetDigest()] : null;
-        var runtime = ImageReader.ReadRuntimeConfig(image.Manifest, configBlob, embeddedConfig);
-        return new ImageFacts(reference.Name, image.ManifestDigest.ToString(), moduleSha256, runtime.AbiVersions, runtime.RootIds);
     }
 }

@@ -5,13 +5,13 @@ using Wasme.Testing.Kubernetes;
 
 namespace Wasme.Cli.Tests.Istio;
 
-/// <summary>The seed's two commands, and undeploy, against the in-process Kubernetes API server, through a kubeconfig.</summary>
+/// <summary>
+/// The seed's two commands, and undeploy, against the in-process Kubernetes API server, through a kubeconfig. No operator
+/// runs here (--wait 0): what deploy writes is the FilterDeployment; the operator's and cache's part is proven end to end
+/// in tests/Wasme.E2E.Tests (ImperativeDeployEndToEndTests).
+/// </summary>
 public sealed class DeployIstioCommandTests : IAsyncLifetime
 {
-    private const string ProductpageAnnotations = """
-        {"prometheus.io/scrape":"true","sidecar.istio.io/userVolume":"[{\"name\":\"certs\",\"secret\":{\"secretName\":\"productpage-certs\"}}]","sidecar.istio.io/userVolumeMount":"[{\"name\":\"certs\",\"mountPath\":\"/etc/certs\",\"readOnly\":true}]"}
-        """;
-
     private KubernetesTestServer _server = null!;
     private readonly CliRunner _cli = IstioCli.Create();
 
@@ -19,6 +19,7 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     {
         _server = await KubernetesTestServer.StartAsync();
         await _server.InstallIstioCrdsAsync();
+        _server.ApplyYaml(File.ReadAllText(Path.Combine(IstioCli.Root, "deploy", "crds", "filterdeployments.wasme.io.yaml")));
         _server.ApplyYaml("""
             apiVersion: v1
             kind: Namespace
@@ -47,6 +48,8 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    private JsonObject? FilterDeployment(string name) => _server.Get("wasme.io/v1", "FilterDeployment", "bookinfo", name);
+
     private JsonObject? EnvoyFilter(string name) => _server.Get("networking.istio.io/v1alpha3", "EnvoyFilter", "bookinfo", name);
 
     private JsonNode? PodAnnotations(string deployment) =>
@@ -55,32 +58,47 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     private Task<int> Wasme(params string[] args) => _cli.RunAsync([.. args, "--kubeconfig", _server.KubeconfigPath]);
 
     [Fact]
-    public async Task The_seed_command_with_labels_creates_the_seed_EnvoyFilter_on_details_only()
+    public async Task The_seed_command_with_labels_writes_a_FilterDeployment_the_operator_and_cache_serve()
     {
-        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--labels", "app=details", "--delivery", "hostpath", .. IstioCli.SeedFacts]);
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--labels", "app=details", "--delivery", "hostpath", "--wait", "0", .. IstioCli.SeedFacts]);
 
         Assert.True(code == 0, _cli.Error.Output);
         Assert.Contains("Istio 1.5", _cli.Error.Output, StringComparison.Ordinal);
-        var created = EnvoyFilter("details-v1-myfilter");
-        Assert.NotNull(created);
-        var golden = YamlJson.ReadDocuments(File.ReadAllText(Path.Combine(IstioCli.GoldenCase("seed-envoyfilter-istio-1.5"), "expected.yaml")))[0];
-        Assert.True(JsonNode.DeepEquals(golden["spec"], created["spec"]), created["spec"]!.ToJsonString());
-        Assert.Null(EnvoyFilter("productpage-v1-myfilter"));
-        Assert.Contains("wasme-cache", PodAnnotations("details-v1")!["sidecar.istio.io/userVolume"]!.GetValue<string>(), StringComparison.Ordinal);
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(ProductpageAnnotations), PodAnnotations("productpage-v1")));
+        Assert.Contains("FilterDeployment bookinfo/myfilter created", _cli.Out.Output, StringComparison.Ordinal);
+        var created = FilterDeployment("myfilter")!;
+        Assert.Equal("wasme-deploy-istio", (string?)created["metadata"]!["annotations"]!["wasme.io/deployed-by"]);
+        var filter = created["spec"]!["filter"]!;
+        Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.2", (string?)filter["image"]);
+        Assert.Equal("myfilter", (string?)filter["id"]);
+        Assert.Equal("tomorrow", (string?)filter["config"]);
+        var istio = created["spec"]!["deployment"]!["istio"]!;
+        Assert.Equal("details", (string?)istio["labels"]!["app"]);
+        Assert.Equal("HostPath", (string?)istio["delivery"]);
+        // The EnvoyFilters and annotations are the operator's to write (owned by the FilterDeployment), not the CLI's.
+        Assert.Null(EnvoyFilter("details-v1-myfilter"));
+        Assert.Null(PodAnnotations("details-v1"));
     }
 
     [Fact]
-    public async Task The_seed_command_without_labels_configures_every_deployment_in_the_namespace()
+    public async Task Deploying_again_updates_the_FilterDeployment_it_made()
     {
-        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", .. IstioCli.SeedFacts]);
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--wait", "0", .. IstioCli.SeedFacts]));
+
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "today", "--wait", "0", .. IstioCli.SeedFacts]);
 
         Assert.True(code == 0, _cli.Error.Output);
-        Assert.NotNull(EnvoyFilter("details-v1-myfilter"));
-        Assert.NotNull(EnvoyFilter("productpage-v1-myfilter"));
-        // Remote delivery (the default) needs no annotations, so no pod restarts.
-        Assert.Null(PodAnnotations("details-v1"));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(ProductpageAnnotations), PodAnnotations("productpage-v1")));
+        Assert.Contains("FilterDeployment bookinfo/myfilter configured", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal("today", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["config"]);
+    }
+
+    [Fact]
+    public async Task Without_an_operator_deploy_says_so_when_its_wait_runs_out()
+    {
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "1s", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("the wasme operator has not reported on it yet; is it running?", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("wasme undeploy istio --id myfilter", _cli.Error.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -97,26 +115,70 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Undeploy_removes_exactly_what_deploy_added_and_restores_annotations()
+    public async Task Undeploy_deletes_only_the_FilterDeployment_deploy_made()
     {
-        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--delivery", "hostpath", .. IstioCli.SeedFacts]));
-        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=other", "--namespace=bookinfo", "--labels", "app=productpage", "--delivery", "hostpath", .. IstioCli.SeedFacts]));
-        Assert.NotNull(EnvoyFilter("productpage-v1-myfilter"));
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--delivery", "hostpath", "--wait", "0", .. IstioCli.SeedFacts]));
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=other", "--namespace=bookinfo", "--labels", "app=productpage", "--delivery", "hostpath", "--wait", "0", .. IstioCli.SeedFacts]));
 
-        var code = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo");
+        var code = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo", "--wait", "10s");
 
         Assert.True(code == 0, _cli.Error.Output);
-        Assert.Null(EnvoyFilter("details-v1-myfilter"));
-        Assert.Null(EnvoyFilter("productpage-v1-myfilter"));
-        Assert.NotNull(EnvoyFilter("productpage-v1-other"));
-        // details-v1 had no annotations: none are left (an emptied map may remain, as after any merge patch).
-        Assert.True(PodAnnotations("details-v1") is null or JsonObject { Count: 0 }, PodAnnotations("details-v1")?.ToJsonString());
-        // "other" still needs the cache volume on productpage-v1.
-        Assert.Contains("wasme-cache", PodAnnotations("productpage-v1")!["sidecar.istio.io/userVolume"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Contains("FilterDeployment bookinfo/myfilter deleted", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Null(FilterDeployment("myfilter"));
+        Assert.NotNull(FilterDeployment("other"));
+    }
 
-        Assert.Equal(0, await Wasme("undeploy", "istio", "--id", "other", "--namespace", "bookinfo", "--labels", "app=productpage"));
-        Assert.Null(EnvoyFilter("productpage-v1-other"));
-        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(ProductpageAnnotations), PodAnnotations("productpage-v1")), PodAnnotations("productpage-v1")?.ToJsonString());
+    [Fact]
+    public async Task A_FilterDeployment_someone_else_wrote_is_neither_replaced_nor_undeployed()
+    {
+        _server.ApplyYaml("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: myfilter, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}}}
+              filter: {image: "webassemblyhub.io/ceposta/demo-add-header:v0.1", config: git}
+            """);
+
+        var deploy = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "0", .. IstioCli.SeedFacts]);
+        var deployError = _cli.Error.Output;
+        var undeploy = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo");
+
+        Assert.Equal(ExitCodes.Failure, deploy);
+        Assert.Contains("FilterDeployment bookinfo/myfilter exists and was not made by 'wasme deploy istio'", deployError, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, undeploy);
+        Assert.Contains("was not made by 'wasme deploy istio'", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal("git", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["config"]);
+    }
+
+    [Fact]
+    public async Task An_id_a_FilterDeployment_owns_is_refused_naming_the_owner_and_its_EnvoyFilter_is_untouched()
+    {
+        // Issue 14.3: deploy used to replace the operator's EnvoyFilter, stripping its owner reference and labels.
+        _server.ApplyYaml("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: bookinfo-custom-filter, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}}}
+              filter: {id: myfilter, image: "webassemblyhub.io/ceposta/demo-add-header:v0.2", config: world}
+            """);
+        var owner = _server.Get("wasme.io/v1", "FilterDeployment", "bookinfo", "bookinfo-custom-filter")!;
+        _server.Apply(JsonNode.Parse($$$"""
+            {"apiVersion": "networking.istio.io/v1alpha3", "kind": "EnvoyFilter",
+             "metadata": {"name": "details-v1-myfilter", "namespace": "bookinfo",
+               "labels": {"app.kubernetes.io/managed-by": "wasme", "wasme.io/filter-deployment": "bookinfo-custom-filter", "wasme.io/filter-id": "myfilter"},
+               "ownerReferences": [{"apiVersion": "wasme.io/v1", "kind": "FilterDeployment", "name": "bookinfo-custom-filter", "uid": "{{{owner["metadata"]!["uid"]}}}", "controller": true}]},
+             "spec": {"configPatches": []}}
+            """)!.AsObject());
+        var before = EnvoyFilter("details-v1-myfilter")!.ToJsonString();
+
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.3", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("filter id 'myfilter' belongs to FilterDeployment bookinfo/bookinfo-custom-filter", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(before, EnvoyFilter("details-v1-myfilter")!.ToJsonString());
+        Assert.Null(FilterDeployment("myfilter"));
     }
 
     [Fact]
@@ -142,12 +204,11 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
                   containers:
                   - {name: discovery, image: docker.io/istio/pilot:1.12.2}
             """);
-        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--delivery", "wasmplugin", .. IstioCli.SeedFacts]);
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--delivery", "wasmplugin", "--dry-run", "-o", "yaml", .. IstioCli.SeedFacts]);
 
         Assert.True(code == 0, _cli.Error.Output);
         Assert.Contains("Istio 1.12 (from istio-system/istiod-1-12", _cli.Error.Output, StringComparison.Ordinal);
-        var plugin = _server.Get("extensions.istio.io/v1alpha1", "WasmPlugin", "bookinfo", "details-v1-myfilter");
-        Assert.NotNull(plugin);
+        var plugin = Assert.Single(YamlJson.ReadDocuments(_cli.Out.Output), d => (string?)d["kind"] == "WasmPlugin");
         Assert.Equal(
             "oci://webassemblyhub.io/ceposta/demo-add-header@sha256:8a3b2f1c0d9e8f7a6b5c4d3e2f1a0b9c8d7e6f5a4b3c2d1e0f9a8b7c6d5e4f3a",
             plugin["spec"]!["url"]!.GetValue<string>());
@@ -162,10 +223,11 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
             metadata: {name: details-v1-myfilter, namespace: bookinfo}
             spec: {configPatches: []}
             """);
-        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", .. IstioCli.SeedFacts]);
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--wait", "0", .. IstioCli.SeedFacts]);
 
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("was not made by wasme", _cli.Error.Output, StringComparison.Ordinal);
         Assert.Empty(EnvoyFilter("details-v1-myfilter")!["spec"]!["configPatches"]!.AsArray());
+        Assert.Null(FilterDeployment("myfilter"));
     }
 }

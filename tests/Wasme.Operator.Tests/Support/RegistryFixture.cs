@@ -25,11 +25,11 @@ public sealed class RegistryFixture : IAsyncLifetime
         }
     }
 
-    /// <summary>Pushes a small valid Proxy-Wasm module as <c>HOST/repository:tag</c>; returns the manifest digest and module sha256.</summary>
-    public async Task<PushedImage> PushAsync(string repositoryAndTag, byte seed = 0, string rootId = "add_header")
+    /// <summary>Pushes a small valid Proxy-Wasm module (in the layout <c>wasme push --format</c> writes) as <c>HOST/repository:tag</c>; returns the manifest digest and module sha256.</summary>
+    public async Task<PushedImage> PushAsync(string repositoryAndTag, byte seed = 0, string rootId = "add_header", WasmImageFormat format = WasmImageFormat.Wasme)
     {
         var module = TestWasmModule.Create(512, seed);
-        var packed = ImagePacker.Pack(module, RuntimeConfig.Create(["0.2.1"], [rootId]), WasmImageFormat.Wasme);
+        var packed = ImagePacker.Pack(module, RuntimeConfig.Create(["0.2.1"], [rootId]), format);
         using var client = new RegistryClient(new RegistryClientOptions { PlainHttp = true }, AnonymousCredentialProvider.Instance);
         var reference = ImageReference.Parse($"{Host}/{repositoryAndTag}");
         var result = await new ImagePusher(client).PushAsync(packed, reference);

@@ -34,13 +34,8 @@ internal sealed class InspectCommand : Command
             {
                 using var client = options.CreateClient(context, parseResult);
                 var packed = await new ImagePuller(client).FetchAsync(image, progress: null, cancellationToken);
-                var layout = ImageReader.Identify(packed.Manifest, packed.ManifestDescriptor.MediaType);
-                var content = ImageReader.ReadModule(layout, packed.Blobs[ImageReader.ModuleLayer(packed.Manifest, layout).GetDigest()], client.Options.MaxModuleSize);
-                var config = ImageReader.ReadRuntimeConfig(
-                    packed.Manifest,
-                    ImageReader.UsesConfigBlob(packed.Manifest) ? packed.Blobs[packed.Manifest.Config.GetDigest()] : null,
-                    content.EmbeddedRuntimeConfig);
-                inspection = Describe(image, packed.ManifestDigest, layout, Digest.Compute(content.Module.Span), content.Module.Length, config, packed.ManifestBytes);
+                var module = ImageModule.Read(packed, client.Options.MaxModuleSize);
+                inspection = Describe(image, packed.ManifestDigest, module.Layout, module.ModuleDigest, module.Module.Length, module.RuntimeConfig, packed.ManifestBytes);
             }
             else
             {

@@ -39,8 +39,10 @@ internal sealed class DeployIstioCommand : Command
     private readonly Option<string?> _istioRevision = new("--istio-revision") { Description = "istiod revision (default the namespace's istio.io/rev label)." };
     private readonly Option<string?> _istioVersion = new("--istio-version") { Description = "Istio release, instead of asking istiod." };
     private readonly Option<bool> _ignoreVersionCheck = new("--ignore-version-check") { Description = "Deploy even when the image's ABI is not known to run on that Istio release." };
-    private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service (Remote delivery).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
+    private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service, for --dry-run output (deployed filters use the operator's --cache-service-url).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
     private readonly Option<string?> _output = new("--output", "-o") { Description = "With --dry-run: yaml." };
+    private readonly Option<string> _wait = new("--wait") { Description = "How long to wait for the operator to apply the filter and every node's cache to hold the module (0: do not wait).", DefaultValueFactory = _ => "2m" };
+    private readonly Option<string> _cacheNamespace = new("--cache-namespace") { Description = "Namespace of the wasme cache DaemonSet, whose nodes report the modules they hold.", DefaultValueFactory = _ => "wasme" };
     private readonly ImageFactsOptions _facts = new();
 
     public DeployIstioCommand(CliContext context)
@@ -48,7 +50,7 @@ internal sealed class DeployIstioCommand : Command
     {
         Arguments.Add(_image);
         _selection.AddTo(this);
-        foreach (var option in new Option[] { _config, _rootId, _patchContext, _delivery, _failStrategy, _istioNamespace, _istioRevision, _istioVersion, _ignoreVersionCheck, _cacheService, _output })
+        foreach (var option in new Option[] { _config, _rootId, _patchContext, _delivery, _failStrategy, _istioNamespace, _istioRevision, _istioVersion, _ignoreVersionCheck, _cacheService, _output, _wait, _cacheNamespace })
         {
             Options.Add(option);
         }
@@ -133,6 +135,20 @@ internal sealed class DeployIstioCommand : Command
             return ExitCodes.UsageError;
         }
 
+        if (!Durations.TryParse(parse.GetValue(_wait)!, out var wait))
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] --wait '{parse.GetValue(_wait)}' is not a duration; use a number with s, m or h, e.g. 2m (0 to not wait)");
+            return ExitCodes.UsageError;
+        }
+
+        // The operator and the cache pull the image too: they talk to the registry as this command was told to.
+        var plainHttp = parse.GetValue(_facts.PlainHttp);
+        var insecure = parse.GetValue(_facts.Insecure);
+        if (plainHttp || insecure)
+        {
+            deployment.Spec.Filter.ImagePullOptions = new ImagePullOptions { PlainHttp = plainHttp ? true : null, InsecureSkipVerify = insecure ? true : null };
+        }
+
         var (source, factsError) = _facts.Resolve(parse, image, context);
         if (source is null)
         {
@@ -191,18 +207,37 @@ internal sealed class DeployIstioCommand : Command
                 return ExitCodes.Success;
             }
 
+            // The operator and the cache serve a FilterDeployment; one made here is served like one from Git.
+            var imperative = new ImperativeFilterDeployment(client, context.TimeProvider);
+            if (await imperative.FindOtherOwnerAsync(ns, id, result.Resources, cancellationToken) is { } owner)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] {owner}");
+                return ExitCodes.Failure;
+            }
+
+            var applied = await imperative.ApplyAsync(deployment, cancellationToken);
+            context.Out.MarkupLineInterpolated($"FilterDeployment {ns}/{id} {applied}");
+            if (wait <= TimeSpan.Zero)
+            {
+                context.Error.MarkupLineInterpolated($"not waiting; follow it with: kubectl get filterdeployment {id} -n {ns}");
+                return ExitCodes.Success;
+            }
+
+            var needsCache = deployment.Spec.Deployment.Istio.Delivery != DeliveryMode.WasmPlugin;
+            var served = await imperative.WaitUntilServedAsync(ns, id, parse.GetValue(_cacheNamespace)!, needsCache, wait, cancellationToken);
+            if (!served.Succeeded)
+            {
+                context.Error.MarkupLineInterpolated($"[red]error:[/] FilterDeployment {ns}/{id} is not {(served.Expired ? $"served after {wait}" : "applied")}: {served.Message}");
+                context.Error.MarkupLineInterpolated($"  fix: kubectl describe filterdeployment {id} -n {ns}; 'wasme undeploy istio --id {id} -n {ns}' takes it back");
+                return ExitCodes.Failure;
+            }
+
             foreach (var resource in result.Resources)
             {
-                var outcome = await cluster.ApplyAsync(resource, cancellationToken);
-                context.Out.MarkupLineInterpolated($"{resource.Kind} {resource.Namespace}/{resource.Name} {outcome}");
+                context.Out.MarkupLineInterpolated($"{resource.Kind} {resource.Namespace}/{resource.Name} applied by the operator");
             }
 
-            foreach (var patch in result.WorkloadPatches)
-            {
-                await cluster.PatchPodTemplateAnnotationsAsync(patch.Workload, patch.PodTemplateAnnotations, cancellationToken);
-                context.Out.MarkupLineInterpolated($"{patch.Workload.Kind} {patch.Workload.Namespace}/{patch.Workload.Name} annotated (pods restart to mount the module cache)");
-            }
-
+            context.Out.MarkupLineInterpolated($"Ready: {served.Message}{(needsCache ? "; the module is cached on every node" : string.Empty)}");
             return ExitCodes.Success;
         }
         catch (Clusters.ClusterConfigException e)
@@ -235,7 +270,7 @@ internal static class ClusterErrors
         var hint = status switch
         {
             401 or 403 => "check that your kubeconfig user may do this",
-            404 when e.Response.Content.Contains("could not find the requested resource", StringComparison.Ordinal) => "is Istio installed? its EnvoyFilter/WasmPlugin CRDs are not served",
+            404 when e.Response.Content.Contains("could not find the requested resource", StringComparison.Ordinal) => "are Istio and wasme installed? their EnvoyFilter/WasmPlugin/FilterDeployment CRDs are not served (wasme: kubectl apply -k deploy/)",
             404 => "check the namespace and names",
             409 => "the object changed meanwhile; run the command again",
             _ => "see the API server's message",

@@ -1,6 +1,4 @@
-using System.Security.Cryptography;
 using Wasme.Istio.Translation;
-using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Registry.Auth;
@@ -24,18 +22,8 @@ internal sealed class RegistryImageFactsSource(CliContext context, bool plainHtt
             new RegistryClientOptions { PlainHttp = plainHttp, Insecure = insecure },
             DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable),
             timeProvider: context.TimeProvider);
-        var packed = await new ImagePuller(client).FetchAsync(reference, cancellationToken: cancellationToken);
-        var layout = ImageReader.Identify(packed.Manifest, packed.ManifestDescriptor.MediaType);
-        var layer = ImageReader.ModuleLayer(packed.Manifest, layout);
-        var module = ImageReader.ReadModule(layout, packed.Blobs[layer.GetDigest()], client.Options.MaxModuleSize);
-        ReadOnlyMemory<byte>? configBlob = packed.Blobs.TryGetValue(packed.Manifest.Config.GetDigest(), out var blob) ? blob : null;
-        var runtime = ImageReader.ReadRuntimeConfig(packed.Manifest, configBlob, module.EmbeddedRuntimeConfig);
-        return new ImageFacts(
-            reference.Name,
-            packed.ManifestDigest.ToString(),
-            Convert.ToHexStringLower(SHA256.HashData(module.Module.Span)),
-            runtime.AbiVersions,
-            runtime.RootIds);
+        var module = await new ImagePuller(client).ReadModuleAsync(reference, cancellationToken);
+        return new ImageFacts(reference.Name, module.ManifestDigest.ToString(), module.ModuleDigest.Hex, module.RuntimeConfig.AbiVersions, module.RuntimeConfig.RootIds);
     }
 }
 

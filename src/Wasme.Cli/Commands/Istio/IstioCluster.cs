@@ -11,7 +11,7 @@ using Wasme.Istio.Workloads;
 
 namespace Wasme.Cli.Commands.Istio;
 
-/// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make, through KubernetesClient.</summary>
+/// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make about workloads, Istio and objects an older CLI wrote.</summary>
 internal sealed class IstioCluster(IKubernetes client)
 {
     /// <summary>A client for the kubeconfig's cluster; throws <see cref="Clusters.ClusterConfigException"/> naming what was tried.</summary>
@@ -70,36 +70,6 @@ internal sealed class IstioCluster(IKubernetes client)
 
         var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: IstiodVersion.IstiodSelector, cancellationToken: cancellationToken)).Items;
         return IstiodVersion.Find(istiods, istioNamespace, revision);
-    }
-
-    /// <summary>Creates the object, or replaces it when it differs; refuses to overwrite an object wasme did not make.</summary>
-    public async Task<string> ApplyAsync(DesiredResource resource, CancellationToken cancellationToken)
-    {
-        var (group, version, plural) = Resource(resource.ApiVersion, resource.Kind);
-        var current = await GetAsync(group, version, resource.Namespace, plural, resource.Name, cancellationToken);
-        if (current is null)
-        {
-            await client.CustomObjects.CreateNamespacedCustomObjectAsync(resource.Manifest, group, version, resource.Namespace, plural, cancellationToken: cancellationToken);
-            return "created";
-        }
-
-        if (current["metadata"]?["labels"]?[WasmeMetadata.ManagedByLabel]?.GetValue<string>() != WasmeMetadata.ManagedByValue)
-        {
-            throw new InvalidOperationException(
-                $"{resource.Kind} {resource.Namespace}/{resource.Name} exists and was not made by wasme; rename the filter (--id) or delete that object first");
-        }
-
-        if (JsonNode.DeepEquals(current["spec"], resource.Manifest["spec"])
-            && JsonNode.DeepEquals(current["metadata"]?["labels"], resource.Manifest["metadata"]?["labels"])
-            && JsonNode.DeepEquals(current["metadata"]?["annotations"], resource.Manifest["metadata"]?["annotations"]))
-        {
-            return "unchanged";
-        }
-
-        var replacement = resource.Manifest.DeepClone().AsObject();
-        replacement["metadata"]!["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
-        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(replacement, group, version, resource.Namespace, plural, resource.Name, cancellationToken: cancellationToken);
-        return "configured";
     }
 
     /// <summary>Deletes <c>&lt;workload&gt;-&lt;id&gt;</c> if wasme's CLI made it for this filter; returns what happened.</summary>
@@ -167,7 +137,11 @@ internal sealed class IstioCluster(IKubernetes client)
         }
     }
 
-    private async Task<JsonObject?> GetAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
+    private Task<JsonObject?> GetAsync(string group, string version, string ns, string plural, string name, CancellationToken cancellationToken) =>
+        TryGetAsync(client, group, version, ns, plural, name, cancellationToken);
+
+    /// <summary>The object, or null when it does not exist (a kind that is not served still throws).</summary>
+    public static async Task<JsonObject?> TryGetAsync(IKubernetes client, string group, string version, string ns, string plural, string name, CancellationToken cancellationToken)
     {
         try
         {
@@ -180,7 +154,7 @@ internal sealed class IstioCluster(IKubernetes client)
         }
     }
 
-    private static (string Group, string Version, string Plural) Resource(string apiVersion, string kind)
+    public static (string Group, string Version, string Plural) Resource(string apiVersion, string kind)
     {
         var slash = apiVersion.IndexOf('/', StringComparison.Ordinal);
         return (apiVersion[..slash], apiVersion[(slash + 1)..], kind.ToLowerInvariant() + "s");

@@ -24,11 +24,13 @@ internal sealed class UndeployCommand : Command
 internal sealed class UndeployIstioCommand : Command
 {
     private readonly WorkloadSelectionOptions _selection = new();
+    private readonly Option<string> _wait = new("--wait") { Description = "How long to wait for the operator to take the filter back (0: do not wait).", DefaultValueFactory = _ => "2m" };
 
     public UndeployIstioCommand(CliContext context)
         : base("istio", "Remove a filter deployed with `wasme deploy istio` and restore the workloads' annotations.")
     {
         _selection.AddTo(this);
+        Options.Add(_wait);
         SetAction((parse, ct) => RunAsync(context, parse, ct));
     }
 
@@ -44,12 +46,36 @@ internal sealed class UndeployIstioCommand : Command
             return ExitCodes.UsageError;
         }
 
+        if (!Durations.TryParse(parse.GetValue(_wait)!, out var wait))
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] --wait '{parse.GetValue(_wait)}' is not a duration; use a number with s, m or h, e.g. 2m (0 to not wait)");
+            return ExitCodes.UsageError;
+        }
+
         var istio = new IstioDeploymentSpec { Kind = WorkloadSelectionOptions.Kind(parse.GetValue(_selection.WorkloadType)!), Labels = labels };
         var selector = new FilterDeployment { Metadata = new V1ObjectMeta { Name = id, NamespaceProperty = ns } };
         try
         {
             using var client = IstioCluster.Connect(context, parse.GetValue(_selection.Kubeconfig));
             var cluster = new IstioCluster(client);
+
+            // What 'deploy istio' writes: a FilterDeployment of its own. Deleting it lets the operator's finalizer
+            // remove exactly the objects and annotations it made, and the cache drop the module.
+            var imperative = new ImperativeFilterDeployment(client, context.TimeProvider);
+            if (await imperative.DeleteAsync(ns, id, dryRun, cancellationToken) is { } deleted)
+            {
+                context.Out.MarkupLineInterpolated($"FilterDeployment {ns}/{id} {deleted}");
+                if (!dryRun && wait > TimeSpan.Zero && !await imperative.WaitUntilGoneAsync(ns, id, wait, cancellationToken))
+                {
+                    context.Error.MarkupLineInterpolated($"[red]error:[/] FilterDeployment {ns}/{id} is still there after {wait}: the wasme operator has not finished removing what it made");
+                    context.Error.MarkupLineInterpolated($"  fix: check the operator (kubectl get pods -n wasme) and kubectl describe filterdeployment {id} -n {ns}");
+                    return ExitCodes.Failure;
+                }
+
+                return ExitCodes.Success;
+            }
+
+            // Objects an older wasme CLI wrote directly (no FilterDeployment): take them back one by one.
             var workloads = await cluster.ListWorkloadsAsync(ns, istio.Kind.Value, cancellationToken);
             var selected = FilterDeploymentTranslator.Select(selector, istio, workloads.Select(w => w.Workload));
             var changed = 0;
@@ -98,6 +124,11 @@ internal sealed class UndeployIstioCommand : Command
         {
             context.Error.MarkupLineInterpolated($"[red]error:[/] cannot reach the Kubernetes API: {e.Message}");
             return ExitCodes.NetworkFailure;
+        }
+        catch (InvalidOperationException e)
+        {
+            context.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
+            return ExitCodes.Failure;
         }
     }
 }

@@ -1,0 +1,244 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using k8s;
+using Wasme.Cache.Kubernetes;
+using Wasme.Istio.Api;
+using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
+
+namespace Wasme.Cli.Commands.Istio;
+
+/// <summary>
+/// <c>deploy istio</c> writes a FilterDeployment named by the filter id and lets the operator and the cache serve it,
+/// exactly as they serve one from Git: the operator writes the EnvoyFilters (owned, so they go with it) and the cache
+/// fetches the module onto every node. An annotation marks it as the CLI's, so <c>undeploy</c> deletes only that and
+/// <c>deploy</c> never takes over a FilterDeployment (or its objects) someone else wrote.
+/// </summary>
+internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvider timeProvider)
+{
+    /// <summary>Annotation on a FilterDeployment made by <c>wasme deploy istio</c>.</summary>
+    public const string DeployedByAnnotation = "wasme.io/deployed-by";
+    public const string DeployedByValue = "wasme-deploy-istio";
+
+    private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
+
+    // Ready=False reasons that no amount of waiting fixes; anything else (registry down, operator busy) may still pass.
+    private static readonly HashSet<string> TerminalReasons =
+        ["InvalidSpec", "InvalidConfiguration", "InvalidReference", "InvalidImage", "ImageNotFound", "Unauthorized", "PullSecretInvalid", "Conflict"];
+
+    /// <summary>
+    /// Who, other than this command, holds filter id <paramref name="id"/> or one of the objects it would produce:
+    /// null when nothing does. Never overwrite what another owner wrote; name it so the user knows where to look.
+    /// </summary>
+    public async Task<string?> FindOtherOwnerAsync(string ns, string id, IEnumerable<DesiredResource> produced, CancellationToken cancellationToken)
+    {
+        var existing = await GetAsync(ns, id, cancellationToken);
+        if (existing is not null && !IsOurs(existing))
+        {
+            return $"FilterDeployment {ns}/{id} exists and was not made by 'wasme deploy istio'; change it with kubectl (or in Git), or choose another --id";
+        }
+
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, cancellationToken: cancellationToken);
+        foreach (var item in (JsonNode.Parse(KubernetesJson.Serialize(list))?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = item["metadata"]?["name"]?.GetValue<string>();
+            if (name != id && Parse(item) is { } other && FilterDeploymentValidator.EffectiveId(other) == id)
+            {
+                return $"filter id '{id}' belongs to FilterDeployment {ns}/{name}; change that FilterDeployment, or choose another --id";
+            }
+        }
+
+        foreach (var resource in produced)
+        {
+            var (group, version, plural) = IstioCluster.Resource(resource.ApiVersion, resource.Kind);
+            var current = await IstioCluster.TryGetAsync(client, group, version, ns, plural, resource.Name, cancellationToken);
+            var labels = current?["metadata"]?["labels"];
+            if (current is null)
+            {
+                continue;
+            }
+
+            if (labels?[WasmeMetadata.ManagedByLabel]?.GetValue<string>() != WasmeMetadata.ManagedByValue)
+            {
+                return $"{resource.Kind} {ns}/{resource.Name} exists and was not made by wasme; delete it, or choose another --id";
+            }
+
+            if (labels?[WasmeMetadata.FilterDeploymentLabel]?.GetValue<string>() is { } owner && owner != id)
+            {
+                return $"{resource.Kind} {ns}/{resource.Name} is owned by FilterDeployment {ns}/{owner}; change that FilterDeployment, or choose another --id";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>Creates the FilterDeployment, or replaces the spec of the one this command made before; returns what happened.</summary>
+    public async Task<string> ApplyAsync(FilterDeployment deployment, CancellationToken cancellationToken)
+    {
+        var ns = deployment.Metadata.NamespaceProperty;
+        var name = deployment.Metadata.Name;
+        var manifest = JsonSerializer.SerializeToNode(deployment, IstioJsonContext.Default.FilterDeployment)!.AsObject();
+        manifest.Remove("status");
+        var metadata = manifest["metadata"]!.AsObject();
+        metadata["labels"] = new JsonObject { [WasmeMetadata.ManagedByLabel] = WasmeMetadata.ManagedByValue };
+        metadata["annotations"] = new JsonObject { [DeployedByAnnotation] = DeployedByValue };
+        var current = await GetAsync(ns, name, cancellationToken);
+        if (current is null)
+        {
+            await client.CustomObjects.CreateNamespacedCustomObjectAsync(manifest, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, cancellationToken: cancellationToken);
+            return "created";
+        }
+
+        if (JsonNode.DeepEquals(current["spec"], manifest["spec"]))
+        {
+            return "unchanged";
+        }
+
+        metadata["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
+        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(manifest, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken: cancellationToken);
+        return "configured";
+    }
+
+    /// <summary>
+    /// Waits until the operator has applied the current generation (Ready) and, for Remote and HostPath, until every
+    /// node's cache holds the module: the filter then loads. Returns null when done, else why not.
+    /// </summary>
+    public async Task<WaitOutcome> WaitUntilServedAsync(string ns, string name, string cacheNamespace, bool needsCache, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeProvider.GetUtcNow() + timeout;
+        var last = "the wasme operator has not reported on it yet; is it running? (kubectl get pods -n wasme)";
+        while (true)
+        {
+            var current = await GetAsync(ns, name, cancellationToken);
+            var ready = Condition(current, "Ready");
+            var generation = current?["metadata"]?["generation"]?.GetValue<long>();
+            if (ready is not null && ready["observedGeneration"]?.GetValue<long>() >= generation)
+            {
+                var status = ready["status"]?.GetValue<string>();
+                var reason = ready["reason"]?.GetValue<string>() ?? string.Empty;
+                var message = ready["message"]?.GetValue<string>() ?? string.Empty;
+                if (status == "True")
+                {
+                    var module = current?["status"]?["moduleSha256"]?.GetValue<string>();
+                    if (!needsCache || module is null)
+                    {
+                        return WaitOutcome.Done(message);
+                    }
+
+                    var missing = await NodesMissingAsync(cacheNamespace, module, cancellationToken);
+                    if (missing.Count == 0)
+                    {
+                        return WaitOutcome.Done(message);
+                    }
+
+                    last = missing[0] == string.Empty
+                        ? $"no wasme cache has reported in namespace {cacheNamespace} yet; is it installed? (kubectl get daemonset -n {cacheNamespace})"
+                        : $"the module sha256:{module} is not yet cached on {string.Join(", ", missing)}";
+                }
+                else if (reason == "NoMatchingWorkloads")
+                {
+                    return WaitOutcome.Done(message);
+                }
+                else if (TerminalReasons.Contains(reason))
+                {
+                    return WaitOutcome.Failed($"{reason}: {message}");
+                }
+                else
+                {
+                    last = $"{reason}: {message}";
+                }
+            }
+
+            if (timeProvider.GetUtcNow() >= deadline)
+            {
+                return WaitOutcome.TimedOut(last);
+            }
+
+            await Task.Delay(PollInterval, timeProvider, cancellationToken);
+        }
+    }
+
+    /// <summary>Deletes the FilterDeployment this command made (never another's); returns null when there is none.</summary>
+    public async Task<string?> DeleteAsync(string ns, string name, bool dryRun, CancellationToken cancellationToken)
+    {
+        var current = await GetAsync(ns, name, cancellationToken);
+        if (current is null)
+        {
+            return null;
+        }
+
+        if (!IsOurs(current))
+        {
+            throw new InvalidOperationException($"FilterDeployment {ns}/{name} was not made by 'wasme deploy istio'; delete it with kubectl (or from Git) if you mean to");
+        }
+
+        if (!dryRun)
+        {
+            await client.CustomObjects.DeleteNamespacedCustomObjectAsync(FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken: cancellationToken);
+        }
+
+        return dryRun ? "would be deleted" : "deleted";
+    }
+
+    /// <summary>Waits until the operator's finalizer has removed what it made and the FilterDeployment is gone.</summary>
+    public async Task<bool> WaitUntilGoneAsync(string ns, string name, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        var deadline = timeProvider.GetUtcNow() + timeout;
+        while (await GetAsync(ns, name, cancellationToken) is not null)
+        {
+            if (timeProvider.GetUtcNow() >= deadline)
+            {
+                return false;
+            }
+
+            await Task.Delay(PollInterval, timeProvider, cancellationToken);
+        }
+
+        return true;
+    }
+
+    private async Task<List<string>> NodesMissingAsync(string cacheNamespace, string module, CancellationToken cancellationToken)
+    {
+        var records = await client.CoreV1.ListNamespacedConfigMapAsync(cacheNamespace, labelSelector: NodeReadiness.Selector, cancellationToken: cancellationToken);
+        if (records.Items.Count == 0)
+        {
+            return [string.Empty];
+        }
+
+        return [.. records.Items
+            .Where(r => !NodeReadiness.ReadModules(r).Contains(module))
+            .Select(r => r.Data is { } data && data.TryGetValue(NodeReadiness.NodeKey, out var node) ? node : r.Metadata.Name)
+            .Order(StringComparer.Ordinal)];
+    }
+
+    private Task<JsonObject?> GetAsync(string ns, string name, CancellationToken cancellationToken) =>
+        IstioCluster.TryGetAsync(client, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken);
+
+    private static bool IsOurs(JsonObject deployment) =>
+        deployment["metadata"]?["annotations"]?[DeployedByAnnotation]?.GetValue<string>() == DeployedByValue;
+
+    private static JsonObject? Condition(JsonObject? deployment, string type) =>
+        (deployment?["status"]?["conditions"] as JsonArray)?.OfType<JsonObject>().FirstOrDefault(c => c["type"]?.GetValue<string>() == type);
+
+    private static FilterDeployment? Parse(JsonObject item)
+    {
+        try
+        {
+            return item.Deserialize(IstioJsonContext.Default.FilterDeployment);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}
+
+/// <summary>How waiting for the operator and the cache ended.</summary>
+internal sealed record WaitOutcome(bool Succeeded, bool Expired, string Message)
+{
+    public static WaitOutcome Done(string message) => new(true, false, message);
+
+    public static WaitOutcome Failed(string message) => new(false, false, message);
+
+    public static WaitOutcome TimedOut(string message) => new(false, true, message);
+}
