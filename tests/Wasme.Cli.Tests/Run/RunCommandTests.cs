@@ -1,4 +1,5 @@
 using System.Net;
+using Wasme.Oci;
 using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
@@ -76,6 +77,30 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("from-a-file", response.Headers.GetValues("hello").Single());
+    }
+
+    [Fact]
+    public async Task The_empty_root_id_is_accepted_as_the_cpp_sdk_default()
+    {
+        // The root context ignores its root id, as a C++ SDK filter registered under the default "" does.
+        var wat = new Wat();
+        var module = wat.Module($"""
+            (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 2) {wat.Str("x-filtered")} {wat.Str("yes")}))
+              (i32.const 0))
+            """);
+        var store = Path.Combine(_directory.FullName, "store");
+        await new LocalImageStore(store).AddAsync(ImageReference.Parse("localhost/tests/default-root:v1"), Wasmtime.Module.ConvertText(module),
+            RuntimeConfig.Create(["v0.2.1"], ["add_header"]), WasmImageFormat.Wasme);
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
+        await using var wasme = await RunningWasme.StartAsync("localhost/tests/default-root:v1", "--store", store, "--root-id", "", "--upstream", upstream.Url.ToString());
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        using var response = await wasme.Client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("yes", response.Headers.GetValues("x-filtered").Single());
+        Assert.Contains("(root id ''", wasme.Out.Output, StringComparison.Ordinal);
     }
 
     [Theory]

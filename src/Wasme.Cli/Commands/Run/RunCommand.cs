@@ -329,7 +329,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         {
             var source = await resolver.ResolveAsync(argument, cancellationToken);
             var rootId = request.RootId ?? (source.RootIds.Count > 0 ? source.RootIds[0] : string.Empty);
-            if (request.RootId is not null && source.RootIds.Count > 0 && !source.RootIds.Contains(request.RootId))
+            // The empty root id is the C++ SDK's default, which Envoy accepts whatever the image declares.
+            if (request.RootId is { Length: > 0 } && source.RootIds.Count > 0 && !source.RootIds.Contains(request.RootId))
             {
                 throw new OciUsageException($"--root-id '{request.RootId}' is not a root id of {source.Origin} (it has: {string.Join(", ", source.RootIds)})");
             }
