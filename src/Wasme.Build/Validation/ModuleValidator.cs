@@ -5,7 +5,7 @@ namespace Wasme.Build.Validation;
 
 /// <summary>
 /// Decides whether a module can be shipped as a filter image: it must be a Wasm module, export a
-/// Proxy-Wasm ABI marker that agrees with the runtime config, and contain every declared root id.
+/// Proxy-Wasm ABI marker that agrees with the runtime config, and declare at least one root id (the empty one included).
 /// Pure: bytes and config in, verdict out.
 /// </summary>
 public static class ModuleValidator
@@ -57,23 +57,23 @@ public static class ModuleValidator
             problems.Add("the runtime config lists no root ids; add the id the filter registers, e.g. \"config\": {\"rootIds\": [\"add_header\"]}");
         }
 
+        // Root ids are what the host hands the root context; the empty one is the C++ SDK's default and Envoy
+        // accepts it. A name usually sits in the module's data, but SDKs may build it at run time or compress
+        // it, so a name not found there is only worth a warning.
+        var warnings = new List<string>();
         foreach (var rootId in config.RootIds)
         {
-            if (string.IsNullOrEmpty(rootId))
+            if (rootId.Length > 0 && !parsed.DataContainsString(rootId))
             {
-                problems.Add("the runtime config lists an empty root id; remove it or name the filter's root id");
-            }
-            else if (!parsed.DataContainsString(rootId))
-            {
-                problems.Add(
-                    $"root id '{rootId}' does not appear in the module's data; the filter registers a different root id, " +
-                    "or runtime-config.json is out of date");
+                warnings.Add(
+                    $"root id '{rootId}' does not appear in the module's data; check that the filter registers it " +
+                    "(or that runtime-config.json is up to date)");
             }
         }
 
         return problems.Count > 0
             ? throw new ModuleValidationException(source, problems)
-            : new ValidatedModule(parsed, abiVersions, effectiveConfig);
+            : new ValidatedModule(parsed, abiVersions, effectiveConfig) { Warnings = warnings };
     }
 
     private static IEnumerable<string> CheckAbiVersions(RuntimeConfig config, IReadOnlyList<ProxyWasmAbiVersion> exported, out bool declared)

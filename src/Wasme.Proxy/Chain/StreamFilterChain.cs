@@ -94,6 +94,24 @@ internal sealed partial class StreamFilterChain : IDisposable
     }
 
     /// <summary>
+    /// Runs the body of a local reply through the chain's response-body callbacks, in reverse order and with end of
+    /// stream set, as Envoy encodes a local reply's body; each filter may change it. Returns what comes out.
+    /// Filters cannot hold a local reply, so a stop is treated as a continue.
+    /// </summary>
+    public byte[] OnLocalReplyBody(ReadOnlyMemory<byte> body)
+    {
+        _stream.Phase = StreamDirection.Response;
+        using var buffer = new BodyBuffer(body.Span);
+        for (var i = _filters.Length - 1; i >= 0; i--)
+        {
+            _stream.ResponseBody = buffer;
+            _ = Invoke(i, HttpFilterCapabilities.ResponseBody, static (f, s, eos, len) => f.OnResponseBody(s, len, eos), true, buffer.Length);
+        }
+
+        return buffer.ToArray();
+    }
+
+    /// <summary>
     /// Passes one chunk of body data through the chain and appends what comes out of the last filter to
     /// <paramref name="output"/>. False when the stream ends in a local reply.
     /// </summary>

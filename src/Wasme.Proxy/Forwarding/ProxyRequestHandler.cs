@@ -137,9 +137,17 @@ internal sealed partial class ProxyRequestHandler
             HeaderCodec.ApplyResponse(stream.ResponseHeaders, response);
         }
 
-        if (!reply.Body.IsEmpty)
+        var body = reply.Body;
+        if (runResponseFilters && !body.IsEmpty && _chain.Handles(HttpFilterCapabilities.ResponseBody))
         {
-            await response.Body.WriteAsync(reply.Body, context.RequestAborted);
+            // Envoy encodes a local reply's body through the filters too; they may rewrite it.
+            body = chain.OnLocalReplyBody(body);
+            response.ContentLength = body.Length;
+        }
+
+        if (!body.IsEmpty)
+        {
+            await response.Body.WriteAsync(body, context.RequestAborted);
         }
     }
 

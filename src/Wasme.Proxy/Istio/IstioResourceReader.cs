@@ -154,6 +154,25 @@ public static class IstioResourceReader
         var name = Scalar(config, "name") ?? string.Empty;
         var rootId = Scalar(config, "root_id", "rootId") ?? string.Empty;
         var vmId = Scalar(vmConfig, "vm_id", "vmId") ?? string.Empty;
+        var environment = new Dictionary<string, string>(StringComparer.Ordinal);
+        var hostKeys = new List<string>();
+        if (Child(vmConfig, "environment_variables", "environmentVariables") is YamlMappingNode variables)
+        {
+            if (Child(variables, "key_values", "keyValues") is YamlMappingNode keyValues)
+            {
+                foreach (var (key, value) in keyValues.Children)
+                {
+                    environment[((YamlScalarNode)key).Value ?? string.Empty] = (value as YamlScalarNode)?.Value
+                        ?? throw new IstioResourceException($"{where}: vm_config.environment_variables.key_values.{key} must be a string");
+                }
+            }
+
+            if (Child(variables, "host_env_keys", "hostEnvKeys") is YamlSequenceNode keys)
+            {
+                hostKeys.AddRange(keys.Children.OfType<YamlScalarNode>().Select(k => k.Value ?? string.Empty).Where(k => k.Length > 0));
+            }
+        }
+
         return new WasmFilterDefinition(
             name.Length > 0 ? name : rootId.Length > 0 ? rootId : "wasm",
             rootId,
@@ -161,7 +180,46 @@ public static class IstioResourceReader
             Configuration(Child(config, "configuration"), where),
             source,
             FailurePolicyOf(policyHolder),
-            where);
+            where)
+        {
+            VmConfiguration = Configuration(Child(vmConfig, "configuration"), where + " vm_config"),
+            Environment = environment,
+            HostEnvironmentKeys = hostKeys,
+        };
+    }
+
+    /// <summary>WasmPlugin <c>vmConfig.env</c>: INLINE (the default) values, or HOST ones read from the proxy's environment.</summary>
+    private static (Dictionary<string, string> Inline, List<string> Host) ReadWasmPluginEnv(YamlMappingNode spec, string origin)
+    {
+        var inline = new Dictionary<string, string>(StringComparer.Ordinal);
+        var host = new List<string>();
+        if (Child(Child(spec, "vmConfig"), "env") is not YamlSequenceNode env)
+        {
+            return (inline, host);
+        }
+
+        foreach (var entry in env.Children.OfType<YamlMappingNode>())
+        {
+            var name = Scalar(entry, "name");
+            if (string.IsNullOrEmpty(name))
+            {
+                throw new IstioResourceException($"{origin}: spec.vmConfig.env entries need a name");
+            }
+
+            switch (Scalar(entry, "valueFrom") ?? "INLINE")
+            {
+                case "INLINE":
+                    inline[name] = Scalar(entry, "value") ?? string.Empty;
+                    break;
+                case "HOST":
+                    host.Add(name);
+                    break;
+                case var other:
+                    throw new IstioResourceException($"{origin}: spec.vmConfig.env {name}: valueFrom '{other}' is not INLINE or HOST");
+            }
+        }
+
+        return (inline, host);
     }
 
     private static WasmFilterDefinition ReadWasmPlugin(YamlMappingNode root, string origin)
@@ -194,7 +252,12 @@ public static class IstioResourceReader
             "FAIL_RELOAD" => FailurePolicy.Reload,
             _ => FailurePolicy.FailClosed,
         };
-        return new WasmFilterDefinition(name, Scalar(spec, "pluginName") ?? string.Empty, string.Empty, configuration, source, policy, origin);
+        var (inline, host) = ReadWasmPluginEnv(spec, origin);
+        return new WasmFilterDefinition(name, Scalar(spec, "pluginName") ?? string.Empty, string.Empty, configuration, source, policy, origin)
+        {
+            Environment = inline,
+            HostEnvironmentKeys = host,
+        };
     }
 
     private static FailurePolicy FailurePolicyOf(YamlMappingNode config)

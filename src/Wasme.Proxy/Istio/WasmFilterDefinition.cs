@@ -20,7 +20,17 @@ public sealed record WasmFilterDefinition(
     string Configuration,
     WasmCodeSource Code,
     FailurePolicy FailurePolicy,
-    string Origin);
+    string Origin)
+{
+    /// <summary>What <c>proxy_on_vm_start</c> reads (<c>vm_config.configuration</c>).</summary>
+    public string VmConfiguration { get; init; } = string.Empty;
+
+    /// <summary>Environment variables with their values (<c>vm_config.environment_variables.key_values</c>, WasmPlugin INLINE env).</summary>
+    public IReadOnlyDictionary<string, string> Environment { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Variables copied from the proxy's own environment (<c>host_env_keys</c>, WasmPlugin HOST env).</summary>
+    public IReadOnlyList<string> HostEnvironmentKeys { get; init; } = [];
+}
 
 /// <summary>Where a filter's module comes from.</summary>
 public abstract record WasmCodeSource;

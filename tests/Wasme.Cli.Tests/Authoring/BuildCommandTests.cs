@@ -99,16 +99,32 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Build_precompiled_rejects_a_root_id_the_module_does_not_contain()
+    public async Task Build_precompiled_stores_a_root_id_the_module_data_does_not_show_with_a_warning()
     {
+        // SDKs may build a root id at run time, so its absence from the data proves nothing.
         var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "other_root");
         var (file, config) = await WriteInputsAsync(module, RuntimeConfigV021);
 
         var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store);
 
-        Assert.Equal(ExitCodes.UsageError, exitCode);
-        Assert.Contains("root id 'add_header' does not appear in the module's data", _cli.Error.Output, StringComparison.Ordinal);
-        await AssertStoreEmptyAsync();
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        Assert.Contains("warning: root id 'add_header' does not appear in the module's data", _cli.Error.Output, StringComparison.Ordinal);
+        var image = await new LocalImageStore(_store).GetAsync(ImageReference.Parse("filter:v1"));
+        Assert.Equal(["add_header"], image.RootIds);
+    }
+
+    [Fact]
+    public async Task Build_precompiled_accepts_the_empty_root_id_the_cpp_sdk_uses_by_default()
+    {
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "unrelated");
+        var (file, config) = await WriteInputsAsync(module, """{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":[""]}}""");
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        Assert.DoesNotContain("warning", _cli.Error.Output, StringComparison.Ordinal);
+        var image = await new LocalImageStore(_store).GetAsync(ImageReference.Parse("filter:v1"));
+        Assert.Equal([""], image.RootIds);
     }
 
     [Theory]

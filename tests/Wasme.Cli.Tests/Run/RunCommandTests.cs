@@ -1,4 +1,5 @@
 using System.Net;
+using Wasme.Oci;
 using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
@@ -76,6 +77,124 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("from-a-file", response.Headers.GetValues("hello").Single());
+    }
+
+    [Fact]
+    public async Task The_empty_root_id_is_accepted_as_the_cpp_sdk_default()
+    {
+        // The root context ignores its root id, as a C++ SDK filter registered under the default "" does.
+        var wat = new Wat();
+        var module = wat.Module($"""
+            (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 2) {wat.Str("x-filtered")} {wat.Str("yes")}))
+              (i32.const 0))
+            """);
+        var store = Path.Combine(_directory.FullName, "store");
+        await new LocalImageStore(store).AddAsync(ImageReference.Parse("localhost/tests/default-root:v1"), Wasmtime.Module.ConvertText(module),
+            RuntimeConfig.Create(["v0.2.1"], ["add_header"]), WasmImageFormat.Wasme);
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
+        await using var wasme = await RunningWasme.StartAsync("localhost/tests/default-root:v1", "--store", store, "--root-id", "", "--upstream", upstream.Url.ToString());
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        using var response = await wasme.Client.GetAsync("/");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("yes", response.Headers.GetValues("x-filtered").Single());
+        Assert.Contains("(root id ''", wasme.Out.Output, StringComparison.Ordinal);
+    }
+
+    // Keeps the VM configuration read in proxy_on_vm_start (past the per-stream heap reset) and answers each
+    // response with it and with the guest's first environment variable (KEY=VALUE).
+    private static byte[] VmConfigEchoModule()
+    {
+        var wat = new Wat();
+        return Wasmtime.Module.ConvertText(wat.Module($"""
+            (global $vm_ptr (mut i32) (i32.const 0))
+            (global $vm_len (mut i32) (i32.const 0))
+            (func (export "proxy_on_vm_start") (param i32 i32) (result i32)
+              (drop (call $proxy_get_buffer_bytes (i32.const 6) (i32.const 0) (local.get 1) (i32.const 0) (i32.const 4)))
+              (global.set $vm_ptr (i32.load (i32.const 0)))
+              (global.set $vm_len (i32.load (i32.const 4)))
+              (global.set $heap_base (global.get $heap))
+              (i32.const 1))
+            (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 2) {wat.Str("x-vm-config")} (global.get $vm_ptr) (global.get $vm_len)))
+              (drop (call $environ_sizes_get (i32.const 8) (i32.const 12)))
+              (if (i32.gt_u (i32.load (i32.const 8)) (i32.const 0))
+                (then
+                  (drop (call $environ_get (i32.const 16) (i32.const 40000)))
+                  (drop (call $proxy_add_header_map_value (i32.const 2) {wat.Str("x-env")} (i32.load (i32.const 16)) (call $strlen (i32.load (i32.const 16)))))))
+              (i32.const 0))
+            (func $strlen (param $p i32) (result i32)
+              (local $n i32)
+              (block $done (loop $next
+                (br_if $done (i32.eqz (i32.load8_u (i32.add (local.get $p) (local.get $n)))))
+                (local.set $n (i32.add (local.get $n) (i32.const 1)))
+                (br $next)))
+              (local.get $n))
+            """));
+    }
+
+    [Fact]
+    public async Task The_vm_config_flag_reaches_proxy_on_vm_start()
+    {
+        var module = Path.Combine(_directory.FullName, "vm.wasm");
+        await File.WriteAllBytesAsync(module, VmConfigEchoModule());
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
+        await using var wasme = await RunningWasme.StartAsync(module, "--vm-config", "vm-settings", "--upstream", upstream.Url.ToString());
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        using var response = await wasme.Client.GetAsync("/");
+
+        Assert.Equal("vm-settings", response.Headers.GetValues("x-vm-config").Single());
+    }
+
+    [Fact]
+    public async Task An_envoy_filter_carries_its_vm_configuration_and_environment_variables_into_the_filter()
+    {
+        var module = Path.Combine(_directory.FullName, "vm.wasm");
+        await File.WriteAllBytesAsync(module, VmConfigEchoModule());
+        var resource = Path.Combine(_directory.FullName, "filter.yaml");
+        await File.WriteAllTextAsync(resource, $$"""
+            kind: EnvoyFilter
+            metadata: {name: vm, namespace: shop}
+            spec:
+              configPatches:
+              - applyTo: HTTP_FILTER
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+                    name: envoy.filters.http.wasm
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+                      config:
+                        vm_config:
+                          configuration: {"@type": type.googleapis.com/google.protobuf.StringValue, value: from-the-resource}
+                          environment_variables:
+                            key_values: {REGION: eu}
+                          code:
+                            local:
+                              filename: "{{module}}"
+            """);
+        await using var upstream = await TestUpstream.StartAsync(AnswerUpstream);
+        await using var wasme = await RunningWasme.StartAsync("--envoy-filter", resource, "--upstream", upstream.Url.ToString());
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        using var response = await wasme.Client.GetAsync("/");
+
+        Assert.Equal("from-the-resource", response.Headers.GetValues("x-vm-config").Single());
+        Assert.Equal("REGION=eu", response.Headers.GetValues("x-env").Single());
+    }
+
+    [Fact]
+    public async Task Vm_config_and_vm_config_file_together_are_a_usage_error()
+    {
+        var module = Path.Combine(_directory.FullName, "vm.wasm");
+        await File.WriteAllBytesAsync(module, VmConfigEchoModule());
+        await using var wasme = await RunningWasme.StartAsync(module, "--vm-config", "a", "--vm-config-file", module, "--echo-upstream");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains("--vm-config and --vm-config-file are exclusive", wasme.Error.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -45,6 +45,63 @@ public sealed class IstioResourceReaderTests
     }
 
     [Fact]
+    public void Reads_the_vm_configuration_and_environment_variables_of_an_envoy_filter()
+    {
+        var yaml = $"""
+            kind: EnvoyFilter
+            metadata: {"{"}name: f, namespace: shop{"}"}
+            spec:
+              configPatches:
+              - applyTo: HTTP_FILTER
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+                    name: envoy.filters.http.wasm
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+                      config:
+                        root_id: ""
+                        vm_config:
+                          configuration:
+                            "@type": type.googleapis.com/google.protobuf.StringValue
+                            value: vm-settings
+                          environment_variables:
+                            host_env_keys: [POD_NAME]
+                            key_values: {"{"}REGION: eu, TIER: gold{"}"}
+                          code: {"{"}local: {"{"}filename: /var/local/lib/wasme-cache/{Sha}{"}"}{"}"}
+            """;
+
+        var filter = Assert.Single(IstioResourceReader.Read(yaml, "vm.yaml"));
+
+        Assert.Equal("", filter.RootId);
+        Assert.Equal("vm-settings", filter.VmConfiguration);
+        Assert.Equal(new Dictionary<string, string> { ["REGION"] = "eu", ["TIER"] = "gold" }, filter.Environment);
+        Assert.Equal(["POD_NAME"], filter.HostEnvironmentKeys);
+    }
+
+    [Fact]
+    public void Reads_a_wasm_plugins_vm_env_inline_and_from_the_host()
+    {
+        var yaml = """
+            apiVersion: extensions.istio.io/v1alpha1
+            kind: WasmPlugin
+            metadata: {name: auth, namespace: shop}
+            spec:
+              url: file:///filters/auth.wasm
+              vmConfig:
+                env:
+                - {name: REGION, value: eu}
+                - {name: TIER, value: gold, valueFrom: INLINE}
+                - {name: POD_NAME, valueFrom: HOST}
+            """;
+
+        var filter = Assert.Single(IstioResourceReader.Read(yaml, "plugin.yaml"));
+
+        Assert.Equal(new Dictionary<string, string> { ["REGION"] = "eu", ["TIER"] = "gold" }, filter.Environment);
+        Assert.Equal(["POD_NAME"], filter.HostEnvironmentKeys);
+    }
+
+    [Fact]
     public void Reads_a_v3_typed_config_with_remote_code_and_a_string_value_configuration()
     {
         var yaml = $$$"""

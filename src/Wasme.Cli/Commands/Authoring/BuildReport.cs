@@ -13,6 +13,10 @@ internal static class BuildReport
         context.Out.MarkupLineInterpolated($"  digest:   {image.ManifestDigest.ToString()}");
         context.Out.MarkupLineInterpolated($"  module:   {image.ModuleDigest.ToString()} ({image.ModuleSize} bytes)");
         context.Out.MarkupLineInterpolated($"  abi:      {string.Join(", ", image.AbiVersions)}");
-        context.Out.MarkupLineInterpolated($"  root ids: {string.Join(", ", image.RootIds)}");
+        context.Out.MarkupLineInterpolated($"  root ids: {string.Join(", ", image.RootIds.Select(id => id.Length == 0 ? "\"\" (the SDK default)" : id))}");
+        foreach (var warning in result.Filter.Validation.Warnings)
+        {
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+        }
     }
 }

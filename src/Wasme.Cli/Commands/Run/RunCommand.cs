@@ -30,6 +30,8 @@ internal sealed class RunCommand : Command
         var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
         var configFile = new Option<FileInfo?>("--config-file") { Description = "File whose content is the plugin configuration." };
+        var vmConfig = new Option<string?>("--vm-config") { Description = "VM configuration (what proxy_on_vm_start reads) given to every filter." };
+        var vmConfigFile = new Option<FileInfo?>("--vm-config-file") { Description = "File whose content is the VM configuration." };
         var rootId = new Option<string?>("--root-id") { Description = "Root id; defaults to the image's first root id." };
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
         var failPolicy = new Option<string>("--fail-policy") { Description = "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", DefaultValueFactory = _ => "fail-closed" };
@@ -43,7 +45,7 @@ internal sealed class RunCommand : Command
         var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
+        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
         {
             Options.Add(option);
         }
@@ -61,6 +63,8 @@ internal sealed class RunCommand : Command
                 Admin = parseResult.GetValue(admin),
                 Config = parseResult.GetValue(config),
                 ConfigFile = parseResult.GetValue(configFile),
+                VmConfig = parseResult.GetValue(vmConfig),
+                VmConfigFile = parseResult.GetValue(vmConfigFile),
                 RootId = parseResult.GetValue(rootId),
                 Id = parseResult.GetValue(id),
                 FailPolicy = parseResult.GetValue(failPolicy)!,
@@ -87,6 +91,8 @@ internal sealed record RunRequest
     public string? Admin { get; init; }
     public string? Config { get; init; }
     public FileInfo? ConfigFile { get; init; }
+    public string? VmConfig { get; init; }
+    public FileInfo? VmConfigFile { get; init; }
     public string? RootId { get; init; }
     public string? Id { get; init; }
     public required string FailPolicy { get; init; }
@@ -106,7 +112,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         var options = BuildOptions();
-        var configuration = await ReadConfigurationAsync(cancellationToken);
+        var configuration = await ReadConfigurationAsync("--config", request.Config, request.ConfigFile, cancellationToken);
+        var vmConfiguration = await ReadConfigurationAsync("--vm-config", request.VmConfig, request.VmConfigFile, cancellationToken);
         if (options is not null)
         {
             _problems.AddRange(options.Validate());
@@ -134,7 +141,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider);
         try
         {
-            await LoadFiltersAsync(wasm, options, configuration ?? [], cancellationToken);
+            await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
         }
         catch (OciException ex)
         {
@@ -291,29 +298,29 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         return new SidecarMounts(mounts);
     }
 
-    private async Task<byte[]?> ReadConfigurationAsync(CancellationToken cancellationToken)
+    private async Task<byte[]?> ReadConfigurationAsync(string flag, string? text, FileInfo? file, CancellationToken cancellationToken)
     {
-        if (request.Config is not null && request.ConfigFile is not null)
+        if (text is not null && file is not null)
         {
-            _problems.Add("--config and --config-file are exclusive: pass one of them");
+            _problems.Add($"{flag} and {flag}-file are exclusive: pass one of them");
             return null;
         }
 
-        if (request.ConfigFile is { } file)
+        if (file is not null)
         {
             if (!file.Exists)
             {
-                _problems.Add($"--config-file: {file.FullName} does not exist");
+                _problems.Add($"{flag}-file: {file.FullName} does not exist");
                 return null;
             }
 
             return await File.ReadAllBytesAsync(file.FullName, cancellationToken);
         }
 
-        return request.Config is null ? null : Encoding.UTF8.GetBytes(request.Config);
+        return text is null ? null : Encoding.UTF8.GetBytes(text);
     }
 
-    private async Task LoadFiltersAsync(WasmFilterSet wasm, ProxyOptions options, byte[] configuration, CancellationToken cancellationToken)
+    private async Task LoadFiltersAsync(WasmFilterSet wasm, ProxyOptions options, byte[] configuration, byte[] vmConfiguration, CancellationToken cancellationToken)
     {
         var policy = request.FailPolicy switch
         {
@@ -329,7 +336,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         {
             var source = await resolver.ResolveAsync(argument, cancellationToken);
             var rootId = request.RootId ?? (source.RootIds.Count > 0 ? source.RootIds[0] : string.Empty);
-            if (request.RootId is not null && source.RootIds.Count > 0 && !source.RootIds.Contains(request.RootId))
+            // The empty root id is the C++ SDK's default, which Envoy accepts whatever the image declares.
+            if (request.RootId is { Length: > 0 } && source.RootIds.Count > 0 && !source.RootIds.Contains(request.RootId))
             {
                 throw new OciUsageException($"--root-id '{request.RootId}' is not a root id of {source.Origin} (it has: {string.Join(", ", source.RootIds)})");
             }
@@ -340,6 +348,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                 RootId = rootId,
                 VmId = request.Id ?? source.Name,
                 Configuration = configuration,
+                VmConfiguration = vmConfiguration,
                 FailurePolicy = policy,
                 Workers = Environment.ProcessorCount,
             });
@@ -364,10 +373,27 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                     RootId = definition.RootId,
                     VmId = definition.VmId,
                     Configuration = Encoding.UTF8.GetBytes(definition.Configuration),
+                    VmConfiguration = Encoding.UTF8.GetBytes(definition.VmConfiguration),
+                    Environment = EnvironmentOf(definition),
                     FailurePolicy = definition.FailurePolicy,
                     Workers = Environment.ProcessorCount,
                 });
             }
         }
+    }
+
+    /// <summary>The filter's environment: inline values, plus host keys read from wasme's own environment when set there.</summary>
+    private Dictionary<string, string> EnvironmentOf(WasmFilterDefinition definition)
+    {
+        var environment = new Dictionary<string, string>(definition.Environment, StringComparer.Ordinal);
+        foreach (var key in definition.HostEnvironmentKeys)
+        {
+            if (context.GetEnvironmentVariable(key) is { } value)
+            {
+                environment[key] = value;
+            }
+        }
+
+        return environment;
     }
 }
