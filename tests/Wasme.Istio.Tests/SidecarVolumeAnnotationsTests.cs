@@ -31,6 +31,26 @@ public sealed class SidecarVolumeAnnotationsTests
         Assert.Equal(UserAnnotations.OrderBy(a => a.Key), restored);
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void Undeploy_keeps_what_the_user_added_meanwhile_and_takes_out_only_the_cache_volume(bool userHadVolumes)
+    {
+        var deployed = Deploy(userHadVolumes ? UserAnnotations : new Dictionary<string, string>(), "a");
+        var volumes = System.Text.Json.Nodes.JsonNode.Parse(deployed["sidecar.istio.io/userVolume"])!.AsArray();
+        volumes.Add(System.Text.Json.Nodes.JsonNode.Parse("""{"name":"extra","emptyDir":{}}"""));
+        deployed["sidecar.istio.io/userVolume"] = volumes.ToJsonString();
+
+        var removed = SidecarVolumeAnnotations.Remove(deployed, "a").ApplyTo(deployed);
+
+        var expected = userHadVolumes
+            ? """[{"name":"certs","secret":{"secretName":"c"}},{"name":"extra","emptyDir":{}}]"""
+            : """[{"name":"extra","emptyDir":{}}]""";
+        Assert.Equal(expected, removed["sidecar.istio.io/userVolume"]);
+        Assert.Equal(userHadVolumes ? UserAnnotations["sidecar.istio.io/userVolumeMount"] : null, removed.GetValueOrDefault("sidecar.istio.io/userVolumeMount"));
+        Assert.DoesNotContain(removed.Keys, k => k.StartsWith("wasme", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void Applying_twice_changes_nothing_the_second_time_and_keeps_the_backup()
     {

@@ -8,8 +8,8 @@ namespace Wasme.Istio.Translation;
 /// <summary>
 /// HostPath delivery: the <c>sidecar.istio.io/userVolume</c> and <c>userVolumeMount</c> pod-template annotations that
 /// mount the node cache into the sidecar, merged by name with what the user already has. The user's values are
-/// backed up once (when the first wasme filter arrives) and restored exactly when the last one leaves; the original
-/// overwrote its backup on every apply and so lost the user's value on the second one.
+/// backed up once (when the first wasme filter arrives); when the last one leaves only wasme's cache entries are taken
+/// out, so entries the user added or changed meanwhile stay, and an unchanged value comes back byte for byte.
 /// </summary>
 public static class SidecarVolumeAnnotations
 {
@@ -50,7 +50,7 @@ public static class SidecarVolumeAnnotations
 
     /// <summary>
     /// The edits that take filter <paramref name="filterId"/>'s mount away again. While another wasme filter still
-    /// needs the cache the volume stays; when the last one goes, the user's annotations come back byte for byte.
+    /// needs the cache the volume stays; when the last one goes, its entries go and everything else stays.
     /// </summary>
     public static AnnotationChanges Remove(IReadOnlyDictionary<string, string> annotations, string filterId)
     {
@@ -72,18 +72,71 @@ public static class SidecarVolumeAnnotations
         remove.Add(HostPathFiltersAnnotation);
         foreach (var key in Keys)
         {
-            if (annotations.TryGetValue(BackupPrefix + key, out var backup))
+            annotations.TryGetValue(BackupPrefix + key, out var backup);
+            if (backup is not null)
             {
-                set[key] = backup;
                 remove.Add(BackupPrefix + key);
             }
-            else if (annotations.ContainsKey(key))
+
+            if (!annotations.TryGetValue(key, out var current))
             {
-                remove.Add(key);
+                continue;
+            }
+
+            // Take out only the cache entry; whatever the user added or changed meanwhile stays. Unchanged, the
+            // backup comes back byte for byte.
+            switch (WithoutCacheEntry(current))
+            {
+                case null:
+                    // Not a list or map any more: the user rewrote it, so it is theirs as it stands.
+                    break;
+                case var rest when backup is not null && JsonNode.DeepEquals(rest, ParseOrNull(backup)):
+                    set[key] = backup;
+                    break;
+                case JsonArray { Count: 0 } or JsonObject { Count: 0 } when backup is null:
+                    remove.Add(key);
+                    break;
+                case var rest:
+                    set[key] = rest.ToJsonString();
+                    break;
             }
         }
 
         return new AnnotationChanges(set, remove);
+    }
+
+    private static JsonNode? WithoutCacheEntry(string value)
+    {
+        switch (ParseOrNull(value))
+        {
+            case JsonArray array:
+                foreach (var entry in array.Where(IsCacheEntry).ToList())
+                {
+                    array.Remove(entry);
+                }
+
+                return array;
+            case JsonObject map:
+                map.Remove(CacheVolumeName);
+                return map;
+            default:
+                return null;
+        }
+    }
+
+    private static bool IsCacheEntry(JsonNode? entry) =>
+        entry is JsonObject o && o["name"]?.GetValueKind() == JsonValueKind.String && o["name"]!.GetValue<string>() == CacheVolumeName;
+
+    private static JsonNode? ParseOrNull(string value)
+    {
+        try
+        {
+            return JsonNode.Parse(value);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
     }
 
     private static SortedSet<string> ReadFilters(IReadOnlyDictionary<string, string> annotations) =>

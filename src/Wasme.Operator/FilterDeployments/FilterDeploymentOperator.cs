@@ -3,6 +3,7 @@ using k8s.Models;
 using Microsoft.Extensions.Logging;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
 using Wasme.Operator.Caching;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.Images;
@@ -78,7 +79,7 @@ public sealed class FilterDeploymentOperator : IDisposable
         Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>());
         _workers = options.Workers;
 
-        _deployments.AddHandler((_, fd) => _queue.Add(KeyOf(fd)));
+        _deployments.AddHandler((_, fd) => OnFilterDeployment(fd));
         _deploymentWorkloads.AddHandler((_, w) => OnWorkload(WorkloadKind.Deployment, w));
         _daemonSets.AddHandler((_, w) => OnWorkload(WorkloadKind.DaemonSet, w));
         _statefulSets.AddHandler((_, w) => OnWorkload(WorkloadKind.StatefulSet, w));
@@ -152,6 +153,20 @@ public sealed class FilterDeploymentOperator : IDisposable
             if (owned.Metadata.Annotations?.TryGetValue(WasmeMetadata.WorkloadAnnotation, out var target) == true && target == reference)
             {
                 OnOwned(owned);
+            }
+        }
+    }
+
+    // Same filter id, same namespace: one may be waiting for the other to give up a name (see FilterIdClaims).
+    private void OnFilterDeployment(FilterDeployment changed)
+    {
+        _queue.Add(KeyOf(changed));
+        var id = FilterDeploymentValidator.EffectiveId(changed);
+        foreach (var fd in _deployments.List(changed.Metadata.NamespaceProperty))
+        {
+            if (fd.Metadata.Name != changed.Metadata.Name && FilterDeploymentValidator.EffectiveId(fd) == id)
+            {
+                _queue.Add(KeyOf(fd));
             }
         }
     }

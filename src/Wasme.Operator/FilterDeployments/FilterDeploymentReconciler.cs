@@ -32,6 +32,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     private readonly FilterDeploymentReconcilerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private const string NameConflictReason = "NameConflict";
     private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
     private readonly IstioVersionDetector? _istioVersions;
 
@@ -171,10 +172,28 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             return ReconcileResult.Done;
         }
 
-        var changes = await ApplyAsync(deployment, translation, cancellationToken).ConfigureAwait(false);
+        var rivals = FilterIdClaims.Rivals(deployment, _deployments.List(key.Namespace), workloads, olderOnly: true);
+        var (changes, conflicts) = await ApplyAsync(deployment, translation, rivals, cancellationToken).ConfigureAwait(false);
         if (changes.Count > 0)
         {
             await _events.RecordAsync(deployment, EventTypes.Normal, "Applied", string.Join("; ", changes), cancellationToken).ConfigureAwait(false);
+        }
+
+        if (rivals.Count > 0 || conflicts.Count > 0)
+        {
+            // Persistent, and no retry of ours can fix it: say who holds the name and what to change (Warning Event included).
+            var message = string.Join("; ", rivals.Select(r => FilterIdClaims.Describe(deployment, r.Key, r.Value)).Concat(conflicts));
+            status.Condition(ConditionTypes.Applied, false, NameConflictReason, message)
+                .Condition(ConditionTypes.Ready, false, NameConflictReason, message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            if (conflicts.Count > 0)
+            {
+                // A foreign object is not watched: look again with backoff, so its removal is noticed without a restart.
+                throw new ExpectedReconcileException($"{NameConflictReason}: {message}");
+            }
+
+            // A rival FilterDeployment's changes requeue this one (see FilterDeploymentOperator).
+            return ReconcileResult.After(_options.ImageRefreshInterval);
         }
 
         status.Status.Workloads = translation.SelectedWorkloads.ToDictionary(
@@ -222,24 +241,45 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     }
 
     /// <summary>Creates, updates and deletes owned objects and edits pod templates; returns a line per change made.</summary>
-    private async Task<List<string>> ApplyAsync(FilterDeployment deployment, TranslationResult translation, CancellationToken cancellationToken)
+    private async Task<(List<string> Changes, List<string> Conflicts)> ApplyAsync(
+        FilterDeployment deployment,
+        TranslationResult translation,
+        IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> rivals,
+        CancellationToken cancellationToken)
     {
         var changes = new List<string>();
+        var conflicts = new List<string>();
         var ns = deployment.Metadata.NamespaceProperty;
-        var current = _owned.OwnedBy(ns, deployment.Metadata.Name);
-        foreach (var action in ResourcePlan.Compute(translation.Resources, current))
+        var id = FilterDeploymentValidator.EffectiveId(deployment);
+
+        // Names an older FilterDeployment with the same id holds are not wanted here: this one gives them up.
+        var yielded = rivals.Keys.Select(w => FilterDeploymentTranslator.ResourceName(w.Name, id)).ToHashSet(StringComparer.Ordinal);
+        var wanted = translation.Resources.Where(r => !yielded.Contains(r.Name)).ToList();
+        var current = _owned.OwnedBy(ns, deployment.Metadata.Name, deployment.Metadata.Uid);
+        foreach (var action in ResourcePlan.Compute(wanted, current))
         {
-            await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
+            }
+            catch (NameConflictException ex)
+            {
+                conflicts.Add(ex.Message);
+                continue;
+            }
+
             _metrics.Wrote(action.ResourceKind, action.Kind.ToString().ToLowerInvariant());
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{Verb(action.Kind)} {action.ResourceKind} {action.Name}"));
         }
 
         // Pod-template annotations (HostPath delivery): add where wanted...
-        var id = FilterDeploymentValidator.EffectiveId(deployment);
-        var patched = new HashSet<(WorkloadKind, string)>();
         foreach (var patch in translation.WorkloadPatches)
         {
-            patched.Add((patch.Workload.Kind, patch.Workload.Name));
+            if (rivals.ContainsKey((patch.Workload.Kind, patch.Workload.Name)))
+            {
+                continue;
+            }
+
             if (await _workloads.PatchPodTemplateAnnotationsAsync(patch.Workload, patch.PodTemplateAnnotations, cancellationToken).ConfigureAwait(false))
             {
                 _metrics.Wrote(patch.Workload.Kind.ToString(), "patch");
@@ -250,9 +290,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         // ...and take them back where no longer wanted (workload deselected, or delivery changed).
         var wantsHostPath = (deployment.Spec.Deployment?.Istio?.Delivery ?? DeliveryMode.Remote) == DeliveryMode.HostPath;
         var selected = translation.SelectedWorkloads.Select(w => (w.Kind, w.Name)).ToHashSet();
+        // The id's annotation entry on a workload an older rival holds is the rival's, not ours to take back.
         foreach (var workload in _workloads.InNamespace(ns!))
         {
-            if (wantsHostPath && selected.Contains((workload.Kind, workload.Name)))
+            if ((wantsHostPath && selected.Contains((workload.Kind, workload.Name))) || rivals.ContainsKey((workload.Kind, workload.Name)))
             {
                 continue;
             }
@@ -260,7 +301,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
         }
 
-        return changes;
+        return (changes, conflicts);
     }
 
     private async Task<IEnumerable<string>> UndoAnnotationsAsync(Workload workload, string filterId, CancellationToken cancellationToken)
@@ -283,7 +324,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var changes = new List<string>();
-        foreach (var owned in _owned.OwnedBy(key.Namespace, key.Name))
+        foreach (var owned in _owned.OwnedBy(key.Namespace, key.Name, deployment.Metadata.Uid))
         {
             var action = new ResourceAction(ResourceActionKind.Delete, owned.Kind, owned.Metadata.NamespaceProperty, owned.Metadata.Name, null, owned);
             await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
@@ -292,7 +333,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var id = FilterDeploymentValidator.EffectiveId(deployment);
-        foreach (var workload in _workloads.InNamespace(key.Namespace!))
+        var workloads = _workloads.InNamespace(key.Namespace!);
+        // Where another FilterDeployment with the same id selects the workload, the annotation entry passes on to it.
+        var shared = FilterIdClaims.Rivals(deployment, _deployments.List(key.Namespace), workloads, olderOnly: false);
+        foreach (var workload in workloads.Where(w => !shared.ContainsKey((w.Kind, w.Name))))
         {
             changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
         }

@@ -25,10 +25,15 @@ public sealed class OwnedResources
         };
     }
 
-    public IReadOnlyList<GenericResource> OwnedBy(string? namespaceName, string filterDeploymentName) =>
+    /// <summary>
+    /// The objects labelled for the FilterDeployment that also name it (by uid) as owner: a label alone can be copied onto a
+    /// foreign object, which must never be updated or deleted.
+    /// </summary>
+    public IReadOnlyList<GenericResource> OwnedBy(string? namespaceName, string filterDeploymentName, string? filterDeploymentUid) =>
         [.. _kinds.Values
             .SelectMany(k => k.Informer.List(namespaceName))
             .Where(r => r.Metadata.Labels?.TryGetValue(WasmeMetadata.FilterDeploymentLabel, out var owner) == true && owner == filterDeploymentName)
+            .Where(r => filterDeploymentUid is null || IsOwnedBy(r, filterDeploymentUid))
             .OrderBy(r => r.Kind, StringComparer.Ordinal)
             .ThenBy(r => r.Metadata.Name, StringComparer.Ordinal)];
 
@@ -49,8 +54,15 @@ public sealed class OwnedResources
                 }
                 catch (Exception ex) when (KubernetesErrors.IsAlreadyExists(ex))
                 {
-                    // Our cache had not seen it yet (a restart or a lost race): read it and converge on the next pass.
-                    if (await client.GetAsync(action.Namespace, action.Name, cancellationToken).ConfigureAwait(false) is { } existing)
+                    var existing = await client.GetAsync(action.Namespace, action.Name, cancellationToken).ConfigureAwait(false);
+                    var ownerUid = OwnerUid(action.Desired!.Manifest);
+                    if (existing is not null && (ownerUid is null || !IsOwnedBy(existing, ownerUid)))
+                    {
+                        throw new NameConflictException(DescribeHolder(action, existing), ex);
+                    }
+
+                    // Ours, and our cache had not seen it yet (a restart or a lost race): remember it and converge on the next pass.
+                    if (existing is not null)
                     {
                         informer.Remember(existing);
                     }
@@ -69,5 +81,19 @@ public sealed class OwnedResources
                 informer.Forget(new ObjectKey(action.Namespace, action.Name));
                 break;
         }
+    }
+
+    private static bool IsOwnedBy(GenericResource resource, string uid) =>
+        resource.Metadata.OwnerReferences?.Any(o => o.Uid == uid) == true;
+
+    private static string? OwnerUid(System.Text.Json.Nodes.JsonObject manifest) =>
+        manifest["metadata"]?["ownerReferences"]?.AsArray().Select(o => o?["uid"]?.GetValue<string>()).FirstOrDefault(u => u is not null);
+
+    private static string DescribeHolder(ResourceAction action, GenericResource existing)
+    {
+        var owner = existing.Metadata.OwnerReferences?.FirstOrDefault(o => o.Controller == true) ?? existing.Metadata.OwnerReferences?.FirstOrDefault();
+        var holder = owner is null ? "no owner" : $"owned by {owner.Kind} {owner.Name}";
+        return $"{action.ResourceKind} {action.Namespace}/{action.Name} already exists ({holder}) and is not owned by this FilterDeployment; "
+            + $"wasme does not overwrite it: change spec.filter.id, or remove the other {action.ResourceKind}";
     }
 }
