@@ -24,7 +24,7 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
 
     // Ready=False reasons that no amount of waiting fixes; anything else (registry down, operator busy) may still pass.
     private static readonly HashSet<string> TerminalReasons =
-        ["InvalidSpec", "InvalidConfiguration", "InvalidReference", "InvalidImage", "ImageNotFound", "Unauthorized", "PullSecretInvalid", "Conflict"];
+        ["InvalidSpec", "InvalidConfiguration", "InvalidReference", "InvalidImage", "ImageNotFound", "Unauthorized", "PullSecretInvalid", "Conflict", "NameConflict", "CrdNotInstalled"];
 
     /// <summary>
     /// Who, other than this command, holds filter id <paramref name="id"/> or one of the objects it would produce:
