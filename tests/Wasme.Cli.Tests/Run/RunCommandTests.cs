@@ -111,6 +111,19 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
     }
 
     [Fact]
+    public async Task A_file_that_is_not_WebAssembly_is_one_line_naming_it_and_nothing_listens()
+    {
+        var notWasm = Path.Combine(_directory.FullName, "notes.wasm");
+        await File.WriteAllTextAsync(notWasm, "hello, this is text\n");
+
+        await using var wasme = await RunningWasme.StartAsync(notWasm, "--upstream", "http://127.0.0.1:9");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        var error = wasme.Error.Output.Trim();
+        Assert.Equal($"error: {notWasm} is not a WebAssembly module (the file does not start with the Wasm magic number \\0asm at byte offset 0)", error);
+    }
+
+    [Fact]
     public async Task A_module_without_a_proxy_wasm_marker_is_refused_as_bad_input()
     {
         var module = Path.Combine(_directory.FullName, "plain.wasm");
