@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Wasme.Cli.Commands;
 
 namespace Wasme.Cli;
@@ -12,6 +13,7 @@ internal static class WasmeRootCommand
 
         // One sealed class per verb; each adds itself here. Keep alphabetical.
         root.Subcommands.Add(new Commands.Authoring.BuildCommand(context));
+        root.Subcommands.Add(new Commands.Shell.CompletionCommand(context));
 #if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Cache.CacheCommand(context));
 #endif
@@ -19,6 +21,7 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Istio.DeployCommand(context));
 #endif
         root.Subcommands.Add(new ExitCodesCommand(context));
+        root.Subcommands.Add(new Commands.Shell.HelpCommand(context));
         root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
         root.Subcommands.Add(new Commands.Images.InspectCommand(context));
         root.Subcommands.Add(new Commands.Images.ListCommand(context));
@@ -44,6 +47,8 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 #endif
 
+        // Bare 'wasme' shows what it can do (exit 0), as docker, kubectl and helm do.
+        root.SetAction(parseResult => new HelpAction().Invoke(parseResult));
         return root;
     }
 }

@@ -7,6 +7,7 @@ public sealed class WasmFormatException : FormatException
         : base($"not a valid WebAssembly module: {message} (at byte offset {offset})")
     {
         Offset = offset;
+        Reason = $"{message} at byte offset {offset}";
     }
 
     public WasmFormatException()
@@ -22,6 +23,9 @@ public sealed class WasmFormatException : FormatException
         : base(message, innerException)
     {
     }
+
+    /// <summary>What is wrong, without the "not a valid WebAssembly module" lead, for messages that name the file.</summary>
+    public string Reason { get; } = string.Empty;
 
     /// <summary>Byte offset in the module where the problem was found.</summary>
     public long Offset { get; }

@@ -1,6 +1,9 @@
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.Net;
 using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.ProxyWasm;
 
 namespace Wasme.Proxy.Upstreams;
@@ -10,14 +13,17 @@ namespace Wasme.Proxy.Upstreams;
 /// them to its clusters: the call's <c>:path</c> is resolved against the cluster's URL, <c>:authority</c> becomes
 /// the Host header, and the response body is bounded.
 /// </summary>
-public sealed class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
+public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
 {
+    private readonly ConcurrentDictionary<string, bool> _warnedUnknown = new(StringComparer.Ordinal);
+    private readonly ILogger _logger;
     private readonly IReadOnlyDictionary<string, Uri> _clusters;
     private readonly HttpMessageInvoker _client;
     private readonly int _maxResponseBytes;
 
-    public ClusterHttpCallDispatcher(IReadOnlyDictionary<string, Uri> clusters, int maxResponseBytes)
+    public ClusterHttpCallDispatcher(IReadOnlyDictionary<string, Uri> clusters, int maxResponseBytes, ILogger? logger = null)
     {
+        _logger = logger ?? NullLogger.Instance;
         ArgumentNullException.ThrowIfNull(clusters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxResponseBytes);
         _clusters = clusters;
@@ -35,7 +41,24 @@ public sealed class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
         });
     }
 
-    public bool HasCluster(string cluster) => _clusters.ContainsKey(cluster);
+    public bool HasCluster(string cluster)
+    {
+        if (_clusters.ContainsKey(cluster))
+        {
+            return true;
+        }
+
+        // The filter only sees BAD_ARGUMENT; the operator needs the name and the flag. Once per name, not per request.
+        if (_warnedUnknown.TryAdd(cluster, true))
+        {
+            UnknownCluster(_logger, cluster);
+        }
+
+        return false;
+    }
+
+    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "A filter's http_call to cluster '{Cluster}' was refused: no such cluster; pass --cluster {Cluster}=URL to name its upstream")]
+    private static partial void UnknownCluster(ILogger logger, string cluster);
 
     public async Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {

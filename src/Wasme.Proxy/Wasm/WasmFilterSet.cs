@@ -20,7 +20,7 @@ public sealed class WasmFilterSet : IDisposable
     public WasmFilterSet(IReadOnlyDictionary<string, Uri> clusters, ILoggerFactory loggerFactory, TimeProvider timeProvider, ProxyWasmRuntimeOptions? options = null)
     {
         Runtime = new ProxyWasmRuntime(options, timeProvider, loggerFactory);
-        _httpCalls = new ClusterHttpCallDispatcher(clusters, WasmCodeLimits.MaxHttpCallResponseBytes);
+        _httpCalls = new ClusterHttpCallDispatcher(clusters, WasmCodeLimits.MaxHttpCallResponseBytes, loggerFactory.CreateLogger<ClusterHttpCallDispatcher>());
         MetricsSource = new ProxyWasmMetricsSource(Runtime);
     }
 

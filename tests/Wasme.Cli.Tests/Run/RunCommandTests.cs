@@ -229,6 +229,37 @@ public sealed class RunCommandTests(AssemblyScriptFilters filters) : IClassFixtu
         Assert.Contains($"{missing} does not exist", wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData]
+    [InlineData("--root-id", "add_headr")]
+    public async Task A_root_id_the_module_does_not_serve_is_one_line_that_points_at_root_id(params string[] rootId)
+    {
+        var filter = await filters.BuildAsync(AssemblyScriptFilters.AddHeaderSource);
+        var module = Path.Combine(_directory.FullName, "add_header.wasm");
+        await File.WriteAllBytesAsync(module, filter.Module);
+
+        await using var wasme = await RunningWasme.StartAsync([module, .. rootId, "--upstream", "http://127.0.0.1:9"]);
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        var error = wasme.Error.Output.Trim();
+        Assert.False(error.Contains('\n', StringComparison.Ordinal), error);
+        Assert.Contains($"{module} did not start ", error, StringComparison.Ordinal);
+        Assert.Contains("pass --root-id with a root id the module registers (it declares none", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_file_that_is_not_WebAssembly_is_one_line_naming_it_and_nothing_listens()
+    {
+        var notWasm = Path.Combine(_directory.FullName, "notes.wasm");
+        await File.WriteAllTextAsync(notWasm, "hello, this is text\n");
+
+        await using var wasme = await RunningWasme.StartAsync(notWasm, "--upstream", "http://127.0.0.1:9");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        var error = wasme.Error.Output.Trim();
+        Assert.Equal($"error: {notWasm} is not a WebAssembly module (the file does not start with the Wasm magic number \\0asm at byte offset 0)", error);
+    }
+
     [Fact]
     public async Task A_module_without_a_proxy_wasm_marker_is_refused_as_bad_input()
     {

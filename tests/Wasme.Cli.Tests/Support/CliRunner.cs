@@ -41,7 +41,22 @@ internal sealed class CliRunner
             input?.Invoke(Out);
         }
 
-        var context = new CliContext
+        return await WasmeRootCommand.Create(NewContext(interactive)).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
+    }
+
+    /// <summary>
+    /// Runs as the <c>wasme</c> program does: its parse-error handling (exit 2, typo hints) and help and
+    /// completion output on <see cref="Out"/>. Unexpected exceptions are reported, not thrown.
+    /// </summary>
+    public Task<int> RunProgramAsync(params string[] args)
+    {
+        Out = new TestConsole().Width(Width);
+        Error = new TestConsole().Width(Width);
+        return WasmeApplication.RunAsync(NewContext(interactive: false), args, CancellationToken.None);
+    }
+
+    private CliContext NewContext(bool interactive) =>
+        new CliContext
         {
             Out = Out,
             Error = Error,
@@ -49,6 +64,4 @@ internal sealed class CliRunner
             TimeProvider = TimeProvider.System,
             IsInteractive = interactive,
         };
-        return await WasmeRootCommand.Create(context).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
-    }
 }

@@ -342,16 +342,28 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                 throw new OciUsageException($"--root-id '{request.RootId}' is not a root id of {source.Origin} (it has: {string.Join(", ", source.RootIds)})");
             }
 
-            wasm.Add(source.Module, new PluginConfiguration
+            try
             {
-                Name = request.Id ?? source.Name,
-                RootId = rootId,
-                VmId = request.Id ?? source.Name,
-                Configuration = configuration,
-                VmConfiguration = vmConfiguration,
-                FailurePolicy = policy,
-                Workers = Environment.ProcessorCount,
-            });
+                wasm.Add(source.Module, new PluginConfiguration
+                {
+                    Name = request.Id ?? source.Name,
+                    RootId = rootId,
+                    VmId = request.Id ?? source.Name,
+                    Configuration = configuration,
+                    VmConfiguration = vmConfiguration,
+                    FailurePolicy = policy,
+                    Workers = Environment.ProcessorCount,
+                });
+            }
+            catch (ProxyWasmException ex) when (WasmFailures.IsRootContextFailure(ex.Message))
+            {
+                // The backtrace says nothing a user can act on; the root id is the usual cause and --root-id the fix.
+                var declared = source.RootIds.Count > 0
+                    ? $"it declares: {string.Join(", ", source.RootIds)}"
+                    : "it declares none: no runtime-config.json beside the file or in the image";
+                throw new ProxyWasmException(
+                    $"{source.Origin} did not start {(rootId.Length == 0 ? "with no root id" : $"root id '{rootId}'")} ({WasmFailures.Reason(ex.Message)}); pass --root-id with a root id the module registers ({declared})", ex);
+            }
         }
 
         using var http = new HttpClient(new SocketsHttpHandler { UseProxy = false });

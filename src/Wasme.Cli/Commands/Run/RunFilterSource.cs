@@ -4,6 +4,7 @@ using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
 using Wasme.Oci.Transfer;
+using Wasme.Oci.Wasm;
 using Wasme.Proxy.Istio;
 
 namespace Wasme.Cli.Commands.Run;
@@ -25,6 +26,16 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore)
             }
 
             var module = await File.ReadAllBytesAsync(argument, cancellationToken);
+            try
+            {
+                // Checked here so the message names the file, in one line, before Wasmtime's multi-line report.
+                WasmModule.Parse(module);
+            }
+            catch (WasmFormatException ex)
+            {
+                throw new OciUsageException($"{argument} is not a WebAssembly module ({ex.Reason})");
+            }
+
             var rootIds = await RootIdsBesideAsync(info, cancellationToken);
             return new RunFilterSource(Path.GetFileNameWithoutExtension(argument), module, rootIds, argument);
         }
