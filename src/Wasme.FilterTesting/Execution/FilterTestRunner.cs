@@ -194,6 +194,11 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
 
                 quietSince = Stopwatch.GetTimestamp();
             }
+            else if (ThreadPool.PendingWorkItemCount > 0)
+            {
+                // Work is queued (the host starts http_calls and delivers their answers on pool threads): not quiet yet.
+                quietSince = Stopwatch.GetTimestamp();
+            }
             else if (Stopwatch.GetElapsedTime(quietSince) > QuietPeriod)
             {
                 time.Advance(idleTimeout);

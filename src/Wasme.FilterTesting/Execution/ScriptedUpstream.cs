@@ -1,5 +1,6 @@
 using System.Net;
 using Wasme.FilterTesting.Model;
+using Wasme.Proxy.InProcess;
 
 namespace Wasme.FilterTesting.Execution;
 
@@ -51,7 +52,7 @@ internal sealed class ScriptedUpstream(UpstreamSpec answer) : HttpMessageHandler
         {
             Version = HttpVersion.Version11,
             RequestMessage = request,
-            Content = answer.Body.Count <= 1 ? new ByteArrayContent(answer.Body.Count == 0 ? [] : answer.Body[0]) : new StreamContent(new ChunkStream(answer.Body)),
+            Content = answer.Body.Count <= 1 ? new ByteArrayContent(answer.Body.Count == 0 ? [] : answer.Body[0]) : new StreamContent(new ChunkedStream([.. answer.Body.Select(chunk => (ReadOnlyMemory<byte>)chunk)])),
         };
         foreach (var (name, value) in answer.Headers)
         {
@@ -67,51 +68,5 @@ internal sealed class ScriptedUpstream(UpstreamSpec answer) : HttpMessageHandler
         }
 
         return response;
-    }
-
-    /// <summary>The upstream's body in its chunks, one per read, with no length known up front.</summary>
-    private sealed class ChunkStream(IReadOnlyList<byte[]> chunks) : Stream
-    {
-        private int _chunk;
-        private int _offset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count)
-        {
-            while (_chunk < chunks.Count && _offset == chunks[_chunk].Length)
-            {
-                _chunk++;
-                _offset = 0;
-            }
-
-            if (_chunk == chunks.Count)
-            {
-                return 0;
-            }
-
-            var take = Math.Min(count, chunks[_chunk].Length - _offset);
-            Buffer.BlockCopy(chunks[_chunk], _offset, buffer, offset, take);
-            _offset += take;
-            return take;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
     }
 }

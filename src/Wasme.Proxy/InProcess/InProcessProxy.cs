@@ -86,7 +86,7 @@ public sealed class InProcessProxy : IDisposable
                 QueryString = request.PathAndQuery.Contains('?', StringComparison.Ordinal) ? "?" + request.PathAndQuery.Split('?', 2)[1] : string.Empty,
                 RawTarget = request.PathAndQuery,
                 Headers = new HeaderDictionary(),
-                Body = new ChunkedRequestBody(request.BodyChunks),
+                Body = new ChunkedStream(request.BodyChunks),
             };
             requestFeature.Headers.Host = request.Authority;
             foreach (var (name, value) in request.Headers)
@@ -260,62 +260,63 @@ public sealed class InProcessProxy : IDisposable
             }
         }
     }
-
-    /// <summary>A request body that arrives in the given chunks, one per read, as a client's writes would.</summary>
-    private sealed class ChunkedRequestBody(IReadOnlyList<ReadOnlyMemory<byte>> chunks) : Stream
-    {
-        private int _chunk;
-        private int _offset;
-
-        public override bool CanRead => true;
-
-        public override bool CanSeek => false;
-
-        public override bool CanWrite => false;
-
-        public override long Length => throw new NotSupportedException();
-
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            while (_chunk < chunks.Count && _offset == chunks[_chunk].Length)
-            {
-                _chunk++;
-                _offset = 0;
-            }
-
-            if (_chunk == chunks.Count || buffer.IsEmpty)
-            {
-                return 0;
-            }
-
-            var span = chunks[_chunk].Span[_offset..];
-            var count = Math.Min(span.Length, buffer.Length);
-            span[..count].CopyTo(buffer);
-            _offset += count;
-            return count;
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
-            Task.FromResult(Read(buffer.AsSpan(offset, count)));
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
-            ValueTask.FromResult(Read(buffer.Span));
-
-        public override void Flush()
-        {
-        }
-
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-
-        public override void SetLength(long value) => throw new NotSupportedException();
-
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-    }
 }
+
+/// <summary>A body that arrives in the given chunks, one per read, as a peer's writes would: each chunk reaches the filters as its own body event.</summary>
+public sealed class ChunkedStream(IReadOnlyList<ReadOnlyMemory<byte>> chunks) : Stream
+{
+    private int _chunk;
+    private int _offset;
+
+    public override bool CanRead => true;
+
+    public override bool CanSeek => false;
+
+    public override bool CanWrite => false;
+
+    public override long Length => throw new NotSupportedException();
+
+    public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+    public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
+
+    public override int Read(Span<byte> buffer)
+    {
+        while (_chunk < chunks.Count && _offset == chunks[_chunk].Length)
+        {
+            _chunk++;
+            _offset = 0;
+        }
+
+        if (_chunk == chunks.Count || buffer.IsEmpty)
+        {
+            return 0;
+        }
+
+        var span = chunks[_chunk].Span[_offset..];
+        var count = Math.Min(span.Length, buffer.Length);
+        span[..count].CopyTo(buffer);
+        _offset += count;
+        return count;
+    }
+
+    public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+        Task.FromResult(Read(buffer.AsSpan(offset, count)));
+
+    public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default) =>
+        ValueTask.FromResult(Read(buffer.Span));
+
+    public override void Flush()
+    {
+    }
+
+    public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+    public override void SetLength(long value) => throw new NotSupportedException();
+
+    public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+}
+
 
 /// <summary>A request as a client sends it. Header names are sent as given; <see cref="Authority"/> becomes Host.</summary>
 public sealed record InProcessRequest
