@@ -23,7 +23,7 @@ public sealed class HttpExchange : IStreamHost
     private HeaderMap? _requestTrailers;
     private HeaderMap? _responseTrailers;
 
-    public HttpExchange(HttpContext context, DateTimeOffset startTime)
+    public HttpExchange(HttpContext context, DateTimeOffset startTime, Hosting.ProxyRoute? route = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
@@ -41,7 +41,8 @@ public sealed class HttpExchange : IStreamHost
             ConnectionId = (uint)connection.Id.GetHashCode(StringComparison.Ordinal),
             StartTime = startTime,
             ClusterName = "upstream",
-            RouteName = "default",
+            RouteName = (route ?? Hosting.ProxyRoute.Default).Name,
+            RouteMetadata = (route ?? Hosting.ProxyRoute.Default).Metadata,
         };
         if (RequestHeaders.TryGetValue("x-request-id", out var requestId))
         {
