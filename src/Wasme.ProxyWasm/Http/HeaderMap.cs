@@ -79,6 +79,27 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         return index >= 0;
     }
 
+    /// <summary>
+    /// Gets the first value of an ASCII key given as the guest's bytes, without making a string of it (a lookup per
+    /// callback on the request path). False for a key that is not ASCII: use the string overload.
+    /// </summary>
+    internal bool TryGetValue(ReadOnlySpan<byte> asciiKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var key = _entries[i].Key;
+            // Stored keys are lower case; the guest's may not be.
+            if (key.Length == asciiKey.Length && System.Text.Ascii.EqualsIgnoreCase(asciiKey, key))
+            {
+                value = _entries[i].Value;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
+    }
+
     /// <summary>Every value of <paramref name="key"/>, in order.</summary>
     public IReadOnlyList<string> GetValues(string key)
     {
