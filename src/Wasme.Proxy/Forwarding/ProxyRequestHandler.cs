@@ -60,7 +60,10 @@ internal sealed partial class ProxyRequestHandler
                 return;
             }
 
-            HeaderCodec.ApplyRequest(stream.RequestHeaders, context.Request);
+            if (stream.RequestHeaders.Version != stream.RequestHeadersReadVersion)
+            {
+                HeaderCodec.ApplyRequest(stream.RequestHeaders, context.Request);
+            }
 
             if (hasBody && _chain.Handles(HttpFilterCapabilities.RequestBody | HttpFilterCapabilities.RequestTrailers))
             {

@@ -53,8 +53,15 @@ public sealed class HttpExchange : IStreamHost
             // Envoy gives every request an id and forwards it.
             Info.RequestId = RequestIds.Next();
             RequestHeaders.Add("x-request-id", Info.RequestId);
+            context.Request.Headers["x-request-id"] = Info.RequestId;
         }
+
+        // The map now mirrors the request's headers: when no filter changes it, nothing needs copying back.
+        RequestHeadersReadVersion = RequestHeaders.Version;
     }
+
+    /// <summary><see cref="HeaderMap.Version"/> of <see cref="RequestHeaders"/> when it last matched the request's own headers.</summary>
+    internal long RequestHeadersReadVersion { get; }
 
     /// <summary>Process-wide unique stream id.</summary>
     public long Id { get; }

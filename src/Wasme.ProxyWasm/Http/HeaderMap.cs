@@ -12,6 +12,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
 {
     private KeyValuePair<string, string>[] _entries;
     private int _count;
+    private long _version;
 
     public HeaderMap()
         : this(8)
@@ -22,6 +23,9 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         _entries = new KeyValuePair<string, string>[Math.Max(capacity, 1)];
     }
+
+    /// <summary>Changes so far: a data plane that copied the map in can skip copying it back when this has not moved.</summary>
+    public long Version => _version;
 
     /// <summary>Number of entries, counting every value of a repeated key.</summary>
     public int Count => _count;
@@ -58,6 +62,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         }
 
         _entries[index] = new KeyValuePair<string, string>(lowered, value);
+        _version++;
         RemoveFrom(lowered, index + 1);
     }
 
@@ -123,6 +128,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         Array.Clear(_entries, 0, _count);
         _count = 0;
+        _version++;
     }
 
     public Enumerator GetEnumerator() => new(this);
@@ -139,6 +145,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         }
 
         _entries[_count++] = new KeyValuePair<string, string>(loweredKey, value);
+        _version++;
     }
 
     internal int IndexOf(string loweredKey)
@@ -165,8 +172,12 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
             }
         }
 
-        Array.Clear(_entries, write, _count - write);
-        _count = write;
+        if (write != _count)
+        {
+            Array.Clear(_entries, write, _count - write);
+            _count = write;
+            _version++;
+        }
     }
 
     // Header names are ASCII in practice; only allocate when there is something to lower.
