@@ -2,7 +2,14 @@ using BenchmarkDotNet.Running;
 using Wasme.Bench.ProxyWasm;
 
 // `dotnet run -c Release -- --vm-memory [count] [--assemblyscript]` prints the resident memory per VM;
+// `-- --make-module PATH [megabytes]` writes the add-header filter grown with code to that size (bench/proxy/start.sh);
 // anything else goes to BenchmarkDotNet (for example `--filter '*' --job short`).
+if (args.Length > 1 && args[0] == "--make-module")
+{
+    LargeModule.Write(args[1], args.Length > 2 && int.TryParse(args[2], System.Globalization.CultureInfo.InvariantCulture, out var size) ? size : 3);
+    return;
+}
+
 if (args.Length > 0 && args[0] == "--vm-memory")
 {
     var count = args.Length > 1 && int.TryParse(args[1], System.Globalization.CultureInfo.InvariantCulture, out var n) ? n : 200;

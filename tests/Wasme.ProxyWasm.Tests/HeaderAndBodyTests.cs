@@ -42,6 +42,30 @@ public sealed class HeaderAndBodyTests : IDisposable
     }
 
     [Fact]
+    public void A_header_read_matches_its_name_in_any_case_ascii_or_not()
+    {
+        var wat = new Wat();
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_get_header_map_value (i32.const 0) {{wat.Str("X-Multi")}} (i32.const 0) (i32.const 4)))
+              {{wat.AddReturnedAsHeader(0, "x-upper")}}
+              (drop (call $proxy_get_header_map_value (i32.const 0) {{wat.Str("x-ÉTÉ")}} (i32.const 0) (i32.const 4)))
+              {{wat.AddReturnedAsHeader(0, "x-unicode")}}
+              {{wat.Record("prefix", $"(call $proxy_get_header_map_value (i32.const 0) {wat.Str("x-mult")} (i32.const 0) (i32.const 4))")}}
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module);
+        var headers = HostHarness.RequestHeaders(("x-multi", "first"), ("x-multi", "second"), ("x-été", "chaud"));
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        stream.OnRequestHeaders(headers, endOfStream: true);
+
+        Assert.Equal(["first"], headers.GetValues("x-upper"));
+        Assert.Equal(["chaud"], headers.GetValues("x-unicode"));
+        Assert.Equal(1, _host.Gauge("prefix")); // NOT_FOUND: a prefix of a name is not the name
+    }
+
+    [Fact]
     public void Header_pairs_round_trip_through_the_guest_in_envoy_serialization()
     {
         var wat = new Wat();

@@ -97,4 +97,25 @@ public sealed class HeaderMapTests
         Assert.False(PairsCodec.TryParse(bytes, 1024, 1, new HeaderMap()));
         Assert.False(PairsCodec.TryParse(bytes, bytes.Length - 1, 10, new HeaderMap()));
     }
+
+    [Fact]
+    public void Version_moves_on_every_change_and_only_then()
+    {
+        var map = new HeaderMap();
+        map.Add("a", "1");
+        var start = map.Version;
+
+        map.TryGetValue("a", out _);
+        map.Remove("absent");
+        Assert.Equal(start, map.Version);
+
+        map.Set("a", "2");
+        Assert.NotEqual(start, map.Version);
+        var afterSet = map.Version;
+        map.Remove("a");
+        Assert.NotEqual(afterSet, map.Version);
+        var afterRemove = map.Version;
+        map.Clear();
+        Assert.NotEqual(afterRemove, map.Version);
+    }
 }

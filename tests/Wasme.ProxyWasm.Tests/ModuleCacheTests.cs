@@ -7,12 +7,12 @@ public sealed class ModuleCacheTests : IDisposable
 {
     private readonly string _directory = Path.Combine(Path.GetTempPath(), "wasme-cache-" + Guid.NewGuid().ToString("N"));
 
-    private static byte[] ModuleBytes()
+    private static byte[] ModuleBytes(string header = "x-cached")
     {
         var wat = new Wat();
         return Wasmtime.Module.ConvertText(wat.Module($$"""
             (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-cached")}} {{wat.Str("yes")}}))
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str(header)}} {{wat.Str("yes")}}))
               (i32.const 0))
             """)).ToArray();
     }
@@ -41,7 +41,8 @@ public sealed class ModuleCacheTests : IDisposable
             Assert.Equal(sha256, first.Sha256);
         }
 
-        Assert.True(File.Exists(Path.Combine(_directory, sha256 + ".cwasm")));
+        // One entry per module digest and engine (Wasmtime version, settings, CPU).
+        Assert.Single(Directory.GetFiles(_directory, sha256 + "-*.cwasm"));
         using (var runtime = Runtime())
         using (var second = runtime.LoadModule(bytes, "filter.wasm"))
         {
@@ -78,6 +79,64 @@ public sealed class ModuleCacheTests : IDisposable
         }
 
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+    }
+
+    [Fact]
+    public void The_cache_stays_within_its_size_bound_by_evicting_the_least_recently_used_entry()
+    {
+        var first = ModuleBytes();
+        var second = ModuleBytes("x-other");
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(first, "first.wasm").Dispose();
+        }
+
+        var firstEntry = Directory.GetFiles(_directory, "*.cwasm").Single();
+        var bound = new FileInfo(firstEntry).Length + 1;
+        using (var runtime = new ProxyWasmRuntime(new ProxyWasmRuntimeOptions { CompilationCacheDirectory = _directory, CompilationCacheMaxBytes = bound }))
+        {
+            runtime.LoadModule(second, "second.wasm").Dispose();
+        }
+
+        var left = Directory.GetFiles(_directory, "*.cwasm").Single();
+        Assert.NotEqual(firstEntry, left);
+        Assert.StartsWith(Convert.ToHexStringLower(SHA256.HashData(second)), Path.GetFileName(left), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_cache_directory_others_may_write_to_is_not_used()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        Directory.CreateDirectory(_directory);
+        File.SetUnixFileMode(_directory, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.OtherWrite | UnixFileMode.OtherRead | UnixFileMode.OtherExecute);
+        var bytes = ModuleBytes();
+
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(bytes, "filter.wasm").Dispose();
+        }
+
+        Assert.Empty(Directory.GetFiles(_directory));
+    }
+
+    [Fact]
+    public void A_new_cache_directory_is_private_to_its_owner()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(ModuleBytes(), "filter.wasm").Dispose();
+        }
+
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(_directory));
     }
 
     [Fact]

@@ -42,7 +42,7 @@ internal sealed class AdminEndpoint(ProxyMetrics metrics, IReadOnlyList<IFilterM
         AppendProxyMetric(text, "wasme_proxy_local_replies_total", metrics.LocalReplies);
         AppendProxyMetric(text, "wasme_proxy_upstream_errors_total", metrics.UpstreamErrors);
         text.Append("# TYPE wasme_proxy_filter_failures_total counter\n");
-        foreach (var (filter, count) in metrics.FilterFailures)
+        foreach (var (filter, count) in FilterFailures())
         {
             text.Append(CultureInfo.InvariantCulture, $"wasme_proxy_filter_failures_total{{filter=\"{Escape(filter)}\"}} {count}\n");
         }
@@ -87,7 +87,7 @@ internal sealed class AdminEndpoint(ProxyMetrics metrics, IReadOnlyList<IFilterM
             writer.WriteNumber("localReplies", metrics.LocalReplies);
             writer.WriteNumber("upstreamErrors", metrics.UpstreamErrors);
             writer.WriteStartObject("filterFailures");
-            foreach (var (filter, count) in metrics.FilterFailures)
+            foreach (var (filter, count) in FilterFailures())
             {
                 writer.WriteNumber(filter, count);
             }
@@ -117,6 +117,18 @@ internal sealed class AdminEndpoint(ProxyMetrics metrics, IReadOnlyList<IFilterM
     }
 
     private IEnumerable<FilterMetricSample> Samples() => sources.SelectMany(source => source.Snapshot());
+
+    /// <summary>The proxy's own failure counts (a filter that threw) plus those the sources saw (a VM that trapped).</summary>
+    internal SortedDictionary<string, long> FilterFailures()
+    {
+        var failures = new SortedDictionary<string, long>(StringComparer.Ordinal);
+        foreach (var (filter, count) in metrics.FilterFailures.Concat(sources.SelectMany(source => source.FilterFailures())))
+        {
+            failures[filter] = failures.GetValueOrDefault(filter) + count;
+        }
+
+        return failures;
+    }
 
     private static void AppendProxyMetric(StringBuilder text, string name, long value) =>
         text.Append(CultureInfo.InvariantCulture, $"# TYPE {name} counter\n{name} {value}\n");

@@ -19,4 +19,7 @@ public sealed record FilterMetricSample(string? Filter, string Name, FilterMetri
 public interface IFilterMetricsSource
 {
     IEnumerable<FilterMetricSample> Snapshot();
+
+    /// <summary>Failures per filter that happen out of the proxy's sight (a Proxy-Wasm VM that trapped), added to its own count.</summary>
+    IEnumerable<KeyValuePair<string, long>> FilterFailures() => [];
 }

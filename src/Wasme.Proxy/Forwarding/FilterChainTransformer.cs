@@ -40,14 +40,19 @@ internal sealed class FilterChainTransformer : HttpTransformer
         var endOfStream = IsBodyless(httpContext, proxyResponse);
         if (chain.Config.Handles(HttpFilterCapabilities.ResponseHeaders))
         {
-            stream.ResponseHeaders = HeaderCodec.ReadResponse(httpContext.Response);
+            var headers = stream.ResponseHeaders = HeaderCodec.ReadResponse(httpContext.Response);
+            var read = headers.Version;
             if (!await chain.OnResponseHeadersAsync(endOfStream, cancellationToken))
             {
                 // The handler sends the local reply once the forwarder returns.
                 return false;
             }
 
-            HeaderCodec.ApplyResponse(stream.ResponseHeaders, httpContext.Response);
+            // Copied back only when a filter changed them: read-only filters cost no second copy.
+            if (!ReferenceEquals(stream.ResponseHeaders, headers) || headers.Version != read)
+            {
+                HeaderCodec.ApplyResponse(stream.ResponseHeaders, httpContext.Response);
+            }
         }
 
         if (!endOfStream && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))

@@ -1,10 +1,13 @@
+using System.Buffers;
 using System.Net;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Logging;
 using Wasme.Proxy.Chain;
 using Wasme.Proxy.Filters;
+using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Streams;
+using Wasme.ProxyWasm;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Wasme.Proxy.Forwarding;
@@ -28,9 +31,11 @@ internal sealed partial class ProxyRequestHandler
     private readonly FilterChain _chain;
     private readonly ProxyMetrics _metrics;
     private readonly ILogger _logger;
+    private readonly ProxyRoute _route;
 
-    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger)
+    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger, ProxyRoute route)
     {
+        _route = route;
         _forwarder = forwarder;
         _client = client;
         _upstream = upstream.GetLeftPart(UriPartial.Path).TrimEnd('/');
@@ -43,7 +48,7 @@ internal sealed partial class ProxyRequestHandler
     {
         _metrics.RequestStarted();
         var cancellationToken = context.RequestAborted;
-        var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow());
+        var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow(), _route);
         using var chain = new StreamFilterChain(_chain, stream, _metrics, _logger);
         context.Features.Set(chain);
         try
@@ -55,13 +60,29 @@ internal sealed partial class ProxyRequestHandler
                 return;
             }
 
-            HeaderCodec.ApplyRequest(stream.RequestHeaders, context.Request);
+            if (stream.RequestHeaders.Version != stream.RequestHeadersReadVersion)
+            {
+                HeaderCodec.ApplyRequest(stream.RequestHeaders, context.Request);
+            }
 
             if (hasBody && _chain.Handles(HttpFilterCapabilities.RequestBody | HttpFilterCapabilities.RequestTrailers))
             {
-                // Filters may change the body's length, so it is forwarded chunked.
-                context.Request.Headers.ContentLength = null;
-                context.Request.Body = new FilteredBodyStream(context.Request.Body, chain, StreamDirection.Request, () => CollectRequestTrailers(context, stream));
+                if (IsSmallWholeBody(context.Request, out var length))
+                {
+                    // Envoy forwards the Content-Length the filters left in the headers; a body of known, small length
+                    // is filtered whole first, so the length sent is exact whether or not a filter changed the body.
+                    if (!await FilterWholeRequestBodyAsync(context, chain, length, cancellationToken))
+                    {
+                        await SendLocalReplyAsync(chain, runResponseFilters: true);
+                        return;
+                    }
+                }
+                else
+                {
+                    // Streamed through the filters, which may change its length: forwarded chunked.
+                    context.Request.Headers.ContentLength = null;
+                    context.Request.Body = new FilteredBodyStream(context.Request.Body, chain, StreamDirection.Request, () => CollectRequestTrailers(context, stream));
+                }
             }
 
             var error = await _forwarder.SendAsync(context, _upstream, _client, s_requestConfig, FilterChainTransformer.Instance, cancellationToken);
@@ -148,6 +169,39 @@ internal sealed partial class ProxyRequestHandler
         if (!body.IsEmpty)
         {
             await response.Body.WriteAsync(body, context.RequestAborted);
+        }
+    }
+
+    // As for responses (FilterChainTransformer): HTTP/1.x with a Content-Length carries no trailers, so reading it
+    // to the end loses nothing. Longer bodies stream.
+    private const int WholeBodyLimit = 64 * 1024;
+
+    private static bool IsSmallWholeBody(HttpRequest request, out int length)
+    {
+        var declared = request.ContentLength;
+        length = declared is > 0 and <= WholeBodyLimit ? (int)declared.Value : 0;
+        return length > 0 && (HttpProtocol.IsHttp11(request.Protocol) || HttpProtocol.IsHttp10(request.Protocol));
+    }
+
+    private static async Task<bool> FilterWholeRequestBodyAsync(HttpContext context, StreamFilterChain chain, int length, CancellationToken cancellationToken)
+    {
+        var body = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            await context.Request.Body.ReadExactlyAsync(body.AsMemory(0, length), cancellationToken);
+            using var output = new BodyBuffer();
+            if (!await chain.OnBodyAsync(StreamDirection.Request, body.AsMemory(0, length), endOfStream: true, output, cancellationToken))
+            {
+                return false;
+            }
+
+            context.Request.Body = new MemoryStream(output.Span.ToArray(), writable: false);
+            context.Request.ContentLength = output.Length;
+            return true;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(body);
         }
     }
 

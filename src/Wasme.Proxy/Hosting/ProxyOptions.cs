@@ -29,6 +29,9 @@ public sealed record ProxyOptions
     /// <summary>Most body bytes one filter may hold buffered; past it the stream gets 413 (request) or 500 (response).</summary>
     public int BodyBufferLimit { get; init; } = DefaultBodyBufferLimit;
 
+    /// <summary>The route every request matches, as filters see it (<c>xds.route_name</c>, <c>xds.route_metadata</c>).</summary>
+    public ProxyRoute Route { get; init; } = ProxyRoute.Default;
+
     /// <summary>Longest a filter may hold a stream paused without continuing it; then the stream gets 408, as Envoy's stream idle timeout.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = DefaultStreamIdleTimeout;
 

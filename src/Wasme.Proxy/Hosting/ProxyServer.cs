@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Connections;
+using Microsoft.AspNetCore.Connections.Features;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
@@ -22,13 +23,16 @@ namespace Wasme.Proxy.Hosting;
 /// </summary>
 public sealed class ProxyServer : IAsyncDisposable
 {
+    private static readonly object AdminConnection = new();
     private readonly WebApplication _app;
     private readonly HttpMessageInvoker _client;
+    private readonly EchoServer? _echo;
 
-    private ProxyServer(WebApplication app, HttpMessageInvoker client, ProxyMetrics metrics)
+    private ProxyServer(WebApplication app, HttpMessageInvoker client, EchoServer? echo, ProxyMetrics metrics)
     {
         _app = app;
         _client = client;
+        _echo = echo;
         Metrics = metrics;
     }
 
@@ -39,7 +43,7 @@ public sealed class ProxyServer : IAsyncDisposable
     public IPEndPoint? AdminEndpoint { get; private set; }
 
     /// <summary>The upstream requests go to (the echo server's address with <see cref="ProxyOptions.EchoUpstream"/>).</summary>
-    public Uri Upstream { get; private set; } = null!;
+    public required Uri Upstream { get; init; }
 
     public ProxyMetrics Metrics { get; }
 
@@ -62,6 +66,9 @@ public sealed class ProxyServer : IAsyncDisposable
             throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
         }
 
+        // The echo upstream starts first: the proxy's handler is then complete before the proxy accepts anything.
+        var echo = options.EchoUpstream ? await EchoServer.StartAsync(cancellationToken) : null;
+        var upstream = echo?.Url ?? options.Upstream!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.WebHost.ConfigureKestrel(kestrel =>
@@ -74,12 +81,12 @@ public sealed class ProxyServer : IAsyncDisposable
             kestrel.Listen(options.Listen, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             if (options.Admin is not null)
             {
-                kestrel.Listen(options.Admin);
-            }
-
-            if (options.EchoUpstream)
-            {
-                kestrel.Listen(IPAddress.Loopback, 0);
+                // Admin connections are marked as they are accepted, so routing never depends on a port learnt later.
+                kestrel.Listen(options.Admin, listen => listen.Use(next => connection =>
+                {
+                    connection.Items[AdminConnection] = AdminConnection;
+                    return next(connection);
+                }));
             }
         });
         builder.Services.AddHttpForwarder();
@@ -92,36 +99,21 @@ public sealed class ProxyServer : IAsyncDisposable
             AutomaticDecompression = DecompressionMethods.None,
             UseCookies = false,
             EnableMultipleHttp2Connections = true,
+            // Trace headers pass through unchanged, as Envoy forwards them when it does not trace itself.
             ActivityHeadersPropagator = null,
             ConnectTimeout = TimeSpan.FromSeconds(15),
             RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
             ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
         });
         var metrics = new ProxyMetrics();
-        var server = new ProxyServer(app, client, metrics);
+        var server = new ProxyServer(app, client, echo, metrics) { Upstream = upstream };
         var chain = new FilterChain(filters, options.BodyBufferLimit, options.StreamIdleTimeout, timeProvider);
         var admin = new AdminEndpoint(metrics, metricsSources);
         var logger = loggerFactory.CreateLogger("Wasme.Proxy");
-
-        // Ports are known only once Kestrel has bound them; requests wait for the handler to be set.
-        ProxyRequestHandler? handler = null;
-        var adminPort = -1;
-        var echoPort = -1;
-        app.Run(context =>
-        {
-            var port = context.Connection.LocalPort;
-            if (port == adminPort)
-            {
-                return admin.HandleAsync(context);
-            }
-
-            if (port == echoPort)
-            {
-                return EchoUpstream.HandleAsync(context);
-            }
-
-            return handler!.HandleAsync(context);
-        });
+        var handler = new ProxyRequestHandler(app.Services.GetRequiredService<IHttpForwarder>(), client, upstream, chain, metrics, logger, options.Route);
+        app.Run(context => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminConnection) == true
+            ? admin.HandleAsync(context)
+            : handler.HandleAsync(context));
 
         try
         {
@@ -131,41 +123,42 @@ public sealed class ProxyServer : IAsyncDisposable
         {
             await app.DisposeAsync();
             client.Dispose();
+            if (echo is not null)
+            {
+                await echo.DisposeAsync();
+            }
+
             throw new ProxyStartException(DescribeBindFailure(options, ex), ex);
         }
 
         var bound = BoundEndpoints(app);
         server.ListenEndpoint = bound[0];
-        var next = 1;
         if (options.Admin is not null)
         {
-            server.AdminEndpoint = bound[next++];
-            adminPort = server.AdminEndpoint.Port;
+            server.AdminEndpoint = bound[1];
         }
 
-        if (options.EchoUpstream)
-        {
-            var echo = bound[next];
-            echoPort = echo.Port;
-            server.Upstream = new Uri($"http://{echo}/");
-        }
-        else
-        {
-            server.Upstream = options.Upstream!;
-        }
-
-        var forwarder = app.Services.GetRequiredService<IHttpForwarder>();
-        handler = new ProxyRequestHandler(forwarder, client, server.Upstream, chain, metrics, logger);
         return server;
     }
 
     /// <summary>Stops accepting requests and lets the ones in flight finish.</summary>
-    public Task StopAsync(CancellationToken cancellationToken) => _app.StopAsync(cancellationToken);
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await _app.StopAsync(cancellationToken);
+        if (_echo is not null)
+        {
+            await _echo.StopAsync(cancellationToken);
+        }
+    }
 
     public async ValueTask DisposeAsync()
     {
         await _app.DisposeAsync();
         _client.Dispose();
+        if (_echo is not null)
+        {
+            await _echo.DisposeAsync();
+        }
     }
 
     private static List<IPEndPoint> BoundEndpoints(WebApplication app)

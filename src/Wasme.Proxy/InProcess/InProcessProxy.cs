@@ -5,6 +5,7 @@ using Microsoft.Extensions.Logging;
 using Wasme.Proxy.Chain;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Forwarding;
+using Wasme.Proxy.Hosting;
 using Yarp.ReverseProxy.Forwarder;
 
 namespace Wasme.Proxy.InProcess;
@@ -42,7 +43,7 @@ public sealed class InProcessProxy : IDisposable
         _upstream = new HttpMessageInvoker(upstream, disposeHandler: false);
         var chain = new FilterChain(filters, bodyBufferLimit, streamIdleTimeout, timeProvider);
         _handler = new ProxyRequestHandler(_services.GetRequiredService<IHttpForwarder>(), _upstream, UpstreamAddress, chain, Metrics,
-            loggerFactory.CreateLogger("Wasme.Proxy"));
+            loggerFactory.CreateLogger("Wasme.Proxy"), ProxyRoute.Default);
     }
 
     public ProxyMetrics Metrics { get; } = new();

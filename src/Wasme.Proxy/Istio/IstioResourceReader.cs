@@ -43,6 +43,7 @@ public static class IstioResourceReader
 
             var kind = Scalar(root, "kind");
             var name = $"{kind} {Scalar(Child(root, "metadata"), "namespace") ?? "default"}/{Scalar(Child(root, "metadata"), "name") ?? "(unnamed)"}";
+            var first = filters.Count;
             switch (kind)
             {
                 case "EnvoyFilter":
@@ -51,6 +52,13 @@ public static class IstioResourceReader
                 case "WasmPlugin":
                     filters.Add(ReadWasmPlugin(root, $"{source}: {name}"));
                     break;
+            }
+
+            var spec = Child(root, "spec");
+            var node = NodeOf(root, kind == "WasmPlugin" ? Child(Child(spec, "selector"), "matchLabels") : Child(Child(spec, "workloadSelector", "workload_selector"), "labels"));
+            for (var i = first; i < filters.Count; i++)
+            {
+                filters[i] = filters[i] with { NodeProperties = node };
             }
         }
 
@@ -258,6 +266,32 @@ public static class IstioResourceReader
             Environment = inline,
             HostEnvironmentKeys = host,
         };
+    }
+
+    /// <summary>
+    /// The node metadata Istio gives the sidecars the resource applies to: its namespace (<c>NAMESPACE</c>) and the
+    /// workload labels it selects (<c>LABELS</c>), so filters reading <c>node.metadata</c> see what they would in the mesh.
+    /// </summary>
+    private static Dictionary<string, string> NodeOf(YamlMappingNode root, YamlNode? labels)
+    {
+        var node = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (Scalar(Child(root, "metadata"), "namespace") is { Length: > 0 } ns)
+        {
+            node["metadata.NAMESPACE"] = ns;
+        }
+
+        if (labels is YamlMappingNode selected)
+        {
+            foreach (var (key, value) in selected.Children)
+            {
+                if (key is YamlScalarNode { Value: { Length: > 0 } label } && value is YamlScalarNode { Value: { } text })
+                {
+                    node["metadata.LABELS." + label] = text;
+                }
+            }
+        }
+
+        return node;
     }
 
     private static FailurePolicy FailurePolicyOf(YamlMappingNode config)

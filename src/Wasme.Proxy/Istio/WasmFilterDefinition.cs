@@ -30,6 +30,9 @@ public sealed record WasmFilterDefinition(
 
     /// <summary>Variables copied from the proxy's own environment (<c>host_env_keys</c>, WasmPlugin HOST env).</summary>
     public IReadOnlyList<string> HostEnvironmentKeys { get; init; } = [];
+
+    /// <summary><c>node.*</c> properties the resource implies (<c>metadata.NAMESPACE</c>, <c>metadata.LABELS.*</c> of the selected workload).</summary>
+    public IReadOnlyDictionary<string, string> NodeProperties { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Where a filter's module comes from.</summary>

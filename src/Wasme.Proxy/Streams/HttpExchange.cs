@@ -23,7 +23,7 @@ public sealed class HttpExchange : IStreamHost
     private HeaderMap? _requestTrailers;
     private HeaderMap? _responseTrailers;
 
-    public HttpExchange(HttpContext context, DateTimeOffset startTime)
+    public HttpExchange(HttpContext context, DateTimeOffset startTime, Hosting.ProxyRoute? route = null)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
@@ -41,7 +41,8 @@ public sealed class HttpExchange : IStreamHost
             ConnectionId = (uint)connection.Id.GetHashCode(StringComparison.Ordinal),
             StartTime = startTime,
             ClusterName = "upstream",
-            RouteName = "default",
+            RouteName = (route ?? Hosting.ProxyRoute.Default).Name,
+            RouteMetadata = (route ?? Hosting.ProxyRoute.Default).Metadata,
         };
         if (RequestHeaders.TryGetValue("x-request-id", out var requestId))
         {
@@ -52,8 +53,15 @@ public sealed class HttpExchange : IStreamHost
             // Envoy gives every request an id and forwards it.
             Info.RequestId = RequestIds.Next();
             RequestHeaders.Add("x-request-id", Info.RequestId);
+            context.Request.Headers["x-request-id"] = Info.RequestId;
         }
+
+        // The map now mirrors the request's headers: when no filter changes it, nothing needs copying back.
+        RequestHeadersReadVersion = RequestHeaders.Version;
     }
+
+    /// <summary><see cref="HeaderMap.Version"/> of <see cref="RequestHeaders"/> when it last matched the request's own headers.</summary>
+    internal long RequestHeadersReadVersion { get; }
 
     /// <summary>Process-wide unique stream id.</summary>
     public long Id { get; }

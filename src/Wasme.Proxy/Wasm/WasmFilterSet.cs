@@ -21,7 +21,7 @@ public sealed class WasmFilterSet : IDisposable
     {
         Runtime = new ProxyWasmRuntime(options, timeProvider, loggerFactory);
         _httpCalls = new ClusterHttpCallDispatcher(clusters, WasmCodeLimits.MaxHttpCallResponseBytes, loggerFactory.CreateLogger<ClusterHttpCallDispatcher>());
-        MetricsSource = new ProxyWasmMetricsSource(Runtime);
+        MetricsSource = new ProxyWasmMetricsSource(Runtime, _plugins);
     }
 
     public ProxyWasmRuntime Runtime { get; }

@@ -103,12 +103,17 @@ internal static class MapFunctions
             return BadArgument;
         }
 
-        if (!vm.TryReadString(keyPointer, keySize, out var key))
+        if (!vm.TryGetSpan(keyPointer, keySize, out var keyBytes))
         {
             return InvalidMemoryAccess;
         }
 
-        if (map is null || !map.TryGetValue(key, out var value))
+        // Header names are ASCII: look them up without a string per call; anything else takes the string path.
+        string? value = null;
+        var found = map is not null && (System.Text.Ascii.IsValid(keyBytes)
+            ? map.TryGetValue((ReadOnlySpan<byte>)keyBytes, out value)
+            : map.TryGetValue(Encoding.UTF8.GetString(keyBytes), out value));
+        if (!found || value is null)
         {
             // ABI 0.1.0 answered a missing header with OK and an empty value.
             return vm.Module.Abi.Version == AbiVersion.V010 ? (int)vm.CopyOut([], returnPointer, returnSize) : NotFound;

@@ -82,18 +82,20 @@ internal static class PropertyResolver
             "connection_id" => info is null ? null : Int64((long)info.ConnectionId),
             "cluster_name" => Text(info?.ClusterName),
             "route_name" => Text(info?.RouteName),
+            "route_metadata" => Tree(info?.RouteMetadata, segments, 1),
             "listener_direction" => Int64(1),
             "request" => Request(vm, context, info, segments),
             "response" => Response(context, info, segments),
             "source" => Endpoint(info?.SourceAddress, info?.SourcePort ?? 0, segments),
             "destination" => Endpoint(info?.DestinationAddress, info?.DestinationPort ?? 0, segments),
             "connection" => Connection(info, segments),
-            "node" => Node(config, segments, 1),
+            "node" => Tree(config.NodeProperties, segments, 1),
             "xds" => segments.Length > 1 ? segments[1] switch
             {
-                "node" => Node(config, segments, 2),
+                "node" => Tree(config.NodeProperties, segments, 2),
                 "cluster_name" => Text(info?.ClusterName),
                 "route_name" => Text(info?.RouteName),
+                "route_metadata" => Tree(info?.RouteMetadata, segments, 2),
                 "listener_direction" => Int64(1),
                 _ => null,
             } : null,
@@ -205,23 +207,26 @@ internal static class PropertyResolver
         };
     }
 
-    /// <summary><c>node.id</c>, <c>node.cluster</c>, <c>node.metadata.KEY</c> from the configured node properties; a prefix returns a map.</summary>
-    private static byte[]? Node(PluginConfiguration config, string[] segments, int from)
+    /// <summary>
+    /// A value below a configured tree of dotted paths (<c>node.metadata.KEY</c>, <c>xds.route_metadata.filter_metadata.NS.KEY</c>):
+    /// a full path returns its value, a prefix the map of what lies below it.
+    /// </summary>
+    private static byte[]? Tree(IReadOnlyDictionary<string, string>? values, string[] segments, int from)
     {
-        if (segments.Length <= from)
+        if (values is null || segments.Length <= from)
         {
             return null;
         }
 
         var key = string.Join('.', segments, from, segments.Length - from);
-        if (config.NodeProperties.TryGetValue(key, out var value))
+        if (values.TryGetValue(key, out var value))
         {
             return Text(value);
         }
 
         var prefix = key + ".";
         HeaderMap? map = null;
-        foreach (var (name, entry) in config.NodeProperties)
+        foreach (var (name, entry) in values)
         {
             if (name.StartsWith(prefix, StringComparison.Ordinal))
             {

@@ -12,6 +12,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
 {
     private KeyValuePair<string, string>[] _entries;
     private int _count;
+    private long _version;
 
     public HeaderMap()
         : this(8)
@@ -22,6 +23,9 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         _entries = new KeyValuePair<string, string>[Math.Max(capacity, 1)];
     }
+
+    /// <summary>Changes so far: a data plane that copied the map in can skip copying it back when this has not moved.</summary>
+    public long Version => _version;
 
     /// <summary>Number of entries, counting every value of a repeated key.</summary>
     public int Count => _count;
@@ -58,6 +62,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         }
 
         _entries[index] = new KeyValuePair<string, string>(lowered, value);
+        _version++;
         RemoveFrom(lowered, index + 1);
     }
 
@@ -77,6 +82,27 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         var index = IndexOf(Lower(key));
         value = index < 0 ? null : _entries[index].Value;
         return index >= 0;
+    }
+
+    /// <summary>
+    /// Gets the first value of an ASCII key given as the guest's bytes, without making a string of it (a lookup per
+    /// callback on the request path). False for a key that is not ASCII: use the string overload.
+    /// </summary>
+    internal bool TryGetValue(ReadOnlySpan<byte> asciiKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
+    {
+        for (var i = 0; i < _count; i++)
+        {
+            var key = _entries[i].Key;
+            // Stored keys are lower case; the guest's may not be.
+            if (key.Length == asciiKey.Length && System.Text.Ascii.EqualsIgnoreCase(asciiKey, key))
+            {
+                value = _entries[i].Value;
+                return true;
+            }
+        }
+
+        value = null;
+        return false;
     }
 
     /// <summary>Every value of <paramref name="key"/>, in order.</summary>
@@ -102,6 +128,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         Array.Clear(_entries, 0, _count);
         _count = 0;
+        _version++;
     }
 
     public Enumerator GetEnumerator() => new(this);
@@ -118,6 +145,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         }
 
         _entries[_count++] = new KeyValuePair<string, string>(loweredKey, value);
+        _version++;
     }
 
     internal int IndexOf(string loweredKey)
@@ -144,8 +172,12 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
             }
         }
 
-        Array.Clear(_entries, write, _count - write);
-        _count = write;
+        if (write != _count)
+        {
+            Array.Clear(_entries, write, _count - write);
+            _count = write;
+            _version++;
+        }
     }
 
     // Header names are ASCII in practice; only allocate when there is something to lower.

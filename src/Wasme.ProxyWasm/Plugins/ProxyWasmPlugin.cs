@@ -92,6 +92,9 @@ public sealed class ProxyWasmPlugin : IDisposable
         }
     }
 
+    /// <summary>VM failures and reloads, for a stats endpoint.</summary>
+    public PluginStatistics Statistics { get; } = new();
+
     /// <summary>How many times a failed VM was replaced (policy <see cref="FailurePolicy.Reload"/>).</summary>
     public int ReloadCount => Volatile.Read(ref _reloadCount);
 
@@ -146,11 +149,18 @@ public sealed class ProxyWasmPlugin : IDisposable
                 return current;
             }
 
-            if (now < slot.RetryAt || _disposed)
+            if (_disposed)
             {
                 return null;
             }
 
+            if (now < slot.RetryAt)
+            {
+                Statistics.InBackoff();
+                return null;
+            }
+
+            Statistics.Reloading();
             var count = Interlocked.Increment(ref _reloadCount);
             Log.VmReloading(_logger, Name, count);
             try
@@ -161,10 +171,12 @@ public sealed class ProxyWasmPlugin : IDisposable
                 slot.StartedAt = now;
                 slot.LastError = null;
                 old?.Dispose();
+                Statistics.Reloaded();
                 return replacement;
             }
             catch (ProxyWasmException ex)
             {
+                Statistics.ReloadFailed();
                 slot.ConsecutiveFailures++;
                 var backoff = Backoff(slot.ConsecutiveFailures);
                 slot.RetryAt = now + backoff;
@@ -178,6 +190,7 @@ public sealed class ProxyWasmPlugin : IDisposable
     /// <summary>Called by a VM, under its own lock, when it fails; schedules the next reload.</summary>
     private void OnVmFailed(ProxyWasmVm vm)
     {
+        Statistics.VmFailed();
         lock (_gate)
         {
             foreach (var slot in _slots)

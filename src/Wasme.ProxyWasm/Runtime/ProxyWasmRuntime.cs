@@ -5,6 +5,7 @@ using Wasme.ProxyWasm.Abi;
 using Wasme.ProxyWasm.HostFunctions;
 using Wasme.ProxyWasm.Runtime;
 using Wasme.ProxyWasm.Shared;
+using Wasme.ProxyWasm.Vm;
 using Wasmtime;
 
 namespace Wasme.ProxyWasm;
@@ -20,6 +21,8 @@ public sealed class ProxyWasmRuntime : IDisposable
     private readonly Lock _tickerGate = new();
     private readonly CompiledModuleCache? _cache;
     private EpochTicker? _ticker;
+    private long _vmsCreated;
+    private long _activeVms;
     private bool _disposed;
 
     public ProxyWasmRuntime(ProxyWasmRuntimeOptions? options = null, TimeProvider? timeProvider = null, ILoggerFactory? loggerFactory = null)
@@ -36,7 +39,16 @@ public sealed class ProxyWasmRuntime : IDisposable
         Engine = new Engine(config);
         if (Options.CompilationCacheDirectory is { } directory)
         {
-            _cache = new CompiledModuleCache(directory, logger);
+            // Keep in step with the Config above: compiled code is only valid for the settings it was compiled with.
+            var cache = new CompiledModuleCache(directory, "epoch-interruption; cranelift; speed", Options.CompilationCacheMaxBytes, logger);
+            if (cache.IsPrivate(out var reason))
+            {
+                _cache = cache;
+            }
+            else
+            {
+                Log.CacheDisabled(logger, reason);
+            }
         }
     }
 
@@ -118,6 +130,20 @@ public sealed class ProxyWasmRuntime : IDisposable
         configuration.Validate();
         return new ProxyWasmPlugin(this, module, configuration, httpCalls);
     }
+
+    /// <summary>VMs instantiated so far, reloads included (Envoy's <c>wasm.&lt;runtime&gt;.created</c>).</summary>
+    public long VmsCreated => Interlocked.Read(ref _vmsCreated);
+
+    /// <summary>VMs alive now, failed ones not yet replaced included (Envoy's <c>wasm.&lt;runtime&gt;.active</c>).</summary>
+    public long ActiveVms => Interlocked.Read(ref _activeVms);
+
+    internal void OnVmCreated()
+    {
+        Interlocked.Increment(ref _vmsCreated);
+        Interlocked.Increment(ref _activeVms);
+    }
+
+    internal void OnVmDisposed() => Interlocked.Decrement(ref _activeVms);
 
     /// <summary>Every metric filters have defined, for a stats endpoint.</summary>
     public IReadOnlyList<MetricSnapshot> GetMetrics() => Shared.Metrics.Snapshot();

@@ -9,6 +9,9 @@ public sealed record ProxyWasmRuntimeOptions
     /// </summary>
     public string? CompilationCacheDirectory { get; init; }
 
+    /// <summary>Most bytes the precompiled modules may take; past it the least recently used entries are deleted.</summary>
+    public long CompilationCacheMaxBytes { get; init; } = 512L * 1024 * 1024;
+
     /// <summary>How often the engine epoch advances; the granularity of every call deadline.</summary>
     public TimeSpan EpochInterval { get; init; } = TimeSpan.FromMilliseconds(10);
 
@@ -20,6 +23,11 @@ public sealed record ProxyWasmRuntimeOptions
         if (EpochInterval <= TimeSpan.Zero || EpochInterval > TimeSpan.FromSeconds(1))
         {
             throw new ArgumentException("EpochInterval must be between 0 and 1 second.");
+        }
+
+        if (CompilationCacheMaxBytes <= 0)
+        {
+            throw new ArgumentException("CompilationCacheMaxBytes must be positive.");
         }
     }
 }

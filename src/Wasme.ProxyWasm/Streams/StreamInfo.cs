@@ -40,4 +40,7 @@ public sealed class StreamInfo
     public string? RouteName { get; set; }
 
     public string? ClusterName { get; set; }
+
+    /// <summary>The route's metadata for <c>xds.route_metadata</c>: dotted paths below it (<c>filter_metadata.NS.KEY</c>) and their values.</summary>
+    public IReadOnlyDictionary<string, string>? RouteMetadata { get; set; }
 }

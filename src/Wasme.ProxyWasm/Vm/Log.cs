@@ -25,6 +25,9 @@ internal static partial class Log
     [LoggerMessage(EventId = 7, Level = LogLevel.Warning, Message = "Could not write precompiled module cache entry {Path}: {Reason}")]
     public static partial void CacheWriteFailed(ILogger logger, string path, string reason);
 
+    [LoggerMessage(EventId = 40, Level = LogLevel.Warning, Message = "Precompiled module cache disabled: {Reason}")]
+    public static partial void CacheDisabled(ILogger logger, string reason);
+
     [LoggerMessage(EventId = 8, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' http_call {CallId} to '{Cluster}' failed: {Reason}")]
     public static partial void HttpCallFailed(ILogger logger, string plugin, int callId, string cluster, string reason);
 

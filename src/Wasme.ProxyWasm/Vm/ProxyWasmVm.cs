@@ -58,6 +58,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         _memory = _instance.GetMemory("memory")
             ?? throw new ProxyWasmException($"Plugin '{config.Name}': the module exports no memory named 'memory'; Proxy-Wasm hosts need it to exchange data.");
         BindCallbacks();
+        runtime.OnVmCreated();
     }
 
     public ProxyWasmRuntime Runtime { get; }
@@ -245,6 +246,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
             _lifetime.Dispose();
             Runtime.Shared.Queues.Release(this);
             _store.Dispose();
+            Runtime.OnVmDisposed();
         }
     }
 }

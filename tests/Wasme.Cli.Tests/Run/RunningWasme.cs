@@ -13,15 +13,19 @@ internal sealed class RunningWasme : IAsyncDisposable
 {
     private readonly CancellationTokenSource _stop = new();
     private readonly Task<int> _run;
+    private readonly bool _ownsCache;
 
-    private RunningWasme(string[] args, int port)
+    private RunningWasme(string[] args, int port, string? cacheHome)
     {
         Port = port;
+        // Compiled modules go to a cache of the test's own, never the user's ~/.cache.
+        _ownsCache = cacheHome is null;
+        CacheHome = cacheHome ?? Directory.CreateTempSubdirectory("wasme-run-cache-").FullName;
         var context = new CliContext
         {
             Out = Out,
             Error = Error,
-            GetEnvironmentVariable = Environment.GetEnvironmentVariable,
+            GetEnvironmentVariable = name => name == "XDG_CACHE_HOME" ? CacheHome : Environment.GetEnvironmentVariable(name),
             TimeProvider = TimeProvider.System,
             IsInteractive = false,
         };
@@ -32,6 +36,9 @@ internal sealed class RunningWasme : IAsyncDisposable
 
     public int Port { get; }
 
+    /// <summary>XDG_CACHE_HOME as the command sees it: the compiled-module cache is under wasme/compiled.</summary>
+    public string CacheHome { get; }
+
     public TestConsole Out { get; } = new TestConsole().Width(400);
 
     public TestConsole Error { get; } = new TestConsole().Width(400);
@@ -41,9 +48,12 @@ internal sealed class RunningWasme : IAsyncDisposable
     /// <summary>Null while serving; the exit code once the command has returned.</summary>
     public int? ExitCode => _run.IsCompleted ? _run.Result : null;
 
-    public static async Task<RunningWasme> StartAsync(params string[] args)
+    public static Task<RunningWasme> StartAsync(params string[] args) => StartWithCacheAsync(null, args);
+
+    /// <summary>Starts with <paramref name="cacheHome"/> as XDG_CACHE_HOME (null: a fresh one), to share compiled modules between runs.</summary>
+    public static async Task<RunningWasme> StartWithCacheAsync(string? cacheHome, params string[] args)
     {
-        var running = new RunningWasme(args, FreePort());
+        var running = new RunningWasme(args, FreePort(), cacheHome);
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
         while (!running._run.IsCompleted && DateTimeOffset.UtcNow < deadline)
         {
@@ -51,6 +61,12 @@ internal sealed class RunningWasme : IAsyncDisposable
             {
                 using var socket = new TcpClient();
                 await socket.ConnectAsync(IPAddress.Loopback, running.Port);
+                // The banner (filters, VMs, cache use) is printed just after the port opens.
+                while (!running._run.IsCompleted && !running.Out.Output.Contains("Press Ctrl+C", StringComparison.Ordinal) && DateTimeOffset.UtcNow < deadline)
+                {
+                    await Task.WhenAny(running._run, Task.Delay(20));
+                }
+
                 return running;
             }
             catch (SocketException)
@@ -74,6 +90,10 @@ internal sealed class RunningWasme : IAsyncDisposable
         await _run;
         Client.Dispose();
         _stop.Dispose();
+        if (_ownsCache)
+        {
+            Directory.Delete(CacheHome, recursive: true);
+        }
     }
 
     private static int FreePort()

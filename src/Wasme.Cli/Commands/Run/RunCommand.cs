@@ -50,6 +50,8 @@ internal sealed class RunCommand : Command
             Options.Add(option);
         }
 
+        var envoy = RunEnvoyOptions.AddTo(this);
+
         SetAction(async (parseResult, cancellationToken) =>
         {
             var request = new RunRequest
@@ -73,6 +75,7 @@ internal sealed class RunCommand : Command
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = parseResult.GetValue(logLevel)!,
+                Envoy = envoy.Read(parseResult),
             };
             return await new RunSession(context, request).RunAsync(cancellationToken);
         });
@@ -101,6 +104,7 @@ internal sealed record RunRequest
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
     public string StreamIdleTimeout { get; init; } = "5m";
     public string LogLevel { get; init; } = "info";
+    public RunEnvoySettings Envoy { get; init; } = new();
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
@@ -138,7 +142,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             _ => LogLevel.Information,
         };
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(Console.Out, level)));
-        using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider);
+        var runtimeOptions = new ProxyWasmRuntimeOptions { CompilationCacheDirectory = CompiledModuleCacheLocation.Resolve(context.GetEnvironmentVariable) };
+        using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider, runtimeOptions);
         try
         {
             await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
@@ -196,7 +201,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             context.Out.WriteLine($"wasme run: listening on http://{server.ListenEndpoint} -> {server.Upstream}", Style.Plain);
             foreach (var plugin in wasm.Plugins)
             {
-                context.Out.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy})", Style.Plain);
+                var compiled = plugin.Module.LoadedFromCache ? ", compiled code from cache" : string.Empty;
+                context.Out.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy}, {plugin.Configuration.Workers} VMs{compiled})", Style.Plain);
             }
 
             if (server.AdminEndpoint is { } adminEndpoint)
@@ -258,6 +264,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             clusters[cluster[..equals]] = url;
         }
 
+        _problems.AddRange(request.Envoy.Problems);
         _mounts = ParseMounts();
         return listen is null ? null : new ProxyOptions
         {
@@ -268,6 +275,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             Clusters = clusters,
             BodyBufferLimit = request.BodyBufferLimit,
             StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
+            Route = request.Envoy.Route,
         };
     }
 
@@ -352,7 +360,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                     Configuration = configuration,
                     VmConfiguration = vmConfiguration,
                     FailurePolicy = policy,
-                    Workers = Environment.ProcessorCount,
+                    Workers = request.Envoy.Workers,
+                    NodeProperties = request.Envoy.NodeFor(),
                 });
             }
             catch (ProxyWasmException ex) when (WasmFailures.IsRootContextFailure(ex.Message))
@@ -388,7 +397,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                     VmConfiguration = Encoding.UTF8.GetBytes(definition.VmConfiguration),
                     Environment = EnvironmentOf(definition),
                     FailurePolicy = definition.FailurePolicy,
-                    Workers = Environment.ProcessorCount,
+                    Workers = request.Envoy.Workers,
+                    NodeProperties = request.Envoy.NodeFor(definition.NodeProperties),
                 });
             }
         }

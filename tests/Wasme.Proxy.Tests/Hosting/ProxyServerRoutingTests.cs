@@ -1,0 +1,68 @@
+using System.Net;
+using System.Net.Sockets;
+using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
+
+namespace Wasme.Proxy.Tests.Hosting;
+
+/// <summary>Which listener answers a request is fixed when the listener is configured, not learnt after start (issue 16).</summary>
+public sealed class ProxyServerRoutingTests
+{
+    [Fact]
+    public async Task An_admin_endpoint_on_the_same_port_at_another_address_does_not_capture_proxied_requests()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var port = FreePort();
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [], o => o with
+        {
+            Listen = new IPEndPoint(IPAddress.Loopback, port),
+            Admin = new IPEndPoint(IPAddress.Parse("127.0.0.2"), port),
+        });
+
+        using var proxied = await proxy.Client.GetAsync("/stats");
+        using var admin = new HttpClient();
+        using var stats = await admin.GetAsync($"http://127.0.0.2:{port}/stats");
+
+        Assert.Single(upstream.Received);
+        Assert.Equal("/stats", upstream.Received.Single().PathAndQuery);
+        Assert.Contains("wasme_proxy_requests_total 1", await stats.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task The_echo_upstream_answers_through_the_proxy_and_the_admin_endpoint_stays_separate()
+    {
+        await using var proxy = await RunningProxy.StartAsync(upstream: null, []);
+
+        using var echoed = await proxy.Client.GetAsync("/hello?x=1");
+        using var admin = new HttpClient();
+        using var ready = await admin.GetAsync(new Uri(proxy.AdminUrl, "ready"));
+
+        Assert.Contains("\"path\": \"/hello?x=1\"", await echoed.Content.ReadAsStringAsync());
+        Assert.NotEqual(proxy.Server.ListenEndpoint.Port, proxy.Server.Upstream.Port);
+        Assert.Equal("LIVE\n", await ready.Content.ReadAsStringAsync());
+    }
+
+    [Fact]
+    public async Task Trace_context_headers_reach_the_upstream_unchanged()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, []);
+        const string traceparent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/");
+        request.Headers.TryAddWithoutValidation("traceparent", traceparent);
+        request.Headers.TryAddWithoutValidation("tracestate", "congo=t61rcWkgMzE");
+
+        using var response = await proxy.Client.SendAsync(request);
+
+        var received = upstream.Received.Single();
+        Assert.Equal(traceparent, received.Headers["traceparent"]);
+        Assert.Equal("congo=t61rcWkgMzE", received.Headers["tracestate"]);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
