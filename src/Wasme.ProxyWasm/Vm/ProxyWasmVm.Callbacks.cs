@@ -326,6 +326,10 @@ internal sealed partial class ProxyWasmVm
             preferLocal: false);
     }
 
+    public Task NotifyQueueReadyAsync(int queueId) => _onQueueReady is null
+        ? Task.CompletedTask
+        : Task.Run(() => CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId)));
+
     /// <summary>Starts an outbound call; its response is delivered later on a pool thread.</summary>
     public int StartHttpCall(HttpCallRequest request, TimeSpan timeout)
     {
