@@ -59,6 +59,22 @@ public sealed class RunTcpAndServiceTests : IDisposable
     [Fact]
     public async Task A_service_receives_what_the_http_filter_enqueues_to_its_queue()
     {
+        var (service, filter) = WriteCollectorAndSender();
+        await using var wasme = await RunningWasme.StartAsync(filter, "--id", "collector", "--service", service, "--service-vm-id", "collector", "--echo-upstream");
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        var seen = await RecordAndWaitForTheServiceAsync(wasme.Client);
+
+        Assert.Equal("/first", seen);
+        Assert.Contains("service collector-svc (root id '', vm id 'collector', 1 VM)", wasme.Out.Output, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// The shared-queue pattern of the Rust and Go SDKs: a service registers "paths" and stores each message as shared
+    /// data; an HTTP filter enqueues the path of requests marked x-record, and shows what the service last stored.
+    /// </summary>
+    private (string Service, string Filter) WriteCollectorAndSender()
+    {
         var collector = new Wat();
         var service = WriteModule("collector-svc.wasm", collector.Module($$"""
             (func (export "proxy_on_configure") (param i32 i32) (result i32)
@@ -69,7 +85,6 @@ public sealed class RunTcpAndServiceTests : IDisposable
                 (then
                   (drop (call $proxy_set_shared_data {{collector.Str("last_path")}} (i32.load (i32.const 0)) (i32.load (i32.const 4)) (i32.const 0))))))
             """));
-        // Enqueues the path of requests marked x-record to the service's queue, and shows what the service last stored.
         var sender = new Wat();
         var filter = WriteModule("sender.wasm", sender.Module($$"""
             (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
@@ -84,11 +99,13 @@ public sealed class RunTcpAndServiceTests : IDisposable
                 (then {{sender.AddReturnedAsHeader(2, "x-last-path")}}))
               (i32.const 0))
             """));
-        await using var wasme = await RunningWasme.StartAsync(filter, "--id", "collector", "--service", service, "--service-vm-id", "collector", "--echo-upstream");
-        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+        return (service, filter);
+    }
 
+    private static async Task<string?> RecordAndWaitForTheServiceAsync(HttpClient client)
+    {
         using (var first = new HttpRequestMessage(HttpMethod.Get, "/first") { Headers = { { "x-record", "1" } } })
-        using (await wasme.Client.SendAsync(first))
+        using (await client.SendAsync(first))
         {
         }
 
@@ -96,7 +113,7 @@ public sealed class RunTcpAndServiceTests : IDisposable
         string? seen = null;
         for (var i = 0; i < 500 && seen is null; i++)
         {
-            using var response = await wasme.Client.GetAsync("/probe");
+            using var response = await client.GetAsync("/probe");
             seen = response.Headers.TryGetValues("x-last-path", out var values) ? values.Single() : null;
             if (seen is null)
             {
@@ -104,8 +121,58 @@ public sealed class RunTcpAndServiceTests : IDisposable
             }
         }
 
+        return seen;
+    }
+
+    [Fact]
+    public async Task An_envoy_filter_bootstrap_wasm_service_runs_beside_its_http_filter()
+    {
+        var (service, filter) = WriteCollectorAndSender();
+        var resource = Path.Combine(_directory.FullName, "collector.yaml");
+        await File.WriteAllTextAsync(resource, $$"""
+            kind: EnvoyFilter
+            metadata: {name: collector, namespace: shop}
+            spec:
+              configPatches:
+              - applyTo: HTTP_FILTER
+                patch:
+                  operation: INSERT_BEFORE
+                  value:
+                    name: envoy.filters.http.wasm
+                    typed_config:
+                      "@type": type.googleapis.com/envoy.extensions.filters.http.wasm.v3.Wasm
+                      config:
+                        name: sender
+                        vm_config:
+                          vm_id: collector
+                          code:
+                            local:
+                              filename: "{{filter}}"
+              - applyTo: BOOTSTRAP
+                patch:
+                  operation: MERGE
+                  value:
+                    bootstrap_extensions:
+                    - name: envoy.bootstrap.wasm
+                      typed_config:
+                        "@type": type.googleapis.com/envoy.extensions.wasm.v3.WasmService
+                        singleton: true
+                        config:
+                          name: collector-svc
+                          vm_config:
+                            vm_id: collector
+                            code:
+                              local:
+                                filename: "{{service}}"
+            """);
+        await using var wasme = await RunningWasme.StartAsync("--envoy-filter", resource, "--echo-upstream");
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+
+        var seen = await RecordAndWaitForTheServiceAsync(wasme.Client);
+
         Assert.Equal("/first", seen);
         Assert.Contains("service collector-svc (root id '', vm id 'collector', 1 VM)", wasme.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("filter sender", wasme.Out.Output, StringComparison.Ordinal);
     }
 
     [Theory]

@@ -11,10 +11,10 @@ namespace Wasme.Proxy.Tests.Tcp;
 /// <summary>Network (TCP) filters through a real TCP upstream, as Envoy's network Wasm filter runs them (issue 16 point 5).</summary>
 public sealed class TcpFilterTests
 {
-    private static (WasmFilterSet Filters, TcpProxyServer Server) Start(TcpEchoUpstream upstream)
+    private static (WasmFilterSet Filters, TcpProxyServer Server) Start(TcpEchoUpstream upstream, string? wat = null, FailurePolicy policy = FailurePolicy.FailClosed)
     {
         var filters = new WasmFilterSet(new Dictionary<string, Uri>(), TestLogging.Factory, TimeProvider.System);
-        filters.AddNetwork(Wasmtime.Module.ConvertText(NetworkFilters.LineFilter()), new PluginConfiguration { Name = "lines" });
+        filters.AddNetwork(Wasmtime.Module.ConvertText(wat ?? NetworkFilters.LineFilter()), new PluginConfiguration { Name = "lines", FailurePolicy = policy });
         var server = TcpProxyServer.Start(
             new TcpProxyOptions { Listen = new(System.Net.IPAddress.Loopback, 0), Upstream = upstream.Endpoint },
             filters.NetworkPlugins,
@@ -88,6 +88,34 @@ public sealed class TcpFilterTests
             Assert.Equal(1, Metric(filters, "downstream_close_peer"));
             Assert.Null(Metric(filters, "upstream_close_peer"));
             Assert.Equal(1, Metric(filters, "connections_logged"));
+        }
+    }
+
+    [Theory]
+    [InlineData(FailurePolicy.FailClosed, "", "")]
+    [InlineData(FailurePolicy.FailOpen, "hi\n", "hi\n")]
+    public async Task A_trapping_network_filter_closes_the_connection_or_is_bypassed_as_its_policy_says(FailurePolicy policy, string upstreamSees, string clientGets)
+    {
+        var wat = new Wat();
+        var trapping = wat.Module("""
+            (func (export "proxy_on_downstream_data") (param i32 i32 i32) (result i32) unreachable)
+            """);
+        await using var upstream = new TcpEchoUpstream();
+        var (filters, server) = Start(upstream, trapping, policy);
+        using (filters)
+        await using (server)
+        {
+            using var client = new TcpClient();
+            await client.ConnectAsync(server.ListenEndpoint);
+            var stream = client.GetStream();
+            await stream.WriteAsync("hi\n"u8.ToArray());
+            client.Client.Shutdown(SocketShutdown.Send);
+
+            var answer = await new StreamReader(stream, Encoding.UTF8).ReadToEndAsync();
+
+            Assert.Equal(clientGets, answer);
+            await WaitClosedAsync(server);
+            Assert.Equal(upstreamSees, upstream.Received);
         }
     }
 }
