@@ -203,7 +203,16 @@ internal sealed class TcpFilterConnection : IDisposable
     /// <summary>Runs one event under the gate, then whatever the filters asked for during it.</summary>
     private async Task OnEventAsync(Func<Task> action)
     {
-        await _gate.WaitAsync();
+        try
+        {
+            await _gate.WaitAsync();
+        }
+        catch (ObjectDisposedException)
+        {
+            // A filter asked for something after the connection was gone.
+            return;
+        }
+
         try
         {
             if (_isClosed)
