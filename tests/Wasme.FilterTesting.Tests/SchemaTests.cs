@@ -30,10 +30,20 @@ public sealed class SchemaTests
     [InlineData("tests:\n  - name: a\n    when: {advance: soon}\n")]
     [InlineData("tests:\n  - name: a\n    then: {response: {body: {contains: a, matches: b}}}\n")]
     [InlineData("filters: [{failurePolicy: never}]\ntests: []\n")]
+    [InlineData("tests:\n  - name: a\n    when: {queueMessages: [{message: hi}]}\n")]
+    [InlineData("tests:\n  - name: a\n    then: {queues: {events: hi}}\n")]
     public void What_the_parser_refuses_the_schema_refuses_too(string yaml)
     {
         Assert.ThrowsAny<FilterTestFileException>(() => FilterTestParser.Parse("t.yaml", yaml));
         Assert.False(Validate(yaml));
+    }
+
+    [Theory]
+    [InlineData("queues: [events]\ntests:\n  - name: a\n    given: {queues: [audit]}\n    when: {queueMessages: [{queue: config, vmId: svc, message: strict}, {queue: config, message: {mode: lax}}]}\n    then: {queues: {events: [/a, {contains: b}]}}\n")]
+    public void What_the_parser_accepts_the_schema_accepts_too(string yaml)
+    {
+        Assert.NotEmpty(FilterTestParser.Parse("t.yaml", yaml).Cases);
+        Assert.True(Validate(yaml));
     }
 
     private static bool Validate(string yaml)

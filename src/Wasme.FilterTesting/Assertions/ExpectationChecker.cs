@@ -66,6 +66,18 @@ public static class ExpectationChecker
             }
         }
 
+        foreach (var (queue, expected) in then.Queues)
+        {
+            var messages = observed.Queues.TryGetValue(queue, out var found) ? found.Select(Encoding.UTF8.GetString).ToList() : [];
+            var matches = messages.Count == expected.Count && expected.Zip(messages).All(pair => pair.First.IsMatch(pair.Second));
+            if (!matches)
+            {
+                mismatches.Add(new Mismatch($"queues.{queue}",
+                    expected.Count == 0 ? "no messages" : string.Join("\n", expected.Select(m => m.ToString())),
+                    messages.Count == 0 ? "no messages" : string.Join("\n", messages.Select(TextMatcher.Quote))));
+            }
+        }
+
         if (then.FilterFailed is { } failed && failed != observed.FilterFailed)
         {
             mismatches.Add(new Mismatch("filterFailed", failed ? "a filter to fail (trap, deadline or memory cap)" : "no filter to fail",

@@ -71,11 +71,27 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
                 factories.Add(new ProxyWasmFilterFactory(plugin));
             }
 
+            var queueVmId = given.Filters.Count > 0 ? given.Filters[0].VmId : string.Empty;
+            foreach (var queue in given.Queues)
+            {
+                runtime.RegisterSharedQueue(queueVmId, queue);
+            }
+
             using var upstream = new ScriptedUpstream(testCase.When.Upstream);
             using var proxy = new InProcessProxy(factories, upstream, given.BodyBufferLimit, given.StreamIdleTimeout, loggerFactory, time);
             if (testCase.When.Advance > TimeSpan.Zero)
             {
                 time.Advance(testCase.When.Advance);
+            }
+
+            foreach (var message in testCase.When.QueueMessages)
+            {
+                var vmId = message.VmId ?? queueVmId;
+                if (!await runtime.EnqueueSharedQueueAsync(vmId, message.Queue, message.Message))
+                {
+                    return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started),
+                        $"queueMessages (line {message.Line}): no filter registered queue '{message.Queue}' in VM id '{vmId}'; check the name, or set vmId to the VM id of the filter that calls proxy_register_shared_queue");
+                }
             }
 
             var request = ToRequest(testCase.When.Request);
@@ -95,7 +111,10 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
                     logs.Lines,
                     runtime.GetMetrics(),
                     ReadSharedData(runtime, plugins, testCase.Then),
-                    proxy.Metrics.FilterFailures.Any(f => f.Value > 0) || logs.Lines.Any(IsVmFailure));
+                    proxy.Metrics.FilterFailures.Any(f => f.Value > 0) || logs.Lines.Any(IsVmFailure))
+                {
+                    Queues = testCase.Then.Queues.Keys.ToDictionary(name => name, name => runtime.DrainSharedQueue(queueVmId, name), StringComparer.Ordinal),
+                };
                 upstreamSeen = upstreamRequests.Count;
                 callsSeen = recordedCalls.Count;
                 mismatches.AddRange(ExpectationChecker.Check(testCase.Then, observation));

@@ -20,6 +20,9 @@ public sealed record GivenSpec
     public TimeSpan StreamIdleTimeout { get; init; } = TimeSpan.FromMinutes(5);
 
     public int BodyBufferLimit { get; init; } = 1024 * 1024;
+
+    /// <summary>Queues registered in the first filter's VM before the case, standing in for a consumer elsewhere (a service): filters can enqueue to them, and <c>then.queues</c> reads what they sent.</summary>
+    public IReadOnlyList<string> Queues { get; init; } = [];
 }
 
 /// <summary>One filter of the chain. A null <see cref="Module"/> takes the module given on the command line.</summary>
@@ -68,7 +71,13 @@ public sealed record WhenSpec
 
     /// <summary>How many times the request is sent; every response must meet the expectations.</summary>
     public int Repeat { get; init; } = 1;
+
+    /// <summary>Messages delivered, in order and after <see cref="Advance"/>, to queues the filters registered, before the request.</summary>
+    public IReadOnlyList<QueueMessage> QueueMessages { get; init; } = [];
 }
+
+/// <summary>A message for the queue <paramref name="Queue"/> of VM <paramref name="VmId"/> (null: the first filter's VM id).</summary>
+public sealed record QueueMessage(string Queue, string? VmId, byte[] Message, int Line);
 
 public sealed record RequestSpec
 {
@@ -127,6 +136,9 @@ public sealed record ThenSpec
 
     /// <summary>Whether a filter failed (trap, deadline, memory cap) during the case; null leaves it unchecked.</summary>
     public bool? FilterFailed { get; init; }
+
+    /// <summary>The messages waiting, in order, in each named queue of the first filter's VM after the case (what filters enqueued and nobody read).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<TextMatcher>> Queues { get; init; } = new Dictionary<string, IReadOnlyList<TextMatcher>>();
 }
 
 public sealed record ResponseExpectation

@@ -12,15 +12,16 @@ namespace Wasme.FilterTesting.Parsing;
 public static class FilterTestParser
 {
     private const int MaxRepeat = 1_000_000;
-    private static readonly string[] FileKeys = ["filters", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody", "tests"];
-    private static readonly string[] GivenKeys = ["filters", "config", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody"];
+    private static readonly string[] FileKeys = ["filters", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody", "queues", "tests"];
+    private static readonly string[] GivenKeys = ["filters", "config", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody", "queues"];
     private static readonly string[] FilterKeys = ["module", "name", "rootId", "vmId", "config", "vmConfig", "env", "failurePolicy"];
     private static readonly string[] CaseKeys = ["name", "given", "when", "then"];
-    private static readonly string[] WhenKeys = ["advance", "request", "upstream", "httpCalls", "repeat"];
+    private static readonly string[] WhenKeys = ["advance", "request", "upstream", "httpCalls", "repeat", "queueMessages"];
+    private static readonly string[] QueueMessageKeys = ["queue", "vmId", "message"];
     private static readonly string[] RequestKeys = ["method", "path", "authority", "headers", "body", "bodyChunks", "trailers"];
     private static readonly string[] UpstreamKeys = ["status", "headers", "body", "bodyChunks", "trailers"];
     private static readonly string[] CallAnswerKeys = ["status", "headers", "body", "delay", "fail"];
-    private static readonly string[] ThenKeys = ["response", "upstream", "httpCalls", "logs", "metrics", "sharedData", "filterFailed"];
+    private static readonly string[] ThenKeys = ["response", "upstream", "httpCalls", "logs", "metrics", "sharedData", "filterFailed", "queues"];
     private static readonly string[] ResponseKeys = ["status", "headers", "body", "trailers", "reset"];
     private static readonly string[] UpstreamExpectationKeys = ["called", "method", "path", "headers", "body", "trailers"];
     private static readonly string[] CallExpectationKeys = ["cluster", "headers", "body"];
@@ -110,6 +111,11 @@ public static class FilterTestParser
         if (entries.TryGetValue("maxBufferedBody", out var limit))
         {
             given = given with { BodyBufferLimit = values.Integer(limit, "maxBufferedBody", 1, 1 << 30) };
+        }
+
+        if (entries.TryGetValue("queues", out var queues))
+        {
+            given = given with { Queues = values.Sequence(queues, "queues").Children.Select(q => values.Scalar(q, "a queue name")).ToList() };
         }
 
         return given;
@@ -297,6 +303,22 @@ public static class FilterTestParser
             when = when with { Repeat = values.Integer(repeat, "repeat", 1, MaxRepeat) };
         }
 
+        if (entries.TryGetValue("queueMessages", out var messages))
+        {
+            when = when with
+            {
+                QueueMessages = values.Sequence(messages, "queueMessages").Children.Select(message =>
+                {
+                    var fields = values.Entries(values.Mapping(message, "a queue message"), "a queue message", QueueMessageKeys);
+                    return new QueueMessage(
+                        fields.TryGetValue("queue", out var queue) ? values.Scalar(queue, "queue") : throw values.Error(message, "a queue message needs the queue's name (queue: NAME)"),
+                        fields.TryGetValue("vmId", out var vmId) ? values.Scalar(vmId, "vmId") : null,
+                        fields.TryGetValue("message", out var text) ? BodyBytes(text) : throw values.Error(message, "a queue message needs its message (text, or YAML sent as JSON)"),
+                        (int)message.Start.Line);
+                }).ToList(),
+            };
+        }
+
         return when;
     }
 
@@ -405,6 +427,18 @@ public static class FilterTestParser
         if (entries.TryGetValue("filterFailed", out var failed))
         {
             then = then with { FilterFailed = values.Boolean(failed, "then.filterFailed") };
+        }
+
+        if (entries.TryGetValue("queues", out var queues))
+        {
+            then = then with
+            {
+                Queues = values.Mapping(queues, "then.queues").Children.ToDictionary(
+                    p => values.Scalar(p.Key, "a queue name"),
+                    p => (IReadOnlyList<TextMatcher>)values.Sequence(p.Value, $"then.queues.{values.Scalar(p.Key, "a queue name")}").Children
+                        .Select(m => TextMatcherOf(values, m, "a queue message")).ToList(),
+                    StringComparer.Ordinal),
+            };
         }
 
         return then;

@@ -9,7 +9,8 @@ namespace Wasme.Proxy.Istio;
 
 /// <summary>
 /// Reads the Wasm filters out of Istio resources (multi-document YAML): EnvoyFilter patches whose value is an
-/// <c>envoy.filters.http.wasm</c> filter in any of the shapes Istio has accepted (v2 <c>config</c>, v3
+/// <c>envoy.filters.http.wasm</c> or <c>envoy.filters.network.wasm</c> filter, or a BOOTSTRAP patch with an
+/// <c>envoy.bootstrap.wasm</c> service, in any of the shapes Istio has accepted (v2 <c>config</c>, v3
 /// <c>typed_config</c>, udpa <c>TypedStruct</c>, camelCase or snake_case), and WasmPlugins. Other kinds are ignored.
 /// Pure: no file or network access.
 /// </summary>
@@ -89,38 +90,71 @@ public static class IstioResourceReader
             var plugin = FindPluginConfig(value, where);
             if (plugin is not null)
             {
-                filters.Add(ReadPluginConfig(plugin.Value.Config, plugin.Value.FailOpenHolder, where));
+                filters.Add(ReadPluginConfig(plugin.Value.Config, plugin.Value.FailOpenHolder, where) with { Kind = plugin.Value.Kind });
+                continue;
+            }
+
+            foreach (var (service, singleton) in WasmServices(value, where))
+            {
+                filters.Add(ReadPluginConfig(service, service, where) with { Kind = WasmFilterKind.Service, Singleton = singleton });
             }
         }
     }
 
     /// <summary>Finds the PluginConfig (<c>{name, root_id, configuration, vm_config}</c>) in a patch value, whatever wrapping Istio used.</summary>
-    private static (YamlMappingNode Config, YamlMappingNode FailOpenHolder)? FindPluginConfig(YamlMappingNode value, string where)
+    private static (YamlMappingNode Config, YamlMappingNode FailOpenHolder, WasmFilterKind Kind)? FindPluginConfig(YamlMappingNode value, string where)
     {
         var typed = Child(value, "typed_config", "typedConfig");
         if (typed is YamlMappingNode typedConfig)
         {
             var type = Scalar(typedConfig, "@type") ?? string.Empty;
             var typeUrl = Scalar(typedConfig, "type_url", "typeUrl") ?? string.Empty;
-            var wasm = type.EndsWith("envoy.extensions.filters.http.wasm.v3.Wasm", StringComparison.Ordinal)
-                ? typedConfig
-                : typeUrl.EndsWith("envoy.extensions.filters.http.wasm.v3.Wasm", StringComparison.Ordinal) ? Child(typedConfig, "value") as YamlMappingNode : null;
-            if (wasm is null)
+            var kind = KindOf(type) ?? KindOf(typeUrl);
+            var wasm = KindOf(type) is not null ? typedConfig : KindOf(typeUrl) is not null ? Child(typedConfig, "value") as YamlMappingNode : null;
+            if (wasm is null || kind is null)
             {
                 return null;
             }
 
             return Child(wasm, "config") is YamlMappingNode config
-                ? (config, config)
+                ? (config, config, kind.Value)
                 : throw new IstioResourceException($"{where}: the Wasm typed_config has no 'config' (the PluginConfig with vm_config)");
         }
 
         if (Scalar(value, "name") == WasmFilterName && Child(Child(value, "config"), "config") is YamlMappingNode v2)
         {
-            return (v2, v2);
+            return (v2, v2, WasmFilterKind.Http);
         }
 
         return null;
+    }
+
+    private static WasmFilterKind? KindOf(string type) =>
+        type.EndsWith("envoy.extensions.filters.http.wasm.v3.Wasm", StringComparison.Ordinal) ? WasmFilterKind.Http
+        : type.EndsWith("envoy.extensions.filters.network.wasm.v3.Wasm", StringComparison.Ordinal) ? WasmFilterKind.Network
+        : null;
+
+    /// <summary>
+    /// Wasm services in a BOOTSTRAP patch: <c>bootstrap_extensions</c> entries (or the value itself) whose typed_config is an
+    /// <c>envoy.extensions.wasm.v3.WasmService</c>; yields its PluginConfig and <c>singleton</c>.
+    /// </summary>
+    private static IEnumerable<(YamlMappingNode Config, bool Singleton)> WasmServices(YamlMappingNode value, string where)
+    {
+        var candidates = Child(value, "bootstrap_extensions", "bootstrapExtensions") is YamlSequenceNode extensions
+            ? extensions.Children.OfType<YamlMappingNode>()
+            : [value];
+        foreach (var extension in candidates)
+        {
+            if (Child(extension, "typed_config", "typedConfig") is not YamlMappingNode typed
+                || !(Scalar(typed, "@type") ?? string.Empty).EndsWith("envoy.extensions.wasm.v3.WasmService", StringComparison.Ordinal))
+            {
+                continue;
+            }
+
+            var config = Child(typed, "config") as YamlMappingNode
+                ?? throw new IstioResourceException($"{where}: the WasmService has no 'config' (the PluginConfig with vm_config)");
+            yield return (config, string.Equals(Scalar(typed, "singleton"), "true", StringComparison.OrdinalIgnoreCase));
+        }
     }
 
     private static WasmFilterDefinition ReadPluginConfig(YamlMappingNode config, YamlMappingNode policyHolder, string where)
@@ -265,6 +299,7 @@ public static class IstioResourceReader
         {
             Environment = inline,
             HostEnvironmentKeys = host,
+            Kind = Scalar(spec, "type") == "NETWORK" ? WasmFilterKind.Network : WasmFilterKind.Http,
         };
     }
 

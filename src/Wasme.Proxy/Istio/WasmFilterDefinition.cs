@@ -3,7 +3,7 @@ using Wasme.ProxyWasm;
 namespace Wasme.Proxy.Istio;
 
 /// <summary>
-/// One Wasm HTTP filter as an Istio resource describes it (an EnvoyFilter patch or a WasmPlugin): what Envoy's
+/// One Wasm filter or service as an Istio resource describes it (an EnvoyFilter patch or a WasmPlugin): what Envoy's
 /// <c>envoy.extensions.filters.http.wasm.v3.Wasm</c> config would hold.
 /// </summary>
 /// <param name="Name">Plugin name (<c>config.name</c>, or the WasmPlugin's namespace.name).</param>
@@ -33,6 +33,25 @@ public sealed record WasmFilterDefinition(
 
     /// <summary><c>node.*</c> properties the resource implies (<c>metadata.NAMESPACE</c>, <c>metadata.LABELS.*</c> of the selected workload).</summary>
     public IReadOnlyDictionary<string, string> NodeProperties { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>Where Envoy runs it: an HTTP filter, a network (TCP) filter, or a bootstrap service.</summary>
+    public WasmFilterKind Kind { get; init; } = WasmFilterKind.Http;
+
+    /// <summary>For a service: <c>singleton: true</c> runs one VM for the whole proxy, otherwise one per worker.</summary>
+    public bool Singleton { get; init; }
+}
+
+/// <summary>The Envoy extension a Wasm plugin is configured as.</summary>
+public enum WasmFilterKind
+{
+    /// <summary><c>envoy.filters.http.wasm</c>.</summary>
+    Http,
+
+    /// <summary><c>envoy.filters.network.wasm</c>.</summary>
+    Network,
+
+    /// <summary><c>envoy.bootstrap.wasm</c> (<c>envoy.extensions.wasm.v3.WasmService</c>).</summary>
+    Service,
 }
 
 /// <summary>Where a filter's module comes from.</summary>

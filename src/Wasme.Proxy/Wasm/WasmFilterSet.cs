@@ -10,7 +10,7 @@ namespace Wasme.Proxy.Wasm;
 /// The Proxy-Wasm side of a running proxy: one runtime (shared data, queues and metrics across plugins), the
 /// http_call dispatcher for the named clusters, and the plugins in chain order. Dispose after the server stops.
 /// </summary>
-public sealed class WasmFilterSet : IDisposable
+public sealed partial class WasmFilterSet : IDisposable
 {
     private readonly List<ProxyWasmPlugin> _plugins = [];
     private readonly List<ProxyWasmModule> _modules = [];
@@ -48,6 +48,7 @@ public sealed class WasmFilterSet : IDisposable
 
     public void Dispose()
     {
+        DisposeNetworkAndServices();
         foreach (var plugin in _plugins)
         {
             plugin.Dispose();

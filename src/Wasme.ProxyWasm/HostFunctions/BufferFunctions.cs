@@ -84,6 +84,8 @@ internal static class BufferFunctions
         {
             (int)BufferType.HttpRequestBody => vm.Current.RequestBody,
             (int)BufferType.HttpResponseBody => vm.Current.ResponseBody,
+            (int)BufferType.DownstreamData => vm.Current.DownstreamData,
+            (int)BufferType.UpstreamData => vm.Current.UpstreamData,
             _ => null,
         };
         if (buffer is null)
@@ -131,6 +133,8 @@ internal static class BufferFunctions
         {
             (int)BufferType.HttpRequestBody => vm.Current.RequestBody?.Memory,
             (int)BufferType.HttpResponseBody => vm.Current.ResponseBody?.Memory,
+            (int)BufferType.DownstreamData => vm.Current.DownstreamData?.Memory,
+            (int)BufferType.UpstreamData => vm.Current.UpstreamData?.Memory,
             (int)BufferType.HttpCallResponseBody => vm.CallResponse?.Body,
             (int)BufferType.VmConfiguration => vm.Config.VmConfiguration,
             (int)BufferType.PluginConfiguration => vm.Config.Configuration,

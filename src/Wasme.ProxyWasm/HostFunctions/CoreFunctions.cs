@@ -204,6 +204,12 @@ internal static class CoreFunctions
             return BadArgument;
         }
 
+        // As Envoy: an upstream (TCP write path) pause cannot be resumed by the filter; new upstream data carries it on.
+        if (!close && streamType == (int)StreamType.Upstream)
+        {
+            return Unimplemented;
+        }
+
         try
         {
             if (close)

@@ -7,7 +7,7 @@ namespace Wasme.ProxyWasm;
 /// A running plugin: its VMs (one per worker), their root contexts, and its failure policy.
 /// Thread-safe: create a stream context per request from any thread; streams are spread over the VMs.
 /// </summary>
-public sealed class ProxyWasmPlugin : IDisposable
+public sealed partial class ProxyWasmPlugin : IDisposable
 {
     private readonly ProxyWasmRuntime _runtime;
     private readonly ProxyWasmModule _module;
@@ -103,8 +103,7 @@ public sealed class ProxyWasmPlugin : IDisposable
     {
         ArgumentNullException.ThrowIfNull(host);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var index = (int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length);
-        var vm = HealthyVm(index);
+        var vm = NextVm();
         if (vm is null)
         {
             return new HttpStreamContext(this, null, null, host);
@@ -123,6 +122,9 @@ public sealed class ProxyWasmPlugin : IDisposable
 
         return new HttpStreamContext(this, context is null ? null : vm, context, host);
     }
+
+    /// <summary>Spreads contexts over the VMs, round robin.</summary>
+    private ProxyWasmVm? NextVm() => HealthyVm((int)((uint)Interlocked.Increment(ref _next) % (uint)_slots.Length));
 
     private ProxyWasmVm StartVm() => ProxyWasmVm.Start(_runtime, _module, Configuration, _httpCalls, OnVmFailed);
 

@@ -16,7 +16,7 @@ namespace Wasme.ProxyWasm;
 /// Create one per process, load modules with <see cref="LoadModule(ReadOnlySpan{byte}, string)"/>,
 /// and start plugins with <see cref="CreatePlugin"/>.
 /// </summary>
-public sealed class ProxyWasmRuntime : IDisposable
+public sealed partial class ProxyWasmRuntime : IDisposable
 {
     private readonly Lock _tickerGate = new();
     private readonly CompiledModuleCache? _cache;

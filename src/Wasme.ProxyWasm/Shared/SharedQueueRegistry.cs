@@ -39,17 +39,31 @@ internal sealed class SharedQueueRegistry
 
     public bool TryEnqueue(int id, byte[] value)
     {
+        if (!TryEnqueueQuietly(id, value, out var owner))
+        {
+            return false;
+        }
+
+        owner?.NotifyQueueReady(id);
+        return true;
+    }
+
+    /// <summary>Enqueues without notifying; the caller notifies <paramref name="owner"/> (null when no VM owns the queue).</summary>
+    public bool TryEnqueueQuietly(int id, byte[] value, out IQueueOwner? owner)
+    {
         Queue? queue;
         lock (_gate)
         {
             if (!_queues.TryGetValue(id, out queue))
             {
+                owner = null;
                 return false;
             }
+
+            owner = queue.Owner;
         }
 
         queue.Items.Enqueue(value);
-        queue.Owner?.NotifyQueueReady(id);
         return true;
     }
 
@@ -104,4 +118,7 @@ internal interface IQueueOwner
 {
     /// <summary>Must not call into the VM synchronously: the enqueuer may hold another VM's lock.</summary>
     void NotifyQueueReady(int queueId);
+
+    /// <summary>As <see cref="NotifyQueueReady"/>, completing once <c>proxy_on_queue_ready</c> has returned (for tools that wait on its effect).</summary>
+    Task NotifyQueueReadyAsync(int queueId);
 }

@@ -1,6 +1,6 @@
 namespace Wasme.ProxyWasm.Vm;
 
-/// <summary>Host-side state of one Proxy-Wasm context (the root context, or one HTTP stream).</summary>
+/// <summary>Host-side state of one Proxy-Wasm context (the root context, one HTTP stream, or one TCP connection).</summary>
 internal sealed class ContextState(int id, IStreamHost? host)
 {
     public int Id { get; } = id;
@@ -21,6 +21,12 @@ internal sealed class ContextState(int id, IStreamHost? host)
     public BodyBuffer? RequestBody { get; set; }
 
     public BodyBuffer? ResponseBody { get; set; }
+
+    /// <summary>TCP filters: bytes read from the client not yet passed on (DOWNSTREAM_DATA).</summary>
+    public BodyBuffer? DownstreamData { get; set; }
+
+    /// <summary>TCP filters: bytes read from the upstream not yet passed on (UPSTREAM_DATA).</summary>
+    public BodyBuffer? UpstreamData { get; set; }
 
     /// <summary>Set once the filter sent a local response: later callback results are forced to stop.</summary>
     public LocalResponse? LocalResponse { get; set; }

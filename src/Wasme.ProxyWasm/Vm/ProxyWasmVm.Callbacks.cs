@@ -60,6 +60,7 @@ internal sealed partial class ProxyWasmVm
         _onResponseTrailers = _instance.GetFunction<int, int, int>("proxy_on_response_trailers");
         _onHttpCallResponse = _instance.GetAction<int, int, int, int, int>("proxy_on_http_call_response");
         _onQueueReady = _instance.GetAction<int, int>("proxy_on_queue_ready");
+        BindNetworkCallbacks();
     }
 
     /// <summary>Calls the guest allocator (for results handed to the guest); 0 means failure.</summary>
@@ -324,6 +325,10 @@ internal sealed partial class ProxyWasmVm
             (Vm: this, QueueId: queueId),
             preferLocal: false);
     }
+
+    public Task NotifyQueueReadyAsync(int queueId) => _onQueueReady is null
+        ? Task.CompletedTask
+        : Task.Run(() => CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId)));
 
     /// <summary>Starts an outbound call; its response is delivered later on a pool thread.</summary>
     public int StartHttpCall(HttpCallRequest request, TimeSpan timeout)

@@ -44,8 +44,13 @@ internal sealed class RunCommand : Command
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
         var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
+        var tcp = new Option<string?>("--tcp") { Description = "Proxy TCP instead of HTTP: LISTEN=UPSTREAM, for example 127.0.0.1:7000=127.0.0.1:6379; the filters run as network filters (proxy_on_downstream_data...)." };
+        var service = new Option<string?>("--service") { Description = "Also run a Wasm service (Envoy's envoy.bootstrap.wasm, singleton) outside any stream, for example a shared-queue consumer: an image or a .wasm file." };
+        var serviceRootId = new Option<string?>("--service-root-id") { Description = "Root id of the --service; defaults to its image's first root id." };
+        var serviceConfig = new Option<string?>("--service-config") { Description = "Plugin configuration of the --service." };
+        var serviceVmId = new Option<string?>("--service-vm-id") { Description = "VM id of the --service (filters find its queues with proxy_resolve_shared_queue(VM_ID, NAME)); defaults to its name." };
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
+        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, service, serviceRootId, serviceConfig, serviceVmId })
         {
             Options.Add(option);
         }
@@ -76,6 +81,12 @@ internal sealed class RunCommand : Command
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = parseResult.GetValue(logLevel)!,
                 Envoy = envoy.Read(parseResult),
+                Tcp = parseResult.GetValue(tcp),
+                ListenGiven = parseResult.GetResult(listen) is { Implicit: false },
+                Service = parseResult.GetValue(service),
+                ServiceRootId = parseResult.GetValue(serviceRootId),
+                ServiceConfig = parseResult.GetValue(serviceConfig),
+                ServiceVmId = parseResult.GetValue(serviceVmId),
             };
             return await new RunSession(context, request).RunAsync(cancellationToken);
         });
@@ -105,10 +116,16 @@ internal sealed record RunRequest
     public string StreamIdleTimeout { get; init; } = "5m";
     public string LogLevel { get; init; } = "info";
     public RunEnvoySettings Envoy { get; init; } = new();
+    public string? Tcp { get; init; }
+    public bool ListenGiven { get; init; }
+    public string? Service { get; init; }
+    public string? ServiceRootId { get; init; }
+    public string? ServiceConfig { get; init; }
+    public string? ServiceVmId { get; init; }
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
-internal sealed class RunSession(CliContext context, RunRequest request)
+internal sealed partial class RunSession(CliContext context, RunRequest request)
 {
     private readonly List<string> _problems = [];
     private SidecarMounts _mounts = SidecarMounts.None;
@@ -118,10 +135,12 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         var options = BuildOptions();
         var configuration = await ReadConfigurationAsync("--config", request.Config, request.ConfigFile, cancellationToken);
         var vmConfiguration = await ReadConfigurationAsync("--vm-config", request.VmConfig, request.VmConfigFile, cancellationToken);
-        if (options is not null)
+        if (options is not null && request.Tcp is null)
         {
             _problems.AddRange(options.Validate());
         }
+
+        ValidateTcpAndService();
 
         if (_problems.Count > 0 || options is null)
         {
@@ -146,6 +165,8 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider, runtimeOptions);
         try
         {
+            // Envoy starts bootstrap services before any listener's filters, so a filter finds their queues at start.
+            await LoadServiceAsync(wasm, cancellationToken);
             await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
         }
         catch (OciException ex)
@@ -181,6 +202,11 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             return ExitCodes.UsageError;
         }
 
+        if (_tcp is not null)
+        {
+            return await ServeTcpAsync(wasm, loggerFactory, cancellationToken);
+        }
+
         ProxyServer server;
         try
         {
@@ -205,6 +231,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
                 context.Out.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy}, {plugin.Configuration.Workers} VMs{compiled})", Style.Plain);
             }
 
+            PrintServices(wasm);
             if (server.AdminEndpoint is { } adminEndpoint)
             {
                 context.Out.WriteLine($"  admin http://{adminEndpoint}/stats", Style.Plain);
@@ -352,7 +379,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
 
             try
             {
-                wasm.Add(source.Module, new PluginConfiguration
+                AddToChain(wasm, source.Module, new PluginConfiguration
                 {
                     Name = request.Id ?? source.Name,
                     RootId = rootId,
@@ -385,10 +412,10 @@ internal sealed class RunSession(CliContext context, RunRequest request)
             }
 
             var yaml = await File.ReadAllTextAsync(file.FullName, cancellationToken);
-            foreach (var definition in IstioResourceReader.Read(yaml, file.Name))
+            foreach (var definition in IstioResourceReader.Read(yaml, file.Name).OrderBy(d => d.Kind == WasmFilterKind.Service ? 0 : 1))
             {
                 var module = await fetcher.FetchAsync(definition, cancellationToken);
-                wasm.Add(module, new PluginConfiguration
+                AddDefinition(wasm, definition, module, new PluginConfiguration
                 {
                     Name = definition.Name,
                     RootId = definition.RootId,
