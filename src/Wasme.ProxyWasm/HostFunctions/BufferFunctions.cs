@@ -132,6 +132,7 @@ internal static class BufferFunctions
             (int)BufferType.HttpRequestBody => vm.Current.RequestBody?.Memory,
             (int)BufferType.HttpResponseBody => vm.Current.ResponseBody?.Memory,
             (int)BufferType.HttpCallResponseBody => vm.CallResponse?.Body,
+            (int)BufferType.GrpcReceiveBuffer => vm.GrpcMessage,
             (int)BufferType.VmConfiguration => vm.Config.VmConfiguration,
             (int)BufferType.PluginConfiguration => vm.Config.Configuration,
             (int)BufferType.CallData => vm.ForeignArguments,

@@ -60,6 +60,7 @@ internal sealed partial class ProxyWasmVm
         _onResponseTrailers = _instance.GetFunction<int, int, int>("proxy_on_response_trailers");
         _onHttpCallResponse = _instance.GetAction<int, int, int, int, int>("proxy_on_http_call_response");
         _onQueueReady = _instance.GetAction<int, int>("proxy_on_queue_ready");
+        BindGrpcCallbacks();
     }
 
     /// <summary>Calls the guest allocator (for results handed to the guest); 0 means failure.</summary>
