@@ -11,7 +11,11 @@ public sealed record CaseObservation(
     IReadOnlyList<LogLine> Logs,
     IReadOnlyList<MetricSnapshot> Metrics,
     IReadOnlyDictionary<string, byte[]> SharedData,
-    bool FilterFailed);
+    bool FilterFailed)
+{
+    /// <summary>The gRPC calls and streams the filters opened during the request.</summary>
+    public IReadOnlyList<RecordedGrpcCall> GrpcCalls { get; init; } = [];
+}
 
 /// <summary>How a case ended: the mismatches found (none when it passed), or an error that kept it from running.</summary>
 public sealed record CaseResult(string Name, int Line, IReadOnlyList<Assertions.Mismatch> Mismatches, CaseObservation? Observation, TimeSpan Elapsed, string? Error)
