@@ -53,6 +53,14 @@ public sealed class GrpcRunnerTests(FilterModules modules) : IClassFixture<Filte
                 then:
                   response: {body: {contains: "C:upstream connect error"}}
                   metrics: {close_status: 14}
+              - name: an answer slower than the call's 5 s timeout
+                given: {filters: [{module: filter.wat}]}
+                when:
+                  request: {headers: {x-method: Check}}
+                  grpcCalls: {auth: [{messages: [late], delay: 1m}]}
+                then:
+                  response: {body: "C:upstream request timeout;"}
+                  metrics: {close_status: 4}
               - name: no answer for the method
                 given: {filters: [{module: filter.wat}]}
                 when:

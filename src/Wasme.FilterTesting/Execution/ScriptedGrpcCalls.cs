@@ -158,6 +158,14 @@ internal sealed class ScriptedGrpcCalls(IReadOnlyDictionary<string, IReadOnlyLis
                     return;
                 }
 
+                if (request.Timeout > TimeSpan.Zero && answer.Delay >= request.Timeout)
+                {
+                    // The call's own timeout runs out first, as Envoy's would.
+                    await owner.DelayAsync(request.Timeout, token);
+                    Emit(new GrpcClosed(GrpcStatusCode.DeadlineExceeded, "upstream request timeout"));
+                    return;
+                }
+
                 if (answer.Delay > TimeSpan.Zero)
                 {
                     await owner.DelayAsync(answer.Delay, token);
