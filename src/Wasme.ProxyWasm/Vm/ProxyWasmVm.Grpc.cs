@@ -71,7 +71,7 @@ internal sealed partial class ProxyWasmVm
 
     public bool TryGetGrpc(int token, out GrpcCallState state) => _grpcCalls.TryGetValue(token, out state!);
 
-    /// <summary><c>proxy_grpc_send</c>: false when the id is not an open stream's.</summary>
+    /// <summary><c>proxy_grpc_send</c>: queues the message; with end of stream, half-closes as <c>proxy_grpc_close</c> does.</summary>
     public void SendGrpc(GrpcCallState state, ReadOnlyMemory<byte> message, bool endOfStream)
     {
         state.Call.TrySend(message);
