@@ -32,6 +32,8 @@ public sealed class SchemaTests
     [InlineData("filters: [{failurePolicy: never}]\ntests: []\n")]
     [InlineData("tests:\n  - name: a\n    when: {queueMessages: [{message: hi}]}\n")]
     [InlineData("tests:\n  - name: a\n    then: {queues: {events: hi}}\n")]
+    [InlineData("tests:\n  - name: a\n    when: {grpcCalls: {auth: [{status: 99}]}}\n")]
+    [InlineData("tests:\n  - name: a\n    when: {grpcCalls: {auth: [{messages: [{hex: 00}]}]}}\n")]
     public void What_the_parser_refuses_the_schema_refuses_too(string yaml)
     {
         Assert.ThrowsAny<FilterTestFileException>(() => FilterTestParser.Parse("t.yaml", yaml));

@@ -114,12 +114,13 @@ public sealed class HttpCallTests : IDisposable
     }
 
     [Fact]
-    public void Grpc_calls_are_answered_as_unimplemented_and_logged()
+    public void A_grpc_call_with_no_cluster_to_send_it_to_is_refused_as_envoy_refuses_an_unknown_cluster()
     {
+        // The Rust SDK panics on UNIMPLEMENTED, which this host used to answer; Envoy answers PARSE_FAILURE.
         var wat = new Wat();
         var module = wat.Module($$"""
             (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-              {{wat.Record("grpc", "(call $proxy_grpc_call (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 16))")}}
+              {{wat.Record("grpc", $"(call $proxy_grpc_call {wat.Str("auth")} {wat.Str("svc")} {wat.Str("Check")} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 16))")}}
               (i32.const 0))
             """);
         using var plugin = _host.Start(module);
@@ -127,8 +128,7 @@ public sealed class HttpCallTests : IDisposable
 
         stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
 
-        Assert.Equal(12, _host.Gauge("grpc"));
-        Assert.Contains(_host.Logs.Messages, m => m.Contains("proxy_grpc_call", StringComparison.Ordinal) && m.Contains("UNIMPLEMENTED", StringComparison.Ordinal));
+        Assert.Equal(4, _host.Gauge("grpc"));
     }
 
     public void Dispose() => _host.Dispose();

@@ -7,7 +7,7 @@ using Wasme.FilterTesting.Model;
 namespace Wasme.FilterTesting.Assertions;
 
 /// <summary>Compares what a case observed with its <c>then</c>; pure, so every rule is tested without a module.</summary>
-public static class ExpectationChecker
+public static partial class ExpectationChecker
 {
     public static IReadOnlyList<Mismatch> Check(ThenSpec then, CaseObservation observed)
     {
@@ -27,6 +27,11 @@ public static class ExpectationChecker
         if (then.HttpCalls is { } calls)
         {
             CheckCalls(calls, observed.Calls, mismatches);
+        }
+
+        if (then.GrpcCalls is { } grpcCalls)
+        {
+            CheckGrpcCalls(grpcCalls, observed.GrpcCalls, mismatches);
         }
 
         foreach (var log in then.Logs)

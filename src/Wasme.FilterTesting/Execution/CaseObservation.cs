@@ -15,6 +15,9 @@ public sealed record CaseObservation(
 {
     /// <summary>Messages left in the queues <c>then.queues</c> names, in order.</summary>
     public IReadOnlyDictionary<string, IReadOnlyList<byte[]>> Queues { get; init; } = new Dictionary<string, IReadOnlyList<byte[]>>();
+
+    /// <summary>The gRPC calls and streams the filters opened during the request.</summary>
+    public IReadOnlyList<RecordedGrpcCall> GrpcCalls { get; init; } = [];
 }
 
 /// <summary>How a case ended: the mismatches found (none when it passed), or an error that kept it from running.</summary>

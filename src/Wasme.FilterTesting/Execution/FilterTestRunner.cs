@@ -33,7 +33,8 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
         var logs = new CapturedLogs();
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(LogLevel.Trace).AddProvider(logs));
         using var runtime = new ProxyWasmRuntime(new ProxyWasmRuntimeOptions { CompilationCacheDirectory = compilationCacheDirectory }, time, loggerFactory);
-        var calls = new ScriptedHttpCalls(testCase.When.HttpCalls, time);
+        var grpcCalls = new ScriptedGrpcCalls(testCase.When.GrpcCalls, time);
+        var calls = new ScriptedHttpCalls(testCase.When.HttpCalls, time) { Grpc = grpcCalls };
         var plugins = new List<ProxyWasmPlugin>();
         var modules = new List<ProxyWasmModule>();
         try
@@ -99,6 +100,7 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
             CaseObservation? observation = null;
             var upstreamSeen = 0;
             var callsSeen = 0;
+            var grpcSeen = 0;
             for (var round = 0; round < testCase.When.Repeat && mismatches.Count == 0; round++)
             {
                 var response = await SendAsync(proxy, request, time, calls, given.StreamIdleTimeout, cancellationToken);
@@ -114,7 +116,9 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
                     proxy.Metrics.FilterFailures.Any(f => f.Value > 0) || logs.Lines.Any(IsVmFailure))
                 {
                     Queues = testCase.Then.Queues.Keys.ToDictionary(name => name, name => runtime.DrainSharedQueue(queueVmId, name), StringComparer.Ordinal),
+                    GrpcCalls = grpcCalls.Calls.Skip(grpcSeen).ToList(),
                 };
+                grpcSeen += observation.GrpcCalls.Count;
                 upstreamSeen = upstreamRequests.Count;
                 callsSeen = recordedCalls.Count;
                 mismatches.AddRange(ExpectationChecker.Check(testCase.Then, observation));

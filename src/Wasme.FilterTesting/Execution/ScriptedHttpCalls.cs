@@ -7,7 +7,7 @@ namespace Wasme.FilterTesting.Execution;
 public sealed record RecordedCall(string Cluster, IReadOnlyList<KeyValuePair<string, string>> Headers, byte[] Body);
 
 /// <summary>Answers <c>http_call</c>s from the case's <c>when.httpCalls</c>, on virtual time, and records them.</summary>
-internal sealed class ScriptedHttpCalls(IReadOnlyDictionary<string, CallAnswer> answers, TimeProvider time) : IHttpCallDispatcher
+internal sealed partial class ScriptedHttpCalls(IReadOnlyDictionary<string, CallAnswer> answers, TimeProvider time) : IHttpCallDispatcher
 {
     private readonly Lock _gate = new();
     private readonly List<RecordedCall> _calls = [];
@@ -24,15 +24,18 @@ internal sealed class ScriptedHttpCalls(IReadOnlyDictionary<string, CallAnswer> 
         }
     }
 
-    /// <summary>When the earliest delayed answer is due, or null when none is waiting.</summary>
+    /// <summary>When the earliest delayed answer (http_call or gRPC) is due, or null when none is waiting.</summary>
     public DateTimeOffset? NextDue
     {
         get
         {
+            DateTimeOffset? due;
             lock (_gate)
             {
-                return _pending.Count == 0 ? null : _pending.Min();
+                due = _pending.Count == 0 ? null : _pending.Min();
             }
+
+            return Grpc?.NextDue is { } grpc && (due is null || grpc < due) ? grpc : due;
         }
     }
 

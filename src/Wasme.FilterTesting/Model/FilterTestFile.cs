@@ -69,6 +69,9 @@ public sealed record WhenSpec
     /// <summary>Answers to <c>proxy_http_call</c> per cluster; calls to a cluster not listed are refused as Envoy refuses unknown clusters.</summary>
     public IReadOnlyDictionary<string, CallAnswer> HttpCalls { get; init; } = new Dictionary<string, CallAnswer>();
 
+    /// <summary>Answers to <c>proxy_grpc_call</c>/<c>proxy_grpc_stream</c> per cluster, matched by service and method in order.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<GrpcAnswer>> GrpcCalls { get; init; } = new Dictionary<string, IReadOnlyList<GrpcAnswer>>();
+
     /// <summary>How many times the request is sent; every response must meet the expectations.</summary>
     public int Repeat { get; init; } = 1;
 
@@ -127,6 +130,8 @@ public sealed record ThenSpec
     public UpstreamExpectation? Upstream { get; init; }
 
     public IReadOnlyList<CallExpectation>? HttpCalls { get; init; }
+
+    public IReadOnlyList<GrpcCallExpectation>? GrpcCalls { get; init; }
 
     public IReadOnlyList<LogExpectation> Logs { get; init; } = [];
 

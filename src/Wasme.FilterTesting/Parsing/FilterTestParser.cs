@@ -9,19 +9,19 @@ using YamlDotNet.RepresentationModel;
 namespace Wasme.FilterTesting.Parsing;
 
 /// <summary>Reads a test file (docs/testing-filters.md, schema in docs/schemas/filter-test.schema.json).</summary>
-public static class FilterTestParser
+public static partial class FilterTestParser
 {
     private const int MaxRepeat = 1_000_000;
     private static readonly string[] FileKeys = ["filters", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody", "queues", "tests"];
     private static readonly string[] GivenKeys = ["filters", "config", "node", "sharedData", "streamIdleTimeout", "maxBufferedBody", "queues"];
     private static readonly string[] FilterKeys = ["module", "name", "rootId", "vmId", "config", "vmConfig", "env", "failurePolicy"];
     private static readonly string[] CaseKeys = ["name", "given", "when", "then"];
-    private static readonly string[] WhenKeys = ["advance", "request", "upstream", "httpCalls", "repeat", "queueMessages"];
+    private static readonly string[] WhenKeys = ["advance", "request", "upstream", "httpCalls", "grpcCalls", "repeat", "queueMessages"];
     private static readonly string[] QueueMessageKeys = ["queue", "vmId", "message"];
     private static readonly string[] RequestKeys = ["method", "path", "authority", "headers", "body", "bodyChunks", "trailers"];
     private static readonly string[] UpstreamKeys = ["status", "headers", "body", "bodyChunks", "trailers"];
     private static readonly string[] CallAnswerKeys = ["status", "headers", "body", "delay", "fail"];
-    private static readonly string[] ThenKeys = ["response", "upstream", "httpCalls", "logs", "metrics", "sharedData", "filterFailed", "queues"];
+    private static readonly string[] ThenKeys = ["response", "upstream", "httpCalls", "grpcCalls", "logs", "metrics", "sharedData", "filterFailed", "queues"];
     private static readonly string[] ResponseKeys = ["status", "headers", "body", "trailers", "reset"];
     private static readonly string[] UpstreamExpectationKeys = ["called", "method", "path", "headers", "body", "trailers"];
     private static readonly string[] CallExpectationKeys = ["cluster", "headers", "body"];
@@ -298,6 +298,11 @@ public static class FilterTestParser
             when = when with { HttpCalls = answers };
         }
 
+        if (entries.TryGetValue("grpcCalls", out var grpcCalls))
+        {
+            when = when with { GrpcCalls = GrpcAnswers(values, grpcCalls) };
+        }
+
         if (entries.TryGetValue("repeat", out var repeat))
         {
             when = when with { Repeat = values.Integer(repeat, "repeat", 1, MaxRepeat) };
@@ -399,6 +404,11 @@ public static class FilterTestParser
                     };
                 }).ToList(),
             };
+        }
+
+        if (entries.TryGetValue("grpcCalls", out var grpcCalls))
+        {
+            then = then with { GrpcCalls = GrpcCallExpectations(values, grpcCalls) };
         }
 
         if (entries.TryGetValue("logs", out var logs))

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using System.Globalization;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -11,15 +10,16 @@ namespace Wasme.Proxy.Upstreams;
 /// <summary>
 /// Sends filters' <c>http_call</c>s to the named upstreams given with <c>--cluster NAME=URL</c>, as Envoy sends
 /// them to its clusters: the call's <c>:path</c> is resolved against the cluster's URL, <c>:authority</c> becomes
-/// the Host header, and the response body is bounded.
+/// the Host header, and the response body is bounded. gRPC calls to the same clusters go through <see cref="ClusterGrpcCalls"/>.
 /// </summary>
-public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDisposable
+public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IGrpcCallDispatcher, IDisposable
 {
     private readonly ConcurrentDictionary<string, bool> _warnedUnknown = new(StringComparer.Ordinal);
     private readonly ILogger _logger;
     private readonly IReadOnlyDictionary<string, Uri> _clusters;
     private readonly HttpMessageInvoker _client;
     private readonly int _maxResponseBytes;
+    private readonly ClusterGrpcCalls _grpc;
 
     public ClusterHttpCallDispatcher(IReadOnlyDictionary<string, Uri> clusters, int maxResponseBytes, ILogger? logger = null)
     {
@@ -28,6 +28,7 @@ public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDi
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxResponseBytes);
         _clusters = clusters;
         _maxResponseBytes = maxResponseBytes;
+        _grpc = new ClusterGrpcCalls(clusters, maxResponseBytes, _logger);
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
             UseProxy = false,
@@ -76,17 +77,20 @@ public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDi
 
         using var message = CreateRequest(request, baseUri);
         using var response = await _client.SendAsync(message, timeoutSource.Token);
-        var headers = new HeaderMap(response.Headers.Count() + 4);
-        headers.Add(":status", ((int)response.StatusCode).ToString(CultureInfo.InvariantCulture));
-        AddAll(headers, response.Headers);
-        AddAll(headers, response.Content.Headers);
+        var headers = ResponseHeaders.Read(response);
         var body = await ReadBoundedAsync(response.Content, timeoutSource.Token);
-        var trailers = new HeaderMap();
-        AddAll(trailers, response.TrailingHeaders);
-        return new HttpCallResponse(headers, body, trailers);
+        return new HttpCallResponse(headers, body, ResponseHeaders.ReadTrailers(response));
     }
 
-    public void Dispose() => _client.Dispose();
+    public bool HasGrpcCluster(string cluster) => _grpc.HasGrpcCluster(cluster);
+
+    public IGrpcCall StartGrpcCall(GrpcCallRequest request) => _grpc.StartGrpcCall(request);
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _grpc.Dispose();
+    }
 
     private static HttpRequestMessage CreateRequest(HttpCallRequest request, Uri baseUri)
     {
@@ -146,17 +150,5 @@ public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IDi
         }
 
         return buffer.ToArray();
-    }
-
-    private static void AddAll(HeaderMap map, System.Net.Http.Headers.HttpHeaders headers)
-    {
-        foreach (var (name, values) in headers)
-        {
-            var lower = name.ToLowerInvariant();
-            foreach (var value in values)
-            {
-                map.Add(lower, value);
-            }
-        }
     }
 }

@@ -136,6 +136,7 @@ internal static class BufferFunctions
             (int)BufferType.DownstreamData => vm.Current.DownstreamData?.Memory,
             (int)BufferType.UpstreamData => vm.Current.UpstreamData?.Memory,
             (int)BufferType.HttpCallResponseBody => vm.CallResponse?.Body,
+            (int)BufferType.GrpcReceiveBuffer => vm.GrpcMessage,
             (int)BufferType.VmConfiguration => vm.Config.VmConfiguration,
             (int)BufferType.PluginConfiguration => vm.Config.Configuration,
             (int)BufferType.CallData => vm.ForeignArguments,

@@ -1,11 +1,10 @@
 using Wasme.ProxyWasm.Abi;
-using Wasme.ProxyWasm.Vm;
 using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
 
-/// <summary>Outbound calls: <c>proxy_http_call</c> through <see cref="IHttpCallDispatcher"/>; gRPC is not offered.</summary>
+/// <summary>Outbound calls: <c>proxy_http_call</c> through <see cref="IHttpCallDispatcher"/> (gRPC: <see cref="GrpcFunctions"/>).</summary>
 internal static class CallFunctions
 {
     public static int ProxyHttpCall(
@@ -61,23 +60,5 @@ internal static class CallFunctions
         var callId = vm.StartHttpCall(new HttpCallRequest(cluster, headers, body.ToArray(), trailers), timeout);
         vm.TryWriteUInt32(returnCallId, (uint)callId);
         return Ok;
-    }
-
-    // gRPC needs an HTTP/2 gRPC client per cluster; the local host does not offer one, and says so clearly.
-    public static int ProxyGrpcCall(Caller caller) => Unsupported(caller, "proxy_grpc_call");
-
-    public static int ProxyGrpcStream(Caller caller) => Unsupported(caller, "proxy_grpc_stream");
-
-    public static int ProxyGrpcSend(Caller caller) => Unsupported(caller, "proxy_grpc_send");
-
-    public static int ProxyGrpcCancel(Caller caller) => Unsupported(caller, "proxy_grpc_cancel");
-
-    public static int ProxyGrpcClose(Caller caller) => Unsupported(caller, "proxy_grpc_close");
-
-    private static int Unsupported(Caller caller, string function)
-    {
-        var vm = Unrestricted(caller);
-        Log.Unsupported(vm.Logger, vm.Config.Name, function);
-        return Unimplemented;
     }
 }

@@ -119,13 +119,14 @@ internal static class CoreFunctions
             return InternalFailure;
         }
 
-        // Only gRPC calls carry a status, and this host answers them as unimplemented: report "OK, no message".
-        if (!vm.TryWriteUInt32(returnCode, 0))
+        // Only a closing gRPC call carries a status here; elsewhere it is "OK, no message".
+        var (code, message) = vm.CallStatus ?? (0, string.Empty);
+        if (!vm.TryWriteUInt32(returnCode, (uint)code))
         {
             return InvalidMemoryAccess;
         }
 
-        return (int)vm.CopyOut([], returnMessagePointer, returnMessageSize);
+        return (int)vm.CopyOut(System.Text.Encoding.UTF8.GetBytes(message), returnMessagePointer, returnMessageSize);
     }
 
     public static int ProxySendLocalResponse(

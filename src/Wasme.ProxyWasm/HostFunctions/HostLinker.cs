@@ -6,7 +6,7 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// Builds the linker for one module: every Proxy-Wasm host function of ABI 0.1.0, 0.2.0 and 0.2.1 under <c>env</c>
 /// (SDKs import functions they never call), WASI under both <c>wasi_snapshot_preview1</c> and <c>wasi_unstable</c>,
 /// and the Emscripten helpers. Per module, because AssemblyScript's proxy-runtime declares the gRPC calls with fewer
-/// parameters than the spec, and unknown WASI imports are answered with an errno that fits their signature.
+/// parameters than the spec (see <see cref="GrpcFunctions"/>), and unknown WASI imports are answered with an errno that fits their signature.
 /// </summary>
 internal static class HostLinker
 {
@@ -73,14 +73,7 @@ internal static class HostLinker
         Define("proxy_set_property", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int, int, int, int>)PropertyFunctions.ProxySetProperty));
 
         Define("proxy_http_call", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int, int, int, int, int, int, int, int, int, int>)CallFunctions.ProxyHttpCall));
-        Define("proxy_grpc_send", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int, int, int, int>)((c, _, _, _, _) => CallFunctions.ProxyGrpcSend(c))));
-        Define("proxy_grpc_cancel", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int>)((c, _) => CallFunctions.ProxyGrpcCancel(c))));
-        Define("proxy_grpc_close", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int>)((c, _) => CallFunctions.ProxyGrpcClose(c))));
-        // Spec: 12 and 9 parameters. AssemblyScript proxy-runtime: 10 and 7 (no initial metadata). Match the import.
-        DefineUnsupported(linker, module, "proxy_grpc_call", 12, CallFunctions.ProxyGrpcCall);
-        DefineUnsupported(linker, module, "proxy_grpc_stream", 9, CallFunctions.ProxyGrpcStream);
-        defined.Add(("env", "proxy_grpc_call"));
-        defined.Add(("env", "proxy_grpc_stream"));
+        GrpcFunctions.Define(linker, module, defined);
 
         Define("proxy_get_shared_data", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int, int, int, int, int>)SharedFunctions.ProxyGetSharedData));
         Define("proxy_set_shared_data", static (l, n) => l.DefineFunction("env", n, (CallerFunc<int, int, int, int, int, int>)SharedFunctions.ProxySetSharedData));
@@ -125,22 +118,6 @@ internal static class HostLinker
         Define("proc_exit", static (l, m, n) => l.DefineFunction(m, n, (CallerAction<int>)WasiFunctions.ProcExit));
         Define("sched_yield", static (l, m, n) => l.DefineFunction(m, n, (CallerFunc<int>)WasiFunctions.SchedYield));
         Define("poll_oneoff", static (l, m, n) => l.DefineFunction(m, n, (CallerFunc<int, int, int, int, int>)WasiFunctions.PollOneoff));
-    }
-
-    private static void DefineUnsupported(Linker linker, Module module, string function, int specParameters, Func<Caller, int> handler)
-    {
-        var parameters = specParameters;
-        foreach (var import in module.Imports)
-        {
-            if (import is FunctionImport imported && imported.ModuleName == "env" && imported.Name == function)
-            {
-                parameters = imported.Parameters.Count;
-            }
-        }
-
-        var kinds = new ValueKind[parameters];
-        Array.Fill(kinds, ValueKind.Int32);
-        linker.DefineFunction("env", function, (Caller caller, ReadOnlySpan<ValueBox> _, Span<ValueBox> results) => results[0] = handler(caller), kinds, [ValueKind.Int32]);
     }
 
     /// <summary>

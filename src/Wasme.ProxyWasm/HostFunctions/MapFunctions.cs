@@ -61,7 +61,7 @@ internal static class MapFunctions
             return InternalFailure;
         }
 
-        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        if (!TryGetWritableMap(vm, mapType, out var map) || map is null)
         {
             return BadArgument;
         }
@@ -145,7 +145,7 @@ internal static class MapFunctions
             return InternalFailure;
         }
 
-        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        if (!TryGetWritableMap(vm, mapType, out var map) || map is null)
         {
             return BadArgument;
         }
@@ -166,7 +166,7 @@ internal static class MapFunctions
             return InternalFailure;
         }
 
-        if (!TryGetMap(vm, mapType, out var map) || map is null)
+        if (!TryGetWritableMap(vm, mapType, out var map) || map is null)
         {
             return BadArgument;
         }
@@ -189,6 +189,14 @@ internal static class MapFunctions
     /// Finds the map a type names in the current context. False for an unknown type; a known map that this
     /// stream has not seen yet comes back as null (reads see it empty, writes are BAD_ARGUMENT).
     /// </summary>
+    /// <summary>Received gRPC metadata is read-only, as in Envoy (its mutable map look-up has no gRPC maps).</summary>
+    private static bool TryGetWritableMap(ProxyWasmVm vm, int mapType, out HeaderMap? map)
+    {
+        map = null;
+        return mapType is not ((int)MapType.GrpcReceiveInitialMetadata or (int)MapType.GrpcReceiveTrailingMetadata)
+            && TryGetMap(vm, mapType, out map);
+    }
+
     private static bool TryGetMap(ProxyWasmVm vm, int mapType, out HeaderMap? map)
     {
         var context = vm.Current;
@@ -211,6 +219,12 @@ internal static class MapFunctions
                 return true;
             case (int)MapType.HttpCallResponseTrailers:
                 map = vm.CallResponse?.Trailers;
+                return true;
+            case (int)MapType.GrpcReceiveInitialMetadata:
+                map = vm.GrpcInitialMetadata;
+                return true;
+            case (int)MapType.GrpcReceiveTrailingMetadata:
+                map = vm.GrpcTrailingMetadata;
                 return true;
             default:
                 map = null;

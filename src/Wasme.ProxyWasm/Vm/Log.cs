@@ -16,9 +16,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 4, Level = LogLevel.Error, Message = "Plugin '{Plugin}' could not be reloaded; next attempt in {Backoff}: {Reason}")]
     public static partial void ReloadFailed(ILogger logger, string plugin, TimeSpan backoff, string reason);
 
-    [LoggerMessage(EventId = 5, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function}, which this host does not support; it was answered with UNIMPLEMENTED")]
-    public static partial void Unsupported(ILogger logger, string plugin, string function);
-
     [LoggerMessage(EventId = 6, Level = LogLevel.Warning, Message = "Precompiled module cache entry {Path} is unusable and was replaced: {Reason}")]
     public static partial void CacheEntryUnusable(ILogger logger, string path, string reason);
 

@@ -61,6 +61,7 @@ internal sealed partial class ProxyWasmVm
         _onHttpCallResponse = _instance.GetAction<int, int, int, int, int>("proxy_on_http_call_response");
         _onQueueReady = _instance.GetAction<int, int>("proxy_on_queue_ready");
         BindNetworkCallbacks();
+        BindGrpcCallbacks();
     }
 
     /// <summary>Calls the guest allocator (for results handed to the guest); 0 means failure.</summary>

@@ -36,7 +36,7 @@ internal sealed class RunCommand : Command
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
         var failPolicy = new Option<string>("--fail-policy") { Description = "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", DefaultValueFactory = _ => "fail-closed" };
         failPolicy.AcceptOnlyFromAmong("fail-closed", "fail-open", "reload");
-        var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
+        var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call, gRPC calls (HTTP/2, h2c for http://) and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
         var envoyFilter = new Option<FileInfo[]>("--envoy-filter", "-f") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
