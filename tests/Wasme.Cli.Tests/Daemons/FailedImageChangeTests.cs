@@ -72,8 +72,11 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         byte[]? served = null;
         await EventuallyAsync(async () => (served = await TryGetAsync(http, $"sha256/{moduleSha256}")) is not null, "node-2 serves the applied module", cache);
         Assert.Equal(module, served);
-        var record = _kube.Get("v1", "ConfigMap", "wasme", "wasme-cache-node-node-2");
-        Assert.Contains(moduleSha256, (string?)record?["data"]?["modules"], StringComparison.Ordinal);
+        // The node's readiness record follows once the store is complete (written after the bytes are in place).
+        await EventuallyAsync(
+            () => ((string?)_kube.Get("v1", "ConfigMap", "wasme", "wasme-cache-node-node-2")?["data"]?["modules"])?.Contains(moduleSha256, StringComparison.Ordinal) == true,
+            "node-2's readiness record lists the applied module",
+            cache);
     }
 
     private IReadOnlyDictionary<string, string> Environment => new Dictionary<string, string>
