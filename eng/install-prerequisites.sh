@@ -4,7 +4,7 @@
 set -euo pipefail
 
 need=()
-for pair in docker-registry:docker-registry skopeo:skopeo umoci:umoci hyperfine:hyperfine wrk:wrk yamllint:yamllint; do
+for pair in docker-registry:docker-registry skopeo:skopeo umoci:umoci hyperfine:hyperfine wrk:wrk yamllint:yamllint nginx:nginx-light; do
   bin="${pair%%:*}"; pkg="${pair##*:}"
   command -v "$bin" >/dev/null 2>&1 || need+=("$pkg")
 done
@@ -14,5 +14,5 @@ if [ "${#need[@]}" -gt 0 ]; then
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${need[@]}" >/dev/null
 fi
-# The Debian package starts a registry service on :5000; tests start their own on free ports.
-if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry >/dev/null 2>&1 || true; fi
+# The Debian packages start a registry on :5000 and nginx on :80; tests and benchmarks start their own on free ports.
+if command -v systemctl >/dev/null 2>&1; then systemctl stop docker-registry nginx >/dev/null 2>&1 || true; fi

@@ -38,6 +38,11 @@ public sealed class ModuleDirectory
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path);
+        foreach (var old in _slots.Values)
+        {
+            old.Retire();
+        }
+
         _slots.Clear();
         var removedTemp = new List<string>();
         var removedCorrupt = new List<string>();
@@ -92,6 +97,21 @@ public sealed class ModuleDirectory
 
         entry = null;
         return false;
+    }
+
+    /// <summary>
+    /// A lease on the held module's bytes, mapped once and shared by every request; null when the module is not held
+    /// or cannot be mapped (the caller then streams the file). Dispose it when the bytes are sent.
+    /// </summary>
+    public ModuleContent? TryOpenContent(ModuleDigest digest)
+    {
+        if (!_slots.TryGetValue(digest, out var slot))
+        {
+            return null;
+        }
+
+        var mapped = slot.Map();
+        return mapped is not null && mapped.TryAcquire() ? new ModuleContent(slot.Entry, mapped) : null;
     }
 
     /// <summary>Records a use, for least-recently-used eviction.</summary>
@@ -178,6 +198,8 @@ public sealed class ModuleDirectory
             return false;
         }
 
+        // Requests already sending the module finish from the mapping; the file's blocks are freed after them.
+        slot.Retire();
         File.Delete(slot.Entry.Path);
         DirectorySync.Flush(Path);
         return true;
@@ -208,7 +230,43 @@ public sealed class ModuleDirectory
 
     private sealed class Slot(ModuleEntry entry)
     {
+        private readonly Lock _lock = new();
+        private MappedModule? _mapped;
+        private bool _retired;
+
         public ModuleEntry Entry { get; } = entry;
+
+        /// <summary>The mapping, made on first use; null once retired or when the file cannot be mapped.</summary>
+        public MappedModule? Map()
+        {
+            if (Volatile.Read(ref _mapped) is { } mapped)
+            {
+                return mapped;
+            }
+
+            lock (_lock)
+            {
+                try
+                {
+                    return _retired ? null : _mapped ??= MappedModule.TryMap(Entry);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    // Removed or unreadable under us: the request streams the file, or gets its error, as before.
+                    return null;
+                }
+            }
+        }
+
+        public void Retire()
+        {
+            lock (_lock)
+            {
+                _retired = true;
+                _mapped?.Release();
+                _mapped = null;
+            }
+        }
 
         private long _lastUsedTicks;
 

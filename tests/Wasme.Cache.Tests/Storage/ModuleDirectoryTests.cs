@@ -111,4 +111,21 @@ public sealed class ModuleDirectoryTests : IDisposable
         Assert.Empty(_temp.Files());
         Assert.False(_directory.Contains(digest));
     }
+
+    [Fact]
+    public async Task A_module_removed_while_being_served_is_still_sent_whole_and_no_longer_opened_afterwards()
+    {
+        var bytes = TestModules.Create(300_000, seed: 7);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        using var serving = _directory.TryOpenContent(digest);
+
+        Assert.True(_directory.Remove(digest));
+
+        // The response in flight keeps its mapping (eviction must not tear bytes out from under a proxy's fetch) ...
+        Assert.Equal(bytes, serving!.Memory.ToArray());
+        Assert.False(File.Exists(Path.Combine(_temp.Path, digest.Hex)));
+        // ... and nothing new is served from it.
+        Assert.Null(_directory.TryOpenContent(digest));
+    }
 }

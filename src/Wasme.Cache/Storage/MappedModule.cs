@@ -1,0 +1,93 @@
+using System.Buffers;
+using System.IO.MemoryMappedFiles;
+
+namespace Wasme.Cache.Storage;
+
+/// <summary>
+/// A held module's bytes, mapped read-only once and served from the page cache by every request (the files are
+/// immutable: their name is their sha256). Opening, statting and reading the file per request cost more CPU than
+/// sending it. Requests take a lease; removal retires the mapping, which is unmapped when the last lease ends.
+/// </summary>
+internal sealed unsafe class MappedModule : MemoryManager<byte>
+{
+    private readonly MemoryMappedFile _file;
+    private readonly MemoryMappedViewAccessor _view;
+    private readonly byte* _pointer;
+    private readonly int _length;
+
+    // One reference for the directory itself, one per request in flight; zero means unmapped.
+    private int _references = 1;
+
+    private MappedModule(MemoryMappedFile file, MemoryMappedViewAccessor view, int length)
+    {
+        _file = file;
+        _view = view;
+        _length = length;
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        _pointer = pointer + view.PointerOffset;
+    }
+
+    /// <summary>Maps <paramref name="entry"/>; null when it cannot be mapped (empty or over 2 GiB), so the caller streams the file.</summary>
+    public static MappedModule? TryMap(ModuleEntry entry)
+    {
+        if (entry.Length is 0 or > int.MaxValue)
+        {
+            return null;
+        }
+
+        var file = MemoryMappedFile.CreateFromFile(entry.Path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
+        try
+        {
+            return new MappedModule(file, file.CreateViewAccessor(0, entry.Length, MemoryMappedFileAccess.Read), (int)entry.Length);
+        }
+        catch
+        {
+            file.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Takes a lease for one request; false once the mapping is retired.</summary>
+    public bool TryAcquire()
+    {
+        var current = Volatile.Read(ref _references);
+        while (current > 0)
+        {
+            var seen = Interlocked.CompareExchange(ref _references, current + 1, current);
+            if (seen == current)
+            {
+                return true;
+            }
+
+            current = seen;
+        }
+
+        return false;
+    }
+
+    /// <summary>Ends a lease, or (called once by the directory) retires the mapping.</summary>
+    public void Release()
+    {
+        if (Interlocked.Decrement(ref _references) == 0)
+        {
+            _view.SafeMemoryMappedViewHandle.ReleasePointer();
+            _view.Dispose();
+            _file.Dispose();
+        }
+    }
+
+    public override Span<byte> GetSpan() => new(_pointer, _length);
+
+    // The view stays mapped for the lease's lifetime: there is nothing to pin.
+    public override MemoryHandle Pin(int elementIndex = 0) => new(_pointer + elementIndex);
+
+    public override void Unpin()
+    {
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        // Lifetime is the lease count's, not the MemoryManager's.
+    }
+}
