@@ -18,10 +18,6 @@ public sealed class RbacTests(ClusterEnvironment cluster)
     {
         [$"{ClusterEnvironment.OperatorUser} update wasme.io filterdeployments/finalizers"] =
             "needed only where the OwnerReferencesPermissionEnforcement admission plugin is on (not modelled by the test server)",
-        [$"{ClusterEnvironment.OperatorUser} patch apps daemonsets"] =
-            "HostPath on a DaemonSet: the operator test WorkloadKindTests covers it in-process; in this flow its reconcile stalled (open issue #14)",
-        [$"{ClusterEnvironment.OperatorUser} patch apps statefulsets"] =
-            "HostPath on a StatefulSet: covered in-process by WorkloadKindTests, as for DaemonSets",
         [$"{ClusterEnvironment.OperatorUser} get networking.istio.io envoyfilters"] =
             "read only when create finds the object already there (a lost cache or a second writer)",
         [$"{ClusterEnvironment.OperatorUser} get extensions.istio.io wasmplugins"] =
@@ -35,6 +31,8 @@ public sealed class RbacTests(ClusterEnvironment cluster)
         {
             await cluster.Deliveries.RunAsync(delivery, () => FilterDeploymentEndToEndTests.DeliverAsync(cluster, delivery, resource));
         }
+
+        await cluster.Deliveries.RunAsync("HostPathKinds", () => HostPathGateEndToEndTests.DeliverToKindsAsync(cluster));
 
         var decisions = cluster.Kube.Authorizations.Snapshot().Where(d => Identities.Contains(d.User)).ToList();
         Assert.Contains(decisions, d => d.User == ClusterEnvironment.OperatorUser);

@@ -105,7 +105,7 @@ public sealed class CrdTests
     {
         var version = Crd["spec"]!["versions"]![0]!;
         var columns = version["additionalPrinterColumns"]!.AsArray().Select(c => c!["name"]!.GetValue<string>()).ToList();
-        Assert.Equal(["Image", "Delivery", "Ready", "Reason", "Age"], columns);
+        Assert.Equal(["Image", "Delivery", "Ready", "Reason", "Nodes", "Age"], columns);
         Assert.NotNull(version["subresources"]!["status"]);
         Assert.Equal("fd", Crd["spec"]!["names"]!["shortNames"]![0]!.GetValue<string>());
         Assert.Equal("Namespaced", Crd["spec"]!["scope"]!.GetValue<string>());

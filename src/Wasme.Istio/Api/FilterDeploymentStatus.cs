@@ -39,6 +39,17 @@ public sealed class FilterDeploymentStatus
     [JsonPropertyName("workloads")]
     public IDictionary<string, WorkloadStatus>? Workloads { get; set; }
 
+    /// <summary>
+    /// HostPath delivery: each node that runs pods of a selected workload, and whether its cache holds the module
+    /// (sorted by name). Null for the other delivery modes.
+    /// </summary>
+    [JsonPropertyName("nodes")]
+    public IList<NodeStatus>? Nodes { get; set; }
+
+    /// <summary>HostPath delivery: "held/total" of <see cref="Nodes"/>, e.g. <c>2/3</c> (a printer column).</summary>
+    [JsonPropertyName("nodesReady")]
+    public string? NodesReady { get; set; }
+
     /// <summary>Error of the whole apply or removal, if any.</summary>
     [JsonPropertyName("reason")]
     public string? Reason { get; set; }
@@ -53,6 +64,16 @@ public sealed class WorkloadStatus
     public string? Reason { get; set; }
 }
 
+public sealed class NodeStatus
+{
+    [JsonPropertyName("name")]
+    public string Name { get; set; } = "";
+
+    /// <summary>True once the node's cache reports the module (docs/cache.md, "Readiness per node").</summary>
+    [JsonPropertyName("ready")]
+    public bool Ready { get; set; }
+}
+
 public static class ConditionTypes
 {
     /// <summary>Everything applied to every selected workload.</summary>
@@ -63,4 +84,7 @@ public static class ConditionTypes
 
     /// <summary>The desired EnvoyFilters/WasmPlugins and annotations were written.</summary>
     public const string Applied = "Applied";
+
+    /// <summary>HostPath only: every node that runs the selected workloads' pods holds the module.</summary>
+    public const string ModuleDistributed = "ModuleDistributed";
 }

@@ -6,6 +6,7 @@ using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
 using Wasme.Kubernetes.Caching;
 using Wasme.Operator.Diagnostics;
+using Wasme.Operator.HostPath;
 using Wasme.Operator.Images;
 using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Queues;
@@ -27,8 +28,10 @@ public sealed class FilterDeploymentOperator : IDisposable
     private readonly ResourceInformer<V1StatefulSet> _statefulSets;
     private readonly ResourceInformer<GenericResource> _envoyFilters;
     private readonly ResourceInformer<GenericResource> _wasmPlugins;
+    private readonly ResourceInformer<V1ConfigMap> _nodeRecords;
     private readonly WorkQueue<ObjectKey> _queue;
     private readonly int _workers;
+    private readonly TimeProvider _timeProvider;
 
     public FilterDeploymentOperator(
         IKubernetes client,
@@ -43,6 +46,7 @@ public sealed class FilterDeploymentOperator : IDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        _timeProvider = timeProvider;
         var fdClient = new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment, fence);
         var deploymentClient = new KubernetesResourceClient<V1Deployment>(client, ResourceType.Deployment, fence);
         var daemonSetClient = new KubernetesResourceClient<V1DaemonSet>(client, ResourceType.DaemonSet, fence);
@@ -59,6 +63,14 @@ public sealed class FilterDeploymentOperator : IDisposable
         _statefulSets = new(statefulSetClient, watched, timeProvider, informerLogger);
         _envoyFilters = new(envoyFilterClient, owned, timeProvider, informerLogger);
         _wasmPlugins = new(wasmPluginClient, owned, timeProvider, informerLogger);
+        // HostPath's gate: which modules each node's cache holds. Not waited for at start (a Remote-only install may not
+        // grant it); until it has listed, HostPath FilterDeployments wait and say why.
+        var distribution = options.ModuleDistribution;
+        _nodeRecords = new(
+            new NodeRecordClient(client, NodeModuleRecords.Selector),
+            new InformerOptions { Namespace = distribution.CacheNamespace, LabelSelector = NodeModuleRecords.Selector, ResyncPeriod = TimeSpan.Zero },
+            timeProvider,
+            informerLogger);
 
         _queue = new WorkQueue<ObjectKey>(timeProvider, new ExponentialBackoff<ObjectKey>(options.BackoffBase, options.BackoffMax));
         var workloads = new WorkloadCatalog(_deploymentWorkloads, deploymentClient, _daemonSets, daemonSetClient, _statefulSets, statefulSetClient);
@@ -75,8 +87,9 @@ public sealed class FilterDeploymentOperator : IDisposable
             options.Reconciler,
             timeProvider,
             loggerFactory.CreateLogger<FilterDeploymentReconciler>(),
-            options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null);
-        Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>());
+            options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null,
+            new ModuleDistributionGate(new NodeModuleRecords(_nodeRecords, distribution.CacheNamespace), new WorkloadPods(client), distribution));
+        Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>(), options.ReconcileDeadline);
         _workers = options.Workers;
 
         _deployments.AddHandler((_, fd) => OnFilterDeployment(fd));
@@ -85,6 +98,7 @@ public sealed class FilterDeploymentOperator : IDisposable
         _statefulSets.AddHandler((_, w) => OnWorkload(WorkloadKind.StatefulSet, w));
         _envoyFilters.AddHandler((_, r) => OnOwned(r));
         _wasmPlugins.AddHandler((_, r) => OnOwned(r));
+        _nodeRecords.AddHandler((_, _) => RequeueHostPath());
 
         // A CRD installed (or removed) while running changes what every FilterDeployment can have: look at all again.
         _envoyFilters.AddServedHandler(_ => RequeueAll());
@@ -111,6 +125,7 @@ public sealed class FilterDeploymentOperator : IDisposable
         {
             _deployments.RunAsync(stop.Token), _deploymentWorkloads.RunAsync(stop.Token), _daemonSets.RunAsync(stop.Token),
             _statefulSets.RunAsync(stop.Token), _envoyFilters.RunAsync(stop.Token), _wasmPlugins.RunAsync(stop.Token),
+            _nodeRecords.RunAsync(stop.Token),
         };
         try
         {
@@ -118,6 +133,7 @@ public sealed class FilterDeploymentOperator : IDisposable
             await Task.WhenAll(
                 _deployments.WaitForSyncAsync(stop.Token), _deploymentWorkloads.WaitForSyncAsync(stop.Token), _daemonSets.WaitForSyncAsync(stop.Token),
                 _statefulSets.WaitForSyncAsync(stop.Token), _envoyFilters.WaitForSyncAsync(stop.Token), _wasmPlugins.WaitForSyncAsync(stop.Token)).ConfigureAwait(false);
+            await WaitForNodeRecordsAsync(stop.Token).ConfigureAwait(false);
             await Controller.RunAsync(_workers, stop.Token).ConfigureAwait(false);
         }
         finally
@@ -128,6 +144,22 @@ public sealed class FilterDeploymentOperator : IDisposable
     }
 
     public void Dispose() => _queue.Dispose();
+
+    // Reconciling HostPath before the node records are listed would report "unknown" for a moment after every restart
+    // (a status write and an Event for nothing); but a grant that is missing must not hold up Remote delivery either.
+    private async Task WaitForNodeRecordsAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await _nodeRecords.WaitForSyncAsync(cancellationToken).WaitAsync(NodeRecordsSyncWait, _timeProvider, cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException)
+        {
+            // The informer keeps trying; HostPath FilterDeployments say what is missing meanwhile.
+        }
+    }
+
+    private static readonly TimeSpan NodeRecordsSyncWait = TimeSpan.FromSeconds(10);
 
     private static ObjectKey KeyOf(FilterDeployment item) => new(item.Metadata.NamespaceProperty, item.Metadata.Name);
 
@@ -176,6 +208,18 @@ public sealed class FilterDeploymentOperator : IDisposable
         foreach (var fd in _deployments.List())
         {
             _queue.Add(KeyOf(fd));
+        }
+    }
+
+    // A node's cache reported a change: the HostPath FilterDeployments waiting for it can go on.
+    private void RequeueHostPath()
+    {
+        foreach (var fd in _deployments.List())
+        {
+            if (fd.Spec.Deployment?.Istio?.Delivery == DeliveryMode.HostPath)
+            {
+                _queue.Add(KeyOf(fd));
+            }
         }
     }
 

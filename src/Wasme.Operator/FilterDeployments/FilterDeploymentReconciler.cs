@@ -7,6 +7,7 @@ using Wasme.Istio.Validation;
 using Wasme.Istio.Workloads;
 using Wasme.Kubernetes.Caching;
 using Wasme.Operator.Diagnostics;
+using Wasme.Operator.HostPath;
 using Wasme.Operator.Images;
 using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Reconciliation;
@@ -35,6 +36,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     private const string NameConflictReason = "NameConflict";
     private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
     private readonly IstioVersionDetector? _istioVersions;
+    private readonly ModuleDistributionGate? _distribution;
 
     public FilterDeploymentReconciler(
         ResourceInformer<FilterDeployment> deployments,
@@ -48,9 +50,11 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         FilterDeploymentReconcilerOptions options,
         TimeProvider timeProvider,
         ILogger<FilterDeploymentReconciler> logger,
-        IstioVersionDetector? istioVersions = null)
+        IstioVersionDetector? istioVersions = null,
+        ModuleDistributionGate? distribution = null)
     {
         _istioVersions = istioVersions;
+        _distribution = distribution;
         _deployments = deployments;
         _deploymentClient = deploymentClient;
         _workloads = workloads;
@@ -174,7 +178,8 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var rivals = FilterIdClaims.Rivals(deployment, _deployments.List(key.Namespace), workloads, olderOnly: true);
-        var (changes, conflicts) = await ApplyAsync(deployment, translation, rivals, cancellationToken).ConfigureAwait(false);
+        var distribution = await CheckDistributionAsync(deployment, translation, rivals, image, status, cancellationToken).ConfigureAwait(false);
+        var (changes, conflicts) = await ApplyAsync(deployment, translation, rivals, distribution, cancellationToken).ConfigureAwait(false);
         if (changes.Count > 0)
         {
             await _events.RecordAsync(deployment, EventTypes.Normal, "Applied", string.Join("; ", changes), cancellationToken).ConfigureAwait(false);
@@ -199,7 +204,18 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
 
         status.Status.Workloads = translation.SelectedWorkloads.ToDictionary(
             w => w.Name,
-            w => new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
+            w => distribution?.For(w.Kind, w.Name) is { MayPoint: false } gate
+                ? new WorkloadStatus { State = WorkloadState.Pending, Reason = ModuleDistributionGate.Pending(gate) }
+                : new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
+        if (distribution is not null && ModuleDistributionGate.Waiting(distribution, _distribution!.Distributed(distribution)) is { } waiting)
+        {
+            // Nothing new points at the file yet; the node records' watch (or the recheck) brings this back.
+            status.Condition(ConditionTypes.Applied, false, waiting.Reason, waiting.Message)
+                .Condition(ConditionTypes.Ready, false, waiting.Reason, waiting.Message);
+            await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+            return ReconcileResult.After(_distribution.Options.RecheckInterval);
+        }
+
         var applied = $"{translation.Resources.Count} {(translation.Resources.Count == 1 ? "object" : "objects")} for {translation.SelectedWorkloads.Count} {(translation.SelectedWorkloads.Count == 1 ? "workload" : "workloads")}";
         // Warnings (e.g. istio-agent needing WASM_INSECURE_REGISTRIES) do not block, but the user must be able to see them.
         var warnings = translation.SelectedWorkloads.Count > 0 ? translation.Warnings : [];
@@ -217,7 +233,9 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
-        return ReconcileResult.After(_options.ImageRefreshInterval);
+        return ReconcileResult.After(distribution is null
+            ? _options.ImageRefreshInterval
+            : TimeSpan.FromTicks(Math.Min(_options.ImageRefreshInterval.Ticks, _distribution!.Options.ServedRecheckInterval.Ticks)));
     }
 
     private async Task<ImageFacts> ResolveImageAsync(ObjectKey key, FilterDeployment deployment, CancellationToken cancellationToken)
@@ -249,6 +267,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         FilterDeployment deployment,
         TranslationResult translation,
         IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> rivals,
+        DistributionReport? distribution,
         CancellationToken cancellationToken)
     {
         var changes = new List<string>();
@@ -260,6 +279,33 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         var yielded = rivals.Keys.Select(w => FilterDeploymentTranslator.ResourceName(w.Name, id)).ToHashSet(StringComparer.Ordinal);
         var wanted = translation.Resources.Where(r => !yielded.Contains(r.Name)).ToList();
         var current = _owned.OwnedBy(ns, deployment.Metadata.Name, deployment.Metadata.Uid);
+
+        // HostPath: the cache volume first (only where every node running the pods holds the module), the EnvoyFilter
+        // that points at the file after it (only where, besides, every pod mounts the cache). A workload still waiting
+        // keeps whatever it has now, neither updated nor deleted: see ModuleDistributionGate.
+        if (distribution is not null)
+        {
+            var waiting = distribution.Workloads.Where(w => !w.MayPoint).Select(w => FilterDeploymentTranslator.ResourceName(w.Workload.Name, id)).ToHashSet(StringComparer.Ordinal);
+            wanted = [.. wanted.Where(r => !waiting.Contains(r.Name))];
+            current = [.. current.Where(r => !waiting.Contains(r.Metadata.Name))];
+        }
+
+        // Pod-template annotations (HostPath delivery): add where wanted...
+        foreach (var patch in translation.WorkloadPatches)
+        {
+            if (rivals.ContainsKey((patch.Workload.Kind, patch.Workload.Name))
+                || distribution?.For(patch.Workload.Kind, patch.Workload.Name) is { MayAnnotate: false })
+            {
+                continue;
+            }
+
+            if (await _workloads.PatchPodTemplateAnnotationsAsync(patch.Workload, patch.PodTemplateAnnotations, cancellationToken).ConfigureAwait(false))
+            {
+                _metrics.Wrote(patch.Workload.Kind.ToString(), "patch");
+                changes.Add($"annotated {patch.Workload.Kind} {patch.Workload.Name}");
+            }
+        }
+
         foreach (var action in ResourcePlan.Compute(wanted, current))
         {
             try
@@ -276,22 +322,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             changes.Add(string.Create(CultureInfo.InvariantCulture, $"{Verb(action.Kind)} {action.ResourceKind} {action.Name}"));
         }
 
-        // Pod-template annotations (HostPath delivery): add where wanted...
-        foreach (var patch in translation.WorkloadPatches)
-        {
-            if (rivals.ContainsKey((patch.Workload.Kind, patch.Workload.Name)))
-            {
-                continue;
-            }
-
-            if (await _workloads.PatchPodTemplateAnnotationsAsync(patch.Workload, patch.PodTemplateAnnotations, cancellationToken).ConfigureAwait(false))
-            {
-                _metrics.Wrote(patch.Workload.Kind.ToString(), "patch");
-                changes.Add($"annotated {patch.Workload.Kind} {patch.Workload.Name}");
-            }
-        }
-
-        // ...and take them back where no longer wanted (workload deselected, or delivery changed).
+        // ...and take them back, after the objects that pointed at the file are gone where no longer wanted (workload deselected, or delivery changed).
         var wantsHostPath = (deployment.Spec.Deployment?.Istio?.Delivery ?? DeliveryMode.Remote) == DeliveryMode.HostPath;
         var selected = translation.SelectedWorkloads.Select(w => (w.Kind, w.Name)).ToHashSet();
         // The id's annotation entry on a workload an older rival holds is the rival's, not ours to take back.
@@ -306,6 +337,32 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         return (changes, conflicts);
+    }
+
+    /// <summary>HostPath only: how far each selected workload may go, recorded in the status (ModuleDistributed, nodes).</summary>
+    private async Task<DistributionReport?> CheckDistributionAsync(
+        FilterDeployment deployment,
+        TranslationResult translation,
+        IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> rivals,
+        ImageFacts image,
+        FilterDeploymentStatusBuilder status,
+        CancellationToken cancellationToken)
+    {
+        if (_distribution is null || (deployment.Spec.Deployment?.Istio?.Delivery ?? DeliveryMode.Remote) != DeliveryMode.HostPath)
+        {
+            status.Status.Nodes = null;
+            status.Status.NodesReady = null;
+            status.Remove(ConditionTypes.ModuleDistributed);
+            return null;
+        }
+
+        var workloads = translation.SelectedWorkloads.Where(w => !rivals.ContainsKey((w.Kind, w.Name))).ToList();
+        var report = await _distribution.CheckAsync(workloads, image.ModuleSha256, cancellationToken).ConfigureAwait(false);
+        var (distributed, reason, message) = _distribution.Distributed(report);
+        status.Condition(ConditionTypes.ModuleDistributed, distributed, reason, message);
+        status.Status.Nodes = [.. report.Nodes];
+        status.Status.NodesReady = report.NodesReady;
+        return report;
     }
 
     private async Task<IEnumerable<string>> UndoAnnotationsAsync(Workload workload, string filterId, CancellationToken cancellationToken)

@@ -29,7 +29,15 @@ internal sealed class FilterDeploymentStatusBuilder
             AppliedImage = _previous?.AppliedImage,
             AppliedModuleSha256 = _previous?.AppliedModuleSha256,
             Workloads = _previous?.Workloads,
+            Nodes = _previous?.Nodes,
+            NodesReady = _previous?.NodesReady,
         };
+
+        // Known only where a reconcile gets as far as the HostPath gate; until then the last word stands.
+        if (Find(_previous, ConditionTypes.ModuleDistributed) is { } distributed)
+        {
+            _conditions[distributed.Type] = distributed;
+        }
     }
 
     public FilterDeploymentStatus Status { get; }
@@ -58,9 +66,15 @@ internal sealed class FilterDeploymentStatusBuilder
         return this;
     }
 
+    public FilterDeploymentStatusBuilder Remove(string type)
+    {
+        _conditions.Remove(type);
+        return this;
+    }
+
     public FilterDeploymentStatus Build()
     {
-        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Applied }
+        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Applied, ConditionTypes.ModuleDistributed }
             .Select(t => _conditions.GetValueOrDefault(t))
             .Where(c => c is not null)
             .Cast<V1Condition>()];

@@ -13,6 +13,7 @@ using OpenTelemetry.Metrics;
 using Wasme.Istio.Translation;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
+using Wasme.Operator.HostPath;
 using Wasme.Operator.Images;
 using Wasme.Kubernetes.Clients;
 
@@ -189,6 +190,10 @@ public sealed partial class OperatorHost : IAsyncDisposable
                     },
                 },
                 DetectIstioVersion = _options.IstioVersion is null,
+                ModuleDistribution = new ModuleDistributionOptions
+                {
+                    CacheNamespace = _options.CacheNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme",
+                },
             },
             Metrics,
             _loggerFactory,

@@ -60,6 +60,11 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             failures.Add($"--leader-election-namespace {leaseNamespace}: not a valid namespace name");
         }
 
+        if (options.CacheNamespace is { } cacheNamespace && !IsDnsName(cacheNamespace, 63))
+        {
+            failures.Add($"--cache-namespace {cacheNamespace}: not a valid namespace name; give the namespace the wasme-cache DaemonSet runs in, e.g. wasme");
+        }
+
         return failures.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(failures);
     }
 

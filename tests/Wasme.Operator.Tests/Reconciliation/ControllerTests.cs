@@ -96,6 +96,62 @@ public sealed class ControllerTests : IDisposable
         Assert.IsType<InvalidOperationException>(exception);
     }
 
+    [Fact]
+    public async Task A_reconcile_past_its_deadline_is_cancelled_and_retried_with_backoff()
+    {
+        var results = RecordResults();
+        var controller = Create(async (key, token) =>
+        {
+            await Task.Delay(Timeout.Infinite, token);
+            return ReconcileResult.Done;
+        });
+        var key = new ObjectKey("bookinfo", "stuck");
+        _queue.Add(key);
+
+        var processing = controller.ProcessNextAsync(CancellationToken.None);
+        _time.Advance(Controller.DefaultDeadline);
+
+        Assert.True(await processing);
+        Assert.Equal(new[] { "timeout" }, results);
+        Assert.Equal(1, _queue.Requeues(key));
+        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Warning && e.Message.StartsWith("Reconcile of bookinfo/stuck took longer than its 00:02:00 deadline", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_reconcile_that_ignores_cancellation_keeps_its_key_busy_but_not_the_only_worker()
+    {
+        var release = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var reconciled = new ConcurrentQueue<string>();
+        var controller = Create(async (key, _) =>
+        {
+            if (key.Name == "stuck")
+            {
+                await release.Task; // a call that takes no token: cancelling cannot stop it
+            }
+
+            reconciled.Enqueue(key.Name);
+            return ReconcileResult.Done;
+        });
+        _queue.Add(new ObjectKey("bookinfo", "stuck"));
+        _queue.Add(new ObjectKey("bookinfo", "other"));
+
+        var processing = controller.ProcessNextAsync(CancellationToken.None);
+        _time.Advance(Controller.DefaultDeadline + TimeSpan.FromSeconds(5));
+        Assert.True(await processing);
+
+        // Added again while the abandoned call still runs: not handed out twice, and the worker serves the next key.
+        _queue.Add(new ObjectKey("bookinfo", "stuck"));
+        Assert.True(await controller.ProcessNextAsync(CancellationToken.None));
+        Assert.Equal(new[] { "other" }, reconciled);
+        Assert.Equal(0, _queue.Count);
+        Assert.Contains(_logger.Entries, e => e.Level == LogLevel.Error && e.Message.Contains("did not stop when its 00:02:00 deadline cancelled it", StringComparison.Ordinal));
+
+        // When the call finally returns, the key is looked at again.
+        release.SetResult();
+        Assert.True(await controller.ProcessNextAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.Equal(new[] { "other", "stuck", "stuck" }, reconciled);
+    }
+
     public void Dispose()
     {
         _results.Dispose();
@@ -104,7 +160,10 @@ public sealed class ControllerTests : IDisposable
     }
 
     private Controller Create(Func<ObjectKey, ValueTask<ReconcileResult>> reconcile) =>
-        new("filterdeployment", _queue, new DelegateReconciler(reconcile), _metrics, _time, _logger);
+        new("filterdeployment", _queue, new DelegateReconciler((key, _) => reconcile(key)), _metrics, _time, _logger);
+
+    private Controller Create(Func<ObjectKey, CancellationToken, Task<ReconcileResult>> reconcile) =>
+        new("filterdeployment", _queue, new DelegateReconciler((key, token) => new ValueTask<ReconcileResult>(reconcile(key, token))), _metrics, _time, _logger);
 
     private ConcurrentQueue<string> RecordResults()
     {
@@ -146,9 +205,9 @@ public sealed class ControllerTests : IDisposable
         return found;
     }
 
-    private sealed class DelegateReconciler(Func<ObjectKey, ValueTask<ReconcileResult>> reconcile) : IReconciler
+    private sealed class DelegateReconciler(Func<ObjectKey, CancellationToken, ValueTask<ReconcileResult>> reconcile) : IReconciler
     {
-        public ValueTask<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) => reconcile(key);
+        public ValueTask<ReconcileResult> ReconcileAsync(ObjectKey key, CancellationToken cancellationToken) => reconcile(key, cancellationToken);
     }
 
     private sealed class ScopeCapturingLogger : ILogger

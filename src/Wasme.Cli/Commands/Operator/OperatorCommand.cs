@@ -19,6 +19,7 @@ internal sealed class OperatorCommand : Command
     private readonly Option<string> _imageRefresh = new("--image-refresh") { Description = "How often image tags are resolved again, e.g. 5m.", DefaultValueFactory = _ => "5m" };
     private readonly Option<int> _workers = new("--workers") { Description = "Concurrent reconciles (never two for one FilterDeployment).", DefaultValueFactory = _ => new OperatorOptions().Workers };
     private readonly Option<string> _cacheService = new("--cache-service-url") { Description = "Base URL of the node cache Service that serves modules (Remote delivery).", DefaultValueFactory = _ => new OperatorOptions().CacheServiceUrl.ToString() };
+    private readonly Option<string?> _cacheNamespace = new("--cache-namespace") { Description = "Namespace of the wasme-cache DaemonSet, whose per-node ConfigMaps gate HostPath delivery (default $POD_NAMESPACE, else wasme)." };
     private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio version the generated resources target (default: ask istiod per namespace, else {IstioVersion.Latest})." };
     private readonly Option<string> _metrics = new("--metrics-address") { Description = "host:port serving Prometheus /metrics; empty turns it off.", DefaultValueFactory = _ => new OperatorOptions().MetricsAddress };
     private readonly Option<bool> _leaderElect = new("--leader-elect") { Description = "Reconcile only while holding a coordination.k8s.io/v1 Lease, so several replicas can run." };
@@ -31,7 +32,7 @@ internal sealed class OperatorCommand : Command
         : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
         _context = context;
-        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _istioVersion, _leaderElect, _leaseNamespace, _leaseName })
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName })
         {
             Options.Add(option);
         }
@@ -77,6 +78,7 @@ internal sealed class OperatorCommand : Command
             Workers = parseResult.GetValue(_workers),
             CacheServiceUrl = cacheUrl ?? new OperatorOptions().CacheServiceUrl,
             IstioVersion = istioVersion,
+            CacheNamespace = parseResult.GetValue(_cacheNamespace),
         };
         var validation = new OperatorOptionsValidator().Validate(null, options);
         if (validation.Failed)
