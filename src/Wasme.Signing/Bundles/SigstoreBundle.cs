@@ -1,0 +1,144 @@
+using System.Text.Json.Serialization;
+
+namespace Wasme.Signing.Bundles;
+
+/// <summary>
+/// A Sigstore bundle (<c>dev.sigstore.bundle.v1.Bundle</c> in its protobuf JSON form, media types
+/// v0.1 to v0.3): a message signature with what verifies it. int64 fields are strings and bytes are
+/// base64, as protobuf's JSON mapping writes them.
+/// </summary>
+public sealed record SigstoreBundle
+{
+    public const string MediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+    [JsonPropertyName("mediaType")]
+    public required string MediaType { get; init; }
+
+    [JsonPropertyName("verificationMaterial")]
+    public required BundleVerificationMaterial VerificationMaterial { get; init; }
+
+    [JsonPropertyName("messageSignature")]
+    public BundleMessageSignature? MessageSignature { get; init; }
+}
+
+public sealed record BundleVerificationMaterial
+{
+    [JsonPropertyName("publicKey")]
+    public BundlePublicKeyIdentifier? PublicKey { get; init; }
+
+    [JsonPropertyName("certificate")]
+    public BundleCertificate? Certificate { get; init; }
+
+    [JsonPropertyName("x509CertificateChain")]
+    public BundleCertificateChain? X509CertificateChain { get; init; }
+
+    [JsonPropertyName("tlogEntries")]
+    public IReadOnlyList<BundleTlogEntry>? TlogEntries { get; init; }
+}
+
+public sealed record BundlePublicKeyIdentifier
+{
+    [JsonPropertyName("hint")]
+    public string? Hint { get; init; }
+}
+
+public sealed record BundleCertificate
+{
+    [JsonPropertyName("rawBytes")]
+    public required byte[] RawBytes { get; init; }
+}
+
+public sealed record BundleCertificateChain
+{
+    [JsonPropertyName("certificates")]
+    public required IReadOnlyList<BundleCertificate> Certificates { get; init; }
+}
+
+public sealed record BundleMessageSignature
+{
+    [JsonPropertyName("messageDigest")]
+    public BundleHash? MessageDigest { get; init; }
+
+    [JsonPropertyName("signature")]
+    public required byte[] Signature { get; init; }
+}
+
+public sealed record BundleHash
+{
+    public const string Sha256 = "SHA2_256";
+
+    [JsonPropertyName("algorithm")]
+    public required string Algorithm { get; init; }
+
+    [JsonPropertyName("digest")]
+    public required byte[] Digest { get; init; }
+}
+
+public sealed record BundleTlogEntry
+{
+    [JsonPropertyName("logIndex")]
+    public required string LogIndex { get; init; }
+
+    [JsonPropertyName("logId")]
+    public required BundleLogId LogId { get; init; }
+
+    [JsonPropertyName("kindVersion")]
+    public BundleKindVersion? KindVersion { get; init; }
+
+    [JsonPropertyName("integratedTime")]
+    public required string IntegratedTime { get; init; }
+
+    [JsonPropertyName("inclusionPromise")]
+    public BundleInclusionPromise? InclusionPromise { get; init; }
+
+    [JsonPropertyName("inclusionProof")]
+    public BundleInclusionProof? InclusionProof { get; init; }
+
+    [JsonPropertyName("canonicalizedBody")]
+    public required byte[] CanonicalizedBody { get; init; }
+}
+
+public sealed record BundleLogId
+{
+    [JsonPropertyName("keyId")]
+    public required byte[] KeyId { get; init; }
+}
+
+public sealed record BundleKindVersion
+{
+    [JsonPropertyName("kind")]
+    public required string Kind { get; init; }
+
+    [JsonPropertyName("version")]
+    public required string Version { get; init; }
+}
+
+public sealed record BundleInclusionPromise
+{
+    [JsonPropertyName("signedEntryTimestamp")]
+    public required byte[] SignedEntryTimestamp { get; init; }
+}
+
+public sealed record BundleInclusionProof
+{
+    [JsonPropertyName("logIndex")]
+    public required string LogIndex { get; init; }
+
+    [JsonPropertyName("rootHash")]
+    public required byte[] RootHash { get; init; }
+
+    [JsonPropertyName("treeSize")]
+    public required string TreeSize { get; init; }
+
+    [JsonPropertyName("hashes")]
+    public IReadOnlyList<byte[]>? Hashes { get; init; }
+
+    [JsonPropertyName("checkpoint")]
+    public BundleCheckpoint? Checkpoint { get; init; }
+}
+
+public sealed record BundleCheckpoint
+{
+    [JsonPropertyName("envelope")]
+    public required string Envelope { get; init; }
+}
