@@ -48,4 +48,7 @@ public static class ConditionTypes
 
     /// <summary>The desired EnvoyFilters/WasmPlugins and annotations were written.</summary>
     public const string Applied = "Applied";
+
+    /// <summary>The resolved image carries a signature that <c>spec.filter.verification</c> accepts (only with verification).</summary>
+    public const string Verified = "Verified";
 }

@@ -75,7 +75,8 @@ public sealed class FilterDeploymentOperator : IDisposable
             options.Reconciler,
             timeProvider,
             loggerFactory.CreateLogger<FilterDeploymentReconciler>(),
-            options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null);
+            options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null,
+            new Verification.OciImageSignatureVerifier(loggerFactory, timeProvider));
         Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>());
         _workers = options.Workers;
 

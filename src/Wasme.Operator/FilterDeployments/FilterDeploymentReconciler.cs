@@ -10,6 +10,7 @@ using Wasme.Operator.Diagnostics;
 using Wasme.Operator.Images;
 using Wasme.Operator.Kubernetes;
 using Wasme.Operator.Reconciliation;
+using Wasme.Operator.Verification;
 
 namespace Wasme.Operator.FilterDeployments;
 
@@ -35,6 +36,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     private const string NameConflictReason = "NameConflict";
     private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
     private readonly IstioVersionDetector? _istioVersions;
+    private readonly IImageSignatureVerifier _signatures;
 
     public FilterDeploymentReconciler(
         ResourceInformer<FilterDeployment> deployments,
@@ -48,9 +50,11 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         FilterDeploymentReconcilerOptions options,
         TimeProvider timeProvider,
         ILogger<FilterDeploymentReconciler> logger,
-        IstioVersionDetector? istioVersions = null)
+        IstioVersionDetector? istioVersions = null,
+        IImageSignatureVerifier? signatures = null)
     {
         _istioVersions = istioVersions;
+        _signatures = signatures ?? new OciImageSignatureVerifier(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, timeProvider);
         _deployments = deployments;
         _deploymentClient = deploymentClient;
         _workloads = workloads;
@@ -141,6 +145,12 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
 
             // Transient (registry down, secret not created yet, tag not pushed yet): retry with per-key backoff.
             throw new ExpectedReconcileException($"{reason}: {message}", ex);
+        }
+
+        if (deployment.Spec.Filter!.Verification is { } verification
+            && await VerifyImageAsync(key, deployment, verification, image, status, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
         }
 
         var workloads = _workloads.InNamespace(key.Namespace!);
@@ -397,11 +407,17 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         {
             await _events.RecordAsync(deployment, EventTypes.Warning, ready.Reason, ready.Message, cancellationToken).ConfigureAwait(false);
         }
-        else if (ready?.Status == "True"
-            && FilterDeploymentStatusBuilder.Find(next, ConditionTypes.ImageResolved) is { Status: "False" } image
-            && FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.ImageResolved)?.Reason != image.Reason)
+        else if (ready?.Status == "True")
         {
-            await _events.RecordAsync(deployment, EventTypes.Warning, image.Reason, image.Message, cancellationToken).ConfigureAwait(false);
+            // Ready with a warning condition (registry outage, signature check under Warn): one Event per new reason.
+            foreach (var type in new[] { ConditionTypes.ImageResolved, ConditionTypes.Verified })
+            {
+                if (FilterDeploymentStatusBuilder.Find(next, type) is { Status: "False" } warning
+                    && FilterDeploymentStatusBuilder.Find(deployment.Status, type)?.Reason != warning.Reason)
+                {
+                    await _events.RecordAsync(deployment, EventTypes.Warning, warning.Reason, warning.Message, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 

@@ -57,7 +57,7 @@ internal sealed class FilterDeploymentStatusBuilder
 
     public FilterDeploymentStatus Build()
     {
-        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Applied }
+        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Verified, ConditionTypes.Applied }
             .Select(t => _conditions.GetValueOrDefault(t))
             .Where(c => c is not null)
             .Cast<V1Condition>()];

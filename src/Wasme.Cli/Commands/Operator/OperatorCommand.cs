@@ -25,13 +25,15 @@ internal sealed class OperatorCommand : Command
     private readonly Option<string?> _leaseNamespace = new("--leader-election-namespace") { Description = "Namespace of the Lease (default $POD_NAMESPACE, else wasme)." };
     private readonly Option<string> _leaseName = new("--leader-election-lease") { Description = "Name of the Lease.", DefaultValueFactory = _ => new OperatorOptions().LeaseName };
 
+    private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json (Fulcio and Rekor keys) for keyless spec.filter.verification.identities; keys need none." };
+
     private readonly CliContext _context;
 
     public OperatorCommand(CliContext context)
         : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
         _context = context;
-        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _istioVersion, _leaderElect, _leaseNamespace, _leaseName })
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _istioVersion, _leaderElect, _leaseNamespace, _leaseName, _trustedRoot })
         {
             Options.Add(option);
         }
@@ -77,6 +79,7 @@ internal sealed class OperatorCommand : Command
             Workers = parseResult.GetValue(_workers),
             CacheServiceUrl = cacheUrl ?? new OperatorOptions().CacheServiceUrl,
             IstioVersion = istioVersion,
+            SigstoreTrustedRoot = parseResult.GetValue(_trustedRoot),
         };
         var validation = new OperatorOptionsValidator().Validate(null, options);
         if (validation.Failed)
