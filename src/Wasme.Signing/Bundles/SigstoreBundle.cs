@@ -19,6 +19,13 @@ public sealed record SigstoreBundle
 
     [JsonPropertyName("messageSignature")]
     public BundleMessageSignature? MessageSignature { get; init; }
+
+    /// <summary>Reads a bundle file; throws <see cref="System.Text.Json.JsonException"/> when it is not one.</summary>
+    public static SigstoreBundle Parse(ReadOnlySpan<byte> json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, SigningJsonContext.Default.SigstoreBundle)
+        ?? throw new System.Text.Json.JsonException("The bundle is JSON null.");
+
+    public byte[] ToJson() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, SigningJsonContext.Default.SigstoreBundle);
 }
 
 public sealed record BundleVerificationMaterial
