@@ -5,7 +5,7 @@ namespace Wasme.Signing.Bundles;
 /// <summary>
 /// A Sigstore bundle (<c>dev.sigstore.bundle.v1.Bundle</c> in its protobuf JSON form, media types
 /// v0.1 to v0.3): a message signature with what verifies it. int64 fields are strings and bytes are
-/// base64, as protobuf's JSON mapping writes them.
+/// base64, as protobuf's JSON mapping writes them; fields at their default (0) may be absent.
 /// </summary>
 public sealed record SigstoreBundle
 {
@@ -19,6 +19,13 @@ public sealed record SigstoreBundle
 
     [JsonPropertyName("messageSignature")]
     public BundleMessageSignature? MessageSignature { get; init; }
+
+    /// <summary>Reads a bundle file; throws <see cref="System.Text.Json.JsonException"/> when it is not one.</summary>
+    public static SigstoreBundle Parse(ReadOnlySpan<byte> json) =>
+        System.Text.Json.JsonSerializer.Deserialize(json, SigningJsonContext.Default.SigstoreBundle)
+        ?? throw new System.Text.Json.JsonException("The bundle is JSON null.");
+
+    public byte[] ToJson() => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(this, SigningJsonContext.Default.SigstoreBundle);
 }
 
 public sealed record BundleVerificationMaterial
@@ -77,7 +84,7 @@ public sealed record BundleHash
 public sealed record BundleTlogEntry
 {
     [JsonPropertyName("logIndex")]
-    public required string LogIndex { get; init; }
+    public string LogIndex { get; init; } = "0";
 
     [JsonPropertyName("logId")]
     public required BundleLogId LogId { get; init; }
@@ -86,7 +93,7 @@ public sealed record BundleTlogEntry
     public BundleKindVersion? KindVersion { get; init; }
 
     [JsonPropertyName("integratedTime")]
-    public required string IntegratedTime { get; init; }
+    public string IntegratedTime { get; init; } = "0";
 
     [JsonPropertyName("inclusionPromise")]
     public BundleInclusionPromise? InclusionPromise { get; init; }
@@ -122,13 +129,13 @@ public sealed record BundleInclusionPromise
 public sealed record BundleInclusionProof
 {
     [JsonPropertyName("logIndex")]
-    public required string LogIndex { get; init; }
+    public string LogIndex { get; init; } = "0";
 
     [JsonPropertyName("rootHash")]
-    public required byte[] RootHash { get; init; }
+    public byte[] RootHash { get; init; } = [];
 
     [JsonPropertyName("treeSize")]
-    public required string TreeSize { get; init; }
+    public string TreeSize { get; init; } = "0";
 
     [JsonPropertyName("hashes")]
     public IReadOnlyList<byte[]>? Hashes { get; init; }

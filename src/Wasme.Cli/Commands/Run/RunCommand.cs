@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Wasme.Oci.Errors;
+using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Registry.Auth;
 using Wasme.Oci.Store;
@@ -11,6 +12,8 @@ using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Istio;
 using Wasme.Proxy.Wasm;
 using Wasme.ProxyWasm;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Verification;
 
 namespace Wasme.Cli.Commands.Run;
 
@@ -44,14 +47,33 @@ internal sealed class RunCommand : Command
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
         var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
         logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
+        var verification = new Signing.VerificationOptions();
         Arguments.Add(filters);
         foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
         {
             Options.Add(option);
         }
 
+        verification.AddTo(this, withVerifyFlag: true);
+
         SetAction(async (parseResult, cancellationToken) =>
         {
+            VerificationPolicy? policy = null;
+            IReadOnlyList<SigstoreBundle> bundles = [];
+            if (verification.Requested(parseResult))
+            {
+                try
+                {
+                    policy = verification.BuildPolicy(context, parseResult);
+                    bundles = verification.ReadBundles(parseResult);
+                }
+                catch (OciException ex)
+                {
+                    context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
             var request = new RunRequest
             {
                 Filters = parseResult.GetValue(filters) ?? [],
@@ -73,6 +95,8 @@ internal sealed class RunCommand : Command
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = parseResult.GetValue(logLevel)!,
+                Verification = policy,
+                Bundles = bundles,
             };
             return await new RunSession(context, request).RunAsync(cancellationToken);
         });
@@ -101,6 +125,11 @@ internal sealed record RunRequest
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
     public string StreamIdleTimeout { get; init; } = "5m";
     public string LogLevel { get; init; } = "info";
+
+    /// <summary>With <c>--verify</c>: every image argument must be signed as this policy requires.</summary>
+    public VerificationPolicy? Verification { get; init; }
+
+    public IReadOnlyList<SigstoreBundle> Bundles { get; init; } = [];
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
@@ -331,7 +360,19 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
         // WasmPlugin oci:// images are pulled with the saved credentials (wasme login / docker login).
         RegistryClient CreateRegistryClient() => new(new RegistryClientOptions(), DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable), timeProvider: context.TimeProvider);
-        var resolver = new RunFilterResolver(OpenStore);
+        Func<ImageReference, Digest, CancellationToken, Task>? verify = null;
+        if (request.Verification is { } verification)
+        {
+            // Signatures live in the registry: each stored image is checked against its repository there, by the digest stored.
+            verify = async (reference, digest, token) =>
+            {
+                using var client = CreateRegistryClient();
+                var result = await Signing.VerificationOptions.VerifyOrThrowAsync(client, reference, digest, verification, request.Bundles, token);
+                context.Out.WriteLine($"Verified {reference.WithoutDigest()}@{digest}: signed by {result.Signer}", Style.Plain);
+            };
+        }
+
+        var resolver = new RunFilterResolver(OpenStore, verify);
         foreach (var argument in request.Filters)
         {
             var source = await resolver.ResolveAsync(argument, cancellationToken);
