@@ -1,36 +1,36 @@
-using System.Text.Json.Nodes;
 using Microsoft.Extensions.Logging;
 using Wasme.Cache.Fetching;
-using Wasme.Operator.Caching;
-using Wasme.Operator.Kubernetes;
+using Wasme.Istio.Api;
+using Wasme.Kubernetes.Caching;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Cache.Kubernetes;
 
 /// <summary>
-/// Watches FilterDeployments (list + watch with bookmarks, through the operator's informer) and
+/// Watches FilterDeployments (list + watch with bookmarks, through the shared informer, typed) and
 /// hands the union of the modules they reference to the cache on every change. A module is kept
 /// while any FilterDeployment references it; the operator only has to keep its status current.
 /// </summary>
 public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
 {
-    private readonly ResourceInformer<GenericResource> _informer;
+    private readonly ResourceInformer<FilterDeployment> _informer;
     private readonly ILogger _logger;
     private readonly Lock _lock = new();
-    private IReadOnlyDictionary<ModuleDigest, IReadOnlyList<GenericResource>> _referencing =
-        new Dictionary<ModuleDigest, IReadOnlyList<GenericResource>>();
+    private IReadOnlyDictionary<ModuleDigest, IReadOnlyList<FilterDeployment>> _referencing =
+        new Dictionary<ModuleDigest, IReadOnlyList<FilterDeployment>>();
 
-    public FilterDeploymentFeed(IResourceClient<GenericResource> client, string? watchNamespace, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    public FilterDeploymentFeed(IResourceClient<FilterDeployment> client, string? watchNamespace, TimeProvider timeProvider, ILoggerFactory loggerFactory)
     {
-        _informer = new ResourceInformer<GenericResource>(
+        _informer = new ResourceInformer<FilterDeployment>(
             client,
             new InformerOptions { Namespace = watchNamespace },
             timeProvider,
-            loggerFactory.CreateLogger<ResourceInformer<GenericResource>>());
+            loggerFactory.CreateLogger<ResourceInformer<FilterDeployment>>());
         _logger = loggerFactory.CreateLogger<FilterDeploymentFeed>();
     }
 
     /// <summary>The FilterDeployments that reference a module (for Events).</summary>
-    public IReadOnlyList<GenericResource> Referencing(ModuleDigest module)
+    public IReadOnlyList<FilterDeployment> Referencing(ModuleDigest module)
     {
         lock (_lock)
         {
@@ -56,7 +56,7 @@ public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
 
     private void Publish(ModuleCache cache)
     {
-        var referencing = new Dictionary<ModuleDigest, List<GenericResource>>();
+        var referencing = new Dictionary<ModuleDigest, List<FilterDeployment>>();
         var wanted = new List<WantedModule>();
         foreach (var resource in _informer.List())
         {
@@ -66,26 +66,21 @@ public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
                 continue;
             }
 
-            var module = FilterDeploymentModules.Read(
-                resource.Metadata.NamespaceProperty ?? "default",
-                new JsonObject { ["spec"] = resource.Spec?.DeepClone(), ["status"] = resource.Status?.DeepClone() });
-            if (module is null)
+            foreach (var module in FilterDeploymentModules.Read(resource))
             {
-                continue;
-            }
+                wanted.Add(module);
+                if (!referencing.TryGetValue(module.Module, out var list))
+                {
+                    referencing[module.Module] = list = [];
+                }
 
-            wanted.Add(module);
-            if (!referencing.TryGetValue(module.Module, out var list))
-            {
-                referencing[module.Module] = list = [];
+                list.Add(resource);
             }
-
-            list.Add(resource);
         }
 
         lock (_lock)
         {
-            _referencing = referencing.ToDictionary(p => p.Key, p => (IReadOnlyList<GenericResource>)p.Value);
+            _referencing = referencing.ToDictionary(p => p.Key, p => (IReadOnlyList<FilterDeployment>)p.Value);
         }
 
         LogWanted(_logger, referencing.Count);

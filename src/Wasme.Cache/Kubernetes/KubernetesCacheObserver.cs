@@ -2,7 +2,8 @@ using k8s;
 using Microsoft.Extensions.Logging;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Storage;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
+using Wasme.Kubernetes.Nodes;
 
 namespace Wasme.Cache.Kubernetes;
 
@@ -49,7 +50,7 @@ public sealed partial class KubernetesCacheObserver : ICacheObserver
 
     public async Task HeldModulesChangedAsync(IReadOnlySet<ModuleDigest> held, CancellationToken cancellationToken)
     {
-        var desired = NodeReadiness.Build(_namespace, _nodeName, held);
+        var desired = NodeReadiness.Build(_namespace, _nodeName, held.Select(d => d.Hex));
         try
         {
             await _client.CoreV1.ReplaceNamespacedConfigMapAsync(desired, desired.Metadata.Name, _namespace, cancellationToken: cancellationToken);

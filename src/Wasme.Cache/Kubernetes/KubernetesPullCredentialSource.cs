@@ -2,7 +2,7 @@ using System.Text;
 using k8s;
 using Wasme.Cache.Fetching;
 using Wasme.Oci.Registry.Auth;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Cache.Kubernetes;
 

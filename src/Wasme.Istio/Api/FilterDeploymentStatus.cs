@@ -20,6 +20,21 @@ public sealed class FilterDeploymentStatus
     [JsonPropertyName("moduleSha256")]
     public string? ModuleSha256 { get; set; }
 
+    /// <summary>
+    /// The image <see cref="ImageDigest"/> belongs to, pinned: <c>repository@sha256:…</c>. A digest is only meaningful with its
+    /// repository; after a failed image change <c>spec.filter.image</c> names another one.
+    /// </summary>
+    [JsonPropertyName("resolvedImage")]
+    public string? ResolvedImage { get; set; }
+
+    /// <summary>The pinned image whose module the applied EnvoyFilters/WasmPlugins use (<c>repository@sha256:…</c>); set once applied.</summary>
+    [JsonPropertyName("appliedImage")]
+    public string? AppliedImage { get; set; }
+
+    /// <summary>Hex sha256 of the module the applied objects use; the module every node must keep serving.</summary>
+    [JsonPropertyName("appliedModuleSha256")]
+    public string? AppliedModuleSha256 { get; set; }
+
     /// <summary>Per selected workload (key = workload name).</summary>
     [JsonPropertyName("workloads")]
     public IDictionary<string, WorkloadStatus>? Workloads { get; set; }

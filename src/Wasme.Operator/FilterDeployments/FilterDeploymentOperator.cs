@@ -4,10 +4,10 @@ using Microsoft.Extensions.Logging;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
-using Wasme.Operator.Caching;
+using Wasme.Kubernetes.Caching;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.Images;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Queues;
 using Wasme.Operator.Reconciliation;
 
@@ -52,7 +52,7 @@ public sealed class FilterDeploymentOperator : IDisposable
 
         var watched = new InformerOptions { Namespace = options.Namespace, ResyncPeriod = TimeSpan.Zero, NotServedBackoffMax = options.CrdRediscoveryMax };
         var owned = watched with { LabelSelector = $"{WasmeMetadata.ManagedByLabel}={WasmeMetadata.ManagedByValue}" };
-        var informerLogger = loggerFactory.CreateLogger("Wasme.Operator.Caching.ResourceInformer");
+        var informerLogger = loggerFactory.CreateLogger("Wasme.Kubernetes.Caching.ResourceInformer");
         _deployments = new(fdClient, watched with { ResyncPeriod = options.ResyncPeriod }, timeProvider, informerLogger);
         _deploymentWorkloads = new(deploymentClient, watched, timeProvider, informerLogger);
         _daemonSets = new(daemonSetClient, watched, timeProvider, informerLogger);

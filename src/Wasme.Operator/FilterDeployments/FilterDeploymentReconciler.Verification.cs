@@ -95,11 +95,13 @@ public sealed partial class FilterDeploymentReconciler
         return result;
     }
 
-    // The new digest is not applied: status keeps the applied digest and module (the cache serves exactly those).
+    // The new digest is not applied: status keeps what it said before (the cache serves exactly those).
     private async Task<ReconcileResult> RefuseAsync(FilterDeployment deployment, FilterDeploymentStatusBuilder status, string reason, string message, CancellationToken cancellationToken)
     {
+        // resolvedImage too: the cache fetches it ahead of the apply, and an unverified digest must not reach any node.
         status.Status.ImageDigest = deployment.Status?.ImageDigest;
         status.Status.ModuleSha256 = deployment.Status?.ModuleSha256;
+        status.Status.ResolvedImage = deployment.Status?.ResolvedImage;
         status.Condition(ConditionTypes.Verified, false, reason, message)
             .Condition(ConditionTypes.Ready, false, VerificationFailedReason, $"{reason}: {message}");
         if (FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied) is { } lastApplied)

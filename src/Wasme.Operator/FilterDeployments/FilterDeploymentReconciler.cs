@@ -5,10 +5,10 @@ using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
 using Wasme.Istio.Workloads;
-using Wasme.Operator.Caching;
+using Wasme.Kubernetes.Caching;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.Images;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Reconciliation;
 using Wasme.Operator.Verification;
 
@@ -104,6 +104,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             image = await ResolveImageAsync(key, deployment, cancellationToken).ConfigureAwait(false);
             status.Status.ImageDigest = image.ManifestDigest;
             status.Status.ModuleSha256 = image.ModuleSha256;
+            status.Status.ResolvedImage = $"{image.Repository}@{image.ManifestDigest}";
             status.Condition(ConditionTypes.ImageResolved, true, "Resolved", $"{deployment.Spec.Filter!.Image} is {image.Repository}@{image.ManifestDigest}");
         }
         catch (ImageResolutionException ex)
@@ -213,6 +214,9 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         // Warnings (e.g. istio-agent needing WASM_INSECURE_REGISTRIES) do not block, but the user must be able to see them.
         var warnings = translation.SelectedWorkloads.Count > 0 ? translation.Warnings : [];
         status.Condition(ConditionTypes.Applied, true, "Applied", warnings.Count == 0 ? applied : $"{applied}; warning: {string.Join("; warning: ", warnings)}");
+        // What the live objects now point at: the caches keep serving exactly this until the next successful apply.
+        status.Status.AppliedImage = $"{image.Repository}@{image.ManifestDigest}";
+        status.Status.AppliedModuleSha256 = image.ModuleSha256;
         if (translation.SelectedWorkloads.Count == 0)
         {
             status.Condition(ConditionTypes.Ready, false, "NoMatchingWorkloads", translation.Warnings.Count > 0 ? translation.Warnings[0] : "no workload matches the selector");

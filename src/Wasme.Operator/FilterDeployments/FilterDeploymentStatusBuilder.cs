@@ -25,6 +25,9 @@ internal sealed class FilterDeploymentStatusBuilder
             ObservedGeneration = _generation,
             ImageDigest = _previous?.ImageDigest,
             ModuleSha256 = _previous?.ModuleSha256,
+            ResolvedImage = _previous?.ResolvedImage,
+            AppliedImage = _previous?.AppliedImage,
+            AppliedModuleSha256 = _previous?.AppliedModuleSha256,
             Workloads = _previous?.Workloads,
         };
     }

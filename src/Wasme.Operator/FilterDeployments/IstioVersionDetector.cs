@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Wasme.Istio.Versions;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.FilterDeployments;
 

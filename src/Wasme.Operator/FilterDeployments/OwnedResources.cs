@@ -1,7 +1,6 @@
 using Wasme.Istio.Translation;
-using Wasme.Operator.Caching;
-using Wasme.Operator.Kubernetes;
-using Wasme.Operator.Reconciliation;
+using Wasme.Kubernetes.Caching;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.FilterDeployments;
 

@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Wasme.Istio.Translation;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.FilterDeployments;
 

@@ -4,9 +4,8 @@ using k8s.Models;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Workloads;
-using Wasme.Operator.Caching;
-using Wasme.Operator.Kubernetes;
-using Wasme.Operator.Reconciliation;
+using Wasme.Kubernetes.Caching;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.FilterDeployments;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
 using k8s.LeaderElection;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.Hosting;
 

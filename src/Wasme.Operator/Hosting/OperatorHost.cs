@@ -14,7 +14,7 @@ using Wasme.Istio.Translation;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 
 namespace Wasme.Operator.Hosting;
 

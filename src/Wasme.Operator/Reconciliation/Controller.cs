@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Wasme.Operator.Diagnostics;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Queues;
 
 namespace Wasme.Operator.Reconciliation;

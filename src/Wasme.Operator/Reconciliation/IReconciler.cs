@@ -1,3 +1,5 @@
+using Wasme.Kubernetes.Clients;
+
 namespace Wasme.Operator.Reconciliation;
 
 /// <summary>

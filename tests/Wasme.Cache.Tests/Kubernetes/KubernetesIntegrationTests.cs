@@ -5,7 +5,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Kubernetes;
 using Wasme.Cache.Tests.Support;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
+using Wasme.Kubernetes.Nodes;
 using Wasme.Testing.Kubernetes;
 
 namespace Wasme.Cache.Tests.Kubernetes;
@@ -44,7 +45,7 @@ public sealed class KubernetesIntegrationTests
         var source = new FakeModuleSource();
         var first = source.Add(TestModules.Create(1000, seed: 1));
         var second = source.Add(TestModules.Create(1000, seed: 2));
-        var resources = new KubernetesResourceClient<GenericResource>(client, ResourceType.FilterDeployment);
+        var resources = new KubernetesResourceClient<Wasme.Istio.Api.FilterDeployment>(client, ResourceType.FilterDeployment);
         await CreateResolvedAsync(server, "one", first);
 
         var feed = new FilterDeploymentFeed(resources, null, TimeProvider.System, NullLoggerFactory.Instance);

@@ -1,7 +1,7 @@
 using k8s.LeaderElection;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.Operator.Hosting;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Tests.Support;
 
 namespace Wasme.Operator.Tests.Hosting;

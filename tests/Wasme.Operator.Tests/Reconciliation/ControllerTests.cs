@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
+using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.Queues;
 using Wasme.Operator.Reconciliation;

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
-using Wasme.Operator.Kubernetes;
+using Wasme.Kubernetes.Clients;
 using Wasme.Testing.Kubernetes;
 
 namespace Wasme.Operator.Tests.Support;

@@ -6,8 +6,9 @@ using Wasme.Cache;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Hosting;
 using Wasme.Cache.Kubernetes;
-using Wasme.Cli.Commands.Clusters;
-using Wasme.Operator.Kubernetes;
+using Wasme.Istio.Api;
+using Wasme.Kubernetes.Clients;
+using Wasme.Kubernetes.Configuration;
 
 namespace Wasme.Cli.Commands.Cache;
 
@@ -109,9 +110,9 @@ internal sealed class CacheCommand : Command
             IPullCredentialSource credentials;
             if (useKubernetes)
             {
-                client = new k8s.Kubernetes(ClusterConfig.Load(context, kubeconfig, preferInCluster: true));
+                client = new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true));
                 var filterDeployments = new FilterDeploymentFeed(
-                    new KubernetesResourceClient<GenericResource>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory);
+                    new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory);
                 feed = filterDeployments;
                 observer = new KubernetesCacheObserver(
                     client,

@@ -9,6 +9,7 @@ using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
 using Wasme.Istio.Versions;
 using Wasme.Istio.Yaml;
+using Wasme.Kubernetes.Configuration;
 
 namespace Wasme.Cli.Commands.Istio;
 
@@ -240,7 +241,7 @@ internal sealed class DeployIstioCommand : Command
             context.Out.MarkupLineInterpolated($"Ready: {served.Message}{(needsCache ? "; the module is cached on every node" : string.Empty)}");
             return ExitCodes.Success;
         }
-        catch (Clusters.ClusterConfigException e)
+        catch (ClusterConfigException e)
         {
             context.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return ExitCodes.UsageError;

@@ -1,10 +1,10 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
-using Wasme.Cache.Kubernetes;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
+using Wasme.Kubernetes.Nodes;
 
 namespace Wasme.Cli.Commands.Istio;
 

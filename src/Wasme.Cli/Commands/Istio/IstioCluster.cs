@@ -8,15 +8,16 @@ using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Versions;
 using Wasme.Istio.Workloads;
+using Wasme.Kubernetes.Configuration;
 
 namespace Wasme.Cli.Commands.Istio;
 
 /// <summary>The Kubernetes API calls <c>deploy istio</c> and <c>undeploy istio</c> make about workloads, Istio and objects an older CLI wrote.</summary>
 internal sealed class IstioCluster(IKubernetes client)
 {
-    /// <summary>A client for the kubeconfig's cluster; throws <see cref="Clusters.ClusterConfigException"/> naming what was tried.</summary>
+    /// <summary>A client for the kubeconfig's cluster; throws <see cref="ClusterConfigException"/> naming what was tried.</summary>
     public static IKubernetes Connect(CliContext context, string? kubeconfig) =>
-        new k8s.Kubernetes(Clusters.ClusterConfig.Load(context, kubeconfig, preferInCluster: false));
+        new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false));
 
     public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
     {

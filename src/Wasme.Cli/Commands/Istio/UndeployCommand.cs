@@ -4,6 +4,7 @@ using k8s.Models;
 using Spectre.Console;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
+using Wasme.Kubernetes.Configuration;
 
 namespace Wasme.Cli.Commands.Istio;
 
@@ -111,7 +112,7 @@ internal sealed class UndeployIstioCommand : Command
 
             return ExitCodes.Success;
         }
-        catch (Clusters.ClusterConfigException e)
+        catch (ClusterConfigException e)
         {
             context.Error.MarkupLineInterpolated($"[red]error:[/] {e.Message}");
             return ExitCodes.UsageError;

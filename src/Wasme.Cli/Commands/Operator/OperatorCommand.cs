@@ -2,8 +2,8 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
-using Wasme.Cli.Commands.Clusters;
 using Wasme.Istio.Versions;
+using Wasme.Kubernetes.Configuration;
 using Wasme.Operator.Hosting;
 using Wasme.Operator.Images;
 
@@ -100,7 +100,7 @@ internal sealed class OperatorCommand : Command
         KubernetesClientConfiguration config;
         try
         {
-            config = ClusterConfig.Load(_context, options.Kubeconfig, preferInCluster: true);
+            config = ClusterConfig.Load(_context.GetEnvironmentVariable, options.Kubeconfig, preferInCluster: true);
         }
         catch (ClusterConfigException ex)
         {

@@ -1,7 +1,7 @@
 using System.Net;
 using k8s.Autorest;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>Classifies API errors the way apimachinery's <c>errors.IsNotFound</c> and friends do.</summary>
 public static class KubernetesErrors

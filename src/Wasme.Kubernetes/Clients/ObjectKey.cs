@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Reconciliation;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// Identifies one object to reconcile. Carries only namespace and name: reconciliation is

@@ -1,11 +1,12 @@
 using k8s.Models;
 
-namespace Wasme.Cache.Kubernetes;
+namespace Wasme.Kubernetes.Nodes;
 
 /// <summary>
 /// The per-node readiness record the operator reads before pointing a HostPath workload at a file:
 /// ConfigMap <c>wasme-cache-node-&lt;node&gt;</c> in the cache's namespace, with the sorted module
 /// hashes held on that node in <c>data.modules</c> (one per line). Written only when the set changes.
+/// The cache writes it; the operator and <c>wasme deploy istio</c> read it.
 /// </summary>
 public static class NodeReadiness
 {
@@ -23,7 +24,8 @@ public static class NodeReadiness
 
     public static string ConfigMapName(string nodeName) => NamePrefix + nodeName;
 
-    public static V1ConfigMap Build(string namespaceName, string nodeName, IEnumerable<ModuleDigest> held) => new()
+    /// <summary>The record of <paramref name="nodeName"/>; <paramref name="heldSha256"/> are the held modules' lowercase hex sha256.</summary>
+    public static V1ConfigMap Build(string namespaceName, string nodeName, IEnumerable<string> heldSha256) => new()
     {
         ApiVersion = "v1",
         Kind = "ConfigMap",
@@ -37,11 +39,11 @@ public static class NodeReadiness
         Data = new Dictionary<string, string>
         {
             [NodeKey] = nodeName,
-            [ModulesKey] = string.Concat(held.Select(d => d.Hex).Order(StringComparer.Ordinal).Select(h => h + "\n")),
+            [ModulesKey] = string.Concat(heldSha256.Order(StringComparer.Ordinal).Select(h => h + "\n")),
         },
     };
 
-    /// <summary>The modules a node's record says it holds (for the operator and for tests).</summary>
+    /// <summary>The modules a node's record says it holds.</summary>
     public static IReadOnlySet<string> ReadModules(V1ConfigMap configMap) =>
         (configMap.Data is { } data && data.TryGetValue(ModulesKey, out var modules) ? modules : string.Empty)
             .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)

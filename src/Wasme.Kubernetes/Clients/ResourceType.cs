@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>Where a kind lives in the API: group, version, plural and kind.</summary>
 public sealed record ResourceType(string Group, string Version, string Plural, string Kind)

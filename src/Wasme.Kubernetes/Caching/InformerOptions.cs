@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Caching;
+namespace Wasme.Kubernetes.Caching;
 
 /// <summary>How an informer lists, watches and resyncs.</summary>
 public sealed record InformerOptions

@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// Asked before every write the operator sends. A leader that cannot be sure it still holds its Lease must not write:

@@ -3,7 +3,7 @@ using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// Writes core/v1 Events. Callers record only on change, so there is no aggregation here; a failure to

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// Any Kubernetes object shaped metadata + spec + status, with typed metadata and spec/status kept as JSON: how the operator

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>Posts Kubernetes Events about an object (<c>kubectl describe</c> shows them).</summary>
 public interface IEventRecorder

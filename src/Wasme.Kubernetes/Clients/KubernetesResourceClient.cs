@@ -5,7 +5,7 @@ using k8s.Autorest;
 using k8s.Models;
 using System.Text.Json;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// <see cref="IResourceClient{T}"/> over KubernetesClient's generic custom-object operations, which

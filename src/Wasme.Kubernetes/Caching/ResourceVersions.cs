@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Caching;
+namespace Wasme.Kubernetes.Caching;
 
 internal static class ResourceVersions
 {

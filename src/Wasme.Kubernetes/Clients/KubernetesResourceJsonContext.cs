@@ -1,6 +1,6 @@
 using System.Text.Json.Serialization;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 [JsonSerializable(typeof(object))]
 internal sealed partial class KubernetesResourceJsonContext : JsonSerializerContext;

@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>The server no longer holds the requested resourceVersion (410 Gone): list again.</summary>
 public sealed class ResourceExpiredException : Exception

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Models;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// Typed access to one kind, the way controller-runtime's client reads and writes: list, watch,

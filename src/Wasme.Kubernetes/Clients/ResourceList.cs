@@ -2,7 +2,7 @@ using System.Text.Json.Serialization;
 using k8s;
 using k8s.Models;
 
-namespace Wasme.Operator.Kubernetes;
+namespace Wasme.Kubernetes.Clients;
 
 /// <summary>The wire shape of any list response, typed by its items.</summary>
 public sealed class ResourceList<T> : IKubernetesObject<V1ListMeta>, IItems<T>

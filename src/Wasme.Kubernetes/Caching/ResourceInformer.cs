@@ -2,10 +2,9 @@ using System.Collections.Concurrent;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging;
-using Wasme.Operator.Kubernetes;
-using Wasme.Operator.Reconciliation;
+using Wasme.Kubernetes.Clients;
 
-namespace Wasme.Operator.Caching;
+namespace Wasme.Kubernetes.Caching;
 
 /// <summary>
 /// Keeps a local cache of one kind in step with the API server, as client-go's reflector and

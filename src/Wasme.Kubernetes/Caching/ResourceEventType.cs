@@ -1,4 +1,4 @@
-namespace Wasme.Operator.Caching;
+namespace Wasme.Kubernetes.Caching;
 
 /// <summary>What an informer observed about one object.</summary>
 public enum ResourceEventType

@@ -1,7 +1,7 @@
 using k8s;
 using k8s.Exceptions;
 
-namespace Wasme.Cli.Commands.Clusters;
+namespace Wasme.Kubernetes.Configuration;
 
 /// <summary>
 /// Finds the cluster for a command with KubernetesClient's own kubeconfig loading, in kubectl's order: <c>--kubeconfig</c>,
@@ -9,12 +9,17 @@ namespace Wasme.Cli.Commands.Clusters;
 /// (<c>operator</c>, <c>cache</c>) take the service account first, as controllers do. When nothing is found it says what was
 /// tried, instead of KubernetesClient's fallback to <c>localhost:8080</c>, which only ever fails.
 /// </summary>
-internal static class ClusterConfig
+public static class ClusterConfig
 {
     private const string ServiceAccountToken = "/var/run/secrets/kubernetes.io/serviceaccount/token";
 
-    public static KubernetesClientConfiguration Load(CliContext context, string? kubeconfig, bool preferInCluster)
+    /// <summary>
+    /// The configuration to use. <paramref name="getEnvironmentVariable"/> reads <c>KUBECONFIG</c> and <c>HOME</c> (the CLI
+    /// passes its own, so tests need not touch the process environment).
+    /// </summary>
+    public static KubernetesClientConfiguration Load(Func<string, string?> getEnvironmentVariable, string? kubeconfig, bool preferInCluster)
     {
+        ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
         if (kubeconfig is not null)
         {
             return File.Exists(kubeconfig)
@@ -29,7 +34,7 @@ internal static class ClusterConfig
         }
 
         var tried = new List<string>();
-        if (context.GetEnvironmentVariable("KUBECONFIG") is { Length: > 0 } variable)
+        if (getEnvironmentVariable("KUBECONFIG") is { Length: > 0 } variable)
         {
             var files = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p)).ToList();
             if (files.Any(f => f.Exists))
@@ -44,7 +49,7 @@ internal static class ClusterConfig
             tried.Add("$KUBECONFIG (not set)");
         }
 
-        var home = context.GetEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
+        var home = getEnvironmentVariable("HOME") ?? Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
         var defaultPath = Path.Combine(home, ".kube", "config");
         if (File.Exists(defaultPath))
         {
@@ -88,7 +93,7 @@ internal static class ClusterConfig
 }
 
 /// <summary>No usable cluster configuration; the message names what was tried and the flag that fixes it.</summary>
-internal sealed class ClusterConfigException : Exception
+public sealed class ClusterConfigException : Exception
 {
     public ClusterConfigException()
     {

@@ -1,0 +1,109 @@
+using k8s;
+using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Kubernetes.Caching;
+using Wasme.Kubernetes.Clients;
+using Wasme.Testing.Kubernetes;
+
+namespace Wasme.Kubernetes.Tests.Caching;
+
+/// <summary>The shared informer against the API test server: what the operator and the cache see of a kind.</summary>
+public sealed class ResourceInformerTests
+{
+    [Fact]
+    public async Task Lists_then_follows_the_watch_through_creates_updates_and_deletes()
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("before", "1"));
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
+            new InformerOptions { Namespace = "shop" },
+            TimeProvider.System,
+            NullLogger.Instance);
+        var seen = new List<(ResourceEventType Type, string Name)>();
+        informer.AddHandler((type, item) =>
+        {
+            lock (seen)
+            {
+                seen.Add((type, item.Metadata.Name));
+            }
+        });
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.Equal(["before"], informer.List("shop").Select(d => d.Metadata.Name));
+
+        server.ApplyYaml(Deployment("after", "1"));
+        server.ApplyYaml(Deployment("before", "2"));
+        await client.AppsV1.DeleteNamespacedDeploymentAsync("after", "shop");
+
+        await EventuallyAsync(() => Seen(seen).Contains((ResourceEventType.Deleted, "after")));
+        Assert.Equal(
+            [(ResourceEventType.Added, "before"), (ResourceEventType.Added, "after"), (ResourceEventType.Modified, "before"), (ResourceEventType.Deleted, "after")],
+            Seen(seen));
+        Assert.Equal("2", (string?)informer.Get(new ObjectKey("shop", "before"))!.Spec!["replicas"]?.ToString());
+        Assert.Null(informer.Get(new ObjectKey("shop", "after")));
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_kind_the_server_does_not_serve_counts_as_synced_and_empty()
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, new ResourceType("example.com", "v1", "widgets", "Widget")),
+            new InformerOptions(),
+            TimeProvider.System,
+            NullLogger.Instance);
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        Assert.False(informer.IsServed);
+        Assert.Empty(informer.List());
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    private static string Deployment(string name, string replicas) => $$"""
+        apiVersion: apps/v1
+        kind: Deployment
+        metadata:
+          name: {{name}}
+          namespace: shop
+        spec:
+          replicas: {{replicas}}
+          selector:
+            matchLabels: {app: {{name}}}
+          template:
+            metadata:
+              labels: {app: {{name}}}
+            spec:
+              containers:
+              - name: app
+                image: registry.example/app:1
+        """;
+
+    private static List<(ResourceEventType, string)> Seen(List<(ResourceEventType Type, string Name)> seen)
+    {
+        lock (seen)
+        {
+            return [.. seen.Where(s => s.Type != ResourceEventType.Resync)];
+        }
+    }
+
+    private static async Task EventuallyAsync(Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(20, timeout.Token);
+        }
+    }
+}
