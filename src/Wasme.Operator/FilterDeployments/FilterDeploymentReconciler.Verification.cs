@@ -1,10 +1,10 @@
 using System.Collections.Concurrent;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
+using Wasme.Kubernetes.Clients;
 using Wasme.Oci.Errors;
 using Wasme.Operator.Images;
 using Wasme.Operator.Reconciliation;
-using Wasme.Operator.Verification;
 using Wasme.Signing.Verification;
 
 namespace Wasme.Operator.FilterDeployments;
@@ -27,7 +27,11 @@ public sealed partial class FilterDeploymentReconciler
         VerificationPolicy policy;
         try
         {
-            policy = FilterVerificationPolicy.From(spec, _options.SigstoreTrustedRoot);
+            policy = DeclaredPolicy.Create(
+                [.. spec.PublicKeys ?? []],
+                [.. (spec.Identities ?? []).Select(i => new KeylessIdentity { Issuer = i.Issuer, IssuerRegex = i.IssuerRegExp, Subject = i.Subject, SubjectRegex = i.SubjectRegExp })],
+                _options.SigstoreTrustedRoot,
+                "spec.filter.verification");
         }
         catch (OciUsageException ex)
         {
@@ -38,7 +42,7 @@ public sealed partial class FilterDeploymentReconciler
         VerificationResult result;
         try
         {
-            result = await VerifyCachedAsync(key, deployment, spec, image, policy, cancellationToken).ConfigureAwait(false);
+            result = await VerifyCachedAsync(key, deployment, image, policy, cancellationToken).ConfigureAwait(false);
         }
         catch (ImageResolutionException ex)
         {
@@ -73,9 +77,9 @@ public sealed partial class FilterDeploymentReconciler
         return ReconcileResult.After(_options.ImageRefreshInterval);
     }
 
-    private async Task<VerificationResult> VerifyCachedAsync(ObjectKey key, FilterDeployment deployment, VerificationSpec spec, ImageFacts image, VerificationPolicy policy, CancellationToken cancellationToken)
+    private async Task<VerificationResult> VerifyCachedAsync(ObjectKey key, FilterDeployment deployment, ImageFacts image, VerificationPolicy policy, CancellationToken cancellationToken)
     {
-        var cacheKey = $"{key}|{image.Repository}@{image.ManifestDigest}|{FilterVerificationPolicy.Fingerprint(spec)}";
+        var cacheKey = $"{key}|{image.Repository}@{image.ManifestDigest}|{DeclaredPolicy.Fingerprint(policy)}";
         var now = _timeProvider.GetUtcNow();
         if (_verdicts.TryGetValue(cacheKey, out var known) && now - known.At < _options.ImageRefreshInterval)
         {
