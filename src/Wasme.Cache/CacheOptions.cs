@@ -40,6 +40,9 @@ public sealed record CacheOptions
     /// <summary>Only watch FilterDeployments in this namespace; null watches all namespaces.</summary>
     public string? WatchNamespace { get; init; }
 
+    /// <summary>Sigstore trusted root for keyless <c>spec.filter.verification.identities</c>; null refuses those (nothing fetched).</summary>
+    public Wasme.Signing.Bundles.TrustedRoot? SigstoreTrustedRoot { get; init; }
+
     /// <summary>Returns every problem at once, each naming the option and the fix.</summary>
     public IReadOnlyList<string> Validate()
     {

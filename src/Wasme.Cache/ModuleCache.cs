@@ -53,8 +53,12 @@ public sealed partial class ModuleCache : IDisposable
         var byDigest = new Dictionary<ModuleDigest, WantedModule>();
         foreach (var module in wanted)
         {
-            // Several FilterDeployments may want one module from different images; any one will do.
-            byDigest.TryAdd(module.Module, module);
+            // Several FilterDeployments may want one module from different images; any one will do, one that needs no
+            // signature check first (the bytes are the same, named by their sha256).
+            if (!byDigest.TryAdd(module.Module, module) && module.Verification is null)
+            {
+                byDigest[module.Module] = module;
+            }
         }
 
         lock (_wantedLock)

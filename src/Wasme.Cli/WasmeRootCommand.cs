@@ -21,6 +21,7 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Istio.DeployCommand(context));
 #endif
         root.Subcommands.Add(new ExitCodesCommand(context));
+        root.Subcommands.Add(new Commands.Signing.GenerateKeyPairCommand(context));
         root.Subcommands.Add(new Commands.Shell.HelpCommand(context));
         root.Subcommands.Add(new Commands.Authoring.InitCommand(context));
         root.Subcommands.Add(new Commands.Images.InspectCommand(context));
@@ -39,6 +40,7 @@ internal static class WasmeRootCommand
 #if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Run.RunCommand(context));
 #endif
+        root.Subcommands.Add(new Commands.Signing.SignCommand(context));
         root.Subcommands.Add(new Commands.Images.TagCommand(context));
 #if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Testing.TestCommand(context));
@@ -46,6 +48,7 @@ internal static class WasmeRootCommand
 #if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 #endif
+        root.Subcommands.Add(new Commands.Signing.VerifyCommand(context));
 
         // Bare 'wasme' shows what it can do (exit 0), as docker, kubectl and helm do.
         root.SetAction(parseResult => new HelpAction().Invoke(parseResult));

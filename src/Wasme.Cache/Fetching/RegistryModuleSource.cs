@@ -3,6 +3,7 @@ using Wasme.Oci.Errors;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Transfer;
+using Wasme.Signing.Verification;
 
 namespace Wasme.Cache.Fetching;
 
@@ -50,7 +51,27 @@ public sealed class RegistryModuleSource : IModuleSource
         };
         var credentials = await _credentials.GetAsync(wanted.PullSecret, cancellationToken);
         using var client = new RegistryClient(options, credentials, _loggerFactory.CreateLogger<RegistryClient>(), _timeProvider, _handlerFactory());
+        if (wanted.Verification is { } verification)
+        {
+            await VerifyAsync(client, reference, verification, cancellationToken);
+        }
+
         var image = await new ImagePuller(client).ReadModuleAsync(reference, cancellationToken);
         await destination.WriteAsync(image.Module, cancellationToken);
+    }
+
+    // Before any module byte is read: an image that fails is neither stored nor served, and each retry verifies again.
+    private static async Task VerifyAsync(RegistryClient client, ImageReference reference, ModuleVerification verification, CancellationToken cancellationToken)
+    {
+        if (verification.Policy is not { } policy)
+        {
+            throw new OciUsageException($"not fetched: {verification.Problem}");
+        }
+
+        var result = await new ImageVerifier(client).VerifyAsync(reference, reference.Digest!, policy, cancellationToken);
+        if (!result.IsVerified)
+        {
+            throw new OciIntegrityException($"not fetched, {result.Reason}: {result.Message}");
+        }
     }
 }

@@ -3,6 +3,7 @@ using Wasme.Cache.Fetching;
 using Wasme.Istio.Api;
 using Wasme.Kubernetes.Caching;
 using Wasme.Kubernetes.Clients;
+using Wasme.Signing.Bundles;
 
 namespace Wasme.Cache.Kubernetes;
 
@@ -19,8 +20,11 @@ public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
     private IReadOnlyDictionary<ModuleDigest, IReadOnlyList<FilterDeployment>> _referencing =
         new Dictionary<ModuleDigest, IReadOnlyList<FilterDeployment>>();
 
-    public FilterDeploymentFeed(IResourceClient<FilterDeployment> client, string? watchNamespace, TimeProvider timeProvider, ILoggerFactory loggerFactory)
+    private readonly TrustedRoot? _trustedRoot;
+
+    public FilterDeploymentFeed(IResourceClient<FilterDeployment> client, string? watchNamespace, TimeProvider timeProvider, ILoggerFactory loggerFactory, TrustedRoot? trustedRoot = null)
     {
+        _trustedRoot = trustedRoot;
         _informer = new ResourceInformer<FilterDeployment>(
             client,
             new InformerOptions { Namespace = watchNamespace },
@@ -66,7 +70,7 @@ public sealed partial class FilterDeploymentFeed : IWantedModulesFeed
                 continue;
             }
 
-            foreach (var module in FilterDeploymentModules.Read(resource))
+            foreach (var module in FilterDeploymentModules.Read(resource, _trustedRoot))
             {
                 wanted.Add(module);
                 if (!referencing.TryGetValue(module.Module, out var list))

@@ -1,6 +1,9 @@
 using Wasme.Cache.Fetching;
 using Wasme.Istio.Api;
+using Wasme.Oci.Errors;
 using Wasme.Oci.References;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Verification;
 
 namespace Wasme.Cache.Kubernetes;
 
@@ -14,17 +17,18 @@ namespace Wasme.Cache.Kubernetes;
 public static class FilterDeploymentModules
 {
     /// <summary>The wanted modules: none while the operator has resolved nothing; one or two afterwards.</summary>
-    public static IReadOnlyList<WantedModule> Read(FilterDeployment deployment)
+    public static IReadOnlyList<WantedModule> Read(FilterDeployment deployment, TrustedRoot? trustedRoot = null)
     {
         ArgumentNullException.ThrowIfNull(deployment);
         var status = deployment.Status;
         var wanted = new List<WantedModule>(2);
-        if (Pinned(deployment, status?.AppliedImage, status?.AppliedModuleSha256) is { } applied)
+        var verification = Verification(deployment.Spec.Filter?.Verification, trustedRoot);
+        if (Pinned(deployment, status?.AppliedImage, status?.AppliedModuleSha256, verification) is { } applied)
         {
             wanted.Add(applied);
         }
 
-        var resolved = Pinned(deployment, status?.ResolvedImage ?? LegacyResolvedImage(deployment), status?.ModuleSha256);
+        var resolved = Pinned(deployment, status?.ResolvedImage ?? LegacyResolvedImage(deployment), status?.ModuleSha256, verification);
         if (resolved is not null && wanted.TrueForAll(w => w.Module != resolved.Module))
         {
             wanted.Add(resolved);
@@ -33,7 +37,31 @@ public static class FilterDeploymentModules
         return wanted;
     }
 
-    private static WantedModule? Pinned(FilterDeployment deployment, string? image, string? moduleSha256)
+    /// <summary>An enforced policy as the operator builds it (<see cref="DeclaredPolicy"/>); <c>Warn</c> fetches regardless.</summary>
+    private static ModuleVerification? Verification(VerificationSpec? spec, TrustedRoot? trustedRoot)
+    {
+        if (spec is null || (spec.Policy ?? VerificationMode.Enforce) != VerificationMode.Enforce)
+        {
+            return null;
+        }
+
+        try
+        {
+            return new ModuleVerification(
+                DeclaredPolicy.Create(
+                    [.. spec.PublicKeys ?? []],
+                    [.. (spec.Identities ?? []).Select(i => new KeylessIdentity { Issuer = i.Issuer, IssuerRegex = i.IssuerRegExp, Subject = i.Subject, SubjectRegex = i.SubjectRegExp })],
+                    trustedRoot,
+                    "spec.filter.verification"),
+                null);
+        }
+        catch (OciUsageException ex)
+        {
+            return new ModuleVerification(null, ex.Message);
+        }
+    }
+
+    private static WantedModule? Pinned(FilterDeployment deployment, string? image, string? moduleSha256, ModuleVerification? verification)
     {
         if (!ModuleDigest.TryParse(moduleSha256, out var module)
             || !ImageReference.TryParse(image, out var reference)
@@ -49,7 +77,8 @@ public static class FilterDeploymentModules
             reference.ToString(),
             string.IsNullOrEmpty(secret) ? null : new SecretReference(deployment.Metadata.NamespaceProperty ?? "default", secret),
             PlainHttp: pull?.PlainHttp ?? false,
-            InsecureSkipVerify: pull?.InsecureSkipVerify ?? false);
+            InsecureSkipVerify: pull?.InsecureSkipVerify ?? false,
+            Verification: verification);
     }
 
     /// <summary>

@@ -51,6 +51,14 @@ public enum FailStrategy
     FailReload,
 }
 
+/// <summary>What a failed signature check does.</summary>
+[JsonConverter(typeof(JsonStringEnumConverter<VerificationMode>))]
+public enum VerificationMode
+{
+    Enforce,
+    Warn,
+}
+
 [JsonConverter(typeof(JsonStringEnumConverter<WorkloadState>))]
 public enum WorkloadState
 {

@@ -42,6 +42,46 @@ public sealed class FilterSpec
 
     [JsonPropertyName("imagePullOptions")]
     public ImagePullOptions? ImagePullOptions { get; set; }
+
+    /// <summary>Who must have signed the image; absent means signatures are not checked.</summary>
+    [JsonPropertyName("verification")]
+    public VerificationSpec? Verification { get; set; }
+}
+
+/// <summary>
+/// Signature verification of the image (cosign/Sigstore signatures on its manifest digest). One signature
+/// by any listed key or identity is enough. The Sigstore trusted root for keyless identities is the
+/// operator's and cache's <c>--sigstore-trusted-root</c>, one per cluster, as a platform team runs it.
+/// </summary>
+public sealed class VerificationSpec
+{
+    /// <summary><c>Enforce</c> (default): an image that fails is never applied nor served. <c>Warn</c>: applied, with a condition and a Warning Event.</summary>
+    [JsonPropertyName("policy")]
+    public VerificationMode? Policy { get; set; }
+
+    /// <summary>PEM public keys (<c>cosign.pub</c>, as <c>wasme generate-key-pair</c> writes them).</summary>
+    [JsonPropertyName("publicKeys")]
+    public IList<string>? PublicKeys { get; set; }
+
+    /// <summary>Keyless signers: a Fulcio certificate for one of these identities, logged in Rekor.</summary>
+    [JsonPropertyName("identities")]
+    public IList<SignerIdentity>? Identities { get; set; }
+}
+
+/// <summary>An OIDC issuer and subject, each exact or a regular expression matched in full (as cosign's flags).</summary>
+public sealed class SignerIdentity
+{
+    [JsonPropertyName("issuer")]
+    public string? Issuer { get; set; }
+
+    [JsonPropertyName("issuerRegExp")]
+    public string? IssuerRegExp { get; set; }
+
+    [JsonPropertyName("subject")]
+    public string? Subject { get; set; }
+
+    [JsonPropertyName("subjectRegExp")]
+    public string? SubjectRegExp { get; set; }
 }
 
 public sealed class ImagePullOptions

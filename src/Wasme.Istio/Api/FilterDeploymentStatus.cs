@@ -87,4 +87,7 @@ public static class ConditionTypes
 
     /// <summary>HostPath only: every node that runs the selected workloads' pods holds the module.</summary>
     public const string ModuleDistributed = "ModuleDistributed";
+
+    /// <summary>The resolved image carries a signature that <c>spec.filter.verification</c> accepts (only with verification).</summary>
+    public const string Verified = "Verified";
 }

@@ -88,7 +88,8 @@ public sealed class FilterDeploymentOperator : IDisposable
             timeProvider,
             loggerFactory.CreateLogger<FilterDeploymentReconciler>(),
             options.DetectIstioVersion ? new IstioVersionDetector(client, timeProvider, loggerFactory.CreateLogger<IstioVersionDetector>()) : null,
-            new ModuleDistributionGate(new NodeModuleRecords(_nodeRecords, distribution.CacheNamespace), new WorkloadPods(client), distribution));
+            new ModuleDistributionGate(new NodeModuleRecords(_nodeRecords, distribution.CacheNamespace), new WorkloadPods(client), distribution),
+            new Verification.OciImageSignatureVerifier(loggerFactory, timeProvider));
         Controller = new Controller(ControllerName, _queue, Reconciler, metrics, timeProvider, loggerFactory.CreateLogger<Controller>(), options.ReconcileDeadline);
         _workers = options.Workers;
 

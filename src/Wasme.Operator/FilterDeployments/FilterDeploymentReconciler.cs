@@ -11,6 +11,7 @@ using Wasme.Operator.HostPath;
 using Wasme.Operator.Images;
 using Wasme.Kubernetes.Clients;
 using Wasme.Operator.Reconciliation;
+using Wasme.Operator.Verification;
 
 namespace Wasme.Operator.FilterDeployments;
 
@@ -37,6 +38,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     private readonly ConcurrentDictionary<ObjectKey, ResolvedImage> _resolved = new();
     private readonly IstioVersionDetector? _istioVersions;
     private readonly ModuleDistributionGate? _distribution;
+    private readonly IImageSignatureVerifier _signatures;
 
     public FilterDeploymentReconciler(
         ResourceInformer<FilterDeployment> deployments,
@@ -51,10 +53,12 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         TimeProvider timeProvider,
         ILogger<FilterDeploymentReconciler> logger,
         IstioVersionDetector? istioVersions = null,
-        ModuleDistributionGate? distribution = null)
+        ModuleDistributionGate? distribution = null,
+        IImageSignatureVerifier? signatures = null)
     {
         _istioVersions = istioVersions;
         _distribution = distribution;
+        _signatures = signatures ?? new OciImageSignatureVerifier(Microsoft.Extensions.Logging.Abstractions.NullLoggerFactory.Instance, timeProvider);
         _deployments = deployments;
         _deploymentClient = deploymentClient;
         _workloads = workloads;
@@ -146,6 +150,12 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
 
             // Transient (registry down, secret not created yet, tag not pushed yet): retry with per-key backoff.
             throw new ExpectedReconcileException($"{reason}: {message}", ex);
+        }
+
+        if (deployment.Spec.Filter!.Verification is { } verification
+            && await VerifyImageAsync(key, deployment, verification, image, status, cancellationToken).ConfigureAwait(false) is { } refused)
+        {
+            return refused;
         }
 
         var workloads = _workloads.InNamespace(key.Namespace!);
@@ -458,11 +468,17 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         {
             await _events.RecordAsync(deployment, EventTypes.Warning, ready.Reason, ready.Message, cancellationToken).ConfigureAwait(false);
         }
-        else if (ready?.Status == "True"
-            && FilterDeploymentStatusBuilder.Find(next, ConditionTypes.ImageResolved) is { Status: "False" } image
-            && FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.ImageResolved)?.Reason != image.Reason)
+        else if (ready?.Status == "True")
         {
-            await _events.RecordAsync(deployment, EventTypes.Warning, image.Reason, image.Message, cancellationToken).ConfigureAwait(false);
+            // Ready with a warning condition (registry outage, signature check under Warn): one Event per new reason.
+            foreach (var type in new[] { ConditionTypes.ImageResolved, ConditionTypes.Verified })
+            {
+                if (FilterDeploymentStatusBuilder.Find(next, type) is { Status: "False" } warning
+                    && FilterDeploymentStatusBuilder.Find(deployment.Status, type)?.Reason != warning.Reason)
+                {
+                    await _events.RecordAsync(deployment, EventTypes.Warning, warning.Reason, warning.Message, cancellationToken).ConfigureAwait(false);
+                }
+            }
         }
     }
 

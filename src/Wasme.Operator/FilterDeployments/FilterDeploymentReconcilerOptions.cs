@@ -1,4 +1,5 @@
 using Wasme.Istio.Translation;
+using Wasme.Signing.Bundles;
 
 namespace Wasme.Operator.FilterDeployments;
 
@@ -13,4 +14,7 @@ public sealed record FilterDeploymentReconcilerOptions
 
     /// <summary>How often an image tag is resolved again, so a moved tag reaches the proxies.</summary>
     public TimeSpan ImageRefreshInterval { get; init; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Sigstore trusted root for keyless <c>spec.filter.verification.identities</c>; null refuses them with the fix.</summary>
+    public TrustedRoot? SigstoreTrustedRoot { get; init; }
 }

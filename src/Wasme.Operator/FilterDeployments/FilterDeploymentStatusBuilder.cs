@@ -74,7 +74,7 @@ internal sealed class FilterDeploymentStatusBuilder
 
     public FilterDeploymentStatus Build()
     {
-        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Applied, ConditionTypes.ModuleDistributed }
+        Status.Conditions = [.. new[] { ConditionTypes.Ready, ConditionTypes.ImageResolved, ConditionTypes.Verified, ConditionTypes.Applied, ConditionTypes.ModuleDistributed }
             .Select(t => _conditions.GetValueOrDefault(t))
             .Where(c => c is not null)
             .Cast<V1Condition>()];

@@ -182,6 +182,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
                 Reconciler = new FilterDeploymentReconcilerOptions
                 {
                     ImageRefreshInterval = _options.ImageRefreshInterval,
+                    SigstoreTrustedRoot = _options.SigstoreTrustedRoot is { } trustedRoot
+                        ? Signing.Verification.VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRoot), trustedRoot)
+                        : null,
                     Translation = new TranslationOptions
                     {
                         IstioVersion = _options.IstioVersion ?? Istio.Versions.IstioVersion.Latest,

@@ -50,6 +50,9 @@ public sealed record OperatorOptions
     /// <summary>This replica's identity in the Lease; default the host name plus a random suffix.</summary>
     public string? Identity { get; init; }
 
+    /// <summary>Sigstore <c>trusted_root.json</c> for keyless <c>spec.filter.verification.identities</c>; null refuses those.</summary>
+    public string? SigstoreTrustedRoot { get; init; }
+
     /// <summary>Concurrent reconciles (different keys only; one key is never reconciled twice at once).</summary>
     public int Workers { get; init; } = 4;
 }

@@ -45,6 +45,25 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             failures.Add($"--cache-service-url {options.CacheServiceUrl}: expected an absolute http:// URL of the wasme cache Service, e.g. http://wasme-cache.wasme.svc.cluster.local:9979");
         }
 
+        if (options.SigstoreTrustedRoot is { } trustedRoot)
+        {
+            if (!File.Exists(trustedRoot))
+            {
+                failures.Add($"--sigstore-trusted-root {trustedRoot}: the file does not exist; mount Sigstore's trusted_root.json (docs/signing.md)");
+            }
+            else
+            {
+                try
+                {
+                    _ = Signing.Verification.VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRoot), $"--sigstore-trusted-root {trustedRoot}");
+                }
+                catch (Oci.Errors.OciUsageException ex)
+                {
+                    failures.Add(ex.Message);
+                }
+            }
+        }
+
         if (options.LeaderElect && !(options.LeaseDuration > options.RenewDeadline && options.RenewDeadline > options.RetryPeriod && options.RetryPeriod > TimeSpan.Zero))
         {
             failures.Add("leader election needs lease duration > renew deadline > retry period > 0");

@@ -102,4 +102,39 @@ public sealed class FilterDeploymentModulesTests
             ["appliedModuleSha256"] = moduleSha256,
         })));
     }
+
+    [Fact]
+    public void An_enforced_verification_travels_with_every_wanted_module_and_Warn_or_none_fetches_unchecked()
+    {
+        using var key = System.Security.Cryptography.ECDsa.Create(System.Security.Cryptography.ECCurve.NamedCurves.nistP256);
+        var pem = Wasme.Signing.Keys.CosignKeys.ExportPublicKey(key);
+        var status = Applied();
+        status["moduleSha256"] = NewModule;
+        status["resolvedImage"] = $"{Repository}@{NewManifest}";
+
+        var enforced = FilterDeploymentModules.Read(WithVerification(Resource(status), new JsonObject { ["publicKeys"] = new JsonArray(pem) }));
+        var warned = FilterDeploymentModules.Read(WithVerification(Resource((JsonObject)status.DeepClone()), new JsonObject { ["policy"] = "Warn", ["publicKeys"] = new JsonArray(pem) }));
+
+        Assert.Equal(2, enforced.Count);
+        Assert.All(enforced, w => Assert.Equal([pem], w.Verification?.Policy?.PublicKeys));
+        Assert.All(warned, w => Assert.Null(w.Verification));
+    }
+
+    [Fact]
+    public void A_policy_the_cache_cannot_use_is_carried_as_its_problem_so_nothing_is_fetched()
+    {
+        var keyless = new JsonObject { ["identities"] = new JsonArray(new JsonObject { ["issuer"] = "https://issuer.example", ["subject"] = "ci@example.com" }) };
+
+        var wanted = Assert.Single(FilterDeploymentModules.Read(WithVerification(Resource(Applied()), keyless)));
+
+        Assert.Null(wanted.Verification!.Policy);
+        Assert.Contains("--sigstore-trusted-root", wanted.Verification.Problem, StringComparison.Ordinal);
+    }
+
+    private static FilterDeployment WithVerification(FilterDeployment deployment, JsonObject verification)
+    {
+        var json = System.Text.Json.Nodes.JsonNode.Parse(KubernetesJson.Serialize(deployment))!.AsObject();
+        json["spec"]!["filter"]!["verification"] = verification;
+        return KubernetesJson.Deserialize<FilterDeployment>(json.ToJsonString());
+    }
 }

@@ -9,6 +9,9 @@ using Wasme.Cache.Kubernetes;
 using Wasme.Istio.Api;
 using Wasme.Kubernetes.Clients;
 using Wasme.Kubernetes.Configuration;
+using Wasme.Oci.Errors;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Verification;
 
 namespace Wasme.Cli.Commands.Cache;
 
@@ -29,6 +32,8 @@ internal sealed class CacheCommand : Command
     private readonly Option<string?> _nodeName = new("--node-name") { Description = "This node's name (default: $NODE_NAME, set from the downward API)." };
     private readonly Option<string[]> _modules = new("--module") { Description = "Hold this module without Kubernetes: SHA256=IMAGE@DIGEST (repeatable).", AllowMultipleArgumentsPerToken = false };
 
+    private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json for keyless spec.filter.verification.identities (as the operator's)." };
+
     public CacheCommand(CliContext context)
         : base("cache", "Run the node cache daemon: pull wanted modules by digest, verify them, and serve them over HTTP.")
     {
@@ -42,6 +47,7 @@ internal sealed class CacheCommand : Command
         Options.Add(_maxModule);
         Options.Add(_nodeName);
         Options.Add(_modules);
+        Options.Add(_trustedRoot);
         SetAction((parseResult, cancellationToken) => RunAsync(context, parseResult, cancellationToken));
     }
 
@@ -85,6 +91,20 @@ internal sealed class CacheCommand : Command
             Namespace = parseResult.GetValue(_namespace) ?? context.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme",
             WatchNamespace = parseResult.GetValue(_watchNamespace),
         };
+        TrustedRoot? trustedRoot = null;
+        if (parseResult.GetValue(_trustedRoot) is { } trustedRootPath)
+        {
+            try
+            {
+                trustedRoot = VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRootPath), $"--sigstore-trusted-root {trustedRootPath}");
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OciUsageException)
+            {
+                problems.Add(ex is OciUsageException ? ex.Message : $"--sigstore-trusted-root {trustedRootPath}: {ex.Message}; mount Sigstore's trusted_root.json (docs/signing.md)");
+            }
+        }
+
+        options = options with { SigstoreTrustedRoot = trustedRoot };
         problems.AddRange(options.Validate());
         if (useKubernetes && options.NodeName is null)
         {
@@ -112,7 +132,7 @@ internal sealed class CacheCommand : Command
             {
                 client = new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true));
                 var filterDeployments = new FilterDeploymentFeed(
-                    new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory);
+                    new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory, options.SigstoreTrustedRoot);
                 feed = filterDeployments;
                 observer = new KubernetesCacheObserver(
                     client,

@@ -22,7 +22,8 @@ internal sealed record ImageInspection(
     [property: JsonPropertyName("type")] string Type,
     [property: JsonPropertyName("abiVersions")] IReadOnlyList<string> AbiVersions,
     [property: JsonPropertyName("rootIds")] IReadOnlyList<string> RootIds,
-    [property: JsonPropertyName("manifest")] System.Text.Json.JsonElement Manifest);
+    [property: JsonPropertyName("manifest")] System.Text.Json.JsonElement Manifest,
+    [property: JsonPropertyName("signatures")] IReadOnlyList<string>? Signatures = null);
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(IReadOnlyList<ImageListItem>))]

@@ -6,6 +6,7 @@ using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
 using Wasme.Oci.Transfer;
+using Wasme.Signing.Cosign;
 
 namespace Wasme.Cli.Commands.Images;
 
@@ -36,6 +37,9 @@ internal sealed class InspectCommand : Command
                 var packed = await new ImagePuller(client).FetchAsync(image, progress: null, cancellationToken);
                 var module = ImageModule.Read(packed, client.Options.MaxModuleSize);
                 inspection = Describe(image, packed.ManifestDigest, module.Layout, module.ModuleDigest, module.Module.Length, module.RuntimeConfig, packed.ManifestBytes);
+                // Signatures sit beside the image in the registry (cosign's .sig tag); listed as found, not verified.
+                var signatures = await new CosignSignatureStore(client).ReadAsync(image, packed.ManifestDigest, cancellationToken);
+                inspection = inspection with { Signatures = signatures.Select(s => s.DescribeClaimedSigner()).ToList() };
             }
             else
             {
@@ -64,6 +68,11 @@ internal sealed class InspectCommand : Command
                 ("Module sha256", inspection.ModuleDigest),
                 ("Module size", Sizes.Format(inspection.ModuleSize)),
             ];
+            if (inspection.Signatures is { } found)
+            {
+                rows = [.. rows, ("Signatures", found.Count == 0 ? "(none)" : $"{found.Count} unverified, by {string.Join("; ", found)} (check with 'wasme verify')")];
+            }
+
             var labelWidth = rows.Max(r => r.Label.Length) + 1;
             var writer = context.Out.Profile.Out.Writer;
             foreach (var (label, value) in rows)

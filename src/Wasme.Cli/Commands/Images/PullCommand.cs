@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Spectre.Console;
+using Wasme.Cli.Commands.Signing;
 using Wasme.Oci.Formats;
 using Wasme.Oci.References;
 using Wasme.Oci.Transfer;
@@ -14,8 +15,10 @@ internal sealed class PullCommand : Command
     {
         var reference = new Argument<string>("REF") { Description = "Image reference: registry/repo[:tag] or registry/repo@sha256:..." };
         var options = new RegistryOptions();
+        var verification = new VerificationOptions();
         Arguments.Add(reference);
         options.AddTransferTo(this);
+        verification.AddTo(this, withVerifyFlag: true);
 
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {
@@ -23,6 +26,21 @@ internal sealed class PullCommand : Command
             var quiet = parseResult.GetValue(options.Quiet);
             var store = options.OpenStore(context, parseResult);
             using var client = options.CreateClient(context, parseResult);
+            if (verification.Requested(parseResult))
+            {
+                // Verify the digest first, then pull exactly that digest: nothing unverified reaches the store,
+                // and a tag moved in between cannot slip another image in.
+                var policy = verification.BuildPolicy(context, parseResult);
+                var digest = image.Digest ?? (await client.ResolveAsync(image, cancellationToken)).GetDigest();
+                var verified = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, verification.ReadBundles(parseResult), cancellationToken);
+                if (!quiet)
+                {
+                    context.Out.WriteLine($"Verified {image.WithoutDigest()}@{digest}: signed by {verified.Signer}", Style.Plain);
+                }
+
+                image = image.WithDigest(digest);
+            }
+
             var pulled = await TransferDisplay.RunAsync(context, quiet, "pulled", progress => new ImagePuller(client).PullAsync(image, store, progress, cancellationToken));
             if (quiet)
             {

@@ -26,13 +26,15 @@ internal sealed class OperatorCommand : Command
     private readonly Option<string?> _leaseNamespace = new("--leader-election-namespace") { Description = "Namespace of the Lease (default $POD_NAMESPACE, else wasme)." };
     private readonly Option<string> _leaseName = new("--leader-election-lease") { Description = "Name of the Lease.", DefaultValueFactory = _ => new OperatorOptions().LeaseName };
 
+    private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json (Fulcio and Rekor keys) for keyless spec.filter.verification.identities; keys need none." };
+
     private readonly CliContext _context;
 
     public OperatorCommand(CliContext context)
         : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
         _context = context;
-        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName })
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName, _trustedRoot })
         {
             Options.Add(option);
         }
@@ -79,6 +81,7 @@ internal sealed class OperatorCommand : Command
             CacheServiceUrl = cacheUrl ?? new OperatorOptions().CacheServiceUrl,
             IstioVersion = istioVersion,
             CacheNamespace = parseResult.GetValue(_cacheNamespace),
+            SigstoreTrustedRoot = parseResult.GetValue(_trustedRoot),
         };
         var validation = new OperatorOptionsValidator().Validate(null, options);
         if (validation.Failed)

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using Wasme.Oci.Errors;
+using Wasme.Oci.References;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Registry.Auth;
 using Wasme.Oci.Store;
@@ -11,6 +12,8 @@ using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Istio;
 using Wasme.Proxy.Wasm;
 using Wasme.ProxyWasm;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Verification;
 
 namespace Wasme.Cli.Commands.Run;
 
@@ -49,6 +52,7 @@ internal sealed class RunCommand : Command
         var serviceRootId = new Option<string?>("--service-root-id") { Description = "Root id of the --service; defaults to its image's first root id." };
         var serviceConfig = new Option<string?>("--service-config") { Description = "Plugin configuration of the --service." };
         var serviceVmId = new Option<string?>("--service-vm-id") { Description = "VM id of the --service (filters find its queues with proxy_resolve_shared_queue(VM_ID, NAME)); defaults to its name." };
+        var verification = new Signing.VerificationOptions();
         Arguments.Add(filters);
         foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, service, serviceRootId, serviceConfig, serviceVmId })
         {
@@ -56,9 +60,26 @@ internal sealed class RunCommand : Command
         }
 
         var envoy = RunEnvoyOptions.AddTo(this);
+        verification.AddTo(this, withVerifyFlag: true);
 
         SetAction(async (parseResult, cancellationToken) =>
         {
+            VerificationPolicy? policy = null;
+            IReadOnlyList<SigstoreBundle> bundles = [];
+            if (verification.Requested(parseResult))
+            {
+                try
+                {
+                    policy = verification.BuildPolicy(context, parseResult);
+                    bundles = verification.ReadBundles(parseResult);
+                }
+                catch (OciException ex)
+                {
+                    context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
+                    return ExitCodes.UsageError;
+                }
+            }
+
             var request = new RunRequest
             {
                 Filters = parseResult.GetValue(filters) ?? [],
@@ -87,6 +108,8 @@ internal sealed class RunCommand : Command
                 ServiceRootId = parseResult.GetValue(serviceRootId),
                 ServiceConfig = parseResult.GetValue(serviceConfig),
                 ServiceVmId = parseResult.GetValue(serviceVmId),
+                Verification = policy,
+                Bundles = bundles,
             };
             return await new RunSession(context, request).RunAsync(cancellationToken);
         });
@@ -122,6 +145,11 @@ internal sealed record RunRequest
     public string? ServiceRootId { get; init; }
     public string? ServiceConfig { get; init; }
     public string? ServiceVmId { get; init; }
+
+    /// <summary>With <c>--verify</c>: every image argument must be signed as this policy requires.</summary>
+    public VerificationPolicy? Verification { get; init; }
+
+    public IReadOnlyList<SigstoreBundle> Bundles { get; init; } = [];
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
@@ -366,7 +394,19 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
         // WasmPlugin oci:// images are pulled with the saved credentials (wasme login / docker login).
         RegistryClient CreateRegistryClient() => new(new RegistryClientOptions(), DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable), timeProvider: context.TimeProvider);
-        var resolver = new RunFilterResolver(OpenStore);
+        Func<ImageReference, Digest, CancellationToken, Task>? verify = null;
+        if (request.Verification is { } verification)
+        {
+            // Signatures live in the registry: each stored image is checked against its repository there, by the digest stored.
+            verify = async (reference, digest, token) =>
+            {
+                using var client = CreateRegistryClient();
+                var result = await Signing.VerificationOptions.VerifyOrThrowAsync(client, reference, digest, verification, request.Bundles, token);
+                context.Out.WriteLine($"Verified {reference.WithoutDigest()}@{digest}: signed by {result.Signer}", Style.Plain);
+            };
+        }
+
+        var resolver = new RunFilterResolver(OpenStore, verify);
         foreach (var argument in request.Filters)
         {
             var source = await resolver.ResolveAsync(argument, cancellationToken);

@@ -13,12 +13,17 @@ namespace Wasme.Cli.Commands.Run;
 internal sealed record RunFilterSource(string Name, byte[] Module, IReadOnlyList<string> RootIds, string Origin);
 
 /// <summary>Turns the <c>IMAGE_OR_FILE</c> arguments into modules: a path to a .wasm file, else an image in the local store.</summary>
-internal sealed class RunFilterResolver(Func<LocalImageStore> openStore)
+internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<ImageReference, Digest, CancellationToken, Task>? verify = null)
 {
     public async Task<RunFilterSource> ResolveAsync(string argument, CancellationToken cancellationToken)
     {
         if (File.Exists(argument))
         {
+            if (verify is not null)
+            {
+                throw new OciUsageException($"--verify checks signed images, and {argument} is a file; push and sign it as an image, or run without --verify");
+            }
+
             var info = new FileInfo(argument);
             if (info.Length > RegistryLimits.DefaultMaxModuleSize)
             {
@@ -52,6 +57,11 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore)
 
         var store = openStore();
         var image = await store.GetAsync(reference, cancellationToken);
+        if (verify is not null)
+        {
+            await verify(image.Reference, image.ManifestDigest, cancellationToken);
+        }
+
         var bytes = await store.ReadModuleAsync(image, cancellationToken);
         var name = reference.Repository[(reference.Repository.LastIndexOf('/') + 1)..];
         return new RunFilterSource(name, bytes, image.RootIds, reference.ToString());

@@ -1,0 +1,70 @@
+using System.CommandLine;
+using Spectre.Console;
+using Wasme.Cli.Commands.Images;
+using Wasme.Oci.Errors;
+using Wasme.Signing.Keys;
+
+namespace Wasme.Cli.Commands.Signing;
+
+/// <summary><c>wasme generate-key-pair</c>: an ECDSA P-256 key pair in cosign's PEM forms (cosign.key encrypted, cosign.pub).</summary>
+internal sealed class GenerateKeyPairCommand : Command
+{
+    public GenerateKeyPairCommand(CliContext context)
+        : base("generate-key-pair", $"Generate a signing key pair as cosign does: PREFIX.key (encrypted with {PasswordSource.EnvironmentVariable} or a prompted password) and PREFIX.pub.")
+    {
+        var prefix = new Option<string>("--output-key-prefix") { Description = "Path prefix of the two files.", DefaultValueFactory = _ => "cosign" };
+        var force = new Option<bool>("--force") { Description = "Replace existing key files." };
+        Options.Add(prefix);
+        Options.Add(force);
+
+        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+        {
+            var keyPath = parseResult.GetValue(prefix) + ".key";
+            var publicPath = parseResult.GetValue(prefix) + ".pub";
+            if (!parseResult.GetValue(force) && (File.Exists(keyPath) || File.Exists(publicPath)))
+            {
+                throw new OciUsageException($"{(File.Exists(keyPath) ? keyPath : publicPath)} exists; nothing written. Move it away, choose another --output-key-prefix, or pass --force.");
+            }
+
+            var password = PasswordSource.Read(context, confirm: true);
+            var (privatePem, publicPem) = CosignKeys.Generate(password);
+            // Both files or neither: each is written beside its target and moved into place.
+            await WriteAsync(keyPath, privatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+            await WriteAsync(publicPath, publicPem, null, cancellationToken);
+            context.Out.WriteLine($"Private key written to {keyPath}", Style.Plain);
+            context.Out.WriteLine($"Public key written to {publicPath}", Style.Plain);
+            return ExitCodes.Success;
+        }));
+    }
+
+    private static async Task WriteAsync(string path, string content, UnixFileMode? mode, CancellationToken cancellationToken)
+    {
+        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        if (!Directory.Exists(directory))
+        {
+            throw new OciUsageException($"Cannot write {path}: directory {directory} does not exist.");
+        }
+
+        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+            if (mode is { } unixMode && !OperatingSystem.IsWindows())
+            {
+                options.UnixCreateMode = unixMode;
+            }
+
+            await using (var stream = new FileStream(temp, options))
+            await using (var writer = new StreamWriter(stream))
+            {
+                await writer.WriteAsync(content.AsMemory(), cancellationToken);
+            }
+
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            File.Delete(temp);
+        }
+    }
+}

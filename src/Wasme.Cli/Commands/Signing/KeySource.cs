@@ -1,0 +1,29 @@
+using Wasme.Oci.Errors;
+
+namespace Wasme.Cli.Commands.Signing;
+
+/// <summary>Reads a key given as a file path or, as cosign takes it, <c>env://VAR</c>.</summary>
+internal static class KeySource
+{
+    private const string EnvironmentPrefix = "env://";
+
+    /// <summary>The PEM text and a name for messages; usage errors name the missing file or variable and the fix.</summary>
+    public static (string Pem, string Source) Read(CliContext context, string value, string option)
+    {
+        if (value.StartsWith(EnvironmentPrefix, StringComparison.Ordinal))
+        {
+            var name = value[EnvironmentPrefix.Length..];
+            var pem = name.Length == 0 ? null : context.GetEnvironmentVariable(name);
+            return string.IsNullOrWhiteSpace(pem)
+                ? throw new OciUsageException($"{option} {value}: environment variable '{name}' is not set or empty; set it to the PEM text of the key.")
+                : (pem, $"environment variable {name}");
+        }
+
+        if (!File.Exists(value))
+        {
+            throw new OciUsageException($"{option} {value}: no such file. Give the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR.");
+        }
+
+        return (File.ReadAllText(value), value);
+    }
+}

@@ -1,0 +1,124 @@
+using System.CommandLine;
+using System.Text.Json;
+using Wasme.Oci.Errors;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Keys;
+using Wasme.Signing.Verification;
+
+namespace Wasme.Cli.Commands.Signing;
+
+/// <summary>What to trust, as <c>verify</c>, <c>pull --verify</c> and <c>run --verify</c> take it (cosign's flag names).</summary>
+internal sealed class VerificationOptions
+{
+    public Option<bool> Verify { get; } = new("--verify")
+    {
+        Description = "Refuse the image (exit 6) unless it carries a signature the --key or --certificate-* options accept.",
+    };
+
+    public Option<string[]> Keys { get; } = new("--key")
+    {
+        Description = "Public key (PEM file or env://VAR) whose signatures are accepted (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    public Option<string?> Identity { get; } = new("--certificate-identity") { Description = "Keyless: the signer's identity (email or URI) in the Fulcio certificate." };
+
+    public Option<string?> IdentityRegex { get; } = new("--certificate-identity-regexp") { Description = "Keyless: a regular expression the whole identity must match." };
+
+    public Option<string?> Issuer { get; } = new("--certificate-oidc-issuer") { Description = "Keyless: the OIDC issuer that vouched for the signer, e.g. https://token.actions.githubusercontent.com." };
+
+    public Option<string?> IssuerRegex { get; } = new("--certificate-oidc-issuer-regexp") { Description = "Keyless: a regular expression the whole issuer must match." };
+
+    public Option<string?> TrustRoot { get; } = new("--trust-root") { Description = "Keyless: Sigstore trusted root JSON (Fulcio CAs and Rekor keys); nothing is fetched." };
+
+    public Option<string[]> Bundles { get; } = new("--bundle")
+    {
+        Description = "Sigstore bundle file(s) to try besides the signatures attached in the registry (repeatable).",
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    /// <summary>Adds the trust options; <paramref name="withVerifyFlag"/> for commands where verifying is optional (pull, run).</summary>
+    public void AddTo(Command command, bool withVerifyFlag)
+    {
+        if (withVerifyFlag)
+        {
+            command.Options.Add(Verify);
+        }
+
+        foreach (var option in new Option[] { Keys, Identity, IdentityRegex, Issuer, IssuerRegex, TrustRoot, Bundles })
+        {
+            command.Options.Add(option);
+        }
+    }
+
+    /// <summary>True when pull or run must verify: --verify, or any trust option given.</summary>
+    public bool Requested(ParseResult parseResult) =>
+        parseResult.GetValue(Verify)
+        || (parseResult.GetValue(Keys)?.Length ?? 0) > 0
+        || parseResult.GetValue(Identity) is not null || parseResult.GetValue(IdentityRegex) is not null;
+
+    public VerificationPolicy BuildPolicy(CliContext context, ParseResult parseResult)
+    {
+        var keys = (parseResult.GetValue(Keys) ?? []).Select(k =>
+        {
+            var (pem, source) = KeySource.Read(context, k, "--key");
+            // Read now, so a private key or a damaged file is named with its source before any registry call.
+            using var _ = CosignKeys.ImportPublicKey(pem, source);
+            return pem;
+        }).ToList();
+        var identities = new List<KeylessIdentity>();
+        var (subject, subjectRegex) = (parseResult.GetValue(Identity), parseResult.GetValue(IdentityRegex));
+        var (issuer, issuerRegex) = (parseResult.GetValue(Issuer), parseResult.GetValue(IssuerRegex));
+        if (subject is not null || subjectRegex is not null || issuer is not null || issuerRegex is not null)
+        {
+            identities.Add(new KeylessIdentity { Subject = subject, SubjectRegex = subjectRegex, Issuer = issuer, IssuerRegex = issuerRegex });
+        }
+
+        TrustedRoot? trustedRoot = null;
+        if (parseResult.GetValue(TrustRoot) is { } rootPath)
+        {
+            if (!File.Exists(rootPath))
+            {
+                throw new OciUsageException($"--trust-root {rootPath}: no such file. Give Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository).");
+            }
+
+            trustedRoot = VerificationPolicy.ParseTrustedRoot(File.ReadAllText(rootPath), rootPath);
+        }
+
+        var policy = new VerificationPolicy { PublicKeys = keys, Identities = identities, TrustedRoot = trustedRoot };
+        if (policy.IsEmpty)
+        {
+            throw new OciUsageException("Nothing to verify against: give --key cosign.pub, or --certificate-identity, --certificate-oidc-issuer and --trust-root for keyless signatures.");
+        }
+
+        policy.Validate();
+        return policy;
+    }
+
+    public IReadOnlyList<SigstoreBundle> ReadBundles(ParseResult parseResult) =>
+        (parseResult.GetValue(Bundles) ?? []).Select(path =>
+        {
+            if (!File.Exists(path))
+            {
+                throw new OciUsageException($"--bundle {path}: no such file.");
+            }
+
+            try
+            {
+                return SigstoreBundle.Parse(File.ReadAllBytes(path));
+            }
+            catch (JsonException ex)
+            {
+                throw new OciUsageException($"--bundle {path} is not a Sigstore bundle: {ex.Message}", ex);
+            }
+        }).ToList();
+
+    /// <summary>Verifies or throws an integrity error (exit 6) whose message names the reason.</summary>
+    public static async Task<VerificationResult> VerifyOrThrowAsync(RegistryClient client, ImageReference reference, Digest digest, VerificationPolicy policy, IReadOnlyList<SigstoreBundle> bundles, CancellationToken cancellationToken)
+    {
+        var result = await new ImageVerifier(client).VerifyAsync(reference, digest, policy, bundles, cancellationToken);
+        return result.IsVerified ? result : throw new OciIntegrityException($"{reference.WithoutDigest()}: {result.Message}");
+    }
+}

@@ -1,0 +1,120 @@
+using System.Text;
+using System.Text.Json;
+using Wasme.Oci.Errors;
+using Wasme.Oci.Manifests;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+
+namespace Wasme.Signing.Cosign;
+
+/// <summary>
+/// Reads and writes signatures where cosign keeps them: an OCI manifest tagged
+/// <c>sha256-&lt;hex&gt;.sig</c> in the image's own repository, one layer per signature.
+/// </summary>
+public sealed class CosignSignatureStore(RegistryClient client)
+{
+    /// <summary>A payload is a few hundred bytes; anything near this bound is not a signature.</summary>
+    private const long MaxPayloadSize = 256 * 1024;
+
+    /// <summary>At most this many signatures are read for one image, so a registry cannot make us fetch without end.</summary>
+    private const int MaxSignatures = 64;
+
+    public static string SignatureTag(Digest manifestDigest)
+    {
+        ArgumentNullException.ThrowIfNull(manifestDigest);
+        return $"sha256-{manifestDigest.Hex}.sig";
+    }
+
+    public static ImageReference SignatureReference(ImageReference repository, Digest manifestDigest)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        return repository.WithoutDigest().WithTag(SignatureTag(manifestDigest));
+    }
+
+    /// <summary>The signatures attached to the image; empty when it has none.</summary>
+    public async Task<IReadOnlyList<CosignSignature>> ReadAsync(ImageReference repository, Digest manifestDigest, CancellationToken cancellationToken = default)
+    {
+        var manifest = await ReadManifestAsync(SignatureReference(repository, manifestDigest), cancellationToken).ConfigureAwait(false);
+        if (manifest is null)
+        {
+            return [];
+        }
+
+        var signatures = new List<CosignSignature>();
+        foreach (var layer in manifest.Layers.Where(l => l.MediaType == CosignAnnotations.SimpleSigningMediaType).Take(MaxSignatures))
+        {
+            var payload = await client.GetBlobAsync(repository, layer, MaxPayloadSize, progress: null, cancellationToken).ConfigureAwait(false);
+            signatures.Add(new CosignSignature(payload, layer.Annotations ?? new Dictionary<string, string>()));
+        }
+
+        return signatures;
+    }
+
+    /// <summary>
+    /// Adds a signature to the image's <c>.sig</c> manifest, keeping the ones there (as cosign does);
+    /// the same signature twice is kept once. Returns the signature manifest's reference.
+    /// </summary>
+    public async Task<ImageReference> AttachAsync(ImageReference repository, Digest manifestDigest, CosignSignature signature, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(signature);
+        var target = SignatureReference(repository, manifestDigest);
+        var existing = await ReadManifestAsync(target, cancellationToken).ConfigureAwait(false);
+        var layer = Descriptor.For(CosignAnnotations.SimpleSigningMediaType, signature.Payload.Span, signature.Annotations);
+        var layers = (existing?.Layers ?? []).Where(l => !SameSignature(l, layer)).Append(layer).ToList();
+
+        await client.PushBlobAsync(repository, layer.GetDigest(), signature.Payload, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var config = Config(layers);
+        var configDescriptor = Descriptor.For(MediaTypes.OciImageConfig, config);
+        await client.PushBlobAsync(repository, configDescriptor.GetDigest(), config, cancellationToken: cancellationToken).ConfigureAwait(false);
+        var manifest = new ImageManifest
+        {
+            SchemaVersion = 2,
+            MediaType = MediaTypes.OciManifest,
+            Config = configDescriptor,
+            Layers = layers,
+        };
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest);
+        await client.PushManifestAsync(target, MediaTypes.OciManifest, bytes, cancellationToken).ConfigureAwait(false);
+        return target;
+    }
+
+    private static bool SameSignature(Descriptor a, Descriptor b) =>
+        a.Digest == b.Digest
+        && a.Annotations?.GetValueOrDefault(CosignAnnotations.Signature) == b.Annotations?.GetValueOrDefault(CosignAnnotations.Signature);
+
+    private async Task<ImageManifest?> ReadManifestAsync(ImageReference reference, CancellationToken cancellationToken)
+    {
+        ManifestContent content;
+        try
+        {
+            content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OciNotFoundException)
+        {
+            return null;
+        }
+
+        if (content.IsIndex)
+        {
+            throw new OciIntegrityException($"{reference} is an index, not the signature manifest cosign writes; refused.");
+        }
+
+        try
+        {
+            return JsonSerializer.Deserialize(content.Bytes.Span, OciJsonContext.Default.ImageManifest)
+                ?? throw new OciIntegrityException($"{reference} is not a signature manifest.");
+        }
+        catch (JsonException ex)
+        {
+            throw new OciIntegrityException($"{reference} is not a signature manifest: {ex.Message}", ex);
+        }
+    }
+
+    // cosign writes an image config whose rootfs lists the layers; registries and tools that read the
+    // .sig tag as an image expect one.
+    private static byte[] Config(IReadOnlyList<Descriptor> layers)
+    {
+        var diffIds = string.Join(",", layers.Select(l => $"\"{l.Digest}\""));
+        return Encoding.UTF8.GetBytes($"{{\"architecture\":\"\",\"created\":\"0001-01-01T00:00:00Z\",\"history\":[{{\"created\":\"0001-01-01T00:00:00Z\"}}],\"os\":\"\",\"rootfs\":{{\"type\":\"layers\",\"diff_ids\":[{diffIds}]}},\"config\":{{}}}}");
+    }
+}

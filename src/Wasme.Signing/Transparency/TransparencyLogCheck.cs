@@ -1,0 +1,94 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Verification;
+
+namespace Wasme.Signing.Transparency;
+
+/// <summary>
+/// Offline check of a Rekor entry: its signed entry timestamp (SET) is by a log of the trusted root
+/// that was valid then, and the entry is about this very signature, payload and certificate.
+/// </summary>
+internal static class TransparencyLogCheck
+{
+    /// <summary>Null when the entry holds; otherwise why not.</summary>
+    public static string? Check(RekorEntry entry, SignatureEvidence evidence, X509Certificate2 certificate, TrustedRoot trustedRoot)
+    {
+        if (entry.SignedEntryTimestamp is not { Length: > 0 } set)
+        {
+            return "its Rekor entry has no signed entry timestamp (inclusion promise) to check offline";
+        }
+
+        var logs = (trustedRoot.Tlogs ?? []).Where(l => l.LogId.KeyId.AsSpan().SequenceEqual(entry.LogId)).ToList();
+        if (logs.Count == 0)
+        {
+            return $"its Rekor entry is from log {entry.LogIdHex}, which the trusted root does not list";
+        }
+
+        var log = logs.FirstOrDefault(l => l.PublicKey.ValidFor?.Contains(entry.IntegratedAt) ?? true);
+        if (log is null)
+        {
+            return $"the trusted root's key of log {entry.LogIdHex} was not valid at {entry.IntegratedAt:u}, when the entry says it was logged";
+        }
+
+        using (var key = ECDsa.Create())
+        {
+            try
+            {
+                key.ImportSubjectPublicKeyInfo(log.PublicKey.RawBytes, out _);
+            }
+            catch (CryptographicException ex)
+            {
+                return $"the trusted root's key of log {entry.LogIdHex} is not an ECDSA key wasme can use ({ex.Message})";
+            }
+
+            if (!SignatureCheck.VerifyEcdsa(key, entry.SignedEntryTimestampPayload(), set))
+            {
+                return $"its Rekor entry's signed entry timestamp does not verify with the key of log {entry.LogIdHex}: the entry was altered or not issued by that log";
+            }
+        }
+
+        var body = entry.TryReadHashedRekord();
+        if (body?.Spec is not { } spec)
+        {
+            return "its Rekor entry is not a hashedrekord entry";
+        }
+
+        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(evidence.Payload.Span));
+        if (spec.Data?.Hash?.Algorithm != "sha256" || spec.Data.Hash.Value != payloadHash)
+        {
+            return "its Rekor entry records the hash of another payload";
+        }
+
+        if (spec.Signature?.Content is not { } logged || !logged.AsSpan().SequenceEqual(evidence.Signature))
+        {
+            return "its Rekor entry records another signature";
+        }
+
+        if (!SameCertificate(spec.Signature.PublicKey?.Content, certificate))
+        {
+            return "its Rekor entry records another certificate";
+        }
+
+        return null;
+    }
+
+    private static bool SameCertificate(byte[]? pem, X509Certificate2 certificate)
+    {
+        if (pem is null)
+        {
+            return false;
+        }
+
+        try
+        {
+            using var logged = X509Certificate2.CreateFromPem(Encoding.ASCII.GetString(pem));
+            return logged.RawData.AsSpan().SequenceEqual(certificate.RawData);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+}

@@ -1,0 +1,148 @@
+using System.Security.Cryptography;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keys;
+
+namespace Wasme.Signing.Verification;
+
+/// <summary>
+/// Verifies that an image digest carries a signature the policy accepts: cosign signatures attached
+/// in the registry (<c>sha256-&lt;hex&gt;.sig</c>), and Sigstore bundles given by the caller.
+/// Verification failures are results, not exceptions; registry failures (network, auth) throw
+/// <see cref="Wasme.Oci.Errors.OciException"/> as every registry call does.
+/// </summary>
+public sealed class ImageVerifier(RegistryClient client)
+{
+    // Most telling first: when every signature fails, the result names the reason a person most needs to see.
+    private static readonly VerificationFailureReason[] Precedence =
+    [
+        VerificationFailureReason.DigestMismatch,
+        VerificationFailureReason.IdentityMismatch,
+        VerificationFailureReason.CertificateExpired,
+        VerificationFailureReason.TamperedPayload,
+        VerificationFailureReason.UntrustedCertificate,
+        VerificationFailureReason.BadTransparencyLogEntry,
+        VerificationFailureReason.WrongKey,
+        VerificationFailureReason.MalformedSignature,
+    ];
+
+    /// <summary>Verifies <paramref name="manifestDigest"/> in <paramref name="repository"/> (its tag or digest is ignored) against the signatures attached in the registry.</summary>
+    public Task<VerificationResult> VerifyAsync(ImageReference repository, Digest manifestDigest, VerificationPolicy policy, CancellationToken cancellationToken = default) =>
+        VerifyAsync(repository, manifestDigest, policy, [], cancellationToken);
+
+    /// <summary>As above, also trying <paramref name="bundles"/> (e.g. <c>--bundle FILE</c>); their payload is the attached one with the bundle's message digest, or the claim wasme and cosign write for this image.</summary>
+    public async Task<VerificationResult> VerifyAsync(ImageReference repository, Digest manifestDigest, VerificationPolicy policy, IReadOnlyList<SigstoreBundle> bundles, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(manifestDigest);
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(bundles);
+        policy.Validate();
+
+        var attached = await new CosignSignatureStore(client).ReadAsync(repository, manifestDigest, cancellationToken).ConfigureAwait(false);
+        var evidence = attached.Select(SignatureEvidence.FromCosign).ToList();
+        var rejections = new List<SignatureRejection>();
+        for (var i = 0; i < bundles.Count; i++)
+        {
+            var source = $"bundle {i + 1}";
+            if (FindPayload(bundles[i], repository, manifestDigest, attached) is { } payload)
+            {
+                evidence.Add(SignatureEvidence.FromBundle(bundles[i], payload, source));
+            }
+            else
+            {
+                rejections.Add(new SignatureRejection(source, VerificationFailureReason.DigestMismatch,
+                    $"the bundle signs a message that is not the claim for {manifestDigest} in {repository.Name} (a signature for another image or digest)"));
+            }
+        }
+
+        return Judge(manifestDigest, policy, evidence, rejections);
+    }
+
+    internal static VerificationResult Judge(Digest manifestDigest, VerificationPolicy policy, IReadOnlyList<SignatureEvidence> evidence, List<SignatureRejection> rejections)
+    {
+        if (evidence.Count == 0 && rejections.Count == 0)
+        {
+            return new VerificationResult
+            {
+                ManifestDigest = manifestDigest,
+                Reason = VerificationFailureReason.NoSignature,
+                Message = $"{manifestDigest} is not signed: no signature is attached (tag {CosignSignatureStore.SignatureTag(manifestDigest)}) and no bundle was given. Sign it with 'wasme sign' or cosign.",
+            };
+        }
+
+        var keys = policy.PublicKeys.Select((pem, i) => (Pem: pem, Key: CosignKeys.ImportPublicKey(pem, $"public key {i + 1}"))).Select(k => (k.Pem, k.Key, KeyIds.Of(k.Key))).ToList();
+        try
+        {
+            foreach (var signature in evidence)
+            {
+                var (signer, rejection) = SignatureCheck.Evaluate(signature, manifestDigest, policy, keys);
+                if (signer is not null)
+                {
+                    return VerificationResult.Verified(manifestDigest, signer);
+                }
+
+                rejections.Add(rejection!);
+            }
+        }
+        finally
+        {
+            foreach (var (_, key, _) in keys)
+            {
+                key.Dispose();
+            }
+        }
+
+        var worst = rejections.OrderBy(r => Array.IndexOf(Precedence, r.Reason)).First();
+        var others = rejections.Count > 1 ? $" ({rejections.Count - 1} other signature(s) refused too)" : string.Empty;
+        return new VerificationResult
+        {
+            ManifestDigest = manifestDigest,
+            Reason = worst.Reason,
+            Message = $"{manifestDigest} failed verification, {Describe(worst.Reason)}: {worst.Source}: {worst.Message}{others}",
+            Rejections = rejections,
+        };
+    }
+
+    /// <summary>A few words per reason, for messages and conditions.</summary>
+    public static string Describe(VerificationFailureReason reason) => reason switch
+    {
+        VerificationFailureReason.NoSignature => "no signature",
+        VerificationFailureReason.WrongKey => "wrong key",
+        VerificationFailureReason.TamperedPayload => "tampered payload",
+        VerificationFailureReason.DigestMismatch => "signature for another digest",
+        VerificationFailureReason.IdentityMismatch => "wrong identity",
+        VerificationFailureReason.CertificateExpired => "expired certificate",
+        VerificationFailureReason.UntrustedCertificate => "untrusted certificate",
+        VerificationFailureReason.BadTransparencyLogEntry => "bad transparency log entry",
+        VerificationFailureReason.MalformedSignature => "malformed signature",
+        _ => reason.ToString(),
+    };
+
+    private static ReadOnlyMemory<byte>? FindPayload(SigstoreBundle bundle, ImageReference repository, Digest manifestDigest, IReadOnlyList<CosignSignature> attached)
+    {
+        if (bundle.MessageSignature?.MessageDigest is not { Algorithm: BundleHash.Sha256 } digest)
+        {
+            return null;
+        }
+
+        foreach (var signature in attached)
+        {
+            if (SHA256.HashData(signature.Payload.Span).AsSpan().SequenceEqual(digest.Digest))
+            {
+                return signature.Payload;
+            }
+        }
+
+        var claim = SimpleSigningPayload.Create(repository.Name, manifestDigest);
+        // Not a conditional expression: null would become an empty byte[] and then a non-null, empty payload.
+        if (SHA256.HashData(claim).AsSpan().SequenceEqual(digest.Digest))
+        {
+            return claim;
+        }
+
+        return null;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Wasme.Oci.References;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keyless;
+using Wasme.Signing.Transparency;
+
+namespace Wasme.Signing.Verification;
+
+/// <summary>
+/// Judges one signature against a policy and the digest it must be for. Pure: no I/O, no clock
+/// (keyless certificates are judged at the time Rekor logged the signature).
+/// </summary>
+internal static class SignatureCheck
+{
+    /// <summary>The signer ("key sha256:…" or "subject from issuer") when the signature satisfies the policy; otherwise the rejection.</summary>
+    public static (string? Signer, SignatureRejection? Rejection) Evaluate(SignatureEvidence evidence, Digest manifestDigest, VerificationPolicy policy, IReadOnlyList<(string Pem, ECDsa Key, string Id)> keys)
+    {
+        SignatureRejection Reject(VerificationFailureReason reason, string message) => new(evidence.Source, reason, message);
+
+        if (evidence.Problem is { } problem || evidence.Signature is null)
+        {
+            return (null, Reject(VerificationFailureReason.MalformedSignature, $"the signature cannot be read: {evidence.Problem ?? "it has no signature"}"));
+        }
+
+        string signer;
+        if (evidence.Certificate is { } certificate)
+        {
+            var (keylessSigner, rejection) = EvaluateKeyless(evidence, certificate, policy);
+            if (rejection is not null)
+            {
+                return (null, Reject(rejection.Value.Reason, rejection.Value.Message));
+            }
+
+            signer = keylessSigner!;
+        }
+        else
+        {
+            if (keys.Count == 0)
+            {
+                return (null, Reject(VerificationFailureReason.WrongKey, $"it was made with a key{Hint(evidence)}, and no public key was given (--key)"));
+            }
+
+            var match = keys.FirstOrDefault(k => VerifyEcdsa(k.Key, evidence.Payload.Span, evidence.Signature));
+            if (match.Key is null)
+            {
+                return keys.Any(k => k.Id == evidence.KeyHint)
+                    ? (null, Reject(VerificationFailureReason.TamperedPayload, $"the payload was changed after {evidence.KeyHint} signed it: the signature no longer matches it"))
+                    : (null, Reject(VerificationFailureReason.WrongKey, $"it was not made by {DescribeKeys(keys)}{(evidence.KeyHint is null ? " (signed with another key, or the payload was changed after signing)" : $" but by {evidence.KeyHint}")}"));
+            }
+
+            signer = $"key {match.Id}";
+        }
+
+        // Only now is the payload trusted enough to read: it says which image was signed.
+        var payload = SimpleSigningPayload.TryParse(evidence.Payload.Span);
+        if (payload is null)
+        {
+            return (null, Reject(VerificationFailureReason.MalformedSignature, "the signed payload is not a cosign simple-signing claim"));
+        }
+
+        if (payload.Critical.Image.DockerManifestDigest != manifestDigest.ToString())
+        {
+            return (null, Reject(VerificationFailureReason.DigestMismatch, $"it is a valid signature by {signer} for another image digest ({payload.Critical.Image.DockerManifestDigest}), not {manifestDigest}"));
+        }
+
+        return (signer, null);
+    }
+
+    private static (string? Signer, (VerificationFailureReason Reason, string Message)? Rejection) EvaluateKeyless(SignatureEvidence evidence, X509Certificate2 certificate, VerificationPolicy policy)
+    {
+        var issuer = FulcioCertificate.Issuer(certificate) ?? "(no issuer)";
+        var subjects = FulcioCertificate.Subjects(certificate);
+        var who = $"{(subjects.Count == 0 ? "(no subject)" : string.Join(", ", subjects))} from {issuer}";
+        if (policy.Identities.Count == 0 || policy.TrustedRoot is null)
+        {
+            return (null, (VerificationFailureReason.WrongKey, $"it is a keyless signature by {who}; verify it with --certificate-identity, --certificate-oidc-issuer and --trust-root"));
+        }
+
+        using var key = certificate.GetECDsaPublicKey();
+        if (key is null)
+        {
+            return (null, (VerificationFailureReason.MalformedSignature, "its certificate does not hold an ECDSA key"));
+        }
+
+        if (!VerifyEcdsa(key, evidence.Payload.Span, evidence.Signature!))
+        {
+            return (null, (VerificationFailureReason.TamperedPayload, $"the payload was changed after {who} signed it: the signature no longer matches it"));
+        }
+
+        if (evidence.Tlog is not { } tlog)
+        {
+            return (null, (VerificationFailureReason.BadTransparencyLogEntry, "it has no Rekor transparency-log entry, which keyless signatures need"));
+        }
+
+        if (TransparencyLogCheck.Check(tlog, evidence, certificate, policy.TrustedRoot) is { } tlogProblem)
+        {
+            return (null, (VerificationFailureReason.BadTransparencyLogEntry, tlogProblem));
+        }
+
+        var at = tlog.IntegratedAt;
+        if (at < certificate.NotBefore.ToUniversalTime() || at > certificate.NotAfter.ToUniversalTime())
+        {
+            return (null, (VerificationFailureReason.CertificateExpired, $"the certificate of {who} was valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u}, but the signature was logged at {at:u}"));
+        }
+
+        if (FulcioCertificate.CheckChain(certificate, evidence.Chain, policy.TrustedRoot, at) is { } chainProblem)
+        {
+            return (null, (VerificationFailureReason.UntrustedCertificate, $"the certificate of {who} is not trusted: {chainProblem}"));
+        }
+
+        if (!policy.Identities.Any(i => i.Matches(issuer, subjects)))
+        {
+            return (null, (VerificationFailureReason.IdentityMismatch, $"it was signed by {who}, not by {string.Join(" or ", policy.Identities)}"));
+        }
+
+        return (who, null);
+    }
+
+    public static bool VerifyEcdsa(ECDsa key, ReadOnlySpan<byte> payload, byte[] signature)
+    {
+        try
+        {
+            // As sigstore pairs them: P-256 with SHA-256, P-384 with SHA-384, P-521 with SHA-512.
+            var hash = key.KeySize switch { > 384 => HashAlgorithmName.SHA512, > 256 => HashAlgorithmName.SHA384, _ => HashAlgorithmName.SHA256 };
+            return key.VerifyData(payload, signature, hash, DSASignatureFormat.Rfc3279DerSequence);
+        }
+        catch (CryptographicException)
+        {
+            return false;
+        }
+    }
+
+    private static string Hint(SignatureEvidence evidence) => evidence.KeyHint is null ? string.Empty : $" ({evidence.KeyHint})";
+
+    private static string DescribeKeys(IReadOnlyList<(string Pem, ECDsa Key, string Id)> keys) =>
+        keys.Count == 1 ? $"the given key {keys[0].Id}" : $"any of the {keys.Count} given keys";
+}

@@ -1,0 +1,108 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using Wasme.Oci.Errors;
+using Wasme.Signing.Bundles;
+
+namespace Wasme.Signing.Verification;
+
+/// <summary>
+/// Who may sign an image: any of <see cref="PublicKeys"/> (cosign key pairs), or a Fulcio
+/// certificate for any of <see cref="Identities"/> that chains to <see cref="TrustedRoot"/> and was
+/// logged in one of its Rekor logs. One matching signature is enough.
+/// </summary>
+public sealed record VerificationPolicy
+{
+    /// <summary>PEM <c>PUBLIC KEY</c> blocks (ECDSA), as <c>wasme generate-key-pair</c> and cosign write.</summary>
+    public IReadOnlyList<string> PublicKeys { get; init; } = [];
+
+    public IReadOnlyList<KeylessIdentity> Identities { get; init; } = [];
+
+    /// <summary>Required with <see cref="Identities"/>; parse one with <see cref="ParseTrustedRoot"/>.</summary>
+    public TrustedRoot? TrustedRoot { get; init; }
+
+    public bool IsEmpty => PublicKeys.Count == 0 && Identities.Count == 0;
+
+    /// <summary>Throws a usage error naming what is missing or malformed.</summary>
+    public void Validate()
+    {
+        if (IsEmpty)
+        {
+            throw new OciUsageException("A verification policy needs at least one public key or one keyless identity (issuer and subject).");
+        }
+
+        if (Identities.Count > 0 && (TrustedRoot?.CertificateAuthorities is not { Count: > 0 } || TrustedRoot.Tlogs is not { Count: > 0 }))
+        {
+            throw new OciUsageException("Keyless verification needs a trusted root with at least one certificate authority (Fulcio) and one transparency log (Rekor): give it with --trust-root FILE (Sigstore's trusted_root.json).");
+        }
+
+        foreach (var identity in Identities)
+        {
+            identity.Validate();
+        }
+    }
+
+    /// <summary>Parses Sigstore's <c>trusted_root.json</c> (protobuf JSON of <c>TrustedRoot</c>).</summary>
+    public static TrustedRoot ParseTrustedRoot(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        try
+        {
+            return JsonSerializer.Deserialize(json, SigningJsonContext.Default.TrustedRoot)
+                ?? throw new OciUsageException($"{source} is not a Sigstore trusted root (JSON null).");
+        }
+        catch (JsonException ex)
+        {
+            throw new OciUsageException($"{source} is not a Sigstore trusted root: {ex.Message}", ex);
+        }
+    }
+}
+
+/// <summary>
+/// A keyless signer: the OIDC issuer that vouched for them (exact, or a regular expression) and
+/// their subject as Fulcio wrote it into the certificate (email or URI; exact, or a regular expression).
+/// </summary>
+public sealed record KeylessIdentity
+{
+    public string? Issuer { get; init; }
+
+    public string? IssuerRegex { get; init; }
+
+    public string? Subject { get; init; }
+
+    public string? SubjectRegex { get; init; }
+
+    public void Validate()
+    {
+        if (Issuer is null == IssuerRegex is null)
+        {
+            throw new OciUsageException("A keyless identity needs exactly one of an issuer (--certificate-oidc-issuer) or an issuer pattern (--certificate-oidc-issuer-regexp).");
+        }
+
+        if (Subject is null == SubjectRegex is null)
+        {
+            throw new OciUsageException("A keyless identity needs exactly one of a subject (--certificate-identity) or a subject pattern (--certificate-identity-regexp).");
+        }
+
+        foreach (var pattern in new[] { IssuerRegex, SubjectRegex }.OfType<string>())
+        {
+            try
+            {
+                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+            }
+            catch (ArgumentException ex)
+            {
+                throw new OciUsageException($"'{pattern}' is not a valid regular expression: {ex.Message}", ex);
+            }
+        }
+    }
+
+    public bool Matches(string issuer, IEnumerable<string> subjects) =>
+        (Issuer is not null ? Issuer == issuer : FullMatch(IssuerRegex!, issuer))
+        && subjects.Any(s => Subject is not null ? Subject == s : FullMatch(SubjectRegex!, s));
+
+    public override string ToString() => $"{Subject ?? $"/{SubjectRegex}/"} from {Issuer ?? $"/{IssuerRegex}/"}";
+
+    // cosign anchors neither end of its patterns; anchoring both is the safer reading of "identity".
+    private static bool FullMatch(string pattern, string value) =>
+        Regex.IsMatch(value, $"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromSeconds(1));
+}

@@ -1,0 +1,125 @@
+using System.Text;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keys;
+using Wasme.Signing.Signing;
+using Wasme.Signing.Tests.Support;
+using Wasme.Signing.Verification;
+
+namespace Wasme.Signing.Tests.Verification;
+
+/// <summary>Key-based signatures attached the cosign way, in a real docker-registry.</summary>
+public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : IClassFixture<SigningRegistryFixture>
+{
+    private static readonly (string Private, string Public) Pair = CosignKeys.Generate("pw");
+    private static readonly (string Private, string Public) OtherPair = CosignKeys.Generate("pw");
+
+    [Fact]
+    public async Task A_signed_image_verifies_with_its_public_key_and_the_signature_sits_at_the_cosign_tag()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/ok:v1");
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+
+        var signed = await new ImageSigner(fixture.Client).SignAsync(reference, key);
+        var result = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(digest, signed.ManifestDigest);
+        Assert.Equal($"sha256-{digest.Hex}.sig", signed.SignatureReference.Tag);
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal($"key {KeyIds.Of(key)}", result.Signer);
+        var attached = Assert.Single(await new CosignSignatureStore(fixture.Client).ReadAsync(reference, digest));
+        Assert.Equal(
+            $"{{\"critical\":{{\"identity\":{{\"docker-reference\":\"{reference.Name}\"}},\"image\":{{\"docker-manifest-digest\":\"{digest}\"}},\"type\":\"cosign container image signature\"}},\"optional\":null}}",
+            Encoding.UTF8.GetString(attached.Payload.Span));
+    }
+
+    [Fact]
+    public async Task An_unsigned_image_fails_with_no_signature()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/unsigned:v1", seed: 2);
+
+        var result = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(VerificationFailureReason.NoSignature, result.Reason);
+        Assert.Contains($"sha256-{digest.Hex}.sig", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Another_key_fails_with_wrong_key()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/wrong-key:v1", seed: 3);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        await new ImageSigner(fixture.Client).SignAsync(reference, key);
+
+        var result = await Verify(reference, digest, OtherPair.Public);
+
+        Assert.Equal(VerificationFailureReason.WrongKey, result.Reason);
+        Assert.Contains("wrong key", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_payload_changed_after_signing_fails_as_tampered()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/tampered:v1", seed: 4);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        await new ImageSigner(fixture.Client).SignAsync(reference, key);
+        var store = new CosignSignatureStore(fixture.Client);
+        var original = Assert.Single(await store.ReadAsync(reference, digest));
+        // Someone with push access rewrites the claim (a new blob, so the registry's digests all hold) and keeps the signature.
+        var changed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(original.Payload.Span).Replace("\"optional\":null", "\"optional\":{\"approved\":\"yes\"}", StringComparison.Ordinal));
+        await DeleteSignatureTagAsync(reference, digest);
+        await store.AttachAsync(reference, digest, original with { Payload = changed });
+
+        var result = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(VerificationFailureReason.TamperedPayload, result.Reason);
+        Assert.Contains("tampered payload", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_signature_copied_from_another_digest_fails_as_signature_for_another_digest()
+    {
+        var (signedReference, signedDigest) = await fixture.PushImageAsync("keyed/copied:signed", seed: 5);
+        var (reference, digest) = await fixture.PushImageAsync("keyed/copied:unsigned", seed: 6);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        await new ImageSigner(fixture.Client).SignAsync(signedReference, key);
+        var store = new CosignSignatureStore(fixture.Client);
+        var signature = Assert.Single(await store.ReadAsync(signedReference, signedDigest));
+        await store.AttachAsync(reference, digest, signature);
+
+        var result = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(VerificationFailureReason.DigestMismatch, result.Reason);
+        Assert.Contains(signedDigest.ToString(), result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task The_bundle_verifies_on_its_own_and_fails_for_another_digest()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/bundle:v1", seed: 7);
+        var (otherReference, otherDigest) = await fixture.PushImageAsync("keyed/bundle:other", seed: 8);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key));
+        var policy = new VerificationPolicy { PublicKeys = [Pair.Public] };
+
+        var ok = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, policy, [bundle]);
+        var other = await new ImageVerifier(fixture.Client).VerifyAsync(otherReference, otherDigest, policy, [bundle]);
+
+        Assert.True(ok.IsVerified, ok.Message);
+        Assert.True(other.Reason == VerificationFailureReason.DigestMismatch, other.Message);
+    }
+
+    private Task<VerificationResult> Verify(Oci.References.ImageReference reference, Oci.References.Digest digest, string publicKey) =>
+        new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [publicKey] });
+
+    // The test registry allows no deletes; writing a fresh .sig manifest with only the changed layer plays the attacker.
+    private async Task DeleteSignatureTagAsync(Oci.References.ImageReference reference, Oci.References.Digest digest)
+    {
+        var empty = Descriptor();
+        await fixture.Client.PushBlobAsync(reference, empty.GetDigest(), "{}"u8.ToArray());
+        var manifest = Encoding.UTF8.GetBytes($"{{\"schemaVersion\":2,\"mediaType\":\"application/vnd.oci.image.manifest.v1+json\",\"config\":{{\"mediaType\":\"application/vnd.oci.image.config.v1+json\",\"digest\":\"{empty.Digest}\",\"size\":2}},\"layers\":[]}}");
+        await fixture.Client.PushManifestAsync(CosignSignatureStore.SignatureReference(reference, digest), "application/vnd.oci.image.manifest.v1+json", manifest);
+    }
+
+    private static Oci.Manifests.Descriptor Descriptor() => Oci.Manifests.Descriptor.For("application/vnd.oci.image.config.v1+json", "{}"u8);
+}

@@ -1,0 +1,138 @@
+using System.Text;
+using System.Text.Json;
+using Wasme.Oci.References;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keys;
+using Wasme.Signing.Signing;
+using Wasme.Signing.Tests.Support;
+using Wasme.Signing.Verification;
+
+namespace Wasme.Signing.Tests.Verification;
+
+/// <summary>
+/// wasme against the Sigstore JavaScript client: what one signs the other verifies, key-based and
+/// keyless (Fulcio and Rekor played by @sigstore/mock in the peer's process).
+/// </summary>
+public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFixture<SigningRegistryFixture>, IDisposable
+{
+    private const string Issuer = "https://token.actions.githubusercontent.com";
+    private const string Subject = "https://github.com/acme/filters/.github/workflows/release.yml@refs/heads/main";
+    private static readonly (string Private, string Public) Pair = CosignKeys.Generate("pw");
+    private readonly string _work = System.IO.Directory.CreateTempSubdirectory("wasme-sigstore-peer-").FullName;
+
+    [Fact]
+    public async Task A_bundle_wasme_signed_verifies_with_sigstore_js()
+    {
+        var (reference, _) = await fixture.PushImageAsync("peer/wasme-signed:v1", seed: 20);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var signed = await new ImageSigner(fixture.Client).SignAsync(reference, key);
+        var payload = Write("payload.json", signed.Payload);
+        var bundle = Write("wasme.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(signed.Bundle, SigningJsonContext.Default.SigstoreBundle));
+        var publicKey = Write("cosign.pub", Encoding.ASCII.GetBytes(Pair.Public));
+        var otherPublicKey = Write("other.pub", Encoding.ASCII.GetBytes(CosignKeys.Generate("pw").PublicKeyPem));
+
+        var accepted = await SigstorePeer.TryAsync("key-verify", "--payload", payload, "--bundle", bundle, "--key", publicKey, "--hint", signed.KeyId);
+        var refused = await SigstorePeer.TryAsync("key-verify", "--payload", payload, "--bundle", bundle, "--key", otherPublicKey, "--hint", signed.KeyId);
+
+        Assert.True(accepted.Ok, accepted.Error);
+        Assert.False(refused.Ok);
+    }
+
+    [Fact]
+    public async Task A_key_based_bundle_sigstore_js_signed_verifies_with_wasme()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("peer/js-keyed:v1", seed: 21);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = Write("payload.json", SimpleSigningPayload.Create(reference.Name, digest));
+        var bundlePath = Path.Combine(_work, "js.sigstore.json");
+
+        await SigstorePeer.RunAsync("key-sign", "--payload", payload, "--key", SigstorePeer.WritePkcs8(key, _work), "--hint", KeyIds.Of(key), "--bundle", bundlePath);
+        var result = await Verify(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, bundlePath);
+        var wrongKey = await Verify(reference, digest, new VerificationPolicy { PublicKeys = [CosignKeys.Generate("pw").PublicKeyPem] }, bundlePath);
+
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal(VerificationFailureReason.WrongKey, wrongKey.Reason);
+    }
+
+    [Fact]
+    public async Task A_keyless_bundle_from_sigstore_js_and_mock_fulcio_and_rekor_verifies_for_its_identity_only()
+    {
+        var (reference, digest, bundle, trustedRoot) = await KeylessAsync("peer/js-keyless:v1", 22, logOffsetSeconds: 0);
+
+        var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
+        var otherSubject = await Verify(reference, digest, Keyless("https://github.com/mallory/filters/.github/workflows/release.yml@refs/heads/main", Issuer, trustedRoot), bundle);
+        var otherIssuer = await Verify(reference, digest, Keyless(Subject, "https://accounts.google.com", trustedRoot), bundle);
+
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal($"{Subject} from {Issuer}", result.Signer);
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, otherSubject.Reason);
+        Assert.Contains("wrong identity", otherSubject.Message, StringComparison.Ordinal);
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, otherIssuer.Reason);
+    }
+
+    [Fact]
+    public async Task A_keyless_signature_logged_after_its_certificate_expired_is_refused()
+    {
+        // Fulcio certificates live ten minutes; Rekor logging the signature an hour later proves nothing about when it was made.
+        var (reference, digest, bundle, trustedRoot) = await KeylessAsync("peer/js-expired:v1", 23, logOffsetSeconds: 3600);
+
+        var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
+
+        Assert.Equal(VerificationFailureReason.CertificateExpired, result.Reason);
+        Assert.Contains("expired certificate", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keyless_bundle_whose_rekor_entry_was_altered_or_whose_root_is_another_is_refused()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-tlog:v1", 24, logOffsetSeconds: 0);
+        var (_, _, _, otherRoot) = await KeylessAsync("peer/js-tlog-other:v1", 25, logOffsetSeconds: 0);
+        var bundle = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(bundlePath), SigningJsonContext.Default.SigstoreBundle)!;
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var altered = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { IntegratedTime = (long.Parse(entry.IntegratedTime, System.Globalization.CultureInfo.InvariantCulture) - 60).ToString(System.Globalization.CultureInfo.InvariantCulture) }],
+            },
+        };
+        var alteredPath = Write("altered.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(altered, SigningJsonContext.Default.SigstoreBundle));
+
+        var alteredResult = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), alteredPath);
+        var otherRootResult = await Verify(reference, digest, Keyless(Subject, Issuer, otherRoot), bundlePath);
+
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, alteredResult.Reason);
+        Assert.NotNull(otherRootResult.Reason);
+        Assert.False(otherRootResult.IsVerified);
+    }
+
+    public void Dispose() => System.IO.Directory.Delete(_work, recursive: true);
+
+    private async Task<(ImageReference Reference, Digest Digest, string Bundle, TrustedRoot TrustedRoot)> KeylessAsync(string repository, byte seed, int logOffsetSeconds)
+    {
+        var (reference, digest) = await fixture.PushImageAsync(repository, seed);
+        var payload = Write($"payload-{seed}.json", SimpleSigningPayload.Create(reference.Name, digest));
+        var bundle = Path.Combine(_work, $"keyless-{seed}.sigstore.json");
+        var root = Path.Combine(_work, $"trusted-root-{seed}.json");
+        await SigstorePeer.RunAsync("keyless-sign", "--payload", payload, "--subject", Subject, "--issuer", Issuer, "--bundle", bundle, "--trusted-root", root,
+            "--log-offset-seconds", logOffsetSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture));
+        return (reference, digest, bundle, VerificationPolicy.ParseTrustedRoot(await File.ReadAllTextAsync(root), root));
+    }
+
+    private static VerificationPolicy Keyless(string subject, string issuer, TrustedRoot root) =>
+        new() { Identities = [new KeylessIdentity { Subject = subject, Issuer = issuer }], TrustedRoot = root };
+
+    private async Task<VerificationResult> Verify(ImageReference reference, Digest digest, VerificationPolicy policy, string bundlePath)
+    {
+        var bundle = JsonSerializer.Deserialize(await File.ReadAllBytesAsync(bundlePath), SigningJsonContext.Default.SigstoreBundle)!;
+        return await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, policy, [bundle]);
+    }
+
+    private string Write(string name, byte[] content)
+    {
+        var path = Path.Combine(_work, name);
+        File.WriteAllBytes(path, content);
+        return path;
+    }
+}
