@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Registry;
 using Wasme.Oci.Registry.Auth;
@@ -18,15 +19,23 @@ namespace Wasme.Cli.Commands.Run;
 /// <c>wasme run</c>: runs filters in front of an HTTP service on this machine, without Envoy: a Kestrel reverse
 /// proxy with the Proxy-Wasm host, until Ctrl+C.
 /// </summary>
-internal sealed class RunCommand : Command
+internal sealed class RunCommand : WasmeCommand
 {
+    private static readonly IReadOnlyList<(string Word, FailurePolicy Value)> FailPolicies =
+        [("fail-closed", FailurePolicy.FailClosed), ("fail-open", FailurePolicy.FailOpen), ("reload", FailurePolicy.Reload)];
+
+    private static readonly IReadOnlyList<(string Word, LogLevel Value)> LogLevels =
+        [("trace", LogLevel.Trace), ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warn", LogLevel.Warning), ("error", LogLevel.Error)];
+
+    private readonly Func<ParseResult, RunRequest> _bind;
+
     public RunCommand(CliContext context)
-        : base("run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
+        : base(context, "run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
     {
         var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or .wasm files, in chain order.", Arity = ArgumentArity.ZeroOrMore };
-        var upstream = new Option<string>("--upstream", "-u") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
+        var upstream = new Option<string>("--upstream") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
-        var listen = new Option<string>("--listen", "-l") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
         var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
         var configFile = new Option<FileInfo?>("--config-file") { Description = "File whose content is the plugin configuration." };
@@ -34,49 +43,49 @@ internal sealed class RunCommand : Command
         var vmConfigFile = new Option<FileInfo?>("--vm-config-file") { Description = "File whose content is the VM configuration." };
         var rootId = new Option<string?>("--root-id") { Description = "Root id; defaults to the image's first root id." };
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
-        var failPolicy = new Option<string>("--fail-policy") { Description = "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", DefaultValueFactory = _ => "fail-closed" };
-        failPolicy.AcceptOnlyFromAmong("fail-closed", "fail-open", "reload");
+        var failPolicy = new EnumOption<FailurePolicy>("--fail-policy", [], FailPolicies, "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", FailurePolicy.FailClosed);
         var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var envoyFilter = new Option<FileInfo[]>("--envoy-filter", "-f") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var envoyFilter = new Option<FileInfo[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
-        var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
-        logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
+        var logLevel = new EnumOption<LogLevel>("--log-level", [], LogLevels, "Lowest level of filter and proxy logs shown.", LogLevel.Information);
         Arguments.Add(filters);
         foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel })
         {
             Options.Add(option);
         }
 
-        SetAction(async (parseResult, cancellationToken) =>
+        Example("Run a stored image in front of a service on port 9000", "wasme run ghcr.io/acme/add-header:v1 --upstream http://127.0.0.1:9000 --config world");
+        Example("Try a .wasm file against the built-in echo server; curl shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080 && curl -i http://127.0.0.1:8080/");
+        Example("Run the Wasm filters of an EnvoyFilter from the cluster, with its file paths mapped", "wasme run --envoy-filter envoyfilter.yaml --mount ./modules:/var/local/lib/wasme-cache --upstream http://127.0.0.1:9000");
+        _bind = parseResult => new RunRequest
         {
-            var request = new RunRequest
-            {
-                Filters = parseResult.GetValue(filters) ?? [],
-                EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
-                Mounts = parseResult.GetValue(mounts) ?? [],
-                Upstream = parseResult.GetValue(upstream),
-                EchoUpstream = parseResult.GetValue(echo),
-                Listen = parseResult.GetValue(listen)!,
-                Admin = parseResult.GetValue(admin),
-                Config = parseResult.GetValue(config),
-                ConfigFile = parseResult.GetValue(configFile),
-                VmConfig = parseResult.GetValue(vmConfig),
-                VmConfigFile = parseResult.GetValue(vmConfigFile),
-                RootId = parseResult.GetValue(rootId),
-                Id = parseResult.GetValue(id),
-                FailPolicy = parseResult.GetValue(failPolicy)!,
-                Clusters = parseResult.GetValue(clusters) ?? [],
-                Store = parseResult.GetValue(store),
-                BodyBufferLimit = parseResult.GetValue(bodyLimit),
-                StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
-                LogLevel = parseResult.GetValue(logLevel)!,
-            };
-            return await new RunSession(context, request).RunAsync(cancellationToken);
-        });
+            Filters = parseResult.GetValue(filters) ?? [],
+            EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
+            Mounts = parseResult.GetValue(mounts) ?? [],
+            Upstream = parseResult.GetValue(upstream),
+            EchoUpstream = parseResult.GetValue(echo),
+            Listen = parseResult.GetValue(listen)!,
+            Admin = parseResult.GetValue(admin),
+            Config = parseResult.GetValue(config),
+            ConfigFile = parseResult.GetValue(configFile),
+            VmConfig = parseResult.GetValue(vmConfig),
+            VmConfigFile = parseResult.GetValue(vmConfigFile),
+            RootId = parseResult.GetValue(rootId),
+            Id = parseResult.GetValue(id),
+            FailPolicy = failPolicy.ValueOf(parseResult),
+            Clusters = parseResult.GetValue(clusters) ?? [],
+            Store = parseResult.GetValue(store),
+            BodyBufferLimit = parseResult.GetValue(bodyLimit),
+            StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
+            LogLevel = logLevel.ValueOf(parseResult),
+        };
     }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        new RunSession(Context, _bind(parseResult)).RunAsync(cancellationToken);
 }
 
 /// <summary>The parsed command line of <c>wasme run</c>.</summary>
@@ -95,12 +104,12 @@ internal sealed record RunRequest
     public FileInfo? VmConfigFile { get; init; }
     public string? RootId { get; init; }
     public string? Id { get; init; }
-    public required string FailPolicy { get; init; }
+    public FailurePolicy FailPolicy { get; init; } = FailurePolicy.FailClosed;
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
     public string StreamIdleTimeout { get; init; } = "5m";
-    public string LogLevel { get; init; } = "info";
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
@@ -121,61 +130,13 @@ internal sealed class RunSession(CliContext context, RunRequest request)
 
         if (_problems.Count > 0 || options is null)
         {
-            foreach (var problem in _problems)
-            {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
-            }
-
-            return ExitCodes.UsageError;
+            throw CommandException.Usage(_problems);
         }
 
-        var level = request.LogLevel switch
-        {
-            "trace" => LogLevel.Trace,
-            "debug" => LogLevel.Debug,
-            "warn" => LogLevel.Warning,
-            "error" => LogLevel.Error,
-            _ => LogLevel.Information,
-        };
+        var level = request.LogLevel;
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(Console.Out, level)));
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider);
-        try
-        {
-            await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
-        }
-        catch (OciException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ex.Kind switch
-            {
-                OciErrorKind.NotFound => ExitCodes.NotFound,
-                OciErrorKind.Integrity => ExitCodes.IntegrityFailure,
-                OciErrorKind.Network => ExitCodes.NetworkFailure,
-                OciErrorKind.Auth => ExitCodes.AuthFailure,
-                _ => ExitCodes.UsageError,
-            };
-        }
-        catch (IstioResourceException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
-        }
-        catch (WasmCodeFetchException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ex.Failure switch
-            {
-                WasmCodeFailure.NotFound => ExitCodes.NotFound,
-                WasmCodeFailure.Integrity => ExitCodes.IntegrityFailure,
-                _ => ExitCodes.NetworkFailure,
-            };
-        }
-        catch (ProxyWasmException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
-        }
-
+        await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
         ProxyServer server;
         try
         {
@@ -183,12 +144,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
         }
         catch (ProxyStartException ex) when (ListenFailures.IsAddressInUse(ex))
         {
-            return ListenFailures.Report(context, "wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
-        }
-        catch (ProxyStartException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
+            throw ListenFailures.Failure("wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
         }
 
         await using (server)
@@ -322,12 +278,7 @@ internal sealed class RunSession(CliContext context, RunRequest request)
 
     private async Task LoadFiltersAsync(WasmFilterSet wasm, ProxyOptions options, byte[] configuration, byte[] vmConfiguration, CancellationToken cancellationToken)
     {
-        var policy = request.FailPolicy switch
-        {
-            "fail-open" => FailurePolicy.FailOpen,
-            "reload" => FailurePolicy.Reload,
-            _ => FailurePolicy.FailClosed,
-        };
+        var policy = request.FailPolicy;
         LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
         // WasmPlugin oci:// images are pulled with the saved credentials (wasme login / docker login).
         RegistryClient CreateRegistryClient() => new(new RegistryClientOptions(), DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable), timeProvider: context.TimeProvider);
