@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
-using Wasme.Istio.Yaml;
 
 namespace Wasme.Cli.Infrastructure;
 
@@ -15,7 +14,7 @@ internal static class DataOutput
         var text = format switch
         {
             OutputFormat.Json => JsonSerializer.Serialize(value, type) + "\n",
-            OutputFormat.Yaml => YamlJson.Write([JsonSerializer.SerializeToNode(value, type)!]),
+            OutputFormat.Yaml => YamlText.Write(JsonSerializer.SerializeToNode(value, type)),
             _ => throw new ArgumentOutOfRangeException(nameof(format), format, "text output is the command's own"),
         };
         var writer = context.Out.Profile.Out.Writer;
