@@ -60,6 +60,7 @@ internal sealed class WasmeRootCommand : RootCommand, IDocumentedCommand
 #if !WASME_IMAGES_EDITION
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 #endif
+        root.Subcommands.Add(new VersionCommand(context));
 
         GlobalOptions.AddTo(root);
         WasmeHelp.Install(root, context);

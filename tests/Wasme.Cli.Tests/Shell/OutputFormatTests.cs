@@ -29,6 +29,22 @@ public sealed partial class OutputFormatTests
     }
 
     [Fact]
+    public async Task Version_as_json_names_the_version_and_yaml_parses_back_to_the_same_document()
+    {
+        var cli = new CliRunner();
+
+        Assert.Equal(0, await cli.RunAsync("version", "-o", "json"));
+        var json = JsonNode.Parse(cli.Out.Output)!;
+        Assert.Equal(0, await cli.RunAsync("version", "-o", "yaml"));
+        var yaml = Assert.Single(YamlJson.ReadDocuments(cli.Out.Output));
+        Assert.Equal(0, await cli.RunAsync("version"));
+
+        Assert.Equal(["version", "edition", "runtime", "platform"], json.AsObject().Select(p => p.Key));
+        Assert.StartsWith($"wasme {(string)json["version"]!} (full edition)", cli.Out.Output, StringComparison.Ordinal);
+        Assert.True(JsonNode.DeepEquals(json, yaml), cli.Out.Output);
+    }
+
+    [Fact]
     public async Task List_and_inspect_round_trip_through_yaml_and_print_times_in_rfc3339_utc_seconds()
     {
         using var cli = new ImageCli();

@@ -63,8 +63,11 @@ internal sealed class KubernetesTraceHandler(CliContext context, Verbosity verbo
     }
 }
 
-/// <summary>The Kubernetes API could not be reached (connection refused, DNS, TLS): exit 5.</summary>
-internal sealed class KubernetesUnreachableException : Exception
+/// <summary>
+/// The Kubernetes API could not be reached (connection refused, DNS, TLS): exit 5. Still an HttpRequestException, so
+/// code that retries those (informers, waits) keeps doing so.
+/// </summary>
+internal sealed class KubernetesUnreachableException : HttpRequestException
 {
     public KubernetesUnreachableException()
     {
