@@ -1,25 +1,28 @@
 using System.CommandLine;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Registry.Auth;
 
 namespace Wasme.Cli.Commands.Images;
 
 /// <summary><c>wasme logout REGISTRY</c>: forget the saved credentials of a registry.</summary>
-internal sealed class LogoutCommand : Command
+internal sealed class LogoutCommand : WasmeCommand
 {
-    public LogoutCommand(CliContext context)
-        : base("logout", "Remove the saved credentials of a registry from ~/.wasme/credentials.json.")
-    {
-        var registry = new Argument<string>("REGISTRY") { Description = "Registry host[:port]." };
-        Arguments.Add(registry);
+    private readonly Argument<string> _registry = new("REGISTRY") { Description = "Registry host[:port]." };
 
-        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
-        {
-            var host = DockerConfigCredentialProvider.Normalize(parseResult.GetValue(registry)!);
-            var file = DockerConfigCredentialProvider.DefaultWasmeConfigPath(context.GetEnvironmentVariable);
-            var removed = await new CredentialStore(file).RemoveAsync(host, cancellationToken);
-            context.Out.WriteLine(removed ? $"Removed credentials for {host}." : $"Not logged in to {host}.", Style.Plain);
-            return ExitCodes.Success;
-        }));
+    public LogoutCommand(CliContext context)
+        : base(context, "logout", "Remove the saved credentials of a registry from ~/.wasme/credentials.json.")
+    {
+        Arguments.Add(_registry);
+        Example("Forget the credentials saved for a registry", "wasme logout ghcr.io");
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var host = DockerConfigCredentialProvider.Normalize(parseResult.GetValue(_registry)!);
+        var file = DockerConfigCredentialProvider.DefaultWasmeConfigPath(Context.GetEnvironmentVariable);
+        var removed = await new CredentialStore(file).RemoveAsync(host, cancellationToken);
+        Context.Out.WriteLine(removed ? $"Removed credentials for {host}." : $"Not logged in to {host}.", Style.Plain);
+        return ExitCodes.Success;
     }
 }
