@@ -6,6 +6,7 @@ using Wasme.Signing.Cosign;
 using Wasme.Signing.Keys;
 using Wasme.Signing.Signing;
 using Wasme.Signing.Tests.Support;
+using Wasme.Testing.Signing;
 using Wasme.Signing.Verification;
 
 namespace Wasme.Signing.Tests.Verification;
