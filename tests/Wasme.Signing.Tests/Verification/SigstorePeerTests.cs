@@ -108,6 +108,51 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.False(otherRootResult.IsVerified);
     }
 
+    [Fact]
+    public async Task A_keyless_signature_in_cosigns_sig_annotations_verifies_without_a_bundle()
+    {
+        // cosign keeps a keyless signature's certificate, chain and Rekor entry in the .sig layer's annotations;
+        // here the JavaScript client's keyless signature is laid out that way.
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-cosign-layout:v1", 26, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
+            ?? [bundle.VerificationMaterial.Certificate!.RawBytes];
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var rekor = new CosignRekorBundle
+        {
+            SignedEntryTimestamp = entry.InclusionPromise!.SignedEntryTimestamp,
+            Payload = new()
+            {
+                Body = Convert.ToBase64String(entry.CanonicalizedBody),
+                IntegratedTime = long.Parse(entry.IntegratedTime, System.Globalization.CultureInfo.InvariantCulture),
+                LogIndex = long.Parse(entry.LogIndex, System.Globalization.CultureInfo.InvariantCulture),
+                LogId = Convert.ToHexStringLower(entry.LogId.KeyId),
+            },
+        };
+        var annotations = new Dictionary<string, string>
+        {
+            [CosignAnnotations.Signature] = Convert.ToBase64String(bundle.MessageSignature!.Signature),
+            [CosignAnnotations.Certificate] = Pem(certificates[0]),
+            [CosignAnnotations.RekorBundle] = JsonSerializer.Serialize(rekor, SigningJsonContext.Default.CosignRekorBundle),
+        };
+        if (certificates.Count > 1)
+        {
+            annotations[CosignAnnotations.Chain] = string.Concat(certificates.Skip(1).Select(Pem));
+        }
+
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), annotations));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+        var wrongIdentity = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, "https://accounts.google.com", trustedRoot));
+        var listed = Assert.Single(await new CosignSignatureStore(fixture.Client).ReadAsync(reference, digest));
+
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, wrongIdentity.Reason);
+        Assert.Equal($"keyless: {Subject} from {Issuer}", listed.DescribeClaimedSigner());
+    }
+
+    private static string Pem(byte[] der) => new(System.Security.Cryptography.PemEncoding.Write("CERTIFICATE", der));
+
     public void Dispose() => System.IO.Directory.Delete(_work, recursive: true);
 
     private async Task<(ImageReference Reference, Digest Digest, string Bundle, TrustedRoot TrustedRoot)> KeylessAsync(string repository, byte seed, int logOffsetSeconds)
