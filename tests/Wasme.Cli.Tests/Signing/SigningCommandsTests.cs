@@ -85,6 +85,22 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_with_verify_refuses_an_unsigned_image_before_serving_and_a_wasm_file_as_usage()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var unsigned = await PushAsync(cli, "run/filter:unsigned", seed: 7);
+        var file = Path.Combine(cli.Home, "filter.wasm");
+        await File.WriteAllBytesAsync(file, TestWasmModule.Create(300, 8));
+
+        Assert.Equal(6, await cli.RunAsync("run", unsigned, "--verify", "--key", prefix + ".pub", "--echo-upstream", "--listen", "127.0.0.1:0"));
+        Assert.Contains("no signature", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("run", file, "--verify", "--key", prefix + ".pub", "--echo-upstream", "--listen", "127.0.0.1:0"));
+        Assert.Contains("is a file", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_given_as_env_var_signs()
     {
         using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "pw");
