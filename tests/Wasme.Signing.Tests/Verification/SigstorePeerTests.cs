@@ -95,15 +95,28 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         {
             VerificationMaterial = bundle.VerificationMaterial with
             {
-                TlogEntries = [entry with { IntegratedTime = (long.Parse(entry.IntegratedTime, System.Globalization.CultureInfo.InvariantCulture) - 60).ToString(System.Globalization.CultureInfo.InvariantCulture) }],
+                TlogEntries = [entry with { IntegratedTime = (long.Parse(entry.IntegratedTime!, System.Globalization.CultureInfo.InvariantCulture) - 60).ToString(System.Globalization.CultureInfo.InvariantCulture) }],
             },
         };
         var alteredPath = Write("altered.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(altered, SigningJsonContext.Default.SigstoreBundle));
 
+        var forgedProof = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { InclusionProof = entry.InclusionProof! with { RootHash = new byte[32] } }],
+            },
+        };
+        var forgedProofPath = Write("forged-proof.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(forgedProof, SigningJsonContext.Default.SigstoreBundle));
+
         var alteredResult = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), alteredPath);
+        var forgedProofResult = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), forgedProofPath);
         var otherRootResult = await Verify(reference, digest, Keyless(Subject, Issuer, otherRoot), bundlePath);
 
         Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, alteredResult.Reason);
+        Assert.NotNull(entry.InclusionProof?.Checkpoint);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, forgedProofResult.Reason);
+        Assert.Contains("inclusion proof", forgedProofResult.Message, StringComparison.Ordinal);
         Assert.NotNull(otherRootResult.Reason);
         Assert.False(otherRootResult.IsVerified);
     }
@@ -124,8 +137,8 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
             Payload = new()
             {
                 Body = Convert.ToBase64String(entry.CanonicalizedBody),
-                IntegratedTime = long.Parse(entry.IntegratedTime, System.Globalization.CultureInfo.InvariantCulture),
-                LogIndex = long.Parse(entry.LogIndex, System.Globalization.CultureInfo.InvariantCulture),
+                IntegratedTime = long.Parse(entry.IntegratedTime!, System.Globalization.CultureInfo.InvariantCulture),
+                LogIndex = long.Parse(entry.LogIndex!, System.Globalization.CultureInfo.InvariantCulture),
                 LogId = Convert.ToHexStringLower(entry.LogId.KeyId),
             },
         };
