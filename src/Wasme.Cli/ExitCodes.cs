@@ -17,7 +17,7 @@ public static class ExitCodes
     public const int AuthFailure = 4;
     /// <summary>Could not reach the registry or cluster, or it failed (5xx) after retries.</summary>
     public const int NetworkFailure = 5;
-    /// <summary>Content did not match its digest, or exceeded a size bound; nothing was stored.</summary>
+    /// <summary>Content did not match its digest, exceeded a size bound, or failed signature verification; nothing was stored.</summary>
     public const int IntegrityFailure = 6;
     /// <summary>A required external toolchain (npm, cargo, tinygo, clang) is missing or failed.</summary>
     public const int ToolchainFailure = 7;
@@ -32,7 +32,7 @@ public static class ExitCodes
         (NotFound, "not-found", "image, tag, file or resource not found"),
         (AuthFailure, "auth", "authentication or authorization failed"),
         (NetworkFailure, "network", "registry or cluster unreachable or failing"),
-        (IntegrityFailure, "integrity", "digest mismatch or size bound exceeded; nothing stored"),
+        (IntegrityFailure, "integrity", "digest mismatch, size bound exceeded or signature verification failed; nothing stored"),
         (ToolchainFailure, "toolchain", "a build toolchain is missing or failed"),
         (Cancelled, "cancelled", "interrupted (Ctrl-C or SIGTERM)"),
     ];

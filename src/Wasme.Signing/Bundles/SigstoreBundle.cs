@@ -5,7 +5,8 @@ namespace Wasme.Signing.Bundles;
 /// <summary>
 /// A Sigstore bundle (<c>dev.sigstore.bundle.v1.Bundle</c> in its protobuf JSON form, media types
 /// v0.1 to v0.3): a message signature with what verifies it. int64 fields are strings and bytes are
-/// base64, as protobuf's JSON mapping writes them; fields at their default (0) may be absent.
+/// base64, as protobuf's JSON mapping writes them; fields at their default (0) may be absent, so they
+/// are nullable here (source-generated JSON would overwrite an initializer with null).
 /// </summary>
 public sealed record SigstoreBundle
 {
@@ -84,7 +85,7 @@ public sealed record BundleHash
 public sealed record BundleTlogEntry
 {
     [JsonPropertyName("logIndex")]
-    public string LogIndex { get; init; } = "0";
+    public string? LogIndex { get; init; }
 
     [JsonPropertyName("logId")]
     public required BundleLogId LogId { get; init; }
@@ -93,7 +94,7 @@ public sealed record BundleTlogEntry
     public BundleKindVersion? KindVersion { get; init; }
 
     [JsonPropertyName("integratedTime")]
-    public string IntegratedTime { get; init; } = "0";
+    public string? IntegratedTime { get; init; }
 
     [JsonPropertyName("inclusionPromise")]
     public BundleInclusionPromise? InclusionPromise { get; init; }
@@ -129,13 +130,13 @@ public sealed record BundleInclusionPromise
 public sealed record BundleInclusionProof
 {
     [JsonPropertyName("logIndex")]
-    public string LogIndex { get; init; } = "0";
+    public string? LogIndex { get; init; }
 
     [JsonPropertyName("rootHash")]
-    public byte[] RootHash { get; init; } = [];
+    public byte[]? RootHash { get; init; }
 
     [JsonPropertyName("treeSize")]
-    public string TreeSize { get; init; } = "0";
+    public string? TreeSize { get; init; }
 
     [JsonPropertyName("hashes")]
     public IReadOnlyList<byte[]>? Hashes { get; init; }

@@ -12,6 +12,9 @@ namespace Wasme.Signing.Transparency;
 /// </summary>
 public sealed record RekorEntry(string BodyBase64, long IntegratedTime, long LogIndex, byte[] LogId, byte[]? SignedEntryTimestamp)
 {
+    /// <summary>The Merkle inclusion proof and signed checkpoint, when the signature carries them (bundles do; cosign's annotation does not).</summary>
+    public RekorInclusionProof? InclusionProof { get; init; }
+
     public DateTimeOffset IntegratedAt => DateTimeOffset.FromUnixTimeSeconds(IntegratedTime);
 
     public string LogIdHex => Convert.ToHexStringLower(LogId);
@@ -21,10 +24,20 @@ public sealed record RekorEntry(string BodyBase64, long IntegratedTime, long Log
         ArgumentNullException.ThrowIfNull(entry);
         return new RekorEntry(
             Convert.ToBase64String(entry.CanonicalizedBody),
-            long.Parse(entry.IntegratedTime, NumberStyles.None, CultureInfo.InvariantCulture),
-            long.Parse(entry.LogIndex, NumberStyles.None, CultureInfo.InvariantCulture),
+            long.Parse(entry.IntegratedTime ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+            long.Parse(entry.LogIndex ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
             entry.LogId.KeyId,
-            entry.InclusionPromise?.SignedEntryTimestamp);
+            entry.InclusionPromise?.SignedEntryTimestamp)
+        {
+            InclusionProof = entry.InclusionProof is { } proof
+                ? new RekorInclusionProof(
+                    long.Parse(proof.LogIndex ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+                    long.Parse(proof.TreeSize ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+                    proof.RootHash ?? [],
+                    proof.Hashes ?? [],
+                    proof.Checkpoint?.Envelope)
+                : null,
+        };
     }
 
     public static RekorEntry FromCosignAnnotation(CosignRekorBundle bundle)

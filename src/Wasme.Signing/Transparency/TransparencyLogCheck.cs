@@ -47,6 +47,11 @@ internal static class TransparencyLogCheck
             {
                 return $"its Rekor entry's signed entry timestamp does not verify with the key of log {entry.LogIdHex}: the entry was altered or not issued by that log";
             }
+
+            if (entry.InclusionProof is { } proof && proof.Check(Convert.FromBase64String(entry.BodyBase64), key) is { } proofProblem)
+            {
+                return proofProblem;
+            }
         }
 
         var body = entry.TryReadHashedRekord();

@@ -6,6 +6,7 @@ using Wasme.Signing.Cosign;
 using Wasme.Signing.Keys;
 using Wasme.Signing.Signing;
 using Wasme.Signing.Tests.Support;
+using Wasme.Testing.Signing;
 using Wasme.Signing.Verification;
 
 namespace Wasme.Signing.Tests.Verification;
@@ -94,18 +95,76 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         {
             VerificationMaterial = bundle.VerificationMaterial with
             {
-                TlogEntries = [entry with { IntegratedTime = (long.Parse(entry.IntegratedTime, System.Globalization.CultureInfo.InvariantCulture) - 60).ToString(System.Globalization.CultureInfo.InvariantCulture) }],
+                TlogEntries = [entry with { IntegratedTime = (long.Parse(entry.IntegratedTime!, System.Globalization.CultureInfo.InvariantCulture) - 60).ToString(System.Globalization.CultureInfo.InvariantCulture) }],
             },
         };
         var alteredPath = Write("altered.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(altered, SigningJsonContext.Default.SigstoreBundle));
 
+        var forgedProof = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { InclusionProof = entry.InclusionProof! with { RootHash = new byte[32] } }],
+            },
+        };
+        var forgedProofPath = Write("forged-proof.sigstore.json", JsonSerializer.SerializeToUtf8Bytes(forgedProof, SigningJsonContext.Default.SigstoreBundle));
+
         var alteredResult = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), alteredPath);
+        var forgedProofResult = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), forgedProofPath);
         var otherRootResult = await Verify(reference, digest, Keyless(Subject, Issuer, otherRoot), bundlePath);
 
         Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, alteredResult.Reason);
+        Assert.NotNull(entry.InclusionProof?.Checkpoint);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, forgedProofResult.Reason);
+        Assert.Contains("inclusion proof", forgedProofResult.Message, StringComparison.Ordinal);
         Assert.NotNull(otherRootResult.Reason);
         Assert.False(otherRootResult.IsVerified);
     }
+
+    [Fact]
+    public async Task A_keyless_signature_in_cosigns_sig_annotations_verifies_without_a_bundle()
+    {
+        // cosign keeps a keyless signature's certificate, chain and Rekor entry in the .sig layer's annotations;
+        // here the JavaScript client's keyless signature is laid out that way.
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-cosign-layout:v1", 26, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
+            ?? [bundle.VerificationMaterial.Certificate!.RawBytes];
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var rekor = new CosignRekorBundle
+        {
+            SignedEntryTimestamp = entry.InclusionPromise!.SignedEntryTimestamp,
+            Payload = new()
+            {
+                Body = Convert.ToBase64String(entry.CanonicalizedBody),
+                IntegratedTime = long.Parse(entry.IntegratedTime!, System.Globalization.CultureInfo.InvariantCulture),
+                LogIndex = long.Parse(entry.LogIndex!, System.Globalization.CultureInfo.InvariantCulture),
+                LogId = Convert.ToHexStringLower(entry.LogId.KeyId),
+            },
+        };
+        var annotations = new Dictionary<string, string>
+        {
+            [CosignAnnotations.Signature] = Convert.ToBase64String(bundle.MessageSignature!.Signature),
+            [CosignAnnotations.Certificate] = Pem(certificates[0]),
+            [CosignAnnotations.RekorBundle] = JsonSerializer.Serialize(rekor, SigningJsonContext.Default.CosignRekorBundle),
+        };
+        if (certificates.Count > 1)
+        {
+            annotations[CosignAnnotations.Chain] = string.Concat(certificates.Skip(1).Select(Pem));
+        }
+
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), annotations));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+        var wrongIdentity = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, "https://accounts.google.com", trustedRoot));
+        var listed = Assert.Single(await new CosignSignatureStore(fixture.Client).ReadAsync(reference, digest));
+
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, wrongIdentity.Reason);
+        Assert.Equal($"keyless: {Subject} from {Issuer}", listed.DescribeClaimedSigner());
+    }
+
+    private static string Pem(byte[] der) => new(System.Security.Cryptography.PemEncoding.Write("CERTIFICATE", der));
 
     public void Dispose() => System.IO.Directory.Delete(_work, recursive: true);
 

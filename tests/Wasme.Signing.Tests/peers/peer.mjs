@@ -50,11 +50,15 @@ async function keySign() {
 
 async function keylessSign() {
   const payload = fs.readFileSync(args.payload);
-  const now = new Date();
-  const logged = new Date(now.getTime() + 1000 * Number(args['log-offset-seconds'] || 0));
   const pair = () => crypto.generateKeyPairSync('ec', { namedCurve: 'P-256' });
+  // The mock's root certificate takes the real time when it is made (X.509 keeps whole seconds), the
+  // leaf and the log their clocks: set the clocks one whole second after the root exists, or a second
+  // boundary in between makes the root "not yet valid" when the signature is logged.
+  const now = new Date(0);
   const ctlog = await initializeCTLog(pair(), now);
   const ca = await initializeCA(pair(), ctlog, now);
+  now.setTime((Math.floor(Date.now() / 1000) + 1) * 1000);
+  const logged = new Date(now.getTime() + 1000 * Number(args['log-offset-seconds'] || 0));
   const tlog = await initializeTLog(REKOR, pair(), logged);
   serve(FULCIO, fulcioHandler(ca));
   serve(REKOR, rekorHandler(tlog));

@@ -1,10 +1,10 @@
 using System.Security.Cryptography;
 using Wasme.Testing.Registry;
 
-namespace Wasme.Signing.Tests.Support;
+namespace Wasme.Testing.Signing;
 
 /// <summary>
-/// The Sigstore JavaScript client (<c>@sigstore/sign</c>, <c>@sigstore/verify</c>, <c>@sigstore/mock</c>),
+/// The Sigstore JavaScript client, for signing tests (<c>@sigstore/sign</c>, <c>@sigstore/verify</c>, <c>@sigstore/mock</c>),
 /// pinned in <c>peers/package-lock.json</c> and driven through <c>peers/peer.mjs</c>.
 /// </summary>
 public static class SigstorePeer

@@ -1,0 +1,147 @@
+using Wasme.Cli.Tests.Images;
+using Wasme.Oci;
+using Wasme.Oci.References;
+using Wasme.Oci.Store;
+using Wasme.Testing.Registry;
+using Wasme.Testing.Signing;
+
+namespace Wasme.Cli.Tests.Signing;
+
+/// <summary>generate-key-pair, sign, verify and pull --verify as a user runs them, against a real docker-registry.</summary>
+public sealed class SigningCommandsTests : IAsyncLifetime
+{
+    private const string Issuer = "https://token.actions.githubusercontent.com";
+    private const string Subject = "https://github.com/acme/filters/.github/workflows/release.yml@refs/heads/main";
+    private DockerRegistryProcess _registry = null!;
+
+    public async Task InitializeAsync() => _registry = await DockerRegistryProcess.StartAsync();
+
+    public async Task DisposeAsync() => await _registry.DisposeAsync();
+
+    [Fact]
+    public async Task A_pushed_image_signed_with_a_generated_key_verifies_and_pulls_with_verify()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "s3cret");
+        var prefix = Path.Combine(cli.Home, "cosign");
+        var reference = await PushAsync(cli, "signed/filter:v1", seed: 1);
+
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        Assert.StartsWith("-----BEGIN ENCRYPTED SIGSTORE PRIVATE KEY-----", await File.ReadAllTextAsync(prefix + ".key"), StringComparison.Ordinal);
+        if (!OperatingSystem.IsWindows())
+        {
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(prefix + ".key"));
+        }
+
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", prefix + ".key", "--bundle", Path.Combine(cli.Home, "b.json")));
+        Assert.Contains(".sig", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", prefix + ".pub"));
+        Assert.Contains("Verified", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("rmi", reference));
+        Assert.Equal(0, await cli.RunAsync("pull", reference, "--verify", "--key", prefix + ".pub"));
+        Assert.NotNull(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(reference)));
+        Assert.Equal(0, await cli.RunAsync("inspect", reference, "--remote"));
+        Assert.Contains("Signatures", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("key sha256:", cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Verification_failures_exit_6_naming_the_reason_and_pull_stores_nothing()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var signer = Path.Combine(cli.Home, "signer");
+        var other = Path.Combine(cli.Home, "other");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", signer));
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", other));
+        var signed = await PushAsync(cli, "failures/filter:signed", seed: 2);
+        var unsigned = await PushAsync(cli, "failures/filter:unsigned", seed: 3);
+        Assert.Equal(0, await cli.RunAsync("sign", signed, "--key", signer + ".key"));
+        Assert.Equal(0, await cli.RunAsync("rmi", unsigned));
+
+        Assert.Equal(6, await cli.RunAsync("verify", signed, "--key", other + ".pub"));
+        Assert.Contains("wrong key", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(6, await cli.RunAsync("verify", unsigned, "--key", signer + ".pub"));
+        Assert.Contains("no signature", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(6, await cli.RunAsync("pull", unsigned, "--verify", "--key", signer + ".pub"));
+        Assert.Null(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(unsigned)));
+    }
+
+    [Fact]
+    public async Task Missing_keys_and_passwords_exit_2_with_the_fix()
+    {
+        using var cli = new ImageCli();
+        var reference = await PushAsync(cli, "usage/filter:v1", seed: 4);
+
+        Assert.Equal(2, await cli.RunAsync("verify", reference, "--key", Path.Combine(cli.Home, "missing.pub")));
+        Assert.Contains("no such file", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("verify", reference));
+        Assert.Contains("--key cosign.pub", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("sign", reference, "--key", "env://WASME_TEST_UNSET_KEY"));
+        Assert.Contains("WASME_TEST_UNSET_KEY", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("generate-key-pair", "--output-key-prefix", Path.Combine(cli.Home, "k")));
+        Assert.Contains("COSIGN_PASSWORD", cli.Error.Output, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(cli.Home, "k.key")));
+        Assert.Equal(2, await cli.RunAsync("verify", reference, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer));
+        Assert.Contains("--trust-root", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Run_with_verify_refuses_an_unsigned_image_before_serving_and_a_wasm_file_as_usage()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var unsigned = await PushAsync(cli, "run/filter:unsigned", seed: 7);
+        var file = Path.Combine(cli.Home, "filter.wasm");
+        await File.WriteAllBytesAsync(file, TestWasmModule.Create(300, 8));
+
+        Assert.Equal(6, await cli.RunAsync("run", unsigned, "--verify", "--key", prefix + ".pub", "--echo-upstream", "--listen", "127.0.0.1:0"));
+        Assert.Contains("no signature", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("run", file, "--verify", "--key", prefix + ".pub", "--echo-upstream", "--listen", "127.0.0.1:0"));
+        Assert.Contains("is a file", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_key_given_as_env_var_signs()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "pw");
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        cli.WithEnvironment("SIGNING_KEY", await File.ReadAllTextAsync(prefix + ".key"))
+            .WithEnvironment("VERIFY_KEY", await File.ReadAllTextAsync(prefix + ".pub"));
+        var reference = await PushAsync(cli, "env/filter:v1", seed: 5);
+
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", "env://SIGNING_KEY"));
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", "env://VERIFY_KEY"));
+    }
+
+    [Fact]
+    public async Task A_keyless_signature_by_sigstore_js_verifies_for_its_identity_and_an_expired_one_is_refused()
+    {
+        using var cli = new ImageCli();
+        var reference = await PushAsync(cli, "keyless/filter:v1", seed: 6);
+        var digest = (await new LocalImageStore(cli.Store).GetAsync(ImageReference.Parse(reference))).ManifestDigest;
+        var payload = Path.Combine(cli.Home, "payload.json");
+        await File.WriteAllBytesAsync(payload, Wasme.Signing.Cosign.SimpleSigningPayload.Create(ImageReference.Parse(reference).Name, digest));
+        string[] Sign(string name, int offset) =>
+            ["keyless-sign", "--payload", payload, "--subject", Subject, "--issuer", Issuer, "--bundle", Path.Combine(cli.Home, $"{name}.json"), "--trusted-root", Path.Combine(cli.Home, $"{name}-root.json"), "--log-offset-seconds", $"{offset}"];
+        await SigstorePeer.RunAsync(Sign("fresh", 0));
+        await SigstorePeer.RunAsync(Sign("late", 3600));
+        string[] Verify(string name, string subject) =>
+            ["verify", reference, "--bundle", Path.Combine(cli.Home, $"{name}.json"), "--trust-root", Path.Combine(cli.Home, $"{name}-root.json"), "--certificate-identity", subject, "--certificate-oidc-issuer", Issuer];
+
+        Assert.Equal(0, await cli.RunAsync(Verify("fresh", Subject)));
+        Assert.Contains($"signed by {Subject} from {Issuer}", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(6, await cli.RunAsync(Verify("fresh", "https://github.com/mallory/filters/.github/workflows/release.yml@refs/heads/main")));
+        Assert.Contains("wrong identity", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(6, await cli.RunAsync(Verify("late", Subject)));
+        Assert.Contains("expired certificate", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    private async Task<string> PushAsync(ImageCli cli, string repositoryAndTag, byte seed)
+    {
+        var reference = $"{_registry.Host}/{repositoryAndTag}";
+        await new LocalImageStore(cli.Store).AddAsync(ImageReference.Parse(reference), TestWasmModule.Create(400, seed), RuntimeConfig.Create(["v0.2.1"], ["add_header"]));
+        Assert.Equal(0, await cli.RunAsync("push", reference));
+        return reference;
+    }
+}
