@@ -8,7 +8,7 @@ namespace Wasme.Operator.HostPath;
 
 /// <summary>
 /// Lists and watches the caches' per-node ConfigMaps in one namespace, label-selected, for a
-/// <see cref="Caching.ResourceInformer{T}"/>. Read-only: the operator never writes them (the cache is their one writer).
+/// <see cref="Wasme.Kubernetes.Caching.ResourceInformer{T}"/>. Read-only: the operator never writes them (the cache is their one writer).
 /// </summary>
 public sealed class NodeRecordClient : IResourceClient<V1ConfigMap>
 {
