@@ -34,10 +34,12 @@ dotnet publish src/Wasme.Cli/Wasme.Cli.csproj -c Release -p:PublishAot=false -p:
   -o "$work/publish-any" -nologo -v quiet
 
 tarball() { # NAME SOURCE_DIR
-  local name="wasme-$version-$1" dir="$work/$name"
+  local name="wasme-$version-$1"
+  local dir="$work/$name"
   mkdir -p "$dir"
   cp -a "$2"/. "$dir"/
-  rm -f "$dir"/*.pdb "$dir"/*.dbg
+  rm -f "$dir"/*.pdb "$dir"/*.dbg "$dir"/*.xml   # symbols and API doc files: not for running it
+  if [ -f "$dir/wasme" ]; then chmod 755 "$dir/wasme"; fi
   cp LICENSE README.md CHANGELOG.md "$dir"/
   # Reproducible archive: fixed order, owner and times.
   tar --sort=name --owner=0 --group=0 --numeric-owner --mtime='@0' -C "$work" -czf "$out/$name.tar.gz" "$name"

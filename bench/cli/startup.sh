@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Start-up of the tool-installed wasme next to skopeo, in one hyperfine run: `wasme --version`,
-# `wasme list` (a store with three images) and `skopeo --version`. Goal on linux-x64: wasme <= 30 ms.
+# `wasme list` (a store with three images), `skopeo --version`, and `wasme list` of the JIT fallback
+# package (wasme.any). Goal on linux-x64: the native wasme <= 30 ms. Then the CPU time and page faults
+# of each (perf stat), which a loaded machine distorts less than wall-clock time.
 # Packs with eng/pack-tool.sh (the native linux-x64 package) into PACKAGES (default artifacts/tool)
 # unless SKIP_PACK=1 and it already holds them, installs from there into a temporary tool path.
 #   bench/cli/startup.sh            RUNS=50 by default
@@ -43,17 +45,27 @@ for tag in v1 v2 v3; do
   "$wasme" build precompiled "$work/m.wasm" --config "$work/runtime-config.json" -t "localhost/bench/filter:$tag" >/dev/null
 done
 
+# The fallback package's JIT build, run as the tool shim runs it, for comparison in the same run.
+unzip -q "$(ls "$packages"/wasme.any.*.nupkg | head -n1)" 'tools/*' -d "$work/jit"
+jit=(dotnet "$work/jit/tools/net10.0/any/wasme.dll")
+
 echo "wasme: $wasme ($(du -sh "$work/tools/.store" | cut -f1) installed); skopeo $(skopeo --version | cut -d' ' -f3)"
 echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg) ($(nproc) cores)"
 hyperfine -N --warmup 5 --runs "$runs" --export-json "$work/startup.json" \
   -n "wasme --version" "$wasme --version" \
   -n "wasme list" "$wasme list" \
-  -n "skopeo --version" "skopeo --version" >&2
+  -n "skopeo --version" "skopeo --version" \
+  -n "wasme list (JIT, wasme.any)" "${jit[*]} list" >&2
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 python3 - "$work/startup.json" <<'PY'
 import json, sys
 results = {r["command"]: r for r in json.load(open(sys.argv[1]))["results"]}
 skopeo = results["skopeo --version"]["median"]
 for name, r in results.items():
-    print(f"{name:18} median {r['median']*1000:6.1f} ms  mean {r['mean']*1000:6.1f} ms  min {r['min']*1000:6.1f} ms  ({r['median']/skopeo:.2f}x skopeo)")
+    print(f"{name:28} median {r['median']*1000:6.1f} ms  mean {r['mean']*1000:6.1f} ms  min {r['min']*1000:6.1f} ms  ({r['median']/skopeo:.2f}x skopeo)")
 PY
+if command -v perf >/dev/null 2>&1; then
+  for cmd in "$wasme --version" "$wasme list" "skopeo --version"; do
+    perf stat -r 20 -e task-clock,page-faults $cmd 2>&1 >/dev/null | awk -v c="$cmd" '/task-clock/{t=$1} /page-faults/{p=$1} END{printf "%-40s %6.1f ms CPU, %s page faults\n", c, t, p}'
+  done
+fi
