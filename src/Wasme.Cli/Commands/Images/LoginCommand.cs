@@ -6,11 +6,11 @@ using Wasme.Oci.Registry.Auth;
 
 namespace Wasme.Cli.Commands.Images;
 
-/// <summary><c>wasme login REGISTRY [-u USER] [--password-stdin]</c>: check and save credentials (Docker config format).</summary>
+/// <summary><c>wasme login REGISTRY [-u USER] [--password-stdin]</c>: check and save credentials in the Docker config or its credential helper.</summary>
 internal sealed class LoginCommand : Command
 {
     public LoginCommand(CliContext context)
-        : base("login", "Log in to a registry: the credentials are checked against it, then saved to ~/.wasme/credentials.json (Docker config format, owner-only).")
+        : base("login", "Log in to a registry: the credentials are checked against it, then saved where docker, skopeo and oras read them: the Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json, owner-only), or its credential helper.")
     {
         var registry = new Argument<string>("REGISTRY") { Description = "Registry host[:port], e.g. ghcr.io or 127.0.0.1:5000." };
         var username = new Option<string?>("--username", "-u") { Description = "User name (prompted for on a terminal when missing)." };
@@ -61,9 +61,8 @@ internal sealed class LoginCommand : Command
                 await client.CheckAccessAsync(host, cancellationToken);
             }
 
-            var file = DockerConfigCredentialProvider.DefaultWasmeConfigPath(context.GetEnvironmentVariable);
-            await new CredentialStore(file).SaveAsync(host, credential, cancellationToken);
-            context.Out.WriteLine($"Login succeeded for {user} at {host} (saved to {file}).", Style.Plain);
+            var savedTo = await RegistryLogins.FromEnvironment(context.GetEnvironmentVariable).SaveAsync(host, credential, cancellationToken);
+            context.Out.WriteLine($"Login succeeded for {user} at {host} (saved to {savedTo}).", Style.Plain);
             return ExitCodes.Success;
         }));
     }

@@ -8,7 +8,7 @@ namespace Wasme.Cli.Commands.Images;
 internal sealed class LogoutCommand : Command
 {
     public LogoutCommand(CliContext context)
-        : base("logout", "Remove the saved credentials of a registry from ~/.wasme/credentials.json.")
+        : base("logout", "Remove the saved credentials of a registry from the Docker config (or its credential helper).")
     {
         var registry = new Argument<string>("REGISTRY") { Description = "Registry host[:port]." };
         Arguments.Add(registry);
@@ -16,9 +16,14 @@ internal sealed class LogoutCommand : Command
         SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
         {
             var host = DockerConfigCredentialProvider.Normalize(parseResult.GetValue(registry)!);
-            var file = DockerConfigCredentialProvider.DefaultWasmeConfigPath(context.GetEnvironmentVariable);
-            var removed = await new CredentialStore(file).RemoveAsync(host, cancellationToken);
+            var logins = RegistryLogins.FromEnvironment(context.GetEnvironmentVariable);
+            var removed = await logins.RemoveAsync(host, cancellationToken);
             context.Out.WriteLine(removed ? $"Removed credentials for {host}." : $"Not logged in to {host}.", Style.Plain);
+            if (await logins.ReadOnlySourceForAsync(host, cancellationToken) is { } other)
+            {
+                context.Error.WriteLine($"note: {other} still holds credentials for {host} and wasme reads them; 'skopeo logout {host}' removes them.", Style.Plain);
+            }
+
             return ExitCodes.Success;
         }));
     }
