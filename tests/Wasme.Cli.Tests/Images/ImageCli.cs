@@ -3,7 +3,7 @@ using Wasme.Cli.Tests.Support;
 
 namespace Wasme.Cli.Tests.Images;
 
-/// <summary>A <see cref="CliRunner"/> with its own HOME, store and Docker config directory, deleted on dispose.</summary>
+/// <summary>A <see cref="CliRunner"/> with its own HOME, store, Docker config and runtime (containers auth) directories, deleted on dispose.</summary>
 internal sealed class ImageCli : IDisposable
 {
     private readonly CliRunner _runner = new();
@@ -14,7 +14,9 @@ internal sealed class ImageCli : IDisposable
         Store = Path.Combine(Home, "store");
         _runner.WithEnvironment("HOME", Home)
             .WithEnvironment("WASME_STORE", Store)
-            .WithEnvironment("DOCKER_CONFIG", Path.Combine(Home, ".docker"));
+            .WithEnvironment("DOCKER_CONFIG", Path.Combine(Home, ".docker"))
+            .WithEnvironment("XDG_RUNTIME_DIR", Path.Combine(Home, "run"))
+            .WithEnvironment("REGISTRY_AUTH_FILE", null);
     }
 
     public string Home { get; }

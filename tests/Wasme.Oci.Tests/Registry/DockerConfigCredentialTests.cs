@@ -1,5 +1,6 @@
 using System.Text;
 using Wasme.Oci.Registry.Auth;
+using Wasme.Testing.Registry;
 
 namespace Wasme.Oci.Tests.Registry;
 
@@ -72,6 +73,40 @@ public sealed class DockerConfigCredentialTests : IDisposable
         Assert.Contains("keep.example.com", text, StringComparison.Ordinal);
         Assert.Contains("psFormat", text, StringComparison.Ordinal);
         Assert.DoesNotContain("reg.example.com", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_through_a_helper_stores_an_identity_token_as_docker_does_and_logout_erases_it()
+    {
+        using var helper = new FakeCredentialHelper("fake");
+        var file = Path.Combine(_dir, "config.json");
+        await File.WriteAllTextAsync(file, """{"credsStore":"fake"}""");
+        var runner = new ProcessCredentialHelperRunner(name => name == "PATH" ? helper.PathWithHelper : null);
+        var store = new CredentialStore(file, runner);
+
+        var savedTo = await store.SaveAsync("docker.io", new RegistryCredential("me", string.Empty) { IdentityToken = "refresh-token" });
+        var read = await DockerConfigCredentialProvider.FromFiles([file], runner).GetAsync("docker.io", CancellationToken.None);
+
+        Assert.Equal("docker-credential-fake", savedTo);
+        Assert.Contains("\"ServerURL\": \"https://index.docker.io/v1/\", \"Username\": \"<token>\"", helper.Secrets, StringComparison.Ordinal);
+        Assert.Equal("refresh-token", read!.IdentityToken);
+        Assert.True(await store.RemoveAsync("docker.io"));
+        Assert.False(await store.RemoveAsync("docker.io"));
+        Assert.Null(await DockerConfigCredentialProvider.FromFiles([file], runner).GetAsync("docker.io", CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Login_writes_through_a_symbolic_link_instead_of_replacing_it()
+    {
+        var target = Path.Combine(_dir, "dotfiles-config.json");
+        await File.WriteAllTextAsync(target, "{}");
+        var link = Path.Combine(_dir, "config.json");
+        File.CreateSymbolicLink(link, target);
+
+        await new CredentialStore(link).SaveAsync("reg.example.com", new RegistryCredential("me", "pw"));
+
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("reg.example.com", await File.ReadAllTextAsync(target), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -7,7 +7,7 @@ using Wasme.Oci.Registry.Auth;
 
 namespace Wasme.Cli.Commands.Images;
 
-/// <summary><c>wasme login REGISTRY [-u USER] [--password-stdin]</c>: check and save credentials (Docker config format).</summary>
+/// <summary><c>wasme login REGISTRY [-u USER] [--password-stdin]</c>: check and save credentials in the Docker config or its credential helper.</summary>
 internal sealed class LoginCommand : WasmeCommand
 {
     private readonly Argument<string> _registry = new("REGISTRY") { Description = "Registry host[:port], e.g. ghcr.io or 127.0.0.1:5000." };
@@ -18,7 +18,7 @@ internal sealed class LoginCommand : WasmeCommand
     private readonly Option<bool> _insecure = new("--insecure") { Description = "Do not verify TLS certificates." };
 
     public LoginCommand(CliContext context)
-        : base(context, "login", "Log in to a registry: the credentials are checked against it, then saved to ~/.wasme/credentials.json (Docker config format, owner-only).")
+        : base(context, "login", "Log in to a registry: the credentials are checked against it, then saved where docker, skopeo and oras read them: the Docker config ($DOCKER_CONFIG/config.json or ~/.docker/config.json, owner-only), or its credential helper.")
     {
         Arguments.Add(_registry);
         Options.Add(_username);
@@ -67,9 +67,8 @@ internal sealed class LoginCommand : WasmeCommand
             await client.CheckAccessAsync(host, cancellationToken);
         }
 
-        var file = DockerConfigCredentialProvider.DefaultWasmeConfigPath(context.GetEnvironmentVariable);
-        await new CredentialStore(file).SaveAsync(host, credential, cancellationToken);
-        context.Out.WriteLine($"Login succeeded for {user} at {host} (saved to {file}).", Style.Plain);
+        var savedTo = await RegistryLogins.FromEnvironment(context.GetEnvironmentVariable).SaveAsync(host, credential, cancellationToken);
+        context.Out.WriteLine($"Login succeeded for {user} at {host} (saved to {savedTo}).", Style.Plain);
         return ExitCodes.Success;
     }
 }

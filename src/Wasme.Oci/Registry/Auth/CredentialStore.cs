@@ -6,60 +6,98 @@ using Wasme.Oci.Store;
 namespace Wasme.Oci.Registry.Auth;
 
 /// <summary>
-/// Writes wasme's credentials file in Docker config format (<c>wasme login</c>/<c>logout</c>).
-/// Keeps every other key in the file, writes atomically, and makes the file readable by the owner only.
+/// Saves and erases one registry's credentials in a Docker config file, as <c>docker login</c>/<c>logout</c>
+/// do: through the registry's <c>credHelpers</c> entry or the file's <c>credsStore</c> when a helper
+/// runner is given and the file names one (the file then keeps an empty <c>auths</c> entry and no
+/// secret), otherwise as base64 <c>auth</c> in <c>auths</c>. Keeps every other key, writes atomically,
+/// and makes the file readable by the owner only. A symbolic link is followed, not replaced.
 /// </summary>
-public sealed class CredentialStore(string path)
+public sealed class CredentialStore(string path, ICredentialHelperRunner? helpers = null)
 {
     public string Path { get; } = path;
 
-    public async Task SaveAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
+    /// <returns>Where the secret went: the helper's program name, or null for the file itself.</returns>
+    public async Task<string?> SaveAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
     {
         var config = Load();
-        var auths = new Dictionary<string, DockerAuthEntry>(config.Auths ?? [], StringComparer.Ordinal);
-        foreach (var key in auths.Keys.Where(k => DockerConfigCredentialProvider.Normalize(k) == registry).ToList())
+        var auths = WithoutEntries(config.Auths, registry);
+        var helper = HelperFor(config, registry);
+        if (helper is not null)
         {
-            auths.Remove(key);
+            await helpers!.StoreAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), credential, cancellationToken).ConfigureAwait(false);
+            auths[DockerConfigCredentialProvider.ServerUrl(registry)] = new DockerAuthEntry();
+        }
+        else
+        {
+            auths[DockerConfigCredentialProvider.ServerUrl(registry)] = new DockerAuthEntry
+            {
+                Auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")),
+                IdentityToken = credential.IdentityToken,
+            };
         }
 
-        auths[registry] = new DockerAuthEntry
-        {
-            Auth = Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")),
-            IdentityToken = credential.IdentityToken,
-        };
         await WriteAsync(config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
+        return helper is null ? null : "docker-credential-" + helper;
     }
 
-    /// <returns>True when an entry was removed.</returns>
+    /// <returns>True when an entry was removed from the file or the helper.</returns>
     public async Task<bool> RemoveAsync(string registry, CancellationToken cancellationToken = default)
     {
-        var config = Load();
-        if (config.Auths is null)
+        if (!File.Exists(Path))
         {
             return false;
         }
 
-        var auths = new Dictionary<string, DockerAuthEntry>(config.Auths, StringComparer.Ordinal);
-        var removed = auths.Keys.Where(k => DockerConfigCredentialProvider.Normalize(k) == registry).ToList();
-        foreach (var key in removed)
-        {
-            auths.Remove(key);
-        }
-
-        if (removed.Count > 0)
+        var config = Load();
+        var erased = HelperFor(config, registry) is { } helper
+            && await helpers!.EraseAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), cancellationToken).ConfigureAwait(false);
+        var auths = WithoutEntries(config.Auths, registry);
+        var removed = auths.Count != (config.Auths?.Count ?? 0);
+        if (removed)
         {
             await WriteAsync(config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
         }
 
-        return removed.Count > 0;
+        return removed || erased;
+    }
+
+    private string? HelperFor(DockerConfigFile config, string registry)
+    {
+        if (helpers is null)
+        {
+            return null;
+        }
+
+        foreach (var (key, helper) in config.CredHelpers ?? [])
+        {
+            if (DockerConfigCredentialProvider.Normalize(key) == registry && helper.Length > 0)
+            {
+                return helper;
+            }
+        }
+
+        return config.CredsStore is { Length: > 0 } store ? store : null;
+    }
+
+    private static Dictionary<string, DockerAuthEntry> WithoutEntries(Dictionary<string, DockerAuthEntry>? auths, string registry)
+    {
+        var result = new Dictionary<string, DockerAuthEntry>(auths ?? [], StringComparer.Ordinal);
+        foreach (var key in result.Keys.Where(k => DockerConfigCredentialProvider.Normalize(k) == registry).ToList())
+        {
+            result.Remove(key);
+        }
+
+        return result;
     }
 
     private DockerConfigFile Load() => File.Exists(Path) ? DockerConfigCredentialProvider.ReadFile(Path) : new DockerConfigFile();
 
     private async Task WriteAsync(DockerConfigFile config, CancellationToken cancellationToken)
     {
-        var bytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJsonContext.Default.DockerConfigFile);
+        var bytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJsonContext.Written.DockerConfigFile);
+        // Replacing a link (dotfiles managers link config.json) would cut it; write where it points.
+        var target = new FileInfo(Path).LinkTarget is null ? Path : File.ResolveLinkTarget(Path, returnFinalTarget: true)!.FullName;
         // Created owner-only from the start: the secret is never readable by others, not even briefly.
-        await AtomicFile.WriteAsync(Path, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
+        await AtomicFile.WriteAsync(target, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
     }
 }

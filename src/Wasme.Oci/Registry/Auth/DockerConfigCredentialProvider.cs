@@ -7,9 +7,11 @@ using Wasme.Oci.References;
 namespace Wasme.Oci.Registry.Auth;
 
 /// <summary>
-/// Credentials from Docker config files, in order: wasme's own file (written by <c>wasme login</c>),
-/// then <c>$DOCKER_CONFIG/config.json</c> or <c>~/.docker/config.json</c>. Honours <c>auths</c>,
-/// <c>credHelpers</c> and <c>credsStore</c> (running <c>docker-credential-&lt;name&gt; get</c>).
+/// Credentials from Docker config files, in order: <c>$DOCKER_CONFIG/config.json</c> or
+/// <c>~/.docker/config.json</c> (where <c>wasme login</c> and <c>docker login</c> write), then the
+/// containers auth file that skopeo and podman write (<c>$REGISTRY_AUTH_FILE</c>, or
+/// <c>$XDG_RUNTIME_DIR/containers/auth.json</c>), then the file earlier wasme versions wrote.
+/// Honours <c>auths</c>, <c>credHelpers</c> and <c>credsStore</c> (running <c>docker-credential-&lt;name&gt; get</c>).
 /// </summary>
 public sealed class DockerConfigCredentialProvider : ICredentialProvider
 {
@@ -22,8 +24,11 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
         _helpers = helpers;
     }
 
-    /// <summary>wasme's credentials file: <c>~/.wasme/credentials.json</c>, or <c>WASME_CREDENTIALS</c>.</summary>
-    public static string DefaultWasmeConfigPath(Func<string, string?> getEnvironmentVariable)
+    /// <summary>
+    /// The file <c>wasme login</c> wrote before it wrote Docker's: <c>~/.wasme/credentials.json</c>, or
+    /// <c>WASME_CREDENTIALS</c>. Still read; <c>wasme login</c> and <c>logout</c> remove a registry from it.
+    /// </summary>
+    public static string LegacyWasmeConfigPath(Func<string, string?> getEnvironmentVariable)
     {
         if (getEnvironmentVariable("WASME_CREDENTIALS") is { Length: > 0 } explicitPath)
         {
@@ -39,9 +44,27 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
             ? Path.Combine(dir, "config.json")
             : Path.Combine(Home(getEnvironmentVariable), ".docker", "config.json");
 
-    /// <summary>The provider the CLI uses: wasme's file first, then docker's; credential helpers allowed.</summary>
-    public static DockerConfigCredentialProvider FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null) =>
-        FromFiles([DefaultWasmeConfigPath(getEnvironmentVariable), DefaultDockerConfigPath(getEnvironmentVariable)], helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable));
+    /// <summary>
+    /// The auth file skopeo, podman and buildah write: <c>$REGISTRY_AUTH_FILE</c>, or
+    /// <c>$XDG_RUNTIME_DIR/containers/auth.json</c>; null when neither variable is set.
+    /// </summary>
+    public static string? ContainersAuthPath(Func<string, string?> getEnvironmentVariable) =>
+        getEnvironmentVariable("REGISTRY_AUTH_FILE") is { Length: > 0 } file ? file
+        : getEnvironmentVariable("XDG_RUNTIME_DIR") is { Length: > 0 } runtime ? Path.Combine(runtime, "containers", "auth.json")
+        : null;
+
+    /// <summary>The provider the CLI uses: docker's file, then the containers auth file, then wasme's old file; credential helpers allowed.</summary>
+    public static DockerConfigCredentialProvider FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null)
+    {
+        List<string> files = [DefaultDockerConfigPath(getEnvironmentVariable)];
+        if (ContainersAuthPath(getEnvironmentVariable) is { } containers)
+        {
+            files.Add(containers);
+        }
+
+        files.Add(LegacyWasmeConfigPath(getEnvironmentVariable));
+        return FromFiles(files, helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable));
+    }
 
     /// <summary>Reads the files that exist (missing ones are skipped; a malformed one is a usage error naming it).</summary>
     public static DockerConfigCredentialProvider FromFiles(IEnumerable<string> paths, ICredentialHelperRunner? helpers = null)
@@ -192,7 +215,8 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
         return null;
     }
 
-    private static string ServerUrl(string registry) => registry == ImageReference.DefaultRegistry ? "https://index.docker.io/v1/" : registry;
+    /// <summary>The key docker writes and helpers are asked for: Docker Hub under its historic URL, any other registry as host[:port].</summary>
+    internal static string ServerUrl(string registry) => registry == ImageReference.DefaultRegistry ? "https://index.docker.io/v1/" : registry;
 
     private static string Home(Func<string, string?> getEnvironmentVariable) =>
         getEnvironmentVariable("HOME") is { Length: > 0 } home ? home : Environment.GetFolderPath(Environment.SpecialFolder.UserProfile);
