@@ -127,7 +127,8 @@ public sealed class SignedFilterEndToEndTests(ClusterEnvironment cluster) : ICla
         Assert.DoesNotContain(other.ModuleSha256, cluster.Cache.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("v2-unsigned", cluster.Cache.Output, StringComparison.Ordinal);
 
-        await cluster.KubectlAsync("delete", "-f", manifests, "--wait=true", "--timeout=90s");
+        // The namespace goes first in the file, and its contents with it: what follows may already be gone.
+        await cluster.KubectlAsync("delete", "-f", manifests, "--ignore-not-found", "--wait=true", "--timeout=90s");
     }
 
     private static async Task Run(IReadOnlyDictionary<string, string> environment, params string[] arguments)
