@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Invocation;
 using Spectre.Console;
 using Wasme.Cli.Commands.Shell;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli;
 
@@ -52,16 +53,10 @@ public static class WasmeApplication
         {
             return await parseResult.InvokeAsync(configuration, cancellationToken);
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            context.Error.MarkupLine("[yellow]cancelled[/]");
-            return ExitCodes.Cancelled;
-        }
         catch (Exception ex)
         {
-            // A bug, not bad input (that has its own messages): say so, with what a report needs.
-            context.Error.MarkupLineInterpolated($"[red]error:[/] unexpected failure, please report it as a bug: {ex}");
-            return ExitCodes.Failure;
+            // Commands report their own failures (WasmeCommand); this catches what help and directives throw.
+            return CommandFailures.Report(context, GlobalOptions.GetVerbosity(parseResult), ex, cancellationToken);
         }
     }
 

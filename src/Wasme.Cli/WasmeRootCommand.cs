@@ -1,15 +1,29 @@
 using System.CommandLine;
 using System.CommandLine.Help;
+using System.CommandLine.Invocation;
 using Wasme.Cli.Commands;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli;
 
-internal static class WasmeRootCommand
+/// <summary>The <c>wasme</c> command tree: every verb, the global options, and help with examples.</summary>
+internal sealed class WasmeRootCommand : RootCommand, IDocumentedCommand
 {
-    public static RootCommand Create(CliContext context)
+    private WasmeRootCommand()
+        : base("wasme builds, ships and deploys WebAssembly (Proxy-Wasm) filters for Envoy and Istio.")
     {
-        var root = new RootCommand(
-            "wasme builds, ships and deploys WebAssembly (Proxy-Wasm) filters for Envoy and Istio.");
+    }
+
+    public IReadOnlyList<CommandExample> Examples { get; } =
+    [
+        new("Start a filter project, build it into the local store and push it", "wasme init my-filter --language assemblyscript && wasme build assemblyscript my-filter -t ghcr.io/acme/my-filter:v1 && wasme push ghcr.io/acme/my-filter:v1"),
+        new("List the images in the local store, as JSON for a script", "wasme list -o json"),
+        new("Show what each exit code means, for scripts", "wasme exit-codes"),
+    ];
+
+    public static WasmeRootCommand Create(CliContext context)
+    {
+        var root = new WasmeRootCommand();
 
         // One sealed class per verb; each adds itself here. Keep alphabetical.
         root.Subcommands.Add(new Commands.Authoring.BuildCommand(context));
@@ -49,9 +63,14 @@ internal static class WasmeRootCommand
         root.Subcommands.Add(new Commands.Istio.UndeployCommand(context));
 #endif
         root.Subcommands.Add(new Commands.Signing.VerifyCommand(context));
+        root.Subcommands.Add(new VersionCommand(context));
+
+        GlobalOptions.AddTo(root);
+        WasmeHelp.Install(root, context);
 
         // Bare 'wasme' shows what it can do (exit 0), as docker, kubectl and helm do.
-        root.SetAction(parseResult => new HelpAction().Invoke(parseResult));
+        var help = root.Options.OfType<HelpOption>().Single();
+        root.SetAction(parseResult => ((SynchronousCommandLineAction)help.Action!).Invoke(parseResult));
         return root;
     }
 }

@@ -1,6 +1,6 @@
 using System.Net.Sockets;
 using Microsoft.AspNetCore.Connections;
-using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands;
 
@@ -27,7 +27,7 @@ internal static class ListenFailures
     /// Names the taken address among <paramref name="candidates"/> (address as given, its flag). Kestrel's message names
     /// the endpoint it failed on ("Failed to bind to address http://127.0.0.1:9979: ..."), but not the flag.
     /// </summary>
-    public static int Report(CliContext context, string command, Exception exception, IReadOnlyList<(string Address, string Flag)> candidates)
+    public static CommandException Failure(string command, Exception exception, IReadOnlyList<(string Address, string Flag)> candidates)
     {
         var message = exception.Message;
         var (address, flag) = candidates.FirstOrDefault(c => message.Contains($"//{c.Address}:", StringComparison.Ordinal));
@@ -38,8 +38,7 @@ internal static class ListenFailures
         }
 
         (address, flag) = address is null ? candidates[0] : (address, flag);
-        context.Error.MarkupLineInterpolated($"[red]error:[/] {command}: cannot listen on {address} ({flag}): address already in use; choose another port");
-        return ExitCodes.Failure;
+        return new CommandException(ExitCodes.Failure, $"{command}: cannot listen on {address} ({flag}): address already in use; choose another port");
     }
 
     private static string Port(string address) => address[(address.LastIndexOf(':') + 1)..].TrimEnd('/');

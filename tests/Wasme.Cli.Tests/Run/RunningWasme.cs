@@ -1,4 +1,3 @@
-using System.CommandLine;
 using System.Net;
 using System.Net.Sockets;
 using Spectre.Console.Testing;
@@ -29,8 +28,7 @@ internal sealed class RunningWasme : IAsyncDisposable
             TimeProvider = TimeProvider.System,
             IsInteractive = false,
         };
-        var command = WasmeRootCommand.Create(context);
-        _run = Task.Run(() => command.Parse(["run", "--listen", $"127.0.0.1:{port}", .. args]).InvokeAsync(new InvocationConfiguration(), _stop.Token));
+        _run = Task.Run(() => WasmeApplication.RunAsync(context, ["run", "--listen", $"127.0.0.1:{port}", .. args], _stop.Token));
         Client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
     }
 

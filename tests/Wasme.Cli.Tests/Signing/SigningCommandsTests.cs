@@ -1,3 +1,4 @@
+using System.Text.Json;
 using Wasme.Cli.Tests.Images;
 using Wasme.Oci;
 using Wasme.Oci.References;
@@ -36,6 +37,14 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         Assert.Contains(".sig", cli.Out.Output, StringComparison.Ordinal);
         Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", prefix + ".pub"));
         Assert.Contains("Verified", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", prefix + ".pub", "-o", "json"));
+        using (var verified = JsonDocument.Parse(cli.Out.Output))
+        {
+            Assert.True(verified.RootElement.GetProperty("verified").GetBoolean());
+            Assert.StartsWith("sha256:", verified.RootElement.GetProperty("digest").GetString(), StringComparison.Ordinal);
+            Assert.StartsWith("key sha256:", verified.RootElement.GetProperty("signer").GetString(), StringComparison.Ordinal);
+        }
+
         Assert.Equal(0, await cli.RunAsync("rmi", reference));
         Assert.Equal(0, await cli.RunAsync("pull", reference, "--verify", "--key", prefix + ".pub"));
         Assert.NotNull(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(reference)));

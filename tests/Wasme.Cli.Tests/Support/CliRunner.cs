@@ -1,4 +1,3 @@
-using System.CommandLine;
 using Spectre.Console.Testing;
 
 namespace Wasme.Cli.Tests.Support;
@@ -41,19 +40,12 @@ internal sealed class CliRunner
             input?.Invoke(Out);
         }
 
-        return await WasmeRootCommand.Create(NewContext(interactive)).Parse(args).InvokeAsync(new InvocationConfiguration(), CancellationToken.None);
+        // Exactly what the program runs: its parse-error path (exit 2, typo hints), help on Out, failures reported.
+        return await WasmeApplication.RunAsync(NewContext(interactive), args, CancellationToken.None);
     }
 
-    /// <summary>
-    /// Runs as the <c>wasme</c> program does: its parse-error handling (exit 2, typo hints) and help and
-    /// completion output on <see cref="Out"/>. Unexpected exceptions are reported, not thrown.
-    /// </summary>
-    public Task<int> RunProgramAsync(params string[] args)
-    {
-        Out = new TestConsole().Width(Width);
-        Error = new TestConsole().Width(Width);
-        return WasmeApplication.RunAsync(NewContext(interactive: false), args, CancellationToken.None);
-    }
+    /// <summary>The same as <see cref="RunAsync(string[])"/>: kept for the tests that name the program's path.</summary>
+    public Task<int> RunProgramAsync(params string[] args) => RunAsync(interactive: false, null, args);
 
     private CliContext NewContext(bool interactive) =>
         new CliContext

@@ -1,6 +1,8 @@
+using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Wasme.Cli.Tests.Authoring;
 using Wasme.Cli.Tests.Support;
+using Wasme.Istio.Yaml;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
 using Wasme.Testing.Filters;
@@ -47,6 +49,25 @@ public sealed class TestCommandTests : IDisposable
         Assert.Contains("expected: \"world\"", output, StringComparison.Ordinal);
         Assert.Contains("hullo", output, StringComparison.Ordinal);
         Assert.Contains("0 passed, 3 failed", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Results_as_json_and_yaml_are_one_document_with_each_case_and_what_differs()
+    {
+        var broken = AssemblyScriptFilters.AddHeaderSource.Replace("const HEADER_NAME = \"hello\";", "const HEADER_NAME = \"hullo\";", StringComparison.Ordinal);
+        var project = await InitWithModuleAsync(broken);
+
+        Assert.Equal(ExitCodes.Failure, await _cli.RunAsync("test", Path.Combine(project, "tests"), "-o", "json"));
+        var json = JsonNode.Parse(_cli.Out.Output)!;
+        Assert.Equal(ExitCodes.Failure, await _cli.RunAsync("test", Path.Combine(project, "tests"), "-o", "yaml"));
+        var yaml = Assert.Single(YamlJson.ReadDocuments(_cli.Out.Output));
+
+        Assert.False((bool)json["passed"]!);
+        Assert.Equal(3, (int)json["failed"]!);
+        var mismatch = json["files"]![0]!["cases"]![0]!["mismatches"]![0]!;
+        Assert.Equal("response.headers.hello", (string?)mismatch["subject"]);
+        // Elapsed time is not in the document, so two runs print the same one.
+        Assert.True(JsonNode.DeepEquals(json, yaml), _cli.Out.Output);
     }
 
     [Fact]

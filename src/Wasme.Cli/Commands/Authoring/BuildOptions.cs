@@ -16,15 +16,9 @@ internal sealed class BuildOptions
         Description = "Local image store directory (default: $WASME_STORE, else ~/.wasme/store).",
     };
 
-    public Option<bool> Verbose { get; } = new("--verbose", "-v")
-    {
-        Description = "Print toolchain output as it arrives (otherwise it is shown only when the build fails).",
-    };
-
     public void AddTo(Command command)
     {
         command.Options.Add(Tag);
         command.Options.Add(Store);
-        command.Options.Add(Verbose);
     }
 }

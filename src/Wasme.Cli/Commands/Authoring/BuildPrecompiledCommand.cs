@@ -1,43 +1,40 @@
 using System.CommandLine;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.References;
 
 namespace Wasme.Cli.Commands.Authoring;
 
 /// <summary><c>wasme build precompiled FILE.wasm -t REF --config runtime-config.json</c>: import a module built elsewhere.</summary>
-internal sealed class BuildPrecompiledCommand : Command
+internal sealed class BuildPrecompiledCommand : WasmeCommand
 {
-    public BuildPrecompiledCommand(CliContext context)
-        : base("precompiled", "Validate a ready-made .wasm module and store it as an image.")
+    private readonly Argument<string> _file = new("FILE") { Description = "The .wasm module." };
+    private readonly Option<string> _config = new("--config", "-c")
     {
-        var file = new Argument<string>("FILE") { Description = "The .wasm module." };
-        var config = new Option<string>("--config", "-c")
-        {
-            Description = "Runtime config: {\"type\":\"envoy_proxy\",\"abiVersions\":[...],\"config\":{\"rootIds\":[...]}}.",
-            Required = true,
-        };
-        var options = new BuildOptions();
-        Arguments.Add(file);
-        Options.Add(config);
-        options.AddTo(this);
+        Description = "Runtime config: {\"type\":\"envoy_proxy\",\"abiVersions\":[...],\"config\":{\"rootIds\":[...]}}.",
+        Required = true,
+    };
 
-        SetAction(async (parseResult, cancellationToken) =>
-        {
-            try
-            {
-                var reference = ImageReference.Parse(parseResult.GetValue(options.Tag)!);
-                var builder = BuildSourceCommand.CreateBuilder(context, parseResult.GetValue(options.Store));
-                var result = await builder.ImportPrecompiledAsync(
-                    Path.GetFullPath(parseResult.GetValue(file)!),
-                    Path.GetFullPath(parseResult.GetValue(config)!),
-                    reference,
-                    cancellationToken);
-                BuildReport.Write(context, result);
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                return AuthoringErrors.Report(context, ex);
-            }
-        });
+    private readonly BuildOptions _options = new();
+
+    public BuildPrecompiledCommand(CliContext context)
+        : base(context, "precompiled", "Validate a ready-made .wasm module and store it as an image.")
+    {
+        Arguments.Add(_file);
+        Options.Add(_config);
+        _options.AddTo(this);
+        Example("Store a module built by another toolchain, with the ABI and root ids it declares", "wasme build precompiled filter.wasm -t my-filter:v1 -c runtime-config.json");
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(parseResult.GetValue(_options.Tag)!);
+        var builder = BuildSourceCommand.CreateBuilder(Context, parseResult.GetValue(_options.Store));
+        var result = await builder.ImportPrecompiledAsync(
+            Path.GetFullPath(parseResult.GetValue(_file)!),
+            Path.GetFullPath(parseResult.GetValue(_config)!),
+            reference,
+            cancellationToken);
+        BuildReport.Write(Context, result);
+        return ExitCodes.Success;
     }
 }

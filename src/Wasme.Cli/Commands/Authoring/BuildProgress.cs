@@ -4,7 +4,7 @@ namespace Wasme.Cli.Commands.Authoring;
 
 /// <summary>
 /// Toolchain output while a build runs: a spinner with the latest line on a terminal, every line
-/// with --verbose, nothing otherwise (failures print the output tail through <see cref="AuthoringErrors"/>).
+/// with --verbose, nothing otherwise (a failed toolchain's output tail is printed with its error).
 /// </summary>
 internal static class BuildProgress
 {

@@ -1,62 +1,64 @@
 using System.CommandLine;
 using Wasme.Build;
 using Wasme.Build.Toolchains;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
 
 namespace Wasme.Cli.Commands.Authoring;
 
 /// <summary><c>wasme build assemblyscript|rust|tinygo|cpp DIR -t REF [--config FILE]</c>.</summary>
-internal sealed class BuildSourceCommand : Command
+internal sealed class BuildSourceCommand : WasmeCommand
 {
-    public BuildSourceCommand(CliContext context, FilterLanguage language)
-        : base(FilterLanguages.Name(language), $"Build a {FilterLanguages.Name(language)} filter project ({Toolchain(language)}).")
-    {
-        var directory = new Argument<string>("DIR") { Description = "The filter project directory.", DefaultValueFactory = _ => "." };
-        var config = new Option<string?>("--config", "-c") { Description = "Runtime config to store with the module (default: DIR/runtime-config.json)." };
-        var options = new BuildOptions();
-        Arguments.Add(directory);
-        Options.Add(config);
-        options.AddTo(this);
+    private readonly FilterLanguage _language;
+    private readonly Argument<string> _directory = new("DIR") { Description = "The filter project directory.", DefaultValueFactory = _ => "." };
+    private readonly Option<string?> _config = new("--config", "-c") { Description = "Runtime config to store with the module (default: DIR/runtime-config.json)." };
+    private readonly BuildOptions _options = new();
 #if !WASME_IMAGES_EDITION
-        var test = new Option<bool>("--test") { Description = "Run the filter's tests (DIR/tests, see `wasme test`) against the new module before storing it; store nothing if one fails." };
-        Options.Add(test);
+    private readonly Option<bool> _test = new("--test") { Description = "Run the filter's tests (DIR/tests, see `wasme test`) against the new module before storing it; store nothing if one fails." };
 #endif
 
-        SetAction(async (parseResult, cancellationToken) =>
-        {
-            try
-            {
-                var reference = ImageReference.Parse(parseResult.GetValue(options.Tag)!);
-                var request = new FilterCompileRequest
-                {
-                    Language = language,
-                    ProjectDirectory = Path.GetFullPath(parseResult.GetValue(directory)!),
-                    ConfigPath = parseResult.GetValue(config) is { } path ? Path.GetFullPath(path) : null,
-                };
-                var builder = CreateBuilder(context, parseResult.GetValue(options.Store));
-                Func<CompiledFilter, CancellationToken, Task>? beforeStore = null;
+    public BuildSourceCommand(CliContext context, FilterLanguage language)
+        : base(context, FilterLanguages.Name(language), $"Build a {FilterLanguages.Name(language)} filter project ({Toolchain(language)}).")
+    {
+        _language = language;
+        Arguments.Add(_directory);
+        Options.Add(_config);
+        _options.AddTo(this);
 #if !WASME_IMAGES_EDITION
-                if (parseResult.GetValue(test))
-                {
-                    beforeStore = Testing.BuildTestGate.For(context, request.ProjectDirectory);
-                }
+        Options.Add(_test);
 #endif
-                var result = await BuildProgress.RunAsync(
-                    context,
-                    parseResult.GetValue(options.Verbose),
-                    $"Building {request.ProjectDirectory}",
-                    output => beforeStore is null
-                        ? builder.BuildAsync(request with { Output = output }, reference, cancellationToken)
-                        : builder.BuildAsync(request with { Output = output }, reference, beforeStore, cancellationToken));
-                BuildReport.Write(context, result);
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                return AuthoringErrors.Report(context, ex);
-            }
-        });
+        var name = FilterLanguages.Name(language);
+        Example("Build the project in the current directory into the local store", $"wasme build {name} -t my-filter:v1");
+        Example("Build, run the project's tests against the module, and store it only if they pass; show the toolchain's output", $"wasme build {name} ./my-filter -t ghcr.io/acme/my-filter:v1 --test --verbose");
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var reference = ImageReference.Parse(parseResult.GetValue(_options.Tag)!);
+        var request = new FilterCompileRequest
+        {
+            Language = _language,
+            ProjectDirectory = Path.GetFullPath(parseResult.GetValue(_directory)!),
+            ConfigPath = parseResult.GetValue(_config) is { } path ? Path.GetFullPath(path) : null,
+        };
+        var builder = CreateBuilder(Context, parseResult.GetValue(_options.Store));
+        Func<CompiledFilter, CancellationToken, Task>? beforeStore = null;
+#if !WASME_IMAGES_EDITION
+        if (parseResult.GetValue(_test))
+        {
+            beforeStore = Testing.BuildTestGate.For(Context, request.ProjectDirectory);
+        }
+#endif
+        var result = await BuildProgress.RunAsync(
+            Context,
+            GlobalOptions.GetVerbosity(parseResult) >= Verbosity.Verbose,
+            $"Building {request.ProjectDirectory}",
+            output => beforeStore is null
+                ? builder.BuildAsync(request with { Output = output }, reference, cancellationToken)
+                : builder.BuildAsync(request with { Output = output }, reference, beforeStore, cancellationToken));
+        BuildReport.Write(Context, result);
+        return ExitCodes.Success;
     }
 
     public static FilterBuilder CreateBuilder(CliContext context, string? store)

@@ -2,100 +2,102 @@ using System.CommandLine;
 using Spectre.Console;
 using Wasme.Build;
 using Wasme.Build.Templates;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Authoring;
 
 /// <summary><c>wasme init DIR --language L</c>: writes an add-header filter project to start from.</summary>
-internal sealed class InitCommand : Command
+internal sealed class InitCommand : WasmeCommand
 {
     private const string AnyPlatform = "any (no platform check)";
 
+    private readonly Argument<string> _directory = new("DIR") { Description = "Directory to create; must be empty or absent." };
+    private readonly EnumOption<FilterLanguage> _language = new(
+        "--language",
+        [],
+        [.. FilterLanguages.All.Select(l => (FilterLanguages.Name(l), l))],
+        "Source language. Prompted for on a terminal.");
+
+    private readonly Option<string?> _platform = new("--platform") { Description = "Where the filter will run: istio or envoy (checks ABI compatibility)." };
+    private readonly Option<string?> _platformVersion = new("--platform-version") { Description = "Version of --platform, e.g. 1.20 or 1.20.x." };
+    private readonly Option<bool> _force = new("--force") { Description = "Write the template files into a non-empty directory, replacing files of the same name." };
+
     public InitCommand(CliContext context)
-        : base("init", "Create a new Proxy-Wasm filter project (an add-header filter) in a directory.")
+        : base(context, "init", "Create a new Proxy-Wasm filter project (an add-header filter) in a directory.")
     {
-        var directory = new Argument<string>("DIR") { Description = "Directory to create; must be empty or absent." };
-        var language = new Option<string?>("--language", "-l")
+        _platform.AcceptOnlyFromAmong([.. PlatformTarget.Names]);
+        Arguments.Add(_directory);
+        Options.Add(_language);
+        Options.Add(_platform);
+        Options.Add(_platformVersion);
+        Options.Add(_force);
+        Example("Start an AssemblyScript filter checked against Istio 1.20", "wasme init my-filter --language assemblyscript --platform istio --platform-version 1.20");
+        Example("Start a Rust filter, then build it", "wasme init my-filter --language rust && wasme build rust my-filter -t my-filter:v1");
+    }
+
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var context = Context;
+        FilterLanguage filterLanguage;
+        if (_language.Find(parseResult) is { } given)
         {
-            Description = "Source language: assemblyscript, rust, tinygo or cpp. Prompted for on a terminal.",
-        };
-        language.AcceptOnlyFromAmong([.. FilterLanguages.All.Select(FilterLanguages.Name)]);
-        var platform = new Option<string?>("--platform") { Description = "Where the filter will run: istio or envoy (checks ABI compatibility)." };
-        platform.AcceptOnlyFromAmong([.. PlatformTarget.Names]);
-        var platformVersion = new Option<string?>("--platform-version") { Description = "Version of --platform, e.g. 1.20 or 1.20.x." };
-        var force = new Option<bool>("--force") { Description = "Write the template files into a non-empty directory, replacing files of the same name." };
-        Arguments.Add(directory);
-        Options.Add(language);
-        Options.Add(platform);
-        Options.Add(platformVersion);
-        Options.Add(force);
-
-        SetAction(async (parseResult, cancellationToken) =>
+            filterLanguage = given;
+        }
+        else
         {
-            var languageName = parseResult.GetValue(language);
-            if (languageName is null)
+            if (!context.IsInteractive)
             {
-                if (!context.IsInteractive)
-                {
-                    return AuthoringErrors.Usage(context, "--language is required when not on a terminal: --language assemblyscript|rust|tinygo|cpp");
-                }
-
-                languageName = await context.Out.PromptAsync(
-                    new SelectionPrompt<string>()
-                        .Title("Which language will the filter be written in?")
-                        .AddChoices(FilterLanguages.All.Select(FilterLanguages.Name)),
-                    cancellationToken);
+                throw CommandException.Usage("--language is required when not on a terminal: --language assemblyscript|rust|tinygo|cpp");
             }
 
-            if (!FilterLanguages.TryParse(languageName, out var filterLanguage))
+            var languageName = await context.Out.PromptAsync(
+                new SelectionPrompt<string>()
+                    .Title("Which language will the filter be written in?")
+                    .AddChoices(FilterLanguages.All.Select(FilterLanguages.Name)),
+                cancellationToken);
+            if (!FilterLanguages.TryParse(languageName, out filterLanguage))
             {
-                return AuthoringErrors.Usage(context, $"unknown language '{languageName}'; choose assemblyscript, rust, tinygo or cpp");
+                throw CommandException.Usage($"unknown language '{languageName}'; choose assemblyscript, rust, tinygo or cpp");
             }
+        }
 
-            var platformName = parseResult.GetValue(platform);
-            var version = parseResult.GetValue(platformVersion);
-            if (platformName is null && version is not null)
-            {
-                return AuthoringErrors.Usage(context, "--platform-version needs --platform (istio or envoy)");
-            }
+        var platformName = parseResult.GetValue(_platform);
+        var version = parseResult.GetValue(_platformVersion);
+        if (platformName is null && version is not null)
+        {
+            throw CommandException.Usage("--platform-version needs --platform (istio or envoy)");
+        }
 
-            if (platformName is null && context.IsInteractive)
+        if (platformName is null && context.IsInteractive)
+        {
+            var choice = await context.Out.PromptAsync(
+                new SelectionPrompt<string>().Title("Which platform will run it?").AddChoices([.. PlatformTarget.Names, AnyPlatform]),
+                cancellationToken);
+            if (choice != AnyPlatform)
             {
-                var choice = await context.Out.PromptAsync(
-                    new SelectionPrompt<string>().Title("Which platform will run it?").AddChoices([.. PlatformTarget.Names, AnyPlatform]),
-                    cancellationToken);
-                if (choice != AnyPlatform)
-                {
-                    platformName = choice;
-                    version = await context.Out.PromptAsync(new TextPrompt<string>($"{choice} version (e.g. 1.20):"), cancellationToken);
-                }
+                platformName = choice;
+                version = await context.Out.PromptAsync(new TextPrompt<string>($"{choice} version (e.g. 1.20):"), cancellationToken);
             }
+        }
 
-            PlatformTarget? target = null;
-            if (platformName is not null && !PlatformTarget.TryParse(platformName, version, out target, out var platformError))
-            {
-                return AuthoringErrors.Usage(context, platformError);
-            }
+        PlatformTarget? target = null;
+        if (platformName is not null && !PlatformTarget.TryParse(platformName, version, out target, out var platformError))
+        {
+            throw CommandException.Usage(platformError);
+        }
 
-            var template = FilterTemplates.For(filterLanguage);
-            var path = Path.GetFullPath(parseResult.GetValue(directory)!);
-            try
-            {
-                var files = await TemplateWriter.WriteAsync(template, path, parseResult.GetValue(force), cancellationToken);
-                context.Out.MarkupLineInterpolated($"Created {FilterLanguages.Name(filterLanguage)} filter project [bold]{path}[/] ({files.Count} files)");
-                context.Out.MarkupLineInterpolated($"  SDK: {template.Sdk}; ABI {template.AbiVersion}; root id {template.RootId}");
-                if (target is not null)
-                {
-                    context.Out.MarkupLineInterpolated($"  Compatible with {target.Display}.");
-                }
+        var template = FilterTemplates.For(filterLanguage);
+        var path = Path.GetFullPath(parseResult.GetValue(_directory)!);
+        var files = await TemplateWriter.WriteAsync(template, path, parseResult.GetValue(_force), cancellationToken);
+        context.Out.MarkupLineInterpolated($"Created {FilterLanguages.Name(filterLanguage)} filter project [bold]{path}[/] ({files.Count} files)");
+        context.Out.MarkupLineInterpolated($"  SDK: {template.Sdk}; ABI {template.AbiVersion}; root id {template.RootId}");
+        if (target is not null)
+        {
+            context.Out.MarkupLineInterpolated($"  Compatible with {target.Display}.");
+        }
 
-                context.Out.MarkupLineInterpolated(
-                    $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {path} -t my-filter:v1[/]");
-                return ExitCodes.Success;
-            }
-            catch (Exception ex) when (ex is TemplateTargetNotEmptyException)
-            {
-                return AuthoringErrors.Report(context, ex);
-            }
-        });
+        context.Out.MarkupLineInterpolated(
+            $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {path} -t my-filter:v1[/]");
+        return ExitCodes.Success;
     }
 }

@@ -6,6 +6,8 @@ using Wasme.Cache;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Hosting;
 using Wasme.Cache.Kubernetes;
+using Wasme.Cli.Commands.Clusters;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Kubernetes.Clients;
 using Wasme.Kubernetes.Configuration;
@@ -19,7 +21,7 @@ namespace Wasme.Cli.Commands.Cache;
 /// <c>wasme cache</c>: the node cache daemon. In a cluster it holds the modules FilterDeployments
 /// reference and serves them on <c>/sha256/&lt;hex&gt;</c>; outside one, the modules given with <c>--module</c>.
 /// </summary>
-internal sealed class CacheCommand : Command
+internal sealed class CacheCommand : WasmeCommand
 {
     private readonly Option<string> _directory = new("--directory") { Description = "Module directory (a hostPath shared with sidecars for HostPath delivery).", DefaultValueFactory = _ => CacheOptions.DefaultDirectory };
     private readonly Option<string> _listen = new("--listen") { Description = "HTTP address to serve modules, health and metrics on.", DefaultValueFactory = _ => $"http://0.0.0.0:{CacheOptions.DefaultPort}" };
@@ -35,7 +37,7 @@ internal sealed class CacheCommand : Command
     private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json for keyless spec.filter.verification.identities (as the operator's)." };
 
     public CacheCommand(CliContext context)
-        : base("cache", "Run the node cache daemon: pull wanted modules by digest, verify them, and serve them over HTTP.")
+        : base(context, "cache", "Run the node cache daemon: pull wanted modules by digest, verify them, and serve them over HTTP.")
     {
         Options.Add(_directory);
         Options.Add(_listen);
@@ -48,11 +50,13 @@ internal sealed class CacheCommand : Command
         Options.Add(_nodeName);
         Options.Add(_modules);
         Options.Add(_trustedRoot);
-        SetAction((parseResult, cancellationToken) => RunAsync(context, parseResult, cancellationToken));
+        Example("Serve one module on this machine, without Kubernetes", "wasme cache --directory /tmp/wasme-cache --listen http://127.0.0.1:9979 --module 44bf...7267=ghcr.io/acme/add-header@sha256:...");
+        Example("Run as the DaemonSet does (node name from the downward API)", "wasme cache --node-name \"$NODE_NAME\" --namespace wasme");
     }
 
-    private async Task<int> RunAsync(CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        var context = Context;
         var problems = new List<string>();
         if (!Uri.TryCreate(parseResult.GetValue(_listen), UriKind.Absolute, out var listen))
         {
@@ -113,15 +117,10 @@ internal sealed class CacheCommand : Command
 
         if (problems.Count > 0)
         {
-            foreach (var problem in problems)
-            {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
-            }
-
-            return ExitCodes.UsageError;
+            throw CommandException.Usage(problems);
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(LogLevel.Information));
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
         k8s.Kubernetes? client = null;
         try
         {
@@ -166,17 +165,15 @@ internal sealed class CacheCommand : Command
         }
         catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
         {
-            return ListenFailures.Report(context, "wasme cache", ex, [(options.Listen.Authority, "--listen")]);
+            throw ListenFailures.Failure("wasme cache", ex, [(options.Listen.Authority, "--listen")]);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message} (check that --directory is writable and --listen is free).");
-            return ExitCodes.Failure;
+            throw new CommandException(ExitCodes.Failure, $"{ex.Message} (check that --directory is writable and --listen is free).");
         }
         catch (ClusterConfigException ex)
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] wasme cache: {ex.Message}, or run without Kubernetes with --module");
-            return ExitCodes.UsageError;
+            throw CommandException.Usage($"wasme cache: {ex.Message}, or run without Kubernetes with --module");
         }
         finally
         {

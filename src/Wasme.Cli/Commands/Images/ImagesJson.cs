@@ -1,12 +1,16 @@
 using System.Text.Json.Serialization;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Images;
 
-/// <summary>One row of <c>wasme list --output json</c>.</summary>
+/// <summary>
+/// One row of <c>wasme list --output json</c>. A registry's tag list names tags only: remote rows carry name and tag, and
+/// the other fields are left out rather than guessed (docs/cli.md).
+/// </summary>
 internal sealed record ImageListItem(
     [property: JsonPropertyName("name")] string Name,
     [property: JsonPropertyName("tag")] string? Tag,
-    [property: JsonPropertyName("digest")] string Digest,
+    [property: JsonPropertyName("digest")] string? Digest,
     [property: JsonPropertyName("size")] long? Size,
     [property: JsonPropertyName("moduleDigest")] string? ModuleDigest,
     [property: JsonPropertyName("layout")] string? Layout,
@@ -25,7 +29,7 @@ internal sealed record ImageInspection(
     [property: JsonPropertyName("manifest")] System.Text.Json.JsonElement Manifest,
     [property: JsonPropertyName("signatures")] IReadOnlyList<string>? Signatures = null);
 
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Rfc3339Converter)])]
 [JsonSerializable(typeof(IReadOnlyList<ImageListItem>))]
 [JsonSerializable(typeof(ImageInspection))]
 internal sealed partial class ImagesJsonContext : JsonSerializerContext;

@@ -1,66 +1,77 @@
 using System.CommandLine;
-using System.Globalization;
-using System.Text.Json;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Formats;
 
 namespace Wasme.Cli.Commands.Images;
 
-/// <summary><c>wasme list [--remote REGISTRY[/REPO]] [--output table|json]</c>.</summary>
-internal sealed class ListCommand : Command
+/// <summary><c>wasme list [--remote REGISTRY[/REPO]] [-o text|json|yaml]</c>.</summary>
+internal sealed class ListCommand : WasmeCommand
 {
+    private readonly Option<string?> _remote = new("--remote")
+    {
+        Description = "List a registry instead: REGISTRY lists repositories and their tags, REGISTRY/REPO the tags of one repository.",
+    };
+
+    private readonly RegistryOptions _options = new();
+    private readonly EnumOption<OutputFormat> _output;
+
     public ListCommand(CliContext context)
-        : base("list", "List images in the local store, or repositories and tags in a registry with --remote.")
+        : base(context, "list", "List images in the local store, or repositories and tags in a registry with --remote.")
     {
         Aliases.Add("ls");
-        var remote = new Option<string?>("--remote")
-        {
-            Description = "List a registry instead: REGISTRY lists repositories and their tags, REGISTRY/REPO the tags of one repository.",
-        };
-        var output = new Option<string>("--output", "-o")
-        {
-            Description = "table or json.",
-            DefaultValueFactory = _ => "table",
-        };
-        output.AcceptOnlyFromAmong("table", "json");
-        var options = new RegistryOptions();
-        Options.Add(remote);
-        Options.Add(output);
-        options.AddStoreTo(this);
-        options.AddRegistryTo(this);
-
-        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
-        {
-            var items = parseResult.GetValue(remote) is { } target
-                ? await ListRemoteAsync(options, context, parseResult, target, cancellationToken)
-                : await ListLocalAsync(options, context, parseResult, cancellationToken);
-            if (parseResult.GetValue(output) == "json")
-            {
-                context.Out.WriteLine(JsonSerializer.Serialize(items, ImagesJsonContext.Default.IReadOnlyListImageListItem), Style.Plain);
-                return ExitCodes.Success;
-            }
-
-            var table = new Table { Border = TableBorder.None }.AddColumns("NAME", "TAG", "SIZE", "DIGEST", "UPDATED");
-            foreach (var item in items)
-            {
-                table.AddRow(
-                    Markup.Escape(item.Name),
-                    Markup.Escape(item.Tag ?? "<none>"),
-                    item.Size is { } size ? Sizes.Format(size) : string.Empty,
-                    Markup.Escape(item.Digest.Length > 0 ? TransferReporter.Short(item.Digest) : string.Empty),
-                    item.Updated?.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture) ?? string.Empty);
-            }
-
-            context.Out.Write(table);
-            return ExitCodes.Success;
-        }));
+        Options.Add(_remote);
+        _output = AddOutputOption();
+        _options.AddStoreTo(this);
+        _options.AddRegistryTo(this);
+        Example("List the local store", "wasme list");
+        Example("List the tags of one repository in a registry, as JSON", "wasme list --remote ghcr.io/acme/add-header -o json");
     }
 
-    private static async Task<IReadOnlyList<ImageListItem>> ListLocalAsync(RegistryOptions options, CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var store = options.OpenStore(context, parseResult);
+        var remote = parseResult.GetValue(_remote);
+        var items = remote is not null
+            ? await ListRemoteAsync(parseResult, remote, cancellationToken)
+            : await ListLocalAsync(parseResult, cancellationToken);
+        var format = _output.ValueOf(parseResult);
+        if (format.IsData())
+        {
+            DataOutput.Write(Context, format, items, ImagesJsonContext.Default.IReadOnlyListImageListItem);
+            return ExitCodes.Success;
+        }
+
+        // A registry's tag list names tags only; size, digest and date would cost a request or more per tag, so
+        // remote rows show what the registry said ('wasme inspect --remote REF' gives the rest for one image).
+        var table = new Table { Border = TableBorder.None };
+        table.AddColumns(remote is null ? ["NAME", "TAG", "SIZE", "DIGEST", "UPDATED"] : ["NAME", "TAG"]);
+        foreach (var item in items)
+        {
+            var name = Markup.Escape(item.Name);
+            var tag = Markup.Escape(item.Tag ?? "<none>");
+            if (remote is not null)
+            {
+                table.AddRow(name, tag);
+                continue;
+            }
+
+            table.AddRow(
+                name,
+                tag,
+                item.Size is { } size ? Sizes.Format(size) : string.Empty,
+                Markup.Escape(item.Digest is { } digest ? TransferReporter.Short(digest) : string.Empty),
+                item.Updated is { } updated ? Timestamps.ToText(updated) : string.Empty);
+        }
+
+        Context.Out.Write(table);
+        return ExitCodes.Success;
+    }
+
+    private async Task<IReadOnlyList<ImageListItem>> ListLocalAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var store = _options.OpenStore(Context, parseResult);
         var images = await store.ListAsync(
-            (name, error) => context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {name} is not listed: {error.Message}"),
+            (name, error) => Context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {name} is not listed: {error.Message}"),
             cancellationToken);
         return [.. images.Select(i => new ImageListItem(
             i.Reference.Name,
@@ -72,11 +83,11 @@ internal sealed class ListCommand : Command
             i.Updated))];
     }
 
-    private static async Task<IReadOnlyList<ImageListItem>> ListRemoteAsync(RegistryOptions options, CliContext context, ParseResult parseResult, string target, CancellationToken cancellationToken)
+    private async Task<IReadOnlyList<ImageListItem>> ListRemoteAsync(ParseResult parseResult, string target, CancellationToken cancellationToken)
     {
         var slash = target.IndexOf('/', StringComparison.Ordinal);
         var registry = slash < 0 ? target : target[..slash];
-        using var client = options.CreateClient(context, parseResult);
+        using var client = _options.CreateClient(Context, parseResult);
         IReadOnlyList<string> repositories = slash < 0
             ? await client.ListRepositoriesAsync(registry, cancellationToken)
             : [target[(slash + 1)..]];
@@ -85,7 +96,7 @@ internal sealed class ListCommand : Command
         {
             foreach (var tag in (await client.ListTagsAsync(registry, repository, cancellationToken)).Order(StringComparer.Ordinal))
             {
-                items.Add(new ImageListItem($"{registry}/{repository}", tag, string.Empty, null, null, null, null));
+                items.Add(new ImageListItem($"{registry}/{repository}", tag, null, null, null, null, null));
             }
         }
 

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Registry;
@@ -104,6 +105,6 @@ internal sealed class RegistryOptions
             MaxModuleSize = parseResult.GetValue(MaxModuleSize),
             ReadTimeout = idle,
         };
-        return new RegistryClient(options, credentials, timeProvider: context.TimeProvider);
+        return new RegistryClient(options, credentials, new StderrLogger<RegistryClient>(context, GlobalOptions.GetVerbosity(parseResult)), context.TimeProvider);
     }
 }

@@ -1,32 +1,35 @@
 using System.CommandLine;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.References;
 
 namespace Wasme.Cli.Commands.Images;
 
 /// <summary><c>wasme rmi REF...</c>: remove tags from the store; blobs no tag uses are deleted.</summary>
-internal sealed class RemoveImageCommand : Command
+internal sealed class RemoveImageCommand : WasmeCommand
 {
+    private readonly Argument<string[]> _references = new("REF") { Description = "Stored images (tag or digest).", Arity = ArgumentArity.OneOrMore };
+    private readonly RegistryOptions _options = new();
+
     public RemoveImageCommand(CliContext context)
-        : base("rmi", "Remove images from the local store. Blobs still used by another tag are kept.")
+        : base(context, "rmi", "Remove images from the local store. Blobs still used by another tag are kept.")
     {
-        var references = new Argument<string[]>("REF") { Description = "Stored images (tag or digest).", Arity = ArgumentArity.OneOrMore };
-        var options = new RegistryOptions();
-        Arguments.Add(references);
-        options.AddStoreTo(this);
+        Arguments.Add(_references);
+        _options.AddStoreTo(this);
+        Example("Remove two tags from the local store", "wasme rmi my-filter:v1 my-filter:v2");
+    }
 
-        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var store = _options.OpenStore(Context, parseResult);
+        // Parse all first: a typo in the third name must not leave the first two removed.
+        var parsed = parseResult.GetValue(_references)!.Select(ImageReference.Parse).ToList();
+        foreach (var reference in parsed)
         {
-            var store = options.OpenStore(context, parseResult);
-            // Parse all first: a typo in the third name must not leave the first two removed.
-            var parsed = parseResult.GetValue(references)!.Select(ImageReference.Parse).ToList();
-            foreach (var reference in parsed)
-            {
-                var removed = await store.RemoveAsync(reference, cancellationToken);
-                context.Out.WriteLine($"Removed {reference} ({removed})", Style.Plain);
-            }
+            var removed = await store.RemoveAsync(reference, cancellationToken);
+            Context.Out.WriteLine($"Removed {reference} ({removed})", Style.Plain);
+        }
 
-            return ExitCodes.Success;
-        }));
+        return ExitCodes.Success;
     }
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 
 namespace Wasme.Cli.Commands.Istio;
@@ -16,16 +17,17 @@ internal sealed class WorkloadSelectionOptions
         AllowMultipleArgumentsPerToken = true,
     };
 
-    public Option<string> WorkloadType { get; } = new("--workload-type", "-t") { Description = "deployment, daemonset or statefulset.", DefaultValueFactory = _ => "deployment" };
+    // No -t: it is --tag everywhere (build), as in docker.
+    public EnumOption<WorkloadKind> WorkloadType { get; } = new(
+        "--workload-type",
+        [],
+        [("deployment", WorkloadKind.Deployment), ("daemonset", WorkloadKind.DaemonSet), ("statefulset", WorkloadKind.StatefulSet)],
+        "Kind of the workloads to select.",
+        WorkloadKind.Deployment);
 
     public Option<string?> Kubeconfig { get; } = new("--kubeconfig") { Description = "Kubeconfig file (default $KUBECONFIG, then ~/.kube/config)." };
 
     public Option<bool> DryRun { get; } = new("--dry-run") { Description = "Print what would change; write nothing." };
-
-    public WorkloadSelectionOptions()
-    {
-        WorkloadType.AcceptOnlyFromAmong("deployment", "daemonset", "statefulset");
-    }
 
     public void AddTo(Command command)
     {
@@ -34,13 +36,6 @@ internal sealed class WorkloadSelectionOptions
             command.Options.Add(option);
         }
     }
-
-    public static WorkloadKind Kind(string text) => text switch
-    {
-        "daemonset" => WorkloadKind.DaemonSet,
-        "statefulset" => WorkloadKind.StatefulSet,
-        _ => WorkloadKind.Deployment,
-    };
 
     /// <summary>Parses k=v pairs; returns the offending text on error.</summary>
     public static (Dictionary<string, string> Labels, string? Error) ParseLabels(IEnumerable<string>? values)

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
@@ -169,7 +170,7 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
 
         if (!IsOurs(current))
         {
-            throw new InvalidOperationException($"FilterDeployment {ns}/{name} was not made by 'wasme deploy istio'; delete it with kubectl (or from Git) if you mean to");
+            throw new CommandException(ExitCodes.Failure, $"FilterDeployment {ns}/{name} was not made by 'wasme deploy istio'; delete it with kubectl (or from Git) if you mean to");
         }
 
         if (!dryRun)

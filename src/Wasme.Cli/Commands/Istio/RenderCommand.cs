@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
@@ -15,7 +16,7 @@ namespace Wasme.Cli.Commands.Istio;
 /// <c>wasme render -f FILTERDEPLOYMENT.yaml</c>: prints the EnvoyFilters/WasmPlugins (and changed workloads) that the
 /// operator would apply, as multi-document YAML in a stable order, for GitOps pipelines.
 /// </summary>
-internal sealed class RenderCommand : Command
+internal sealed class RenderCommand : WasmeCommand
 {
     private readonly Option<FileInfo> _file = new("--file", "-f") { Description = "FilterDeployment manifest (YAML; several documents allowed).", Required = true };
     private readonly Option<FileInfo?> _workloads = new("--workloads") { Description = "Deployments/DaemonSets/StatefulSets to select from (YAML, e.g. from kubectl get -o yaml). Without it, one workload whose pod labels equal spec.deployment.istio.labels is assumed." };
@@ -23,9 +24,10 @@ internal sealed class RenderCommand : Command
     private readonly Option<bool> _ignoreVersionCheck = new("--ignore-version-check") { Description = "Render even when the image's ABI is not known to run on that Istio release." };
     private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service (Remote delivery).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
     private readonly ImageFactsOptions _facts = new();
+    private readonly EnumOption<OutputFormat> _output;
 
     public RenderCommand(CliContext context)
-        : base("render", "Print the Istio resources a FilterDeployment produces, as YAML, without touching a cluster.")
+        : base(context, "render", "Print the Istio resources a FilterDeployment produces, as YAML, without touching a cluster.")
     {
         Options.Add(_file);
         Options.Add(_workloads);
@@ -33,22 +35,22 @@ internal sealed class RenderCommand : Command
         Options.Add(_ignoreVersionCheck);
         Options.Add(_cacheService);
         _facts.AddTo(this);
-        SetAction((parse, ct) => RunAsync(context, parse, ct));
+        _output = AddOutputOption();
+        _output.Description = "Output format: text and yaml print YAML documents, json one v1 List (kubectl apply -f reads both).";
+        Example("Render a FilterDeployment for the workloads of a cluster, from a file kubectl wrote", "kubectl get deploy -n bookinfo -o yaml > workloads.yaml && wasme render -f fd.yaml --workloads workloads.yaml");
+        Example("Render offline, from image facts instead of the registry, for Istio 1.7", "wasme render -f fd.yaml --istio-version 1.7 --module-sha256 HEX --manifest-digest sha256:HEX");
     }
 
-    private async Task<int> RunAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parse, CancellationToken cancellationToken)
     {
+        var context = Context;
         var file = parse.GetValue(_file)!;
         if (!file.Exists)
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {file.FullName} does not exist; pass the FilterDeployment manifest with -f");
-            return ExitCodes.UsageError;
+            throw CommandException.Usage($"{file.FullName} does not exist; pass the FilterDeployment manifest with -f");
         }
 
-        if (!TryOptions(context, parse, out var options))
-        {
-            return ExitCodes.UsageError;
-        }
+        var options = TranslationOptionsFrom(parse);
 
         var documents = FilterDeploymentReader.ReadAll(await File.ReadAllTextAsync(file.FullName, cancellationToken));
         var invalid = documents.Where(d => d.Problems.Count > 0).ToList();
@@ -71,8 +73,7 @@ internal sealed class RenderCommand : Command
             }
             catch (Exception e) when (e is YamlFormatException or IOException)
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] --workloads {workloadsFile.Name}: {e.Message}");
-                return ExitCodes.UsageError;
+                throw CommandException.Usage($"--workloads {workloadsFile.Name}: {e.Message}");
             }
         }
 
@@ -83,8 +84,7 @@ internal sealed class RenderCommand : Command
             var (source, error) = _facts.Resolve(parse, image, context);
             if (source is null)
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] {error}");
-                return ExitCodes.UsageError;
+                throw CommandException.Usage(error!);
             }
 
             var facts = await source.GetAsync(image, cancellationToken);
@@ -100,7 +100,9 @@ internal sealed class RenderCommand : Command
             output.AddRange(ManifestRenderer.Render(result, candidates));
         }
 
-        ProblemReport.Raw(context.Out, YamlJson.Write(output));
+        ProblemReport.Raw(context.Out, _output.ValueOf(parse) == OutputFormat.Json
+            ? YamlJson.ToIndentedJson(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. output]) }) + "\n"
+            : YamlJson.Write(output));
         return ExitCodes.Success;
     }
 
@@ -120,15 +122,14 @@ internal sealed class RenderCommand : Command
         return new WorkloadDocument(workload, new JsonObject());
     }
 
-    private bool TryOptions(CliContext context, ParseResult parse, out TranslationOptions options)
+    private TranslationOptions TranslationOptionsFrom(ParseResult parse)
     {
-        options = new TranslationOptions { IgnoreVersionCheck = parse.GetValue(_ignoreVersionCheck) };
+        var options = new TranslationOptions { IgnoreVersionCheck = parse.GetValue(_ignoreVersionCheck) };
         if (parse.GetValue(_istioVersion) is { } text)
         {
             if (!IstioVersion.TryParse(text, out var version))
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] --istio-version '{text}' is not a version; write it as 1.7 or 1.20.3");
-                return false;
+                throw CommandException.Usage($"--istio-version '{text}' is not a version; write it as 1.7 or 1.20.3");
             }
 
             options = options with { IstioVersion = version };
@@ -138,11 +139,9 @@ internal sealed class RenderCommand : Command
         var colon = cache.LastIndexOf(':');
         if (colon <= 0 || !int.TryParse(cache[(colon + 1)..], out var port) || port is < 1 or > 65535)
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] --cache-service '{cache}' must be host:port, e.g. wasme-cache.wasme.svc.cluster.local:9979");
-            return false;
+            throw CommandException.Usage($"--cache-service '{cache}' must be host:port, e.g. wasme-cache.wasme.svc.cluster.local:9979");
         }
 
-        options = options with { CacheServiceHost = cache[..colon], CacheServicePort = port };
-        return true;
+        return options with { CacheServiceHost = cache[..colon], CacheServicePort = port };
     }
 }

@@ -2,6 +2,8 @@ using System.CommandLine;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Wasme.Cli.Commands.Clusters;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Versions;
 using Wasme.Kubernetes.Configuration;
 using Wasme.Operator.Hosting;
@@ -10,7 +12,7 @@ using Wasme.Operator.Images;
 namespace Wasme.Cli.Commands.Operator;
 
 /// <summary><c>wasme operator</c>: runs the FilterDeployment controller against the current cluster until stopped.</summary>
-internal sealed class OperatorCommand : Command
+internal sealed class OperatorCommand : WasmeCommand
 {
     private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file; in a pod the service account is used, else $KUBECONFIG or ~/.kube/config." };
     private readonly Option<string?> _namespace = new("--namespace") { Description = "Only reconcile FilterDeployments in this namespace (default: all)." };
@@ -28,21 +30,19 @@ internal sealed class OperatorCommand : Command
 
     private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json (Fulcio and Rekor keys) for keyless spec.filter.verification.identities; keys need none." };
 
-    private readonly CliContext _context;
-
     public OperatorCommand(CliContext context)
-        : base("operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
+        : base(context, "operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
-        _context = context;
         foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName, _trustedRoot })
         {
             Options.Add(option);
         }
 
-        SetAction((parseResult, cancellationToken) => RunAsync(parseResult, cancellationToken));
+        Example("Run the operator against the current kubeconfig's cluster, for one namespace", "wasme operator --namespace bookinfo");
+        Example("Run it as the install does: several replicas, one active at a time", "wasme operator --leader-elect --leader-election-namespace wasme");
     }
 
-    private async Task<int> RunAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var problems = new List<string>();
         var resync = Durations.ParsePositive(parseResult.GetValue(_resync)!, "--resync-period", problems, TimeSpan.FromMinutes(10));
@@ -91,35 +91,28 @@ internal sealed class OperatorCommand : Command
 
         if (problems.Count > 0)
         {
-            foreach (var problem in problems)
-            {
-                _context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
-            }
-
-            return ExitCodes.UsageError;
+            throw CommandException.Usage(problems);
         }
 
         KubernetesClientConfiguration config;
         try
         {
-            config = ClusterConfig.Load(_context.GetEnvironmentVariable, options.Kubeconfig, preferInCluster: true);
+            config = ClusterConfig.Load(Context.GetEnvironmentVariable, options.Kubeconfig, preferInCluster: true);
         }
         catch (ClusterConfigException ex)
         {
-            _context.Error.MarkupLineInterpolated($"[red]error:[/] wasme operator: {ex.Message}");
-            return ExitCodes.UsageError;
+            throw CommandException.Usage($"wasme operator: {ex.Message}");
         }
 
-        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(LogLevel.Information));
+        using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
         using var client = new k8s.Kubernetes(config);
-        await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, _context.TimeProvider), loggerFactory, _context.TimeProvider);
-        _context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, metrics on {(options.MetricsAddress.Length > 0 ? options.MetricsAddress : "off")}");
+        await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, Context.TimeProvider), loggerFactory, Context.TimeProvider);
+        Context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, metrics on {(options.MetricsAddress.Length > 0 ? options.MetricsAddress : "off")}");
         try
         {
             if (!await host.RunAsync(cancellationToken))
             {
-                _context.Error.MarkupLine("[red]error:[/] lost the leader election Lease; exiting so the restarted operator begins from fresh caches");
-                return ExitCodes.Failure;
+                throw new CommandException(ExitCodes.Failure, "lost the leader election Lease; exiting so the restarted operator begins from fresh caches");
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -127,7 +120,7 @@ internal sealed class OperatorCommand : Command
         }
         catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
         {
-            return ListenFailures.Report(_context, "wasme operator", ex, [(options.HealthAddress, "--health-address"), (options.MetricsAddress, "--metrics-address")]);
+            throw ListenFailures.Failure("wasme operator", ex, [(options.HealthAddress, "--health-address"), (options.MetricsAddress, "--metrics-address")]);
         }
 
         return ExitCodes.Success;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Errors;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
@@ -21,15 +22,23 @@ namespace Wasme.Cli.Commands.Run;
 /// <c>wasme run</c>: runs filters in front of an HTTP service on this machine, without Envoy: a Kestrel reverse
 /// proxy with the Proxy-Wasm host, until Ctrl+C.
 /// </summary>
-internal sealed class RunCommand : Command
+internal sealed class RunCommand : WasmeCommand
 {
+    private static readonly IReadOnlyList<(string Word, FailurePolicy Value)> FailPolicies =
+        [("fail-closed", FailurePolicy.FailClosed), ("fail-open", FailurePolicy.FailOpen), ("reload", FailurePolicy.Reload)];
+
+    private static readonly IReadOnlyList<(string Word, LogLevel Value)> LogLevels =
+        [("trace", LogLevel.Trace), ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warn", LogLevel.Warning), ("error", LogLevel.Error)];
+
+    private readonly Func<ParseResult, RunRequest> _bind;
+
     public RunCommand(CliContext context)
-        : base("run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
+        : base(context, "run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
     {
         var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or .wasm files, in chain order.", Arity = ArgumentArity.ZeroOrMore };
-        var upstream = new Option<string>("--upstream", "-u") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
+        var upstream = new Option<string>("--upstream") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
-        var listen = new Option<string>("--listen", "-l") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
         var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
         var configFile = new Option<FileInfo?>("--config-file") { Description = "File whose content is the plugin configuration." };
@@ -37,16 +46,14 @@ internal sealed class RunCommand : Command
         var vmConfigFile = new Option<FileInfo?>("--vm-config-file") { Description = "File whose content is the VM configuration." };
         var rootId = new Option<string?>("--root-id") { Description = "Root id; defaults to the image's first root id." };
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
-        var failPolicy = new Option<string>("--fail-policy") { Description = "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", DefaultValueFactory = _ => "fail-closed" };
-        failPolicy.AcceptOnlyFromAmong("fail-closed", "fail-open", "reload");
+        var failPolicy = new EnumOption<FailurePolicy>("--fail-policy", [], FailPolicies, "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", FailurePolicy.FailClosed);
         var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call, gRPC calls (HTTP/2, h2c for http://) and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var envoyFilter = new Option<FileInfo[]>("--envoy-filter", "-f") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var envoyFilter = new Option<FileInfo[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
-        var logLevel = new Option<string>("--log-level") { Description = "Lowest level of filter and proxy logs shown: trace, debug, info, warn, error.", DefaultValueFactory = _ => "info" };
-        logLevel.AcceptOnlyFromAmong("trace", "debug", "info", "warn", "error");
+        var logLevel = new EnumOption<LogLevel>("--log-level", [], LogLevels, "Lowest level of filter and proxy logs shown.", LogLevel.Information);
         var tcp = new Option<string?>("--tcp") { Description = "Proxy TCP instead of HTTP: LISTEN=UPSTREAM, for example 127.0.0.1:7000=127.0.0.1:6379; the filters run as network filters (proxy_on_downstream_data...)." };
         var service = new Option<string?>("--service") { Description = "Also run a Wasm service (Envoy's envoy.bootstrap.wasm, singleton) outside any stream, for example a shared-queue consumer: an image or a .wasm file." };
         var serviceRootId = new Option<string?>("--service-root-id") { Description = "Root id of the --service; defaults to its image's first root id." };
@@ -61,26 +68,22 @@ internal sealed class RunCommand : Command
 
         var envoy = RunEnvoyOptions.AddTo(this);
         verification.AddTo(this, withVerifyFlag: true);
-
-        SetAction(async (parseResult, cancellationToken) =>
+        Example("Run a stored image in front of a service on port 9000", "wasme run ghcr.io/acme/add-header:v1 --upstream http://127.0.0.1:9000 --config world");
+        Example("Try a .wasm file against the built-in echo server; curl shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080 && curl -i http://127.0.0.1:8080/");
+        Example("Run the Wasm filters of an EnvoyFilter from the cluster, with its file paths mapped", "wasme run --envoy-filter envoyfilter.yaml --mount ./modules:/var/local/lib/wasme-cache --upstream http://127.0.0.1:9000");
+        Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
+        Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
+        _bind = parseResult =>
         {
             VerificationPolicy? policy = null;
             IReadOnlyList<SigstoreBundle> bundles = [];
             if (verification.Requested(parseResult))
             {
-                try
-                {
-                    policy = verification.BuildPolicy(context, parseResult);
-                    bundles = verification.ReadBundles(parseResult);
-                }
-                catch (OciException ex)
-                {
-                    context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-                    return ExitCodes.UsageError;
-                }
+                policy = verification.BuildPolicy(context, parseResult);
+                bundles = verification.ReadBundles(parseResult);
             }
 
-            var request = new RunRequest
+            return new RunRequest
             {
                 Filters = parseResult.GetValue(filters) ?? [],
                 EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
@@ -95,12 +98,12 @@ internal sealed class RunCommand : Command
                 VmConfigFile = parseResult.GetValue(vmConfigFile),
                 RootId = parseResult.GetValue(rootId),
                 Id = parseResult.GetValue(id),
-                FailPolicy = parseResult.GetValue(failPolicy)!,
+                FailPolicy = failPolicy.ValueOf(parseResult),
                 Clusters = parseResult.GetValue(clusters) ?? [],
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
-                LogLevel = parseResult.GetValue(logLevel)!,
+                LogLevel = logLevel.ValueOf(parseResult),
                 Envoy = envoy.Read(parseResult),
                 Tcp = parseResult.GetValue(tcp),
                 ListenGiven = parseResult.GetResult(listen) is { Implicit: false },
@@ -111,9 +114,11 @@ internal sealed class RunCommand : Command
                 Verification = policy,
                 Bundles = bundles,
             };
-            return await new RunSession(context, request).RunAsync(cancellationToken);
-        });
+        };
     }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        new RunSession(Context, _bind(parseResult)).RunAsync(cancellationToken);
 }
 
 /// <summary>The parsed command line of <c>wasme run</c>.</summary>
@@ -132,12 +137,12 @@ internal sealed record RunRequest
     public FileInfo? VmConfigFile { get; init; }
     public string? RootId { get; init; }
     public string? Id { get; init; }
-    public required string FailPolicy { get; init; }
+    public FailurePolicy FailPolicy { get; init; } = FailurePolicy.FailClosed;
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
     public string StreamIdleTimeout { get; init; } = "5m";
-    public string LogLevel { get; init; } = "info";
+    public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public RunEnvoySettings Envoy { get; init; } = new();
     public string? Tcp { get; init; }
     public bool ListenGiven { get; init; }
@@ -172,64 +177,17 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         if (_problems.Count > 0 || options is null)
         {
-            foreach (var problem in _problems)
-            {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] {problem}");
-            }
-
-            return ExitCodes.UsageError;
+            throw CommandException.Usage(_problems);
         }
 
-        var level = request.LogLevel switch
-        {
-            "trace" => LogLevel.Trace,
-            "debug" => LogLevel.Debug,
-            "warn" => LogLevel.Warning,
-            "error" => LogLevel.Error,
-            _ => LogLevel.Information,
-        };
+        var level = request.LogLevel;
         using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(Console.Out, level)));
         var runtimeOptions = new ProxyWasmRuntimeOptions { CompilationCacheDirectory = CompiledModuleCacheLocation.Resolve(context.GetEnvironmentVariable) };
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider, runtimeOptions);
-        try
-        {
-            // Envoy starts bootstrap services before any listener's filters, so a filter finds their queues at start.
-            await LoadServiceAsync(wasm, cancellationToken);
-            await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
-        }
-        catch (OciException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ex.Kind switch
-            {
-                OciErrorKind.NotFound => ExitCodes.NotFound,
-                OciErrorKind.Integrity => ExitCodes.IntegrityFailure,
-                OciErrorKind.Network => ExitCodes.NetworkFailure,
-                OciErrorKind.Auth => ExitCodes.AuthFailure,
-                _ => ExitCodes.UsageError,
-            };
-        }
-        catch (IstioResourceException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
-        }
-        catch (WasmCodeFetchException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ex.Failure switch
-            {
-                WasmCodeFailure.NotFound => ExitCodes.NotFound,
-                WasmCodeFailure.Integrity => ExitCodes.IntegrityFailure,
-                _ => ExitCodes.NetworkFailure,
-            };
-        }
-        catch (ProxyWasmException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
-        }
 
+        // Envoy starts bootstrap services before any listener's filters, so a filter finds their queues at start.
+        await LoadServiceAsync(wasm, cancellationToken);
+        await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
         if (_tcp is not null)
         {
             return await ServeTcpAsync(wasm, loggerFactory, cancellationToken);
@@ -242,12 +200,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         }
         catch (ProxyStartException ex) when (ListenFailures.IsAddressInUse(ex))
         {
-            return ListenFailures.Report(context, "wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
-        }
-        catch (ProxyStartException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
+            throw ListenFailures.Failure("wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
         }
 
         await using (server)
@@ -385,12 +338,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
     private async Task LoadFiltersAsync(WasmFilterSet wasm, ProxyOptions options, byte[] configuration, byte[] vmConfiguration, CancellationToken cancellationToken)
     {
-        var policy = request.FailPolicy switch
-        {
-            "fail-open" => FailurePolicy.FailOpen,
-            "reload" => FailurePolicy.Reload,
-            _ => FailurePolicy.FailClosed,
-        };
+        var policy = request.FailPolicy;
         LocalImageStore OpenStore() => new(LocalImageStore.ResolveRoot(request.Store, context.GetEnvironmentVariable), context.TimeProvider);
         // WasmPlugin oci:// images are pulled with the saved credentials (wasme login / docker login).
         RegistryClient CreateRegistryClient() => new(new RegistryClientOptions(), DockerConfigCredentialProvider.FromEnvironment(context.GetEnvironmentVariable), timeProvider: context.TimeProvider);

@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Store;
 using Wasme.Proxy.Hosting;
@@ -126,13 +127,7 @@ internal sealed partial class RunSession
         }
         catch (ProxyStartException ex) when (ListenFailures.IsAddressInUse(ex))
         {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] wasme run: cannot listen on {_tcp!.Listen} (--tcp): address already in use; choose another port");
-            return ExitCodes.Failure;
-        }
-        catch (ProxyStartException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
+            throw new CommandException(ExitCodes.Failure, $"wasme run: cannot listen on {_tcp!.Listen} (--tcp): address already in use; choose another port");
         }
 
         await using (server)

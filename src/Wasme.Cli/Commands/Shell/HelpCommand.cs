@@ -1,35 +1,36 @@
 using System.CommandLine;
-using Spectre.Console;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Shell;
 
 /// <summary><c>wasme help [COMMAND...]</c>: the help of a command, as <c>wasme COMMAND --help</c> prints it.</summary>
-internal sealed class HelpCommand : Command
+internal sealed class HelpCommand : WasmeCommand
 {
-    public HelpCommand(CliContext context)
-        : base("help", "Show the help of a command, e.g. 'wasme help pull'.")
-    {
-        var path = new Argument<string[]>("command") { Description = "The command (and subcommands) to describe.", Arity = ArgumentArity.ZeroOrMore };
-        Arguments.Add(path);
-        SetAction(parseResult =>
-        {
-            Command target = parseResult.RootCommandResult.Command;
-            var names = new List<string> { "wasme" };
-            foreach (var name in parseResult.GetValue(path) ?? [])
-            {
-                if (CommandTypos.Find(target, name) is not { } next)
-                {
-                    context.Error.MarkupLineInterpolated($"[red]error:[/] {CommandTypos.Describe(target, string.Join(' ', names), name)}");
-                    context.Error.MarkupLineInterpolated($"Run '[bold]{string.Join(' ', names)} --help[/]' for usage.");
-                    return ExitCodes.UsageError;
-                }
+    private readonly Argument<string[]> _path = new("command") { Description = "The command (and subcommands) to describe.", Arity = ArgumentArity.ZeroOrMore };
 
-                target = next;
-                names.Add(name);
+    public HelpCommand(CliContext context)
+        : base(context, "help", "Show the help of a command, e.g. 'wasme help pull'.")
+    {
+        Arguments.Add(_path);
+        Example("Show the help of a subcommand", "wasme help deploy istio");
+    }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        Command target = parseResult.RootCommandResult.Command;
+        var names = new List<string> { "wasme" };
+        foreach (var name in parseResult.GetValue(_path) ?? [])
+        {
+            if (CommandTypos.Find(target, name) is not { } next)
+            {
+                throw CommandException.Usage(CommandTypos.Describe(target, string.Join(' ', names), name), $"Run '{string.Join(' ', names)} --help' for usage.");
             }
 
-            var help = parseResult.RootCommandResult.Command.Parse([.. names.Skip(1), "--help"]);
-            return help.Invoke(parseResult.InvocationConfiguration);
-        });
+            target = next;
+            names.Add(name);
+        }
+
+        var help = parseResult.RootCommandResult.Command.Parse([.. names.Skip(1), "--help"]);
+        return Task.FromResult(help.Invoke(parseResult.InvocationConfiguration));
     }
 }

@@ -1,40 +1,42 @@
 using System.CommandLine;
 using Spectre.Console;
-using Wasme.Cli.Commands.Images;
-using Wasme.Oci.Errors;
+using Wasme.Cli.Infrastructure;
 using Wasme.Signing.Keys;
 
 namespace Wasme.Cli.Commands.Signing;
 
 /// <summary><c>wasme generate-key-pair</c>: an ECDSA P-256 key pair in cosign's PEM forms (cosign.key encrypted, cosign.pub).</summary>
-internal sealed class GenerateKeyPairCommand : Command
+internal sealed class GenerateKeyPairCommand : WasmeCommand
 {
+    private readonly Option<string> _prefix = new("--output-key-prefix") { Description = "Path prefix of the two files.", DefaultValueFactory = _ => "cosign" };
+    private readonly Option<bool> _force = new("--force") { Description = "Replace existing key files." };
+
     public GenerateKeyPairCommand(CliContext context)
-        : base("generate-key-pair", $"Generate a signing key pair as cosign does: PREFIX.key (encrypted with {PasswordSource.EnvironmentVariable} or a prompted password) and PREFIX.pub.")
+        : base(context, "generate-key-pair", $"Generate a signing key pair as cosign does: PREFIX.key (encrypted with {PasswordSource.EnvironmentVariable} or a prompted password) and PREFIX.pub.")
     {
-        var prefix = new Option<string>("--output-key-prefix") { Description = "Path prefix of the two files.", DefaultValueFactory = _ => "cosign" };
-        var force = new Option<bool>("--force") { Description = "Replace existing key files." };
-        Options.Add(prefix);
-        Options.Add(force);
+        Options.Add(_prefix);
+        Options.Add(_force);
+        Example("Write cosign.key and cosign.pub, asking for the password", "wasme generate-key-pair");
+        Example("Write release.key and release.pub in a script (empty password allowed)", "COSIGN_PASSWORD=\"$SECRET\" wasme generate-key-pair --output-key-prefix release");
+    }
 
-        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var keyPath = parseResult.GetValue(_prefix) + ".key";
+        var publicPath = parseResult.GetValue(_prefix) + ".pub";
+        if (!parseResult.GetValue(_force) && (File.Exists(keyPath) || File.Exists(publicPath)))
         {
-            var keyPath = parseResult.GetValue(prefix) + ".key";
-            var publicPath = parseResult.GetValue(prefix) + ".pub";
-            if (!parseResult.GetValue(force) && (File.Exists(keyPath) || File.Exists(publicPath)))
-            {
-                throw new OciUsageException($"{(File.Exists(keyPath) ? keyPath : publicPath)} exists; nothing written. Move it away, choose another --output-key-prefix, or pass --force.");
-            }
+            throw CommandException.Usage($"{(File.Exists(keyPath) ? keyPath : publicPath)} exists; nothing written. Move it away, choose another --output-key-prefix, or pass --force.");
+        }
 
-            var password = PasswordSource.Read(context, confirm: true);
-            var (privatePem, publicPem) = CosignKeys.Generate(password);
-            // Both files or neither: each is written beside its target and moved into place.
-            await WriteAsync(keyPath, privatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-            await WriteAsync(publicPath, publicPem, null, cancellationToken);
-            context.Out.WriteLine($"Private key written to {keyPath}", Style.Plain);
-            context.Out.WriteLine($"Public key written to {publicPath}", Style.Plain);
-            return ExitCodes.Success;
-        }));
+        var password = PasswordSource.Read(Context, confirm: true);
+        var (privatePem, publicPem) = CosignKeys.Generate(password);
+        // Both files or neither: each is written beside its target and moved into place.
+        await WriteAsync(keyPath, privatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        await WriteAsync(publicPath, publicPem, null, cancellationToken);
+        Context.Out.WriteLine($"Private key written to {keyPath}", Style.Plain);
+        Context.Out.WriteLine($"Public key written to {publicPath}", Style.Plain);
+        return ExitCodes.Success;
     }
 
     private static async Task WriteAsync(string path, string content, UnixFileMode? mode, CancellationToken cancellationToken)
@@ -42,7 +44,7 @@ internal sealed class GenerateKeyPairCommand : Command
         var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory))
         {
-            throw new OciUsageException($"Cannot write {path}: directory {directory} does not exist.");
+            throw CommandException.Usage($"Cannot write {path}: directory {directory} does not exist.");
         }
 
         var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");

@@ -1,4 +1,4 @@
-using Wasme.Oci.Errors;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Signing;
 
@@ -15,13 +15,13 @@ internal static class KeySource
             var name = value[EnvironmentPrefix.Length..];
             var pem = name.Length == 0 ? null : context.GetEnvironmentVariable(name);
             return string.IsNullOrWhiteSpace(pem)
-                ? throw new OciUsageException($"{option} {value}: environment variable '{name}' is not set or empty; set it to the PEM text of the key.")
+                ? throw CommandException.Usage($"{option} {value}: environment variable '{name}' is not set or empty; set it to the PEM text of the key.")
                 : (pem, $"environment variable {name}");
         }
 
         if (!File.Exists(value))
         {
-            throw new OciUsageException($"{option} {value}: no such file. Give the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR.");
+            throw CommandException.Usage($"{option} {value}: no such file. Give the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR.");
         }
 
         return (File.ReadAllText(value), value);

@@ -1,5 +1,5 @@
 using Spectre.Console;
-using Wasme.Oci.Errors;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Signing;
 
@@ -17,7 +17,7 @@ internal static class PasswordSource
 
         if (!context.IsInteractive)
         {
-            throw new OciUsageException($"No password for the private key: set {EnvironmentVariable} (it may be empty), or run on a terminal to be asked.");
+            throw CommandException.Usage($"No password for the private key: set {EnvironmentVariable} (it may be empty), or run on a terminal to be asked.");
         }
 
         var first = context.Out.Prompt(new TextPrompt<string>("Enter password for private key:").Secret().AllowEmpty());
@@ -26,7 +26,7 @@ internal static class PasswordSource
             var again = context.Out.Prompt(new TextPrompt<string>("Enter password for private key again:").Secret().AllowEmpty());
             if (first != again)
             {
-                throw new OciUsageException("The passwords do not match; nothing written.");
+                throw CommandException.Usage("The passwords do not match; nothing written.");
             }
         }
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using Spectre.Console;
 using Wasme.Cli.Commands.Images;
-using Wasme.Oci.Errors;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.References;
 using Wasme.Signing.Keys;
 using Wasme.Signing.Signing;
@@ -9,47 +9,50 @@ using Wasme.Signing.Signing;
 namespace Wasme.Cli.Commands.Signing;
 
 /// <summary><c>wasme sign REF --key cosign.key</c>: sign the image's manifest digest and attach the signature as cosign does.</summary>
-internal sealed class SignCommand : Command
+internal sealed class SignCommand : WasmeCommand
 {
+    private readonly Argument<string> _reference = new("REF") { Description = "Image to sign, registry/repo:tag or registry/repo@sha256:... (a tag is resolved to its digest first)." };
+    private readonly Option<string> _key = new("--key") { Description = "Private key: a file from 'wasme generate-key-pair' or cosign, or env://VAR.", Required = true };
+    private readonly Option<string?> _bundle = new("--bundle") { Description = "Also write the signature as a Sigstore bundle (JSON) to this file." };
+    private readonly RegistryOptions _options = new();
+
     public SignCommand(CliContext context)
-        : base("sign", "Sign an image in its registry with a cosign key: an ECDSA signature over the manifest digest, attached at the sha256-<hex>.sig tag cosign uses.")
+        : base(context, "sign", "Sign an image in its registry with a cosign key: an ECDSA signature over the manifest digest, attached at the sha256-<hex>.sig tag cosign uses.")
     {
-        var reference = new Argument<string>("REF") { Description = "Image to sign, registry/repo:tag or registry/repo@sha256:... (a tag is resolved to its digest first)." };
-        var key = new Option<string>("--key") { Description = "Private key: a file from 'wasme generate-key-pair' or cosign, or env://VAR.", Required = true };
-        var bundle = new Option<string?>("--bundle") { Description = "Also write the signature as a Sigstore bundle (JSON) to this file." };
-        var options = new RegistryOptions();
-        Arguments.Add(reference);
-        Options.Add(key);
-        Options.Add(bundle);
-        options.AddRegistryTo(this);
+        Arguments.Add(_reference);
+        Options.Add(_key);
+        Options.Add(_bundle);
+        _options.AddRegistryTo(this);
+        Example("Sign a pushed image with a key made by 'wasme generate-key-pair'", "wasme sign ghcr.io/acme/add-header:v1 --key cosign.key");
+        Example("Sign in CI with the key in a variable, keeping a Sigstore bundle", "COSIGN_PASSWORD=\"$PW\" wasme sign ghcr.io/acme/add-header:v1 --key env://COSIGN_PRIVATE_KEY --bundle add-header.sigstore.json");
+    }
 
-        SetAction((parseResult, cancellationToken) => ImageErrors.RunAsync(context, async () =>
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var image = ImageReference.Parse(parseResult.GetValue(_reference)!);
+        var (pem, source) = KeySource.Read(Context, parseResult.GetValue(_key)!, "--key");
+        var bundlePath = parseResult.GetValue(_bundle);
+        if (bundlePath is not null && Path.GetDirectoryName(Path.GetFullPath(bundlePath)) is { } directory && !Directory.Exists(directory))
         {
-            var image = ImageReference.Parse(parseResult.GetValue(reference)!);
-            var (pem, source) = KeySource.Read(context, parseResult.GetValue(key)!, "--key");
-            var bundlePath = parseResult.GetValue(bundle);
-            if (bundlePath is not null && Path.GetDirectoryName(Path.GetFullPath(bundlePath)) is { } directory && !Directory.Exists(directory))
-            {
-                throw new OciUsageException($"--bundle {bundlePath}: directory {directory} does not exist.");
-            }
+            throw CommandException.Usage($"--bundle {bundlePath}: directory {directory} does not exist.");
+        }
 
-            using var privateKey = CosignKeys.DecryptPrivateKey(pem, PasswordSource.Read(context, confirm: false), source);
-            using var client = options.CreateClient(context, parseResult);
-            var signed = await new ImageSigner(client).SignAsync(image, privateKey, cancellationToken);
-            if (bundlePath is not null)
-            {
-                await File.WriteAllBytesAsync(bundlePath, signed.Bundle.ToJson(), cancellationToken);
-            }
+        using var privateKey = CosignKeys.DecryptPrivateKey(pem, PasswordSource.Read(Context, confirm: false), source);
+        using var client = _options.CreateClient(Context, parseResult);
+        var signed = await new ImageSigner(client).SignAsync(image, privateKey, cancellationToken);
+        if (bundlePath is not null)
+        {
+            await File.WriteAllBytesAsync(bundlePath, signed.Bundle.ToJson(), cancellationToken);
+        }
 
-            context.Out.WriteLine($"Signed {image.WithoutDigest()}@{signed.ManifestDigest}", Style.Plain);
-            context.Out.WriteLine($"Signature: {signed.SignatureReference}", Style.Plain);
-            context.Out.WriteLine($"Key: {signed.KeyId}", Style.Plain);
-            if (bundlePath is not null)
-            {
-                context.Out.WriteLine($"Bundle: {bundlePath}", Style.Plain);
-            }
+        Context.Out.WriteLine($"Signed {image.WithoutDigest()}@{signed.ManifestDigest}", Style.Plain);
+        Context.Out.WriteLine($"Signature: {signed.SignatureReference}", Style.Plain);
+        Context.Out.WriteLine($"Key: {signed.KeyId}", Style.Plain);
+        if (bundlePath is not null)
+        {
+            Context.Out.WriteLine($"Bundle: {bundlePath}", Style.Plain);
+        }
 
-            return ExitCodes.Success;
-        }));
+        return ExitCodes.Success;
     }
 }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Errors;
 using Wasme.Oci.References;
 using Wasme.Oci.Registry;
@@ -81,7 +82,7 @@ internal sealed class VerificationOptions
         {
             if (!File.Exists(rootPath))
             {
-                throw new OciUsageException($"--trust-root {rootPath}: no such file. Give Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository).");
+                throw CommandException.Usage($"--trust-root {rootPath}: no such file. Give Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository).");
             }
 
             trustedRoot = VerificationPolicy.ParseTrustedRoot(File.ReadAllText(rootPath), rootPath);
@@ -90,7 +91,7 @@ internal sealed class VerificationOptions
         var policy = new VerificationPolicy { PublicKeys = keys, Identities = identities, TrustedRoot = trustedRoot };
         if (policy.IsEmpty)
         {
-            throw new OciUsageException("Nothing to verify against: give --key cosign.pub, or --certificate-identity, --certificate-oidc-issuer and --trust-root for keyless signatures.");
+            throw CommandException.Usage("Nothing to verify against: give --key cosign.pub, or --certificate-identity, --certificate-oidc-issuer and --trust-root for keyless signatures.");
         }
 
         policy.Validate();
@@ -102,7 +103,7 @@ internal sealed class VerificationOptions
         {
             if (!File.Exists(path))
             {
-                throw new OciUsageException($"--bundle {path}: no such file.");
+                throw CommandException.Usage($"--bundle {path}: no such file.");
             }
 
             try
@@ -111,7 +112,7 @@ internal sealed class VerificationOptions
             }
             catch (JsonException ex)
             {
-                throw new OciUsageException($"--bundle {path} is not a Sigstore bundle: {ex.Message}", ex);
+                throw CommandException.Usage($"--bundle {path} is not a Sigstore bundle: {ex.Message}");
             }
         }).ToList();
 

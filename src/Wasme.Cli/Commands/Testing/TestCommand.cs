@@ -1,12 +1,11 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
-using Wasme.Cli.Commands.Images;
 using Wasme.Cli.Commands.Run;
+using Wasme.Cli.Infrastructure;
 using Wasme.FilterTesting;
 using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
-using Wasme.FilterTesting.Parsing;
 using Wasme.FilterTesting.Reporting;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Store;
@@ -17,15 +16,17 @@ namespace Wasme.Cli.Commands.Testing;
 /// <c>wasme test</c>: runs filter tests written as YAML against the compiled module, in-process, on virtual time,
 /// through the same data plane as <c>wasme run</c>: no Envoy, no cluster.
 /// </summary>
-internal sealed class TestCommand : Command
+internal sealed class TestCommand : WasmeCommand
 {
+    private readonly Func<ParseResult, TestSession> _bind;
+
     public TestCommand(CliContext context)
-        : base("test", "Run filter tests (YAML: given, when, then) against a compiled module, without Envoy.")
+        : base(context, "test", "Run filter tests (YAML: given, when, then) against a compiled module, without Envoy.")
     {
         var paths = new Argument<string[]>("FILE_OR_DIR") { Description = "Test files, or directories searched for *.yaml (default: ./tests).", Arity = ArgumentArity.ZeroOrMore };
         var module = new Option<string?>("--module", "-m") { Description = "The .wasm file for filters whose test file names no module." };
         var image = new Option<string?>("--image") { Description = "An image in the local store for filters whose test file names no module." };
-        var output = new Option<string[]>("--output", "-o") { Description = "Also write results as junit=FILE (JUnit XML for CI).", AllowMultipleArgumentsPerToken = false };
+        var output = new Option<string[]>("--output", "-o") { Description = "Results as text (default), json or yaml on stdout (docs/cli.md), and/or junit=FILE, JUnit XML for CI (repeatable).", HelpName = "text|json|yaml|junit=FILE", AllowMultipleArgumentsPerToken = false };
         var filter = new Option<string?>("--filter") { Description = "Run only cases whose name contains this text." };
         var update = new Option<bool>("--update") { Description = "Write each failing case's observed response into its then.response (golden tests); review the diff." };
         var store = new Option<string?>("--store") { Description = $"Local image store for --image (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
@@ -35,21 +36,22 @@ internal sealed class TestCommand : Command
             Options.Add(option);
         }
 
-        SetAction(async (parseResult, cancellationToken) =>
+        Example("Run the tests in ./tests against the module they name", "wasme test");
+        Example("Run the cases named like 'header' against a stored image, and write a JUnit report for CI", "wasme test tests/ --image my-filter:v1 --filter header -o junit=test-results.xml");
+        _bind = parseResult => new TestSession(context)
         {
-            var session = new TestSession(context)
-            {
-                Paths = parseResult.GetValue(paths) is { Length: > 0 } given ? given : ["tests"],
-                Module = parseResult.GetValue(module),
-                Image = parseResult.GetValue(image),
-                Outputs = parseResult.GetValue(output) ?? [],
-                NameFilter = parseResult.GetValue(filter),
-                Update = parseResult.GetValue(update),
-                Store = parseResult.GetValue(store),
-            };
-            return await session.RunAsync(cancellationToken);
-        });
+            Paths = parseResult.GetValue(paths) is { Length: > 0 } given ? given : ["tests"],
+            Module = parseResult.GetValue(module),
+            Image = parseResult.GetValue(image),
+            Outputs = parseResult.GetValue(output) ?? [],
+            NameFilter = parseResult.GetValue(filter),
+            Update = parseResult.GetValue(update),
+            Store = parseResult.GetValue(store),
+        };
     }
+
+    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        _bind(parseResult).RunAsync(cancellationToken);
 }
 
 /// <summary>One <c>wasme test</c> run: checks the command line, runs every case, reports, picks the exit code.</summary>
@@ -66,23 +68,29 @@ internal sealed class TestSession(CliContext context)
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         string? junit = null;
+        var format = OutputFormat.Text;
         foreach (var output in Outputs)
         {
             if (output.StartsWith("junit=", StringComparison.Ordinal) && output.Length > "junit=".Length)
             {
                 junit = output["junit=".Length..];
             }
+            else if (OutputFormats.Words.FirstOrDefault(w => w.Word == output) is { Word: not null } word)
+            {
+                format = word.Value;
+            }
             else
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] --output '{output}' is not junit=FILE (for example -o junit=test-results.xml)");
-                return ExitCodes.UsageError;
+                throw CommandException.Usage($"--output '{output}' is not text, json, yaml or junit=FILE (for example -o junit=test-results.xml)");
             }
         }
 
+        // With -o json|yaml stdout holds the document alone; the case lines are for people.
+        var text = format.IsData() ? TextWriter.Null : context.Out.Profile.Out.Writer;
+
         if (Module is not null && Image is not null)
         {
-            context.Error.MarkupLine("[red]error:[/] --module and --image are exclusive: pass one of them");
-            return ExitCodes.UsageError;
+            throw CommandException.Usage("--module and --image are exclusive: pass one of them");
         }
 
         var started = Stopwatch.GetTimestamp();
@@ -92,9 +100,9 @@ internal sealed class TestSession(CliContext context)
             var runner = new FilterTestRunner(ResolveAsync, cache);
             var results = await new FilterTestSuite(runner).RunAsync(
                 new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
-                (file, result) => TextReport.WriteCase(context.Out.Profile.Out.Writer, Relative(file), result),
+                (file, result) => TextReport.WriteCase(text, Relative(file), result),
                 cancellationToken);
-            TextReport.WriteSummary(context.Out.Profile.Out.Writer, results, FilterTestSuite.Since(started));
+            TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
             if (junit is not null)
             {
                 JUnitReport.Write(junit, results);
@@ -103,30 +111,20 @@ internal sealed class TestSession(CliContext context)
             var cases = results.SelectMany(r => r.Cases).ToList();
             if (cases.Count == 0)
             {
-                context.Error.MarkupLineInterpolated($"[red]error:[/] no case ran{(NameFilter is null ? "" : $" (none is named like '{NameFilter}')")}");
-                return ExitCodes.NotFound;
+                throw new CommandException(ExitCodes.NotFound, $"no case ran{(NameFilter is null ? "" : $" (none is named like '{NameFilter}')")}");
+            }
+
+            if (format.IsData())
+            {
+                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Default.TestReport);
             }
 
             if (Update && cases.Any(c => !c.Passed))
             {
-                context.Out.MarkupLine("--update recorded the observed responses of the failing cases; review the change (git diff) and run again.");
+                (format.IsData() ? context.Error : context.Out).MarkupLine("--update recorded the observed responses of the failing cases; review the change (git diff) and run again.");
             }
 
             return cases.All(c => c.Passed) ? ExitCodes.Success : ExitCodes.Failure;
-        }
-        catch (FilterTestFileException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.UsageError;
-        }
-        catch (FileNotFoundException ex)
-        {
-            context.Error.MarkupLineInterpolated($"[red]error:[/] {ex.Message}");
-            return ExitCodes.NotFound;
-        }
-        catch (OciException ex)
-        {
-            return ImageErrors.Report(context, ex);
         }
         finally
         {
