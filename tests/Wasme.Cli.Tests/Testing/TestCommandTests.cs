@@ -86,6 +86,29 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_wat_module_given_with_module_is_compiled_from_its_text_and_its_tests_run()
+    {
+        var module = _temp.Combine("pass-through.wat");
+        await File.WriteAllTextAsync(module, """
+            (module
+              (memory (export "memory") 1)
+              (func (export "proxy_abi_version_0_2_1"))
+              (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+              (func (export "proxy_on_context_create") (param i32 i32))
+              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0)))
+            """);
+        var file = _temp.Combine("pass-through.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: passes the request through\n    when: {request: {path: /}}\n    then: {response: {status: 200}}\n");
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output + _cli.Out.Output);
+        Assert.Contains("PASS", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_test_file_without_a_module_needs_module_or_image()
     {
         var file = _temp.Combine("t.yaml");

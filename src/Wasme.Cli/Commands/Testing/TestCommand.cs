@@ -141,10 +141,16 @@ internal sealed class TestSession(CliContext context)
             throw new OciNotFoundException($"module {spec.Module} does not exist; build the filter first (wasme build) or fix module: in the test file");
         }
 
+        if (argument.EndsWith(".wat", StringComparison.OrdinalIgnoreCase) && File.Exists(argument))
+        {
+            // WebAssembly text is compiled by the runner; the image/module resolver only reads binary modules.
+            return new ResolvedModule(await File.ReadAllBytesAsync(argument, cancellationToken), Path.GetFileNameWithoutExtension(argument), null, IsText: true);
+        }
+
         var resolver = new RunFilterResolver(() => new LocalImageStore(LocalImageStore.ResolveRoot(Store, context.GetEnvironmentVariable), context.TimeProvider));
         var source = await resolver.ResolveAsync(argument, cancellationToken);
         return new ResolvedModule(source.Module, source.Name, source.RootIds.Count > 0 ? source.RootIds[0] : null,
-            IsText: argument.EndsWith(".wat", StringComparison.OrdinalIgnoreCase));
+            IsText: false);
     }
 
     private static string Relative(string path)
