@@ -79,6 +79,7 @@ internal sealed partial class ProxyWasmVm
         }
         finally
         {
+            ForgetMemory();
             InAllocator = false;
         }
     }

@@ -10,18 +10,34 @@ namespace Wasme.ProxyWasm.Vm;
 /// </summary>
 internal sealed partial class ProxyWasmVm
 {
-    public bool TryGetSpan(int pointer, int size, out Span<byte> span)
+    // Linear memory's base and length, looked up once per stretch of host code: each lookup is a native call and a
+    // host call checks several spans. Guest code may grow (and move) memory, so every way into or back from the guest
+    // forgets them (ForgetMemory).
+    private nint _memoryBase;
+    private ulong _memoryLength;
+    private bool _memoryKnown;
+
+    /// <summary>Guest code may have run: the next access looks linear memory up again.</summary>
+    public void ForgetMemory() => _memoryKnown = false;
+
+    public unsafe bool TryGetSpan(int pointer, int size, out Span<byte> span)
     {
+        if (!_memoryKnown)
+        {
+            _memoryBase = _memory.GetPointer();
+            _memoryLength = (ulong)_memory.GetLength();
+            _memoryKnown = true;
+        }
+
         var address = (uint)pointer;
         var length = (uint)size;
-        var memoryLength = _memory.GetLength();
-        if (length > int.MaxValue || length > memoryLength || address > memoryLength - length)
+        if (length > int.MaxValue || length > _memoryLength || address > _memoryLength - length)
         {
             span = default;
             return false;
         }
 
-        span = _memory.GetSpan(address, (int)length);
+        span = new Span<byte>((byte*)_memoryBase + address, (int)length);
         return true;
     }
 

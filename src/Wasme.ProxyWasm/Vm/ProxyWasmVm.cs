@@ -220,6 +220,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
 
         // Re-arming is a native call; within one epoch tick the deadline armed before is as far ahead as a new one
         // (ticks are 10 ms apart, calls a few microseconds), so most calls skip it.
+        ForgetMemory();
         if (_guestDepth++ == 0 && Runtime.EpochTicks is var tick && tick != _deadlineArmedAtTick)
         {
             _store.SetEpochDeadline(_deadlineTicks);
@@ -229,7 +230,11 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         return true;
     }
 
-    private void Exit() => _guestDepth--;
+    private void Exit()
+    {
+        ForgetMemory();
+        _guestDepth--;
+    }
 
     public void Dispose()
     {
@@ -241,6 +246,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
             }
 
             _disposed = true;
+            ForgetMemory();
             _tickTimer?.Dispose();
             _lifetime.Cancel();
             _lifetime.Dispose();
