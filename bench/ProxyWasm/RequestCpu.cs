@@ -9,9 +9,9 @@ namespace Wasme.Bench.ProxyWasm;
 /// </summary>
 internal static class RequestCpu
 {
-    public static void Run(int requests, int rounds)
+    public static void Run(int requests, int rounds, int[] headerCounts)
     {
-        foreach (var headers in new[] { 4, 30 })
+        foreach (var headers in headerCounts)
         {
             var bench = new PerRequestBenchmarks { Filter = "wat", RequestHeaders = headers };
             bench.Setup();

@@ -16,6 +16,7 @@ internal sealed partial class ProxyWasmVm
     private nint _memoryBase;
     private ulong _memoryLength;
     private bool _memoryKnown;
+    private readonly GuestStringCache _headerStrings = new();
 
     /// <summary>Guest code may have run: the next access looks linear memory up again.</summary>
     public void ForgetMemory() => _memoryKnown = false;
@@ -53,6 +54,19 @@ internal sealed partial class ProxyWasmVm
         return true;
     }
 
+    /// <summary>Like <see cref="TryReadString"/> for header names and values: repeated ones come from the VM's cache.</summary>
+    public bool TryReadHeaderString(int pointer, int size, out string value)
+    {
+        if (!TryGetSpan(pointer, size, out var span))
+        {
+            value = "";
+            return false;
+        }
+
+        value = _headerStrings.Get(span);
+        return true;
+    }
+
     public bool TryWriteUInt32(int pointer, uint value)
     {
         if (!TryGetSpan(pointer, 4, out var span))
@@ -81,33 +95,68 @@ internal sealed partial class ProxyWasmVm
     /// </summary>
     public ProxyStatus CopyOut(ReadOnlySpan<byte> data, int returnPointer, int returnSize)
     {
+        var status = Reserve(data.Length, returnPointer, returnSize, out var pointer, out var target);
+        if (status == ProxyStatus.Ok && pointer != 0)
+        {
+            data.CopyTo(target);
+            Publish(returnPointer, returnSize, pointer, data.Length);
+        }
+
+        return status;
+    }
+
+    /// <summary><see cref="CopyOut(ReadOnlySpan{byte}, int, int)"/> of a string's UTF-8, encoded straight into guest memory.</summary>
+    public ProxyStatus CopyOut(string text, int returnPointer, int returnSize)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        var status = Reserve(length, returnPointer, returnSize, out var pointer, out var target);
+        if (status == ProxyStatus.Ok && pointer != 0)
+        {
+            Encoding.UTF8.GetBytes(text, target);
+            Publish(returnPointer, returnSize, pointer, length);
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// Checks the return slots and allocates <paramref name="length"/> bytes in the guest; for an empty result writes
+    /// pointer 0, size 0 and returns <paramref name="pointer"/> 0.
+    /// </summary>
+    private ProxyStatus Reserve(int length, int returnPointer, int returnSize, out int pointer, out Span<byte> target)
+    {
+        pointer = 0;
+        target = default;
         if (!TryGetSpan(returnPointer, 4, out _) || !TryGetSpan(returnSize, 4, out _))
         {
             return ProxyStatus.InvalidMemoryAccess;
         }
 
-        if (data.IsEmpty)
+        if (length == 0)
         {
-            TryWriteUInt32(returnPointer, 0);
-            TryWriteUInt32(returnSize, 0);
+            Publish(returnPointer, returnSize, 0, 0);
             return ProxyStatus.Ok;
         }
 
-        var pointer = Allocate(data.Length);
+        pointer = Allocate(length);
         // The allocator may have grown (moved) memory: fetch spans again afterwards.
-        if (pointer == 0 || !TryGetSpan(pointer, data.Length, out var target))
+        if (pointer == 0 || !TryGetSpan(pointer, length, out target))
         {
+            pointer = 0;
             return ProxyStatus.InvalidMemoryAccess;
         }
 
-        data.CopyTo(target);
-        TryWriteUInt32(returnPointer, (uint)pointer);
-        TryWriteUInt32(returnSize, (uint)data.Length);
         return ProxyStatus.Ok;
     }
 
+    private void Publish(int returnPointer, int returnSize, int pointer, int length)
+    {
+        TryWriteUInt32(returnPointer, (uint)pointer);
+        TryWriteUInt32(returnSize, (uint)length);
+    }
+
     /// <summary>
-    /// Like <see cref="CopyOut"/> but writes only the pointer, and allocates even for empty data (a guest-owned
+    /// Like <see cref="CopyOut(ReadOnlySpan{byte}, int, int)"/> but writes only the pointer, and allocates even for empty data (a guest-owned
     /// empty buffer): the size-as-pointer compatibility path of <c>proxy_get_buffer_bytes</c>.
     /// </summary>
     public ProxyStatus CopyOutPointer(ReadOnlySpan<byte> data, int returnPointer)

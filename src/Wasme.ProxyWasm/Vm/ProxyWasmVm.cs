@@ -17,7 +17,11 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     private readonly Instance _instance;
     private readonly Memory _memory;
     private readonly ulong _deadlineTicks;
+    // Deleted stream contexts' states, reused for new streams (a request allocates none); enough for the streams a
+    // VM runs at once on a busy proxy, beyond that they go to the GC.
+    private const int MaxFreeContexts = 64;
     private readonly Dictionary<int, ContextState> _contexts = [];
+    private readonly Stack<ContextState> _freeContexts = new();
     private readonly Action<ProxyWasmVm>? _onFailed;
     private readonly CancellationTokenSource _lifetime = new();
     private int _nextContextId = RootContextId + 1;
