@@ -25,8 +25,14 @@ internal sealed partial class ProxyWasmVm
     {
         if (!_memoryKnown)
         {
-            _memoryBase = _memory.GetPointer();
-            _memoryLength = (ulong)_memory.GetLength();
+            // Memory moves only when it grows, and it never shrinks: the same length means the same base.
+            var memoryLength = (ulong)_memory.GetLength();
+            if (memoryLength != _memoryLength || _memoryBase == 0)
+            {
+                _memoryBase = _memory.GetPointer();
+                _memoryLength = memoryLength;
+            }
+
             _memoryKnown = true;
         }
 
