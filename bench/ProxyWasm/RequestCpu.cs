@@ -11,6 +11,14 @@ internal static class RequestCpu
 {
     public static void Run(int requests, int rounds, int[] headerCounts)
     {
+        using (var floor = new CallFloor())
+        {
+            var perRequest = Measure(requests, rounds, () => floor.Request());
+            Console.WriteLine(string.Create(
+                CultureInfo.InvariantCulture,
+                $"Floor (the same guest and host calls through Wasmtime, host functions doing nothing): CPU per request min {perRequest[0] / 1000:F3} us, median {perRequest[rounds / 2] / 1000:F3} us"));
+        }
+
         foreach (var headers in headerCounts)
         {
             var bench = new PerRequestBenchmarks { Filter = "wat", RequestHeaders = headers };
@@ -59,6 +67,29 @@ internal static class RequestCpu
                 bench.Cleanup();
             }
         }
+    }
+
+    private static double[] Measure(int requests, int rounds, Func<int> request)
+    {
+        for (var i = 0; i < Math.Max(requests / 4, 10_000); i++)
+        {
+            request();
+        }
+
+        var perRequest = new double[rounds];
+        for (var round = 0; round < rounds; round++)
+        {
+            var start = ThreadCpuNanoseconds();
+            for (var i = 0; i < requests; i++)
+            {
+                request();
+            }
+
+            perRequest[round] = (ThreadCpuNanoseconds() - start) / (double)requests;
+        }
+
+        Array.Sort(perRequest);
+        return perRequest;
     }
 
     private static long ThreadCpuNanoseconds()
