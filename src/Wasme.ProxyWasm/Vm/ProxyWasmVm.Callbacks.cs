@@ -173,13 +173,17 @@ internal sealed partial class ProxyWasmVm
     /// <summary><c>proxy_on_delete</c>, then the host forgets the context.</summary>
     public void CallDelete(ContextState context)
     {
-        // States are reused: only the live holder of this id may delete it.
-        if (!_contexts.TryGetValue(context.Id, out var known) || !ReferenceEquals(known, context))
+        if (!_contexts.Remove(context.Id, out var known))
         {
             return;
         }
 
-        _contexts.Remove(context.Id);
+        // States are reused: only the live holder of this id may delete it.
+        if (!ReferenceEquals(known, context))
+        {
+            _contexts[context.Id] = known;
+            return;
+        }
 
         if (ReferenceEquals(Current, context))
         {
