@@ -66,6 +66,33 @@ public sealed class HeaderAndBodyTests : IDisposable
     }
 
     [Fact]
+    public void Memory_the_guest_grows_between_two_host_calls_is_readable_by_the_second()
+    {
+        var wat = new Wat();
+        // The module starts with two pages (131072 bytes); the second header's name and value live in a third page
+        // grown after the first host call, as an SDK allocator grows memory between calls.
+        var (name, nameLength) = wat.Place("x-grown");
+        var (value, valueLength) = wat.Place("yes");
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-before")}} {{wat.Str("1")}}))
+              (drop (memory.grow (i32.const 1)))
+              (memory.copy (i32.const 131072) (i32.const {{name}}) (i32.const {{nameLength}}))
+              (memory.copy (i32.const 131088) (i32.const {{value}}) (i32.const {{valueLength}}))
+              {{wat.Record("add_in_grown_page", $"(call $proxy_add_header_map_value (i32.const 0) (i32.const 131072) (i32.const {nameLength}) (i32.const 131088) (i32.const {valueLength}))")}}
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module);
+        var headers = HostHarness.RequestHeaders();
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        stream.OnRequestHeaders(headers, endOfStream: true);
+
+        Assert.Equal(0, _host.Gauge("add_in_grown_page"));
+        Assert.Equal(["yes"], headers.GetValues("x-grown"));
+    }
+
+    [Fact]
     public void Header_pairs_round_trip_through_the_guest_in_envoy_serialization()
     {
         var wat = new Wat();

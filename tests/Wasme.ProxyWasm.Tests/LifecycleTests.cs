@@ -116,5 +116,41 @@ public sealed class LifecycleTests : IDisposable
         Assert.Equal(2, _host.Gauge("seen_by_this_vm"));
     }
 
+    [Fact]
+    public void A_stream_starts_clean_after_an_earlier_stream_on_the_same_vm_ended()
+    {
+        var wat = new Wat();
+        // The first stream stores a property, keeps its request headers and answers locally; the next stream, whose
+        // request headers never reach this filter (as after an earlier filter's local reply), must see none of it.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_set_property {{wat.Str("filter\0mark")}} {{wat.Str("set")}}))
+              (drop (call $proxy_send_local_response (i32.const 403) {{wat.Str("first")}} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const -1)))
+              (i32.const 0))
+            (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+              {{wat.Record("own_property", $"(call $proxy_get_property {wat.Str("filter\0mark")} (i32.const 0) (i32.const 4))")}}
+              {{wat.Record("request_header", $"(call $proxy_get_header_map_value (i32.const 0) {wat.Str("x-first")} (i32.const 0) (i32.const 4))")}}
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module);
+        var first = plugin.CreateHttpStream(new RecordingStreamHost());
+        first.OnRequestHeaders(HostHarness.RequestHeaders(("x-first", "yes")), endOfStream: true);
+        first.OnDone();
+        first.Dispose();
+
+        var host = new RecordingStreamHost();
+        using var second = plugin.CreateHttpStream(host);
+        var response = new HeaderMap();
+        response.Add(":status", "200");
+        var status = second.OnResponseHeaders(response, endOfStream: true);
+
+        Assert.True(first.LocalResponseSent);
+        Assert.Equal(FilterHeadersStatus.Continue, status);
+        Assert.False(second.LocalResponseSent);
+        Assert.Empty(host.LocalResponses);
+        Assert.Equal(1, _host.Gauge("own_property")); // NOT_FOUND: the first stream's property stayed with it
+        Assert.Equal(1, _host.Gauge("request_header")); // NOT_FOUND: and its request headers
+    }
+
     public void Dispose() => _host.Dispose();
 }

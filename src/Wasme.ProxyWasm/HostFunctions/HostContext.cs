@@ -9,7 +9,8 @@ namespace Wasme.ProxyWasm.HostFunctions;
 internal static class HostContext
 {
     /// <summary>
-    /// Resolves the calling VM. Inside the guest allocator only logging, clocks and polling are allowed
+    /// Resolves the calling VM (every host function that touches guest memory gets its VM here or through
+    /// <see cref="Unrestricted"/>, which is what keeps the VM's cached view of linear memory fresh). Inside the guest allocator only logging, clocks and polling are allowed
     /// (cpp-host's restricted callbacks); anything else fails the VM, since it could change host state
     /// while the host is in the middle of handing memory to the guest.
     /// </summary>
@@ -17,6 +18,8 @@ internal static class HostContext
     public static bool Enter(Caller caller, out ProxyWasmVm vm, [CallerMemberName] string function = "")
     {
         vm = (ProxyWasmVm)caller.GetData()!;
+        // The guest ran up to this call: linear memory may have grown since the host last looked.
+        vm.ForgetMemory();
         if (!vm.InAllocator)
         {
             return true;
@@ -26,7 +29,12 @@ internal static class HostContext
         return false;
     }
 
-    public static ProxyWasmVm Unrestricted(Caller caller) => (ProxyWasmVm)caller.GetData()!;
+    public static ProxyWasmVm Unrestricted(Caller caller)
+    {
+        var vm = (ProxyWasmVm)caller.GetData()!;
+        vm.ForgetMemory();
+        return vm;
+    }
 
     public const int Ok = (int)ProxyStatus.Ok;
     public const int NotFound = (int)ProxyStatus.NotFound;

@@ -119,17 +119,7 @@ internal static class MapFunctions
             return vm.Module.Abi.Version == AbiVersion.V010 ? (int)vm.CopyOut([], returnPointer, returnSize) : NotFound;
         }
 
-        var byteCount = Encoding.UTF8.GetByteCount(value);
-        var buffer = ArrayPool<byte>.Shared.Rent(byteCount);
-        try
-        {
-            var written = Encoding.UTF8.GetBytes(value, buffer);
-            return (int)vm.CopyOut(buffer.AsSpan(0, written), returnPointer, returnSize);
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
+        return (int)vm.CopyOut(value, returnPointer, returnSize);
     }
 
     public static int ProxyAddHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
@@ -150,7 +140,7 @@ internal static class MapFunctions
             return BadArgument;
         }
 
-        if (!vm.TryReadString(keyPointer, keySize, out var key))
+        if (!vm.TryReadHeaderString(keyPointer, keySize, out var key))
         {
             return InvalidMemoryAccess;
         }
@@ -171,7 +161,7 @@ internal static class MapFunctions
             return BadArgument;
         }
 
-        if (!vm.TryReadString(keyPointer, keySize, out var key) || !vm.TryReadString(valuePointer, valueSize, out var value))
+        if (!vm.TryReadHeaderString(keyPointer, keySize, out var key) || !vm.TryReadHeaderString(valuePointer, valueSize, out var value))
         {
             return InvalidMemoryAccess;
         }

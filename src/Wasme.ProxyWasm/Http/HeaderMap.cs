@@ -10,6 +10,10 @@ namespace Wasme.ProxyWasm;
 /// <remarks>Not thread-safe; a map belongs to one stream.</remarks>
 public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
 {
+    // Every ASCII character but A-Z: a name made only of these is its own lower case.
+    private static readonly System.Buffers.SearchValues<char> s_alreadyLower = System.Buffers.SearchValues.Create(
+        string.Concat(Enumerable.Range(0, 128).Where(c => c is < 'A' or > 'Z').Select(c => (char)c)));
+
     private KeyValuePair<string, string>[] _entries;
     private int _count;
     private long _version;
@@ -180,19 +184,8 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         }
     }
 
-    // Header names are ASCII in practice; only allocate when there is something to lower.
-    internal static string Lower(string key)
-    {
-        foreach (var c in key)
-        {
-            if (char.IsAsciiLetterUpper(c) || c > 0x7F)
-            {
-                return key.ToLowerInvariant();
-            }
-        }
-
-        return key;
-    }
+    // Header names are ASCII in practice; only allocate when there is something to lower (one vectorized scan).
+    internal static string Lower(string key) => key.AsSpan().ContainsAnyExcept(s_alreadyLower) ? key.ToLowerInvariant() : key;
 
     /// <summary>Allocation-free enumerator over the entries.</summary>
     public struct Enumerator : IEnumerator<KeyValuePair<string, string>>

@@ -19,10 +19,12 @@ public sealed class HttpStreamContext : IDisposable
 {
     private readonly ProxyWasmPlugin _plugin;
     private readonly ProxyWasmVm? _vm;
-    private readonly ContextState? _context;
+    // Dropped on dispose: the VM reuses the state for another stream.
+    private ContextState? _context;
     private readonly IStreamHost _host;
     private bool _bypassed;
     private bool _failureReplySent;
+    private bool _localResponseSentBeforeDispose;
     private bool _disposed;
 
     internal HttpStreamContext(ProxyWasmPlugin plugin, ProxyWasmVm? vm, ContextState? context, IStreamHost host)
@@ -39,7 +41,7 @@ public sealed class HttpStreamContext : IDisposable
     public bool IsBypassed => _bypassed && !_failureReplySent;
 
     /// <summary>The filter (or the failure policy) sent a local response on this stream.</summary>
-    public bool LocalResponseSent => _failureReplySent || _context?.LocalResponse is not null;
+    public bool LocalResponseSent => _failureReplySent || _localResponseSentBeforeDispose || _context?.LocalResponse is not null;
 
     public FilterHeadersStatus OnRequestHeaders(HeaderMap headers, bool endOfStream)
     {
@@ -172,9 +174,12 @@ public sealed class HttpStreamContext : IDisposable
             return;
         }
 
+        var context = _context;
+        _localResponseSentBeforeDispose = context.LocalResponse is not null;
+        _context = null;
         lock (_vm.Gate)
         {
-            _vm.CallDelete(_context);
+            _vm.CallDelete(context);
         }
     }
 

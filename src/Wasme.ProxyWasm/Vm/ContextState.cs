@@ -1,12 +1,15 @@
 namespace Wasme.ProxyWasm.Vm;
 
-/// <summary>Host-side state of one Proxy-Wasm context (the root context, one HTTP stream, or one TCP connection).</summary>
+/// <summary>
+/// Host-side state of one Proxy-Wasm context (the root context, one HTTP stream, or one TCP connection). A VM reuses
+/// the states of deleted stream contexts (<see cref="Reuse"/>): nothing may keep one after its context is deleted.
+/// </summary>
 internal sealed class ContextState(int id, IStreamHost? host)
 {
-    public int Id { get; } = id;
+    public int Id { get; private set; } = id;
 
     /// <summary>Null for the root context.</summary>
-    public IStreamHost? Host { get; } = host;
+    public IStreamHost? Host { get; private set; } = host;
 
     public bool IsRoot => Host is null;
 
@@ -40,4 +43,24 @@ internal sealed class ContextState(int id, IStreamHost? host)
     public Dictionary<string, byte[]>? Properties { get; set; }
 
     public DateTimeOffset CreatedAt { get; set; }
+
+    /// <summary>Makes a deleted stream context's state a fresh one for another stream.</summary>
+    public void Reuse(int id, IStreamHost host, DateTimeOffset createdAt)
+    {
+        Id = id;
+        Host = host;
+        RequestHeaders = null;
+        RequestTrailers = null;
+        ResponseHeaders = null;
+        ResponseTrailers = null;
+        RequestBody = null;
+        ResponseBody = null;
+        DownstreamData = null;
+        UpstreamData = null;
+        LocalResponse = null;
+        DonePending = false;
+        Done = false;
+        Properties = null;
+        CreatedAt = createdAt;
+    }
 }

@@ -79,6 +79,7 @@ internal sealed partial class ProxyWasmVm
         }
         finally
         {
+            ForgetMemory();
             InAllocator = false;
         }
     }
@@ -86,10 +87,23 @@ internal sealed partial class ProxyWasmVm
     /// <summary>Creates a stream context (<c>proxy_on_context_create(id, root)</c>); null when the VM is failed.</summary>
     public ContextState? CreateStream(IStreamHost host)
     {
-        var context = new ContextState(_nextContextId++, host) { CreatedAt = Runtime.TimeProvider.GetUtcNow() };
+        var id = _nextContextId++;
         if (!TryEnter())
         {
             return null;
+        }
+
+        // request.time is the data plane's start time when it gives one (wasme run always does): no clock read then.
+        var createdAt = host.Info.StartTime is null ? Runtime.TimeProvider.GetUtcNow() : default;
+        ContextState context;
+        if (_freeContexts.TryPop(out var reused))
+        {
+            reused.Reuse(id, host, createdAt);
+            context = reused;
+        }
+        else
+        {
+            context = new ContextState(id, host) { CreatedAt = createdAt };
         }
 
         _contexts[context.Id] = context;
@@ -159,8 +173,15 @@ internal sealed partial class ProxyWasmVm
     /// <summary><c>proxy_on_delete</c>, then the host forgets the context.</summary>
     public void CallDelete(ContextState context)
     {
-        if (!_contexts.Remove(context.Id))
+        if (!_contexts.Remove(context.Id, out var known))
         {
+            return;
+        }
+
+        // States are reused: only the live holder of this id may delete it.
+        if (!ReferenceEquals(known, context))
+        {
+            _contexts[context.Id] = known;
             return;
         }
 
@@ -186,6 +207,12 @@ internal sealed partial class ProxyWasmVm
         {
             Exit();
             Current = Root;
+        }
+
+        // Its stream handle is disposed and the guest forgot the id: the state can serve the next stream.
+        if (_freeContexts.Count < MaxFreeContexts)
+        {
+            _freeContexts.Push(context);
         }
     }
 

@@ -10,18 +10,41 @@ namespace Wasme.ProxyWasm.Vm;
 /// </summary>
 internal sealed partial class ProxyWasmVm
 {
-    public bool TryGetSpan(int pointer, int size, out Span<byte> span)
+    // Linear memory's base and length, looked up once per stretch of host code: each lookup is a native call and a
+    // host call checks several spans. Guest code may grow (and move) memory, so every way into or back from the guest
+    // forgets them (ForgetMemory).
+    private nint _memoryBase;
+    private ulong _memoryLength;
+    private bool _memoryKnown;
+    private readonly GuestStringCache _headerStrings = new();
+
+    /// <summary>Guest code may have run: the next access looks linear memory up again.</summary>
+    public void ForgetMemory() => _memoryKnown = false;
+
+    public unsafe bool TryGetSpan(int pointer, int size, out Span<byte> span)
     {
+        if (!_memoryKnown)
+        {
+            // Memory moves only when it grows, and it never shrinks: the same length means the same base.
+            var memoryLength = (ulong)_memory.GetLength();
+            if (memoryLength != _memoryLength || _memoryBase == 0)
+            {
+                _memoryBase = _memory.GetPointer();
+                _memoryLength = memoryLength;
+            }
+
+            _memoryKnown = true;
+        }
+
         var address = (uint)pointer;
         var length = (uint)size;
-        var memoryLength = _memory.GetLength();
-        if (length > int.MaxValue || length > memoryLength || address > memoryLength - length)
+        if (length > int.MaxValue || length > _memoryLength || address > _memoryLength - length)
         {
             span = default;
             return false;
         }
 
-        span = _memory.GetSpan(address, (int)length);
+        span = new Span<byte>((byte*)_memoryBase + address, (int)length);
         return true;
     }
 
@@ -34,6 +57,19 @@ internal sealed partial class ProxyWasmVm
         }
 
         value = Encoding.UTF8.GetString(span);
+        return true;
+    }
+
+    /// <summary>Like <see cref="TryReadString"/> for header names and values: repeated ones come from the VM's cache.</summary>
+    public bool TryReadHeaderString(int pointer, int size, out string value)
+    {
+        if (!TryGetSpan(pointer, size, out var span))
+        {
+            value = "";
+            return false;
+        }
+
+        value = _headerStrings.Get(span);
         return true;
     }
 
@@ -65,33 +101,68 @@ internal sealed partial class ProxyWasmVm
     /// </summary>
     public ProxyStatus CopyOut(ReadOnlySpan<byte> data, int returnPointer, int returnSize)
     {
+        var status = Reserve(data.Length, returnPointer, returnSize, out var pointer, out var target);
+        if (status == ProxyStatus.Ok && pointer != 0)
+        {
+            data.CopyTo(target);
+            Publish(returnPointer, returnSize, pointer, data.Length);
+        }
+
+        return status;
+    }
+
+    /// <summary><see cref="CopyOut(ReadOnlySpan{byte}, int, int)"/> of a string's UTF-8, encoded straight into guest memory.</summary>
+    public ProxyStatus CopyOut(string text, int returnPointer, int returnSize)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        var status = Reserve(length, returnPointer, returnSize, out var pointer, out var target);
+        if (status == ProxyStatus.Ok && pointer != 0)
+        {
+            Encoding.UTF8.GetBytes(text, target);
+            Publish(returnPointer, returnSize, pointer, length);
+        }
+
+        return status;
+    }
+
+    /// <summary>
+    /// Checks the return slots and allocates <paramref name="length"/> bytes in the guest; for an empty result writes
+    /// pointer 0, size 0 and returns <paramref name="pointer"/> 0.
+    /// </summary>
+    private ProxyStatus Reserve(int length, int returnPointer, int returnSize, out int pointer, out Span<byte> target)
+    {
+        pointer = 0;
+        target = default;
         if (!TryGetSpan(returnPointer, 4, out _) || !TryGetSpan(returnSize, 4, out _))
         {
             return ProxyStatus.InvalidMemoryAccess;
         }
 
-        if (data.IsEmpty)
+        if (length == 0)
         {
-            TryWriteUInt32(returnPointer, 0);
-            TryWriteUInt32(returnSize, 0);
+            Publish(returnPointer, returnSize, 0, 0);
             return ProxyStatus.Ok;
         }
 
-        var pointer = Allocate(data.Length);
+        pointer = Allocate(length);
         // The allocator may have grown (moved) memory: fetch spans again afterwards.
-        if (pointer == 0 || !TryGetSpan(pointer, data.Length, out var target))
+        if (pointer == 0 || !TryGetSpan(pointer, length, out target))
         {
+            pointer = 0;
             return ProxyStatus.InvalidMemoryAccess;
         }
 
-        data.CopyTo(target);
-        TryWriteUInt32(returnPointer, (uint)pointer);
-        TryWriteUInt32(returnSize, (uint)data.Length);
         return ProxyStatus.Ok;
     }
 
+    private void Publish(int returnPointer, int returnSize, int pointer, int length)
+    {
+        TryWriteUInt32(returnPointer, (uint)pointer);
+        TryWriteUInt32(returnSize, (uint)length);
+    }
+
     /// <summary>
-    /// Like <see cref="CopyOut"/> but writes only the pointer, and allocates even for empty data (a guest-owned
+    /// Like <see cref="CopyOut(ReadOnlySpan{byte}, int, int)"/> but writes only the pointer, and allocates even for empty data (a guest-owned
     /// empty buffer): the size-as-pointer compatibility path of <c>proxy_get_buffer_bytes</c>.
     /// </summary>
     public ProxyStatus CopyOutPointer(ReadOnlySpan<byte> data, int returnPointer)

@@ -17,7 +17,11 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     private readonly Instance _instance;
     private readonly Memory _memory;
     private readonly ulong _deadlineTicks;
+    // Deleted stream contexts' states, reused for new streams (a request allocates none); enough for the streams a
+    // VM runs at once on a busy proxy, beyond that they go to the GC.
+    private const int MaxFreeContexts = 64;
     private readonly Dictionary<int, ContextState> _contexts = [];
+    private readonly Stack<ContextState> _freeContexts = new();
     private readonly Action<ProxyWasmVm>? _onFailed;
     private readonly CancellationTokenSource _lifetime = new();
     private int _nextContextId = RootContextId + 1;
@@ -220,6 +224,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
 
         // Re-arming is a native call; within one epoch tick the deadline armed before is as far ahead as a new one
         // (ticks are 10 ms apart, calls a few microseconds), so most calls skip it.
+        ForgetMemory();
         if (_guestDepth++ == 0 && Runtime.EpochTicks is var tick && tick != _deadlineArmedAtTick)
         {
             _store.SetEpochDeadline(_deadlineTicks);
@@ -229,7 +234,11 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         return true;
     }
 
-    private void Exit() => _guestDepth--;
+    private void Exit()
+    {
+        ForgetMemory();
+        _guestDepth--;
+    }
 
     public void Dispose()
     {
@@ -241,6 +250,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
             }
 
             _disposed = true;
+            ForgetMemory();
             _tickTimer?.Dispose();
             _lifetime.Cancel();
             _lifetime.Dispose();
