@@ -229,7 +229,7 @@ public sealed partial class ResourceInformer<T>
 
     private async Task WatchAsync(CancellationToken cancellationToken)
     {
-        await foreach (var (type, item) in _client.WatchAsync(_options.Namespace, _resourceVersion, cancellationToken).ConfigureAwait(false))
+        await foreach (var (type, item) in _client.WatchAsync(_options.Namespace, _options.LabelSelector, _resourceVersion, cancellationToken).ConfigureAwait(false))
         {
             if (item.Metadata?.ResourceVersion is { Length: > 0 } rv)
             {

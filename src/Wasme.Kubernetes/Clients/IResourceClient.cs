@@ -14,8 +14,11 @@ public interface IResourceClient<T>
 
     Task<ResourceList<T>> ListAsync(string? namespaceName, string? labelSelector, CancellationToken cancellationToken);
 
-    /// <summary>Watches from <paramref name="resourceVersion"/> with bookmarks; a 410 Gone surfaces as <see cref="ResourceExpiredException"/>.</summary>
-    IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(string? namespaceName, string resourceVersion, CancellationToken cancellationToken);
+    /// <summary>
+    /// Watches from <paramref name="resourceVersion"/> with bookmarks, through the same label selector as the list (an
+    /// object that stops matching arrives as DELETED); a 410 Gone surfaces as <see cref="ResourceExpiredException"/>.
+    /// </summary>
+    IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(string? namespaceName, string? labelSelector, string resourceVersion, CancellationToken cancellationToken);
 
     /// <summary>Reads one object; <c>null</c> when it does not exist.</summary>
     Task<T?> GetAsync(string? namespaceName, string name, CancellationToken cancellationToken);

@@ -39,17 +39,17 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
     }
 
     public async IAsyncEnumerable<(WatchEventType Type, T Object)> WatchAsync(
-        string? namespaceName, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string? namespaceName, string? labelSelector, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         // The client reports in-stream ERROR events (a Status, typically 410) through this callback
         // and keeps reading; stop at the first one so the informer can decide what to do.
         Exception? streamError = null;
         var events = namespaceName is null
             ? _client.CustomObjects.WatchListClusterCustomObjectAsync(
-                Type.Group, Type.Version, Type.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                Type.Group, Type.Version, Type.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
                 onError: e => streamError ??= e, cancellationToken: cancellationToken)
             : _client.CustomObjects.WatchListNamespacedCustomObjectAsync(
-                Type.Group, Type.Version, namespaceName, Type.Plural, allowWatchBookmarks: true, resourceVersion: resourceVersion,
+                Type.Group, Type.Version, namespaceName, Type.Plural, allowWatchBookmarks: true, labelSelector: labelSelector, resourceVersion: resourceVersion,
                 onError: e => streamError ??= e, cancellationToken: cancellationToken);
 
         await using var enumerator = events.GetAsyncEnumerator(cancellationToken);

@@ -31,7 +31,7 @@ public sealed class NodeRecordClient : IResourceClient<V1ConfigMap>
     }
 
     public async IAsyncEnumerable<(WatchEventType Type, V1ConfigMap Object)> WatchAsync(
-        string? namespaceName, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
+        string? namespaceName, string? labelSelector, string resourceVersion, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(namespaceName);
         Exception? streamError = null;

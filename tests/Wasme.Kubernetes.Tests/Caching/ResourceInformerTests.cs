@@ -51,6 +51,47 @@ public sealed class ResourceInformerTests
     }
 
     [Fact]
+    public async Task A_label_selected_informer_never_sees_objects_outside_its_selector()
+    {
+        // The operator follows only the EnvoyFilters it manages (managed-by=wasme): a foreign object created or
+        // edited after the list must not enter its cache, and one whose label is removed leaves it.
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("ours", "1", "mine"));
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
+            new InformerOptions { Namespace = "shop", LabelSelector = "owner=mine" },
+            TimeProvider.System,
+            NullLogger.Instance);
+        var seen = new List<(ResourceEventType Type, string Name)>();
+        informer.AddHandler((type, item) =>
+        {
+            lock (seen)
+            {
+                seen.Add((type, item.Metadata.Name));
+            }
+        });
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        server.ApplyYaml(Deployment("foreign", "1", "someone-else"));
+        server.ApplyYaml(Deployment("foreign", "2", "someone-else"));
+        server.ApplyYaml(Deployment("ours", "2", "someone-else"));
+        server.ApplyYaml(Deployment("marker", "1", "mine"));
+
+        await EventuallyAsync(() => Seen(seen).Contains((ResourceEventType.Added, "marker")));
+        Assert.Equal(
+            [(ResourceEventType.Added, "ours"), (ResourceEventType.Deleted, "ours"), (ResourceEventType.Added, "marker")],
+            Seen(seen));
+        Assert.Equal(["marker"], informer.List("shop").Select(d => d.Metadata.Name));
+
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task A_kind_the_server_does_not_serve_counts_as_synced_and_empty()
     {
         await using var server = await KubernetesTestServer.StartAsync();
@@ -71,12 +112,13 @@ public sealed class ResourceInformerTests
         await running.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
-    private static string Deployment(string name, string replicas) => $$"""
+    private static string Deployment(string name, string replicas, string owner = "shop") => $$"""
         apiVersion: apps/v1
         kind: Deployment
         metadata:
           name: {{name}}
           namespace: shop
+          labels: {owner: {{owner}}}
         spec:
           replicas: {{replicas}}
           selector:
