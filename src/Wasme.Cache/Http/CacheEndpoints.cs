@@ -94,7 +94,7 @@ public static class CacheEndpoints
     // Bounds what one response holds in Kestrel's buffers (and how long it holds its lease) while the client reads.
     private const int WriteChunkBytes = 256 * 1024;
 
-    private static readonly string ImmutableCacheControl = new CacheControlHeaderValue
+    internal static readonly string ImmutableCacheControl = new CacheControlHeaderValue
     {
         Public = true,
         MaxAge = TimeSpan.FromDays(365),

@@ -34,7 +34,9 @@ public sealed class CacheHttpServer : IAsyncDisposable
                 : listen.Host is "[::]" ? IPAddress.IPv6Any
                 : listen.IsLoopback && !IPAddress.TryParse(listen.Host, out _) ? IPAddress.Loopback
                 : IPAddress.Parse(listen.Host.Trim('[', ']'));
-            kestrel.Listen(address, listen.Port);
+            // Module hits go out by sendfile; every other request (and each connection after one) is Kestrel's.
+            var hits = new SendfileHits(services, kestrel.Limits.KeepAliveTimeout, kestrel.Limits.MinResponseDataRate);
+            kestrel.Listen(address, listen.Port, listenOptions => listenOptions.Use(next => connection => hits.OnConnectionAsync(connection, next)));
         });
 
         var app = builder.Build();

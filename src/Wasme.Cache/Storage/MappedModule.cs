@@ -6,10 +6,12 @@ namespace Wasme.Cache.Storage;
 /// <summary>
 /// A held module's bytes, mapped read-only once and served from the page cache by every request (the files are
 /// immutable: their name is their sha256). Opening, statting and reading the file per request cost more CPU than
-/// sending it. Requests take a lease; removal retires the mapping, which is unmapped when the last lease ends.
+/// sending it. The open file stays with the mapping, so hits can also be sent with sendfile(2) from that same verified
+/// inode. Requests take a lease; removal retires the mapping, which is unmapped and closed when the last lease ends.
 /// </summary>
 internal sealed unsafe class MappedModule : MemoryManager<byte>
 {
+    private readonly FileStream _stream;
     private readonly MemoryMappedFile _file;
     private readonly MemoryMappedViewAccessor _view;
     private readonly byte* _pointer;
@@ -18,8 +20,9 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
     // One reference for the directory itself, one per request in flight; zero means unmapped.
     private int _references = 1;
 
-    private MappedModule(MemoryMappedFile file, MemoryMappedViewAccessor view, int length)
+    private MappedModule(FileStream stream, MemoryMappedFile file, MemoryMappedViewAccessor view, int length)
     {
+        _stream = stream;
         _file = file;
         _view = view;
         _length = length;
@@ -36,17 +39,27 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
             return null;
         }
 
-        var file = MemoryMappedFile.CreateFromFile(entry.Path, FileMode.Open, mapName: null, 0, MemoryMappedFileAccess.Read);
+        // No buffer: the stream is only a handle for the mapping and for sendfile (which reads at explicit offsets, and
+        // whose SendPacketsElement insists on an asynchronous stream).
+        var stream = new FileStream(entry.Path, FileMode.Open, FileAccess.Read, FileShare.Read | FileShare.Delete, bufferSize: 0, FileOptions.Asynchronous);
+        MemoryMappedFile? file = null;
         try
         {
-            return new MappedModule(file, file.CreateViewAccessor(0, entry.Length, MemoryMappedFileAccess.Read), (int)entry.Length);
+            file = MemoryMappedFile.CreateFromFile(stream, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
+            return new MappedModule(stream, file, file.CreateViewAccessor(0, entry.Length, MemoryMappedFileAccess.Read), (int)entry.Length);
         }
         catch
         {
-            file.Dispose();
+            file?.Dispose();
+            stream.Dispose();
             throw;
         }
     }
+
+    /// <summary>The mapped file, open for the mapping's lifetime (for sendfile; read at offsets, never by position).</summary>
+    public FileStream Stream => _stream;
+
+    public int Length => _length;
 
     /// <summary>Takes a lease for one request; false once the mapping is retired.</summary>
     public bool TryAcquire()
@@ -74,6 +87,7 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
             _view.SafeMemoryMappedViewHandle.ReleasePointer();
             _view.Dispose();
             _file.Dispose();
+            _stream.Dispose();
         }
     }
 

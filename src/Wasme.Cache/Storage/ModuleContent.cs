@@ -14,7 +14,12 @@ public sealed class ModuleContent : IDisposable
     public ModuleEntry Entry { get; }
 
     /// <summary>The module's bytes; valid until this lease is disposed.</summary>
-    public ReadOnlyMemory<byte> Memory => (_mapped ?? throw new ObjectDisposedException(nameof(ModuleContent))).Memory;
+    public ReadOnlyMemory<byte> Memory => Mapped.Memory;
+
+    /// <summary>The open, verified file behind <see cref="Memory"/>, for sendfile; valid until this lease is disposed.</summary>
+    internal FileStream File => Mapped.Stream;
+
+    private MappedModule Mapped => _mapped ?? throw new ObjectDisposedException(nameof(ModuleContent));
 
     public void Dispose() => Interlocked.Exchange(ref _mapped, null)?.Release();
 }
