@@ -211,6 +211,28 @@ public sealed class LocalImageStore
         return [.. images.OrderBy(i => i.Reference.Name, StringComparer.Ordinal).ThenByDescending(i => i.Updated)];
     }
 
+    /// <summary>
+    /// The references tagged with manifest <paramref name="manifestDigest"/>, ordered by name. Reads the
+    /// index alone, no manifest or blob: cheap enough to ask on every push, however large the store.
+    /// </summary>
+    public async Task<IReadOnlyList<ImageReference>> FindReferencesAsync(Digest manifestDigest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifestDigest);
+        if (!File.Exists(IndexPath))
+        {
+            return [];
+        }
+
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
+        var digest = manifestDigest.ToString();
+        return [.. index.Manifests
+            .Where(m => m.Digest == digest)
+            .Select(m => RefNameOf(m) is { } name && ImageReference.TryParse(name, out var reference) ? reference : null)
+            .OfType<ImageReference>()
+            .OrderBy(r => r.Name, StringComparer.Ordinal)];
+    }
+
     /// <summary>Points <paramref name="target"/> at the same manifest as <paramref name="source"/> (no copy).</summary>
     public async Task<StoredImage> TagAsync(ImageReference source, ImageReference target, CancellationToken cancellationToken = default)
     {
