@@ -3,6 +3,8 @@
 # Median of RUNS (default 10, at least 5) runs each (hyperfine), for a 1 MiB and a 32 MiB module; prints the ratios.
 # Goals (issue 15): pull <= 0.5 of skopeo's time at 1 and 32 MiB; push <= 0.5 at 1 MiB and within 1.05x of the curl floor at 32 MiB. Each line also shows the floor: curl
 # moving the module blob alone, which is what the registry itself needs.
+# WASME_BASELINE=/path/to/older/wasme adds that build to the same hyperfine runs (a before/after
+# comparison under the same machine load); its lines show its time and its ratio to skopeo's.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 runs="${RUNS:-10}"
@@ -15,7 +17,8 @@ else
   wasme="${WASME:-artifacts/aot-images/wasme}"
   [ -x "$wasme" ] || bash eng/publish-aot.sh --images >/dev/null
 fi
-echo "binary: $wasme ($(du -h "$wasme" | cut -f1)); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+baseline="${WASME_BASELINE:-}"
+echo "binary: $wasme ($(du -h "$wasme" | cut -f1))${baseline:+; baseline: $baseline}; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 work="$(mktemp -d)"
 port="$(python3 -c 'import socket;s=socket.socket();s.bind(("127.0.0.1",0));print(s.getsockname()[1])')"
 cat >"$work/config.yml" <<YML
@@ -64,7 +67,8 @@ PY
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/pull$size_mib.json" \
     --prepare "rm -rf $work/store $work/skopeo-dst" \
     -n "wasme pull $size_mib MiB" "$wasme pull $ref -q" \
-    -n "skopeo copy (pull) $size_mib MiB" "skopeo copy -q --src-tls-verify=false docker://$ref oci:$work/skopeo-dst:m" >/dev/null
+    -n "skopeo copy (pull) $size_mib MiB" "skopeo copy -q --src-tls-verify=false docker://$ref oci:$work/skopeo-dst:m" \
+    ${baseline:+-n "baseline pull $size_mib MiB" "$baseline pull $ref -q"} >/dev/null
   "$wasme" pull "$ref" -q >/dev/null
   # Before each push run, delete the manifest and unlink the blobs so both tools really upload.
   cat >"$work/reset$size_mib.sh" <<SH
@@ -79,7 +83,8 @@ SH
   hyperfine -N --warmup 2 --runs "$runs" --export-json "$work/push$size_mib.json" \
     --prepare "bash $work/reset$size_mib.sh" \
     -n "wasme push $size_mib MiB" "$wasme push $ref -q" \
-    -n "skopeo copy (push) $size_mib MiB" "skopeo copy -q --dest-tls-verify=false oci:$work/skopeo-src:m docker://$ref" >/dev/null
+    -n "skopeo copy (push) $size_mib MiB" "skopeo copy -q --dest-tls-verify=false oci:$work/skopeo-src:m docker://$ref" \
+    ${baseline:+-n "baseline push $size_mib MiB" "$baseline push $ref -q"} >/dev/null
   # The floor no client can beat: curl moving the module blob alone (no hashing, no fsync, no
   # manifest), GET into a file and PUT into an upload session opened beforehand.
   blob="sha256:$(sha256sum "$module" | cut -d' ' -f1)"
@@ -98,13 +103,18 @@ SH
     python3 - "$work/$op$size_mib.json" "$op" "$size_mib" "$work/floor$size_mib.json" <<'PY'
 import json, sys, statistics
 r = json.load(open(sys.argv[1]))["results"]
-w, s = (statistics.median(x["times"]) for x in r)
+w, s = (statistics.median(x["times"]) for x in r[:2])
 pull = sys.argv[2] == "pull"
 f = statistics.median(json.load(open(sys.argv[4]))["results"][0 if pull else 1]["times"])
 # Issue 15's goals: pull <= 0.5 of skopeo at both sizes, push <= 0.5 at 1 MiB and <= 1.05x the curl floor at 32 MiB.
 goal = "<= 0.5 of skopeo" if pull or sys.argv[3] == "1" else f"<= 1.05x floor: {w/f:4.2f}x"
 print(f"{sys.argv[2]:4} {sys.argv[3]:>2} MiB: wasme {w*1000:7.1f} ms  skopeo {s*1000:7.1f} ms  ratio {w/s:4.2f}  (goal {goal})"
       f"   floor: curl {'GET' if pull else 'PUT'} of the module alone {f*1000:6.1f} ms = {f/s:4.2f} of skopeo")
+cpu = lambda x: (x["user"] + x["system"]) * 1000
+if len(r) > 2:
+    b = statistics.median(r[2]["times"])
+    print(f"{'':4} {'':>2}     baseline {b*1000:7.1f} ms  ratio {b/s:4.2f}" + ("" if pull or sys.argv[3] == "1" else f" ({b/f:4.2f}x floor)")
+          + f"   CPU (user+sys, mean): wasme {cpu(r[0]):5.1f} ms, baseline {cpu(r[2]):5.1f} ms, skopeo {cpu(r[1]):5.1f} ms")
 PY
   done
 done

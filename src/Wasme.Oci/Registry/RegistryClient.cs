@@ -148,7 +148,7 @@ public sealed class RegistryClient : IDisposable
         var start = destination.Position;
         try
         {
-            await _transport.BrokenDownloadRetries.ExecuteAsync(
+            await _transport.RunDownloadAsync(
                 async token =>
                 {
                     // The connection broke mid-body (HttpIOException) last time: start the blob again.

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Runtime.ExceptionServices;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Logging;
@@ -27,7 +28,8 @@ internal sealed class RegistryTransport : IDisposable
     private readonly ICredentialProvider _credentials;
     private readonly ILogger _logger;
     private readonly TimeProvider _timeProvider;
-    private readonly ResiliencePipeline<HttpResponseMessage> _retries;
+    private readonly Lazy<ResiliencePipeline<HttpResponseMessage>> _retries;
+    private readonly Lazy<ResiliencePipeline> _brokenDownloadRetries;
     private readonly Dictionary<string, AuthenticationHeaderValue> _authorizations = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
 
@@ -37,15 +39,45 @@ internal sealed class RegistryTransport : IDisposable
         _credentials = credentials;
         _logger = logger;
         _timeProvider = timeProvider;
-        _retries = RegistryRetries.ForRequests(options, timeProvider, logger);
-        BrokenDownloadRetries = RegistryRetries.ForBrokenDownloads(options, timeProvider, logger);
+        // Built on the first failure worth retrying, not up front: building a Polly pipeline validates
+        // its options by reflection, milliseconds of CPU per command that nearly every command never needs.
+        _retries = new(() => RegistryRetries.ForRequests(options, timeProvider, logger));
+        _brokenDownloadRetries = new(() => RegistryRetries.ForBrokenDownloads(options, timeProvider, logger));
         handler ??= CreateHandler(options);
         _http = new HttpClient(handler, disposeHandler: true) { Timeout = options.RequestTimeout };
         _http.DefaultRequestHeaders.UserAgent.ParseAdd(options.UserAgent);
     }
 
-    /// <summary>Starts a blob download again when its connection broke mid-body.</summary>
-    public ResiliencePipeline BrokenDownloadRetries { get; }
+    /// <summary>
+    /// Runs a blob download, and starts it again (<see cref="RegistryRetries.ForBrokenDownloads"/>) when
+    /// its connection broke mid-body. The first run goes out directly; only a broken one brings in the
+    /// retry pipeline, which then sees that first failure as its first attempt's.
+    /// </summary>
+    public async Task RunDownloadAsync(Func<CancellationToken, Task> download, CancellationToken cancellationToken)
+    {
+        ExceptionDispatchInfo? broken;
+        try
+        {
+            await download(cancellationToken).ConfigureAwait(false);
+            return;
+        }
+        catch (IOException ex) when (_options.MaxRetries > 0 && !cancellationToken.IsCancellationRequested)
+        {
+            broken = ExceptionDispatchInfo.Capture(ex);
+        }
+
+        await _brokenDownloadRetries.Value.ExecuteAsync(
+            async token =>
+            {
+                if (Interlocked.Exchange(ref broken, null) is { } first)
+                {
+                    first.Throw();
+                }
+
+                await download(token).ConfigureAwait(false);
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
 
     public Uri BaseUri(string registry)
     {
@@ -118,11 +150,10 @@ internal sealed class RegistryTransport : IDisposable
 
     private async Task<HttpResponseMessage> SendWithRetriesAsync(string registry, Attempt attempt, CancellationToken cancellationToken)
     {
-        var context = ResilienceContextPool.Shared.Get(cancellationToken);
         HttpResponseMessage response;
         try
         {
-            response = await _retries.ExecuteAsync(static (context, attempt) => attempt.SendAsync(context), context, attempt).ConfigureAwait(false);
+            response = await SendRetryingAsync(attempt, cancellationToken).ConfigureAwait(false);
         }
         catch (HttpRequestException ex)
         {
@@ -132,10 +163,6 @@ internal sealed class RegistryTransport : IDisposable
         catch (TaskCanceledException ex) when (!cancellationToken.IsCancellationRequested)
         {
             throw new OciNetworkException($"Registry {registry} did not answer within {_options.RequestTimeout.TotalSeconds:0} s.", ex);
-        }
-        finally
-        {
-            ResilienceContextPool.Shared.Return(context);
         }
 
         if (!RegistryRetries.IsTransient(response.StatusCode))
@@ -162,6 +189,45 @@ internal sealed class RegistryTransport : IDisposable
 
         // A 5xx to a request that must not be sent twice: the caller reports it.
         return response;
+    }
+
+    /// <summary>
+    /// Sends the first attempt directly and hands over to the retry pipeline only when its outcome is one
+    /// <see cref="RegistryRetries"/> would retry; the pipeline then takes that outcome as its first attempt's,
+    /// so delays, attempt counts and logging are the pipeline's own.
+    /// </summary>
+    private async Task<HttpResponseMessage> SendRetryingAsync(Attempt attempt, CancellationToken cancellationToken)
+    {
+        Outcome<HttpResponseMessage> first;
+        try
+        {
+            first = Outcome.FromResult(await attempt.SendAsync(cancellationToken).ConfigureAwait(false));
+        }
+        catch (Exception ex) when (_options.MaxRetries > 0 && RegistryRetries.ShouldRetry(Outcome.FromException<HttpResponseMessage>(ex), attempt.Method ?? HttpMethod.Get, _options, _timeProvider))
+        {
+            first = Outcome.FromException<HttpResponseMessage>(ex);
+            attempt.Replay(ExceptionDispatchInfo.Capture(ex));
+        }
+
+        if (first.Exception is null && (_options.MaxRetries == 0 || !RegistryRetries.ShouldRetry(first, attempt.Method ?? HttpMethod.Get, _options, _timeProvider)))
+        {
+            return first.Result!;
+        }
+
+        if (first.Exception is null)
+        {
+            attempt.Replay(first.Result!);
+        }
+
+        var context = ResilienceContextPool.Shared.Get(cancellationToken);
+        try
+        {
+            return await _retries.Value.ExecuteAsync(static (context, attempt) => attempt.SendAsync(context), context, attempt).ConfigureAwait(false);
+        }
+        finally
+        {
+            ResilienceContextPool.Shared.Return(context);
+        }
     }
 
     /// <summary>Reads a bounded error body and formats it as <c>: CODE message</c> for messages.</summary>
@@ -456,19 +522,46 @@ internal sealed class RegistryTransport : IDisposable
     /// <summary>One attempt of a logical request: a fresh request message, credentials only for the registry's origin.</summary>
     private sealed class Attempt(RegistryTransport transport, Uri home, AuthenticationHeaderValue? authorization, Func<HttpRequestMessage> createRequest)
     {
+        private object? _replay;
+
         public int Count { get; private set; }
+
+        /// <summary>The method of the request last sent (what the retry policy judges by).</summary>
+        public HttpMethod? Method { get; private set; }
+
+        /// <summary>Makes the next <see cref="SendAsync(ResilienceContext)"/> answer with an outcome already had, instead of sending.</summary>
+        public void Replay(object outcome) => _replay = outcome;
 
         public async ValueTask<HttpResponseMessage> SendAsync(ResilienceContext context)
         {
-            Count++;
+            if (Interlocked.Exchange(ref _replay, null) is { } replay)
+            {
+                context.Properties.Set(RegistryRetries.Method, Method!);
+                if (replay is ExceptionDispatchInfo failure)
+                {
+                    failure.Throw();
+                }
+
+                return (HttpResponseMessage)replay;
+            }
+
             var request = createRequest();
             context.Properties.Set(RegistryRetries.Method, request.Method);
+            return await SendAsync(request, context.CancellationToken).ConfigureAwait(false);
+        }
+
+        public Task<HttpResponseMessage> SendAsync(CancellationToken cancellationToken) => SendAsync(createRequest(), cancellationToken);
+
+        private Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Count++;
+            Method = request.Method;
             if (SameOrigin(request.RequestUri!, home))
             {
                 request.Headers.Authorization = authorization;
             }
 
-            return await transport.SendFollowingRedirectsAsync(request, home, context.CancellationToken).ConfigureAwait(false);
+            return transport.SendFollowingRedirectsAsync(request, home, cancellationToken);
         }
     }
 }

@@ -12,8 +12,9 @@ namespace Wasme.Oci.Store;
 /// The local image store: an OCI image layout directory (<c>oci-layout</c>, <c>index.json</c>,
 /// <c>blobs/sha256/</c>) that skopeo (<c>oci:DIR:REF</c>), umoci and oras read too. Each tag is an
 /// <c>index.json</c> entry whose <c>org.opencontainers.image.ref.name</c> is the full reference.
-/// Every write is temp+fsync+rename and blobs are written before the index points at them, so an
-/// interrupted add leaves the store as it was. Concurrent wasme processes share one store safely: blobs
+/// Every write is temp+rename (index.json and locally made blobs fsynced first; see <see cref="StageBlobs"/>
+/// for pulled blobs) and blobs are written before the index points at them, so an interrupted add
+/// leaves the store as it was. Concurrent wasme processes share one store safely: blobs
 /// are renamed into place, the index rewritten and unreferenced blobs collected all under one exclusive
 /// lock (<see cref="StoreLock"/>), and readers hold it shared while they read the index and its blobs.
 /// </summary>
@@ -85,8 +86,16 @@ public sealed class LocalImageStore
         return AddPackedAsync(reference, image, facts, cancellationToken);
     }
 
-    /// <summary>Where a pull streams its blobs: temp files in the store, committed by <see cref="AddStagedAsync"/>.</summary>
-    public StagedBlobs StageBlobs() => new(BlobDirectory);
+    /// <summary>
+    /// Where a pull streams its blobs: temp files in the store, committed by <see cref="AddStagedAsync"/>.
+    /// They are not flushed to disk one by one (index.json still is, by the commit). A process that is
+    /// killed loses nothing the kernel already holds; only a power loss in the seconds after a pull can
+    /// leave such a blob short or empty. Every read checks a blob's size, manifest, config and module
+    /// reads check its digest (and a push's registry the layer's), so that shows as a corrupt image
+    /// (exit 6) that pulling again repairs. A flush per blob would cost every pull a
+    /// disk round trip (tens of milliseconds for a 32 MiB module) for content the registry still has.
+    /// </summary>
+    public StagedBlobs StageBlobs() => new(BlobDirectory, flushToDisk: false);
 
     /// <summary>
     /// Stores an image whose manifest bytes are verified and whose blobs were each streamed into
@@ -110,8 +119,9 @@ public sealed class LocalImageStore
     private async Task<StoredImage> AddPackedAsync(ImageReference reference, PackedImage image, ModuleFacts facts, CancellationToken cancellationToken)
     {
         CheckPinned(reference, image.ManifestDigest);
-        // Staged like a pull, so the blobs appear only under the store lock, together with the index entry.
-        using var staged = StageBlobs();
+        // Staged like a pull, so the blobs appear only under the store lock, together with the index entry;
+        // flushed to disk, as no registry holds a copy of what was just built.
+        using var staged = new StagedBlobs(BlobDirectory, flushToDisk: true);
         foreach (var (digest, content) in image.Blobs.Append(new(image.ManifestDigest, image.ManifestBytes)).DistinctBy(b => b.Key))
         {
             await staged.WriteAsync(digest, (file, ct) => file.WriteAsync(content, ct).AsTask(), cancellationToken).ConfigureAwait(false);
@@ -160,6 +170,8 @@ public sealed class LocalImageStore
             return null;
         }
 
+        // Reading the entry hashes its manifest and config: load SHA-256 on another core meanwhile.
+        Digest.WarmUp();
         await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var entry = FindEntry(index, reference);
@@ -209,6 +221,28 @@ public sealed class LocalImageStore
         }
 
         return [.. images.OrderBy(i => i.Reference.Name, StringComparer.Ordinal).ThenByDescending(i => i.Updated)];
+    }
+
+    /// <summary>
+    /// The references tagged with manifest <paramref name="manifestDigest"/>, ordered by name. Reads the
+    /// index alone, no manifest or blob: cheap enough to ask on every push, however large the store.
+    /// </summary>
+    public async Task<IReadOnlyList<ImageReference>> FindReferencesAsync(Digest manifestDigest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(manifestDigest);
+        if (!File.Exists(IndexPath))
+        {
+            return [];
+        }
+
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
+        var digest = manifestDigest.ToString();
+        return [.. index.Manifests
+            .Where(m => m.Digest == digest)
+            .Select(m => RefNameOf(m) is { } name && ImageReference.TryParse(name, out var reference) ? reference : null)
+            .OfType<ImageReference>()
+            .OrderBy(r => r.Name, StringComparer.Ordinal)];
     }
 
     /// <summary>Points <paramref name="target"/> at the same manifest as <paramref name="source"/> (no copy).</summary>

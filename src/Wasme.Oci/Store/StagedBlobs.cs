@@ -3,9 +3,11 @@ using Wasme.Oci.References;
 namespace Wasme.Oci.Store;
 
 /// <summary>
-/// Blobs on their way into the store: each streamed into a temp file beside the place it will live,
-/// flushed to disk, and renamed into place only once the whole image is verified. Whatever is not
-/// committed is deleted on dispose, so a failed or cancelled pull leaves the store as it was.
+/// Blobs on their way into the store: each streamed into a temp file beside the place it will live
+/// and renamed into place only once the whole image is verified. Whatever is not committed is
+/// deleted on dispose, so a failed or cancelled pull leaves the store as it was. Blobs made here
+/// (build, tag) are flushed to disk before the rename; blobs fetched from a registry are not (see
+/// <see cref="LocalImageStore.StageBlobs"/>).
 /// Each temp file stays open (and so exclusively flock'ed) until it is committed or deleted: that is
 /// how another process's cleanup of abandoned temp files (<see cref="AbandonedTempFiles"/>) tells a
 /// live pull's file from a killed one's.
@@ -13,13 +15,15 @@ namespace Wasme.Oci.Store;
 public sealed class StagedBlobs : IDisposable
 {
     private readonly string _directory;
+    private readonly bool _flushToDisk;
     private readonly Dictionary<Digest, (string Path, FileStream? File)> _files = [];
     private readonly List<string> _createdDirectories = [];
     private bool _committed;
 
-    internal StagedBlobs(string directory)
+    internal StagedBlobs(string directory, bool flushToDisk)
     {
         _directory = directory;
+        _flushToDisk = flushToDisk;
     }
 
     public bool Contains(Digest digest)
@@ -51,7 +55,10 @@ public sealed class StagedBlobs : IDisposable
 
         await write(file, cancellationToken).ConfigureAwait(false);
         file.SetLength(file.Position);
-        file.Flush(flushToDisk: true);
+        if (_flushToDisk)
+        {
+            file.Flush(flushToDisk: true);
+        }
     }
 
     /// <summary>The staged blob's bytes, or only its first <paramref name="headLength"/> bytes.</summary>

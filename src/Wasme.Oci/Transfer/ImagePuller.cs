@@ -90,6 +90,7 @@ public sealed class ImagePuller(RegistryClient client)
     private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout, Digest? IndexDigest)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
         Digest.WarmUp();
+        OciDocuments.WarmUp();
         var content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         if (!content.IsIndex)
         {

@@ -263,6 +263,53 @@ public sealed class HostileRegistryTests
     }
 
     [Fact]
+    public async Task A_blob_whose_connection_breaks_mid_body_is_downloaded_again()
+    {
+        var module = Image.Manifest.Layers[^1].GetDigest();
+        var bytes = Image.Blobs[module].ToArray();
+        // A plain socket, so the break is exact: headers promise the whole blob, half arrives, then the
+        // connection closes cleanly (the client sees the body end early, not a reset).
+        using var breaking = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        breaking.Start();
+        var served = Task.Run(async () =>
+        {
+            using var connection = await breaking.AcceptSocketAsync();
+            var request = new byte[8192];
+            var received = 0;
+            while (!Encoding.ASCII.GetString(request, 0, received).Contains("\r\n\r\n", StringComparison.Ordinal))
+            {
+                received += await connection.ReceiveAsync(request.AsMemory(received));
+            }
+
+            await connection.SendAsync(Encoding.ASCII.GetBytes($"HTTP/1.1 200 OK\r\nContent-Length: {bytes.Length}\r\nConnection: close\r\n\r\n"));
+            await connection.SendAsync(bytes.AsMemory(0, bytes.Length / 2));
+            connection.Shutdown(System.Net.Sockets.SocketShutdown.Send);
+        });
+        var redirected = 0;
+        var serve = Serve();
+        await using var flaky = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Path.Value!.EndsWith(module.ToString(), StringComparison.Ordinal) && Interlocked.Exchange(ref redirected, 1) == 0)
+            {
+                context.Response.StatusCode = StatusCodes.Status307TemporaryRedirect;
+                context.Response.Headers.Location = $"http://{breaking.LocalEndpoint}/blob";
+                return;
+            }
+
+            await serve(context);
+        });
+        using var store = new TestStore();
+        using var client = Client();
+
+        var pulled = await new ImagePuller(client).PullAsync(ImageReference.Parse($"{flaky.Host}/evil/filter:v1"), store.Store);
+
+        await served;
+        Assert.Equal(Image.ManifestDigest, pulled.ManifestDigest);
+        Assert.Equal(2, flaky.Requests.Count(r => r.PathAndQuery.EndsWith(module.ToString(), StringComparison.Ordinal)));
+        Assert.Equal(TestWasmModule.Create(2048, seed: 5), await store.Store.ReadModuleAsync(pulled));
+    }
+
+    [Fact]
     public async Task Server_errors_that_persist_are_a_network_error()
     {
         await using var broken = await ScriptedRegistry.StartAsync(context =>

@@ -73,6 +73,21 @@ public sealed class LocalImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Finds_every_tag_of_a_manifest_from_the_index_alone()
+    {
+        var source = ImageReference.Parse("example.com/team/filter:v1");
+        var image = await _store.Store.AddAsync(source, TestWasmModule.Create(), Config);
+        await _store.Store.TagAsync(source, ImageReference.Parse("example.com/other/filter:prod"));
+        await _store.Store.AddAsync(ImageReference.Parse("example.com/team/unrelated:v1"), TestWasmModule.Create(), RuntimeConfig.Create(["v0.2.1"], ["other"]));
+        // push asks this of every image: it must not open manifests or blobs, so a missing one does not matter.
+        File.Delete(Path.Combine(_store.Root, "blobs", "sha256", image.ManifestDigest.Hex));
+
+        var references = await _store.Store.FindReferencesAsync(image.ManifestDigest);
+
+        Assert.Equal(["example.com/other/filter:prod", "example.com/team/filter:v1"], references.Select(r => r.ToString()));
+    }
+
+    [Fact]
     public async Task Removing_the_last_tag_deletes_its_blobs()
     {
         var reference = ImageReference.Parse("example.com/team/filter:v1");

@@ -44,9 +44,9 @@ internal sealed class PushCommand : WasmeCommand
         var wanted = _format.Find(parseResult);
 
         // Another tag of the same manifest in another repository of this registry: its blobs can be mounted.
-        var mountFrom = (await store.ListAsync(cancellationToken: cancellationToken))
-            .Where(i => i.ManifestDigest == image.ManifestDigest && i.Reference.Registry == target.Registry && i.Reference.Repository != target.Repository)
-            .Select(i => i.Reference.Repository)
+        var mountFrom = (await store.FindReferencesAsync(image.ManifestDigest, cancellationToken))
+            .Where(r => r.Registry == target.Registry && r.Repository != target.Repository)
+            .Select(r => r.Repository)
             .FirstOrDefault();
         using var client = _options.CreateClient(Context, parseResult);
         var pushed = await TransferDisplay.RunAsync(Context, quiet, "pushed", progress => new ImagePusher(client).PushAsync(store, image, target, wanted, mountFrom, progress, cancellationToken));

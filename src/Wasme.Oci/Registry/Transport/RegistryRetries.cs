@@ -95,7 +95,8 @@ internal static class RegistryRetries
     public static bool WaitTooLong(HttpResponseMessage response, RegistryClientOptions options, TimeProvider timeProvider) =>
         RetryAfter(response, timeProvider) is { } wait && wait > options.MaxRetryDelay;
 
-    private static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpMethod method, RegistryClientOptions options, TimeProvider timeProvider)
+    /// <summary>Whether the outcome of a request sent with <paramref name="method"/> is worth another try.</summary>
+    internal static bool ShouldRetry(Outcome<HttpResponseMessage> outcome, HttpMethod method, RegistryClientOptions options, TimeProvider timeProvider)
     {
         // GET, HEAD and PUT may be sent twice; POST (start an upload) and PATCH (a chunk) only
         // when the registry cannot have acted on them.
