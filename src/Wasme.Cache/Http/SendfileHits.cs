@@ -20,7 +20,10 @@ internal sealed class SendfileHits(CacheServices services, TimeSpan keepAliveTim
 {
     public async Task OnConnectionAsync(ConnectionContext connection, ConnectionDelegate next)
     {
-        if (connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket || await ServeHitsAsync(connection, socket))
+        // sendfile writes to the socket itself: only on a plain connection (over TLS it would bypass the encryption).
+        if (connection.Features.Get<ITlsHandshakeFeature>() is not null
+            || connection.Features.Get<IConnectionSocketFeature>()?.Socket is not { } socket
+            || await ServeHitsAsync(connection, socket))
         {
             await next(connection);
         }
