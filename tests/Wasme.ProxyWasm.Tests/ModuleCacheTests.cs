@@ -62,7 +62,7 @@ public sealed class ModuleCacheTests : IDisposable
 
         var entry = Directory.GetFiles(_directory, "*.cwasm").Single();
         var content = File.ReadAllBytes(entry);
-        content[^100] ^= 0xFF; // one flipped byte in the compiled code
+        content[content.Length / 2] ^= 0xFF; // one flipped byte inside the file, which Wasmtime itself would not notice
         File.WriteAllBytes(entry, content);
 
         using (var runtime = Runtime())
@@ -78,7 +78,39 @@ public sealed class ModuleCacheTests : IDisposable
             Assert.True(module.LoadedFromCache);
         }
 
+        Assert.Single(Directory.GetFiles(_directory, "*.cwasm"));
         Assert.Empty(Directory.GetFiles(_directory, "*.tmp"));
+    }
+
+    [Fact]
+    public void A_truncated_cache_entry_is_ignored_and_recompiled()
+    {
+        var bytes = ModuleBytes();
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(bytes, "filter.wasm").Dispose();
+        }
+
+        // As a full disk or a crash of something that bypassed the temp file would leave it.
+        var entry = Directory.GetFiles(_directory, "*.cwasm").Single();
+        using (var stream = new FileStream(entry, FileMode.Open, FileAccess.Write))
+        {
+            stream.SetLength(stream.Length / 2);
+        }
+
+        using (var runtime = Runtime())
+        using (var module = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.False(module.LoadedFromCache);
+            AssertRuns(runtime, module);
+        }
+
+        Assert.Single(Directory.GetFiles(_directory, "*.cwasm"));
+        using (var runtime = Runtime())
+        using (var module = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.True(module.LoadedFromCache);
+        }
     }
 
     [Fact]

@@ -27,12 +27,19 @@ public sealed class ProxyServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly HttpMessageInvoker _client;
     private readonly EchoServer? _echo;
+    private readonly ProxyOptions _options;
+    private readonly ILoggerFactory _loggerFactory;
+    private readonly TimeProvider _timeProvider;
+    private int _listening;
 
-    private ProxyServer(WebApplication app, HttpMessageInvoker client, EchoServer? echo, ProxyMetrics metrics)
+    private ProxyServer(WebApplication app, HttpMessageInvoker client, EchoServer? echo, ProxyMetrics metrics, ProxyOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider)
     {
         _app = app;
         _client = client;
         _echo = echo;
+        _options = options;
+        _loggerFactory = loggerFactory;
+        _timeProvider = timeProvider;
         Metrics = metrics;
     }
 
@@ -58,8 +65,29 @@ public sealed class ProxyServer : IAsyncDisposable
         TimeProvider timeProvider,
         CancellationToken cancellationToken)
     {
+        var server = await PrepareAsync(options, loggerFactory, timeProvider, cancellationToken);
+        try
+        {
+            await server.ListenAsync(filters, metricsSources, cancellationToken);
+            return server;
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Validates the options and builds the server (starting the echo upstream) without binding the proxy's ports, so a
+    /// caller can do it while it loads the filters (most of a cold start is Kestrel's); then call <see cref="ListenAsync"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The options are invalid; the message lists every problem.</exception>
+    public static async Task<ProxyServer> PrepareAsync(ProxyOptions options, ILoggerFactory loggerFactory, TimeProvider timeProvider, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        ArgumentNullException.ThrowIfNull(timeProvider);
         var problems = options.Validate();
         if (problems.Count > 0)
         {
@@ -105,40 +133,43 @@ public sealed class ProxyServer : IAsyncDisposable
             RequestHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
             ResponseHeaderEncodingSelector = static (_, _) => Encoding.UTF8,
         });
-        var metrics = new ProxyMetrics();
-        var server = new ProxyServer(app, client, echo, metrics) { Upstream = upstream };
-        var chain = new FilterChain(filters, options.BodyBufferLimit, options.StreamIdleTimeout, timeProvider);
-        var admin = new AdminEndpoint(metrics, metricsSources);
-        var logger = loggerFactory.CreateLogger("Wasme.Proxy");
-        var handler = new ProxyRequestHandler(app.Services.GetRequiredService<IHttpForwarder>(), client, upstream, chain, metrics, logger, options.Route);
-        app.Run(context => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminConnection) == true
+        return new ProxyServer(app, client, echo, new ProxyMetrics(), options, loggerFactory, timeProvider) { Upstream = upstream };
+    }
+
+    /// <summary>Puts the filters in front of the upstream, binds every port and starts serving. Once only.</summary>
+    /// <exception cref="ProxyStartException">A port could not be bound; dispose the server.</exception>
+    public async Task ListenAsync(IReadOnlyList<IHttpFilterFactory> filters, IReadOnlyList<IFilterMetricsSource> metricsSources, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(filters);
+        ArgumentNullException.ThrowIfNull(metricsSources);
+        if (Interlocked.Exchange(ref _listening, 1) != 0)
+        {
+            throw new InvalidOperationException("The proxy server is already listening.");
+        }
+
+        var chain = new FilterChain(filters, _options.BodyBufferLimit, _options.StreamIdleTimeout, _timeProvider);
+        var admin = new AdminEndpoint(Metrics, metricsSources);
+        var logger = _loggerFactory.CreateLogger("Wasme.Proxy");
+        var handler = new ProxyRequestHandler(_app.Services.GetRequiredService<IHttpForwarder>(), _client, Upstream, chain, Metrics, logger, _options.Route);
+        _app.Run(context => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminConnection) == true
             ? admin.HandleAsync(context)
             : handler.HandleAsync(context));
 
         try
         {
-            await app.StartAsync(cancellationToken);
+            await _app.StartAsync(cancellationToken);
         }
         catch (IOException ex)
         {
-            await app.DisposeAsync();
-            client.Dispose();
-            if (echo is not null)
-            {
-                await echo.DisposeAsync();
-            }
-
-            throw new ProxyStartException(DescribeBindFailure(options, ex), ex);
+            throw new ProxyStartException(DescribeBindFailure(_options, ex), ex);
         }
 
-        var bound = BoundEndpoints(app);
-        server.ListenEndpoint = bound[0];
-        if (options.Admin is not null)
+        var bound = BoundEndpoints(_app);
+        ListenEndpoint = bound[0];
+        if (_options.Admin is not null)
         {
-            server.AdminEndpoint = bound[1];
+            AdminEndpoint = bound[1];
         }
-
-        return server;
     }
 
     /// <summary>Stops accepting requests and lets the ones in flight finish.</summary>

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
 
@@ -57,6 +58,28 @@ public sealed class ProxyServerRoutingTests
         var received = upstream.Received.Single();
         Assert.Equal(traceparent, received.Headers["traceparent"]);
         Assert.Equal("congo=t61rcWkgMzE", received.Headers["tracestate"]);
+    }
+
+    [Fact]
+    public async Task A_prepared_server_binds_nothing_until_it_is_told_to_listen_with_its_filters()
+    {
+        // wasme run prepares Kestrel while the filters load; a filter that then fails to start must leave nothing listening.
+        await using var upstream = await TestUpstream.StartAsync();
+        var port = FreePort();
+        var options = new ProxyOptions { Listen = new IPEndPoint(IPAddress.Loopback, port), Upstream = upstream.Url };
+        await using var server = await ProxyServer.PrepareAsync(options, TestLogging.Factory, TimeProvider.System, CancellationToken.None);
+
+        using var early = new TcpClient();
+        var refused = await Assert.ThrowsAsync<SocketException>(() => early.ConnectAsync(IPAddress.Loopback, port));
+        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
+
+        await server.ListenAsync([], [], CancellationToken.None);
+        using var client = new HttpClient();
+        using var response = await client.GetAsync($"http://127.0.0.1:{port}/after");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("/after", upstream.Received.Single().PathAndQuery);
+        await Assert.ThrowsAsync<InvalidOperationException>(() => server.ListenAsync([], [], CancellationToken.None));
     }
 
     private static int FreePort()

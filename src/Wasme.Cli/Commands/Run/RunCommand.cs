@@ -185,22 +185,42 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var runtimeOptions = new ProxyWasmRuntimeOptions { CompilationCacheDirectory = CompiledModuleCacheLocation.Resolve(context.GetEnvironmentVariable) };
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider, runtimeOptions);
 
-        // Envoy starts bootstrap services before any listener's filters, so a filter finds their queues at start.
-        await LoadServiceAsync(wasm, cancellationToken);
-        await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
-        if (_tcp is not null)
+        // Kestrel's start is most of a cold start: it runs on another thread while the filters load. Nothing binds the
+        // proxy's ports until every filter has started, so a filter that refuses to start still stops wasme run.
+        var preparing = _tcp is null
+            ? Task.Run(() => ProxyServer.PrepareAsync(options, loggerFactory, context.TimeProvider, cancellationToken), cancellationToken)
+            : null;
+        try
+        {
+            // Envoy starts bootstrap services before any listener's filters, so a filter finds their queues at start.
+            await LoadServiceAsync(wasm, cancellationToken);
+            await LoadFiltersAsync(wasm, options, configuration ?? [], vmConfiguration ?? [], cancellationToken);
+        }
+        catch when (preparing is not null)
+        {
+            await DiscardAsync(preparing);
+            throw;
+        }
+
+        if (preparing is null)
         {
             return await ServeTcpAsync(wasm, loggerFactory, cancellationToken);
         }
 
-        ProxyServer server;
+        var server = await preparing;
         try
         {
-            server = await ProxyServer.StartAsync(options, wasm.Factories, [wasm.MetricsSource], loggerFactory, context.TimeProvider, cancellationToken);
+            await server.ListenAsync(wasm.Factories, [wasm.MetricsSource], cancellationToken);
         }
-        catch (ProxyStartException ex) when (ListenFailures.IsAddressInUse(ex))
+        catch (Exception ex)
         {
-            throw ListenFailures.Failure("wasme run", ex.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
+            await server.DisposeAsync();
+            if (ex is ProxyStartException start && ListenFailures.IsAddressInUse(start))
+            {
+                throw ListenFailures.Failure("wasme run", start.InnerException!, [(options.Listen.ToString(), "--listen"), .. options.Admin is { } adminAddress ? [(adminAddress.ToString(), "--admin")] : Array.Empty<(string, string)>()]);
+            }
+
+            throw;
         }
 
         await using (server)
@@ -237,6 +257,19 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>Stops a server prepared for filters that then failed to load; the filters' error is the one to report.</summary>
+    private static async Task DiscardAsync(Task<ProxyServer> preparing)
+    {
+        try
+        {
+            await (await preparing).DisposeAsync();
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            // Preparing failed too (cancelled, or Kestrel could not start): nothing was bound, nothing to stop.
+        }
     }
 
     private ProxyOptions? BuildOptions()
