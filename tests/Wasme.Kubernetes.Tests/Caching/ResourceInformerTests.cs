@@ -16,19 +16,7 @@ public sealed class ResourceInformerTests
         using var client = server.CreateClient();
         server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
         server.ApplyYaml(Deployment("before", "1"));
-        var informer = new ResourceInformer<GenericResource>(
-            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
-            new InformerOptions { Namespace = "shop" },
-            TimeProvider.System,
-            NullLogger.Instance);
-        var seen = new List<(ResourceEventType Type, string Name)>();
-        informer.AddHandler((type, item) =>
-        {
-            lock (seen)
-            {
-                seen.Add((type, item.Metadata.Name));
-            }
-        });
+        var (informer, seen) = Deployments(client, new InformerOptions { Namespace = "shop" });
         using var stop = new CancellationTokenSource();
         var running = informer.RunAsync(stop.Token);
 
@@ -59,19 +47,7 @@ public sealed class ResourceInformerTests
         using var client = server.CreateClient();
         server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
         server.ApplyYaml(Deployment("ours", "1", "mine"));
-        var informer = new ResourceInformer<GenericResource>(
-            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
-            new InformerOptions { Namespace = "shop", LabelSelector = "owner=mine" },
-            TimeProvider.System,
-            NullLogger.Instance);
-        var seen = new List<(ResourceEventType Type, string Name)>();
-        informer.AddHandler((type, item) =>
-        {
-            lock (seen)
-            {
-                seen.Add((type, item.Metadata.Name));
-            }
-        });
+        var (informer, seen) = Deployments(client, new InformerOptions { Namespace = "shop", LabelSelector = "owner=mine" });
         using var stop = new CancellationTokenSource();
         var running = informer.RunAsync(stop.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
@@ -110,6 +86,22 @@ public sealed class ResourceInformerTests
         Assert.Empty(informer.List());
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    // A Deployment informer that records every event it hands out.
+    private static (ResourceInformer<GenericResource> Informer, List<(ResourceEventType Type, string Name)> Seen) Deployments(IKubernetes client, InformerOptions options)
+    {
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment), options, TimeProvider.System, NullLogger.Instance);
+        var seen = new List<(ResourceEventType Type, string Name)>();
+        informer.AddHandler((type, item) =>
+        {
+            lock (seen)
+            {
+                seen.Add((type, item.Metadata.Name));
+            }
+        });
+        return (informer, seen);
     }
 
     private static string Deployment(string name, string replicas, string owner = "shop") => $$"""
