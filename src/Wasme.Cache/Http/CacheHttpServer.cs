@@ -26,6 +26,9 @@ public sealed class CacheHttpServer : IAsyncDisposable
         // ASP.NET Core logs four Information lines per request; on the module hit path they cost more
         // than serving the module and flood the node's logs. Its warnings and errors still come through.
         builder.Logging.AddFilter("Microsoft", LogLevel.Warning);
+        // A failed start (a port in use) is thrown to the daemon, which reports it in one line with the fix; the
+        // host's own "Hosting failed to start" record would repeat it as a stack trace in the node's logs.
+        builder.Logging.AddFilter("Microsoft.Extensions.Hosting.Internal.Host", LogLevel.None);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;

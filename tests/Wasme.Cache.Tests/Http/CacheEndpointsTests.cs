@@ -64,6 +64,22 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_port_in_use_fails_the_start_without_a_hosting_stack_trace_in_the_log()
+    {
+        using var held = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
+        held.Start();
+        var port = ((IPEndPoint)held.LocalEndpoint).Port;
+        using var harness = new CacheHarness(_source, new CacheOptions { Listen = new Uri($"http://127.0.0.1:{port}") });
+        var recorder = new RecordingLoggerProvider();
+        using var loggerFactory = LoggerFactory.Create(logging => logging.SetMinimumLevel(LogLevel.Trace).AddProvider(recorder));
+
+        await Assert.ThrowsAsync<IOException>(() => CacheHttpServer.StartAsync(harness.Services, loggerFactory, CancellationToken.None));
+
+        // The daemon reports the failure in one line with the fix (PortInUseTests); the log stays quiet about it.
+        Assert.Equal(0, recorder.Count);
+    }
+
+    [Fact]
     public async Task Get_serves_a_held_module_with_etag_length_and_wasm_type()
     {
         await HoldModuleAsync();
