@@ -62,7 +62,8 @@ internal sealed class FilterChainTransformer : HttpTransformer
                 return await FilterWholeBodyAsync(httpContext, proxyResponse, chain, length, cancellationToken);
             }
 
-            // Filters may change the body's length, so the response is sent chunked.
+            // Filters may change the body's length, so the response is sent chunked. The filters keep the headers they saw.
+            stream.ResponseHeaders.Detach();
             httpContext.Response.Headers.ContentLength = null;
             proxyResponse.Content = new FilteredResponseContent(proxyResponse, chain);
         }
@@ -128,6 +129,7 @@ internal sealed class FilterChainTransformer : HttpTransformer
             var filtered = new ByteArrayContent(output.Span.ToArray());
             upstream.Dispose();
             proxyResponse.Content = filtered;
+            chain.Stream.ResponseHeaders.Detach();
             httpContext.Response.ContentLength = output.Length;
             return true;
         }

@@ -79,7 +79,9 @@ internal sealed partial class ProxyRequestHandler
                 }
                 else
                 {
-                    // Streamed through the filters, which may change its length: forwarded chunked.
+                    // Streamed through the filters, which may change its length: forwarded chunked. The filters keep
+                    // the headers they saw.
+                    stream.RequestHeaders.Detach();
                     context.Request.Headers.ContentLength = null;
                     context.Request.Body = new FilteredBodyStream(context.Request.Body, chain, StreamDirection.Request, () => CollectRequestTrailers(context, stream));
                 }
@@ -163,6 +165,7 @@ internal sealed partial class ProxyRequestHandler
         {
             // Envoy encodes a local reply's body through the filters too; they may rewrite it.
             body = chain.OnLocalReplyBody(body);
+            stream.ResponseHeaders.Detach();
             response.ContentLength = body.Length;
         }
 
@@ -196,6 +199,7 @@ internal sealed partial class ProxyRequestHandler
             }
 
             context.Request.Body = new MemoryStream(output.Span.ToArray(), writable: false);
+            chain.Stream.RequestHeaders.Detach();
             context.Request.ContentLength = output.Length;
             return true;
         }

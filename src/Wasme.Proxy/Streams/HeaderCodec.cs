@@ -11,28 +11,19 @@ namespace Wasme.Proxy.Streams;
 /// </summary>
 internal static class HeaderCodec
 {
-    public static HeaderMap ReadRequest(HttpRequest request)
-    {
-        var map = new HeaderMap(request.Headers.Count + 4);
-        map.Add(":authority", request.Host.Value ?? string.Empty);
-        map.Add(":path", PathAndQuery(request));
-        map.Add(":method", request.Method);
-        map.Add(":scheme", request.Scheme);
-        foreach (var (name, values) in request.Headers)
-        {
-            // HTTP/1.1's Host is HTTP/2's :authority; Envoy shows only the latter.
-            if (!string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
-            {
-                Add(map, name, values);
-            }
-        }
-
-        return map;
-    }
+    /// <summary>The request's headers as a map that reads them in place until a filter changes or lists them.</summary>
+    public static HeaderMap ReadRequest(HttpRequest request) => new(new RequestHeaderSource(request));
 
     /// <summary>Writes the filtered request headers back so the forwarder sends them.</summary>
     public static void ApplyRequest(HeaderMap map, HttpRequest request)
     {
+        if (map.Source is RequestHeaderSource source && source.Request == request && TryAppend(map, request.Headers))
+        {
+            return;
+        }
+
+        // A map still reading this request must be copied before the request's headers are cleared under it.
+        map.Detach();
         request.Headers.Clear();
         foreach (var (name, value) in map)
         {
@@ -51,17 +42,18 @@ internal static class HeaderCodec
         }
     }
 
-    public static HeaderMap ReadResponse(HttpResponse response)
-    {
-        var map = new HeaderMap(response.Headers.Count + 1);
-        map.Add(":status", StatusText(response.StatusCode));
-        AddAll(map, response.Headers);
-        return map;
-    }
+    /// <summary>The response's headers (and <c>:status</c>) as a map that reads them in place until a filter changes or lists them.</summary>
+    public static HeaderMap ReadResponse(HttpResponse response) => new(new ResponseHeaderSource(response));
 
     /// <summary>Writes the filtered response headers (and <c>:status</c>) back before they are sent.</summary>
     public static void ApplyResponse(HeaderMap map, HttpResponse response)
     {
+        if (map.Source is ResponseHeaderSource source && source.Response == response && TryAppend(map, response.Headers))
+        {
+            return;
+        }
+
+        map.Detach();
         response.Headers.Clear();
         foreach (var (name, value) in map)
         {
@@ -84,6 +76,29 @@ internal static class HeaderCodec
         }
     }
 
+    /// <summary>
+    /// A map that still reads these headers in place and only had headers added (the common add-header filter): appends
+    /// those instead of rewriting every header. False when a pseudo header or <c>host</c> was added: the full rewrite
+    /// translates those.
+    /// </summary>
+    private static bool TryAppend(HeaderMap map, IHeaderDictionary headers)
+    {
+        foreach (var (name, _) in map.Appended)
+        {
+            if ((name.Length > 0 && name[0] == ':') || name == "host")
+            {
+                return false;
+            }
+        }
+
+        foreach (var (name, value) in map.Appended)
+        {
+            headers.Append(name, value);
+        }
+
+        return true;
+    }
+
     public static void AddAll(HeaderMap map, IEnumerable<KeyValuePair<string, Microsoft.Extensions.Primitives.StringValues>> headers)
     {
         foreach (var (name, values) in headers)
@@ -92,7 +107,7 @@ internal static class HeaderCodec
         }
     }
 
-    private static void Add(HeaderMap map, string name, Microsoft.Extensions.Primitives.StringValues values)
+    internal static void Add(HeaderMap map, string name, Microsoft.Extensions.Primitives.StringValues values)
     {
         var lower = HeaderNames.ToLower(name);
         if (values.Count == 0)

@@ -28,7 +28,6 @@ public sealed class HttpExchange : IStreamHost
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
         Id = Interlocked.Increment(ref s_nextId);
-        RequestHeaders = HeaderCodec.ReadRequest(context.Request);
         var connection = context.Connection;
         Info = new StreamInfo
         {
@@ -44,19 +43,20 @@ public sealed class HttpExchange : IStreamHost
             RouteName = (route ?? Hosting.ProxyRoute.Default).Name,
             RouteMetadata = (route ?? Hosting.ProxyRoute.Default).Metadata,
         };
-        if (RequestHeaders.TryGetValue("x-request-id", out var requestId))
+        var headers = context.Request.Headers;
+        if (headers.TryGetValue("x-request-id", out var requestId) && requestId.Count > 0)
         {
-            Info.RequestId = requestId;
+            Info.RequestId = requestId[0] ?? string.Empty;
         }
         else
         {
             // Envoy gives every request an id and forwards it.
             Info.RequestId = RequestIds.Next();
-            RequestHeaders.Add("x-request-id", Info.RequestId);
-            context.Request.Headers["x-request-id"] = Info.RequestId;
+            headers["x-request-id"] = Info.RequestId;
         }
 
-        // The map now mirrors the request's headers: when no filter changes it, nothing needs copying back.
+        // The map reads the request's headers in place: when no filter changes it, nothing is copied either way.
+        RequestHeaders = HeaderCodec.ReadRequest(context.Request);
         RequestHeadersReadVersion = RequestHeaders.Version;
     }
 

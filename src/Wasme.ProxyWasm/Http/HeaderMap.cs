@@ -7,7 +7,11 @@ namespace Wasme.ProxyWasm;
 /// lower-cased on every write, <see cref="Add"/> appends a duplicate, <see cref="Set"/> replaces all
 /// values of a key, <see cref="Remove"/> removes every entry of a key, and lookups return the first value.
 /// </summary>
-/// <remarks>Not thread-safe; a map belongs to one stream.</remarks>
+/// <remarks>
+/// Not thread-safe; a map belongs to one stream. A map made over a <see cref="HeaderSource"/> reads the data plane's
+/// headers in place, keeps what <see cref="Add"/> appends beside them (<see cref="Appended"/>), and copies them in only
+/// when a filter replaces, removes or lists entries.
+/// </remarks>
 public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
 {
     // Every ASCII character but A-Z: a name made only of these is its own lower case.
@@ -17,6 +21,9 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     private KeyValuePair<string, string>[] _entries;
     private int _count;
     private long _version;
+    // Not null while the map is a view of the data plane's own headers, and _entries holds only what was appended after
+    // them; the first replace, remove or listing copies the source in.
+    private HeaderSource? _source;
 
     public HeaderMap()
         : this(8)
@@ -28,17 +35,55 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         _entries = new KeyValuePair<string, string>[Math.Max(capacity, 1)];
     }
 
+    /// <summary>A map that reads <paramref name="source"/> in place until a filter changes it or lists it.</summary>
+    public HeaderMap(HeaderSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        _entries = [];
+        _source = source;
+    }
+
+    /// <summary>
+    /// Still reading its <see cref="HeaderSource"/> in place: the source's headers, then <see cref="Appended"/>, are the
+    /// whole map.
+    /// </summary>
+    public bool IsView => _source is not null;
+
+    /// <summary>The source read in place while <see cref="IsView"/>; null otherwise.</summary>
+    public HeaderSource? Source => _source;
+
+    /// <summary>
+    /// While <see cref="IsView"/>, the entries added after the source's, in order (a data plane applies a view's changes
+    /// by appending these); empty otherwise.
+    /// </summary>
+    public ReadOnlySpan<KeyValuePair<string, string>> Appended => _source is null ? [] : _entries.AsSpan(0, _count);
+
+    /// <summary>
+    /// Copies the source's entries in (before any appended ones), so the map no longer reads it: call it before changing
+    /// the headers a map reads in place. The copy is not a change (<see cref="Version"/> stays).
+    /// </summary>
+    public void Detach() => CopyInSource();
+
+    /// <summary>Drops every entry and reads <paramref name="source"/> in place from now on (a pooled map's reuse).</summary>
+    public void Attach(HeaderSource source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        Clear();
+        _source = source;
+    }
+
     /// <summary>Changes so far: a data plane that copied the map in can skip copying it back when this has not moved.</summary>
     public long Version => _version;
 
     /// <summary>Number of entries, counting every value of a repeated key.</summary>
-    public int Count => _count;
+    public int Count => _source is null ? _count : _source.Count + _count;
 
     /// <summary>The entry at <paramref name="index"/>, in insertion order.</summary>
     public KeyValuePair<string, string> this[int index]
     {
         get
         {
+            CopyInSource();
             ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual((uint)index, (uint)_count, nameof(index));
             return _entries[index];
         }
@@ -58,6 +103,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
         ArgumentNullException.ThrowIfNull(key);
         ArgumentNullException.ThrowIfNull(value);
         var lowered = Lower(key);
+        CopyInSource();
         var index = IndexOf(lowered);
         if (index < 0)
         {
@@ -74,6 +120,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     public bool Remove(string key)
     {
         ArgumentNullException.ThrowIfNull(key);
+        CopyInSource();
         var before = _count;
         RemoveFrom(Lower(key), 0);
         return _count != before;
@@ -83,7 +130,13 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var index = IndexOf(Lower(key));
+        var lowered = Lower(key);
+        if (_source is not null && _source.TryGetValue(lowered, out value))
+        {
+            return true;
+        }
+
+        var index = IndexOfEntry(lowered);
         value = index < 0 ? null : _entries[index].Value;
         return index >= 0;
     }
@@ -94,6 +147,11 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     /// </summary>
     internal bool TryGetValue(ReadOnlySpan<byte> asciiKey, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out string? value)
     {
+        if (_source is not null && _source.TryGetValue(asciiKey, out value))
+        {
+            return true;
+        }
+
         for (var i = 0; i < _count; i++)
         {
             var key = _entries[i].Key;
@@ -114,6 +172,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         ArgumentNullException.ThrowIfNull(key);
         var lowered = Lower(key);
+        CopyInSource();
         List<string>? values = null;
         for (var i = 0; i < _count; i++)
         {
@@ -130,22 +189,28 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
 
     public void Clear()
     {
+        _source = null;
         Array.Clear(_entries, 0, _count);
         _count = 0;
         _version++;
     }
 
-    public Enumerator GetEnumerator() => new(this);
+    public Enumerator GetEnumerator()
+    {
+        CopyInSource();
+        return new(this);
+    }
 
     IEnumerator<KeyValuePair<string, string>> IEnumerable<KeyValuePair<string, string>>.GetEnumerator() => GetEnumerator();
 
     IEnumerator IEnumerable.GetEnumerator() => GetEnumerator();
 
+    // Appends; on a view, after the source's entries, which stay where they are.
     internal void AddLowered(string loweredKey, string value)
     {
         if (_count == _entries.Length)
         {
-            Array.Resize(ref _entries, _entries.Length * 2);
+            Array.Resize(ref _entries, Math.Max(_entries.Length * 2, 4));
         }
 
         _entries[_count++] = new KeyValuePair<string, string>(loweredKey, value);
@@ -153,6 +218,12 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     }
 
     internal int IndexOf(string loweredKey)
+    {
+        CopyInSource();
+        return IndexOfEntry(loweredKey);
+    }
+
+    private int IndexOfEntry(string loweredKey)
     {
         for (var i = 0; i < _count; i++)
         {
@@ -182,6 +253,34 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
             _count = write;
             _version++;
         }
+    }
+
+    // The copy is what the map already showed, so it is not a change: a data plane comparing versions copies nothing back.
+    private void CopyInSource()
+    {
+        if (_source is null)
+        {
+            return;
+        }
+
+        var source = _source;
+        _source = null;
+        var version = _version;
+        var appended = _count == 0 ? [] : _entries.AsSpan(0, _count).ToArray();
+        Array.Clear(_entries, 0, _count);
+        _count = 0;
+        if (_entries.Length < source.Count + appended.Length)
+        {
+            _entries = new KeyValuePair<string, string>[source.Count + appended.Length + 2];
+        }
+
+        source.CopyTo(this);
+        foreach (var entry in appended)
+        {
+            AddLowered(entry.Key, entry.Value);
+        }
+
+        _version = version;
     }
 
     // Header names are ASCII in practice; only allocate when there is something to lower (one vectorized scan).
