@@ -96,7 +96,7 @@ public class PerRequestBenchmarks
     [Benchmark]
     public int AddHeaderRequest()
     {
-        FillHeaders();
+        MakeHeaderMaps();
         using var stream = _plugin.CreateHttpStream(_streamHost);
         stream.OnRequestHeaders(_request, endOfStream: true);
         stream.OnResponseHeaders(_response, endOfStream: false);
@@ -108,7 +108,7 @@ public class PerRequestBenchmarks
     /// The data plane's part, as <c>HttpExchange</c> does it: maps that read the request's and response's own headers in
     /// place (the filter's write copies the response's two headers in).
     /// </summary>
-    public void FillHeaders()
+    public void MakeHeaderMaps()
     {
         _request = new HeaderMap(new RequestHeaderSource(_http.Request));
         _response = new HeaderMap(new ResponseHeaderSource(_http.Response));

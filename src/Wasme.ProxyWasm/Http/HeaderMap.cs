@@ -210,7 +210,7 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     {
         if (_count == _entries.Length)
         {
-            Array.Resize(ref _entries, Math.Max(_entries.Length * 2, 4));
+            Array.Resize(ref _entries, Math.Max(_entries.Length * 2, 2));
         }
 
         _entries[_count++] = new KeyValuePair<string, string>(loweredKey, value);
