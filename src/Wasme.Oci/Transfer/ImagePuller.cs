@@ -89,8 +89,7 @@ public sealed class ImagePuller(RegistryClient client)
 
     private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout, Digest? IndexDigest)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
-        Digest.WarmUp();
-        OciDocuments.WarmUp();
+        TransferWarmUp.ForPull();
         var content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         if (!content.IsIndex)
         {
