@@ -41,40 +41,29 @@ public static class TransferWarmUp
         {
             if ((parts & Runtime) != 0)
             {
-                using var timer = new CancellationTokenSource();
-                timer.CancelAfter(TimeSpan.FromDays(1));
-            }
+                using (var timer = new CancellationTokenSource())
+                {
+                    timer.CancelAfter(TimeSpan.FromDays(1));
+                }
 
-            // The pool's first work item starts its threads; loading OpenSSL there overlaps the JSON work below.
-            if ((parts & PlatformSha256) != 0)
-            {
-                ThreadPool.UnsafeQueueUserWorkItem(static _ => Prepare(Sha256.LoadPlatform), null);
-            }
-            else if ((parts & Runtime) != 0)
-            {
                 ThreadPool.UnsafeQueueUserWorkItem(static _ => { }, null);
             }
 
+            // One after the other on this thread, JSON first (the manifest needs it first): on a 2-core
+            // machine each extra busy thread takes the core the registry answers on.
             if ((parts & Json) != 0)
             {
                 OciDocuments.WarmUp();
+            }
+
+            if ((parts & PlatformSha256) != 0)
+            {
+                Sha256.LoadPlatform();
             }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
             // Only a head start: whatever failed here fails again, and is reported, where it is used.
-        }
-    }
-
-    private static void Prepare(Action part)
-    {
-        try
-        {
-            part();
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // As above: the real use reports it.
         }
     }
 }
