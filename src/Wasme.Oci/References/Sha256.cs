@@ -4,7 +4,7 @@ using Org.BouncyCastle.Crypto.Digests;
 namespace Wasme.Oci.References;
 
 /// <summary>
-/// SHA-256 of content digests. Documents (manifests, configs, the store's index; at most
+/// SHA-256 of content digests. Documents (manifests, indexes, configs; at most
 /// <see cref="ManagedLimit"/> bytes) are hashed by BouncyCastle's managed SHA-256; larger content by
 /// the platform's (OpenSSL on Linux, with the CPU's SHA instructions). Loading and configuring OpenSSL
 /// takes about 3.5 ms at the first hash of a process (profile of a 1 MiB push: nearly all of its wait
