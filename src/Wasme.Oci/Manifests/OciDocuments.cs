@@ -14,27 +14,16 @@ public static class OciDocuments
 {
     private const string WarmUpDigest = "sha256:0000000000000000000000000000000000000000000000000000000000000000";
 
-    private static int s_warmedUp;
-
     /// <summary>
-    /// Builds, on another core, what the serializer needs to read a manifest and to write the store's
-    /// index.json (type metadata, the escaping encoder's tables): a few hundred microseconds each under
-    /// native AOT, once per process. A pull starts it before asking for the manifest, so it happens
-    /// while the registry answers instead of after.
+    /// Builds what the serializer needs to read a manifest and to write the store's index.json (type
+    /// metadata, the escaping encoder's tables): a few hundred microseconds each under native AOT, once
+    /// per process. <see cref="Transfer.TransferWarmUp"/> runs it while the registry answers.
     /// </summary>
     internal static void WarmUp()
     {
-        if (Interlocked.Exchange(ref s_warmedUp, 1) == 0)
-        {
-            _ = Task.Run(
-                static () =>
-                {
-                    var descriptor = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = WarmUpDigest, Size = 0, Annotations = new Dictionary<string, string> { ["a"] = "b" } };
-                    _ = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(new ImageManifest { Config = descriptor, Layers = [descriptor] }, OciJsonContext.Default.ImageManifest), OciJsonContext.Default.ImageManifest);
-                    _ = JsonSerializer.SerializeToUtf8Bytes(new ImageIndex { Manifests = [descriptor] }, OciJsonContext.Written.ImageIndex);
-                },
-                CancellationToken.None);
-        }
+        var descriptor = new Descriptor { MediaType = MediaTypes.OciManifest, Digest = WarmUpDigest, Size = 0, Annotations = new Dictionary<string, string> { ["a"] = "b" } };
+        _ = JsonSerializer.Deserialize(JsonSerializer.SerializeToUtf8Bytes(new ImageManifest { Config = descriptor, Layers = [descriptor] }, OciJsonContext.Default.ImageManifest), OciJsonContext.Default.ImageManifest);
+        _ = JsonSerializer.SerializeToUtf8Bytes(new ImageIndex { Manifests = [descriptor] }, OciJsonContext.Written.ImageIndex);
     }
 
     /// <summary>Parses an image manifest; on failure <paramref name="problem"/> says what is wrong.</summary>

@@ -48,22 +48,7 @@ public sealed record Digest
         return digest is not null;
     }
 
-    public static Digest Compute(ReadOnlySpan<byte> content) => FromHash(SHA256.HashData(content));
-
-    /// <summary>
-    /// Loads and configures the platform's SHA-256 (OpenSSL on Linux: milliseconds) on another core, so
-    /// a transfer can do it while its first request is in flight instead of when the first bytes arrive.
-    /// </summary>
-    internal static void WarmUp()
-    {
-        // Once per process: a long-running operator fetches often and needs no new task each time.
-        if (Interlocked.Exchange(ref s_warmedUp, 1) == 0)
-        {
-            _ = Task.Run(() => SHA256.HashData(ReadOnlySpan<byte>.Empty), CancellationToken.None);
-        }
-    }
-
-    private static int s_warmedUp;
+    public static Digest Compute(ReadOnlySpan<byte> content) => Sha256.Compute(content);
 
     public static async Task<Digest> ComputeAsync(Stream content, CancellationToken cancellationToken) =>
         FromHash(await SHA256.HashDataAsync(content, cancellationToken).ConfigureAwait(false));

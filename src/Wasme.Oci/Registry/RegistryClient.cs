@@ -230,6 +230,13 @@ public sealed class RegistryClient : IDisposable
         PushBlobAsync(repository, digest, BlobSource.FromMemory(content), mountFrom, progress, cancellationToken);
 
     /// <inheritdoc cref="PushBlobAsync(ImageReference, Digest, ReadOnlyMemory{byte}, string?, IProgress{long}?, CancellationToken)"/>
+    /// <remarks>
+    /// The existence check (<c>HEAD</c>) and the start of the upload (<c>POST</c>, with the mount when
+    /// asked) go out together, each on its own connection: one round trip before the upload instead of
+    /// two. When the registry turns out to have the blob, the upload session the <c>POST</c> opened is
+    /// cancelled (<c>DELETE</c>, best effort: registries also expire unused sessions); a mount the
+    /// registry performed is reported as mounted, whichever of the two it answered first.
+    /// </remarks>
     public async Task<BlobPushResult> PushBlobAsync(
         ImageReference repository,
         Digest digest,
@@ -238,35 +245,36 @@ public sealed class RegistryClient : IDisposable
         IProgress<long>? progress = null,
         CancellationToken cancellationToken = default)
     {
-        if (await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false))
+        ArgumentNullException.ThrowIfNull(repository);
+        ArgumentNullException.ThrowIfNull(content);
+        var upload = StartUploadAsync(repository, digest, mountFrom, cancellationToken);
+        bool exists;
+        try
+        {
+            exists = await BlobExistsAsync(repository, digest, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // The check's failure is the one to report; the upload started beside it is dropped.
+            _ = await CancelUploadAsync(repository, upload, cancellationToken).ConfigureAwait(false);
+            throw;
+        }
+
+        // A mount the registry performed is reported as such even when the check, racing it, already saw
+        // the mounted blob; otherwise a blob the registry has is skipped, its session cancelled.
+        if (exists && !await CancelUploadAsync(repository, upload, cancellationToken).ConfigureAwait(false))
         {
             RegistryLog.BlobExists(_logger, digest.ToString(), repository.Name);
             progress?.Report(content.Length);
             return BlobPushResult.Skipped;
         }
 
-        IReadOnlyList<string> scopes = mountFrom is null || mountFrom == repository.Repository
-            ? [PushScope(repository)]
-            : [PushScope(repository), $"repository:{mountFrom}:pull"];
-        var startPath = mountFrom is null || mountFrom == repository.Repository
-            ? $"v2/{repository.Repository}/blobs/uploads/"
-            : $"v2/{repository.Repository}/blobs/uploads/?mount={digest}&from={Uri.EscapeDataString(mountFrom)}";
-        Uri location;
-        using (var start = await SendAsync(repository.Registry, scopes, HttpMethod.Post, startPath, null, cancellationToken, EmptyContent).ConfigureAwait(false))
+        var location = exists ? null : await upload.ConfigureAwait(false);
+        if (location is null)
         {
-            if (start.StatusCode == HttpStatusCode.Created)
-            {
-                RegistryLog.BlobMounted(_logger, digest.ToString(), repository.Name, mountFrom ?? string.Empty);
-                progress?.Report(content.Length);
-                return BlobPushResult.Mounted;
-            }
-
-            if (start.StatusCode != HttpStatusCode.Accepted || start.Headers.Location is null)
-            {
-                throw await UnexpectedAsync(start, $"starting an upload to {repository.Name}", cancellationToken).ConfigureAwait(false);
-            }
-
-            location = Absolute(repository.Registry, start.Headers.Location);
+            RegistryLog.BlobMounted(_logger, digest.ToString(), repository.Name, mountFrom ?? string.Empty);
+            progress?.Report(content.Length);
+            return BlobPushResult.Mounted;
         }
 
         var chunkSize = _options.UploadChunkSize;
@@ -309,6 +317,63 @@ public sealed class RegistryClient : IDisposable
         }
 
         return BlobPushResult.Uploaded;
+    }
+
+    /// <summary>Opens an upload session (or mounts the blob from <paramref name="mountFrom"/>): its location, or null when mounted.</summary>
+    private async Task<Uri?> StartUploadAsync(ImageReference repository, Digest digest, string? mountFrom, CancellationToken cancellationToken)
+    {
+        var mounting = mountFrom is not null && mountFrom != repository.Repository;
+        IReadOnlyList<string> scopes = mounting ? [PushScope(repository), $"repository:{mountFrom}:pull"] : [PushScope(repository)];
+        var startPath = mounting
+            ? $"v2/{repository.Repository}/blobs/uploads/?mount={digest}&from={Uri.EscapeDataString(mountFrom!)}"
+            : $"v2/{repository.Repository}/blobs/uploads/";
+        using var start = await SendAsync(repository.Registry, scopes, HttpMethod.Post, startPath, null, cancellationToken, EmptyContent).ConfigureAwait(false);
+        if (start.StatusCode == HttpStatusCode.Created)
+        {
+            return null;
+        }
+
+        if (start.StatusCode != HttpStatusCode.Accepted || start.Headers.Location is null)
+        {
+            throw await UnexpectedAsync(start, $"starting an upload to {repository.Name}", cancellationToken).ConfigureAwait(false);
+        }
+
+        return Absolute(repository.Registry, start.Headers.Location);
+    }
+
+    /// <summary>
+    /// Waits for an upload start no longer needed and cancels the session it opened; true when it was a
+    /// mount the registry performed (no session). Never throws: the push's outcome is already known,
+    /// and a registry that keeps the session expires it.
+    /// </summary>
+    private async Task<bool> CancelUploadAsync(ImageReference repository, Task<Uri?> upload, CancellationToken cancellationToken)
+    {
+        Uri? location;
+        try
+        {
+            location = await upload.ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            return false;
+        }
+
+        if (location is null)
+        {
+            return true;
+        }
+
+        try
+        {
+            using var cancelled = await SendToAsync(repository, location, HttpMethod.Delete, EmptyContent, cancellationToken).ConfigureAwait(false);
+            RegistryLog.UploadCancelled(_logger, location.GetLeftPart(UriPartial.Path), (int)cancelled.StatusCode);
+        }
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            RegistryLog.UploadCancelled(_logger, location.GetLeftPart(UriPartial.Path), 0);
+        }
+
+        return false;
     }
 
     /// <summary>Uploads a manifest under the reference's tag (or digest); returns its digest.</summary>

@@ -21,4 +21,7 @@ internal static partial class RegistryLog
 
     [LoggerMessage(6, LogLevel.Debug, "Blob {Digest} mounted into {Repository} from {From}")]
     public static partial void BlobMounted(ILogger logger, string digest, string repository, string from);
+
+    [LoggerMessage(7, LogLevel.Debug, "Upload session {Location} not needed (the registry has the blob); cancelled: HTTP {Status}")]
+    public static partial void UploadCancelled(ILogger logger, string location, int status);
 }

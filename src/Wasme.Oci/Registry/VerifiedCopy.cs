@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Security.Cryptography;
 using Wasme.Oci.References;
 
 namespace Wasme.Oci.Registry;
@@ -19,7 +18,7 @@ internal static class VerifiedCopy
     /// <summary>Returns how many bytes arrived (more than <paramref name="expectedLength"/> means it stopped early) and their digest.</summary>
     public static async Task<(long Length, Digest Digest)> CopyAsync(Stream source, Stream destination, long expectedLength, IProgress<long>? progress, CancellationToken cancellationToken)
     {
-        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        using var hash = Sha256.ForLength(expectedLength);
         var pool = ArrayPool<byte>.Shared;
         var chunkSize = (int)Math.Clamp(expectedLength + 1, 4096, ChunkSize);
         var receiving = pool.Rent(chunkSize);
@@ -67,16 +66,16 @@ internal static class VerifiedCopy
             pool.Return(spare);
         }
 
-        return (received, Digest.FromHash(hash.GetHashAndReset()));
+        return (received, hash.Finish());
     }
 
-    private static void Consume(IncrementalHash hash, Stream destination, byte[] chunk, int count)
+    private static void Consume(Sha256 hash, Stream destination, byte[] chunk, int count)
     {
-        hash.AppendData(chunk, 0, count);
+        hash.Append(chunk.AsSpan(0, count));
         destination.Write(chunk, 0, count);
     }
 
-    private static Task ConsumeInline(IncrementalHash hash, Stream destination, byte[] chunk, int count)
+    private static Task ConsumeInline(Sha256 hash, Stream destination, byte[] chunk, int count)
     {
         Consume(hash, destination, chunk, count);
         return Task.CompletedTask;

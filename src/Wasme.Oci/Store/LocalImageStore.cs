@@ -170,8 +170,6 @@ public sealed class LocalImageStore
             return null;
         }
 
-        // Reading the entry hashes its manifest and config: load SHA-256 on another core meanwhile.
-        Digest.WarmUp();
         await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var entry = FindEntry(index, reference);

@@ -49,9 +49,11 @@ public sealed class ImagePuller(RegistryClient client)
         var (content, manifest, layout, indexDigest) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         using var staged = store.StageBlobs();
         // All blobs at once, each on its own connection: the small config no longer waits in line
-        // before the module. The first failure cancels the others.
+        // before the module. The largest goes first, on the connection the manifest came on; the
+        // others wait for new connections (a connect, a TLS handshake) off the critical path. The
+        // first failure cancels the others.
         using var failed = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var downloads = manifest.Layers.Prepend(manifest.Config).DistinctBy(d => d.GetDigest()).Select(async descriptor =>
+        var downloads = manifest.Layers.Prepend(manifest.Config).DistinctBy(d => d.GetDigest()).OrderByDescending(d => d.Size).Select(async descriptor =>
         {
             try
             {
@@ -89,8 +91,7 @@ public sealed class ImagePuller(RegistryClient client)
 
     private async Task<(ManifestContent Content, ImageManifest Manifest, ImageLayout Layout, Digest? IndexDigest)> GetManifestAsync(ImageReference reference, CancellationToken cancellationToken)
     {
-        Digest.WarmUp();
-        OciDocuments.WarmUp();
+        TransferWarmUp.ForPull();
         var content = await client.GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
         if (!content.IsIndex)
         {

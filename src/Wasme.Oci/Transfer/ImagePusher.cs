@@ -24,7 +24,7 @@ public sealed class ImagePusher(RegistryClient client)
     {
         ArgumentNullException.ThrowIfNull(store);
         ArgumentNullException.ThrowIfNull(image);
-        Digest.WarmUp();
+        TransferWarmUp.ForPush();
         var wanted = format ?? (image.Layout == ImageLayout.Wasme ? WasmImageFormat.Wasme : WasmImageFormat.Compat);
         var storedFormat = image.Layout switch
         {

@@ -28,6 +28,7 @@ internal sealed class PullCommand : WasmeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        TransferWarmUp.ForPull();
         var image = ImageReference.Parse(parseResult.GetValue(_reference)!);
         var quiet = parseResult.GetValue(_options.Quiet);
         var store = _options.OpenStore(Context, parseResult);

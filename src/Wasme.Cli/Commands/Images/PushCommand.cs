@@ -37,6 +37,7 @@ internal sealed class PushCommand : WasmeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        TransferWarmUp.ForPush();
         var target = ImageReference.Parse(parseResult.GetValue(_reference)!);
         var quiet = parseResult.GetValue(_options.Quiet);
         var store = _options.OpenStore(Context, parseResult);
