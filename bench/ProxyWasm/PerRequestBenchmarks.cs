@@ -97,10 +97,11 @@ public class PerRequestBenchmarks
     public int AddHeaderRequest()
     {
         MakeHeaderMaps();
-        using var stream = _plugin.CreateHttpStream(_streamHost);
+        // As wasme run's data plane (ProxyWasmHttpFilter) drives a stream.
+        var stream = _plugin.CreateHttpStream(_streamHost);
         stream.OnRequestHeaders(_request, endOfStream: true);
         stream.OnResponseHeaders(_response, endOfStream: false);
-        stream.OnDone();
+        stream.Complete();
         return _response.Count;
     }
 

@@ -63,6 +63,27 @@ public sealed class LifecycleTests : IDisposable
     }
 
     [Fact]
+    public void Complete_ends_a_stream_with_done_log_and_delete_once_however_often_it_is_called()
+    {
+        var wat = new Wat();
+        // The test allocator's proxy_on_delete, traced too.
+        var allocator = Wat.Allocator.Replace(
+            "(func (export \"proxy_on_delete\") (param i32) ", $"(func (export \"proxy_on_delete\") (param i32) {wat.Log("delete")} ", StringComparison.Ordinal);
+        using var plugin = _host.Start(wat.Module(Tracing(wat) + allocator, allocator: false), new PluginConfiguration { Name = "trace", RootId = "my_root" });
+
+        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        stream.Complete();
+        stream.Complete();
+        stream.Dispose();
+        stream.OnDone();
+
+        var trace = _host.Logs.Messages.Where(m => m.StartsWith("[trace]", StringComparison.Ordinal)).Select(m => m[8..]).SkipWhile(m => m != "request_headers").ToArray();
+        Assert.Equal(["request_headers", "done", "log", "delete"], trace);
+        Assert.Throws<ObjectDisposedException>(() => stream.OnResponseHeaders(new HeaderMap(), endOfStream: true));
+    }
+
+    [Fact]
     public void A_filter_that_refuses_its_configuration_stops_the_plugin_from_starting()
     {
         var wat = new Wat();

@@ -13,18 +13,23 @@ namespace Wasme.Proxy.Streams;
 public sealed class RequestHeaderSource : HeaderSource
 {
     private readonly HttpRequest _request;
+    private readonly IHeaderDictionary _headers;
     private string? _path;
 
     public RequestHeaderSource(HttpRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         _request = request;
+        // The same dictionary for the whole exchange; each look-up through the request would go through its features.
+        _headers = request.Headers;
     }
 
     /// <summary>The request read.</summary>
     public HttpRequest Request => _request;
 
-    public override int Count => CountEntries();
+    // Kestrel counts names in O(1); counting values would walk every header on every request. A header line the client
+    // repeated counts once here, as Envoy counts a repeated header it joins; a listing shows each value.
+    public override int Count => 4 + _headers.Count - (_headers.ContainsKey("Host") ? 1 : 0);
 
     public override bool TryGetValue(string loweredName, [NotNullWhen(true)] out string? value)
     {
@@ -48,7 +53,7 @@ public sealed class RequestHeaderSource : HeaderSource
             return false;
         }
 
-        return HeaderSources.TryGetFirst(_request.Headers, loweredName, out value);
+        return HeaderSources.TryGetFirst(_headers, loweredName, out value);
     }
 
     public override bool TryGetValue(ReadOnlySpan<byte> asciiName, [NotNullWhen(true)] out string? value)
@@ -69,7 +74,7 @@ public sealed class RequestHeaderSource : HeaderSource
             return false;
         }
 
-        return HeaderSources.TryGetFirst(_request.Headers, HeaderSources.Name(asciiName), out value);
+        return HeaderSources.TryGetFirst(_headers, HeaderSources.Name(asciiName), out value);
     }
 
     public override void CopyTo(HeaderMap map)
@@ -79,7 +84,7 @@ public sealed class RequestHeaderSource : HeaderSource
         map.Add(":path", Path);
         map.Add(":method", _request.Method);
         map.Add(":scheme", _request.Scheme);
-        foreach (var (name, values) in _request.Headers)
+        foreach (var (name, values) in _headers)
         {
             if (!string.Equals(name, "Host", StringComparison.OrdinalIgnoreCase))
             {
@@ -91,8 +96,4 @@ public sealed class RequestHeaderSource : HeaderSource
     private string Authority => _request.Host.Value ?? string.Empty;
 
     private string Path => _path ??= HeaderCodec.PathAndQuery(_request);
-
-    // Kestrel counts names in O(1); counting values would walk every header on every request. A header line the client
-    // repeated counts once here, as Envoy counts a repeated header it joins; a listing shows each value.
-    private int CountEntries() => 4 + _request.Headers.Count - (_request.Headers.ContainsKey("Host") ? 1 : 0);
 }

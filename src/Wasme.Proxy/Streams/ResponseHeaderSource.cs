@@ -13,17 +13,21 @@ namespace Wasme.Proxy.Streams;
 public sealed class ResponseHeaderSource : HeaderSource
 {
     private readonly HttpResponse _response;
+    private readonly IHeaderDictionary _headers;
 
     public ResponseHeaderSource(HttpResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);
         _response = response;
+        // The same dictionary for the whole exchange; each look-up through the request would go through its features.
+        _headers = response.Headers;
     }
 
     /// <summary>The response read.</summary>
     public HttpResponse Response => _response;
 
-    public override int Count => CountEntries();
+    // Names, in O(1), as for requests: a header with several values (Set-Cookie) counts once; a listing shows each.
+    public override int Count => 1 + _headers.Count;
 
     public override bool TryGetValue(string loweredName, [NotNullWhen(true)] out string? value)
     {
@@ -34,7 +38,7 @@ public sealed class ResponseHeaderSource : HeaderSource
             return value is not null;
         }
 
-        return HeaderSources.TryGetFirst(_response.Headers, loweredName, out value);
+        return HeaderSources.TryGetFirst(_headers, loweredName, out value);
     }
 
     public override bool TryGetValue(ReadOnlySpan<byte> asciiName, [NotNullWhen(true)] out string? value)
@@ -45,26 +49,18 @@ public sealed class ResponseHeaderSource : HeaderSource
             return value is not null;
         }
 
-        return HeaderSources.TryGetFirst(_response.Headers, HeaderSources.Name(asciiName), out value);
+        return HeaderSources.TryGetFirst(_headers, HeaderSources.Name(asciiName), out value);
     }
 
     public override void CopyTo(HeaderMap map)
     {
         ArgumentNullException.ThrowIfNull(map);
         map.Add(":status", Status);
-        foreach (var (name, values) in _response.Headers)
+        foreach (var (name, values) in _headers)
         {
             HeaderCodec.Add(map, name, values);
         }
     }
 
     private string Status => _response.StatusCode == 200 ? "200" : _response.StatusCode.ToString(CultureInfo.InvariantCulture);
-
-    // Names, in O(1), as for requests; Set-Cookie is never joined, so each of its values counts.
-    private int CountEntries()
-    {
-        var headers = _response.Headers;
-        var cookies = headers.SetCookie.Count;
-        return 1 + headers.Count + (cookies > 1 ? cookies - 1 : 0);
-    }
 }

@@ -43,17 +43,7 @@ internal sealed class ProxyWasmHttpFilter(HttpStreamContext context) : IHttpFilt
     public FilterStatus OnResponseTrailers(HttpExchange stream) =>
         context.OnResponseTrailers(stream.ResponseTrailers) == FilterTrailersStatus.Continue ? FilterStatus.Continue : FilterStatus.StopIteration;
 
-    public void OnStreamDone(HttpExchange stream)
-    {
-        try
-        {
-            context.OnDone();
-        }
-        finally
-        {
-            context.Dispose();
-        }
-    }
+    public void OnStreamDone(HttpExchange stream) => context.Complete();
 
     private static FilterStatus Map(FilterHeadersStatus status) =>
         status is FilterHeadersStatus.Continue or FilterHeadersStatus.ContinueAndEndStream ? FilterStatus.Continue : FilterStatus.StopIteration;

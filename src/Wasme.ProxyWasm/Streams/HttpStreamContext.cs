@@ -160,27 +160,61 @@ public sealed class HttpStreamContext : IDisposable
         }
     }
 
+    /// <summary>
+    /// The stream is complete: <see cref="OnDone"/> then <see cref="Dispose"/> in one entry into the VM, as a data plane
+    /// ends every stream (one lock acquisition instead of two on the request path).
+    /// </summary>
+    public void Complete()
+    {
+        var vm = _vm;
+        if (vm is null || _context is null || _disposed)
+        {
+            Dispose();
+            return;
+        }
+
+        lock (vm.Gate)
+        {
+            EnsureNotReentrant(vm);
+            vm.CallDone(_context);
+            if (TryRelease(out var context))
+            {
+                vm.CallDelete(context);
+            }
+        }
+    }
+
     /// <summary>Runs <c>proxy_on_delete</c> and forgets the stream.</summary>
     public void Dispose()
     {
+        if (_vm is not null && TryRelease(out var context))
+        {
+            lock (_vm.Gate)
+            {
+                _vm.CallDelete(context);
+            }
+        }
+    }
+
+    /// <summary>Marks the handle disposed; the context to delete, unless there is none or it was already released.</summary>
+    private bool TryRelease([System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out ContextState? context)
+    {
+        context = _context;
         if (_disposed)
         {
-            return;
+            context = null;
+            return false;
         }
 
         _disposed = true;
-        if (_vm is null || _context is null)
+        if (_vm is null || context is null)
         {
-            return;
+            return false;
         }
 
-        var context = _context;
         _localResponseSentBeforeDispose = context.LocalResponse is not null;
         _context = null;
-        lock (_vm.Gate)
-        {
-            _vm.CallDelete(context);
-        }
+        return true;
     }
 
     /// <summary>

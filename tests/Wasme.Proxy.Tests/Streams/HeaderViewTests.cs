@@ -85,7 +85,8 @@ public sealed class HeaderViewTests
         context.Response.Headers.Append("Set-Cookie", "a=1");
         context.Response.Headers.Append("Set-Cookie", "b=2");
         var map = HeaderCodec.ReadResponse(context.Response);
-        Assert.Equal(4, map.Count);
+        // Names: the two Set-Cookie values count once while the map is a view.
+        Assert.Equal(3, map.Count);
         Assert.True(map.TryGetValue(":status", out var status));
         Assert.Equal("404", status);
 
