@@ -157,7 +157,7 @@ internal static class HeaderCodec
         }
     }
 
-    private static string StatusText(int code) => code == 200 ? "200" : code.ToString(CultureInfo.InvariantCulture);
+    internal static string StatusText(int code) => code == 200 ? "200" : code.ToString(CultureInfo.InvariantCulture);
 }
 
 /// <summary>Lower-cases header names without allocating for names that are already lower case or well known.</summary>

@@ -1,5 +1,4 @@
 using System.Diagnostics.CodeAnalysis;
-using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Wasme.ProxyWasm;
 
@@ -62,5 +61,5 @@ public sealed class ResponseHeaderSource : HeaderSource
         }
     }
 
-    private string Status => _response.StatusCode == 200 ? "200" : _response.StatusCode.ToString(CultureInfo.InvariantCulture);
+    private string Status => HeaderCodec.StatusText(_response.StatusCode);
 }
