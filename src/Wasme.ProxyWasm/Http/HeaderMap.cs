@@ -64,14 +64,6 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     /// </summary>
     public void Detach() => CopyInSource();
 
-    /// <summary>Drops every entry and reads <paramref name="source"/> in place from now on (a pooled map's reuse).</summary>
-    public void Attach(HeaderSource source)
-    {
-        ArgumentNullException.ThrowIfNull(source);
-        Clear();
-        _source = source;
-    }
-
     /// <summary>Changes so far: a data plane that copied the map in can skip copying it back when this has not moved.</summary>
     public long Version => _version;
 
