@@ -97,8 +97,16 @@ internal sealed partial class ProxyRequestHandler
             if (error != ForwarderError.None)
             {
                 _metrics.UpstreamFailed();
-                var feature = context.GetForwarderErrorFeature();
-                LogUpstreamFailed(_logger, error, _upstream, feature?.Exception?.Message ?? string.Empty);
+                var exception = context.GetForwarderErrorFeature()?.Exception;
+                LogUpstreamFailed(_logger, error, _upstream, exception?.Message ?? string.Empty);
+
+                // Envoy's router answers a failed upstream with a local reply the encoder filters see; YARP would
+                // leave an empty 502 that no filter ran on.
+                if (!context.Response.HasStarted && UpstreamFailureReply.For(error, exception) is { } reply)
+                {
+                    stream.SendLocalResponse(reply);
+                    await SendLocalReplyAsync(chain, runResponseFilters: stream.UpstreamStatusCode == 0);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
