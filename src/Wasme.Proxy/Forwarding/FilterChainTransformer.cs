@@ -57,7 +57,11 @@ internal sealed class FilterChainTransformer : HttpTransformer
             }
         }
 
-        if (!endOfStream && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
+        // After a 101 the content is the upstream's end of a two-way tunnel that the forwarder writes the client's bytes
+        // into; wrapping it for the body filters would make it read-only and break the upgrade (WebSocket). The tunnel's
+        // bytes pass unfiltered.
+        var upgraded = proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols;
+        if (!endOfStream && !upgraded && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
         {
             if (IsSmallWholeBody(proxyResponse, out var length))
             {
