@@ -29,6 +29,7 @@ internal sealed class FilterChainTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copied = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        DropContentLengthOfNoContent(httpContext.Response);
         var chain = httpContext.Features.Get<StreamFilterChain>();
         if (proxyResponse is null || chain is null || !copied)
         {
@@ -52,10 +53,15 @@ internal sealed class FilterChainTransformer : HttpTransformer
             if (!ReferenceEquals(stream.ResponseHeaders, headers) || headers.Version != read)
             {
                 HeaderCodec.ApplyResponse(stream.ResponseHeaders, httpContext.Response);
+                DropContentLengthOfNoContent(httpContext.Response);
             }
         }
 
-        if (!endOfStream && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
+        // After a 101 the content is the upstream's end of a two-way tunnel that the forwarder writes the client's bytes
+        // into; wrapping it for the body filters would make it read-only and break the upgrade (WebSocket). The tunnel's
+        // bytes pass unfiltered.
+        var upgraded = proxyResponse.StatusCode == System.Net.HttpStatusCode.SwitchingProtocols;
+        if (!endOfStream && !upgraded && chain.Config.Handles(HttpFilterCapabilities.ResponseBody | HttpFilterCapabilities.ResponseTrailers))
         {
             if (IsSmallWholeBody(proxyResponse, out var length))
             {
@@ -136,6 +142,16 @@ internal sealed class FilterChainTransformer : HttpTransformer
         finally
         {
             ArrayPool<byte>.Shared.Return(body);
+        }
+    }
+
+    // A 204 has no body and must not carry Content-Length (RFC 9110 8.6); an upstream that sends one anyway would
+    // make Kestrel fail the response with an unlogged 500. Envoy's codec drops the header the same way.
+    private static void DropContentLengthOfNoContent(HttpResponse response)
+    {
+        if (response.StatusCode == StatusCodes.Status204NoContent)
+        {
+            response.Headers.ContentLength = null;
         }
     }
 

@@ -47,6 +47,17 @@ internal sealed partial class ProxyRequestHandler
     public async Task HandleAsync(HttpContext context)
     {
         _metrics.RequestStarted();
+        if (!ConnectionHeaderSanitizer.TrySanitize(context.Request))
+        {
+            // Refused before any filter sees it, as Envoy's codec refuses it; the connection is not reused.
+            LogConnectionHeaderRefused(_logger, context.Request.Headers.Connection);
+            context.Response.StatusCode = StatusCodes.Status400BadRequest;
+            context.Response.ContentType = "text/plain";
+            context.Response.Headers.Connection = "close";
+            await context.Response.WriteAsync("Bad Request", context.RequestAborted);
+            return;
+        }
+
         var cancellationToken = context.RequestAborted;
         var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow(), _route);
         using var chain = new StreamFilterChain(_chain, stream, _metrics, _logger);
@@ -97,8 +108,16 @@ internal sealed partial class ProxyRequestHandler
             if (error != ForwarderError.None)
             {
                 _metrics.UpstreamFailed();
-                var feature = context.GetForwarderErrorFeature();
-                LogUpstreamFailed(_logger, error, _upstream, feature?.Exception?.Message ?? string.Empty);
+                var exception = context.GetForwarderErrorFeature()?.Exception;
+                LogUpstreamFailed(_logger, error, _upstream, exception?.Message ?? string.Empty);
+
+                // Envoy's router answers a failed upstream with a local reply the encoder filters see; YARP would
+                // leave an empty 502 that no filter ran on.
+                if (!context.Response.HasStarted && UpstreamFailureReply.For(error, exception) is { } reply)
+                {
+                    stream.SendLocalResponse(reply);
+                    await SendLocalReplyAsync(chain, runResponseFilters: stream.UpstreamStatusCode == 0);
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -227,6 +246,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "{Method} {Path} failed inside wasme's data plane; answered 500")]
     private static partial void LogRequestFailed(ILogger logger, string method, string path, Exception exception);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Refused a request whose Connection header names too many headers, X-Forwarded-* or a pseudo header (answered 400): {Connection}")]
+    private static partial void LogConnectionHeaderRefused(ILogger logger, Microsoft.Extensions.Primitives.StringValues connection);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Local reply {StatusCode}: {Details}")]
     private static partial void LogLocalReply(ILogger logger, int statusCode, string details);

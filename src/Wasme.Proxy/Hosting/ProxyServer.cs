@@ -106,6 +106,9 @@ public sealed class ProxyServer : IAsyncDisposable
             // passes such bytes through); Kestrel's default refuses anything outside ASCII.
             kestrel.RequestHeaderEncodingSelector = static _ => Encoding.UTF8;
             kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.UTF8;
+            // Envoy streams a body of any size through filters that do not buffer it (--max-buffered-body bounds those
+            // that do); Kestrel's default 30 MB cap would refuse larger uploads with a 413 no filter asked for.
+            kestrel.Limits.MaxRequestBodySize = null;
             kestrel.Listen(options.Listen, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
             if (options.Admin is not null)
             {

@@ -55,6 +55,12 @@ public sealed class HttpExchange : IStreamHost
             headers["x-request-id"] = Info.RequestId;
         }
 
+        if (!headers.ContainsKey("x-forwarded-proto"))
+        {
+            // Envoy's connection manager sets it, before any filter runs, when the client did not.
+            headers["x-forwarded-proto"] = context.Request.IsHttps ? "https" : "http";
+        }
+
         // The map reads the request's headers in place: when no filter changes it, nothing is copied either way.
         RequestHeaders = HeaderCodec.ReadRequest(context.Request);
         RequestHeadersReadVersion = RequestHeaders.Version;

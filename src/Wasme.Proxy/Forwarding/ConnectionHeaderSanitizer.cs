@@ -1,0 +1,91 @@
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Primitives;
+
+namespace Wasme.Proxy.Forwarding;
+
+/// <summary>
+/// Removes the request headers an HTTP/1.x client names in <c>Connection</c>: they are hop-by-hop (RFC 9110 7.6.1)
+/// and a proxy must not forward them. As Envoy's HTTP/1 codec does before any filter runs: <c>TE</c> is kept as
+/// <c>trailers</c> when it offers trailers; naming <c>X-Forwarded-For</c>/<c>-Host</c>/<c>-Proto</c> or a pseudo
+/// header (which would let a client strip what the proxy relies on), or ten names or more, is refused.
+/// </summary>
+internal static class ConnectionHeaderSanitizer
+{
+    private const int MaxNominated = 10;
+
+    /// <summary>False when the request must be refused with 400.</summary>
+    public static bool TrySanitize(HttpRequest request)
+    {
+        if (!HttpProtocol.IsHttp11(request.Protocol) && !HttpProtocol.IsHttp10(request.Protocol))
+        {
+            return true;
+        }
+
+        var connection = request.Headers.Connection;
+        if (StringValues.IsNullOrEmpty(connection))
+        {
+            return true;
+        }
+
+        var tokens = new List<string>();
+        foreach (var value in connection)
+        {
+            foreach (var token in (value ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                tokens.Add(token);
+            }
+        }
+
+        if (tokens.Count >= MaxNominated)
+        {
+            return false;
+        }
+
+        foreach (var token in tokens)
+        {
+            if (IsAny(token, "close", "keep-alive", "upgrade", "http2-settings", "connection"))
+            {
+                continue;
+            }
+
+            if (token.StartsWith(':') || IsAny(token, "x-forwarded-for", "x-forwarded-host", "x-forwarded-proto"))
+            {
+                return false;
+            }
+
+            if (IsAny(token, "te"))
+            {
+                var offersTrailers = request.Headers.TE.ToString()
+                    .Split(',', StringSplitOptions.TrimEntries)
+                    .Any(coding => coding.Equals("trailers", StringComparison.OrdinalIgnoreCase));
+                if (offersTrailers)
+                {
+                    request.Headers.TE = "trailers";
+                }
+                else
+                {
+                    request.Headers.Remove("te");
+                }
+
+                continue;
+            }
+
+            request.Headers.Remove(token);
+        }
+
+        return true;
+    }
+
+    private static bool IsAny(string token, params ReadOnlySpan<string> names)
+    {
+        foreach (var name in names)
+        {
+            if (token.Equals(name, StringComparison.OrdinalIgnoreCase))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+}
