@@ -74,6 +74,30 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
         Assert.Equal("logs", Assert.Single(results[1].Mismatches).Subject);
     }
 
+    [Fact]
+    public async Task A_pattern_that_backtracks_past_its_time_limit_fails_its_case_naming_the_pattern()
+    {
+        var wat = new Wat();
+        var module = wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """);
+
+        var results = await RunAsync("""
+            tests:
+              - name: catastrophic pattern
+                given: {filters: [{module: filter.wat}]}
+                when: {upstream: {body: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!}}
+                then: {response: {body: {matches: "^(a+)+$"}}}
+              - name: the next case still runs
+                given: {filters: [{module: filter.wat}]}
+                then: {response: {status: 200}}
+            """, module);
+
+        Assert.False(results[0].Passed);
+        Assert.Contains("^(a+)+$", results[0].Error, StringComparison.Ordinal);
+        Assert.True(results[1].Passed, Describe(results[1]));
+    }
+
     private async Task<IReadOnlyList<CaseResult>> RunAsync(string yaml, string wat)
     {
         var path = modules.WriteTestFile(yaml, wat);

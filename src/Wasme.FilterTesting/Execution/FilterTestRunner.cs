@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.FilterTesting.Assertions;
@@ -133,6 +135,11 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
         catch (ProxyWasmException ex)
         {
             return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started), $"the filter did not start: {ex.Message}");
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started),
+                $"the pattern '{ex.Pattern}' took over {ex.MatchTimeout.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms to match what was observed; write one that backtracks less (no nested repeats such as (a+)+)");
         }
         finally
         {
