@@ -98,6 +98,29 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
         Assert.True(results[1].Passed, Describe(results[1]));
     }
 
+    [Fact]
+    public async Task Cancelling_a_run_mid_request_cancels_the_case_instead_of_failing_it()
+    {
+        var wat = new Wat();
+        var path = modules.WriteTestFile("""
+            tests:
+              - name: many requests
+                given: {filters: [{module: filter.wat}]}
+                when: {repeat: 1000000}
+                then: {response: {status: 200}}
+            """, wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """));
+        var reported = new List<CaseResult>();
+        using var cancellation = new CancellationTokenSource();
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(300)); // long before a million requests are through
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, (_, result) => reported.Add(result), cancellation.Token));
+
+        Assert.Empty(reported);
+    }
+
     private async Task<IReadOnlyList<CaseResult>> RunAsync(string yaml, string wat)
     {
         var path = modules.WriteTestFile(yaml, wat);

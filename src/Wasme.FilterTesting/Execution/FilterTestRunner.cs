@@ -106,6 +106,9 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
             for (var round = 0; round < testCase.When.Repeat && mismatches.Count == 0; round++)
             {
                 var response = await SendAsync(proxy, request, time, calls, given.StreamIdleTimeout, cancellationToken);
+
+                // A request cut short by Ctrl-C ends as the proxy's 502: that is the run stopping, not the filter failing.
+                cancellationToken.ThrowIfCancellationRequested();
                 var upstreamRequests = upstream.Requests;
                 var recordedCalls = calls.Calls;
                 observation = new CaseObservation(
