@@ -68,6 +68,7 @@ public sealed class ParserTests
     [InlineData("filters: [{module: f.wasm}\ntests:\n  - name: a\n", 2, "not valid YAML: check that every '[' and '{' before this point is closed")]
     [InlineData("filters: [{module: f.wasm, config: {? [a]: b}}]\ntests: [{name: c}]\n", 1, "a key of a mapping sent as JSON must be a single value")]
     [InlineData("tests:\n  - name: a\n    when: {advance: NaNs}\n", 3, "advance must be a duration such as 250ms")]
+    [InlineData("tests:\n  - name: a\n    then:\n      response: {headers: {Hello: x, hello: y}}\n", 4, "'hello' appears twice in then.response.headers (header names ignore case)")]
     public void A_malformed_file_is_refused_with_its_line_and_the_fix(string yaml, int line, string message)
     {
         var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));

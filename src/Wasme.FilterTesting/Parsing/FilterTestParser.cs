@@ -469,6 +469,12 @@ public static partial class FilterTestParser
         foreach (var (keyNode, value) in values.Mapping(node, what).Children)
         {
             var name = values.Scalar(keyNode, $"a header name in {what}");
+            if (matchers.ContainsKey(name))
+            {
+                // Otherwise the later one silently replaces the earlier, and the case checks less than it says.
+                throw values.Error(keyNode, $"'{name}' appears twice in {what} (header names ignore case); keep one");
+            }
+
             if (value is YamlMappingNode mapping)
             {
                 var fields = values.Entries(mapping, $"{what}.{name}", MatcherKeys);
