@@ -65,6 +65,10 @@ public sealed class ParserTests
     [InlineData("name: x\n", 1, "unknown key 'name' in the test file")]
     [InlineData("filters: []\n", 1, "filters must list at least one filter")]
     [InlineData("node: {id: a}\n", 1, "the file has no 'tests:' list")]
+    [InlineData("filters: [{module: f.wasm}\ntests:\n  - name: a\n", 2, "not valid YAML: check that every '[' and '{' before this point is closed")]
+    [InlineData("filters: [{module: f.wasm, config: {? [a]: b}}]\ntests: [{name: c}]\n", 1, "a key of a mapping sent as JSON must be a single value")]
+    [InlineData("tests:\n  - name: a\n    when: {advance: NaNs}\n", 3, "advance must be a duration such as 250ms")]
+    [InlineData("tests:\n  - name: a\n    then:\n      response: {headers: {Hello: x, hello: y}}\n", 4, "'hello' appears twice in then.response.headers (header names ignore case)")]
     public void A_malformed_file_is_refused_with_its_line_and_the_fix(string yaml, int line, string message)
     {
         var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
@@ -72,5 +76,21 @@ public sealed class ParserTests
         Assert.Equal(line, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"bad.yaml:{line}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_that_expand_past_a_million_values_are_refused_before_they_take_the_memory()
+    {
+        // A few lines whose aliases would expand to 10^9 values as the filter's configuration.
+        var yaml = new System.Text.StringBuilder("filters: [{module: f.wasm, config: &l0 [x, x, x, x, x, x, x, x, x, x]}]\ntests:\n");
+        for (var i = 1; i <= 8; i++)
+        {
+            yaml.Append($"  - name: c{i}\n    given: {{config: &l{i} [{string.Join(", ", Enumerable.Repeat($"*l{i - 1}", 10))}]}}\n");
+        }
+
+        var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml.ToString()));
+
+        Assert.Contains("aliases (*name) expand to more than a million values", error.Message, StringComparison.Ordinal);
+        Assert.Equal(12, error.Line);
     }
 }

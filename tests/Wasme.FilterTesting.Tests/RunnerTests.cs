@@ -197,6 +197,23 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
         Assert.Null(suite.Elements("testcase").Single(c => c.Attribute("name")!.Value == "passes").Element("failure"));
     }
 
+    [Fact]
+    public void JUnit_report_stays_valid_xml_when_names_and_errors_hold_control_characters()
+    {
+        var report = Path.Combine(Directory.CreateTempSubdirectory("junit-").FullName, "junit.xml");
+        var results = new[]
+        {
+            new FileResult("t.yaml", [new CaseResult("bell \u0007 case", 3, [], null, TimeSpan.Zero, "the filter logged \0 and \u001b[31m")]),
+        };
+
+        JUnitReport.Write(report, results);
+
+        var testCase = XDocument.Load(report).Root!.Element("testsuite")!.Element("testcase")!;
+        Assert.Equal("bell \\u0007 case", testCase.Attribute("name")!.Value);
+        Assert.Contains("logged \\u0000 and \\u001b[31m", testCase.Element("error")!.Value, StringComparison.Ordinal);
+        Assert.Equal(["junit.xml"], Directory.GetFiles(Path.GetDirectoryName(report)!).Select(Path.GetFileName));
+    }
+
     private async Task<IReadOnlyList<CaseResult>> RunAsync(string yaml)
     {
         var path = modules.WriteTestFile(yaml);

@@ -52,7 +52,7 @@ public sealed class SchemaTests
     {
         var stream = new YamlStream();
         stream.Load(new StringReader(yaml));
-        var json = YamlValues.ToJson(stream.Documents[0].RootNode)!.ToJsonString();
+        var json = new YamlValues("t.yaml").ToJson(stream.Documents[0].RootNode)!.ToJsonString();
         using var document = JsonDocument.Parse(json);
         return Schema.Evaluate(document.RootElement).IsValid;
     }

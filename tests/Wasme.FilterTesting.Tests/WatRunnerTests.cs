@@ -74,6 +74,53 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
         Assert.Equal("logs", Assert.Single(results[1].Mismatches).Subject);
     }
 
+    [Fact]
+    public async Task A_pattern_that_backtracks_past_its_time_limit_fails_its_case_naming_the_pattern()
+    {
+        var wat = new Wat();
+        var module = wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """);
+
+        var results = await RunAsync("""
+            tests:
+              - name: catastrophic pattern
+                given: {filters: [{module: filter.wat}]}
+                when: {upstream: {body: aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa!}}
+                then: {response: {body: {matches: "^(a+)+$"}}}
+              - name: the next case still runs
+                given: {filters: [{module: filter.wat}]}
+                then: {response: {status: 200}}
+            """, module);
+
+        Assert.False(results[0].Passed);
+        Assert.Contains("^(a+)+$", results[0].Error, StringComparison.Ordinal);
+        Assert.True(results[1].Passed, Describe(results[1]));
+    }
+
+    [Fact]
+    public async Task Cancelling_a_run_mid_request_cancels_the_case_instead_of_failing_it()
+    {
+        var wat = new Wat();
+        var path = modules.WriteTestFile("""
+            tests:
+              - name: many requests
+                given: {filters: [{module: filter.wat}]}
+                when: {repeat: 1000000}
+                then: {response: {status: 200}}
+            """, wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """));
+        var reported = new List<CaseResult>();
+        using var cancellation = new CancellationTokenSource();
+        cancellation.CancelAfter(TimeSpan.FromMilliseconds(300)); // long before a million requests are through
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, (_, result) => reported.Add(result), cancellation.Token));
+
+        Assert.Empty(reported);
+    }
+
     private async Task<IReadOnlyList<CaseResult>> RunAsync(string yaml, string wat)
     {
         var path = modules.WriteTestFile(yaml, wat);

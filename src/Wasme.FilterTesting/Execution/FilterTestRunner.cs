@@ -1,5 +1,7 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.FilterTesting.Assertions;
@@ -104,6 +106,9 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
             for (var round = 0; round < testCase.When.Repeat && mismatches.Count == 0; round++)
             {
                 var response = await SendAsync(proxy, request, time, calls, given.StreamIdleTimeout, cancellationToken);
+
+                // A request cut short by Ctrl-C ends as the proxy's 502: that is the run stopping, not the filter failing.
+                cancellationToken.ThrowIfCancellationRequested();
                 var upstreamRequests = upstream.Requests;
                 var recordedCalls = calls.Calls;
                 observation = new CaseObservation(
@@ -133,6 +138,11 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
         catch (ProxyWasmException ex)
         {
             return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started), $"the filter did not start: {ex.Message}");
+        }
+        catch (RegexMatchTimeoutException ex)
+        {
+            return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started),
+                $"the pattern '{ex.Pattern}' took over {ex.MatchTimeout.TotalMilliseconds.ToString("0", CultureInfo.InvariantCulture)} ms to match what was observed; write one that backtracks less (no nested repeats such as (a+)+)");
         }
         finally
         {

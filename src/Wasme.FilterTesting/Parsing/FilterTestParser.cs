@@ -33,13 +33,21 @@ public static partial class FilterTestParser
     {
         var values = new YamlValues(path);
         var stream = new YamlStream();
+        var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new StringReader(text));
+            stream.Load(new Parser(scanner));
         }
         catch (YamlException ex)
         {
             throw new FilterTestFileException(path, (int)ex.Start.Line, (int)ex.Start.Column, $"not valid YAML: {ex.InnerException?.Message ?? ex.Message}");
+        }
+        catch (InvalidOperationException)
+        {
+            // YamlDotNet's scanner fails this way (not with a YamlException) on some malformed input, such as a
+            // flow list or mapping left open across lines; where it stopped is the nearest place to look.
+            throw new FilterTestFileException(path, (int)scanner.CurrentPosition.Line, (int)scanner.CurrentPosition.Column,
+                "not valid YAML: check that every '[' and '{' before this point is closed with ']' or '}', and that strings holding ': ' are quoted");
         }
 
         if (stream.Documents.Count != 1)
@@ -47,6 +55,7 @@ public static partial class FilterTestParser
             throw new FilterTestFileException(path, 1, 1, "a test file holds one YAML document with a 'tests:' list");
         }
 
+        values.RefuseExpansionBomb(stream.Documents[0].RootNode);
         var root = values.Mapping(stream.Documents[0].RootNode, "the test file");
         var entries = values.Entries(root, "the test file", FileKeys);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
@@ -88,7 +97,7 @@ public static partial class FilterTestParser
 
         if (entries.TryGetValue("config", out var config))
         {
-            var bytes = ConfigurationBytes(config);
+            var bytes = ConfigurationBytes(values, config);
             given = given with { Filters = given.Filters.Select(f => f with { Configuration = bytes }).ToList() };
         }
 
@@ -147,12 +156,12 @@ public static partial class FilterTestParser
 
         if (entries.TryGetValue("config", out var config))
         {
-            filter = filter with { Configuration = ConfigurationBytes(config) };
+            filter = filter with { Configuration = ConfigurationBytes(values, config) };
         }
 
         if (entries.TryGetValue("vmConfig", out var vmConfig))
         {
-            filter = filter with { VmConfiguration = ConfigurationBytes(vmConfig) };
+            filter = filter with { VmConfiguration = ConfigurationBytes(values, vmConfig) };
         }
 
         if (entries.TryGetValue("env", out var env))
@@ -178,8 +187,8 @@ public static partial class FilterTestParser
     }
 
     /// <summary>Configuration as Envoy hands it over: a string as its bytes, anything else as JSON.</summary>
-    private static byte[] ConfigurationBytes(YamlNode node) =>
-        node is YamlScalarNode { Value: { } text } ? Encoding.UTF8.GetBytes(text) : Encoding.UTF8.GetBytes(JsonText.Write(YamlValues.ToJson(node)));
+    private static byte[] ConfigurationBytes(YamlValues values, YamlNode node) =>
+        node is YamlScalarNode { Value: { } text } ? Encoding.UTF8.GetBytes(text) : Encoding.UTF8.GetBytes(JsonText.Write(values.ToJson(node)));
 
     /// <summary>Nested node properties become dotted names: <c>metadata: {ISTIO_VERSION: 1.22}</c> is <c>metadata.ISTIO_VERSION</c>.</summary>
     private static Dictionary<string, string> Flatten(YamlValues values, YamlNode node, string prefix)
@@ -284,7 +293,7 @@ public static partial class FilterTestParser
             {
                 var cluster = values.Scalar(clusterNode, "a cluster name in httpCalls");
                 var fields = values.Entries(values.Mapping(answerNode, $"httpCalls.{cluster}"), $"httpCalls.{cluster}", CallAnswerKeys);
-                var body = fields.TryGetValue("body", out var bodyNode) ? BodyBytes(bodyNode) : [];
+                var body = fields.TryGetValue("body", out var bodyNode) ? BodyBytes(values, bodyNode) : [];
                 answers[cluster] = new CallAnswer
                 {
                     Status = fields.TryGetValue("status", out var status) ? values.Integer(status, $"httpCalls.{cluster}.status", 100, 599) : 200,
@@ -318,7 +327,7 @@ public static partial class FilterTestParser
                     return new QueueMessage(
                         fields.TryGetValue("queue", out var queue) ? values.Scalar(queue, "queue") : throw values.Error(message, "a queue message needs the queue's name (queue: NAME)"),
                         fields.TryGetValue("vmId", out var vmId) ? values.Scalar(vmId, "vmId") : null,
-                        fields.TryGetValue("message", out var text) ? BodyBytes(text) : throw values.Error(message, "a queue message needs its message (text, or YAML sent as JSON)"),
+                        fields.TryGetValue("message", out var text) ? BodyBytes(values, text) : throw values.Error(message, "a queue message needs its message (text, or YAML sent as JSON)"),
                         (int)message.Start.Line);
                 }).ToList(),
             };
@@ -339,7 +348,7 @@ public static partial class FilterTestParser
         {
             return fields.ContainsKey("bodyChunks")
                 ? throw values.Error(body, $"{where} has both body and bodyChunks; keep one")
-                : [BodyBytes(body)];
+                : [BodyBytes(values, body)];
         }
 
         return fields.TryGetValue("bodyChunks", out var chunks)
@@ -348,9 +357,9 @@ public static partial class FilterTestParser
     }
 
     /// <summary>A body written as text is sent as is; a mapping or list is sent as JSON.</summary>
-    private static byte[] BodyBytes(YamlNode node) => node is YamlScalarNode { Value: { } text }
+    private static byte[] BodyBytes(YamlValues values, YamlNode node) => node is YamlScalarNode { Value: { } text }
         ? Encoding.UTF8.GetBytes(text)
-        : Encoding.UTF8.GetBytes(YamlValues.ToJson(node)?.ToJsonString() ?? "null");
+        : Encoding.UTF8.GetBytes(values.ToJson(node)?.ToJsonString() ?? "null");
 
     private static ThenSpec ReadThen(YamlValues values, YamlNode node)
     {
@@ -460,6 +469,12 @@ public static partial class FilterTestParser
         foreach (var (keyNode, value) in values.Mapping(node, what).Children)
         {
             var name = values.Scalar(keyNode, $"a header name in {what}");
+            if (matchers.ContainsKey(name))
+            {
+                // Otherwise the later one silently replaces the earlier, and the case checks less than it says.
+                throw values.Error(keyNode, $"'{name}' appears twice in {what} (header names ignore case); keep one");
+            }
+
             if (value is YamlMappingNode mapping)
             {
                 var fields = values.Entries(mapping, $"{what}.{name}", MatcherKeys);
@@ -512,7 +527,7 @@ public static partial class FilterTestParser
         {
             "contains" => new BodyMatcher(new TextMatcher(null, values.Scalar(value, $"{what}.contains"), null), null, false),
             "matches" => new BodyMatcher(new TextMatcher(null, null, Regex(values, value, $"{what}.matches")), null, false),
-            "json" => new BodyMatcher(null, YamlValues.ToJson(value) ?? throw values.Error(value, $"{what}.json must be a JSON value, not null"), false),
+            "json" => new BodyMatcher(null, values.ToJson(value) ?? throw values.Error(value, $"{what}.json must be a JSON value, not null"), false),
             _ => values.Boolean(value, $"{what}.empty") ? new BodyMatcher(null, null, Empty: true) : throw values.Error(value, $"{what}.empty can only be true"),
         };
     }

@@ -8,6 +8,8 @@ namespace Wasme.FilterTesting.Parsing;
 /// <summary>Reads typed values out of YAML nodes, failing with the file, line and a fix.</summary>
 internal sealed class YamlValues(string path)
 {
+    private const long MaxExpandedValues = 1_000_000;
+
     public FilterTestFileException Error(YamlNode node, string message) =>
         new(path, (int)node.Start.Line, (int)node.Start.Column, message);
 
@@ -77,7 +79,7 @@ internal sealed class YamlValues(string path)
             : text.EndsWith('m') ? (text[..^1], 60_000.0)
             : text.EndsWith('h') ? (text[..^1], 3_600_000.0)
             : (text, double.NaN);
-        if (double.IsNaN(unit) || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || value < 0 || value > 1e7)
+        if (double.IsNaN(unit) || !double.TryParse(number, NumberStyles.Float, CultureInfo.InvariantCulture, out var value) || !(value >= 0 && value <= 1e7))
         {
             throw Error(node, $"{what} must be a duration such as 250ms, 30s, 5m or 1h, not '{text}'");
         }
@@ -109,14 +111,48 @@ internal sealed class YamlValues(string path)
         Pairs(node, what).GroupBy(p => p.Key, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.Last().Value, StringComparer.Ordinal);
 
     /// <summary>YAML as the JSON it denotes: plain scalars that look like numbers, booleans or null become those.</summary>
-    public static JsonNode? ToJson(YamlNode node) => node switch
+    public JsonNode? ToJson(YamlNode node) => node switch
     {
-        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => new KeyValuePair<string, JsonNode?>(((YamlScalarNode)p.Key).Value ?? "", ToJson(p.Value)))),
+        YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => new KeyValuePair<string, JsonNode?>(Scalar(p.Key, "a key of a mapping sent as JSON"), ToJson(p.Value)))),
         YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
         YamlScalarNode scalar when scalar.Style is ScalarStyle.Plain => PlainScalar(scalar.Value ?? ""),
         YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
         _ => null,
     };
+
+    /// <summary>
+    /// Refuses a document whose aliases (<c>*name</c>) expand to more values than any test needs: each alias is
+    /// a copy when read, so a few lines of nested aliases would otherwise take all the machine's memory.
+    /// </summary>
+    public void RefuseExpansionBomb(YamlNode root)
+    {
+        var sizes = new Dictionary<YamlNode, long>(ReferenceEqualityComparer.Instance);
+        Size(root);
+
+        long Size(YamlNode node)
+        {
+            if (sizes.TryGetValue(node, out var known))
+            {
+                return known;
+            }
+
+            sizes[node] = 1; // a node that (through a merge) contains itself counts once
+            var children = node switch
+            {
+                YamlMappingNode mapping => mapping.Children.Sum(p => Size(p.Key) + Size(p.Value)),
+                YamlSequenceNode sequence => sequence.Children.Sum(Size),
+                _ => 0,
+            };
+            var size = 1 + children;
+            if (size > MaxExpandedValues)
+            {
+                throw Error(node, $"this value's aliases (*name) expand to more than a million values; write fewer aliases, or the values themselves");
+            }
+
+            sizes[node] = size;
+            return size;
+        }
+    }
 
     private static JsonValue? PlainScalar(string text) => text switch
     {

@@ -13,6 +13,21 @@ public static class JUnitReport
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
         var temporary = full + ".tmp";
+        try
+        {
+            WriteTo(temporary, files);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
+
+        File.Move(temporary, full, overwrite: true);
+    }
+
+    private static void WriteTo(string temporary, IReadOnlyList<FileResult> files)
+    {
         using (var writer = XmlWriter.Create(temporary, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
         {
             writer.WriteStartElement("testsuites");
@@ -22,7 +37,7 @@ public static class JUnitReport
             foreach (var file in files)
             {
                 writer.WriteStartElement("testsuite");
-                writer.WriteAttributeString("name", file.Path);
+                writer.WriteAttributeString("name", Xml(file.Path));
                 writer.WriteAttributeString("tests", Count(file.Cases.Count));
                 writer.WriteAttributeString("failures", Count(file.Cases.Count(c => c.Mismatches.Count > 0)));
                 writer.WriteAttributeString("errors", Count(file.Cases.Count(c => c.Error is not null)));
@@ -30,25 +45,25 @@ public static class JUnitReport
                 foreach (var result in file.Cases)
                 {
                     writer.WriteStartElement("testcase");
-                    writer.WriteAttributeString("classname", file.Path);
-                    writer.WriteAttributeString("name", result.Name);
-                    writer.WriteAttributeString("file", file.Path);
+                    writer.WriteAttributeString("classname", Xml(file.Path));
+                    writer.WriteAttributeString("name", Xml(result.Name));
+                    writer.WriteAttributeString("file", Xml(file.Path));
                     writer.WriteAttributeString("line", Count(result.Line));
                     writer.WriteAttributeString("time", Seconds(result.Elapsed));
                     if (result.Error is { } error)
                     {
                         writer.WriteStartElement("error");
-                        writer.WriteAttributeString("message", error);
-                        writer.WriteString(error);
+                        writer.WriteAttributeString("message", Xml(error));
+                        writer.WriteString(Xml(error));
                         writer.WriteEndElement();
                     }
                     else if (result.Mismatches.Count > 0)
                     {
                         writer.WriteStartElement("failure");
-                        writer.WriteAttributeString("message", $"{result.Mismatches[0].Subject}: expected {result.Mismatches[0].Expected}");
+                        writer.WriteAttributeString("message", Xml($"{result.Mismatches[0].Subject}: expected {result.Mismatches[0].Expected}"));
                         using var text = new StringWriter(CultureInfo.InvariantCulture);
                         TextReport.WriteCase(text, file.Path, result);
-                        writer.WriteString(text.ToString());
+                        writer.WriteString(Xml(text.ToString()));
                         writer.WriteEndElement();
                     }
 
@@ -60,8 +75,29 @@ public static class JUnitReport
 
             writer.WriteEndElement();
         }
+    }
 
-        File.Move(temporary, full, overwrite: true);
+    /// <summary>XML 1.0 cannot hold most control characters (a filter's body or log line may): they are written as \uXXXX.</summary>
+    private static string Xml(string value)
+    {
+        var builder = new StringBuilder(value.Length);
+        for (var i = 0; i < value.Length; i++)
+        {
+            if (XmlConvert.IsXmlChar(value[i]))
+            {
+                builder.Append(value[i]);
+            }
+            else if (i + 1 < value.Length && XmlConvert.IsXmlSurrogatePair(value[i + 1], value[i]))
+            {
+                builder.Append(value, i++, 2);
+            }
+            else
+            {
+                builder.Append(CultureInfo.InvariantCulture, $"\\u{(int)value[i]:x4}");
+            }
+        }
+
+        return builder.ToString();
     }
 
     private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);

@@ -109,6 +109,32 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_junit_path_that_is_a_directory_is_refused_before_any_case_runs()
+    {
+        var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;
+        var module = _temp.Combine("pass-through.wat");
+        await File.WriteAllTextAsync(module, """
+            (module
+              (memory (export "memory") 1)
+              (func (export "proxy_abi_version_0_2_1"))
+              (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+              (func (export "proxy_on_context_create") (param i32 i32))
+              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1)))
+            """);
+        var file = _temp.Combine("t.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: a\n");
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module, "-o", $"junit={reports}");
+
+        Assert.True(exitCode == ExitCodes.UsageError, _cli.Error.Output + _cli.Out.Output);
+        Assert.Contains("is a directory; name the report's file, for example -o junit=", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("PASS", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFileSystemEntries(reports));
+        Assert.False(File.Exists(reports + ".tmp"));
+    }
+
+    [Fact]
     public async Task A_test_file_without_a_module_needs_module_or_image()
     {
         var file = _temp.Combine("t.yaml");

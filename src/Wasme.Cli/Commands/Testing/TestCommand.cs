@@ -93,6 +93,12 @@ internal sealed class TestSession(CliContext context)
             throw CommandException.Usage("--module and --image are exclusive: pass one of them");
         }
 
+        // Found out before the cases run, not after: the report is written last.
+        if (junit is not null && Directory.Exists(junit))
+        {
+            throw CommandException.Usage($"-o junit={junit} is a directory; name the report's file, for example -o junit={Path.Combine(junit, "test-results.xml")}");
+        }
+
         var started = Stopwatch.GetTimestamp();
         var cache = Directory.CreateTempSubdirectory("wasme-test-").FullName;
         try
@@ -105,7 +111,14 @@ internal sealed class TestSession(CliContext context)
             TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
             if (junit is not null)
             {
-                JUnitReport.Write(junit, results);
+                try
+                {
+                    JUnitReport.Write(junit, results);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {junit}: {ex.Message}; pass -o junit=FILE with a path you may write");
+                }
             }
 
             var cases = results.SelectMany(r => r.Cases).ToList();
