@@ -94,6 +94,40 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_given_only_part_of_a_policy_refuses_as_usage_instead_of_pulling_unverified()
+    {
+        using var cli = new ImageCli();
+        var unsigned = await PushAsync(cli, "partial/filter:unsigned", seed: 9);
+        Assert.Equal(0, await cli.RunAsync("rmi", unsigned));
+        var bundle = Path.Combine(cli.Home, "b.json");
+        await File.WriteAllTextAsync(bundle, """{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{}}""");
+        var root = Path.Combine(cli.Home, "trusted_root.json");
+        await File.WriteAllTextAsync(root, "{}");
+
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--bundle", bundle));
+        Assert.Contains("--key cosign.pub", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--certificate-oidc-issuer", Issuer, "--trust-root", root));
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--certificate-oidc-issuer-regexp", ".*"));
+        Assert.Null(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(unsigned)));
+    }
+
+    [Fact]
+    public async Task Signing_a_digest_the_registry_does_not_hold_exits_3_and_attaches_nothing()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var pushed = ImageReference.Parse(await PushAsync(cli, "absent/filter:v1", seed: 10));
+        var typo = pushed.WithDigest(Digest.Compute("no such manifest"u8));
+
+        Assert.Equal(3, await cli.RunAsync("sign", typo.ToString(), "--key", prefix + ".key"));
+        Assert.Contains("not found", cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Signed", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("list", "--remote", pushed.Name));
+        Assert.DoesNotContain(".sig", cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Run_with_verify_refuses_an_unsigned_image_before_serving_and_a_wasm_file_as_usage()
     {
         using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);

@@ -54,11 +54,16 @@ internal sealed class VerificationOptions
         }
     }
 
-    /// <summary>True when pull or run must verify: --verify, or any trust option given.</summary>
+    /// <summary>
+    /// True when pull or run must verify: --verify, or any trust option given. Any, not only the complete
+    /// ones: an issuer, trust root or bundle alone is a policy missing a part (a usage error naming it),
+    /// never a reason to pull unverified.
+    /// </summary>
     public bool Requested(ParseResult parseResult) =>
         parseResult.GetValue(Verify)
         || (parseResult.GetValue(Keys)?.Length ?? 0) > 0
-        || parseResult.GetValue(Identity) is not null || parseResult.GetValue(IdentityRegex) is not null;
+        || (parseResult.GetValue(Bundles)?.Length ?? 0) > 0
+        || new[] { Identity, IdentityRegex, Issuer, IssuerRegex, TrustRoot }.Any(o => parseResult.GetValue(o) is not null);
 
     public VerificationPolicy BuildPolicy(CliContext context, ParseResult parseResult)
     {
