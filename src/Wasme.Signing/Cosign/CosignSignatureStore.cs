@@ -11,7 +11,7 @@ namespace Wasme.Signing.Cosign;
 /// Reads and writes signatures where cosign keeps them: an OCI manifest tagged
 /// <c>sha256-&lt;hex&gt;.sig</c> in the image's own repository, one layer per signature.
 /// </summary>
-public sealed class CosignSignatureStore(RegistryClient client)
+public sealed class CosignSignatureStore(RegistryClient client, TimeProvider? timeProvider = null)
 {
     /// <summary>A payload is a few hundred bytes; anything near this bound is not a signature.</summary>
     private const long MaxPayloadSize = 256 * 1024;
@@ -21,6 +21,8 @@ public sealed class CosignSignatureStore(RegistryClient client)
 
     /// <summary>How often a write is redone when another signer changed the <c>.sig</c> manifest meanwhile.</summary>
     private const int MaxWriteAttempts = 5;
+
+    private static readonly TimeSpan MaxSettle = TimeSpan.FromSeconds(2);
 
     public static string SignatureTag(Digest manifestDigest)
     {
@@ -72,6 +74,7 @@ public sealed class CosignSignatureStore(RegistryClient client)
         for (var attempt = 0; attempt < MaxWriteAttempts; attempt++)
         {
             var existing = await ReadManifestAsync(target, cancellationToken).ConfigureAwait(false);
+            var started = Clock.GetTimestamp();
             var layers = (existing?.Layers ?? []).Where(l => !SameSignature(l, layer)).Append(layer).ToList();
             var config = Config(layers);
             var configDescriptor = Descriptor.For(MediaTypes.OciImageConfig, config);
@@ -90,7 +93,16 @@ public sealed class CosignSignatureStore(RegistryClient client)
             };
             var bytes = JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest);
             await client.PushManifestAsync(target, MediaTypes.OciManifest, bytes, cancellationToken).ConfigureAwait(false);
-            if ((await ReadManifestAsync(target, cancellationToken).ConfigureAwait(false))?.Layers.Any(l => SameSignature(l, layer)) == true)
+            if (!await HoldsAsync(target, layer, cancellationToken).ConfigureAwait(false))
+            {
+                continue;
+            }
+
+            // A signer that read before our write writes within about one of its round trips: look once more
+            // after twice ours, so an erasure that lands just after the check above is merged again too.
+            var settle = Clock.GetElapsedTime(started) * 2;
+            await Task.Delay(settle < MaxSettle ? settle : MaxSettle, Clock, cancellationToken).ConfigureAwait(false);
+            if (await HoldsAsync(target, layer, cancellationToken).ConfigureAwait(false))
             {
                 return target;
             }
@@ -98,6 +110,11 @@ public sealed class CosignSignatureStore(RegistryClient client)
 
         throw new OciNetworkException($"Other signers kept rewriting {target} while this signature was added ({MaxWriteAttempts} tries); it may not be attached. Run 'wasme sign' again, one signer at a time.");
     }
+
+    private TimeProvider Clock => timeProvider ?? TimeProvider.System;
+
+    private async Task<bool> HoldsAsync(ImageReference target, Descriptor layer, CancellationToken cancellationToken) =>
+        (await ReadManifestAsync(target, cancellationToken).ConfigureAwait(false))?.Layers.Any(l => SameSignature(l, layer)) == true;
 
     private static bool SameLayers(ImageManifest? a, ImageManifest? b) =>
         (a?.Layers ?? []).Select(l => (l.Digest, l.Annotations?.GetValueOrDefault(CosignAnnotations.Signature)))
