@@ -128,6 +128,23 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Generated_key_files_end_with_a_newline_so_concatenated_keys_stay_readable()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var signer = Path.Combine(cli.Home, "signer");
+        var other = Path.Combine(cli.Home, "other");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", signer));
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", other));
+        var reference = await PushAsync(cli, "newline/filter:v1", seed: 11);
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", signer + ".key"));
+        Assert.EndsWith("-----\n", await File.ReadAllTextAsync(signer + ".key"), StringComparison.Ordinal);
+        var both = Path.Combine(cli.Home, "both.pub");
+        await File.WriteAllTextAsync(both, await File.ReadAllTextAsync(signer + ".pub") + await File.ReadAllTextAsync(other + ".pub"));
+
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", both));
+    }
+
+    [Fact]
     public async Task Run_with_verify_refuses_an_unsigned_image_before_serving_and_a_wasm_file_as_usage()
     {
         using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
