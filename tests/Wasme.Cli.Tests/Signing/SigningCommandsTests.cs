@@ -2,6 +2,11 @@ using System.Text.Json;
 using Wasme.Cli.Tests.Images;
 using Wasme.Oci;
 using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keys;
+using Wasme.Signing.Signing;
 using Wasme.Oci.Store;
 using Wasme.Testing.Registry;
 using Wasme.Testing.Signing;
@@ -142,6 +147,31 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         await File.WriteAllTextAsync(both, await File.ReadAllTextAsync(signer + ".pub") + await File.ReadAllTextAsync(other + ".pub"));
 
         Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", both));
+    }
+
+    [Fact]
+    public async Task Verifying_a_digest_the_registry_does_not_hold_exits_3_even_with_a_signature_for_it()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var pushed = ImageReference.Parse(await PushAsync(cli, "ghost/filter:v1", seed: 12));
+        var ghost = Digest.Compute("no such manifest"u8);
+        using (var key = CosignKeys.DecryptPrivateKey(await File.ReadAllTextAsync(prefix + ".key"), string.Empty, "cosign.key"))
+        using (var client = new RegistryClient(new RegistryClientOptions(), AnonymousCredentialProvider.Instance))
+        {
+            // A signature for a digest nothing was pushed under (cosign and older wasme attach one without looking).
+            var payload = SimpleSigningPayload.Create(pushed.Name, ghost);
+            var annotations = new Dictionary<string, string> { [CosignAnnotations.Signature] = Convert.ToBase64String(ImageSigner.Sign(key, payload)) };
+            await new CosignSignatureStore(client).AttachAsync(pushed, ghost, new CosignSignature(payload, annotations));
+        }
+
+        Assert.Equal(3, await cli.RunAsync("verify", pushed.WithDigest(ghost).ToString(), "--key", prefix + ".pub"));
+        Assert.Contains("not found", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("sign", pushed.ToString(), "--key", prefix + ".key"));
+        var digest = (await new LocalImageStore(cli.Store).GetAsync(pushed)).ManifestDigest;
+        Assert.Equal(0, await cli.RunAsync("verify", $"{pushed.Name}@{digest}", "--key", prefix + ".pub"));
+        Assert.Contains($"Verified {pushed.Name}@{digest}: signed by", cli.Out.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -121,10 +121,13 @@ internal sealed class VerificationOptions
             }
         }).ToList();
 
+    /// <summary>The image as messages name it: its tag when it has one (a bare digest is no ':latest').</summary>
+    public static string Describe(ImageReference image, Digest digest) => $"{(image.Tag is null ? image.Name : image.WithoutDigest().ToString())}@{digest}";
+
     /// <summary>Verifies or throws an integrity error (exit 6) whose message names the reason.</summary>
     public static async Task<VerificationResult> VerifyOrThrowAsync(RegistryClient client, ImageReference reference, Digest digest, VerificationPolicy policy, IReadOnlyList<SigstoreBundle> bundles, CancellationToken cancellationToken)
     {
         var result = await new ImageVerifier(client).VerifyAsync(reference, digest, policy, bundles, cancellationToken);
-        return result.IsVerified ? result : throw new OciIntegrityException($"{reference.WithoutDigest()}: {result.Message}");
+        return result.IsVerified ? result : throw new OciIntegrityException($"{(reference.Tag is null ? reference.Name : reference.WithoutDigest().ToString())}: {result.Message}");
     }
 }
