@@ -19,7 +19,9 @@ public sealed class ImageSigner(RegistryClient client)
     {
         ArgumentNullException.ThrowIfNull(reference);
         ArgumentNullException.ThrowIfNull(key);
-        var digest = reference.Digest ?? (await client.ResolveAsync(reference, cancellationToken).ConfigureAwait(false)).GetDigest();
+        // Resolved even when pinned: a digest the registry does not hold is a typo or a wrong repository,
+        // and a signature attached for it would say "signed" about nothing.
+        var digest = (await client.ResolveAsync(reference, cancellationToken).ConfigureAwait(false)).GetDigest();
         var payload = SimpleSigningPayload.Create(reference.Name, digest);
         var signature = Sign(key, payload);
         var keyId = KeyIds.Of(key);

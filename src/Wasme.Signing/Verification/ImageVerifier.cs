@@ -54,7 +54,8 @@ public sealed class ImageVerifier(RegistryClient client)
             else
             {
                 rejections.Add(new SignatureRejection(source, VerificationFailureReason.DigestMismatch,
-                    $"the bundle signs a message that is not the claim for {manifestDigest} in {repository.Name} (a signature for another image or digest)"));
+                    $"the bundle signs a message that is neither a payload attached at {CosignSignatureStore.SignatureTag(manifestDigest)} nor the claim for {manifestDigest} in {repository.Name}: "
+                    + "it was made for another digest, or for this one under another repository name (a bundle holds only the claim's hash; verify where it was signed, or copy the .sig tag along with the image)"));
             }
         }
 

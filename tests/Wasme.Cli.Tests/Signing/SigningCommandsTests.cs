@@ -2,6 +2,11 @@ using System.Text.Json;
 using Wasme.Cli.Tests.Images;
 using Wasme.Oci;
 using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Keys;
+using Wasme.Signing.Signing;
 using Wasme.Oci.Store;
 using Wasme.Testing.Registry;
 using Wasme.Testing.Signing;
@@ -91,6 +96,82 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(cli.Home, "k.key")));
         Assert.Equal(2, await cli.RunAsync("verify", reference, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer));
         Assert.Contains("--trust-root", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Pull_given_only_part_of_a_policy_refuses_as_usage_instead_of_pulling_unverified()
+    {
+        using var cli = new ImageCli();
+        var unsigned = await PushAsync(cli, "partial/filter:unsigned", seed: 9);
+        Assert.Equal(0, await cli.RunAsync("rmi", unsigned));
+        var bundle = Path.Combine(cli.Home, "b.json");
+        await File.WriteAllTextAsync(bundle, """{"mediaType":"application/vnd.dev.sigstore.bundle.v0.3+json","verificationMaterial":{}}""");
+        var root = Path.Combine(cli.Home, "trusted_root.json");
+        await File.WriteAllTextAsync(root, "{}");
+
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--bundle", bundle));
+        Assert.Contains("--key cosign.pub", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--certificate-oidc-issuer", Issuer, "--trust-root", root));
+        Assert.Equal(2, await cli.RunAsync("pull", unsigned, "--certificate-oidc-issuer-regexp", ".*"));
+        Assert.Null(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(unsigned)));
+    }
+
+    [Fact]
+    public async Task Signing_a_digest_the_registry_does_not_hold_exits_3_and_attaches_nothing()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var pushed = ImageReference.Parse(await PushAsync(cli, "absent/filter:v1", seed: 10));
+        var typo = pushed.WithDigest(Digest.Compute("no such manifest"u8));
+
+        Assert.Equal(3, await cli.RunAsync("sign", typo.ToString(), "--key", prefix + ".key"));
+        Assert.Contains("not found", cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Signed", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("list", "--remote", pushed.Name));
+        Assert.DoesNotContain(".sig", cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Generated_key_files_end_with_a_newline_so_concatenated_keys_stay_readable()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var signer = Path.Combine(cli.Home, "signer");
+        var other = Path.Combine(cli.Home, "other");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", signer));
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", other));
+        var reference = await PushAsync(cli, "newline/filter:v1", seed: 11);
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", signer + ".key"));
+        Assert.EndsWith("-----\n", await File.ReadAllTextAsync(signer + ".key"), StringComparison.Ordinal);
+        var both = Path.Combine(cli.Home, "both.pub");
+        await File.WriteAllTextAsync(both, await File.ReadAllTextAsync(signer + ".pub") + await File.ReadAllTextAsync(other + ".pub"));
+
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", both));
+    }
+
+    [Fact]
+    public async Task Verifying_a_digest_the_registry_does_not_hold_exits_3_even_with_a_signature_for_it()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var pushed = ImageReference.Parse(await PushAsync(cli, "ghost/filter:v1", seed: 12));
+        var ghost = Digest.Compute("no such manifest"u8);
+        using (var key = CosignKeys.DecryptPrivateKey(await File.ReadAllTextAsync(prefix + ".key"), string.Empty, "cosign.key"))
+        using (var client = new RegistryClient(new RegistryClientOptions(), AnonymousCredentialProvider.Instance))
+        {
+            // A signature for a digest nothing was pushed under (cosign and older wasme attach one without looking).
+            var payload = SimpleSigningPayload.Create(pushed.Name, ghost);
+            var annotations = new Dictionary<string, string> { [CosignAnnotations.Signature] = Convert.ToBase64String(ImageSigner.Sign(key, payload)) };
+            await new CosignSignatureStore(client).AttachAsync(pushed, ghost, new CosignSignature(payload, annotations));
+        }
+
+        Assert.Equal(3, await cli.RunAsync("verify", pushed.WithDigest(ghost).ToString(), "--key", prefix + ".pub"));
+        Assert.Contains("not found", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("sign", pushed.ToString(), "--key", prefix + ".key"));
+        var digest = (await new LocalImageStore(cli.Store).GetAsync(pushed)).ManifestDigest;
+        Assert.Equal(0, await cli.RunAsync("verify", $"{pushed.Name}@{digest}", "--key", prefix + ".pub"));
+        Assert.Contains($"Verified {pushed.Name}@{digest}: signed by", cli.Out.Output, StringComparison.Ordinal);
     }
 
     [Fact]

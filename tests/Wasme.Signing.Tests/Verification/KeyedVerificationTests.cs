@@ -109,6 +109,23 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
         Assert.True(other.Reason == VerificationFailureReason.DigestMismatch, other.Message);
     }
 
+    [Fact]
+    public async Task A_bundle_for_this_digest_signed_under_another_repository_says_so_instead_of_another_digest()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/release:v1", seed: 9);
+        var (mirror, mirrorDigest) = await fixture.PushImageAsync("mirror/release:v1", seed: 9);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(mirror, mirrorDigest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+
+        Assert.Equal(digest, mirrorDigest);
+        Assert.Equal(VerificationFailureReason.DigestMismatch, result.Reason);
+        Assert.Contains("another repository name", result.Message, StringComparison.Ordinal);
+        Assert.Contains(".sig", result.Message, StringComparison.Ordinal);
+    }
+
     private Task<VerificationResult> Verify(Oci.References.ImageReference reference, Oci.References.Digest digest, string publicKey) =>
         new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [publicKey] });
 

@@ -42,7 +42,7 @@ internal sealed class PullCommand : WasmeCommand
             var verified = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, _verification.ReadBundles(parseResult), cancellationToken);
             if (!quiet)
             {
-                Context.Out.WriteLine($"Verified {image.WithoutDigest()}@{digest}: signed by {verified.Signer}", Style.Plain);
+                Context.Out.WriteLine($"Verified {VerificationOptions.Describe(image, digest)}: signed by {verified.Signer}", Style.Plain);
             }
 
             image = image.WithDigest(digest);

@@ -383,7 +383,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             {
                 using var client = CreateRegistryClient();
                 var result = await Signing.VerificationOptions.VerifyOrThrowAsync(client, reference, digest, verification, request.Bundles, token);
-                context.Out.WriteLine($"Verified {reference.WithoutDigest()}@{digest}: signed by {result.Signer}", Style.Plain);
+                context.Out.WriteLine($"Verified {Signing.VerificationOptions.Describe(reference, digest)}: signed by {result.Signer}", Style.Plain);
             };
         }
 

@@ -31,9 +31,10 @@ internal sealed class GenerateKeyPairCommand : WasmeCommand
 
         var password = PasswordSource.Read(Context, confirm: true);
         var (privatePem, publicPem) = CosignKeys.Generate(password);
-        // Both files or neither: each is written beside its target and moved into place.
-        await WriteAsync(keyPath, privatePem, UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-        await WriteAsync(publicPath, publicPem, null, cancellationToken);
+        // Both files or neither: each is written beside its target and moved into place. Each ends with a
+        // newline, as cosign's do, so 'cat old.pub new.pub' still holds well-formed PEM blocks.
+        await WriteAsync(keyPath, privatePem + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
+        await WriteAsync(publicPath, publicPem + "\n", null, cancellationToken);
         Context.Out.WriteLine($"Private key written to {keyPath}", Style.Plain);
         Context.Out.WriteLine($"Public key written to {publicPath}", Style.Plain);
         return ExitCodes.Success;

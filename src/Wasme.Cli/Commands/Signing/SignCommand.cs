@@ -45,7 +45,7 @@ internal sealed class SignCommand : WasmeCommand
             await File.WriteAllBytesAsync(bundlePath, signed.Bundle.ToJson(), cancellationToken);
         }
 
-        Context.Out.WriteLine($"Signed {image.WithoutDigest()}@{signed.ManifestDigest}", Style.Plain);
+        Context.Out.WriteLine($"Signed {VerificationOptions.Describe(image, signed.ManifestDigest)}", Style.Plain);
         Context.Out.WriteLine($"Signature: {signed.SignatureReference}", Style.Plain);
         Context.Out.WriteLine($"Key: {signed.KeyId}", Style.Plain);
         if (bundlePath is not null)

@@ -54,11 +54,16 @@ internal sealed class VerificationOptions
         }
     }
 
-    /// <summary>True when pull or run must verify: --verify, or any trust option given.</summary>
+    /// <summary>
+    /// True when pull or run must verify: --verify, or any trust option given. Any, not only the complete
+    /// ones: an issuer, trust root or bundle alone is a policy missing a part (a usage error naming it),
+    /// never a reason to pull unverified.
+    /// </summary>
     public bool Requested(ParseResult parseResult) =>
         parseResult.GetValue(Verify)
         || (parseResult.GetValue(Keys)?.Length ?? 0) > 0
-        || parseResult.GetValue(Identity) is not null || parseResult.GetValue(IdentityRegex) is not null;
+        || (parseResult.GetValue(Bundles)?.Length ?? 0) > 0
+        || new[] { Identity, IdentityRegex, Issuer, IssuerRegex, TrustRoot }.Any(o => parseResult.GetValue(o) is not null);
 
     public VerificationPolicy BuildPolicy(CliContext context, ParseResult parseResult)
     {
@@ -116,10 +121,13 @@ internal sealed class VerificationOptions
             }
         }).ToList();
 
+    /// <summary>The image as messages name it: its tag when it has one (a bare digest is no ':latest').</summary>
+    public static string Describe(ImageReference image, Digest digest) => $"{(image.Tag is null ? image.Name : image.WithoutDigest().ToString())}@{digest}";
+
     /// <summary>Verifies or throws an integrity error (exit 6) whose message names the reason.</summary>
     public static async Task<VerificationResult> VerifyOrThrowAsync(RegistryClient client, ImageReference reference, Digest digest, VerificationPolicy policy, IReadOnlyList<SigstoreBundle> bundles, CancellationToken cancellationToken)
     {
         var result = await new ImageVerifier(client).VerifyAsync(reference, digest, policy, bundles, cancellationToken);
-        return result.IsVerified ? result : throw new OciIntegrityException($"{reference.WithoutDigest()}: {result.Message}");
+        return result.IsVerified ? result : throw new OciIntegrityException($"{(reference.Tag is null ? reference.Name : reference.WithoutDigest().ToString())}: {result.Message}");
     }
 }

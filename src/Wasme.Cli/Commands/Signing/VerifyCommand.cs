@@ -33,7 +33,8 @@ internal sealed class VerifyCommand : WasmeCommand
         var policy = _verification.BuildPolicy(Context, parseResult);
         var bundles = _verification.ReadBundles(parseResult);
         using var client = _options.CreateClient(Context, parseResult);
-        var digest = image.Digest ?? (await client.ResolveAsync(image, cancellationToken)).GetDigest();
+        // Resolved even when pinned: a signature is no use for a manifest the registry does not hold (exit 3).
+        var digest = (await client.ResolveAsync(image, cancellationToken)).GetDigest();
         var result = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, bundles, cancellationToken);
         var format = _output.ValueOf(parseResult);
         if (format.IsData())
@@ -42,7 +43,7 @@ internal sealed class VerifyCommand : WasmeCommand
             return ExitCodes.Success;
         }
 
-        Context.Out.WriteLine($"Verified {image.WithoutDigest()}@{digest}: signed by {result.Signer}", Style.Plain);
+        Context.Out.WriteLine($"Verified {VerificationOptions.Describe(image, digest)}: signed by {result.Signer}", Style.Plain);
         return ExitCodes.Success;
     }
 }
