@@ -93,4 +93,15 @@ public sealed class ParserTests
         Assert.Contains("aliases (*name) expand to more than a million values", error.Message, StringComparison.Ordinal);
         Assert.Equal(12, error.Line);
     }
+
+    [Fact]
+    public void A_file_nested_past_the_limit_is_refused_with_its_line_instead_of_overflowing_the_stack()
+    {
+        var yaml = "filters: [{module: f.wasm}]\ntests:\n  - name: a\n    when: {request: {headers: " + new string('[', 100_000) + new string(']', 100_000) + "}}\n";
+
+        var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
+
+        Assert.Equal(4, error.Line);
+        Assert.Contains("levels deep", error.Message, StringComparison.Ordinal);
+    }
 }

@@ -36,4 +36,23 @@ public sealed class YamlJsonTests
         var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadDocuments("a: 1\nb: 2\na: 3\n"));
         Assert.Contains("line 3", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Nesting_past_the_limit_is_refused_with_the_line_instead_of_overflowing_the_stack()
+    {
+        // 100,000 levels took the process down (stack overflow in YamlDotNet's node model, exit 134).
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadDocuments("a: 1\nb: " + new string('[', 100_000) + new string(']', 100_000) + "\n"));
+
+        Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"nest more than {DepthLimitedParser.MaxDepth} levels", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Nesting_up_to_the_limit_reads()
+    {
+        var depth = DepthLimitedParser.MaxDepth;
+        var node = Assert.Single(YamlJson.ReadDocuments(new string('[', depth) + new string(']', depth)));
+
+        Assert.Equal(new string('[', depth) + new string(']', depth), node.ToJsonString());
+    }
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Wasme.FilterTesting.Model;
+using Wasme.Istio.Yaml;
 using Wasme.ProxyWasm;
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
@@ -36,7 +37,7 @@ public static partial class FilterTestParser
         var scanner = new Scanner(new StringReader(text));
         try
         {
-            stream.Load(new Parser(scanner));
+            stream.Load(new DepthLimitedParser(new Parser(scanner)));
         }
         catch (YamlException ex)
         {

@@ -24,7 +24,7 @@ public static partial class YamlJson
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
         }
         catch (YamlException e)
         {

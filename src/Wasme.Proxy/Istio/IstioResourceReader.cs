@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using Wasme.Istio.Yaml;
 using Wasme.ProxyWasm;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -27,7 +28,7 @@ public static class IstioResourceReader
         var stream = new YamlStream();
         try
         {
-            stream.Load(new StringReader(yaml));
+            stream.Load(new DepthLimitedParser(new Parser(new StringReader(yaml))));
         }
         catch (YamlException ex)
         {

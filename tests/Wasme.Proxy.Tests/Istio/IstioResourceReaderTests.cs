@@ -204,4 +204,15 @@ public sealed class IstioResourceReaderTests
 
         Assert.Contains("no Wasm filter found", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Yaml_nested_past_the_limit_is_refused_instead_of_overflowing_the_stack()
+    {
+        var yaml = "kind: EnvoyFilter\nspec: " + new string('[', 100_000) + new string(']', 100_000) + "\n";
+
+        var error = Assert.Throws<IstioResourceException>(() => IstioResourceReader.Read(yaml, "deep.yaml"));
+
+        Assert.Contains("deep.yaml: not valid YAML at line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("levels deep", error.Message, StringComparison.Ordinal);
+    }
 }
