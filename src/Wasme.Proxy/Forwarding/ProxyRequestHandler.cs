@@ -51,10 +51,14 @@ internal sealed partial class ProxyRequestHandler
         {
             // Refused before any filter sees it, as Envoy's codec refuses it; the connection is not reused.
             LogConnectionHeaderRefused(_logger, context.Request.Headers.Connection);
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            context.Response.ContentType = "text/plain";
-            context.Response.Headers.Connection = "close";
-            await context.Response.WriteAsync("Bad Request", context.RequestAborted);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
+        if (!TransferCodings.AreSupported(context.Request))
+        {
+            LogTransferEncodingRefused(_logger, context.Request.Headers.TransferEncoding);
+            await RefuseAsync(context, StatusCodes.Status501NotImplemented, "Not Implemented");
             return;
         }
 
@@ -241,6 +245,17 @@ internal sealed partial class ProxyRequestHandler
         return true;
     }
 
+    // A protocol error answered before any filter sees the request, as Envoy's codec answers it: the status text as the
+    // body, and the connection is not reused.
+    private static async Task RefuseAsync(HttpContext context, int status, string text)
+    {
+        context.Response.StatusCode = status;
+        context.Response.ContentType = "text/plain";
+        context.Response.ContentLength = text.Length;
+        context.Response.Headers.Connection = "close";
+        await context.Response.WriteAsync(text, context.RequestAborted);
+    }
+
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Forwarding to {Upstream} failed: {Error} {Reason}")]
     private static partial void LogUpstreamFailed(ILogger logger, ForwarderError error, string upstream, string reason);
 
@@ -249,6 +264,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Debug, Message = "Refused a request whose Connection header names too many headers, X-Forwarded-* or a pseudo header (answered 400): {Connection}")]
     private static partial void LogConnectionHeaderRefused(ILogger logger, Microsoft.Extensions.Primitives.StringValues connection);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Refused a request with a transfer coding other than chunked (answered 501): {TransferEncoding}")]
+    private static partial void LogTransferEncodingRefused(ILogger logger, Microsoft.Extensions.Primitives.StringValues transferEncoding);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Local reply {StatusCode}: {Details}")]
     private static partial void LogLocalReply(ILogger logger, int statusCode, string details);

@@ -1,0 +1,25 @@
+using Microsoft.AspNetCore.Http;
+
+namespace Wasme.Proxy.Forwarding;
+
+/// <summary>
+/// HTTP/1.1 request bodies may only be <c>chunked</c>, as Envoy's codec takes them (501 for anything else, and for a
+/// CONNECT with a body). Kestrel accepts <c>Transfer-Encoding: gzip, chunked</c> and removes only the chunking, so the
+/// upstream would get compressed bytes with nothing saying so.
+/// </summary>
+internal static class TransferCodings
+{
+    /// <summary>False when the request must be refused with 501.</summary>
+    public static bool AreSupported(HttpRequest request)
+    {
+        var transferEncoding = request.Headers.TransferEncoding;
+        if (transferEncoding.Count == 0)
+        {
+            return true;
+        }
+
+        return transferEncoding.Count == 1
+            && string.Equals(transferEncoding[0]?.Trim(), "chunked", StringComparison.OrdinalIgnoreCase)
+            && !HttpMethods.IsConnect(request.Method);
+    }
+}
