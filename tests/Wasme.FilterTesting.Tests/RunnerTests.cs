@@ -175,6 +175,31 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
     }
 
     [Fact]
+    public async Task Update_keeps_a_crlf_file_crlf_on_every_line_it_writes()
+    {
+        var path = modules.WriteTestFile("""
+            filters: [{module: $ADD_HEADER, rootId: add_header, config: tomorrow}]
+            tests:
+              - name: stale block
+                then:
+                  response:
+                    status: 500
+              - name: no expectation yet
+                when: {upstream: {status: 202}}
+              - name: last
+            """.ReplaceLineEndings("\r\n") + "\r\n");
+
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
+        var updated = await File.ReadAllTextAsync(path);
+        var again = await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, null, CancellationToken.None);
+
+        Assert.All(again[0].Cases, r => Assert.True(r.Passed, Describe(r) + "\n" + updated));
+        Assert.Contains("status: 202", updated, StringComparison.Ordinal);
+        Assert.Equal(updated.Split('\n').Length - 1, updated.Split("\r\n").Length - 1);
+        Assert.DoesNotContain("\r\r", updated, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task JUnit_report_lists_every_case_with_its_failure()
     {
         var path = modules.WriteTestFile("""

@@ -16,6 +16,8 @@ public static class ExpectationUpdater
     {
         ArgumentNullException.ThrowIfNull(file);
         var edits = new List<(int Start, int End, string Text)>();
+        // Lines written keep the file's own line endings (an editor on Windows saves CRLF).
+        var newline = file.Text.Contains("\r\n", StringComparison.Ordinal) ? "\r\n" : "\n";
         for (var i = 0; i < cases.Count; i++)
         {
             var result = results[i];
@@ -39,12 +41,12 @@ public static class ExpectationUpdater
             }
             else if (location.ThenStart is { } blockStart)
             {
-                edits.Add((blockStart, blockStart, $"response: {response}\n{new string(' ', location.ThenIndent!.Value)}"));
+                edits.Add((blockStart, blockStart, $"response: {response}{newline}{new string(' ', location.ThenIndent!.Value)}"));
             }
             else
             {
                 var end = ContentEnd(file.Text, location.CaseStart, location.NextCaseStart);
-                edits.Add((end, end, $"\n{new string(' ', location.CaseIndent)}then: {{response: {response}}}"));
+                edits.Add((end, end, $"{newline}{new string(' ', location.CaseIndent)}then: {{response: {response}}}"));
             }
         }
 
@@ -106,7 +108,8 @@ public static class ExpectationUpdater
             var line = text[lineStart..end].Trim();
             if (line.Length > 0 && !line.StartsWith('#'))
             {
-                return end;
+                // Before a CRLF's CR, so what is inserted here comes before the line's own ending.
+                return end > lineStart && text[end - 1] == '\r' ? end - 1 : end;
             }
 
             end = lineStart - 1;

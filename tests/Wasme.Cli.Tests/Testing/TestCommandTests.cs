@@ -135,6 +135,21 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task An_empty_tests_list_exits_3_naming_the_file_read()
+    {
+        var module = _temp.Combine("pass-through.wat");
+        await File.WriteAllTextAsync(module, "(module (memory (export \"memory\") 1) (func (export \"proxy_abi_version_0_2_1\")))");
+        var file = _temp.Combine("empty-cases.yaml");
+        await File.WriteAllTextAsync(file, "tests: []\n");
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module);
+
+        Assert.True(exitCode == ExitCodes.NotFound, _cli.Error.Output + _cli.Out.Output);
+        Assert.Contains("no case ran in ", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("empty-cases.yaml; add a case to the 'tests:' list", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_test_file_without_a_module_needs_module_or_image()
     {
         var file = _temp.Combine("t.yaml");

@@ -124,7 +124,9 @@ internal sealed class TestSession(CliContext context)
             var cases = results.SelectMany(r => r.Cases).ToList();
             if (cases.Count == 0)
             {
-                throw new CommandException(ExitCodes.NotFound, $"no case ran{(NameFilter is null ? "" : $" (none is named like '{NameFilter}')")}");
+                // Name what was read, so an empty 'tests:' list or a filter matching nothing is found at once.
+                var read = results.Count == 0 ? "" : $" in {string.Join(", ", results.Select(r => Relative(r.Path)))}";
+                throw new CommandException(ExitCodes.NotFound, $"no case ran{read}{(NameFilter is null ? "; add a case to the 'tests:' list" : $" (none is named like '{NameFilter}')")}");
             }
 
             if (format.IsData())
