@@ -18,12 +18,22 @@ namespace Wasme.Proxy.Forwarding;
 /// </summary>
 internal sealed partial class ProxyRequestHandler
 {
-    private static readonly ForwarderRequestConfig s_requestConfig = new()
+    private static readonly ForwarderRequestConfig s_http11 = new()
     {
         ActivityTimeout = TimeSpan.FromSeconds(100),
         Version = HttpVersion.Version11,
         VersionPolicy = HttpVersionPolicy.RequestVersionOrLower,
     };
+
+    // An http:// upstream has no ALPN either: HTTP/2 to it is prior knowledge, exactly that version or a failure.
+    private static readonly ForwarderRequestConfig s_h2c = new()
+    {
+        ActivityTimeout = TimeSpan.FromSeconds(100),
+        Version = HttpVersion.Version20,
+        VersionPolicy = HttpVersionPolicy.RequestVersionExact,
+    };
+
+    private readonly ForwarderRequestConfig _requestConfig;
 
     private readonly IHttpForwarder _forwarder;
     private readonly HttpMessageInvoker _client;
@@ -33,8 +43,9 @@ internal sealed partial class ProxyRequestHandler
     private readonly ILogger _logger;
     private readonly ProxyRoute _route;
 
-    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger, ProxyRoute route)
+    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger, ProxyRoute route, bool h2c = false)
     {
+        _requestConfig = h2c ? s_h2c : s_http11;
         _route = route;
         _forwarder = forwarder;
         _client = client;
@@ -102,7 +113,7 @@ internal sealed partial class ProxyRequestHandler
                 }
             }
 
-            var error = await _forwarder.SendAsync(context, _upstream, _client, s_requestConfig, FilterChainTransformer.Instance, cancellationToken);
+            var error = await _forwarder.SendAsync(context, _upstream, _client, _requestConfig, FilterChainTransformer.Instance, cancellationToken);
             if (stream.LocalResponse is not null)
             {
                 await SendLocalReplyAsync(chain, runResponseFilters: stream.UpstreamStatusCode == 0);

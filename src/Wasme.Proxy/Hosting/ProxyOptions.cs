@@ -23,6 +23,12 @@ public sealed record ProxyOptions
     /// <summary>Address of the admin endpoint (<c>/stats</c>, <c>/stats?format=json</c>, <c>/ready</c>); null for none.</summary>
     public IPEndPoint? Admin { get; init; }
 
+    /// <summary>
+    /// Clients and the upstream speak HTTP/2 without TLS (prior knowledge), as gRPC services and their clients do.
+    /// Otherwise clients speak HTTP/1.x and the upstream is reached over HTTP/1.1.
+    /// </summary>
+    public bool H2c { get; init; }
+
     /// <summary>Named upstreams filters may reach with http_call (Envoy clusters).</summary>
     public IReadOnlyDictionary<string, Uri> Clusters { get; init; } = new Dictionary<string, Uri>(StringComparer.Ordinal);
 

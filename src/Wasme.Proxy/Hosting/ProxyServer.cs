@@ -95,7 +95,7 @@ public sealed class ProxyServer : IAsyncDisposable
         }
 
         // The echo upstream starts first: the proxy's handler is then complete before the proxy accepts anything.
-        var echo = options.EchoUpstream ? await EchoServer.StartAsync(cancellationToken) : null;
+        var echo = options.EchoUpstream ? await EchoServer.StartAsync(options.H2c, cancellationToken) : null;
         var upstream = echo?.Url ?? options.Upstream!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -109,7 +109,9 @@ public sealed class ProxyServer : IAsyncDisposable
             // Envoy streams a body of any size through filters that do not buffer it (--max-buffered-body bounds those
             // that do); Kestrel's default 30 MB cap would refuse larger uploads with a 413 no filter asked for.
             kestrel.Limits.MaxRequestBodySize = null;
-            kestrel.Listen(options.Listen, listen => listen.Protocols = HttpProtocols.Http1AndHttp2);
+            // Without TLS there is no ALPN to choose by, and Kestrel speaks HTTP/1.1 to every cleartext connection of an
+            // HTTP/1-and-2 endpoint: HTTP/2 clients (gRPC) get an endpoint of their own with --h2c.
+            kestrel.Listen(options.Listen, listen => listen.Protocols = options.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
             if (options.Admin is not null)
             {
                 // Admin connections are marked as they are accepted, so routing never depends on a port learnt later.
@@ -153,7 +155,7 @@ public sealed class ProxyServer : IAsyncDisposable
         var chain = new FilterChain(filters, _options.BodyBufferLimit, _options.StreamIdleTimeout, _timeProvider);
         var admin = new AdminEndpoint(Metrics, metricsSources);
         var logger = _loggerFactory.CreateLogger("Wasme.Proxy");
-        var handler = new ProxyRequestHandler(_app.Services.GetRequiredService<IHttpForwarder>(), _client, Upstream, chain, Metrics, logger, _options.Route);
+        var handler = new ProxyRequestHandler(_app.Services.GetRequiredService<IHttpForwarder>(), _client, Upstream, chain, Metrics, logger, _options.Route, _options.H2c);
         _app.Run(context => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminConnection) == true
             ? admin.HandleAsync(context)
             : handler.HandleAsync(context));

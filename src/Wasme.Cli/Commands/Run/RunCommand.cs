@@ -38,6 +38,7 @@ internal sealed class RunCommand : WasmeCommand
         var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or .wasm files, in chain order.", Arity = ArgumentArity.ZeroOrMore };
         var upstream = new Option<string>("--upstream") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
+        var h2c = new Option<bool>("--h2c") { Description = "Clients and the upstream speak HTTP/2 without TLS (prior knowledge), as gRPC does: the listener takes only HTTP/2." };
         var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
         var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
@@ -61,7 +62,7 @@ internal sealed class RunCommand : WasmeCommand
         var serviceVmId = new Option<string?>("--service-vm-id") { Description = "VM id of the --service (filters find its queues with proxy_resolve_shared_queue(VM_ID, NAME)); defaults to its name." };
         var verification = new Signing.VerificationOptions();
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, service, serviceRootId, serviceConfig, serviceVmId })
+        foreach (var option in new Option[] { upstream, echo, h2c, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, service, serviceRootId, serviceConfig, serviceVmId })
         {
             Options.Add(option);
         }
@@ -72,6 +73,7 @@ internal sealed class RunCommand : WasmeCommand
         Example("Try a .wasm file against the built-in echo server; curl shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080 && curl -i http://127.0.0.1:8080/");
         Example("Run the Wasm filters of an EnvoyFilter from the cluster, with its file paths mapped", "wasme run --envoy-filter envoyfilter.yaml --mount ./modules:/var/local/lib/wasme-cache --upstream http://127.0.0.1:9000");
         Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
+        Example("Put a filter in front of a gRPC service (clients and service speak h2c)", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080 && grpcurl -plaintext 127.0.0.1:8080 list");
         Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
         _bind = parseResult =>
         {
@@ -102,6 +104,7 @@ internal sealed class RunCommand : WasmeCommand
                 Clusters = parseResult.GetValue(clusters) ?? [],
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
+                H2c = parseResult.GetValue(h2c),
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = logLevel.ValueOf(parseResult),
                 Envoy = envoy.Read(parseResult),
@@ -141,6 +144,7 @@ internal sealed record RunRequest
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
+    public bool H2c { get; init; }
     public string StreamIdleTimeout { get; init; } = "5m";
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public RunEnvoySettings Envoy { get; init; } = new();
@@ -315,6 +319,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             EchoUpstream = request.EchoUpstream,
             Clusters = clusters,
             BodyBufferLimit = request.BodyBufferLimit,
+            H2c = request.H2c,
             StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
             Route = request.Envoy.Route,
         };
