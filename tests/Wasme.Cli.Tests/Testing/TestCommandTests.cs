@@ -18,6 +18,18 @@ public sealed class TestCommandTests : IDisposable
 
     public TestCommandTests() => _cli = AuthoringCli.Create(_temp.Combine("home"));
 
+    // A filter that lets every request through: enough for the runner, with no SDK to build.
+    private const string PassThroughWat = """
+        (module
+          (memory (export "memory") 1)
+          (func (export "proxy_abi_version_0_2_1"))
+          (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
+          (func (export "proxy_on_context_create") (param i32 i32))
+          (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
+          (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+          (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0)))
+        """;
+
     public void Dispose() => _temp.Dispose();
 
     [Fact]
@@ -89,16 +101,7 @@ public sealed class TestCommandTests : IDisposable
     public async Task A_wat_module_given_with_module_is_compiled_from_its_text_and_its_tests_run()
     {
         var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, """
-            (module
-              (memory (export "memory") 1)
-              (func (export "proxy_abi_version_0_2_1"))
-              (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
-              (func (export "proxy_on_context_create") (param i32 i32))
-              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
-              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
-              (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0)))
-            """);
+        await File.WriteAllTextAsync(module, PassThroughWat);
         var file = _temp.Combine("pass-through.yaml");
         await File.WriteAllTextAsync(file, "tests:\n  - name: passes the request through\n    when: {request: {path: /}}\n    then: {response: {status: 200}}\n");
 
@@ -113,15 +116,7 @@ public sealed class TestCommandTests : IDisposable
     {
         var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;
         var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, """
-            (module
-              (memory (export "memory") 1)
-              (func (export "proxy_abi_version_0_2_1"))
-              (func (export "proxy_on_memory_allocate") (param i32) (result i32) (i32.const 1024))
-              (func (export "proxy_on_context_create") (param i32 i32))
-              (func (export "proxy_on_vm_start") (param i32 i32) (result i32) (i32.const 1))
-              (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1)))
-            """);
+        await File.WriteAllTextAsync(module, PassThroughWat);
         var file = _temp.Combine("t.yaml");
         await File.WriteAllTextAsync(file, "tests:\n  - name: a\n");
 
@@ -138,7 +133,7 @@ public sealed class TestCommandTests : IDisposable
     public async Task An_empty_tests_list_exits_3_naming_the_file_read()
     {
         var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, "(module (memory (export \"memory\") 1) (func (export \"proxy_abi_version_0_2_1\")))");
+        await File.WriteAllTextAsync(module, PassThroughWat);
         var file = _temp.Combine("empty-cases.yaml");
         await File.WriteAllTextAsync(file, "tests: []\n");
 
