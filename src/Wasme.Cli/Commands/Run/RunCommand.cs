@@ -70,10 +70,10 @@ internal sealed class RunCommand : WasmeCommand
         var envoy = RunEnvoyOptions.AddTo(this);
         verification.AddTo(this, withVerifyFlag: true);
         Example("Run a stored image in front of a service on port 9000", "wasme run ghcr.io/acme/add-header:v1 --upstream http://127.0.0.1:9000 --config world");
-        Example("Try a .wasm file against the built-in echo server; curl shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080 && curl -i http://127.0.0.1:8080/");
+        Example("Try a .wasm file against the built-in echo server; then, in another shell, curl -i http://127.0.0.1:8080/ shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080");
         Example("Run the Wasm filters of an EnvoyFilter from the cluster, with its file paths mapped", "wasme run --envoy-filter envoyfilter.yaml --mount ./modules:/var/local/lib/wasme-cache --upstream http://127.0.0.1:9000");
         Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
-        Example("Put a filter in front of a gRPC service (clients and service speak h2c)", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080 && grpcurl -plaintext 127.0.0.1:8080 list");
+        Example("Put a filter in front of a gRPC service (clients and service speak h2c); then grpcurl -plaintext 127.0.0.1:8080 list", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080");
         Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
         _bind = parseResult =>
         {
