@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Wasme.Cli.Commands.Signing;
 using Wasme.Cli.Tests.Images;
 using Wasme.Oci;
 using Wasme.Oci.References;
@@ -96,6 +97,28 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         Assert.False(File.Exists(Path.Combine(cli.Home, "k.key")));
         Assert.Equal(2, await cli.RunAsync("verify", reference, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer));
         Assert.Contains("--trust-root", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Key_bundle_and_trust_root_files_past_their_bounds_are_refused_before_they_are_read()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "s3cret");
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var huge = Path.Combine(cli.Home, "huge.json");
+        await using (var file = File.Create(huge))
+        {
+            file.SetLength(SigningFiles.MaxDocumentSize + 1);
+        }
+
+        // No registry is reached: each file is refused while the policy is read.
+        const string image = "127.0.0.1:1/bounds/filter:v1";
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--key", huge));
+        Assert.Contains($"--key {huge} is {SigningFiles.MaxDocumentSize + 1} bytes, more than the {SigningFiles.MaxKeySize}", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--key", prefix + ".pub", "--bundle", huge));
+        Assert.Contains($"--bundle {huge} is {SigningFiles.MaxDocumentSize + 1} bytes", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer, "--trust-root", huge));
+        Assert.Contains("check that this is the right file", cli.Error.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -19,11 +19,6 @@ internal static class KeySource
                 : (pem, $"environment variable {name}");
         }
 
-        if (!File.Exists(value))
-        {
-            throw CommandException.Usage($"{option} {value}: no such file. Give the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR.");
-        }
-
-        return (File.ReadAllText(value), value);
+        return (SigningFiles.ReadText(value, option, SigningFiles.MaxKeySize, "the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR"), value);
     }
 }

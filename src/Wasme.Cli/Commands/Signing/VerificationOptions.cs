@@ -85,12 +85,9 @@ internal sealed class VerificationOptions
         TrustedRoot? trustedRoot = null;
         if (parseResult.GetValue(TrustRoot) is { } rootPath)
         {
-            if (!File.Exists(rootPath))
-            {
-                throw CommandException.Usage($"--trust-root {rootPath}: no such file. Give Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository).");
-            }
-
-            trustedRoot = VerificationPolicy.ParseTrustedRoot(File.ReadAllText(rootPath), rootPath);
+            var root = SigningFiles.ReadText(rootPath, "--trust-root", SigningFiles.MaxDocumentSize,
+                "Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository)");
+            trustedRoot = VerificationPolicy.ParseTrustedRoot(root, rootPath);
         }
 
         var policy = new VerificationPolicy { PublicKeys = keys, Identities = identities, TrustedRoot = trustedRoot };
@@ -106,14 +103,10 @@ internal sealed class VerificationOptions
     public IReadOnlyList<SigstoreBundle> ReadBundles(ParseResult parseResult) =>
         (parseResult.GetValue(Bundles) ?? []).Select(path =>
         {
-            if (!File.Exists(path))
-            {
-                throw CommandException.Usage($"--bundle {path}: no such file.");
-            }
-
+            var bundle = SigningFiles.Read(path, "--bundle", SigningFiles.MaxDocumentSize, "a Sigstore bundle (the JSON 'wasme sign --bundle' or cosign writes)");
             try
             {
-                return SigstoreBundle.Parse(File.ReadAllBytes(path));
+                return SigstoreBundle.Parse(bundle);
             }
             catch (JsonException ex)
             {
