@@ -104,6 +104,30 @@ public static class CosignKeys
     }
 
     /// <summary>Reads a <c>PUBLIC KEY</c> PEM (ECDSA P-256 or P-384, as cosign writes them).</summary>
+    /// <summary>
+    /// Each public key block of <paramref name="pem"/> as PEM text of its own: a key file may hold several, as
+    /// <c>cat old.pub new.pub</c> makes one during a key rotation. The text itself when it holds none, so that
+    /// <see cref="ImportPublicKey"/> names what it holds instead.
+    /// </summary>
+    public static IReadOnlyList<string> SplitPublicKeys(string pem)
+    {
+        ArgumentNullException.ThrowIfNull(pem);
+        var blocks = new List<string>();
+        var offset = 0;
+        while (PemEncoding.TryFind(pem.AsSpan(offset), out var fields))
+        {
+            var (start, length) = fields.Location.GetOffsetAndLength(pem.Length - offset);
+            if (pem.AsSpan(offset)[fields.Label].SequenceEqual(PublicKeyLabel))
+            {
+                blocks.Add(string.Concat(pem.AsSpan(offset + start, length), "\n"));
+            }
+
+            offset += start + length;
+        }
+
+        return blocks.Count == 0 ? [pem] : blocks;
+    }
+
     public static ECDsa ImportPublicKey(string pem, string source)
     {
         ArgumentNullException.ThrowIfNull(pem);

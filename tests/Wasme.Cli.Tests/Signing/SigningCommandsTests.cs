@@ -170,6 +170,11 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         await File.WriteAllTextAsync(both, await File.ReadAllTextAsync(signer + ".pub") + await File.ReadAllTextAsync(other + ".pub"));
 
         Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", both));
+        // A rotation's file lists the new key after the old one: every key in it counts, not only the first.
+        var rotated = Path.Combine(cli.Home, "rotated.pub");
+        await File.WriteAllTextAsync(rotated, await File.ReadAllTextAsync(other + ".pub") + await File.ReadAllTextAsync(signer + ".pub"));
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", rotated));
+        Assert.Equal(6, await cli.RunAsync("verify", reference, "--key", other + ".pub"));
     }
 
     [Fact]

@@ -67,12 +67,18 @@ internal sealed class VerificationOptions
 
     public VerificationPolicy BuildPolicy(CliContext context, ParseResult parseResult)
     {
-        var keys = (parseResult.GetValue(Keys) ?? []).Select(k =>
+        var keys = (parseResult.GetValue(Keys) ?? []).SelectMany(k =>
         {
             var (pem, source) = KeySource.Read(context, k, "--key");
-            // Read now, so a private key or a damaged file is named with its source before any registry call.
-            using var _ = CosignKeys.ImportPublicKey(pem, source);
-            return pem;
+            // Every key in the file counts (old and new during a rotation). Each is read now, so a private key or a
+            // damaged file is named with its source before any registry call.
+            var blocks = CosignKeys.SplitPublicKeys(pem);
+            for (var i = 0; i < blocks.Count; i++)
+            {
+                using var _ = CosignKeys.ImportPublicKey(blocks[i], blocks.Count == 1 ? source : $"{source} (key {i + 1})");
+            }
+
+            return blocks;
         }).ToList();
         var identities = new List<KeylessIdentity>();
         var (subject, subjectRegex) = (parseResult.GetValue(Identity), parseResult.GetValue(IdentityRegex));
