@@ -23,13 +23,22 @@ internal sealed class WasmeProcess : IDisposable
 
     public static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
     {
-        var start = new ProcessStartInfo("dotnet")
+        // A test run launched in the background (nohup …  &) hands its children SIGINT ignored, and .NET keeps an
+        // ignored SIGINT ignored: the Ctrl-C tests would then wait for the read timeout. env resets it, then execs
+        // dotnet in the same process, as a terminal's foreground command gets it.
+        var start = new ProcessStartInfo(OperatingSystem.IsLinux() ? "env" : "dotnet")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             RedirectStandardInput = true,
             UseShellExecute = false,
         };
+        if (OperatingSystem.IsLinux())
+        {
+            start.ArgumentList.Add("--default-signal=INT");
+            start.ArgumentList.Add("dotnet");
+        }
+
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wasme.dll"));
         foreach (var arg in args)
         {
