@@ -32,6 +32,13 @@ public sealed class TestCommandTests : IDisposable
 
     public void Dispose() => _temp.Dispose();
 
+    private async Task<string> PassThroughModuleAsync()
+    {
+        var module = _temp.Combine("pass-through.wat");
+        await File.WriteAllTextAsync(module, PassThroughWat);
+        return module;
+    }
+
     [Fact]
     public async Task The_templates_own_tests_pass_against_the_template_filter()
     {
@@ -100,8 +107,7 @@ public sealed class TestCommandTests : IDisposable
     [Fact]
     public async Task A_wat_module_given_with_module_is_compiled_from_its_text_and_its_tests_run()
     {
-        var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, PassThroughWat);
+        var module = await PassThroughModuleAsync();
         var file = _temp.Combine("pass-through.yaml");
         await File.WriteAllTextAsync(file, "tests:\n  - name: passes the request through\n    when: {request: {path: /}}\n    then: {response: {status: 200}}\n");
 
@@ -115,8 +121,7 @@ public sealed class TestCommandTests : IDisposable
     public async Task A_junit_path_that_is_a_directory_is_refused_before_any_case_runs()
     {
         var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;
-        var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, PassThroughWat);
+        var module = await PassThroughModuleAsync();
         var file = _temp.Combine("t.yaml");
         await File.WriteAllTextAsync(file, "tests:\n  - name: a\n");
 
@@ -132,8 +137,7 @@ public sealed class TestCommandTests : IDisposable
     [Fact]
     public async Task An_empty_tests_list_exits_3_naming_the_file_read()
     {
-        var module = _temp.Combine("pass-through.wat");
-        await File.WriteAllTextAsync(module, PassThroughWat);
+        var module = await PassThroughModuleAsync();
         var file = _temp.Combine("empty-cases.yaml");
         await File.WriteAllTextAsync(file, "tests: []\n");
 

@@ -7,6 +7,7 @@ using Wasme.Cache.Fetching;
 using Wasme.Cache.Hosting;
 using Wasme.Cache.Kubernetes;
 using Wasme.Cli.Commands.Clusters;
+using Wasme.Cli.Commands.Signing;
 using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Kubernetes.Clients;
@@ -100,11 +101,12 @@ internal sealed class CacheCommand : WasmeCommand
         {
             try
             {
-                trustedRoot = VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRootPath), $"--sigstore-trusted-root {trustedRootPath}");
+                var text = SigningFiles.ReadText(trustedRootPath, "--sigstore-trusted-root", SigningFiles.MaxDocumentSize, "Sigstore's trusted_root.json, mounted into the pod (docs/signing.md)");
+                trustedRoot = VerificationPolicy.ParseTrustedRoot(text, $"--sigstore-trusted-root {trustedRootPath}");
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OciUsageException)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OciUsageException or CommandException)
             {
-                problems.Add(ex is OciUsageException ? ex.Message : $"--sigstore-trusted-root {trustedRootPath}: {ex.Message}; mount Sigstore's trusted_root.json (docs/signing.md)");
+                problems.Add(ex is OciUsageException or CommandException ? ex.Message : $"--sigstore-trusted-root {trustedRootPath}: {ex.Message}; mount Sigstore's trusted_root.json (docs/signing.md)");
             }
         }
 
