@@ -1,18 +1,20 @@
-using Wasmtime;
+using Wasme.ProxyWasm;
+using Wasme.ProxyWasm.Binding;
 
 namespace Wasme.Bench.ProxyWasm;
 
 /// <summary>
 /// The floor under <see cref="PerRequestBenchmarks"/>: the same add-header module entered the same way (six callbacks per
-/// request through Wasmtime's typed functions, its two host calls and the allocator call the header read makes), with
-/// host functions that do no work and no locks, contexts or maps. What the host adds is the request's cost above this.
+/// request, its two host calls and the allocator call the header read makes), through the binding and engine settings
+/// the host uses, with host functions that do no work and no locks, contexts or maps. What the host adds is the
+/// request's cost above this.
 /// </summary>
 internal sealed class CallFloor : IDisposable
 {
-    private readonly Engine _engine = new();
-    private readonly Module _module;
-    private readonly Linker _linker;
-    private readonly Store _store;
+    private readonly ProxyWasmRuntime _runtime = new();
+    private readonly Wasmtime.Module _module;
+    private readonly NativeLinker _linker;
+    private readonly GuestStore _store;
     private readonly Func<int, int, int, int> _requestHeaders;
     private readonly Func<int, int, int, int> _responseHeaders;
     private readonly Action<int, int> _contextCreate;
@@ -24,23 +26,24 @@ internal sealed class CallFloor : IDisposable
 
     public CallFloor()
     {
-        _module = Module.FromText(_engine, "add_header", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat")));
-        _linker = new Linker(_engine);
-        _linker.DefineFunction("env", "proxy_log", (CallerFunc<int, int, int, int>)((_, _, _, _) => 0));
-        _linker.DefineFunction("env", "proxy_get_buffer_bytes", (CallerFunc<int, int, int, int, int, int>)((_, _, _, _, _, _) => 0));
+        _module = Wasmtime.Module.FromText(_runtime.Engine, "add_header", File.ReadAllText(Path.Combine(AppContext.BaseDirectory, "add_header.wat")));
+        _linker = new NativeLinker(_runtime.Engine);
+        _linker.Define("env", "proxy_log", new HostFunction<CallFloor, int, int, int>(static (_, _, _, _) => 0));
+        _linker.Define("env", "proxy_get_buffer_bytes", new HostFunction<CallFloor, int, int, int, int, int>(static (_, _, _, _, _, _) => 0));
         // The real header read hands its value to the guest through the guest's allocator: so does the floor.
-        _linker.DefineFunction("env", "proxy_get_header_map_value", (CallerFunc<int, int, int, int, int, int>)((caller, _, _, _, _, _) => ((CallFloor)caller.GetData()!)._allocate(12) == 0 ? 1 : 0));
-        _linker.DefineFunction("env", "proxy_add_header_map_value", (CallerFunc<int, int, int, int, int, int>)((caller, _, _, _, _, _) => caller.GetData() is null ? 1 : 0));
-        _linker.DefineFunction("env", "proxy_set_effective_context", (CallerFunc<int, int>)((_, _) => 0));
-        _store = new Store(_engine, this);
+        _linker.Define("env", "proxy_get_header_map_value", new HostFunction<CallFloor, int, int, int, int, int>(static (floor, _, _, _, _, _) => floor._allocate(12) == 0 ? 1 : 0));
+        _linker.Define("env", "proxy_add_header_map_value", new HostFunction<CallFloor, int, int, int, int, int>(static (floor, _, _, _, _, _) => floor is null ? 1 : 0));
+        _linker.Define("env", "proxy_set_effective_context", new HostFunction<CallFloor, int>(static (_, _) => 0));
+        _store = new GuestStore(_runtime.Engine, this);
+        _store.SetEpochDeadline(ulong.MaxValue / 2);
         var instance = _linker.Instantiate(_store, _module);
-        _contextCreate = instance.GetAction<int, int>("proxy_on_context_create")!;
-        _requestHeaders = instance.GetFunction<int, int, int, int>("proxy_on_request_headers")!;
-        _responseHeaders = instance.GetFunction<int, int, int, int>("proxy_on_response_headers")!;
-        _done = instance.GetFunction<int, int>("proxy_on_done")!;
-        _log = instance.GetAction<int>("proxy_on_log")!;
-        _delete = instance.GetAction<int>("proxy_on_delete")!;
-        _allocate = instance.GetFunction<int, int>("proxy_on_memory_allocate")!;
+        _contextCreate = instance.GetAction2("proxy_on_context_create")!;
+        _requestHeaders = instance.GetFunction3("proxy_on_request_headers")!;
+        _responseHeaders = instance.GetFunction3("proxy_on_response_headers")!;
+        _done = instance.GetFunction1("proxy_on_done")!;
+        _log = instance.GetAction1("proxy_on_log")!;
+        _delete = instance.GetAction1("proxy_on_delete")!;
+        _allocate = instance.GetFunction1("proxy_on_memory_allocate")!;
         _contextCreate(1, 0);
     }
 
@@ -61,6 +64,6 @@ internal sealed class CallFloor : IDisposable
         _store.Dispose();
         _linker.Dispose();
         _module.Dispose();
-        _engine.Dispose();
+        _runtime.Dispose();
     }
 }

@@ -1,6 +1,5 @@
 using Wasme.ProxyWasm.Abi;
 using Wasme.ProxyWasm.Vm;
-using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -8,9 +7,9 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// <summary>Buffers: bodies, http_call response bodies, configurations and foreign-call arguments.</summary>
 internal static class BufferFunctions
 {
-    public static int ProxyGetBufferBytes(Caller caller, int bufferType, int start, int maxSize, int returnPointer, int returnSize)
+    public static int ProxyGetBufferBytes(ProxyWasmVm vm, int bufferType, int start, int maxSize, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -54,9 +53,9 @@ internal static class BufferFunctions
         return (int)vm.CopyOutPointer(data, returnPointer);
     }
 
-    public static int ProxyGetBufferStatus(Caller caller, int bufferType, int returnSize, int returnFlags)
+    public static int ProxyGetBufferStatus(ProxyWasmVm vm, int bufferType, int returnSize, int returnFlags)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -73,9 +72,9 @@ internal static class BufferFunctions
     /// Envoy's semantics (<c>Buffer::copyFrom</c>): start 0 drains <paramref name="size"/> bytes then prepends
     /// (so (0, 0) prepends and (0, ≥length) replaces); start at or past the end appends; anything else is BAD_ARGUMENT.
     /// </summary>
-    public static int ProxySetBufferBytes(Caller caller, int bufferType, int start, int size, int dataPointer, int dataSize)
+    public static int ProxySetBufferBytes(ProxyWasmVm vm, int bufferType, int start, int size, int dataPointer, int dataSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -116,9 +115,9 @@ internal static class BufferFunctions
     }
 
     /// <summary>0.1.0's <c>proxy_get_configuration</c>: the VM configuration during start, the plugin configuration after.</summary>
-    public static int ProxyGetConfiguration(Caller caller, int returnPointer, int returnSize)
+    public static int ProxyGetConfiguration(ProxyWasmVm vm, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }

@@ -1,5 +1,5 @@
 using Wasme.ProxyWasm.Abi;
-using Wasmtime;
+using Wasme.ProxyWasm.Vm;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -8,7 +8,7 @@ namespace Wasme.ProxyWasm.HostFunctions;
 internal static class CallFunctions
 {
     public static int ProxyHttpCall(
-        Caller caller,
+        ProxyWasmVm vm,
         int upstreamPointer,
         int upstreamSize,
         int headersPointer,
@@ -20,7 +20,7 @@ internal static class CallFunctions
         int timeoutMilliseconds,
         int returnCallId)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }

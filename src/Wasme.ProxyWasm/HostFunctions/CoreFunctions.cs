@@ -1,6 +1,5 @@
 using Microsoft.Extensions.Logging;
 using Wasme.ProxyWasm.Vm;
-using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -8,9 +7,8 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// <summary>Logging, clocks, timers, context switching and stream control.</summary>
 internal static class CoreFunctions
 {
-    public static int ProxyLog(Caller caller, int level, int messagePointer, int messageSize)
+    public static int ProxyLog(ProxyWasmVm vm, int level, int messagePointer, int messageSize)
     {
-        var vm = Unrestricted(caller);
         if ((uint)level > 5)
         {
             return BadArgument;
@@ -31,9 +29,9 @@ internal static class CoreFunctions
         return Ok;
     }
 
-    public static int ProxyGetLogLevel(Caller caller, int returnLevel)
+    public static int ProxyGetLogLevel(ProxyWasmVm vm, int returnLevel)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -51,15 +49,14 @@ internal static class CoreFunctions
         return vm.TryWriteUInt32(returnLevel, (uint)level) ? Ok : InvalidMemoryAccess;
     }
 
-    public static int ProxyGetCurrentTimeNanoseconds(Caller caller, int returnTime)
+    public static int ProxyGetCurrentTimeNanoseconds(ProxyWasmVm vm, int returnTime)
     {
-        var vm = Unrestricted(caller);
         return vm.TryWriteUInt64(returnTime, UnixNanoseconds(vm.Runtime.TimeProvider.GetUtcNow())) ? Ok : InvalidMemoryAccess;
     }
 
-    public static int ProxySetTickPeriodMilliseconds(Caller caller, int period)
+    public static int ProxySetTickPeriodMilliseconds(ProxyWasmVm vm, int period)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -68,9 +65,9 @@ internal static class CoreFunctions
         return Ok;
     }
 
-    public static int ProxySetEffectiveContext(Caller caller, int contextId)
+    public static int ProxySetEffectiveContext(ProxyWasmVm vm, int contextId)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -84,11 +81,11 @@ internal static class CoreFunctions
         return Ok;
     }
 
-    public static int ProxyDone(Caller caller) => Enter(caller, out _) ? Ok : InternalFailure;
+    public static int ProxyDone(ProxyWasmVm vm) => Enter(vm) ? Ok : InternalFailure;
 
-    public static int ProxyContinueStream(Caller caller, int streamType)
+    public static int ProxyContinueStream(ProxyWasmVm vm, int streamType)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -96,9 +93,9 @@ internal static class CoreFunctions
         return Resume(vm, streamType, close: false);
     }
 
-    public static int ProxyCloseStream(Caller caller, int streamType)
+    public static int ProxyCloseStream(ProxyWasmVm vm, int streamType)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -106,15 +103,15 @@ internal static class CoreFunctions
         return Resume(vm, streamType, close: true);
     }
 
-    public static int ProxyContinueRequest(Caller caller) => ProxyContinueStream(caller, (int)StreamType.HttpRequest);
+    public static int ProxyContinueRequest(ProxyWasmVm vm) => ProxyContinueStream(vm, (int)StreamType.HttpRequest);
 
-    public static int ProxyContinueResponse(Caller caller) => ProxyContinueStream(caller, (int)StreamType.HttpResponse);
+    public static int ProxyContinueResponse(ProxyWasmVm vm) => ProxyContinueStream(vm, (int)StreamType.HttpResponse);
 
-    public static int ProxyClearRouteCache(Caller caller) => Enter(caller, out _) ? Ok : InternalFailure;
+    public static int ProxyClearRouteCache(ProxyWasmVm vm) => Enter(vm) ? Ok : InternalFailure;
 
-    public static int ProxyGetStatus(Caller caller, int returnCode, int returnMessagePointer, int returnMessageSize)
+    public static int ProxyGetStatus(ProxyWasmVm vm, int returnCode, int returnMessagePointer, int returnMessageSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -130,7 +127,7 @@ internal static class CoreFunctions
     }
 
     public static int ProxySendLocalResponse(
-        Caller caller,
+        ProxyWasmVm vm,
         int statusCode,
         int detailsPointer,
         int detailsSize,
@@ -140,7 +137,7 @@ internal static class CoreFunctions
         int headersSize,
         int grpcStatus)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -186,7 +183,7 @@ internal static class CoreFunctions
         return Ok;
     }
 
-    public static int EmscriptenNotifyMemoryGrowth(Caller caller, int memoryIndex) => 0;
+    public static int EmscriptenNotifyMemoryGrowth(ProxyWasmVm vm, int memoryIndex) => 0;
 
     public static int PthreadEqual(int left, int right) => left == right ? 1 : 0;
 

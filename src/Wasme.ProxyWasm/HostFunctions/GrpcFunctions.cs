@@ -1,6 +1,7 @@
 using Wasme.ProxyWasm.Abi;
 using Wasme.ProxyWasm.Grpc;
 using Wasme.ProxyWasm.Vm;
+using Wasme.ProxyWasm.Binding;
 using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
@@ -15,25 +16,25 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// </summary>
 internal static class GrpcFunctions
 {
-    public static void Define(Linker linker, Module module, HashSet<(string, string)> defined)
+    public static void Define(NativeLinker linker, Module module, HashSet<(string, string)> defined)
     {
         // Spec: 12 and 9 parameters. AssemblyScript proxy-runtime: 10 and 7 (no initial metadata). Match the import.
         var callParameters = ImportedParameters(module, "proxy_grpc_call", 12);
         var streamParameters = ImportedParameters(module, "proxy_grpc_stream", 9);
-        DefineVariadic(linker, "proxy_grpc_call", callParameters, (caller, args) => Open(caller, args, hasMetadata: callParameters == 12, stream: false));
-        DefineVariadic(linker, "proxy_grpc_stream", streamParameters, (caller, args) => Open(caller, args, hasMetadata: streamParameters == 9, stream: true));
-        linker.DefineFunction("env", "proxy_grpc_send", (CallerFunc<int, int, int, int, int>)ProxyGrpcSend);
-        linker.DefineFunction("env", "proxy_grpc_cancel", (CallerFunc<int, int>)ProxyGrpcCancel);
-        linker.DefineFunction("env", "proxy_grpc_close", (CallerFunc<int, int>)ProxyGrpcClose);
+        DefineVariadic(linker, "proxy_grpc_call", callParameters, (vm, args) => Open(vm, args, hasMetadata: callParameters == 12, stream: false));
+        DefineVariadic(linker, "proxy_grpc_stream", streamParameters, (vm, args) => Open(vm, args, hasMetadata: streamParameters == 9, stream: true));
+        linker.Define("env", "proxy_grpc_send", new HostFunction<ProxyWasmVm, int, int, int, int>(ProxyGrpcSend));
+        linker.Define("env", "proxy_grpc_cancel", new HostFunction<ProxyWasmVm, int>(ProxyGrpcCancel));
+        linker.Define("env", "proxy_grpc_close", new HostFunction<ProxyWasmVm, int>(ProxyGrpcClose));
         foreach (var name in (string[])["proxy_grpc_call", "proxy_grpc_stream", "proxy_grpc_send", "proxy_grpc_cancel", "proxy_grpc_close"])
         {
             defined.Add(("env", name));
         }
     }
 
-    public static int ProxyGrpcSend(Caller caller, int token, int messagePointer, int messageSize, int endOfStream)
+    public static int ProxyGrpcSend(ProxyWasmVm vm, int token, int messagePointer, int messageSize, int endOfStream)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -57,13 +58,13 @@ internal static class GrpcFunctions
         return Ok;
     }
 
-    public static int ProxyGrpcCancel(Caller caller, int token) => Finish(caller, token, static (vm, state) => vm.CancelGrpc(state));
+    public static int ProxyGrpcCancel(ProxyWasmVm vm, int token) => Finish(vm, token, static (vm, state) => vm.CancelGrpc(state));
 
-    public static int ProxyGrpcClose(Caller caller, int token) => Finish(caller, token, static (vm, state) => vm.CloseGrpc(state));
+    public static int ProxyGrpcClose(ProxyWasmVm vm, int token) => Finish(vm, token, static (vm, state) => vm.CloseGrpc(state));
 
-    private static int Finish(Caller caller, int token, Action<ProxyWasmVm, GrpcCallState> finish, [System.Runtime.CompilerServices.CallerMemberName] string function = "")
+    private static int Finish(ProxyWasmVm vm, int token, Action<ProxyWasmVm, GrpcCallState> finish, [System.Runtime.CompilerServices.CallerMemberName] string function = "")
     {
-        if (!Enter(caller, out var vm, function))
+        if (!Enter(vm, function))
         {
             return InternalFailure;
         }
@@ -82,22 +83,22 @@ internal static class GrpcFunctions
         return Ok;
     }
 
-    private static int Open(Caller caller, ReadOnlySpan<ValueBox> args, bool hasMetadata, bool stream)
+    private static int Open(ProxyWasmVm vm, ReadOnlySpan<RawValue> args, bool hasMetadata, bool stream)
     {
         var function = stream ? "proxy_grpc_stream" : "proxy_grpc_call";
-        if (!Enter(caller, out var vm, function))
+        if (!Enter(vm, function))
         {
             return InternalFailure;
         }
 
         var next = hasMetadata ? 8 : 6;
-        var (metadataPointer, metadataSize) = hasMetadata ? (args[6].AsInt32(), args[7].AsInt32()) : (0, 0);
-        var (messagePointer, messageSize) = stream ? (0, 0) : (args[next].AsInt32(), args[next + 1].AsInt32());
-        var timeoutMilliseconds = stream ? 0 : args[next + 2].AsInt32();
-        var returnToken = args[stream ? next : next + 3].AsInt32();
-        if (!vm.TryGetSpan(args[0].AsInt32(), args[1].AsInt32(), out var upstream)
-            || !vm.TryReadString(args[2].AsInt32(), args[3].AsInt32(), out var service)
-            || !vm.TryReadString(args[4].AsInt32(), args[5].AsInt32(), out var method)
+        var (metadataPointer, metadataSize) = hasMetadata ? (args[6].I32, args[7].I32) : (0, 0);
+        var (messagePointer, messageSize) = stream ? (0, 0) : (args[next].I32, args[next + 1].I32);
+        var timeoutMilliseconds = stream ? 0 : args[next + 2].I32;
+        var returnToken = args[stream ? next : next + 3].I32;
+        if (!vm.TryGetSpan(args[0].I32, args[1].I32, out var upstream)
+            || !vm.TryReadString(args[2].I32, args[3].I32, out var service)
+            || !vm.TryReadString(args[4].I32, args[5].I32, out var method)
             || !vm.TryGetSpan(metadataPointer, metadataSize, out var serializedMetadata)
             || !vm.TryGetSpan(messagePointer, messageSize, out var message)
             || !vm.TryGetSpan(returnToken, 4, out _))
@@ -165,10 +166,10 @@ internal static class GrpcFunctions
         return specParameters;
     }
 
-    private static void DefineVariadic(Linker linker, string function, int parameters, Func<Caller, ReadOnlySpan<ValueBox>, int> handler)
+    private static void DefineVariadic(NativeLinker linker, string function, int parameters, Func<ProxyWasmVm, ReadOnlySpan<RawValue>, long> handler)
     {
-        var kinds = new ValueKind[parameters];
-        Array.Fill(kinds, ValueKind.Int32);
-        linker.DefineFunction("env", function, (Caller caller, ReadOnlySpan<ValueBox> args, Span<ValueBox> results) => results[0] = handler(caller, args), kinds, [ValueKind.Int32]);
+        var kinds = new Binding.ValueType[parameters];
+        Array.Fill(kinds, Binding.ValueType.I32);
+        linker.Define("env", function, new RawHostFunction<ProxyWasmVm>(kinds, [Binding.ValueType.I32], handler));
     }
 }

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.Text;
 using Wasme.ProxyWasm.Abi;
 using Wasme.ProxyWasm.Vm;
-using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -10,9 +9,9 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// <summary>Header, trailer and http_call response maps, with Envoy's semantics (see <see cref="HeaderMap"/>).</summary>
 internal static class MapFunctions
 {
-    public static int ProxyGetHeaderMapSize(Caller caller, int mapType, int returnSize)
+    public static int ProxyGetHeaderMapSize(ProxyWasmVm vm, int mapType, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -26,9 +25,9 @@ internal static class MapFunctions
         return vm.TryWriteUInt32(returnSize, (uint)size) ? Ok : InvalidMemoryAccess;
     }
 
-    public static int ProxyGetHeaderMapPairs(Caller caller, int mapType, int returnPointer, int returnSize)
+    public static int ProxyGetHeaderMapPairs(ProxyWasmVm vm, int mapType, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -54,9 +53,9 @@ internal static class MapFunctions
         }
     }
 
-    public static int ProxySetHeaderMapPairs(Caller caller, int mapType, int pairsPointer, int pairsSize)
+    public static int ProxySetHeaderMapPairs(ProxyWasmVm vm, int mapType, int pairsPointer, int pairsSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -91,9 +90,9 @@ internal static class MapFunctions
         return Ok;
     }
 
-    public static int ProxyGetHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int returnPointer, int returnSize)
+    public static int ProxyGetHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -122,15 +121,15 @@ internal static class MapFunctions
         return (int)vm.CopyOut(value, returnPointer, returnSize);
     }
 
-    public static int ProxyAddHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
-        => Write(caller, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.Add(key, value));
+    public static int ProxyAddHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
+        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.Add(key, value));
 
-    public static int ProxyReplaceHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
-        => Write(caller, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_replace_header_map_value", static (map, key, value) => map.Set(key, value));
+    public static int ProxyReplaceHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
+        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_replace_header_map_value", static (map, key, value) => map.Set(key, value));
 
-    public static int ProxyRemoveHeaderMapValue(Caller caller, int mapType, int keyPointer, int keySize)
+    public static int ProxyRemoveHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -149,9 +148,9 @@ internal static class MapFunctions
         return Ok;
     }
 
-    private static int Write(Caller caller, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize, string function, Action<HeaderMap, string, string> write)
+    private static int Write(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize, string function, Action<HeaderMap, string, string> write)
     {
-        if (!Enter(caller, out var vm, function))
+        if (!Enter(vm, function))
         {
             return InternalFailure;
         }

@@ -2,7 +2,6 @@ using System.Buffers.Binary;
 using System.Text;
 using Wasme.ProxyWasm.Abi;
 using Wasme.ProxyWasm.Vm;
-using Wasmtime;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -14,9 +13,9 @@ namespace Wasme.ProxyWasm.HostFunctions;
 /// </summary>
 internal static class PropertyFunctions
 {
-    public static int ProxyGetProperty(Caller caller, int pathPointer, int pathSize, int returnPointer, int returnSize)
+    public static int ProxyGetProperty(ProxyWasmVm vm, int pathPointer, int pathSize, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -31,9 +30,9 @@ internal static class PropertyFunctions
         return value is null ? NotFound : (int)vm.CopyOut(value, returnPointer, returnSize);
     }
 
-    public static int ProxySetProperty(Caller caller, int pathPointer, int pathSize, int valuePointer, int valueSize)
+    public static int ProxySetProperty(ProxyWasmVm vm, int pathPointer, int pathSize, int valuePointer, int valueSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }

@@ -1,5 +1,5 @@
 using System.IO.Compression;
-using Wasmtime;
+using Wasme.ProxyWasm.Vm;
 using static Wasme.ProxyWasm.HostFunctions.HostContext;
 
 namespace Wasme.ProxyWasm.HostFunctions;
@@ -9,9 +9,9 @@ internal static class SharedFunctions
 {
     private const int MaxUncompressedBytes = 16 * 1024 * 1024;
 
-    public static int ProxyGetSharedData(Caller caller, int keyPointer, int keySize, int returnPointer, int returnSize, int returnCas)
+    public static int ProxyGetSharedData(ProxyWasmVm vm, int keyPointer, int keySize, int returnPointer, int returnSize, int returnCas)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -35,9 +35,9 @@ internal static class SharedFunctions
         return status;
     }
 
-    public static int ProxySetSharedData(Caller caller, int keyPointer, int keySize, int valuePointer, int valueSize, int cas)
+    public static int ProxySetSharedData(ProxyWasmVm vm, int keyPointer, int keySize, int valuePointer, int valueSize, int cas)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -50,9 +50,9 @@ internal static class SharedFunctions
         return vm.Shared.Data.TrySet(vm.Config.VmId, key, value.ToArray(), (uint)cas) ? Ok : CasMismatch;
     }
 
-    public static int ProxyRegisterSharedQueue(Caller caller, int namePointer, int nameSize, int returnQueueId)
+    public static int ProxyRegisterSharedQueue(ProxyWasmVm vm, int namePointer, int nameSize, int returnQueueId)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -66,9 +66,9 @@ internal static class SharedFunctions
         return Ok;
     }
 
-    public static int ProxyResolveSharedQueue(Caller caller, int vmIdPointer, int vmIdSize, int namePointer, int nameSize, int returnQueueId)
+    public static int ProxyResolveSharedQueue(ProxyWasmVm vm, int vmIdPointer, int vmIdSize, int namePointer, int nameSize, int returnQueueId)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -88,9 +88,9 @@ internal static class SharedFunctions
         return Ok;
     }
 
-    public static int ProxyEnqueueSharedQueue(Caller caller, int queueId, int valuePointer, int valueSize)
+    public static int ProxyEnqueueSharedQueue(ProxyWasmVm vm, int queueId, int valuePointer, int valueSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -103,9 +103,9 @@ internal static class SharedFunctions
         return vm.Shared.Queues.TryEnqueue(queueId, value.ToArray()) ? Ok : NotFound;
     }
 
-    public static int ProxyDequeueSharedQueue(Caller caller, int queueId, int returnPointer, int returnSize)
+    public static int ProxyDequeueSharedQueue(ProxyWasmVm vm, int queueId, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -118,9 +118,9 @@ internal static class SharedFunctions
         };
     }
 
-    public static int ProxyDefineMetric(Caller caller, int metricType, int namePointer, int nameSize, int returnMetricId)
+    public static int ProxyDefineMetric(ProxyWasmVm vm, int metricType, int namePointer, int nameSize, int returnMetricId)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -139,9 +139,9 @@ internal static class SharedFunctions
         return Ok;
     }
 
-    public static int ProxyIncrementMetric(Caller caller, int metricId, long offset)
+    public static int ProxyIncrementMetric(ProxyWasmVm vm, int metricId, long offset)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -154,9 +154,9 @@ internal static class SharedFunctions
         return metric.Increment(offset) ? Ok : BadArgument;
     }
 
-    public static int ProxyRecordMetric(Caller caller, int metricId, long value)
+    public static int ProxyRecordMetric(ProxyWasmVm vm, int metricId, long value)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -170,9 +170,9 @@ internal static class SharedFunctions
         return Ok;
     }
 
-    public static int ProxyGetMetric(Caller caller, int metricId, int returnValue)
+    public static int ProxyGetMetric(ProxyWasmVm vm, int metricId, int returnValue)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }
@@ -186,9 +186,9 @@ internal static class SharedFunctions
     }
 
     /// <summary>The Envoy foreign functions that make sense without Envoy: zlib compress/uncompress and a few no-ops.</summary>
-    public static int ProxyCallForeignFunction(Caller caller, int namePointer, int nameSize, int argumentsPointer, int argumentsSize, int returnPointer, int returnSize)
+    public static int ProxyCallForeignFunction(ProxyWasmVm vm, int namePointer, int nameSize, int argumentsPointer, int argumentsSize, int returnPointer, int returnSize)
     {
-        if (!Enter(caller, out var vm))
+        if (!Enter(vm))
         {
             return InternalFailure;
         }

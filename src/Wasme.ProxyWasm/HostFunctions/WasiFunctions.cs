@@ -3,7 +3,6 @@ using System.Security.Cryptography;
 using System.Text;
 using Microsoft.Extensions.Logging;
 using Wasme.ProxyWasm.Vm;
-using Wasmtime;
 
 namespace Wasme.ProxyWasm.HostFunctions;
 
@@ -24,9 +23,8 @@ internal static class WasiFunctions
     public const int InvalidSeek = 70;
     private const int MaxRandomBytes = 64 * 1024;
 
-    public static int FdWrite(Caller caller, int fd, int iovecs, int iovecCount, int returnWritten)
+    public static int FdWrite(ProxyWasmVm vm, int fd, int iovecs, int iovecCount, int returnWritten)
     {
-        var vm = HostContext.Unrestricted(caller);
         if (fd is not (1 or 2))
         {
             return BadFileDescriptor;
@@ -68,16 +66,15 @@ internal static class WasiFunctions
         return Success;
     }
 
-    public static int FdRead(Caller caller, int fd, int iovecs, int iovecCount, int returnRead) => NotImplemented;
+    public static int FdRead(ProxyWasmVm vm, int fd, int iovecs, int iovecCount, int returnRead) => NotImplemented;
 
-    public static int FdClose(Caller caller, int fd) => Success;
+    public static int FdClose(ProxyWasmVm vm, int fd) => Success;
 
-    public static int FdSeek(Caller caller, int fd, long offset, int whence, int returnOffset) => fd is >= 0 and <= 2 ? InvalidSeek : BadFileDescriptor;
+    public static int FdSeek(ProxyWasmVm vm, int fd, long offset, int whence, int returnOffset) => fd is >= 0 and <= 2 ? InvalidSeek : BadFileDescriptor;
 
     /// <summary>Only stdout and stderr exist: character devices with write rights.</summary>
-    public static int FdFdstatGet(Caller caller, int fd, int returnStat)
+    public static int FdFdstatGet(ProxyWasmVm vm, int fd, int returnStat)
     {
-        var vm = HostContext.Unrestricted(caller);
         if (fd is not (1 or 2))
         {
             return BadFileDescriptor;
@@ -94,17 +91,16 @@ internal static class WasiFunctions
         return Success;
     }
 
-    public static int FdFdstatSetFlags(Caller caller, int fd, int flags) => fd is 1 or 2 ? Success : BadFileDescriptor;
+    public static int FdFdstatSetFlags(ProxyWasmVm vm, int fd, int flags) => fd is 1 or 2 ? Success : BadFileDescriptor;
 
-    public static int FdPrestatGet(Caller caller, int fd, int returnPrestat) => BadFileDescriptor;
+    public static int FdPrestatGet(ProxyWasmVm vm, int fd, int returnPrestat) => BadFileDescriptor;
 
-    public static int FdPrestatDirName(Caller caller, int fd, int pathPointer, int pathLength) => BadFileDescriptor;
+    public static int FdPrestatDirName(ProxyWasmVm vm, int fd, int pathPointer, int pathLength) => BadFileDescriptor;
 
-    public static int PathOpen(Caller caller, int fd, int dirFlags, int pathPointer, int pathLength, int openFlags, long rightsBase, long rightsInheriting, int fdFlags, int returnFd) => NoEntry;
+    public static int PathOpen(ProxyWasmVm vm, int fd, int dirFlags, int pathPointer, int pathLength, int openFlags, long rightsBase, long rightsInheriting, int fdFlags, int returnFd) => NoEntry;
 
-    public static int ClockTimeGet(Caller caller, int clockId, long precision, int returnTime)
+    public static int ClockTimeGet(ProxyWasmVm vm, int clockId, long precision, int returnTime)
     {
-        var vm = HostContext.Unrestricted(caller);
         var time = vm.Runtime.TimeProvider;
         ulong nanoseconds;
         switch (clockId)
@@ -122,9 +118,8 @@ internal static class WasiFunctions
         return vm.TryWriteUInt64(returnTime, nanoseconds) ? Success : Fault;
     }
 
-    public static int ClockResGet(Caller caller, int clockId, int returnResolution)
+    public static int ClockResGet(ProxyWasmVm vm, int clockId, int returnResolution)
     {
-        var vm = HostContext.Unrestricted(caller);
         if (clockId is not (0 or 1))
         {
             return NotSupported;
@@ -133,9 +128,8 @@ internal static class WasiFunctions
         return vm.TryWriteUInt64(returnResolution, 100) ? Success : Fault;
     }
 
-    public static int RandomGet(Caller caller, int bufferPointer, int bufferLength)
+    public static int RandomGet(ProxyWasmVm vm, int bufferPointer, int bufferLength)
     {
-        var vm = HostContext.Unrestricted(caller);
         if ((uint)bufferLength > MaxRandomBytes)
         {
             return Invalid;
@@ -150,9 +144,8 @@ internal static class WasiFunctions
         return Success;
     }
 
-    public static int EnvironSizesGet(Caller caller, int returnCount, int returnBufferSize)
+    public static int EnvironSizesGet(ProxyWasmVm vm, int returnCount, int returnBufferSize)
     {
-        var vm = HostContext.Unrestricted(caller);
         var size = 0;
         foreach (var (key, value) in vm.Config.Environment)
         {
@@ -162,9 +155,8 @@ internal static class WasiFunctions
         return vm.TryWriteUInt32(returnCount, (uint)vm.Config.Environment.Count) && vm.TryWriteUInt32(returnBufferSize, (uint)size) ? Success : Fault;
     }
 
-    public static int EnvironGet(Caller caller, int returnArray, int returnBuffer)
+    public static int EnvironGet(ProxyWasmVm vm, int returnArray, int returnBuffer)
     {
-        var vm = HostContext.Unrestricted(caller);
         var offset = 0;
         var index = 0;
         foreach (var (key, value) in vm.Config.Environment)
@@ -184,24 +176,22 @@ internal static class WasiFunctions
         return Success;
     }
 
-    public static int ArgsSizesGet(Caller caller, int returnCount, int returnBufferSize)
+    public static int ArgsSizesGet(ProxyWasmVm vm, int returnCount, int returnBufferSize)
     {
-        var vm = HostContext.Unrestricted(caller);
         return vm.TryWriteUInt32(returnCount, 0) && vm.TryWriteUInt32(returnBufferSize, 0) ? Success : Fault;
     }
 
-    public static int ArgsGet(Caller caller, int returnArray, int returnBuffer) => Success;
+    public static int ArgsGet(ProxyWasmVm vm, int returnArray, int returnBuffer) => Success;
 
     /// <summary>A guest that exits is finished: trap, so the failure policy takes over instead of running on.</summary>
-    public static void ProcExit(Caller caller, int code)
+    public static void ProcExit(ProxyWasmVm vm, int code)
         => throw new ProxyWasmException($"the guest called proc_exit({code})");
 
-    public static int SchedYield(Caller caller) => Success;
+    public static int SchedYield(ProxyWasmVm vm) => Success;
 
     /// <summary>Go's runtime polls while idle; answer "no events" at once, as cpp-host does.</summary>
-    public static int PollOneoff(Caller caller, int subscriptions, int events, int subscriptionCount, int returnEventCount)
+    public static int PollOneoff(ProxyWasmVm vm, int subscriptions, int events, int subscriptionCount, int returnEventCount)
     {
-        var vm = HostContext.Unrestricted(caller);
         return vm.TryWriteUInt32(returnEventCount, 0) ? Success : Fault;
     }
 

@@ -1,4 +1,5 @@
 using Wasme.ProxyWasm.Abi;
+using Wasme.ProxyWasm.Binding;
 using Wasmtime;
 
 namespace Wasme.ProxyWasm;
@@ -6,7 +7,7 @@ namespace Wasme.ProxyWasm;
 /// <summary>A compiled Proxy-Wasm module whose ABI has been checked. Share it between plugins.</summary>
 public sealed class ProxyWasmModule : IDisposable
 {
-    internal ProxyWasmModule(Module compiled, Linker linker, ModuleAbi abi, string name, string sha256, bool loadedFromCache)
+    internal ProxyWasmModule(Module compiled, NativeLinker linker, ModuleAbi abi, string name, string sha256, bool loadedFromCache)
     {
         Compiled = compiled;
         Linker = linker;
@@ -28,7 +29,7 @@ public sealed class ProxyWasmModule : IDisposable
 
     internal Module Compiled { get; }
 
-    internal Linker Linker { get; }
+    internal NativeLinker Linker { get; }
 
     internal ModuleAbi Abi { get; }
 

@@ -35,12 +35,14 @@ public sealed partial class ProxyWasmRuntime : IDisposable
         using var config = new Config()
             .WithEpochInterruption(true)
             .WithCompilerStrategy(CompilerStrategy.Cranelift)
-            .WithOptimizationLevel(OptimizationLevel.Speed);
+            .WithOptimizationLevel(OptimizationLevel.Speed)
+            // Linear memory stays where it was created (it grows within its reservation): the host keeps its base.
+            .WithMemoryMayMove(false);
         Engine = new Engine(config);
         if (Options.CompilationCacheDirectory is { } directory)
         {
             // Keep in step with the Config above: compiled code is only valid for the settings it was compiled with.
-            var cache = new CompiledModuleCache(directory, "epoch-interruption; cranelift; speed", Options.CompilationCacheMaxBytes, logger);
+            var cache = new CompiledModuleCache(directory, "epoch-interruption; cranelift; speed; memory-may-move=false", Options.CompilationCacheMaxBytes, logger);
             if (cache.IsPrivate(out var reason))
             {
                 _cache = cache;

@@ -31,35 +31,35 @@ internal sealed partial class ProxyWasmVm
     private void BindCallbacks()
     {
         var abi = Module.Abi;
-        _initialize = _instance.GetAction("_initialize");
-        _start = _initialize is null ? _instance.GetAction("_start") : null;
-        _main = _instance.GetFunction<int, int, int>("main");
+        _initialize = _instance.GetAction0("_initialize");
+        _start = _initialize is null ? _instance.GetAction0("_start") : null;
+        _main = _instance.GetFunction2("main");
         // As cpp-host (WasmBase::getFunctions): malloc first, proxy_on_memory_allocate as the fallback.
-        _allocate = _instance.GetFunction<int, int>("malloc") ?? _instance.GetFunction<int, int>("proxy_on_memory_allocate");
-        _onContextCreate = _instance.GetAction<int, int>("proxy_on_context_create");
-        _onDone = _instance.GetFunction<int, int>("proxy_on_done");
-        _onLog = _instance.GetAction<int>("proxy_on_log");
-        _onDelete = _instance.GetAction<int>("proxy_on_delete");
-        _onVmStart = _instance.GetFunction<int, int, int>("proxy_on_vm_start");
-        _onConfigure = _instance.GetFunction<int, int, int>("proxy_on_configure");
-        _onTick = _instance.GetAction<int>("proxy_on_tick");
+        _allocate = _instance.GetFunction1("malloc") ?? _instance.GetFunction1("proxy_on_memory_allocate");
+        _onContextCreate = _instance.GetAction2("proxy_on_context_create");
+        _onDone = _instance.GetFunction1("proxy_on_done");
+        _onLog = _instance.GetAction1("proxy_on_log");
+        _onDelete = _instance.GetAction1("proxy_on_delete");
+        _onVmStart = _instance.GetFunction2("proxy_on_vm_start");
+        _onConfigure = _instance.GetFunction2("proxy_on_configure");
+        _onTick = _instance.GetAction1("proxy_on_tick");
         if (abi.HeadersCallbackArity == 3)
         {
-            _onRequestHeaders3 = _instance.GetFunction<int, int, int, int>("proxy_on_request_headers");
-            _onResponseHeaders3 = _instance.GetFunction<int, int, int, int>("proxy_on_response_headers");
+            _onRequestHeaders3 = _instance.GetFunction3("proxy_on_request_headers");
+            _onResponseHeaders3 = _instance.GetFunction3("proxy_on_response_headers");
         }
         else
         {
-            _onRequestHeaders2 = _instance.GetFunction<int, int, int>("proxy_on_request_headers");
-            _onResponseHeaders2 = _instance.GetFunction<int, int, int>("proxy_on_response_headers");
+            _onRequestHeaders2 = _instance.GetFunction2("proxy_on_request_headers");
+            _onResponseHeaders2 = _instance.GetFunction2("proxy_on_response_headers");
         }
 
-        _onRequestBody = _instance.GetFunction<int, int, int, int>("proxy_on_request_body");
-        _onResponseBody = _instance.GetFunction<int, int, int, int>("proxy_on_response_body");
-        _onRequestTrailers = _instance.GetFunction<int, int, int>("proxy_on_request_trailers");
-        _onResponseTrailers = _instance.GetFunction<int, int, int>("proxy_on_response_trailers");
-        _onHttpCallResponse = _instance.GetAction<int, int, int, int, int>("proxy_on_http_call_response");
-        _onQueueReady = _instance.GetAction<int, int>("proxy_on_queue_ready");
+        _onRequestBody = _instance.GetFunction3("proxy_on_request_body");
+        _onResponseBody = _instance.GetFunction3("proxy_on_response_body");
+        _onRequestTrailers = _instance.GetFunction2("proxy_on_request_trailers");
+        _onResponseTrailers = _instance.GetFunction2("proxy_on_response_trailers");
+        _onHttpCallResponse = _instance.GetAction5("proxy_on_http_call_response");
+        _onQueueReady = _instance.GetAction2("proxy_on_queue_ready");
         BindNetworkCallbacks();
         BindGrpcCallbacks();
     }
@@ -79,7 +79,6 @@ internal sealed partial class ProxyWasmVm
         }
         finally
         {
-            ForgetMemory();
             InAllocator = false;
         }
     }

@@ -41,12 +41,12 @@ internal sealed partial class ProxyWasmVm
 
     private void BindGrpcCallbacks()
     {
-        _onGrpcReceiveInitialMetadata = _instance.GetAction<int, int, int>("proxy_on_grpc_receive_initial_metadata");
-        _onGrpcReceive = _instance.GetAction<int, int, int>("proxy_on_grpc_receive");
+        _onGrpcReceiveInitialMetadata = _instance.GetAction3("proxy_on_grpc_receive_initial_metadata");
+        _onGrpcReceive = _instance.GetAction3("proxy_on_grpc_receive");
         // AssemblyScript's proxy-runtime exports the trailing-metadata callback under a name of its own.
-        _onGrpcReceiveTrailingMetadata = _instance.GetAction<int, int, int>("proxy_on_grpc_receive_trailing_metadata")
-            ?? _instance.GetAction<int, int, int>("proxy_on_grpc_trailing_metadata");
-        _onGrpcClose = _instance.GetAction<int, int, int>("proxy_on_grpc_close");
+        _onGrpcReceiveTrailingMetadata = _instance.GetAction3("proxy_on_grpc_receive_trailing_metadata")
+            ?? _instance.GetAction3("proxy_on_grpc_trailing_metadata");
+        _onGrpcClose = _instance.GetAction3("proxy_on_grpc_close");
     }
 
     /// <summary>Opens a call (with its one message) or a stream (<paramref name="message"/> null) and returns its id.</summary>

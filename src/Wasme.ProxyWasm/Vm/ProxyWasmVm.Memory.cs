@@ -10,38 +10,32 @@ namespace Wasme.ProxyWasm.Vm;
 /// </summary>
 internal sealed partial class ProxyWasmVm
 {
-    // Linear memory's base and length, looked up once per stretch of host code: each lookup is a native call and a
-    // host call checks several spans. Guest code may grow (and move) memory, so every way into or back from the guest
-    // forgets them (ForgetMemory).
+    // Linear memory's base and length. The engine never moves memory (MemoryMayMove is off, ProxyWasmRuntime), so
+    // the base is fixed for the instance's life and the length only grows: an access beyond the known length looks
+    // the length up again (a native call) and every other access needs no call at all.
     private nint _memoryBase;
     private ulong _memoryLength;
-    private bool _memoryKnown;
     private readonly GuestStringCache _headerStrings = new();
 
-    /// <summary>Guest code may have run: the next access looks linear memory up again.</summary>
-    public void ForgetMemory() => _memoryKnown = false;
+    private void RefreshMemory()
+    {
+        _memoryLength = (ulong)_memory.GetLength();
+        _memoryBase = _memory.GetPointer();
+    }
 
     public unsafe bool TryGetSpan(int pointer, int size, out Span<byte> span)
     {
-        if (!_memoryKnown)
-        {
-            // Memory moves only when it grows, and it never shrinks: the same length means the same base.
-            var memoryLength = (ulong)_memory.GetLength();
-            if (memoryLength != _memoryLength || _memoryBase == 0)
-            {
-                _memoryBase = _memory.GetPointer();
-                _memoryLength = memoryLength;
-            }
-
-            _memoryKnown = true;
-        }
-
         var address = (uint)pointer;
         var length = (uint)size;
-        if (length > int.MaxValue || length > _memoryLength || address > _memoryLength - length)
+        if (length > int.MaxValue || (ulong)address + length > _memoryLength)
         {
-            span = default;
-            return false;
+            // The guest may have grown memory since the host last looked.
+            RefreshMemory();
+            if (length > int.MaxValue || (ulong)address + length > _memoryLength)
+            {
+                span = default;
+                return false;
+            }
         }
 
         span = new Span<byte>((byte*)_memoryBase + address, (int)length);

@@ -11,11 +11,11 @@ internal sealed partial class ProxyWasmVm
 
     private void BindNetworkCallbacks()
     {
-        _onNewConnection = _instance.GetFunction<int, int>("proxy_on_new_connection");
-        _onDownstreamData = _instance.GetFunction<int, int, int, int>("proxy_on_downstream_data");
-        _onUpstreamData = _instance.GetFunction<int, int, int, int>("proxy_on_upstream_data");
-        _onDownstreamConnectionClose = _instance.GetAction<int, int>("proxy_on_downstream_connection_close");
-        _onUpstreamConnectionClose = _instance.GetAction<int, int>("proxy_on_upstream_connection_close");
+        _onNewConnection = _instance.GetFunction1("proxy_on_new_connection");
+        _onDownstreamData = _instance.GetFunction3("proxy_on_downstream_data");
+        _onUpstreamData = _instance.GetFunction3("proxy_on_upstream_data");
+        _onDownstreamConnectionClose = _instance.GetAction2("proxy_on_downstream_connection_close");
+        _onUpstreamConnectionClose = _instance.GetAction2("proxy_on_upstream_connection_close");
     }
 
     public int CallNewConnection(ContextState context)

@@ -1,6 +1,6 @@
 using Microsoft.Extensions.Logging;
+using Wasme.ProxyWasm.Binding;
 using Wasme.ProxyWasm.Shared;
-using Wasmtime;
 
 namespace Wasme.ProxyWasm.Vm;
 
@@ -13,9 +13,9 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
 {
     public const int RootContextId = 1;
 
-    private readonly Store _store;
-    private readonly Instance _instance;
-    private readonly Memory _memory;
+    private readonly GuestStore _store;
+    private readonly GuestInstance _instance;
+    private readonly GuestMemory _memory;
     private readonly ulong _deadlineTicks;
     // Deleted stream contexts' states, reused for new streams (a request allocates none); enough for the streams a
     // VM runs at once on a busy proxy, beyond that they go to the GC.
@@ -45,7 +45,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         var ticks = (ulong)Math.Ceiling(config.Limits.CallTimeout / runtime.Options.EpochInterval);
         _deadlineTicks = Math.Max(ticks, 1) + 1;
 
-        _store = new Store(runtime.Engine, this);
+        _store = new GuestStore(runtime.Engine, this);
         _store.SetLimits(memorySize: config.Limits.MaxMemoryBytes, tableElements: 100_000, instances: 1, tables: 4, memories: 1);
         runtime.EnsureEpochTicker();
         _store.SetEpochDeadline(_deadlineTicks);
@@ -53,7 +53,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         {
             _instance = module.Linker.Instantiate(_store, module.Compiled);
         }
-        catch (Exception ex) when (ex is WasmtimeException or TrapException)
+        catch (GuestTrapException ex)
         {
             _store.Dispose();
             throw new ProxyWasmException($"Plugin '{config.Name}': the module could not be instantiated: {ex.Message}", ex);
@@ -190,7 +190,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     /// <summary>Marks the VM failed (sticky), stops its timer, and tells the plugin.</summary>
     public void Fail(string function, Exception exception, bool notify = true)
     {
-        var reason = exception is TrapException { Type: TrapCode.Interrupt }
+        var reason = exception is GuestTrapException { IsInterrupt: true }
             ? $"the call exceeded its {Config.Limits.CallTimeout.TotalMilliseconds:0} ms deadline and was interrupted"
             : exception.Message;
         Fail(function, reason, notify);
@@ -224,7 +224,6 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
 
         // Re-arming is a native call; within one epoch tick the deadline armed before is as far ahead as a new one
         // (ticks are 10 ms apart, calls a few microseconds), so most calls skip it.
-        ForgetMemory();
         if (_guestDepth++ == 0 && Runtime.EpochTicks is var tick && tick != _deadlineArmedAtTick)
         {
             _store.SetEpochDeadline(_deadlineTicks);
@@ -236,7 +235,6 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
 
     private void Exit()
     {
-        ForgetMemory();
         _guestDepth--;
     }
 
@@ -250,7 +248,9 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
             }
 
             _disposed = true;
-            ForgetMemory();
+            // Nothing may reach the freed memory through the cached base.
+            _memoryBase = 0;
+            _memoryLength = 0;
             _tickTimer?.Dispose();
             _lifetime.Cancel();
             _lifetime.Dispose();
