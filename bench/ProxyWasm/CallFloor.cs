@@ -15,14 +15,8 @@ internal sealed class CallFloor : IDisposable
     private readonly Wasmtime.Module _module;
     private readonly NativeLinker _linker;
     private readonly GuestStore _store;
-    private readonly Func<int, int, int, int> _requestHeaders;
-    private readonly Func<int, int, int, int> _responseHeaders;
-    private readonly Action<int, int> _contextCreate;
-    private readonly Func<int, int> _done;
-    private readonly Action<int> _log;
-    private readonly Action<int> _delete;
+    private readonly FloorCallbacks _callbacks;
     private readonly Func<int, int> _allocate;
-    private int _nextId = 2;
 
     public CallFloor()
     {
@@ -37,27 +31,18 @@ internal sealed class CallFloor : IDisposable
         _store = new GuestStore(_runtime.Engine, this);
         _store.SetEpochDeadline(ulong.MaxValue / 2);
         var instance = _linker.Instantiate(_store, _module);
-        _contextCreate = instance.GetAction2("proxy_on_context_create")!;
-        _requestHeaders = instance.GetFunction3("proxy_on_request_headers")!;
-        _responseHeaders = instance.GetFunction3("proxy_on_response_headers")!;
-        _done = instance.GetFunction1("proxy_on_done")!;
-        _log = instance.GetAction1("proxy_on_log")!;
-        _delete = instance.GetAction1("proxy_on_delete")!;
+        _callbacks = new FloorCallbacks(
+            instance.GetAction2("proxy_on_context_create")!,
+            instance.GetFunction3("proxy_on_request_headers")!,
+            instance.GetFunction3("proxy_on_response_headers")!,
+            instance.GetFunction1("proxy_on_done")!,
+            instance.GetAction1("proxy_on_log")!,
+            instance.GetAction1("proxy_on_delete")!);
         _allocate = instance.GetFunction1("proxy_on_memory_allocate")!;
-        _contextCreate(1, 0);
+        _callbacks.ContextCreate(1, 0);
     }
 
-    public int Request()
-    {
-        var id = _nextId++;
-        _contextCreate(id, 1);
-        _requestHeaders(id, 4, 1);
-        var status = _responseHeaders(id, 2, 0);
-        _done(id);
-        _log(id);
-        _delete(id);
-        return status;
-    }
+    public int Request() => _callbacks.Request();
 
     public void Dispose()
     {

@@ -12,14 +12,8 @@ internal sealed class WasmtimeDotnetCallFloor : IDisposable
     private readonly Module _module;
     private readonly Linker _linker;
     private readonly Store _store;
-    private readonly Func<int, int, int, int> _requestHeaders;
-    private readonly Func<int, int, int, int> _responseHeaders;
-    private readonly Action<int, int> _contextCreate;
-    private readonly Func<int, int> _done;
-    private readonly Action<int> _log;
-    private readonly Action<int> _delete;
+    private readonly FloorCallbacks _callbacks;
     private readonly Func<int, int> _allocate;
-    private int _nextId = 2;
 
     public WasmtimeDotnetCallFloor()
     {
@@ -33,27 +27,18 @@ internal sealed class WasmtimeDotnetCallFloor : IDisposable
         _linker.DefineFunction("env", "proxy_set_effective_context", (CallerFunc<int, int>)((_, _) => 0));
         _store = new Store(_engine, this);
         var instance = _linker.Instantiate(_store, _module);
-        _contextCreate = instance.GetAction<int, int>("proxy_on_context_create")!;
-        _requestHeaders = instance.GetFunction<int, int, int, int>("proxy_on_request_headers")!;
-        _responseHeaders = instance.GetFunction<int, int, int, int>("proxy_on_response_headers")!;
-        _done = instance.GetFunction<int, int>("proxy_on_done")!;
-        _log = instance.GetAction<int>("proxy_on_log")!;
-        _delete = instance.GetAction<int>("proxy_on_delete")!;
+        _callbacks = new FloorCallbacks(
+            instance.GetAction<int, int>("proxy_on_context_create")!,
+            instance.GetFunction<int, int, int, int>("proxy_on_request_headers")!,
+            instance.GetFunction<int, int, int, int>("proxy_on_response_headers")!,
+            instance.GetFunction<int, int>("proxy_on_done")!,
+            instance.GetAction<int>("proxy_on_log")!,
+            instance.GetAction<int>("proxy_on_delete")!);
         _allocate = instance.GetFunction<int, int>("proxy_on_memory_allocate")!;
-        _contextCreate(1, 0);
+        _callbacks.ContextCreate(1, 0);
     }
 
-    public int Request()
-    {
-        var id = _nextId++;
-        _contextCreate(id, 1);
-        _requestHeaders(id, 4, 1);
-        var status = _responseHeaders(id, 2, 0);
-        _done(id);
-        _log(id);
-        _delete(id);
-        return status;
-    }
+    public int Request() => _callbacks.Request();
 
     public void Dispose()
     {

@@ -45,7 +45,8 @@ internal static unsafe class NativeErrors
             WasmtimeApi.wasm_trap_delete(trap);
         }
 
-        return new GuestTrapException(message, code, hostException);
+        // A host function's own message says what went wrong better than Wasmtime's wrapping of it.
+        return new GuestTrapException(hostException?.Message ?? message, code, hostException);
     }
 
     /// <summary>Records <paramref name="exception"/> as the cause and returns a trap carrying its message.</summary>
