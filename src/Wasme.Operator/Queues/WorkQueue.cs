@@ -52,6 +52,18 @@ public sealed class WorkQueue<TKey> : IDisposable
 
     public bool IsShuttingDown => _shutdown.IsCancellationRequested;
 
+    /// <summary>
+    /// True while the key waits to be handed out or is in progress (a delayed add does not count): once false, every
+    /// reconcile of it that had started has returned, its writes answered.
+    /// </summary>
+    public bool IsBusy(TKey key)
+    {
+        lock (_gate)
+        {
+            return _dirty.Contains(key) || _processing.Contains(key);
+        }
+    }
+
     public void Add(TKey key)
     {
         lock (_gate)

@@ -71,7 +71,11 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         await fence.UpdateAsync(Record("me"));
         harness.StartOperator(fence: fence);
         harness.Apply(Manifests.FilterDeployment("before", image.Reference));
-        await harness.EventuallyAsync(() => harness.IsReady("before"), "the leader reconciles while its Lease is fresh");
+        // Ready shows in the store before the server has logged the write that made it; the reconcile returns only
+        // after that write's response, so once it is done the log holds everything written while the Lease was fresh.
+        await harness.EventuallyAsync(
+            () => harness.IsReady("before") && !harness.IsReconciling("before"),
+            "the leader reconciles while its Lease is fresh, and is done writing");
 
         // The pause: no renewal for the whole renew deadline; another replica may hold the Lease by now.
         _time.Advance(RenewDeadline);

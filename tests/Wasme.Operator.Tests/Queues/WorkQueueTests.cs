@@ -52,6 +52,21 @@ public sealed class WorkQueueTests
     }
 
     [Fact]
+    public async Task A_key_is_busy_from_its_add_until_Done_and_not_while_only_delayed()
+    {
+        using var queue = NewQueue();
+        queue.AddAfter("a", TimeSpan.FromSeconds(10));
+        Assert.False(queue.IsBusy("a"));
+
+        queue.Add("a");
+        Assert.True(queue.IsBusy("a"));
+        var (_, key) = await queue.TryTakeAsync(CancellationToken.None);
+        Assert.True(queue.IsBusy("a"));
+        queue.Done(key);
+        Assert.False(queue.IsBusy("a"));
+    }
+
+    [Fact]
     public void AddAfter_waits_for_the_clock_and_keeps_the_earliest_time()
     {
         using var queue = NewQueue();

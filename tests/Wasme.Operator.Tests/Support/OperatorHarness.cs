@@ -128,6 +128,12 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     public bool IsReady(string name) => (string?)Condition(name, "Ready")?["status"] == "True";
 
+    /// <summary>
+    /// True while the latest operator has the FilterDeployment queued or in a reconcile. The server logs a request
+    /// before its response ends, so once this is false every write those reconciles made is in <see cref="Writes"/>.
+    /// </summary>
+    public bool IsReconciling(string name) => Operator?.Controller.Queue.IsBusy(new ObjectKey(Namespace, name)) == true;
+
     public JsonObject? Get(string apiVersion, string kind, string name, string ns = Namespace) => Server.Get(apiVersion, kind, ns, name);
 
     public JsonObject? FilterDeployment(string name) => Get("wasme.io/v1", "FilterDeployment", name);
