@@ -264,5 +264,32 @@ public sealed class LimitsAndFailureTests : IDisposable
         Assert.Contains("inside its allocator", plugin.FailureReason);
     }
 
+    [Fact]
+    public void An_allocator_that_never_returns_is_reported_as_a_timeout()
+    {
+        // The header read hands its value over through the guest's allocator: the deadline interrupts that nested call,
+        // and the failure is the timeout, not Wasmtime's text about a trap inside a host call.
+        var wat = new Wat();
+        var module = wat.Module($$"""
+            (func (export "proxy_on_memory_allocate") (param i32) (result i32)
+              (loop $forever (br $forever))
+              (i32.const 0))
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_get_header_map_value (i32.const 0) {{wat.Str(":path")}} (i32.const 0) (i32.const 4)))
+              (i32.const 0))
+            """, allocator: false);
+        using var plugin = _host.Start(module, new PluginConfiguration
+        {
+            Name = "stuck-allocator",
+            Limits = new PluginLimits { CallTimeout = TimeSpan.FromMilliseconds(50) },
+        });
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+
+        Assert.True(plugin.IsFailed);
+        Assert.Contains("exceeded its 50 ms deadline", plugin.FailureReason);
+    }
+
     public void Dispose() => _host.Dispose();
 }

@@ -45,8 +45,9 @@ internal static unsafe class NativeErrors
             WasmtimeApi.wasm_trap_delete(trap);
         }
 
-        // A host function's own message says what went wrong better than Wasmtime's wrapping of it.
-        return new GuestTrapException(hostException?.Message ?? message, code, hostException);
+        // A host function's own message says what went wrong better than Wasmtime's wrapping of it; a trap in a guest
+        // call the host function made (the allocator) keeps its code, so an interrupted allocator is still a timeout.
+        return new GuestTrapException(hostException?.Message ?? message, code ?? (hostException as GuestTrapException)?.TrapCode, hostException);
     }
 
     /// <summary>Records <paramref name="exception"/> as the cause and returns a trap carrying its message.</summary>
