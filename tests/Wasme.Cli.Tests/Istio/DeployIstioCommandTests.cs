@@ -1,3 +1,4 @@
+using k8s;
 using System.Text.Json.Nodes;
 using Wasme.Cli.Tests.Support;
 using Wasme.Istio.Yaml;
@@ -89,6 +90,49 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.True(code == 0, _cli.Error.Output);
         Assert.Contains("FilterDeployment bookinfo/myfilter configured", _cli.Out.Output, StringComparison.Ordinal);
         Assert.Equal("today", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["config"]);
+    }
+
+    [Fact]
+    public async Task Deploying_again_keeps_the_operator_finalizer_and_metadata_others_added()
+    {
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--wait", "0", .. IstioCli.SeedFacts]));
+        // What the operator adds on its first pass, and a label a user or policy tool adds.
+        using (var client = _server.CreateClient())
+        {
+            var patch = """{"metadata":{"finalizers":["wasme.io/cleanup"],"labels":{"team":"edge"}}}""";
+            await client.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch(patch, k8s.Models.V1Patch.PatchType.MergePatch), "wasme.io", "v1", "bookinfo", "filterdeployments", "myfilter");
+        }
+
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.3", "--id=myfilter", "--namespace=bookinfo", "--config", "today", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, _cli.Error.Output);
+        var metadata = FilterDeployment("myfilter")!["metadata"]!;
+        // Without the finalizer, an undeploy right now would skip the operator's clean-up of pod-template annotations.
+        Assert.Equal(["wasme.io/cleanup"], (metadata["finalizers"] as JsonArray ?? []).Select(f => (string?)f));
+        Assert.Equal("edge", (string?)metadata["labels"]!["team"]);
+        Assert.Equal("wasme-deploy-istio", (string?)metadata["annotations"]!["wasme.io/deployed-by"]);
+        Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.3", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["image"]);
+    }
+
+    [Fact]
+    public async Task Deploying_while_an_undeploy_is_still_cleaning_up_is_refused_instead_of_lost()
+    {
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "0", .. IstioCli.SeedFacts]));
+        using (var client = _server.CreateClient())
+        {
+            // The operator's finalizer keeps the object while it removes what it made.
+            var patch = """{"metadata":{"finalizers":["wasme.io/cleanup"]}}""";
+            await client.CustomObjects.PatchNamespacedCustomObjectAsync(new k8s.Models.V1Patch(patch, k8s.Models.V1Patch.PatchType.MergePatch), "wasme.io", "v1", "bookinfo", "filterdeployments", "myfilter");
+            await client.CustomObjects.DeleteNamespacedCustomObjectAsync("wasme.io", "v1", "bookinfo", "filterdeployments", "myfilter");
+        }
+
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.3", "--id=myfilter", "--namespace=bookinfo", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        // Written into a FilterDeployment about to vanish, the new image would be gone with it and nothing would say so.
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("FilterDeployment bookinfo/myfilter is being deleted", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("wasme undeploy istio --id myfilter -n bookinfo", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.2", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["image"]);
     }
 
     [Fact]

@@ -90,13 +90,29 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
             return "created";
         }
 
+        if (current["metadata"]?["deletionTimestamp"] is not null)
+        {
+            // Its finalizer is still cleaning up: what is written now would vanish with it, and nothing would say so.
+            throw new CommandException(
+                ExitCodes.Failure,
+                $"FilterDeployment {ns}/{name} is being deleted (the operator is still removing what it made); nothing was written",
+                $"  fix: wait for it to go ('wasme undeploy istio --id {name} -n {ns}' waits), then deploy again");
+        }
+
         if (JsonNode.DeepEquals(current["spec"], manifest["spec"]))
         {
             return "unchanged";
         }
 
-        metadata["resourceVersion"] = current["metadata"]?["resourceVersion"]?.DeepClone();
-        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(manifest, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken: cancellationToken);
+        // Replace the spec of the object as it stands: a PUT of fresh metadata would drop the operator's finalizer (so an
+        // undeploy at that moment would skip its clean-up) and whatever labels or annotations others added.
+        var replacement = current.DeepClone().AsObject();
+        replacement.Remove("status");
+        replacement["spec"] = manifest["spec"]!.DeepClone();
+        var currentMetadata = replacement["metadata"]!.AsObject();
+        ChildObject(currentMetadata, "labels")[WasmeMetadata.ManagedByLabel] = WasmeMetadata.ManagedByValue;
+        ChildObject(currentMetadata, "annotations")[DeployedByAnnotation] = DeployedByValue;
+        await client.CustomObjects.ReplaceNamespacedCustomObjectAsync(replacement, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken: cancellationToken);
         return "configured";
     }
 
@@ -214,6 +230,17 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
 
     private Task<JsonObject?> GetAsync(string ns, string name, CancellationToken cancellationToken) =>
         IstioCluster.TryGetAsync(client, FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, name, cancellationToken);
+
+    private static JsonObject ChildObject(JsonObject parent, string name)
+    {
+        if (parent[name] is not JsonObject child)
+        {
+            child = [];
+            parent[name] = child;
+        }
+
+        return child;
+    }
 
     private static bool IsOurs(JsonObject deployment) =>
         deployment["metadata"]?["annotations"]?[DeployedByAnnotation]?.GetValue<string>() == DeployedByValue;
