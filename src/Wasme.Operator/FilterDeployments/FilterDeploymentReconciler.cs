@@ -289,6 +289,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         var yielded = rivals.Keys.Select(w => FilterDeploymentTranslator.ResourceName(w.Name, id)).ToHashSet(StringComparer.Ordinal);
         var wanted = translation.Resources.Where(r => !yielded.Contains(r.Name)).ToList();
         var current = _owned.OwnedBy(ns, deployment.Metadata.Name, deployment.Metadata.Uid);
+        var formerIds = FormerIds(current, id);
 
         // HostPath: the cache volume first (only where every node running the pods holds the module), the EnvoyFilter
         // that points at the file after it (only where, besides, every pod mounts the cache). A workload still waiting
@@ -346,7 +347,52 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
         }
 
+        changes.AddRange(await UndoFormerIdsAsync(deployment, formerIds, cancellationToken).ConfigureAwait(false));
         return (changes, conflicts);
+    }
+
+    // The ids (other than the current one) this FilterDeployment's objects carry: what spec.filter.id was before an edit.
+    private static List<string> FormerIds(IEnumerable<GenericResource> owned, string currentId) =>
+        [.. owned
+            .Select(r => ValueOf(r.Metadata.Labels, WasmeMetadata.FilterIdLabel))
+            .OfType<string>()
+            .Where(i => i != currentId)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)];
+
+    private static string? ValueOf(IDictionary<string, string>? map, string key) =>
+        map is not null && map.TryGetValue(key, out var value) ? value : null;
+
+    /// <summary>
+    /// Takes a former id's annotation entry off the workloads none of this FilterDeployment's objects with that id points
+    /// at any more (they are deleted first), unless another FilterDeployment with that id selects the workload: its entry.
+    /// </summary>
+    private async Task<List<string>> UndoFormerIdsAsync(FilterDeployment deployment, List<string> formerIds, CancellationToken cancellationToken)
+    {
+        var changes = new List<string>();
+        if (formerIds.Count == 0)
+        {
+            return changes;
+        }
+
+        var ns = deployment.Metadata.NamespaceProperty!;
+        var remaining = _owned.OwnedBy(ns, deployment.Metadata.Name, deployment.Metadata.Uid);
+        var workloads = _workloads.InNamespace(ns);
+        foreach (var formerId in formerIds)
+        {
+            var pointedAt = remaining
+                .Where(r => ValueOf(r.Metadata.Labels, WasmeMetadata.FilterIdLabel) == formerId)
+                .Select(r => ValueOf(r.Metadata.Annotations, WasmeMetadata.WorkloadAnnotation))
+                .OfType<string>()
+                .ToHashSet(StringComparer.Ordinal);
+            var others = FilterIdClaims.Rivals(deployment, _deployments.List(ns), workloads, olderOnly: false, formerId);
+            foreach (var workload in workloads.Where(w => !others.ContainsKey((w.Kind, w.Name)) && !pointedAt.Contains($"{w.Kind}/{w.Name}")))
+            {
+                changes.AddRange(await UndoAnnotationsAsync(workload, formerId, cancellationToken).ConfigureAwait(false));
+            }
+        }
+
+        return changes;
     }
 
     /// <summary>HostPath only: how far each selected workload may go, recorded in the status (ModuleDistributed, nodes).</summary>
@@ -395,7 +441,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var changes = new List<string>();
-        foreach (var owned in _owned.OwnedBy(key.Namespace, key.Name, deployment.Metadata.Uid))
+        var id = FilterDeploymentValidator.EffectiveId(deployment);
+        var owns = _owned.OwnedBy(key.Namespace, key.Name, deployment.Metadata.Uid);
+        var formerIds = FormerIds(owns, id);
+        foreach (var owned in owns)
         {
             var action = new ResourceAction(ResourceActionKind.Delete, owned.Kind, owned.Metadata.NamespaceProperty, owned.Metadata.Name, null, owned);
             await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
@@ -403,7 +452,6 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             changes.Add($"deleted {owned.Kind} {owned.Metadata.Name}");
         }
 
-        var id = FilterDeploymentValidator.EffectiveId(deployment);
         var workloads = _workloads.InNamespace(key.Namespace!);
         // Where another FilterDeployment with the same id selects the workload, the annotation entry passes on to it.
         var shared = FilterIdClaims.Rivals(deployment, _deployments.List(key.Namespace), workloads, olderOnly: false);
@@ -412,6 +460,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             changes.AddRange(await UndoAnnotationsAsync(workload, id, cancellationToken).ConfigureAwait(false));
         }
 
+        changes.AddRange(await UndoFormerIdsAsync(deployment, formerIds, cancellationToken).ConfigureAwait(false));
         var finalizers = deployment.Metadata.Finalizers.Where(f => f != FilterDeploymentReconcilerOptions.Finalizer).ToList();
         await PatchFinalizersAsync(deployment, finalizers, cancellationToken).ConfigureAwait(false);
         _resolved.TryRemove(key, out _);

@@ -17,9 +17,10 @@ internal static class FilterIdClaims
     /// each with that other FilterDeployment; with <paramref name="olderOnly"/>, only rivals that take precedence.
     /// </summary>
     public static IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> Rivals(
-        FilterDeployment deployment, IEnumerable<FilterDeployment> sameNamespace, IReadOnlyList<Workload> workloads, bool olderOnly)
+        FilterDeployment deployment, IEnumerable<FilterDeployment> sameNamespace, IReadOnlyList<Workload> workloads, bool olderOnly, string? filterId = null)
     {
-        var id = FilterDeploymentValidator.EffectiveId(deployment);
+        // filterId: an id this FilterDeployment held before spec.filter.id was edited, instead of its current one.
+        var id = filterId ?? FilterDeploymentValidator.EffectiveId(deployment);
         var rivals = new Dictionary<(WorkloadKind, string), FilterDeployment>();
         foreach (var other in sameNamespace.Where(o => o.Metadata.Name != deployment.Metadata.Name).OrderBy(o => o, Precedence.Instance))
         {
