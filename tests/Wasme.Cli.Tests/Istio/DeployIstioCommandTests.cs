@@ -226,6 +226,41 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Undeploy_of_an_id_a_FilterDeployment_holds_is_refused_and_leaves_its_annotations_alone()
+    {
+        _server.ApplyYaml("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: bookinfo-custom-filter, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}, delivery: HostPath}}
+              filter: {id: myfilter, image: "webassemblyhub.io/ceposta/demo-add-header:v0.2", config: world}
+            """);
+        // What the operator wrote for it on details-v1: the cache volume its EnvoyFilter's module path needs.
+        using (var client = _server.CreateClient())
+        {
+            var annotations = new JsonObject
+            {
+                ["wasme.io/hostpath-filters"] = "myfilter",
+                ["sidecar.istio.io/userVolume"] = """[{"name":"wasme-cache","hostPath":{"path":"/var/local/lib/wasme-cache"}}]""",
+                ["sidecar.istio.io/userVolumeMount"] = """[{"name":"wasme-cache","mountPath":"/var/local/lib/wasme-cache","readOnly":true}]""",
+            };
+            var patch = new JsonObject { ["spec"] = new JsonObject { ["template"] = new JsonObject { ["metadata"] = new JsonObject { ["annotations"] = annotations } } } };
+            await client.AppsV1.PatchNamespacedDeploymentAsync(new k8s.Models.V1Patch(patch.ToJsonString(), k8s.Models.V1Patch.PatchType.MergePatch), "details-v1", "bookinfo");
+        }
+
+        var before = PodAnnotations("details-v1")!.ToJsonString();
+
+        var code = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo", "--labels", "app=details");
+
+        // Taking the volume away under the operator's EnvoyFilter breaks the filter on every new pod until it puts it back.
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains("filter id 'myfilter' belongs to FilterDeployment bookinfo/bookinfo-custom-filter", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("kubectl delete filterdeployment bookinfo-custom-filter -n bookinfo", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(before, PodAnnotations("details-v1")!.ToJsonString());
+    }
+
+    [Fact]
     public async Task The_Istio_version_comes_from_the_istiod_of_the_namespace_revision()
     {
         // Two control planes; bookinfo is labelled for the 1.12 revision (original issue #245: only "istiod" was found).

@@ -39,14 +39,9 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
             return $"FilterDeployment {ns}/{id} exists and was not made by 'wasme deploy istio'; change it with kubectl (or in Git), or choose another --id";
         }
 
-        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, cancellationToken: cancellationToken);
-        foreach (var item in (JsonNode.Parse(KubernetesJson.Serialize(list))?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        if (await FindOtherHolderAsync(ns, id, cancellationToken) is { } name)
         {
-            var name = item["metadata"]?["name"]?.GetValue<string>();
-            if (name != id && Parse(item) is { } other && FilterDeploymentValidator.EffectiveId(other) == id)
-            {
-                return $"filter id '{id}' belongs to FilterDeployment {ns}/{name}; change that FilterDeployment, or choose another --id";
-            }
+            return $"filter id '{id}' belongs to FilterDeployment {ns}/{name}; change that FilterDeployment, or choose another --id";
         }
 
         foreach (var resource in produced)
@@ -67,6 +62,22 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
             if (labels?[WasmeMetadata.FilterDeploymentLabel]?.GetValue<string>() is { } owner && owner != id)
             {
                 return $"{resource.Kind} {ns}/{resource.Name} is owned by FilterDeployment {ns}/{owner}; change that FilterDeployment, or choose another --id";
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>The name of a FilterDeployment other than the one named <paramref name="id"/> whose (effective) filter id is <paramref name="id"/>, if any.</summary>
+    public async Task<string?> FindOtherHolderAsync(string ns, string id, CancellationToken cancellationToken)
+    {
+        var list = await client.CustomObjects.ListNamespacedCustomObjectAsync(FilterDeployment.Group, FilterDeployment.Version, ns, FilterDeployment.Plural, cancellationToken: cancellationToken);
+        foreach (var item in (JsonNode.Parse(KubernetesJson.Serialize(list))?["items"] as JsonArray ?? []).OfType<JsonObject>())
+        {
+            var name = item["metadata"]?["name"]?.GetValue<string>();
+            if (name != id && Parse(item) is { } other && FilterDeploymentValidator.EffectiveId(other) == id)
+            {
+                return name;
             }
         }
 

@@ -88,6 +88,16 @@ internal sealed class UndeployIstioCommand : WasmeCommand
             return ExitCodes.Success;
         }
 
+        // The operator serves that id for a FilterDeployment from Git or kubectl: its objects and annotations are not ours to
+        // take, and taking the cache volume from under its EnvoyFilters would break the filter on every new pod.
+        if (await imperative.FindOtherHolderAsync(ns, id, cancellationToken) is { } holder)
+        {
+            throw new CommandException(
+                ExitCodes.Failure,
+                $"filter id '{id}' belongs to FilterDeployment {ns}/{holder}, not to 'wasme deploy istio'; nothing was changed",
+                $"  fix: kubectl delete filterdeployment {holder} -n {ns} (or remove it from Git) to remove the filter");
+        }
+
         // Objects an older wasme CLI wrote directly (no FilterDeployment): take them back one by one.
         var workloads = await cluster.ListWorkloadsAsync(ns, istio.Kind.Value, cancellationToken);
         var selected = FilterDeploymentTranslator.Select(selector, istio, workloads.Select(w => w.Workload));
