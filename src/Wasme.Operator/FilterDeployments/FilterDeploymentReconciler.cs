@@ -103,6 +103,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         ImageFacts image;
+        ImageResolutionException? registryDown = null;
         try
         {
             image = await ResolveImageAsync(key, deployment, cancellationToken).ConfigureAwait(false);
@@ -110,6 +111,16 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             status.Status.ModuleSha256 = image.ModuleSha256;
             status.Status.ResolvedImage = $"{image.Repository}@{image.ManifestDigest}";
             status.Condition(ConditionTypes.ImageResolved, true, "Resolved", $"{deployment.Spec.Filter!.Image} is {image.Repository}@{image.ManifestDigest}");
+        }
+        catch (ImageResolutionException ex) when (ex.Failure == ImageResolutionFailure.RegistryUnavailable
+            && !AppliedIsCurrent(deployment)
+            && _resolved.TryGetValue(key, out var last) && last.Image == deployment.Spec.Filter!.Image)
+        {
+            // A spec edit that keeps the image (a config fix, a switch to FailOpen) must not wait for the registry: apply it
+            // with the digest already resolved for this very reference, say so, and look at the registry again with backoff.
+            image = last.Facts;
+            registryDown = ex;
+            status.Condition(ConditionTypes.ImageResolved, false, ex.Failure.ToString(), $"{ImageFailureMessages.Describe(ex)}; {image.ManifestDigest} stays applied");
         }
         catch (ImageResolutionException ex)
         {
@@ -243,10 +254,21 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
+        if (registryDown is not null)
+        {
+            throw new ExpectedReconcileException($"{registryDown.Failure}: {ImageFailureMessages.Describe(registryDown)}", registryDown);
+        }
+
         return ReconcileResult.After(distribution is null
             ? _options.ImageRefreshInterval
             : TimeSpan.FromTicks(Math.Min(_options.ImageRefreshInterval.Ticks, _distribution!.Options.ServedRecheckInterval.Ticks)));
     }
+
+    // Applied=True for this generation: nothing changed since the last successful apply.
+    private static bool AppliedIsCurrent(FilterDeployment deployment) =>
+        FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied) is { Status: "True" } applied
+        && FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Ready) is not null
+        && applied.ObservedGeneration == deployment.Metadata.Generation;
 
     private async Task<ImageFacts> ResolveImageAsync(ObjectKey key, FilterDeployment deployment, CancellationToken cancellationToken)
     {

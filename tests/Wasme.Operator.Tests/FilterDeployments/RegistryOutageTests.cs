@@ -1,3 +1,5 @@
+using k8s;
+using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Images;
@@ -53,6 +55,37 @@ public sealed class RegistryOutageTests : IClassFixture<RegistryFixture>
 
         await harness.EventuallyAsync(() => (string?)harness.Condition("f", "ImageResolved")?["status"] == "True", "ImageResolved recovers");
         Assert.True(harness.IsReady("f"));
+    }
+
+    [Fact]
+    public async Task A_config_edit_during_an_outage_is_applied_with_the_digest_already_applied()
+    {
+        var image = await _registry.PushAsync("outage/edit:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        var registry = new OutageSwitch(new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System));
+        harness.StartOperator(new FilterDeploymentOperatorOptions { BackoffMax = TimeSpan.FromMilliseconds(200) }, registry);
+        harness.Apply(Manifests.FilterDeployment("f", image.Reference, config: "before-the-outage"));
+        await harness.EventuallyAsync(() => harness.IsReady("f"), "f is Ready");
+
+        registry.Down = true;
+        // The urgent edit a platform team makes while the registry is down (a config fix, a switch to FailOpen); the image stays.
+        await harness.Client.CustomObjects.PatchNamespacedCustomObjectAsync(
+            new V1Patch("""{"spec":{"filter":{"config":"during-the-outage"}}}""", V1Patch.PatchType.MergePatch),
+            "wasme.io", "v1", OperatorHarness.Namespace, "filterdeployments", "f");
+
+        await harness.EventuallyAsync(
+            () => harness.EnvoyFilter("details-v1-f.bookinfo")?.ToJsonString().Contains("during-the-outage", StringComparison.Ordinal) == true,
+            "the new config reaches the EnvoyFilter");
+        Assert.Equal(image.ModuleSha256, (string?)harness.EnvoyFilter("details-v1-f.bookinfo")!["metadata"]!["annotations"]!["wasme.io/module-sha256"]);
+        await harness.EventuallyAsync(() => harness.IsReady("f") && (long?)harness.Condition("f", "Ready")?["observedGeneration"] == 2, "f is Ready for the edit");
+        var resolved = harness.Condition("f", "ImageResolved")!;
+        Assert.Equal("RegistryUnavailable", (string?)resolved["reason"]);
+        Assert.Contains($"{image.ManifestDigest} stays applied", (string)resolved["message"]!, StringComparison.Ordinal);
+
+        registry.Down = false;
+
+        await harness.EventuallyAsync(() => (string?)harness.Condition("f", "ImageResolved")?["status"] == "True", "ImageResolved recovers without another edit");
     }
 
     [Fact]
