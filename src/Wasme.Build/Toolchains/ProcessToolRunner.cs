@@ -9,6 +9,10 @@ namespace Wasme.Build.Toolchains;
 public sealed class ProcessToolRunner : IToolRunner
 {
     private const int MaxTailLines = 200;
+
+    // A compiler that prints megabytes on one line (a minified bundle, a binary dump) must not flood the terminal
+    // when its tail is shown with the error; the start of a line is what says what went wrong.
+    public const int MaxLineChars = 4096;
     private readonly Func<string, string?> _getEnvironmentVariable;
 
     public ProcessToolRunner(Func<string, string?> getEnvironmentVariable)
@@ -75,6 +79,11 @@ public sealed class ProcessToolRunner : IToolRunner
             if (line is null)
             {
                 return;
+            }
+
+            if (line.Length > MaxLineChars)
+            {
+                line = $"{line[..MaxLineChars]}… ({line.Length - MaxLineChars} more characters)";
             }
 
             lock (gate)
