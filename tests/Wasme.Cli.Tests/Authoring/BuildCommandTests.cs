@@ -59,6 +59,23 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_precompiled_with_output_json_prints_the_stored_image_as_inspect_does()
+    {
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, RuntimeConfigV021);
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store, "-o", "json");
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        var image = await new LocalImageStore(_store).GetAsync(ImageReference.Parse("filter:v1"));
+        using var json = System.Text.Json.JsonDocument.Parse(_cli.Out.Output);
+        Assert.Equal("docker.io/library/filter:v1", json.RootElement.GetProperty("reference").GetString());
+        Assert.Equal(image.ManifestDigest.ToString(), json.RootElement.GetProperty("digest").GetString());
+        Assert.Equal(image.ModuleDigest.ToString(), json.RootElement.GetProperty("moduleDigest").GetString());
+        Assert.Equal(["add_header"], json.RootElement.GetProperty("rootIds").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
     public async Task Build_precompiled_rejects_a_file_that_is_not_wasm_and_stores_nothing()
     {
         var (file, config) = await WriteInputsAsync(Encoding.UTF8.GetBytes("#!/bin/sh\necho not wasm\n"), RuntimeConfigV021);
