@@ -76,6 +76,21 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_into_a_digest_reference_is_a_usage_error_that_asks_for_a_tag()
+    {
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, RuntimeConfigV021);
+        var digest = "sha256:" + new string('0', 64);
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", $"filter@{digest}", "--config", config, "--store", _store);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains($"names a digest ({digest}); the build computes the digest", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("-t docker.io/library/filter:latest", _cli.Error.Output, StringComparison.Ordinal);
+        await AssertStoreEmptyAsync();
+    }
+
+    [Fact]
     public async Task Build_precompiled_rejects_a_file_that_is_not_wasm_and_stores_nothing()
     {
         var (file, config) = await WriteInputsAsync(Encoding.UTF8.GetBytes("#!/bin/sh\necho not wasm\n"), RuntimeConfigV021);
