@@ -91,6 +91,21 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_prints_a_root_id_with_terminal_escapes_harmlessly()
+    {
+        // A runtime config shipped with a downloaded module could retitle or scramble the terminal.
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, """{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["add_header\u001b]0;owned\u0007"]}}""");
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        Assert.Contains("root ids: add_header?]0;owned?", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("root id 'add_header?]0;owned?'", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', _cli.Out.Output + _cli.Error.Output);
+    }
+
+    [Fact]
     public async Task Build_precompiled_rejects_a_file_that_is_not_wasm_and_stores_nothing()
     {
         var (file, config) = await WriteInputsAsync(Encoding.UTF8.GetBytes("#!/bin/sh\necho not wasm\n"), RuntimeConfigV021);

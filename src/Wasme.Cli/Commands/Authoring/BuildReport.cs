@@ -24,7 +24,7 @@ internal static class BuildReport
         context.Out.MarkupLineInterpolated($"  digest:   {image.ManifestDigest.ToString()}");
         context.Out.MarkupLineInterpolated($"  module:   {image.ModuleDigest.ToString()} ({image.ModuleSize} bytes)");
         context.Out.MarkupLineInterpolated($"  abi:      {string.Join(", ", image.AbiVersions)}");
-        context.Out.MarkupLineInterpolated($"  root ids: {string.Join(", ", image.RootIds.Select(id => id.Length == 0 ? "\"\" (the SDK default)" : id))}");
+        context.Out.MarkupLineInterpolated($"  root ids: {string.Join(", ", image.RootIds.Select(id => id.Length == 0 ? "\"\" (the SDK default)" : InspectCommand.Printable(id)))}");
         WriteWarnings(context, result);
     }
 
@@ -32,7 +32,8 @@ internal static class BuildReport
     {
         foreach (var warning in result.Filter.Validation.Warnings)
         {
-            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {warning}");
+            // A root id comes from a runtime config that may be someone else's: no escape sequences to the terminal.
+            context.Error.MarkupLineInterpolated($"[yellow]warning:[/] {InspectCommand.Printable(warning)}");
         }
     }
 }
