@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Wasme.Build.Toolchains;
@@ -101,7 +102,19 @@ public sealed class ProcessToolRunner : IToolRunner
         using var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            // Found on the PATH and executable, yet the kernel will not run it: a broken install, not a wasme bug.
+            throw new ToolchainFailedException(
+                $"could not start {command.Executable}: {new Win32Exception(ex.NativeErrorCode).Message}; it is a script whose interpreter is missing, " +
+                "or a program for another system: reinstall it",
+                []);
+        }
+
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

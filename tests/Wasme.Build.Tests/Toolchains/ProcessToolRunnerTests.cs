@@ -24,4 +24,33 @@ public sealed class ProcessToolRunnerTests
         Assert.Contains("error: out of memory", result.OutputTail);
         Assert.All(seen, line => Assert.True(line.Length < MaxLineChars + 64));
     }
+
+    [Fact]
+    public async Task A_toolchain_program_that_cannot_start_is_a_toolchain_failure_naming_it()
+    {
+        // An npm whose interpreter was removed: the kernel refuses to start it, before any output.
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        var directory = Directory.CreateTempSubdirectory("wasme-runner-tests-");
+        try
+        {
+            var program = Path.Combine(directory.FullName, "npm");
+            await File.WriteAllTextAsync(program, "#!/nonexistent/interpreter\n");
+            File.SetUnixFileMode(program, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+            var runner = new ProcessToolRunner(Environment.GetEnvironmentVariable);
+
+            var error = await Assert.ThrowsAsync<ToolchainFailedException>(
+                () => runner.RunAsync(new ToolCommand(program, ["install"], directory.FullName), null, CancellationToken.None));
+
+            Assert.StartsWith($"could not start {program}: ", error.Message, StringComparison.Ordinal);
+            Assert.Contains("reinstall it", error.Message, StringComparison.Ordinal);
+        }
+        finally
+        {
+            directory.Delete(recursive: true);
+        }
+    }
 }
