@@ -24,6 +24,7 @@ public sealed partial class FilterBuilder
 
     public async Task<FilterBuildResult> BuildAsync(FilterCompileRequest request, ImageReference reference, CancellationToken cancellationToken)
     {
+        RequireTag(reference);
         var compiled = await _compiler.CompileAsync(request, cancellationToken);
         return await StoreAsync(compiled, reference, cancellationToken);
     }
@@ -32,6 +33,7 @@ public sealed partial class FilterBuilder
     public async Task<FilterBuildResult> BuildAsync(FilterCompileRequest request, ImageReference reference, Func<CompiledFilter, CancellationToken, Task> beforeStore, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(beforeStore);
+        RequireTag(reference);
         var compiled = await _compiler.CompileAsync(request, cancellationToken);
         await beforeStore(compiled, cancellationToken);
         return await StoreAsync(compiled, reference, cancellationToken);
@@ -40,8 +42,23 @@ public sealed partial class FilterBuilder
     /// <summary><c>wasme build precompiled</c>: validates and stores a module built elsewhere.</summary>
     public async Task<FilterBuildResult> ImportPrecompiledAsync(string modulePath, string configPath, ImageReference reference, CancellationToken cancellationToken)
     {
+        RequireTag(reference);
         var compiled = await _compiler.LoadPrecompiledAsync(modulePath, configPath, cancellationToken);
         return await StoreAsync(compiled, reference, cancellationToken);
+    }
+
+    /// <summary>
+    /// The digest of what is built is known only once it is built; checked before compiling, so a whole build is not
+    /// spent to end in a digest mismatch.
+    /// </summary>
+    private static void RequireTag(ImageReference reference)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        if (reference.Digest is { } digest)
+        {
+            throw new Oci.Errors.OciUsageException(
+                $"-t {reference} names a digest ({digest}); the build computes the digest and prints it. Give a tag instead, e.g. -t {reference.WithoutDigest()}");
+        }
     }
 
     private async Task<FilterBuildResult> StoreAsync(CompiledFilter compiled, ImageReference reference, CancellationToken cancellationToken)

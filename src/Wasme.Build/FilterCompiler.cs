@@ -92,17 +92,14 @@ public sealed partial class FilterCompiler
         var file = new FileInfo(path);
         if (!file.Exists)
         {
-            throw new Oci.Errors.OciUsageException(
-                $"runtime config {path} does not exist; pass --config FILE, or create it: " +
-                "{\"type\":\"envoy_proxy\",\"abiVersions\":[\"v0.2.1\"],\"config\":{\"rootIds\":[\"my_root_id\"]}}");
+            throw new Oci.Errors.OciUsageException(Directory.Exists(path)
+                ? $"runtime config {path} is a directory; pass the runtime config file with --config FILE"
+                : $"runtime config {path} does not exist; pass --config FILE, or create it: " +
+                  "{\"type\":\"envoy_proxy\",\"abiVersions\":[\"v0.2.1\"],\"config\":{\"rootIds\":[\"my_root_id\"]}}");
         }
 
-        if (file.Length > MaxConfigBytes)
-        {
-            throw new Oci.Errors.OciUsageException($"runtime config {path} is {file.Length} bytes; a runtime config is at most {MaxConfigBytes} bytes");
-        }
-
-        var bytes = await File.ReadAllBytesAsync(path, cancellationToken);
+        var bytes = (file.Length <= MaxConfigBytes ? await ReadAtMostAsync(path, MaxConfigBytes, cancellationToken) : null)
+            ?? throw new Oci.Errors.OciUsageException($"runtime config {path} is over {MaxConfigBytes} bytes; a runtime config is at most {MaxConfigBytes} bytes");
         return RuntimeConfig.Parse(bytes, path);
     }
 
@@ -111,19 +108,41 @@ public sealed partial class FilterCompiler
         var file = new FileInfo(modulePath);
         if (!file.Exists)
         {
-            throw new Oci.Errors.OciUsageException($"module {modulePath} does not exist");
+            // Exit 3 (not found) per `wasme exit-codes`; a directory is a wrong argument, not a missing file.
+            throw Directory.Exists(modulePath)
+                ? new Oci.Errors.OciUsageException($"module {modulePath} is a directory; pass the .wasm file the compiler wrote")
+                : new Oci.Errors.OciNotFoundException($"module {modulePath} does not exist; pass the path of the .wasm file");
         }
 
-        if (file.Length > _options.MaxModuleBytes)
-        {
-            throw new ModuleValidationException(modulePath, [
-                $"it is {file.Length} bytes, over the module size limit of {_options.MaxModuleBytes} bytes; strip debug info or build in release mode",
+        var bytes = (file.Length <= _options.MaxModuleBytes ? await ReadAtMostAsync(modulePath, _options.MaxModuleBytes, cancellationToken) : null)
+            ?? throw new ModuleValidationException(modulePath, [
+                $"it is over the module size limit of {_options.MaxModuleBytes} bytes; strip debug info or build in release mode",
             ]);
-        }
-
-        var bytes = await File.ReadAllBytesAsync(modulePath, cancellationToken);
         var validated = ModuleValidator.Validate(bytes, config, modulePath);
         return new CompiledFilter(bytes, validated);
+    }
+
+    /// <summary>
+    /// The file's bytes, or null when it holds more than <paramref name="max"/>. Counts what it reads rather than trusting
+    /// the size on disk: a device or pipe (<c>/dev/zero</c>, <c>&lt;(cmd)</c>) reports 0 bytes and never ends.
+    /// </summary>
+    private static async Task<byte[]?> ReadAtMostAsync(string path, long max, CancellationToken cancellationToken)
+    {
+        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
+        using var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        int read;
+        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > max)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Compiled {Language} filter {ModulePath} ({Size} bytes)")]

@@ -7,11 +7,27 @@ namespace Wasme.Build.Templates;
 public static class TemplateWriter
 {
     /// <returns>The relative paths written.</returns>
-    /// <exception cref="TemplateTargetNotEmptyException">The directory has files and <paramref name="overwrite"/> is false.</exception>
+    /// <exception cref="TemplateTargetNotEmptyException">
+    /// The directory has files and <paramref name="overwrite"/> is false, a template path in it is a symbolic link,
+    /// or it cannot be created or written.
+    /// </exception>
     public static async Task<IReadOnlyList<string>> WriteAsync(FilterTemplate template, string directory, bool overwrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(template);
         var target = Path.GetFullPath(directory);
+        try
+        {
+            return await WriteCheckedAsync(template, target, overwrite, cancellationToken);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // A parent that is a file, a read-only or full disk: the user's to fix, not a bug.
+            throw new TemplateTargetNotEmptyException($"cannot write the project to {target}: {ex.Message}; choose a directory you can write to", ex);
+        }
+    }
+
+    private static async Task<IReadOnlyList<string>> WriteCheckedAsync(FilterTemplate template, string target, bool overwrite, CancellationToken cancellationToken)
+    {
         if (File.Exists(target))
         {
             throw new TemplateTargetNotEmptyException($"{target} is a file; choose a directory path");
@@ -24,6 +40,11 @@ public static class TemplateWriter
                 $"{target} is not empty; choose a new directory, or pass --force to write the template files over it (other files are kept)");
         }
 
+        if (targetExists)
+        {
+            RefuseLinkedDirectories(template, target);
+        }
+
         var parent = Path.GetDirectoryName(target) ?? throw new TemplateTargetNotEmptyException($"{target} has no parent directory");
         Directory.CreateDirectory(parent);
         var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.wasme-init-{Guid.NewGuid():N}");
@@ -31,7 +52,7 @@ public static class TemplateWriter
         {
             foreach (var file in template.Files)
             {
-                var path = Path.Combine(staging, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+                var path = Path.Combine(staging, Native(file.RelativePath));
                 Directory.CreateDirectory(Path.GetDirectoryName(path)!);
                 await File.WriteAllBytesAsync(path, file.Content, cancellationToken);
             }
@@ -44,9 +65,9 @@ public static class TemplateWriter
 
             foreach (var file in template.Files)
             {
-                var destination = Path.Combine(target, file.RelativePath.Replace('/', Path.DirectorySeparatorChar));
+                var destination = Path.Combine(target, Native(file.RelativePath));
                 Directory.CreateDirectory(Path.GetDirectoryName(destination)!);
-                File.Move(Path.Combine(staging, file.RelativePath.Replace('/', Path.DirectorySeparatorChar)), destination, overwrite: true);
+                File.Move(Path.Combine(staging, Native(file.RelativePath)), destination, overwrite: true);
             }
 
             return [.. template.Files.Select(f => f.RelativePath)];
@@ -59,4 +80,34 @@ public static class TemplateWriter
             }
         }
     }
+
+    /// <summary>
+    /// With --force, a directory of the template (<c>src/</c>) that is a symbolic link would have the template's
+    /// files written wherever it points, outside the project. A link at a file's own path is safe: the move replaces the link.
+    /// </summary>
+    private static void RefuseLinkedDirectories(FilterTemplate template, string target)
+    {
+        foreach (var file in template.Files)
+        {
+            var segments = file.RelativePath.Split('/');
+            var path = target;
+            foreach (var segment in segments[..^1])
+            {
+                path = Path.Combine(path, segment);
+                var info = new DirectoryInfo(path);
+                if (info.LinkTarget is { } link)
+                {
+                    throw new TemplateTargetNotEmptyException(
+                        $"{path} is a symbolic link (to {link}); init writes only inside {target}: remove the link, or choose a new directory");
+                }
+
+                if (!info.Exists)
+                {
+                    break;
+                }
+            }
+        }
+    }
+
+    private static string Native(string relativePath) => relativePath.Replace('/', Path.DirectorySeparatorChar);
 }

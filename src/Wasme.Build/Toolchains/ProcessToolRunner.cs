@@ -1,3 +1,4 @@
+using System.ComponentModel;
 using System.Diagnostics;
 
 namespace Wasme.Build.Toolchains;
@@ -9,6 +10,10 @@ namespace Wasme.Build.Toolchains;
 public sealed class ProcessToolRunner : IToolRunner
 {
     private const int MaxTailLines = 200;
+
+    // A compiler that prints megabytes on one line (a minified bundle, a binary dump) must not flood the terminal
+    // when its tail is shown with the error; the start of a line is what says what went wrong.
+    public const int MaxLineChars = 4096;
     private readonly Func<string, string?> _getEnvironmentVariable;
 
     public ProcessToolRunner(Func<string, string?> getEnvironmentVariable)
@@ -77,6 +82,11 @@ public sealed class ProcessToolRunner : IToolRunner
                 return;
             }
 
+            if (line.Length > MaxLineChars)
+            {
+                line = $"{line[..MaxLineChars]}… ({line.Length - MaxLineChars} more characters)";
+            }
+
             lock (gate)
             {
                 tail.Enqueue(line);
@@ -92,7 +102,19 @@ public sealed class ProcessToolRunner : IToolRunner
         using var process = new Process { StartInfo = startInfo };
         process.OutputDataReceived += (_, e) => OnLine(e.Data);
         process.ErrorDataReceived += (_, e) => OnLine(e.Data);
-        process.Start();
+        try
+        {
+            process.Start();
+        }
+        catch (Win32Exception ex)
+        {
+            // Found on the PATH and executable, yet the kernel will not run it: a broken install, not a wasme bug.
+            throw new ToolchainFailedException(
+                $"could not start {command.Executable}: {new Win32Exception(ex.NativeErrorCode).Message}; it is a script whose interpreter is missing, " +
+                "or a program for another system: reinstall it",
+                []);
+        }
+
         process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();

@@ -12,7 +12,11 @@ internal static class ToolchainSteps
         var result = await runner.RunAsync(command, request.Output, cancellationToken);
         if (result.ExitCode != 0)
         {
-            throw new ToolchainFailedException($"'{command.Display}' failed with exit code {result.ExitCode}", result.OutputTail);
+            // 127 is the shell's "command not found": npm without node, a Makefile naming a missing compiler.
+            var why = result.ExitCode == 127 && !OperatingSystem.IsWindows()
+                ? "; a program it starts is not installed or not on the PATH (the output above names it)"
+                : "";
+            throw new ToolchainFailedException($"'{command.Display}' failed with exit code {result.ExitCode}{why}", result.OutputTail);
         }
     }
 

@@ -117,6 +117,21 @@ public sealed class ToolchainTests : IDisposable
         Assert.Single(runner.Commands);
     }
 
+    [Fact]
+    public async Task Exit_127_says_a_program_the_step_starts_is_missing()
+    {
+        // npm is a node script: with npm on the PATH and node not, the shell answers 127.
+        var project = await InitAsync(FilterLanguage.AssemblyScript);
+        var runner = new ScriptedToolRunner("npm") { OnRun = _ => new ToolResult(127, ["/usr/bin/env: 'node': No such file or directory"]) };
+
+        var error = await Assert.ThrowsAsync<ToolchainFailedException>(
+            () => Compiler(runner).CompileAsync(Request(FilterLanguage.AssemblyScript, project), CancellationToken.None));
+
+        Assert.Equal(
+            "'npm install --no-audit --no-fund' failed with exit code 127; a program it starts is not installed or not on the PATH (the output above names it)",
+            error.Message);
+    }
+
     private async Task<string> InitAsync(FilterLanguage language)
     {
         var project = Path.Combine(_temp.FullName, FilterLanguages.Name(language));

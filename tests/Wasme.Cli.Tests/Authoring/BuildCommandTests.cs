@@ -59,6 +59,53 @@ public sealed class BuildCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Build_precompiled_with_output_json_prints_the_stored_image_as_inspect_does()
+    {
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, RuntimeConfigV021);
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store, "-o", "json");
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        var image = await new LocalImageStore(_store).GetAsync(ImageReference.Parse("filter:v1"));
+        using var json = System.Text.Json.JsonDocument.Parse(_cli.Out.Output);
+        Assert.Equal("docker.io/library/filter:v1", json.RootElement.GetProperty("reference").GetString());
+        Assert.Equal(image.ManifestDigest.ToString(), json.RootElement.GetProperty("digest").GetString());
+        Assert.Equal(image.ModuleDigest.ToString(), json.RootElement.GetProperty("moduleDigest").GetString());
+        Assert.Equal(["add_header"], json.RootElement.GetProperty("rootIds").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task Build_into_a_digest_reference_is_a_usage_error_that_asks_for_a_tag()
+    {
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, RuntimeConfigV021);
+        var digest = "sha256:" + new string('0', 64);
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", $"filter@{digest}", "--config", config, "--store", _store);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains($"names a digest ({digest}); the build computes the digest", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("-t docker.io/library/filter:latest", _cli.Error.Output, StringComparison.Ordinal);
+        await AssertStoreEmptyAsync();
+    }
+
+    [Fact]
+    public async Task Build_prints_a_root_id_with_terminal_escapes_harmlessly()
+    {
+        // A runtime config shipped with a downloaded module could retitle or scramble the terminal.
+        var module = WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header");
+        var (file, config) = await WriteInputsAsync(module, """{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["add_header\u001b]0;owned\u0007"]}}""");
+
+        var exitCode = await _cli.RunAsync("build", "precompiled", file, "-t", "filter:v1", "--config", config, "--store", _store);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Error.Output);
+        Assert.Contains("root ids: add_header?]0;owned?", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("root id 'add_header?]0;owned?'", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain('\u001b', _cli.Out.Output + _cli.Error.Output);
+    }
+
+    [Fact]
     public async Task Build_precompiled_rejects_a_file_that_is_not_wasm_and_stores_nothing()
     {
         var (file, config) = await WriteInputsAsync(Encoding.UTF8.GetBytes("#!/bin/sh\necho not wasm\n"), RuntimeConfigV021);

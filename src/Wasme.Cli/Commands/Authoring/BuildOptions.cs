@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Wasme.Cli.Infrastructure;
 
 namespace Wasme.Cli.Commands.Authoring;
 
@@ -16,9 +17,13 @@ internal sealed class BuildOptions
         Description = "Local image store directory (default: $WASME_STORE, else ~/.wasme/store).",
     };
 
+    /// <summary><c>-o json|yaml</c>: what <c>wasme inspect -o json</c> shows for the stored image, for scripts that need its digests.</summary>
+    public EnumOption<OutputFormat> Output { get; } = OutputFormats.CreateOption(OutputFormat.Text);
+
     public void AddTo(Command command)
     {
         command.Options.Add(Tag);
         command.Options.Add(Store);
+        command.Options.Add(Output);
     }
 }

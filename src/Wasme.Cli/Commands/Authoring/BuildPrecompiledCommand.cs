@@ -23,18 +23,20 @@ internal sealed class BuildPrecompiledCommand : WasmeCommand
         Options.Add(_config);
         _options.AddTo(this);
         Example("Store a module built by another toolchain, with the ABI and root ids it declares", "wasme build precompiled filter.wasm -t my-filter:v1 -c runtime-config.json");
+        Example("Store it and keep the module sha256 for a FilterDeployment or an Envoy config", "wasme build precompiled filter.wasm -t my-filter:v1 -c runtime-config.json -o json | jq -r .moduleDigest");
     }
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var reference = ImageReference.Parse(parseResult.GetValue(_options.Tag)!);
-        var builder = BuildSourceCommand.CreateBuilder(Context, parseResult.GetValue(_options.Store));
+        var store = BuildSourceCommand.OpenStore(Context, parseResult.GetValue(_options.Store));
+        var builder = BuildSourceCommand.CreateBuilder(Context, store);
         var result = await builder.ImportPrecompiledAsync(
             Path.GetFullPath(parseResult.GetValue(_file)!),
             Path.GetFullPath(parseResult.GetValue(_config)!),
             reference,
             cancellationToken);
-        BuildReport.Write(Context, result);
+        await BuildReport.WriteAsync(Context, _options.Output.ValueOf(parseResult), result, store, cancellationToken);
         return ExitCodes.Success;
     }
 }

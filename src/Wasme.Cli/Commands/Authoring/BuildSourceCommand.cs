@@ -42,12 +42,14 @@ internal sealed class BuildSourceCommand : WasmeCommand
             ProjectDirectory = Path.GetFullPath(parseResult.GetValue(_directory)!),
             ConfigPath = parseResult.GetValue(_config) is { } path ? Path.GetFullPath(path) : null,
         };
-        var builder = CreateBuilder(Context, parseResult.GetValue(_options.Store));
+        var store = OpenStore(Context, parseResult.GetValue(_options.Store));
+        var builder = CreateBuilder(Context, store);
         Func<CompiledFilter, CancellationToken, Task>? beforeStore = null;
 #if !WASME_IMAGES_EDITION
         if (parseResult.GetValue(_test))
         {
-            beforeStore = Testing.BuildTestGate.For(Context, request.ProjectDirectory);
+            var console = _options.Output.ValueOf(parseResult).IsData() ? Context.Error : Context.Out;
+            beforeStore = Testing.BuildTestGate.For(console.Profile.Out.Writer, request.ProjectDirectory);
         }
 #endif
         var result = await BuildProgress.RunAsync(
@@ -57,16 +59,15 @@ internal sealed class BuildSourceCommand : WasmeCommand
             output => beforeStore is null
                 ? builder.BuildAsync(request with { Output = output }, reference, cancellationToken)
                 : builder.BuildAsync(request with { Output = output }, reference, beforeStore, cancellationToken));
-        BuildReport.Write(Context, result);
+        await BuildReport.WriteAsync(Context, _options.Output.ValueOf(parseResult), result, store, cancellationToken);
         return ExitCodes.Success;
     }
 
-    public static FilterBuilder CreateBuilder(CliContext context, string? store)
-    {
-        var compiler = FilterCompiler.CreateDefault(new ProcessToolRunner(context.GetEnvironmentVariable), context.GetEnvironmentVariable);
-        var root = LocalImageStore.ResolveRoot(store, context.GetEnvironmentVariable);
-        return new FilterBuilder(compiler, new LocalImageStore(root, context.TimeProvider));
-    }
+    public static LocalImageStore OpenStore(CliContext context, string? store) =>
+        new(LocalImageStore.ResolveRoot(store, context.GetEnvironmentVariable), context.TimeProvider);
+
+    public static FilterBuilder CreateBuilder(CliContext context, LocalImageStore store) =>
+        new(FilterCompiler.CreateDefault(new ProcessToolRunner(context.GetEnvironmentVariable), context.GetEnvironmentVariable), store);
 
     private static string Toolchain(FilterLanguage language) => language switch
     {

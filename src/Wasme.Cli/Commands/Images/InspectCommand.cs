@@ -93,7 +93,7 @@ internal sealed class InspectCommand : WasmeCommand
     }
 
     /// <summary>An image's strings go to the terminal unwrapped, so its control characters (escape sequences) must not.</summary>
-    private static string Printable(string value) =>
+    internal static string Printable(string value) =>
         value.Any(char.IsControl) ? string.Concat(value.Select(c => char.IsControl(c) ? '?' : c)) : value;
 
     internal static ImageInspection Describe(StoredImage image, ReadOnlyMemory<byte> manifestBytes) =>

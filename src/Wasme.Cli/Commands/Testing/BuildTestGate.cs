@@ -11,7 +11,9 @@ namespace Wasme.Cli.Commands.Testing;
 /// <summary><c>wasme build --test</c>: the project's tests run against the module just built, before it is stored.</summary>
 internal static class BuildTestGate
 {
-    public static Func<CompiledFilter, CancellationToken, Task> For(CliContext context, string projectDirectory) => async (compiled, cancellationToken) =>
+    /// <param name="report">Where each case's result goes: stdout, or stderr when stdout carries <c>-o json</c>.</param>
+    /// <param name="projectDirectory">The project; its <c>tests/</c> directory holds the cases.</param>
+    public static Func<CompiledFilter, CancellationToken, Task> For(TextWriter report, string projectDirectory) => async (compiled, cancellationToken) =>
     {
         var tests = Path.Combine(projectDirectory, "tests");
         if (!Directory.Exists(tests))
@@ -30,9 +32,8 @@ internal static class BuildTestGate
                     : new ResolvedModule(await File.ReadAllBytesAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId,
                         IsText: spec.Module.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)),
                 cache);
-            var writer = context.Out.Profile.Out.Writer;
             var results = await new FilterTestSuite(runner).RunAsync(
-                new FilterTestOptions { Paths = [tests] }, (file, result) => TextReport.WriteCase(writer, Path.GetRelativePath(projectDirectory, file), result), cancellationToken);
+                new FilterTestOptions { Paths = [tests] }, (file, result) => TextReport.WriteCase(report, Path.GetRelativePath(projectDirectory, file), result), cancellationToken);
             var cases = results.SelectMany(r => r.Cases).ToList();
             var failed = cases.Count(c => !c.Passed);
             if (failed > 0)

@@ -1,0 +1,58 @@
+using Wasme.Build.Validation;
+using Wasme.Oci.Errors;
+using Wasme.Testing.Filters;
+
+namespace Wasme.Build.Tests;
+
+/// <summary><c>wasme build precompiled</c>'s inputs: whatever path a user (or a script) passes must end in a clear refusal.</summary>
+public sealed class FilterCompilerTests : IDisposable
+{
+    private const string RuntimeConfig = """{"type":"envoy_proxy","abiVersions":["v0.2.1"],"config":{"rootIds":["add_header"]}}""";
+    private readonly DirectoryInfo _temp = Directory.CreateTempSubdirectory("wasme-compiler-tests-");
+    private readonly FilterCompiler _compiler = new([], new FilterBuildOptions { MaxModuleBytes = 1024 * 1024 });
+
+    public void Dispose() => _temp.Delete(recursive: true);
+
+    [Fact]
+    public async Task A_module_that_never_ends_is_refused_at_the_size_limit_instead_of_exhausting_memory()
+    {
+        var config = await WriteAsync("runtime-config.json", RuntimeConfig);
+
+        // /dev/zero reports a length of 0, as pipes and process substitution do.
+        var error = await Assert.ThrowsAsync<ModuleValidationException>(() => _compiler.LoadPrecompiledAsync("/dev/zero", config, CancellationToken.None));
+
+        Assert.Contains("over the module size limit of 1048576 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_runtime_config_that_never_ends_is_refused_at_its_size_limit()
+    {
+        var module = await WriteAsync("filter.wasm", WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header"));
+
+        var error = await Assert.ThrowsAsync<OciUsageException>(() => _compiler.LoadPrecompiledAsync(module, "/dev/zero", CancellationToken.None));
+
+        Assert.Contains("a runtime config is at most 65536 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_module_is_not_found_and_a_directory_is_named_as_one()
+    {
+        var config = await WriteAsync("runtime-config.json", RuntimeConfig);
+
+        var missing = await Assert.ThrowsAsync<OciNotFoundException>(
+            () => _compiler.LoadPrecompiledAsync(Path.Combine(_temp.FullName, "nope.wasm"), config, CancellationToken.None));
+        var directory = await Assert.ThrowsAsync<OciUsageException>(() => _compiler.LoadPrecompiledAsync(_temp.FullName, config, CancellationToken.None));
+
+        Assert.Contains("nope.wasm does not exist", missing.Message, StringComparison.Ordinal);
+        Assert.Contains("is a directory; pass the .wasm file", directory.Message, StringComparison.Ordinal);
+    }
+
+    private async Task<string> WriteAsync(string name, string text) => await WriteAsync(name, System.Text.Encoding.UTF8.GetBytes(text));
+
+    private async Task<string> WriteAsync(string name, byte[] content)
+    {
+        var path = Path.Combine(_temp.FullName, name);
+        await File.WriteAllBytesAsync(path, content);
+        return path;
+    }
+}
