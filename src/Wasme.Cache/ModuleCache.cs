@@ -22,6 +22,7 @@ public sealed partial class ModuleCache : IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Dictionary<ModuleDigest, DateTimeOffset> _unreferencedSince = [];
     private readonly Dictionary<ModuleDigest, FailureState> _failures = [];
+    private readonly Dictionary<ModuleDigest, Task<(WantedModule Module, ModuleEntry? Entry, string? Error)>> _fetching = [];
     private readonly Lock _wantedLock = new();
     private IReadOnlyDictionary<ModuleDigest, WantedModule> _wanted = new Dictionary<ModuleDigest, WantedModule>();
     private HashSet<ModuleDigest>? _lastPublished;
@@ -67,17 +68,25 @@ public sealed partial class ModuleCache : IDisposable
         }
 
         WantedChanged?.Invoke(byDigest);
+        Wake();
+    }
 
-        if (_wake.CurrentCount == 0)
+    private void Wake()
+    {
+        try
         {
-            try
+            if (_wake.CurrentCount == 0)
             {
                 _wake.Release();
             }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+        catch (ObjectDisposedException)
+        {
+            // A fetch that ended after the cache stopped.
         }
     }
 
@@ -124,7 +133,11 @@ public sealed partial class ModuleCache : IDisposable
         }
     }
 
-    /// <summary>One pass. Returns how long until the next pass is needed.</summary>
+    /// <summary>
+    /// One pass: takes in the fetches that finished, starts the ones now due, evicts and publishes. Returns how long until
+    /// the next pass is needed. It never waits for a fetch (each one wakes the loop when it ends): a registry that stalls
+    /// or trickles must not hold back other modules, eviction or the node's readiness record.
+    /// </summary>
     public async Task<TimeSpan> SyncOnceAsync(CancellationToken cancellationToken)
     {
         var wanted = Wanted;
@@ -134,17 +147,19 @@ public sealed partial class ModuleCache : IDisposable
             _failures.Remove(digest);
         }
 
-        var due = wanted.Values
-            .Where(m => !_directory.Contains(m.Module))
-            .Where(m => !_failures.TryGetValue(m.Module, out var failure) || failure.NextAttempt <= now)
-            .ToList();
-        var results = await Task.WhenAll(due.Select(m => TryFetchAsync(m, cancellationToken)));
-        foreach (var (module, entry, error) in results)
+        foreach (var (digest, fetch) in _fetching.Where(f => f.Value.IsCompleted).ToList())
         {
+            _fetching.Remove(digest);
+            var (module, entry, error) = await fetch;
             if (entry is not null)
             {
                 _failures.Remove(module.Module);
                 await _observer.ModuleStoredAsync(module, entry, cancellationToken);
+                continue;
+            }
+
+            if (!wanted.ContainsKey(digest))
+            {
                 continue;
             }
 
@@ -159,6 +174,16 @@ public sealed partial class ModuleCache : IDisposable
             }
         }
 
+        foreach (var module in wanted.Values)
+        {
+            if (!_directory.Contains(module.Module)
+                && !_fetching.ContainsKey(module.Module)
+                && (!_failures.TryGetValue(module.Module, out var failure) || failure.NextAttempt <= now))
+            {
+                _fetching[module.Module] = FetchAndWakeAsync(module, cancellationToken);
+            }
+        }
+
         foreach (var digest in wanted.Keys)
         {
             _directory.Touch(digest);
@@ -167,6 +192,27 @@ public sealed partial class ModuleCache : IDisposable
         Evict(wanted, now);
         await PublishHeldAsync(cancellationToken);
         return NextDelay(wanted);
+    }
+
+    /// <summary>Completes once every fetch started so far has ended (the next pass takes their results in).</summary>
+    internal Task FetchesRunning => Task.WhenAll(_fetching.Values);
+
+    internal bool IsFetching => _fetching.Count > 0;
+
+    /// <summary>The fetch of this module started by a pass and not yet taken in, else a completed task.</summary>
+    internal Task FetchOf(ModuleDigest module) => _fetching.TryGetValue(module, out var fetch) ? fetch : Task.CompletedTask;
+
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> FetchAndWakeAsync(WantedModule module, CancellationToken cancellationToken)
+    {
+        // Runs on the loop's thread up to the fetch's first await (registering it for HTTP waits), then off it.
+        try
+        {
+            return await TryFetchAsync(module, cancellationToken);
+        }
+        finally
+        {
+            Wake();
+        }
     }
 
     private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(WantedModule module, CancellationToken cancellationToken)

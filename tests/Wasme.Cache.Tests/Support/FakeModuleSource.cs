@@ -16,6 +16,9 @@ internal sealed class FakeModuleSource : IModuleSource
     /// <summary>When set, each fetch waits for it before writing (to hold fetches in flight).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>Per-module gates: a fetch of that module waits for its gate (one registry stalling, others answering).</summary>
+    public Dictionary<ModuleDigest, TaskCompletionSource> Gates { get; } = [];
+
     /// <summary>When set, fetches fail with this exception.</summary>
     public Exception? Failure { get; set; }
 
@@ -34,6 +37,11 @@ internal sealed class FakeModuleSource : IModuleSource
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Gates.TryGetValue(wanted.Module, out var moduleGate))
+        {
+            await moduleGate.Task.WaitAsync(cancellationToken);
         }
 
         if (Failure is { } failure)
