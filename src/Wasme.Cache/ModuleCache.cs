@@ -25,6 +25,7 @@ public sealed partial class ModuleCache : IDisposable
     private readonly Dictionary<ModuleDigest, Task<(WantedModule Module, ModuleEntry? Entry, string? Error)>> _fetching = [];
     private readonly Lock _wantedLock = new();
     private IReadOnlyDictionary<ModuleDigest, WantedModule> _wanted = new Dictionary<ModuleDigest, WantedModule>();
+    private IReadOnlyDictionary<ModuleDigest, IReadOnlyList<WantedModule>> _candidates = new Dictionary<ModuleDigest, IReadOnlyList<WantedModule>>();
     private HashSet<ModuleDigest>? _lastPublished;
 
     // jitter returns a value in [0, 1) that spreads retries of many nodes apart; tests fix it.
@@ -51,20 +52,28 @@ public sealed partial class ModuleCache : IDisposable
     /// <summary>Replaces the set of wanted modules (the union over all FilterDeployments) and wakes the loop.</summary>
     public void SetWanted(IEnumerable<WantedModule> wanted)
     {
-        var byDigest = new Dictionary<ModuleDigest, WantedModule>();
-        foreach (var module in wanted)
+        // Several FilterDeployments may want one module from different images, pull secrets and namespaces; any one
+        // will do (the bytes are named by their sha256), so a fetch tries each in turn: one team's unpullable image must
+        // not keep a module another team can pull off the node. Those that need no signature check go first.
+        var candidates = new Dictionary<ModuleDigest, List<WantedModule>>();
+        foreach (var module in wanted.OrderBy(m => m.Verification is null ? 0 : 1))
         {
-            // Several FilterDeployments may want one module from different images; any one will do, one that needs no
-            // signature check first (the bytes are the same, named by their sha256).
-            if (!byDigest.TryAdd(module.Module, module) && module.Verification is null)
+            if (!candidates.TryGetValue(module.Module, out var list))
             {
-                byDigest[module.Module] = module;
+                candidates[module.Module] = list = [];
+            }
+
+            if (!list.Contains(module))
+            {
+                list.Add(module);
             }
         }
 
+        var byDigest = candidates.ToDictionary(c => c.Key, c => c.Value[0]);
         lock (_wantedLock)
         {
             _wanted = byDigest;
+            _candidates = candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<WantedModule>)c.Value);
         }
 
         WantedChanged?.Invoke(byDigest);
@@ -140,7 +149,14 @@ public sealed partial class ModuleCache : IDisposable
     /// </summary>
     public async Task<TimeSpan> SyncOnceAsync(CancellationToken cancellationToken)
     {
-        var wanted = Wanted;
+        IReadOnlyDictionary<ModuleDigest, WantedModule> wanted;
+        IReadOnlyDictionary<ModuleDigest, IReadOnlyList<WantedModule>> candidates;
+        lock (_wantedLock)
+        {
+            wanted = _wanted;
+            candidates = _candidates;
+        }
+
         var now = _timeProvider.GetUtcNow();
         foreach (var digest in _failures.Keys.Where(d => !wanted.ContainsKey(d)).ToList())
         {
@@ -180,7 +196,7 @@ public sealed partial class ModuleCache : IDisposable
                 && !_fetching.ContainsKey(module.Module)
                 && (!_failures.TryGetValue(module.Module, out var failure) || failure.NextAttempt <= now))
             {
-                _fetching[module.Module] = FetchAndWakeAsync(module, cancellationToken);
+                _fetching[module.Module] = FetchAndWakeAsync(candidates.GetValueOrDefault(module.Module) ?? [module], cancellationToken);
             }
         }
 
@@ -202,12 +218,12 @@ public sealed partial class ModuleCache : IDisposable
     /// <summary>The fetch of this module started by a pass and not yet taken in, else a completed task.</summary>
     internal Task FetchOf(ModuleDigest module) => _fetching.TryGetValue(module, out var fetch) ? fetch : Task.CompletedTask;
 
-    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> FetchAndWakeAsync(WantedModule module, CancellationToken cancellationToken)
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> FetchAndWakeAsync(IReadOnlyList<WantedModule> candidates, CancellationToken cancellationToken)
     {
         // Runs on the loop's thread up to the fetch's first await (registering it for HTTP waits), then off it.
         try
         {
-            return await TryFetchAsync(module, cancellationToken);
+            return await TryFetchAsync(candidates, cancellationToken);
         }
         finally
         {
@@ -215,16 +231,23 @@ public sealed partial class ModuleCache : IDisposable
         }
     }
 
-    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(WantedModule module, CancellationToken cancellationToken)
+    /// <summary>The first candidate image that yields the module; when none does, each image's reason.</summary>
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(IReadOnlyList<WantedModule> candidates, CancellationToken cancellationToken)
     {
-        try
+        var errors = new List<string>(candidates.Count);
+        foreach (var module in candidates)
         {
-            return (module, await _fetcher.EnsureAsync(module, cancellationToken), null);
+            try
+            {
+                return (module, await _fetcher.EnsureAsync(module, cancellationToken), null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                errors.Add(candidates.Count == 1 ? ex.Message : $"{module.Image}: {ex.Message}");
+            }
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
-        {
-            return (module, null, ex.Message);
-        }
+
+        return (candidates[0], null, string.Join("; ", errors));
     }
 
     private void Evict(IReadOnlyDictionary<ModuleDigest, WantedModule> wanted, DateTimeOffset now)

@@ -19,6 +19,9 @@ internal sealed class FakeModuleSource : IModuleSource
     /// <summary>Per-module gates: a fetch of that module waits for its gate (one registry stalling, others answering).</summary>
     public Dictionary<ModuleDigest, TaskCompletionSource> Gates { get; } = [];
 
+    /// <summary>Images whose fetches fail, as a registry refusing this node's pull secret would (other images still answer).</summary>
+    public Dictionary<string, Exception> FailingImages { get; } = [];
+
     /// <summary>When set, fetches fail with this exception.</summary>
     public Exception? Failure { get; set; }
 
@@ -42,6 +45,11 @@ internal sealed class FakeModuleSource : IModuleSource
         if (Gates.TryGetValue(wanted.Module, out var moduleGate))
         {
             await moduleGate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (FailingImages.TryGetValue(wanted.Image, out var imageFailure))
+        {
+            throw imageFailure;
         }
 
         if (Failure is { } failure)
