@@ -163,6 +163,11 @@ public sealed partial class ModuleCache : IDisposable
             _failures.Remove(digest);
         }
 
+        foreach (var digest in _directory.ForgetMissing())
+        {
+            LogFileMissing(_logger, digest.Hex, _directory.Path);
+        }
+
         foreach (var (digest, fetch) in _fetching.Where(f => f.Value.IsCompleted).ToList())
         {
             _fetching.Remove(digest);
@@ -330,6 +335,9 @@ public sealed partial class ModuleCache : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Module {Module}: attempt {Attempts} failed, retrying in {RetryIn}")]
     private static partial void LogRetryScheduled(ILogger logger, string module, int attempts, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Module {Module} is no longer complete in {Directory} (removed outside the cache?); fetching it again")]
+    private static partial void LogFileMissing(ILogger logger, string module, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Evicted module {Module} ({Reason})")]
     private static partial void LogEvicted(ILogger logger, string module, EvictionReason reason);

@@ -215,6 +215,33 @@ public sealed class ModuleCacheTests
         Assert.Contains($"{second.Image}: connection refused", reason, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_module_file_removed_outside_the_cache_leaves_the_readiness_record_and_is_fetched_again()
+    {
+        var source = new FakeModuleSource();
+        var digest = source.Add(TestModules.Create(1000, seed: 1));
+        var observer = new RecordingObserver();
+        using var harness = new CacheHarness(source, Options, observer);
+        harness.Cache.SetWanted([CacheHarness.Want(digest)]);
+        await harness.Cache.SyncAsync();
+        var file = Path.Combine(harness.Temp.Path, digest.Hex);
+
+        // A node clean-up (or an admin) empties the HostPath directory: sidecars can no longer read the module.
+        File.Delete(file);
+        source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        harness.Clock.Advance(Options.ResyncInterval);
+        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+
+        Assert.False(harness.Directory.Contains(digest));
+        Assert.Empty(observer.HeldSets[^1]);
+
+        source.Gate.SetResult();
+        await harness.Cache.SyncAsync();
+        Assert.Equal(2, source.Fetches);
+        Assert.True(File.Exists(file));
+        Assert.Equal([digest], observer.HeldSets[^1]);
+    }
+
     private sealed class RecordingObserver : ICacheObserver
     {
         public List<ModuleDigest> Stored { get; } = [];
