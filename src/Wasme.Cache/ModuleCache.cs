@@ -22,8 +22,10 @@ public sealed partial class ModuleCache : IDisposable
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly Dictionary<ModuleDigest, DateTimeOffset> _unreferencedSince = [];
     private readonly Dictionary<ModuleDigest, FailureState> _failures = [];
+    private readonly Dictionary<ModuleDigest, Task<(WantedModule Module, ModuleEntry? Entry, string? Error)>> _fetching = [];
     private readonly Lock _wantedLock = new();
     private IReadOnlyDictionary<ModuleDigest, WantedModule> _wanted = new Dictionary<ModuleDigest, WantedModule>();
+    private IReadOnlyDictionary<ModuleDigest, IReadOnlyList<WantedModule>> _candidates = new Dictionary<ModuleDigest, IReadOnlyList<WantedModule>>();
     private HashSet<ModuleDigest>? _lastPublished;
 
     // jitter returns a value in [0, 1) that spreads retries of many nodes apart; tests fix it.
@@ -50,34 +52,50 @@ public sealed partial class ModuleCache : IDisposable
     /// <summary>Replaces the set of wanted modules (the union over all FilterDeployments) and wakes the loop.</summary>
     public void SetWanted(IEnumerable<WantedModule> wanted)
     {
-        var byDigest = new Dictionary<ModuleDigest, WantedModule>();
-        foreach (var module in wanted)
+        // Several FilterDeployments may want one module from different images, pull secrets and namespaces; any one
+        // will do (the bytes are named by their sha256), so a fetch tries each in turn: one team's unpullable image must
+        // not keep a module another team can pull off the node. Those that need no signature check go first.
+        var candidates = new Dictionary<ModuleDigest, List<WantedModule>>();
+        foreach (var module in wanted.OrderBy(m => m.Verification is null ? 0 : 1))
         {
-            // Several FilterDeployments may want one module from different images; any one will do, one that needs no
-            // signature check first (the bytes are the same, named by their sha256).
-            if (!byDigest.TryAdd(module.Module, module) && module.Verification is null)
+            if (!candidates.TryGetValue(module.Module, out var list))
             {
-                byDigest[module.Module] = module;
+                candidates[module.Module] = list = [];
+            }
+
+            if (!list.Contains(module))
+            {
+                list.Add(module);
             }
         }
 
+        var byDigest = candidates.ToDictionary(c => c.Key, c => c.Value[0]);
         lock (_wantedLock)
         {
             _wanted = byDigest;
+            _candidates = candidates.ToDictionary(c => c.Key, c => (IReadOnlyList<WantedModule>)c.Value);
         }
 
         WantedChanged?.Invoke(byDigest);
+        Wake();
+    }
 
-        if (_wake.CurrentCount == 0)
+    private void Wake()
+    {
+        try
         {
-            try
+            if (_wake.CurrentCount == 0)
             {
                 _wake.Release();
             }
-            catch (SemaphoreFullException)
-            {
-                // Already signalled.
-            }
+        }
+        catch (SemaphoreFullException)
+        {
+            // Already signalled.
+        }
+        catch (ObjectDisposedException)
+        {
+            // A fetch that ended after the cache stopped.
         }
     }
 
@@ -124,27 +142,45 @@ public sealed partial class ModuleCache : IDisposable
         }
     }
 
-    /// <summary>One pass. Returns how long until the next pass is needed.</summary>
+    /// <summary>
+    /// One pass: takes in the fetches that finished, starts the ones now due, evicts and publishes. Returns how long until
+    /// the next pass is needed. It never waits for a fetch (each one wakes the loop when it ends): a registry that stalls
+    /// or trickles must not hold back other modules, eviction or the node's readiness record.
+    /// </summary>
     public async Task<TimeSpan> SyncOnceAsync(CancellationToken cancellationToken)
     {
-        var wanted = Wanted;
+        IReadOnlyDictionary<ModuleDigest, WantedModule> wanted;
+        IReadOnlyDictionary<ModuleDigest, IReadOnlyList<WantedModule>> candidates;
+        lock (_wantedLock)
+        {
+            wanted = _wanted;
+            candidates = _candidates;
+        }
+
         var now = _timeProvider.GetUtcNow();
         foreach (var digest in _failures.Keys.Where(d => !wanted.ContainsKey(d)).ToList())
         {
             _failures.Remove(digest);
         }
 
-        var due = wanted.Values
-            .Where(m => !_directory.Contains(m.Module))
-            .Where(m => !_failures.TryGetValue(m.Module, out var failure) || failure.NextAttempt <= now)
-            .ToList();
-        var results = await Task.WhenAll(due.Select(m => TryFetchAsync(m, cancellationToken)));
-        foreach (var (module, entry, error) in results)
+        foreach (var digest in _directory.ForgetMissing())
         {
+            LogFileMissing(_logger, digest.Hex, _directory.Path);
+        }
+
+        foreach (var (digest, fetch) in _fetching.Where(f => f.Value.IsCompleted).ToList())
+        {
+            _fetching.Remove(digest);
+            var (module, entry, error) = await fetch;
             if (entry is not null)
             {
                 _failures.Remove(module.Module);
                 await _observer.ModuleStoredAsync(module, entry, cancellationToken);
+                continue;
+            }
+
+            if (!wanted.ContainsKey(digest))
+            {
                 continue;
             }
 
@@ -159,6 +195,16 @@ public sealed partial class ModuleCache : IDisposable
             }
         }
 
+        foreach (var module in wanted.Values)
+        {
+            if (!_directory.Contains(module.Module)
+                && !_fetching.ContainsKey(module.Module)
+                && (!_failures.TryGetValue(module.Module, out var failure) || failure.NextAttempt <= now))
+            {
+                _fetching[module.Module] = FetchAndWakeAsync(candidates.GetValueOrDefault(module.Module) ?? [module], cancellationToken);
+            }
+        }
+
         foreach (var digest in wanted.Keys)
         {
             _directory.Touch(digest);
@@ -169,16 +215,44 @@ public sealed partial class ModuleCache : IDisposable
         return NextDelay(wanted);
     }
 
-    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(WantedModule module, CancellationToken cancellationToken)
+    /// <summary>Completes once every fetch started so far has ended (the next pass takes their results in).</summary>
+    internal Task FetchesRunning => Task.WhenAll(_fetching.Values);
+
+    internal bool IsFetching => _fetching.Count > 0;
+
+    /// <summary>The fetch of this module started by a pass and not yet taken in, else a completed task.</summary>
+    internal Task FetchOf(ModuleDigest module) => _fetching.TryGetValue(module, out var fetch) ? fetch : Task.CompletedTask;
+
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> FetchAndWakeAsync(IReadOnlyList<WantedModule> candidates, CancellationToken cancellationToken)
     {
+        // Runs on the loop's thread up to the fetch's first await (registering it for HTTP waits), then off it.
         try
         {
-            return (module, await _fetcher.EnsureAsync(module, cancellationToken), null);
+            return await TryFetchAsync(candidates, cancellationToken);
         }
-        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        finally
         {
-            return (module, null, ex.Message);
+            Wake();
         }
+    }
+
+    /// <summary>The first candidate image that yields the module; when none does, each image's reason.</summary>
+    private async Task<(WantedModule Module, ModuleEntry? Entry, string? Error)> TryFetchAsync(IReadOnlyList<WantedModule> candidates, CancellationToken cancellationToken)
+    {
+        var errors = new List<string>(candidates.Count);
+        foreach (var module in candidates)
+        {
+            try
+            {
+                return (module, await _fetcher.EnsureAsync(module, cancellationToken), null);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                errors.Add(candidates.Count == 1 ? ex.Message : $"{module.Image}: {ex.Message}");
+            }
+        }
+
+        return (candidates[0], null, string.Join("; ", errors));
     }
 
     private void Evict(IReadOnlyDictionary<ModuleDigest, WantedModule> wanted, DateTimeOffset now)
@@ -261,6 +335,9 @@ public sealed partial class ModuleCache : IDisposable
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Module {Module}: attempt {Attempts} failed, retrying in {RetryIn}")]
     private static partial void LogRetryScheduled(ILogger logger, string module, int attempts, TimeSpan retryIn);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Module {Module} is no longer complete in {Directory} (removed outside the cache?); fetching it again")]
+    private static partial void LogFileMissing(ILogger logger, string module, string directory);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Evicted module {Module} ({Reason})")]
     private static partial void LogEvicted(ILogger logger, string module, EvictionReason reason);

@@ -190,6 +190,27 @@ public sealed class ModuleDirectory
         }
     }
 
+    /// <summary>
+    /// Drops from the index each module whose file is gone or no longer has its length (removed or truncated by hand or by a
+    /// node clean-up). Sidecars read the file by name, so such a module is not held: it leaves the readiness record and is
+    /// fetched again. A stat per module; the content is hashed only at start.
+    /// </summary>
+    public IReadOnlyList<ModuleDigest> ForgetMissing()
+    {
+        var missing = new List<ModuleDigest>();
+        foreach (var (digest, slot) in _slots)
+        {
+            var file = new FileInfo(slot.Entry.Path);
+            if ((!file.Exists || file.Length != slot.Entry.Length) && _slots.TryRemove(digest, out var removed))
+            {
+                removed.Retire();
+                missing.Add(digest);
+            }
+        }
+
+        return missing;
+    }
+
     /// <summary>Removes a module from disk and from the index.</summary>
     public bool Remove(ModuleDigest digest)
     {

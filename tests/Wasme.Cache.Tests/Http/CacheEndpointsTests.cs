@@ -40,7 +40,7 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     private async Task HoldModuleAsync()
     {
         _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
-        await _harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await _harness.Cache.SyncAsync();
     }
 
     [Fact]
@@ -160,7 +160,7 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     {
         _source.Gate = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
-        var sync = _harness.Cache.SyncOnceAsync(CancellationToken.None);
+        var sync = _harness.Cache.SyncAsync();
         Assert.NotNull(_harness.Fetcher.InFlight(_digest));
 
         var requests = Enumerable.Range(0, 64).Select(_ => _client.GetByteArrayAsync($"/sha256/{_digest.Hex}")).ToArray();

@@ -26,7 +26,7 @@ public sealed class SendfileHitsTests : IAsyncLifetime
         await _harness.Directory.ScanAsync(CancellationToken.None);
         _harness.Services.MarkReady();
         _harness.Cache.SetWanted([CacheHarness.Want(_digest)]);
-        await _harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await _harness.Cache.SyncAsync();
         _server = await CacheHttpServer.StartAsync(_harness.Services, NullLoggerFactory.Instance, CancellationToken.None);
     }
 

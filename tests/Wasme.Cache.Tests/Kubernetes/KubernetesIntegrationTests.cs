@@ -56,7 +56,7 @@ public sealed class KubernetesIntegrationTests
         var feeding = feed.RunAsync(harness.Cache, stop.Token);
 
         await WaitForWantedAsync(harness, first);
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await harness.Cache.SyncAsync();
 
         var record = await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme");
         Assert.Equal([first.Hex], NodeReadiness.ReadModules(record));
@@ -67,12 +67,12 @@ public sealed class KubernetesIntegrationTests
         // A second FilterDeployment: the record gains its module; passes without change write nothing.
         await CreateResolvedAsync(server, "two", second);
         await WaitForWantedAsync(harness, second);
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await harness.Cache.SyncAsync();
         record = await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme");
         Assert.Equal(new[] { first.Hex, second.Hex }.ToHashSet(), NodeReadiness.ReadModules(record));
         var version = record.Metadata.ResourceVersion;
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await harness.Cache.SyncAsync();
+        await harness.Cache.SyncAsync();
         Assert.Equal(version, (await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme")).Metadata.ResourceVersion);
         Assert.Equal(2, events.Recorded.Count);
 

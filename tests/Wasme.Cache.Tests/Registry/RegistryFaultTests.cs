@@ -70,7 +70,7 @@ public sealed class RegistryFaultTests(RegistryFixture fixture) : IClassFixture<
         var wanted = pushed.Wanted with { Image = pushed.PinnedImage.Replace(fixture.Registry.Host, proxy.Host, StringComparison.Ordinal) };
         harness.Cache.SetWanted([wanted]);
 
-        var retryIn = await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        var retryIn = await harness.Cache.SyncAsync();
 
         Assert.True(proxy.FaultPathRequests >= 1);
         Assert.Empty(harness.Temp.Files());
@@ -79,7 +79,7 @@ public sealed class RegistryFaultTests(RegistryFixture fixture) : IClassFixture<
 
         proxy.Fault = null;
         harness.Clock.Advance(retryIn);
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await harness.Cache.SyncAsync();
 
         Assert.Equal([pushed.Module.Hex], harness.Temp.Files());
         Assert.Equal(pushed.Bytes, await File.ReadAllBytesAsync(Path.Combine(harness.Temp.Path, pushed.Module.Hex)));

@@ -29,7 +29,7 @@ public sealed class SignedFetchTests(RegistryFixture fixture) : IClassFixture<Re
         using var harness = new CacheHarness(Source(), Options);
         harness.Cache.SetWanted([pushed.Wanted with { Verification = Enforced() }]);
 
-        await harness.Cache.SyncOnceAsync(CancellationToken.None);
+        await harness.Cache.SyncAsync();
 
         Assert.Empty(harness.Temp.Files());
         Assert.Contains("NoSignature", harness.Cache.FailureReason(pushed.Module), StringComparison.Ordinal);

@@ -16,6 +16,12 @@ internal sealed class FakeModuleSource : IModuleSource
     /// <summary>When set, each fetch waits for it before writing (to hold fetches in flight).</summary>
     public TaskCompletionSource? Gate { get; set; }
 
+    /// <summary>Per-module gates: a fetch of that module waits for its gate (one registry stalling, others answering).</summary>
+    public Dictionary<ModuleDigest, TaskCompletionSource> Gates { get; } = [];
+
+    /// <summary>Images whose fetches fail, as a registry refusing this node's pull secret would (other images still answer).</summary>
+    public Dictionary<string, Exception> FailingImages { get; } = [];
+
     /// <summary>When set, fetches fail with this exception.</summary>
     public Exception? Failure { get; set; }
 
@@ -34,6 +40,16 @@ internal sealed class FakeModuleSource : IModuleSource
         if (Gate is { } gate)
         {
             await gate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (Gates.TryGetValue(wanted.Module, out var moduleGate))
+        {
+            await moduleGate.Task.WaitAsync(cancellationToken);
+        }
+
+        if (FailingImages.TryGetValue(wanted.Image, out var imageFailure))
+        {
+            throw imageFailure;
         }
 
         if (Failure is { } failure)

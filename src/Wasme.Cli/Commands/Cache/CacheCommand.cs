@@ -13,6 +13,7 @@ using Wasme.Istio.Api;
 using Wasme.Kubernetes.Clients;
 using Wasme.Kubernetes.Configuration;
 using Wasme.Oci.Errors;
+using Wasme.Oci.References;
 using Wasme.Signing.Bundles;
 using Wasme.Signing.Verification;
 
@@ -79,12 +80,21 @@ internal sealed class CacheCommand : WasmeCommand
                 continue;
             }
 
-            wanted.Add(new WantedModule(digest, module[(separator + 1)..]));
+            // The cache pulls by digest only: a tag or a malformed reference would fail every retry of a daemon that says it is ready.
+            var image = module[(separator + 1)..];
+            if (!ImageReference.TryParse(image, out var reference) || reference.Digest is null)
+            {
+                problems.Add($"--module '{module}': '{image}' is not an image pinned by digest; give IMAGE@sha256:<digest>, e.g. registry:5000/filters/add-header@sha256:… (`wasme inspect IMAGE` prints it).");
+                continue;
+            }
+
+            wanted.Add(new WantedModule(digest, image));
         }
 
         var kubeconfig = parseResult.GetValue(_kubeconfig);
         var inCluster = KubernetesClientConfiguration.IsInCluster();
-        var useKubernetes = kubeconfig is not null || inCluster || wanted.Count == 0;
+        // Any --module given, valid or not, means "without Kubernetes": a bad one is reported alone, not with --node-name.
+        var useKubernetes = kubeconfig is not null || inCluster || (parseResult.GetValue(_modules) ?? []).Length == 0;
         var options = new CacheOptions
         {
             Directory = parseResult.GetValue(_directory)!,
