@@ -529,6 +529,9 @@ internal sealed class RegistryTransport : IDisposable
         /// <summary>The method of the request last sent (what the retry policy judges by).</summary>
         public HttpMethod? Method { get; private set; }
 
+        /// <summary>The URL of the request last sent (what a retry warning names).</summary>
+        public Uri? Target { get; private set; }
+
         /// <summary>Makes the next <see cref="SendAsync(ResilienceContext)"/> answer with an outcome already had, instead of sending.</summary>
         public void Replay(object outcome) => _replay = outcome;
 
@@ -537,6 +540,7 @@ internal sealed class RegistryTransport : IDisposable
             if (Interlocked.Exchange(ref _replay, null) is { } replay)
             {
                 context.Properties.Set(RegistryRetries.Method, Method!);
+                context.Properties.Set(RegistryRetries.Target, Target);
                 if (replay is ExceptionDispatchInfo failure)
                 {
                     failure.Throw();
@@ -547,6 +551,7 @@ internal sealed class RegistryTransport : IDisposable
 
             var request = createRequest();
             context.Properties.Set(RegistryRetries.Method, request.Method);
+            context.Properties.Set(RegistryRetries.Target, request.RequestUri);
             return await SendAsync(request, context.CancellationToken).ConfigureAwait(false);
         }
 
@@ -556,6 +561,7 @@ internal sealed class RegistryTransport : IDisposable
         {
             Count++;
             Method = request.Method;
+            Target = request.RequestUri;
             if (SameOrigin(request.RequestUri!, home))
             {
                 request.Headers.Authorization = authorization;

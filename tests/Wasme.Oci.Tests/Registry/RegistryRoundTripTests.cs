@@ -152,4 +152,21 @@ public sealed class RegistryRoundTripTests(AnonymousRegistryFixture fixture) : I
 
         Assert.Contains("Cannot reach registry", error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_retry_after_a_refused_connection_names_the_url_it_retries()
+    {
+        var port = System.Net.Sockets.TcpListener.Create(0);
+        port.Start();
+        var address = ((System.Net.IPEndPoint)port.LocalEndpoint).Port;
+        port.Stop();
+        var logger = new Microsoft.Extensions.Logging.Testing.FakeLogger<RegistryClient>();
+        using var client = new RegistryClient(new RegistryClientOptions { RetryBaseDelay = TimeSpan.Zero, MaxRetries = 1 }, AnonymousCredentialProvider.Instance, logger);
+
+        await Assert.ThrowsAsync<Errors.OciNetworkException>(() => client.ResolveAsync(ImageReference.Parse($"127.0.0.1:{address}/x/y:v1")));
+
+        // No response means no request message on the outcome: the warning used to say "GET request failed".
+        var retry = Assert.Single(logger.Collector.GetSnapshot(), r => r.Message.Contains("retry 1 of 1", StringComparison.Ordinal));
+        Assert.Contains($"http://127.0.0.1:{address}/v2/", retry.Message, StringComparison.Ordinal);
+    }
 }

@@ -16,6 +16,9 @@ internal static class RegistryRetries
     /// <summary>The method of the request being retried, set by the attempt that sends it.</summary>
     public static readonly ResiliencePropertyKey<HttpMethod> Method = new("wasme.registry.method");
 
+    /// <summary>The URL of the request last sent: a failure without a response carries none for the retry warning.</summary>
+    public static readonly ResiliencePropertyKey<Uri?> Target = new("wasme.registry.target");
+
     public static ResiliencePipeline<HttpResponseMessage> ForRequests(RegistryClientOptions options, TimeProvider timeProvider, ILogger logger)
     {
         if (options.MaxRetries == 0)
@@ -36,7 +39,8 @@ internal static class RegistryRetries
                 OnRetry = args =>
                 {
                     var method = args.Context.Properties.GetValue(Method, HttpMethod.Get).Method;
-                    var target = args.Outcome.Result?.RequestMessage?.RequestUri?.GetLeftPart(UriPartial.Path) ?? "request";
+                    var uri = args.Outcome.Result?.RequestMessage?.RequestUri ?? args.Context.Properties.GetValue(Target, null);
+                    var target = uri?.GetLeftPart(UriPartial.Path) ?? "request";
                     var reason = args.Outcome.Result is { } r ? $"HTTP {(int)r.StatusCode}" : args.Outcome.Exception?.Message ?? "failure";
                     RegistryLog.Retrying(logger, method, target, reason, args.AttemptNumber + 1, options.MaxRetries, args.RetryDelay.TotalMilliseconds);
                     return ValueTask.CompletedTask;
