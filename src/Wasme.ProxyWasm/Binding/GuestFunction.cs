@@ -78,7 +78,6 @@ internal sealed unsafe class GuestFunction
     private void Invoke(RawValue* slots)
     {
         var context = _store.Context;
-        ObjectDisposedException.ThrowIf(context == 0, _store);
         var function = _function;
         nint trap = 0;
         var error = WasmtimeApi.wasmtime_func_call_unchecked(context, &function, slots, _slots, &trap);

@@ -58,7 +58,6 @@ internal sealed unsafe class GuestInstance
 
     private bool TryGetExport(string name, out ExternItem item)
     {
-        ObjectDisposedException.ThrowIf(_store.IsDisposed, _store);
         var bytes = Encoding.UTF8.GetBytes(name);
         ExternItem found;
         bool exists;

@@ -16,7 +16,7 @@ internal sealed unsafe class GuestMemory
     {
         fixed (ExternMemory* memory = &_memory)
         {
-            return (long)WasmtimeApi.wasmtime_memory_data_size(Context, memory);
+            return (long)WasmtimeApi.wasmtime_memory_data_size(_store.Context, memory);
         }
     }
 
@@ -24,17 +24,7 @@ internal sealed unsafe class GuestMemory
     {
         fixed (ExternMemory* memory = &_memory)
         {
-            return (nint)WasmtimeApi.wasmtime_memory_data(Context, memory);
-        }
-    }
-
-    private nint Context
-    {
-        get
-        {
-            var context = _store.Context;
-            ObjectDisposedException.ThrowIf(context == 0, _store);
-            return context;
+            return (nint)WasmtimeApi.wasmtime_memory_data(_store.Context, memory);
         }
     }
 }

@@ -11,6 +11,7 @@ internal sealed unsafe class GuestStore : IDisposable
 {
     private readonly Engine _engine;
     private nint _handle;
+    private nint _context;
 
     public GuestStore(Engine engine, object state)
     {
@@ -18,11 +19,18 @@ internal sealed unsafe class GuestStore : IDisposable
         var data = GCHandle.ToIntPtr(GCHandle.Alloc(state));
         // The store frees its data handle (FreeGCHandle) when it is deleted.
         _handle = WasmtimeApi.wasmtime_store_new(CompiledHandles.Of(engine), data, &WasmtimeApi.FreeGCHandle);
-        Context = WasmtimeApi.wasmtime_store_context(_handle);
+        _context = WasmtimeApi.wasmtime_store_context(_handle);
     }
 
-    /// <summary><c>wasmtime_context_t*</c>; valid until <see cref="Dispose"/>.</summary>
-    public nint Context { get; private set; }
+    /// <summary><c>wasmtime_context_t*</c>; after <see cref="Dispose"/> reading it throws, so nothing reaches a freed store.</summary>
+    public nint Context
+    {
+        get
+        {
+            ObjectDisposedException.ThrowIf(_context == 0, this);
+            return _context;
+        }
+    }
 
     public bool IsDisposed => _handle == 0;
 
@@ -35,7 +43,6 @@ internal sealed unsafe class GuestStore : IDisposable
 
     public void SetEpochDeadline(ulong ticksBeyondCurrent)
     {
-        ObjectDisposedException.ThrowIf(IsDisposed, this);
         WasmtimeApi.wasmtime_context_set_epoch_deadline(Context, ticksBeyondCurrent);
     }
 
@@ -45,7 +52,7 @@ internal sealed unsafe class GuestStore : IDisposable
         {
             var handle = _handle;
             _handle = 0;
-            Context = 0;
+            _context = 0;
             WasmtimeApi.wasmtime_store_delete(handle);
             GC.KeepAlive(_engine);
         }
