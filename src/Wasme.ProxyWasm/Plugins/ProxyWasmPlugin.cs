@@ -98,29 +98,15 @@ public sealed partial class ProxyWasmPlugin : IDisposable
     /// <summary>How many times a failed VM was replaced (policy <see cref="FailurePolicy.Reload"/>).</summary>
     public int ReloadCount => Volatile.Read(ref _reloadCount);
 
-    /// <summary>Creates the filter's context for one HTTP stream. Never throws for a failed plugin: the policy applies.</summary>
+    /// <summary>
+    /// Picks the VM for one HTTP stream. The guest's context is created with the stream's request headers, as in
+    /// Envoy (see <see cref="HttpStreamContext.OnRequestHeaders"/>). Never throws for a failed plugin: the policy applies.
+    /// </summary>
     public HttpStreamContext CreateHttpStream(IStreamHost host)
     {
         ArgumentNullException.ThrowIfNull(host);
         ObjectDisposedException.ThrowIf(_disposed, this);
-        var vm = NextVm();
-        if (vm is null)
-        {
-            return new HttpStreamContext(this, null, null, host);
-        }
-
-        ContextState? context;
-        lock (vm.Gate)
-        {
-            if (vm.InGuest)
-            {
-                throw new InvalidOperationException("CreateHttpStream was called from inside a filter callback; schedule it instead.");
-            }
-
-            context = vm.CreateStream(host);
-        }
-
-        return new HttpStreamContext(this, context is null ? null : vm, context, host);
+        return new HttpStreamContext(this, NextVm(), host);
     }
 
     /// <summary>Spreads contexts over the VMs, round robin.</summary>

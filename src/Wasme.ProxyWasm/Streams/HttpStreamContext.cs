@@ -27,14 +27,13 @@ public sealed class HttpStreamContext : IDisposable
     private bool _localResponseSentBeforeDispose;
     private bool _disposed;
 
-    internal HttpStreamContext(ProxyWasmPlugin plugin, ProxyWasmVm? vm, ContextState? context, IStreamHost host)
+    internal HttpStreamContext(ProxyWasmPlugin plugin, ProxyWasmVm? vm, IStreamHost host)
     {
         _plugin = plugin;
         _vm = vm;
-        _context = context;
         _host = host;
         // No VM: the plugin is failed. Fail open skips the filter; the other policies answer 503 on first use.
-        _bypassed = context is null && plugin.Configuration.FailurePolicy == FailurePolicy.FailOpen;
+        _bypassed = vm is null && plugin.Configuration.FailurePolicy == FailurePolicy.FailOpen;
     }
 
     /// <summary>The filter is skipped for this stream (fail open after a VM failure).</summary>
@@ -43,17 +42,29 @@ public sealed class HttpStreamContext : IDisposable
     /// <summary>The filter (or the failure policy) sent a local response on this stream.</summary>
     public bool LocalResponseSent => _failureReplySent || _localResponseSentBeforeDispose || _context?.LocalResponse is not null;
 
+    /// <summary>
+    /// The request headers; the guest's context for the stream is created here (<c>proxy_on_context_create</c>, then
+    /// <c>proxy_on_request_headers</c>), as Envoy's Wasm filter creates it in its decodeHeaders.
+    /// </summary>
     public FilterHeadersStatus OnRequestHeaders(HeaderMap headers, bool endOfStream)
     {
         ArgumentNullException.ThrowIfNull(headers);
-        if (Skip(out var vm, out var context, out var failed))
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var vm = _vm;
+        if (_bypassed || vm is null)
         {
-            return failed ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+            return !_bypassed && FailStream() ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
         }
 
         lock (vm.Gate)
         {
             EnsureNotReentrant(vm);
+            var context = _context ??= vm.CreateStream(_host);
+            if (context is null)
+            {
+                return FailStream() ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+            }
+
             context.RequestHeaders = headers;
             var raw = vm.CallRequestHeaders(context, headers.Count, endOfStream);
             return HeadersResult(vm, context, raw);
@@ -218,8 +229,10 @@ public sealed class HttpStreamContext : IDisposable
     }
 
     /// <summary>
-    /// True when the filter must not run: the plugin had no VM for this stream, an earlier callback failed,
-    /// or the stream is disposed. <paramref name="failed"/> says whether to stop (a failure reply was sent).
+    /// True when the filter must not run: the plugin had no VM for this stream, an earlier callback failed, the
+    /// request headers never reached this filter (as in Envoy, a filter whose decodeHeaders did not run has no context
+    /// in the guest, for example after an earlier filter's local reply, and its other callbacks pass), or the stream
+    /// is disposed. <paramref name="failed"/> says whether to stop (a failure reply was sent).
     /// </summary>
     private bool Skip(out ProxyWasmVm vm, out ContextState context, out bool failed)
     {
@@ -232,13 +245,13 @@ public sealed class HttpStreamContext : IDisposable
             return true;
         }
 
-        if (_vm is null || _context is null)
+        if (_vm is null)
         {
             failed = FailStream();
             return true;
         }
 
-        return false;
+        return _context is null;
     }
 
     private FilterHeadersStatus HeadersResult(ProxyWasmVm vm, ContextState context, int raw)
