@@ -37,6 +37,26 @@ internal sealed unsafe class GuestInstance
         }
     }
 
+    /// <summary>Instantiates <paramref name="module"/> with <paramref name="imports"/> given in the module's import order.</summary>
+    public static GuestInstance Instantiate(GuestStore store, Wasmtime.Module module, ReadOnlySpan<ExternItem> imports)
+    {
+        ExternInstance instance;
+        nint trap = 0;
+        nint error;
+        fixed (ExternItem* items = imports)
+        {
+            error = WasmtimeApi.wasmtime_instance_new(store.Context, CompiledHandles.Of(module), items, (nuint)imports.Length, &instance, &trap);
+        }
+
+        GC.KeepAlive(module);
+        if (error != 0 || trap != 0)
+        {
+            throw NativeErrors.Consume(error, trap);
+        }
+
+        return new GuestInstance(store, instance);
+    }
+
     public GuestMemory? GetMemory(string name)
         => TryGetExport(name, out var item) && item.Kind == ExternItem.MemoryKind ? new GuestMemory(_store, item.Memory) : null;
 
@@ -56,7 +76,7 @@ internal sealed unsafe class GuestInstance
 
     public Func<int, int, int, int>? GetFunction3(string name) => GetFunction(name, 3, 1) is { } f ? f.Call : null;
 
-    private bool TryGetExport(string name, out ExternItem item)
+    internal bool TryGetExport(string name, out ExternItem item)
     {
         var bytes = Encoding.UTF8.GetBytes(name);
         ExternItem found;

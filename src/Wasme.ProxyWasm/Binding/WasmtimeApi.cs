@@ -57,6 +57,9 @@ internal static unsafe partial class WasmtimeApi
         delegate* unmanaged[Cdecl]<nint, void> finalizer);
 
     [LibraryImport(Library)]
+    public static partial nint wasmtime_instance_new(nint context, nint module, ExternItem* imports, nuint importCount, ExternInstance* instance, nint* trap);
+
+    [LibraryImport(Library)]
     public static partial nint wasmtime_linker_instantiate(nint linker, nint context, nint module, ExternInstance* instance, nint* trap);
 
     [LibraryImport(Library)]

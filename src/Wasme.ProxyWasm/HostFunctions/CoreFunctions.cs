@@ -78,6 +78,7 @@ internal static class CoreFunctions
         }
 
         vm.Current = context;
+        vm.EffectiveContextChanged();
         return Ok;
     }
 

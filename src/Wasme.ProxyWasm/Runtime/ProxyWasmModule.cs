@@ -7,6 +7,10 @@ namespace Wasme.ProxyWasm;
 /// <summary>A compiled Proxy-Wasm module whose ABI has been checked. Share it between plugins.</summary>
 public sealed class ProxyWasmModule : IDisposable
 {
+    private readonly Lock _trampolineGate = new();
+    private Module? _streamEnd;
+    private string? _streamEndText;
+
     internal ProxyWasmModule(Module compiled, NativeLinker linker, ModuleAbi abi, string name, string sha256, bool loadedFromCache)
     {
         Compiled = compiled;
@@ -33,8 +37,33 @@ public sealed class ProxyWasmModule : IDisposable
 
     internal ModuleAbi Abi { get; }
 
+    /// <summary>
+    /// The compiled stream-end trampoline for this module's exports (see <see cref="Vm.StreamEndTrampoline"/>): every
+    /// VM of the module has the same exports, so the first VM compiles it and the others share it.
+    /// </summary>
+    internal Module StreamEndTrampoline(string text, Func<string, string, Module> compile)
+    {
+        lock (_trampolineGate)
+        {
+            if (_streamEnd is null || !string.Equals(_streamEndText, text, StringComparison.Ordinal))
+            {
+                _streamEnd?.Dispose();
+                _streamEnd = compile(text, Name + " (stream end)");
+                _streamEndText = text;
+            }
+
+            return _streamEnd;
+        }
+    }
+
     public void Dispose()
     {
+        lock (_trampolineGate)
+        {
+            _streamEnd?.Dispose();
+            _streamEnd = null;
+        }
+
         Linker.Dispose();
         Compiled.Dispose();
     }

@@ -120,6 +120,24 @@ public sealed partial class ProxyWasmRuntime : IDisposable
     }
 
     /// <summary>
+    /// Compiles a module the host itself generates (the stream-end trampoline) through the precompiled cache like any
+    /// filter, so that a start that finds its filters in the cache does not pay for a compiler on their behalf.
+    /// </summary>
+    internal Module CompileHostModule(string wat, string name)
+    {
+        var wasm = Module.ConvertText(wat);
+        var sha256 = Convert.ToHexStringLower(SHA256.HashData(wasm));
+        if (_cache?.TryLoad(Engine, sha256, name) is { } cached)
+        {
+            return cached;
+        }
+
+        var module = Module.FromBytes(Engine, name, wasm);
+        _cache?.Store(module, sha256);
+        return module;
+    }
+
+    /// <summary>
     /// Starts a plugin: one VM per worker, each initialised, started with the VM configuration and
     /// configured with the plugin configuration, as Envoy does.
     /// </summary>

@@ -187,11 +187,8 @@ public sealed class HttpStreamContext : IDisposable
         lock (vm.Gate)
         {
             EnsureNotReentrant(vm);
-            vm.CallDone(_context);
-            if (TryRelease(out var context))
-            {
-                vm.CallDelete(context);
-            }
+            vm.EndStream(_context);
+            TryRelease(out _);
         }
     }
 

@@ -1,3 +1,5 @@
+using Wasme.ProxyWasm.Binding;
+
 namespace Wasme.ProxyWasm.Vm;
 
 /// <summary>Typed handles on the guest's exports, and the calls the host makes through them.</summary>
@@ -27,6 +29,8 @@ internal sealed partial class ProxyWasmVm
     private Func<int, int, int>? _onResponseTrailers;
     private Action<int, int, int, int, int>? _onHttpCallResponse;
     private Action<int, int>? _onQueueReady;
+    private StreamEndTrampoline? _streamEnd;
+    private bool _inStreamEnd;
 
     private void BindCallbacks()
     {
@@ -62,6 +66,42 @@ internal sealed partial class ProxyWasmVm
         _onQueueReady = _instance.GetAction2("proxy_on_queue_ready");
         BindNetworkCallbacks();
         BindGrpcCallbacks();
+        BindStreamEnd();
+    }
+
+    private void BindStreamEnd()
+    {
+        var stages = new List<StreamEndStage>(3);
+        if (_onDone is not null)
+        {
+            stages.Add(StreamEndStage.Done);
+        }
+
+        if (_onLog is not null)
+        {
+            stages.Add(StreamEndStage.Log);
+        }
+
+        if (_onDelete is not null)
+        {
+            stages.Add(StreamEndStage.Delete);
+        }
+
+        var text = StreamEndTrampoline.Text([.. stages]);
+        if (text is null)
+        {
+            return;
+        }
+
+        try
+        {
+            _streamEnd = StreamEndTrampoline.Bind(_store, Module.StreamEndTrampoline(text, Runtime.CompileHostModule), _instance, [.. stages]);
+        }
+        catch (Exception ex) when (ex is GuestTrapException or Wasmtime.WasmtimeException)
+        {
+            // For example a guest that uses every memory the store allows: streams end one call at a time, as before.
+            Log.StreamEndTrampolineUnavailable(Logger, Config.Name, ex.Message);
+        }
     }
 
     /// <summary>Calls the guest allocator (for results handed to the guest); 0 means failure.</summary>
@@ -140,6 +180,98 @@ internal sealed partial class ProxyWasmVm
 
     public int CallResponseTrailers(ContextState context, int count)
         => Call2("proxy_on_response_trailers", _onResponseTrailers, context, count);
+
+    /// <summary>
+    /// A stream's end: <c>proxy_on_done</c> and <c>proxy_on_log</c> (unless they already ran), then <c>proxy_on_delete</c>,
+    /// in one entry into the VM through the trampoline when the module has one; then the host forgets the context.
+    /// </summary>
+    public void EndStream(ContextState context)
+    {
+        var trampoline = _streamEnd;
+        if (trampoline is null || context.Done || !_contexts.TryGetValue(context.Id, out var known) || !ReferenceEquals(known, context))
+        {
+            CallDone(context);
+            CallDelete(context);
+            return;
+        }
+
+        if (!TryEnter())
+        {
+            // Forgets the context without entering the failed VM.
+            CallDelete(context);
+            return;
+        }
+
+        context.Done = true;
+        Current = context;
+        _inStreamEnd = true;
+        StreamEndStage? stopped;
+        try
+        {
+            trampoline.Run(context.Id);
+            stopped = trampoline.StoppedIn;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail(StreamEndTrampoline.Export(trampoline.StoppedIn ?? StreamEndStage.Done), ex);
+            stopped = null;
+        }
+        finally
+        {
+            _inStreamEnd = false;
+            Exit();
+        }
+
+        // Stopped because the guest changed its effective context: that lasts one callback, so the rest run one by one.
+        if (stopped == StreamEndStage.Done)
+        {
+            CallLog(context);
+        }
+
+        if (stopped is StreamEndStage.Done or StreamEndStage.Log)
+        {
+            CallDelete(context);
+            return;
+        }
+
+        _contexts.Remove(context.Id);
+        Current = Root;
+        if (!IsFailed && _freeContexts.Count < MaxFreeContexts)
+        {
+            _freeContexts.Push(context);
+        }
+    }
+
+    /// <summary>Called when the guest changes its effective context: inside the stream-end trampoline, stop after this callback.</summary>
+    public void EffectiveContextChanged()
+    {
+        if (_inStreamEnd)
+        {
+            _streamEnd?.RequestStop();
+        }
+    }
+
+    private void CallLog(ContextState context)
+    {
+        if (!TryEnter())
+        {
+            return;
+        }
+
+        Current = context;
+        try
+        {
+            _onLog?.Invoke(context.Id);
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            Fail("proxy_on_log", ex);
+        }
+        finally
+        {
+            Exit();
+        }
+    }
 
     /// <summary><c>proxy_on_done</c> then <c>proxy_on_log</c>, as Envoy does when a stream ends.</summary>
     public void CallDone(ContextState context)
