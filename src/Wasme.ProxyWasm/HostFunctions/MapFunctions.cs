@@ -192,7 +192,7 @@ internal static class MapFunctions
         switch (mapType)
         {
             case (int)MapType.HttpRequestHeaders:
-                map = context.RequestHeaders;
+                map = vm.RequestHeadersOf(context);
                 return true;
             case (int)MapType.HttpRequestTrailers:
                 map = context.RequestTrailers;

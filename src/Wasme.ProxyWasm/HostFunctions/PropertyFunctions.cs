@@ -127,7 +127,7 @@ internal static class PropertyResolver
             return null;
         }
 
-        var headers = context.RequestHeaders;
+        var headers = vm.RequestHeadersOf(context);
         var start = info?.StartTime ?? context.CreatedAt;
         return segments[1] switch
         {

@@ -38,17 +38,17 @@ public sealed class ProxyWasmModule : IDisposable
     internal ModuleAbi Abi { get; }
 
     /// <summary>
-    /// The compiled stream-end trampoline for this module's exports (see <see cref="Vm.StreamEndTrampoline"/>): every
+    /// The compiled stream trampoline for this module's exports (see <see cref="Vm.StreamTrampoline"/>): every
     /// VM of the module has the same exports, so the first VM compiles it and the others share it.
     /// </summary>
-    internal Module StreamEndTrampoline(string text, Func<string, string, Module> compile)
+    internal Module StreamTrampoline(string text, Func<string, string, Module> compile)
     {
         lock (_trampolineGate)
         {
             if (_streamEnd is null || !string.Equals(_streamEndText, text, StringComparison.Ordinal))
             {
                 _streamEnd?.Dispose();
-                _streamEnd = compile(text, Name + " (stream end)");
+                _streamEnd = compile(text, Name + " (stream trampoline)");
                 _streamEndText = text;
             }
 

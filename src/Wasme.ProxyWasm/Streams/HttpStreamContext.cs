@@ -59,14 +59,22 @@ public sealed class HttpStreamContext : IDisposable
         lock (vm.Gate)
         {
             EnsureNotReentrant(vm);
-            var context = _context ??= vm.CreateStream(_host);
+            var context = _context;
+            int raw;
             if (context is null)
             {
-                return FailStream() ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+                context = _context = vm.BeginStream(_host, headers, endOfStream, out raw);
+                if (context is null)
+                {
+                    return FailStream() ? FilterHeadersStatus.StopIteration : FilterHeadersStatus.Continue;
+                }
+            }
+            else
+            {
+                context.RequestHeaders = headers;
+                raw = vm.CallRequestHeaders(context, headers.Count, endOfStream);
             }
 
-            context.RequestHeaders = headers;
-            var raw = vm.CallRequestHeaders(context, headers.Count, endOfStream);
             return HeadersResult(vm, context, raw);
         }
     }
@@ -246,6 +254,12 @@ public sealed class HttpStreamContext : IDisposable
         {
             failed = FailStream();
             return true;
+        }
+
+        if (_context is null && _vm.Gate.IsHeldByCurrentThread)
+        {
+            // Called from inside this stream's own start (its context is being created): refused like any re-entry.
+            EnsureNotReentrant(_vm);
         }
 
         return _context is null;

@@ -34,6 +34,6 @@ internal static partial class Log
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} with a header {Part} containing CR, LF or NUL (header '{Header}'); refused with BAD_ARGUMENT and nothing was changed")]
     public static partial void HeaderRefused(ILogger logger, string plugin, string function, string header, string part);
 
-    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' ends streams one callback at a time: the stream-end trampoline could not be instantiated ({Reason})")]
-    public static partial void StreamEndTrampolineUnavailable(ILogger logger, string plugin, string reason);
+    [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' enters the VM once per stream callback: the stream trampoline could not be instantiated ({Reason})")]
+    public static partial void StreamTrampolineUnavailable(ILogger logger, string plugin, string reason);
 }

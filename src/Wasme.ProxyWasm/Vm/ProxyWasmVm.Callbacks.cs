@@ -29,8 +29,9 @@ internal sealed partial class ProxyWasmVm
     private Func<int, int, int>? _onResponseTrailers;
     private Action<int, int, int, int, int>? _onHttpCallResponse;
     private Action<int, int>? _onQueueReady;
-    private StreamEndTrampoline? _streamEnd;
-    private bool _inStreamEnd;
+    private StreamTrampoline? _trampoline;
+    // The context the trampoline is running callbacks for, while it runs.
+    private ContextState? _inTrampoline;
 
     private void BindCallbacks()
     {
@@ -66,28 +67,39 @@ internal sealed partial class ProxyWasmVm
         _onQueueReady = _instance.GetAction2("proxy_on_queue_ready");
         BindNetworkCallbacks();
         BindGrpcCallbacks();
-        BindStreamEnd();
+        BindStreamTrampoline();
     }
 
-    private void BindStreamEnd()
+    private void BindStreamTrampoline()
     {
-        var stages = new List<StreamEndStage>(3);
+        var headersArity = _onRequestHeaders3 is not null ? 3 : 2;
+        var exported = new List<StreamStage>(5);
+        if (_onContextCreate is not null)
+        {
+            exported.Add(StreamStage.ContextCreate);
+        }
+
+        if (_onRequestHeaders3 is not null || _onRequestHeaders2 is not null)
+        {
+            exported.Add(StreamStage.RequestHeaders);
+        }
+
         if (_onDone is not null)
         {
-            stages.Add(StreamEndStage.Done);
+            exported.Add(StreamStage.Done);
         }
 
         if (_onLog is not null)
         {
-            stages.Add(StreamEndStage.Log);
+            exported.Add(StreamStage.Log);
         }
 
         if (_onDelete is not null)
         {
-            stages.Add(StreamEndStage.Delete);
+            exported.Add(StreamStage.Delete);
         }
 
-        var text = StreamEndTrampoline.Text([.. stages]);
+        var text = StreamTrampoline.Text([.. exported], headersArity);
         if (text is null)
         {
             return;
@@ -95,12 +107,12 @@ internal sealed partial class ProxyWasmVm
 
         try
         {
-            _streamEnd = StreamEndTrampoline.Bind(_store, Module.StreamEndTrampoline(text, Runtime.CompileHostModule), _instance, [.. stages]);
+            _trampoline = StreamTrampoline.Bind(_store, Module.StreamTrampoline(text, Runtime.CompileHostModule), _instance, [.. exported], headersArity);
         }
         catch (Exception ex) when (ex is GuestTrapException or Wasmtime.WasmtimeException)
         {
-            // For example a guest that uses every memory the store allows: streams end one call at a time, as before.
-            Log.StreamEndTrampolineUnavailable(Logger, Config.Name, ex.Message);
+            // For example a guest that uses every memory the store allows: streams run one callback per entry, as before.
+            Log.StreamTrampolineUnavailable(Logger, Config.Name, ex.Message);
         }
     }
 
@@ -132,19 +144,7 @@ internal sealed partial class ProxyWasmVm
             return null;
         }
 
-        // request.time is the data plane's start time when it gives one (wasme run always does): no clock read then.
-        var createdAt = host.Info.StartTime is null ? Runtime.TimeProvider.GetUtcNow() : default;
-        ContextState context;
-        if (_freeContexts.TryPop(out var reused))
-        {
-            reused.Reuse(id, host, createdAt);
-            context = reused;
-        }
-        else
-        {
-            context = new ContextState(id, host) { CreatedAt = createdAt };
-        }
-
+        var context = NewStreamState(id, host);
         _contexts[context.Id] = context;
         Current = context;
         try
@@ -162,6 +162,87 @@ internal sealed partial class ProxyWasmVm
             Exit();
         }
     }
+
+    private ContextState NewStreamState(int id, IStreamHost host)
+    {
+        // request.time is the data plane's start time when it gives one (wasme run always does): no clock read then.
+        var createdAt = host.Info.StartTime is null ? Runtime.TimeProvider.GetUtcNow() : default;
+        if (_freeContexts.TryPop(out var reused))
+        {
+            reused.Reuse(id, host, createdAt);
+            return reused;
+        }
+
+        return new ContextState(id, host) { CreatedAt = createdAt };
+    }
+
+    /// <summary>
+    /// A stream's start: <c>proxy_on_context_create</c> then <c>proxy_on_request_headers</c>, in one entry into the VM
+    /// through the trampoline when the module has one. Null when the context could not be created (the VM failed);
+    /// otherwise <paramref name="raw"/> is the request headers callback's result (<see cref="Failed"/> when it failed).
+    /// </summary>
+    public ContextState? BeginStream(IStreamHost host, HeaderMap requestHeaders, bool endOfStream, out int raw)
+    {
+        var trampoline = _trampoline;
+        if (trampoline is null || !trampoline.CanBegin)
+        {
+            var created = CreateStream(host);
+            raw = Failed;
+            if (created is not null)
+            {
+                created.RequestHeaders = requestHeaders;
+                raw = CallRequestHeaders(created, requestHeaders.Count, endOfStream);
+            }
+
+            return created;
+        }
+
+        raw = Failed;
+        var id = _nextContextId++;
+        if (!TryEnter())
+        {
+            return null;
+        }
+
+        var context = NewStreamState(id, host);
+        context.RequestHeaders = requestHeaders;
+        _contexts[id] = context;
+        Current = context;
+        var count = requestHeaders.Count;
+        _inTrampoline = context;
+        StreamStage? stopped;
+        try
+        {
+            raw = trampoline.Begin(id, count, endOfStream ? 1 : 0);
+            stopped = trampoline.Stage;
+        }
+        catch (Exception ex) when (ex is not OutOfMemoryException)
+        {
+            var stage = trampoline.Stage ?? StreamStage.ContextCreate;
+            Fail(StreamTrampoline.Export(stage), ex);
+            return stage == StreamStage.ContextCreate ? null : context;
+        }
+        finally
+        {
+            _inTrampoline = null;
+            Exit();
+        }
+
+        // Stopped because the guest changed its effective context during proxy_on_context_create.
+        if (stopped == StreamStage.ContextCreate)
+        {
+            raw = CallRequestHeaders(context, count, endOfStream);
+        }
+
+        return context;
+    }
+
+    /// <summary>
+    /// A context's request headers as the guest may see them: none while its <c>proxy_on_context_create</c> runs (Envoy
+    /// hands them over with <c>proxy_on_request_headers</c>), even when the trampoline already holds them.
+    /// </summary>
+    public HeaderMap? RequestHeadersOf(ContextState context)
+        => ReferenceEquals(_inTrampoline, context) && _trampoline!.Stage == StreamStage.ContextCreate ? null : context.RequestHeaders;
 
     public int CallRequestHeaders(ContextState context, int count, bool endOfStream)
         => CallHeaders("proxy_on_request_headers", _onRequestHeaders3, _onRequestHeaders2, context, count, endOfStream);
@@ -187,8 +268,8 @@ internal sealed partial class ProxyWasmVm
     /// </summary>
     public void EndStream(ContextState context)
     {
-        var trampoline = _streamEnd;
-        if (trampoline is null || context.Done || !_contexts.TryGetValue(context.Id, out var known) || !ReferenceEquals(known, context))
+        var trampoline = _trampoline;
+        if (trampoline is null || !trampoline.CanEnd || context.Done || !_contexts.TryGetValue(context.Id, out var known) || !ReferenceEquals(known, context))
         {
             CallDone(context);
             CallDelete(context);
@@ -204,31 +285,31 @@ internal sealed partial class ProxyWasmVm
 
         context.Done = true;
         Current = context;
-        _inStreamEnd = true;
-        StreamEndStage? stopped;
+        _inTrampoline = context;
+        StreamStage? stopped;
         try
         {
-            trampoline.Run(context.Id);
-            stopped = trampoline.StoppedIn;
+            trampoline.End(context.Id);
+            stopped = trampoline.Stage;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
-            Fail(StreamEndTrampoline.Export(trampoline.StoppedIn ?? StreamEndStage.Done), ex);
+            Fail(StreamTrampoline.Export(trampoline.Stage ?? StreamStage.Done), ex);
             stopped = null;
         }
         finally
         {
-            _inStreamEnd = false;
+            _inTrampoline = null;
             Exit();
         }
 
         // Stopped because the guest changed its effective context: that lasts one callback, so the rest run one by one.
-        if (stopped == StreamEndStage.Done)
+        if (stopped == StreamStage.Done)
         {
             CallLog(context);
         }
 
-        if (stopped is StreamEndStage.Done or StreamEndStage.Log)
+        if (stopped is StreamStage.Done or StreamStage.Log)
         {
             CallDelete(context);
             return;
@@ -242,12 +323,12 @@ internal sealed partial class ProxyWasmVm
         }
     }
 
-    /// <summary>Called when the guest changes its effective context: inside the stream-end trampoline, stop after this callback.</summary>
+    /// <summary>Called when the guest changes its effective context: inside the trampoline, stop after this callback.</summary>
     public void EffectiveContextChanged()
     {
-        if (_inStreamEnd)
+        if (_inTrampoline is not null)
         {
-            _streamEnd?.RequestStop();
+            _trampoline?.RequestStop();
         }
     }
 
