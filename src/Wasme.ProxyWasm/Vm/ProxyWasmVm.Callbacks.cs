@@ -107,11 +107,13 @@ internal sealed partial class ProxyWasmVm
 
         try
         {
+            // The guest was held to one instance and one memory; the trampoline adds one of each (its memory is one page).
+            _store.SetLimits(memorySize: Config.Limits.MaxMemoryBytes, tableElements: 100_000, instances: 2, tables: 4, memories: 2);
             _trampoline = StreamTrampoline.Bind(_store, Module.StreamTrampoline(text, Runtime.CompileHostModule), _instance, [.. exported], headersArity);
         }
         catch (Exception ex) when (ex is GuestTrapException or Wasmtime.WasmtimeException)
         {
-            // For example a guest that uses every memory the store allows: streams run one callback per entry, as before.
+            // Not expected (the module is generated for these exports); streams then run one callback per entry, as before.
             Log.StreamTrampolineUnavailable(Logger, Config.Name, ex.Message);
         }
     }

@@ -46,8 +46,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
         _deadlineTicks = Math.Max(ticks, 1) + 1;
 
         _store = new GuestStore(runtime.Engine, this);
-        // The guest and the stream-end trampoline beside it (one instance and one one-page memory of its own).
-        _store.SetLimits(memorySize: config.Limits.MaxMemoryBytes, tableElements: 100_000, instances: 2, tables: 4, memories: 2);
+        _store.SetLimits(memorySize: config.Limits.MaxMemoryBytes, tableElements: 100_000, instances: 1, tables: 4, memories: 1);
         runtime.EnsureEpochTicker();
         _store.SetEpochDeadline(_deadlineTicks);
         try
