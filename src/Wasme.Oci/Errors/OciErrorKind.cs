@@ -15,4 +15,6 @@ public enum OciErrorKind
     Integrity,
     /// <summary>The local store's own files (its <c>index.json</c>) are damaged; the message names the file and the repair.</summary>
     DamagedStore,
+    /// <summary>The file system refuses the local store: no permission, a lock file that cannot be opened, no space.</summary>
+    StoreAccess,
 }

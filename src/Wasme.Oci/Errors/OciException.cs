@@ -38,3 +38,7 @@ public sealed class OciIntegrityException(string message, Exception? innerExcept
 /// <summary>The local store's <c>index.json</c> cannot be used; the message names the file and how to repair it.</summary>
 public sealed class OciDamagedStoreException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.DamagedStore, message, innerException);
+
+/// <summary>The file system refuses the local store (permissions, a broken lock file, a full disk); the message names the store and the fix.</summary>
+public sealed class OciStoreAccessException(string message, Exception? innerException = null)
+    : OciException(OciErrorKind.StoreAccess, message, innerException);
