@@ -20,6 +20,7 @@ public sealed class RegistryClient : IDisposable
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
 
     public RegistryClient(
         RegistryClientOptions options,
@@ -32,7 +33,8 @@ public sealed class RegistryClient : IDisposable
         options.Validate();
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _transport = new RegistryTransport(options, credentials, _logger, timeProvider ?? TimeProvider.System, handler);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _transport = new RegistryTransport(options, credentials, _logger, _timeProvider, handler);
     }
 
     public RegistryClientOptions Options => _options;
@@ -279,45 +281,74 @@ public sealed class RegistryClient : IDisposable
 
         var chunkSize = _options.UploadChunkSize;
         var remainder = 0L;
-        if (chunkSize > 0 && content.Length > chunkSize)
+        try
         {
-            for (var offset = 0L; offset < content.Length; offset += chunkSize)
+            if (chunkSize > 0 && content.Length > chunkSize)
             {
-                var (first, count) = (offset, Math.Min(chunkSize, content.Length - offset));
-                using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
+                for (var offset = 0L; offset < content.Length; offset += chunkSize)
                 {
-                    var body = new ProgressContent(content, first, count, progress);
-                    body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
-                    body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + count - 1}");
-                    return body;
-                }, cancellationToken).ConfigureAwait(false);
-                if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
-                {
-                    throw await UnexpectedAsync(patch, $"uploading a chunk of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
-                }
+                    var (first, count) = (offset, Math.Min(chunkSize, content.Length - offset));
+                    using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
+                    {
+                        var body = new ProgressContent(content, first, count, progress);
+                        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                        // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
+                        body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + count - 1}");
+                        return body;
+                    }, cancellationToken).ConfigureAwait(false);
+                    if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
+                    {
+                        throw await UnexpectedAsync(patch, $"uploading a chunk of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+                    }
 
-                location = Absolute(repository.Registry, patch.Headers.Location);
+                    location = Absolute(repository.Registry, patch.Headers.Location);
+                }
+            }
+            else
+            {
+                remainder = content.Length;
+            }
+
+            using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
+            {
+                var body = new ProgressContent(content, content.Length - remainder, remainder, progress);
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                return body;
+            }, cancellationToken).ConfigureAwait(false);
+            if (put.StatusCode != HttpStatusCode.Created)
+            {
+                throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
             }
         }
-        else
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
         {
-            remainder = content.Length;
-        }
-
-        using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
-        {
-            var body = new ProgressContent(content, content.Length - remainder, remainder, progress);
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            return body;
-        }, cancellationToken).ConfigureAwait(false);
-        if (put.StatusCode != HttpStatusCode.Created)
-        {
-            throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+            await AbandonUploadAsync(repository, location).ConfigureAwait(false);
+            throw;
         }
 
         return BlobPushResult.Uploaded;
     }
+
+    /// <summary>
+    /// Cancels the session of an upload that failed or was cancelled (<c>DELETE</c>), so the registry frees
+    /// what it received now, not when it expires the session (Distribution keeps it a week). Best effort
+    /// and bounded: the user's cancellation has fired already, and the upload's own failure is what to report.
+    /// </summary>
+    private async Task AbandonUploadAsync(ImageReference repository, Uri location)
+    {
+        using var bounded = new CancellationTokenSource(AbandonTimeout, _timeProvider);
+        try
+        {
+            using var cancelled = await SendToAsync(repository, location, HttpMethod.Delete, EmptyContent, bounded.Token).ConfigureAwait(false);
+            RegistryLog.UploadAbandoned(_logger, location.GetLeftPart(UriPartial.Path), (int)cancelled.StatusCode);
+        }
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            RegistryLog.UploadAbandoned(_logger, location.GetLeftPart(UriPartial.Path), 0);
+        }
+    }
+
+    private static readonly TimeSpan AbandonTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Opens an upload session (or mounts the blob from <paramref name="mountFrom"/>): its location, or null when mounted.</summary>
     private async Task<Uri?> StartUploadAsync(ImageReference repository, Digest digest, string? mountFrom, CancellationToken cancellationToken)
