@@ -37,7 +37,7 @@ internal sealed class ListCommand : WasmeCommand
         var format = _output.ValueOf(parseResult);
         if (format.IsData())
         {
-            DataOutput.Write(Context, format, items, ImagesJsonContext.Default.IReadOnlyListImageListItem);
+            DataOutput.Write(Context, format, items, ImagesJsonContext.Output.IReadOnlyListImageListItem);
             return ExitCodes.Success;
         }
 
