@@ -440,32 +440,49 @@ public sealed class RegistryClient : IDisposable
     {
         var tags = new List<string>();
         var scope = $"repository:{repository}:pull";
-        await foreach (var page in PagesAsync(registry, scope, $"v2/{repository}/tags/list?n=1000", $"the tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false))
+        var what = $"the tags of {registry}/{repository}";
+        await foreach (var page in PagesAsync(registry, scope, $"v2/{repository}/tags/list?n=1000", what, cancellationToken).ConfigureAwait(false))
         {
-            tags.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.TagList)?.Tags ?? []);
+            tags.AddRange(ParseListing(page, OciJsonContext.Default.TagList, what)?.Tags ?? []);
         }
 
-        return tags;
+        return [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Repositories of a registry (<c>GET /v2/_catalog</c>, following pagination).</summary>
     public async Task<IReadOnlyList<string>> ListRepositoriesAsync(string registry, CancellationToken cancellationToken = default)
     {
         var repositories = new List<string>();
-        await foreach (var page in PagesAsync(registry, "registry:catalog:*", "v2/_catalog?n=1000", $"the repositories of {registry}", cancellationToken).ConfigureAwait(false))
+        var what = $"the repositories of {registry}";
+        await foreach (var page in PagesAsync(registry, "registry:catalog:*", "v2/_catalog?n=1000", what, cancellationToken).ConfigureAwait(false))
         {
-            repositories.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.Catalog)?.Repositories ?? []);
+            repositories.AddRange(ParseListing(page, OciJsonContext.Default.Catalog, what)?.Repositories ?? []);
         }
 
-        return repositories;
+        return [.. repositories.Where(r => !string.IsNullOrEmpty(r)).Distinct(StringComparer.Ordinal)];
     }
 
     public void Dispose() => _transport.Dispose();
 
+    /// <summary>A listing page from the registry: anything but the distribution API's JSON is an integrity error, not a crash.</summary>
+    private static T? ParseListing<T>(byte[] page, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(page, type);
+        }
+        catch (JsonException ex)
+        {
+            throw new OciIntegrityException($"The registry sent {what} in a form the distribution API does not define ({ex.Message}); nothing listed.", ex);
+        }
+    }
+
     private async IAsyncEnumerable<byte[]> PagesAsync(string registry, string scope, string firstPath, string what, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? path = firstPath;
-        for (var pages = 0; path is not null && pages < 1000; pages++)
+        // A next link back to a page already read would list it again, up to the page limit.
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        for (var pages = 0; path is not null && pages < 1000 && visited.Add(path); pages++)
         {
             using var response = await SendAsync(registry, [scope], HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -478,17 +495,7 @@ public sealed class RegistryClient : IDisposable
                 throw await UnexpectedAsync(response, $"listing {what}", cancellationToken).ConfigureAwait(false);
             }
 
-            byte[] page;
-            try
-            {
-                page = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new OciUsageException($"Registry {registry} sent an invalid listing: {ex.Message}", ex);
-            }
-
-            yield return page;
+            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
             path = NextLink(response);
         }
     }

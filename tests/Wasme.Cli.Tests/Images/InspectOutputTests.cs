@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Http;
 using Wasme.Oci;
 using Wasme.Oci.References;
 using Wasme.Oci.Store;
@@ -55,5 +56,17 @@ public sealed class InspectOutputTests
             Assert.DoesNotContain("\\u002B", output, StringComparison.Ordinal);
             Assert.DoesNotContain("\u009b", output, StringComparison.Ordinal);
         }
+    }
+
+    [Fact]
+    public async Task Control_characters_in_a_registrys_tag_list_do_not_reach_the_terminal()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(context => context.Response.WriteAsync("{\"tags\":[\"v1\\u001b]0;owned\\u0007\"]}"));
+        using var cli = new ImageCli();
+
+        Assert.Equal(ExitCodes.Success, await cli.RunAsync("list", "--remote", $"{evil.Host}/team/filter"));
+
+        Assert.Contains("v1?]0;owned?", cli.Out.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001b]0;", cli.Out.Output, StringComparison.Ordinal);
     }
 }
