@@ -551,8 +551,14 @@ public sealed class RegistryClient : IDisposable
         return request;
     }
 
-    private Uri Absolute(string registry, Uri location) =>
-        location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+    /// <summary>An upload location from the registry, made absolute; only http and https, as for redirects.</summary>
+    private Uri Absolute(string registry, Uri location)
+    {
+        var absolute = location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+        return absolute.Scheme is "http" or "https"
+            ? absolute
+            : throw new OciNetworkException($"Registry {registry} sent an upload location with the unsupported URL scheme '{absolute.Scheme}'; only http and https are followed. Nothing was pushed.");
+    }
 
     private static Uri WithDigest(Uri location, Digest digest)
     {

@@ -165,6 +165,30 @@ public sealed class BlobPushTests
         Assert.Contains(registry.Requests, r => r.Method == "DELETE" && r.PathAndQuery == "/v2/team/filter/blobs/uploads/session-1");
     }
 
+    [Theory]
+    [InlineData("ftp://127.0.0.1/upload")]
+    [InlineData("file:///etc/passwd")]
+    public async Task An_upload_location_with_a_scheme_other_than_http_is_a_network_error_not_a_crash(string location)
+    {
+        var script = Script(head: StatusCodes.Status404NotFound);
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                context.Response.Headers.Location = location;
+                return;
+            }
+
+            await script(context);
+        });
+
+        var error = await Assert.ThrowsAsync<OciNetworkException>(() => PushAsync(registry));
+
+        Assert.Contains($"unsupported URL scheme '{new Uri(location).Scheme}'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(registry.Requests, r => r.Method is "PUT" or "PATCH");
+    }
+
     private static async Task<BlobPushResult> PushAsync(ScriptedRegistry registry, string? mountFrom = null, int chunkSize = 0, CancellationToken cancellationToken = default)
     {
         using var client = new RegistryClient(new RegistryClientOptions { MaxRetries = 0, UploadChunkSize = chunkSize }, AnonymousCredentialProvider.Instance);
