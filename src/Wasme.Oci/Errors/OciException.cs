@@ -39,6 +39,6 @@ public sealed class OciIntegrityException(string message, Exception? innerExcept
 public sealed class OciDamagedStoreException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.DamagedStore, message, innerException);
 
-/// <summary>The file system refuses the local store (permissions, a broken lock file, a full disk); the message names the store and the fix.</summary>
-public sealed class OciStoreAccessException(string message, Exception? innerException = null)
-    : OciException(OciErrorKind.StoreAccess, message, innerException);
+/// <summary>The file system refuses a file wasme keeps (the local store, the Docker config); the message names the file and the fix.</summary>
+public sealed class OciFileAccessException(string message, Exception? innerException = null)
+    : OciException(OciErrorKind.FileAccess, message, innerException);

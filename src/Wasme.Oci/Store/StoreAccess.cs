@@ -14,7 +14,7 @@ internal static class StoreAccess
     public static OciException Refused(string root, Exception exception) =>
         File.Exists(root)
             ? IsAFile(root, exception)
-            : new OciStoreAccessException(
+            : new OciFileAccessException(
                 $"Cannot use the local store {root}: {exception.Message.TrimEnd('.', ' ')}. " +
                 "Check that it is a directory you may read and write, or choose another with --store or WASME_STORE.",
                 exception);

@@ -50,8 +50,8 @@ public sealed class StoreAccessTests : IDisposable
         // Only so that a wasme that waits forever ends this test; nothing here depends on time.
         using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(2));
 
-        var list = await Assert.ThrowsAsync<OciStoreAccessException>(() => _store.Store.ListAsync(cancellationToken: hang.Token));
-        var tag = await Assert.ThrowsAsync<OciStoreAccessException>(() => _store.Store.TagAsync(Reference, Other, hang.Token));
+        var list = await Assert.ThrowsAsync<OciFileAccessException>(() => _store.Store.ListAsync(cancellationToken: hang.Token));
+        var tag = await Assert.ThrowsAsync<OciFileAccessException>(() => _store.Store.TagAsync(Reference, Other, hang.Token));
 
         Assert.Contains($"Cannot use the local store {_store.Root}", list.Message, StringComparison.Ordinal);
         Assert.Contains(".wasme.lock", tag.Message, StringComparison.Ordinal);
@@ -67,12 +67,12 @@ public sealed class StoreAccessTests : IDisposable
         File.Delete(LockPath);
         Directory.CreateDirectory(LockPath);
 
-        var tag = await Assert.ThrowsAsync<OciStoreAccessException>(() => _store.Store.TagAsync(Reference, Other));
-        var remove = await Assert.ThrowsAsync<OciStoreAccessException>(() => _store.Store.RemoveAsync(Reference));
-        var add = await Assert.ThrowsAsync<OciStoreAccessException>(() => _store.Store.AddAsync(Other, TestWasmModule.Create(seed: 3), Config));
+        var tag = await Assert.ThrowsAsync<OciFileAccessException>(() => _store.Store.TagAsync(Reference, Other));
+        var remove = await Assert.ThrowsAsync<OciFileAccessException>(() => _store.Store.RemoveAsync(Reference));
+        var add = await Assert.ThrowsAsync<OciFileAccessException>(() => _store.Store.AddAsync(Other, TestWasmModule.Create(seed: 3), Config));
 
         Assert.All([tag, remove, add], e => Assert.Contains($"Cannot use the local store {_store.Root}", e.Message, StringComparison.Ordinal));
-        Assert.Equal(OciErrorKind.StoreAccess, tag.Kind);
+        Assert.Equal(OciErrorKind.FileAccess, tag.Kind);
         Assert.Equal(before, _store.Snapshot());
         Assert.Equal(Reference, Assert.Single(await _store.Store.ListAsync()).Reference);
     }
