@@ -27,7 +27,7 @@ public static class ExitCodes
     public static IReadOnlyList<(int Code, string Name, string Meaning)> All { get; } =
     [
         (Success, "success", "the command did what was asked"),
-        (Failure, "failure", "failure with no better class: a failing wasme test case, a listen address in use, a damaged local store (the message names the repair)"),
+        (Failure, "failure", "failure with no better class: a failing wasme test case, a listen address in use, a damaged local store or one the file system refuses (the message names the repair)"),
         (UsageError, "usage", "bad arguments or invalid input; the message names the fix"),
         (NotFound, "not-found", "image, tag, file or resource not found"),
         (AuthFailure, "auth", "authentication or authorization failed"),

@@ -15,4 +15,6 @@ public enum OciErrorKind
     Integrity,
     /// <summary>The local store's own files (its <c>index.json</c>) are damaged; the message names the file and the repair.</summary>
     DamagedStore,
+    /// <summary>The file system refuses a file wasme keeps (the local store, the Docker config): no permission, a lock file that cannot be opened, a directory where a file belongs.</summary>
+    FileAccess,
 }

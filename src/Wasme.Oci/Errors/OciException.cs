@@ -38,3 +38,7 @@ public sealed class OciIntegrityException(string message, Exception? innerExcept
 /// <summary>The local store's <c>index.json</c> cannot be used; the message names the file and how to repair it.</summary>
 public sealed class OciDamagedStoreException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.DamagedStore, message, innerException);
+
+/// <summary>The file system refuses a file wasme keeps (the local store, the Docker config); the message names the file and the fix.</summary>
+public sealed class OciFileAccessException(string message, Exception? innerException = null)
+    : OciException(OciErrorKind.FileAccess, message, innerException);

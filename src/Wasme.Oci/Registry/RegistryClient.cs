@@ -20,6 +20,7 @@ public sealed class RegistryClient : IDisposable
     private readonly RegistryClientOptions _options;
     private readonly RegistryTransport _transport;
     private readonly ILogger _logger;
+    private readonly TimeProvider _timeProvider;
 
     public RegistryClient(
         RegistryClientOptions options,
@@ -32,7 +33,8 @@ public sealed class RegistryClient : IDisposable
         options.Validate();
         _options = options;
         _logger = (ILogger?)logger ?? NullLogger.Instance;
-        _transport = new RegistryTransport(options, credentials, _logger, timeProvider ?? TimeProvider.System, handler);
+        _timeProvider = timeProvider ?? TimeProvider.System;
+        _transport = new RegistryTransport(options, credentials, _logger, _timeProvider, handler);
     }
 
     public RegistryClientOptions Options => _options;
@@ -279,45 +281,74 @@ public sealed class RegistryClient : IDisposable
 
         var chunkSize = _options.UploadChunkSize;
         var remainder = 0L;
-        if (chunkSize > 0 && content.Length > chunkSize)
+        try
         {
-            for (var offset = 0L; offset < content.Length; offset += chunkSize)
+            if (chunkSize > 0 && content.Length > chunkSize)
             {
-                var (first, count) = (offset, Math.Min(chunkSize, content.Length - offset));
-                using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
+                for (var offset = 0L; offset < content.Length; offset += chunkSize)
                 {
-                    var body = new ProgressContent(content, first, count, progress);
-                    body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-                    // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
-                    body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + count - 1}");
-                    return body;
-                }, cancellationToken).ConfigureAwait(false);
-                if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
-                {
-                    throw await UnexpectedAsync(patch, $"uploading a chunk of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
-                }
+                    var (first, count) = (offset, Math.Min(chunkSize, content.Length - offset));
+                    using var patch = await SendToAsync(repository, location, HttpMethod.Patch, () =>
+                    {
+                        var body = new ProgressContent(content, first, count, progress);
+                        body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                        // The distribution spec's "start-end" form is not RFC 7233's, so skip header validation.
+                        body.Headers.TryAddWithoutValidation("Content-Range", $"{first}-{first + count - 1}");
+                        return body;
+                    }, cancellationToken).ConfigureAwait(false);
+                    if (patch.StatusCode != HttpStatusCode.Accepted || patch.Headers.Location is null)
+                    {
+                        throw await UnexpectedAsync(patch, $"uploading a chunk of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+                    }
 
-                location = Absolute(repository.Registry, patch.Headers.Location);
+                    location = Absolute(repository.Registry, patch.Headers.Location);
+                }
+            }
+            else
+            {
+                remainder = content.Length;
+            }
+
+            using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
+            {
+                var body = new ProgressContent(content, content.Length - remainder, remainder, progress);
+                body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+                return body;
+            }, cancellationToken).ConfigureAwait(false);
+            if (put.StatusCode != HttpStatusCode.Created)
+            {
+                throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
             }
         }
-        else
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
         {
-            remainder = content.Length;
-        }
-
-        using var put = await SendToAsync(repository, WithDigest(location, digest), HttpMethod.Put, () =>
-        {
-            var body = new ProgressContent(content, content.Length - remainder, remainder, progress);
-            body.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
-            return body;
-        }, cancellationToken).ConfigureAwait(false);
-        if (put.StatusCode != HttpStatusCode.Created)
-        {
-            throw await UnexpectedAsync(put, $"finishing the upload of {digest} to {repository.Name}", cancellationToken).ConfigureAwait(false);
+            await AbandonUploadAsync(repository, location).ConfigureAwait(false);
+            throw;
         }
 
         return BlobPushResult.Uploaded;
     }
+
+    /// <summary>
+    /// Cancels the session of an upload that failed or was cancelled (<c>DELETE</c>), so the registry frees
+    /// what it received now, not when it expires the session (Distribution keeps it a week). Best effort
+    /// and bounded: the user's cancellation has fired already, and the upload's own failure is what to report.
+    /// </summary>
+    private async Task AbandonUploadAsync(ImageReference repository, Uri location)
+    {
+        using var bounded = new CancellationTokenSource(AbandonTimeout, _timeProvider);
+        try
+        {
+            using var cancelled = await SendToAsync(repository, location, HttpMethod.Delete, EmptyContent, bounded.Token).ConfigureAwait(false);
+            RegistryLog.UploadAbandoned(_logger, location.GetLeftPart(UriPartial.Path), (int)cancelled.StatusCode);
+        }
+        catch (Exception ex) when (ex is OciException or HttpRequestException or IOException or OperationCanceledException)
+        {
+            RegistryLog.UploadAbandoned(_logger, location.GetLeftPart(UriPartial.Path), 0);
+        }
+    }
+
+    private static readonly TimeSpan AbandonTimeout = TimeSpan.FromSeconds(5);
 
     /// <summary>Opens an upload session (or mounts the blob from <paramref name="mountFrom"/>): its location, or null when mounted.</summary>
     private async Task<Uri?> StartUploadAsync(ImageReference repository, Digest digest, string? mountFrom, CancellationToken cancellationToken)
@@ -409,32 +440,49 @@ public sealed class RegistryClient : IDisposable
     {
         var tags = new List<string>();
         var scope = $"repository:{repository}:pull";
-        await foreach (var page in PagesAsync(registry, scope, $"v2/{repository}/tags/list?n=1000", $"the tags of {registry}/{repository}", cancellationToken).ConfigureAwait(false))
+        var what = $"the tags of {registry}/{repository}";
+        await foreach (var page in PagesAsync(registry, scope, $"v2/{repository}/tags/list?n=1000", what, cancellationToken).ConfigureAwait(false))
         {
-            tags.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.TagList)?.Tags ?? []);
+            tags.AddRange(ParseListing(page, OciJsonContext.Default.TagList, what)?.Tags ?? []);
         }
 
-        return tags;
+        return [.. tags.Where(t => !string.IsNullOrEmpty(t)).Distinct(StringComparer.Ordinal)];
     }
 
     /// <summary>Repositories of a registry (<c>GET /v2/_catalog</c>, following pagination).</summary>
     public async Task<IReadOnlyList<string>> ListRepositoriesAsync(string registry, CancellationToken cancellationToken = default)
     {
         var repositories = new List<string>();
-        await foreach (var page in PagesAsync(registry, "registry:catalog:*", "v2/_catalog?n=1000", $"the repositories of {registry}", cancellationToken).ConfigureAwait(false))
+        var what = $"the repositories of {registry}";
+        await foreach (var page in PagesAsync(registry, "registry:catalog:*", "v2/_catalog?n=1000", what, cancellationToken).ConfigureAwait(false))
         {
-            repositories.AddRange(JsonSerializer.Deserialize(page, OciJsonContext.Default.Catalog)?.Repositories ?? []);
+            repositories.AddRange(ParseListing(page, OciJsonContext.Default.Catalog, what)?.Repositories ?? []);
         }
 
-        return repositories;
+        return [.. repositories.Where(r => !string.IsNullOrEmpty(r)).Distinct(StringComparer.Ordinal)];
     }
 
     public void Dispose() => _transport.Dispose();
 
+    /// <summary>A listing page from the registry: anything but the distribution API's JSON is an integrity error, not a crash.</summary>
+    private static T? ParseListing<T>(byte[] page, System.Text.Json.Serialization.Metadata.JsonTypeInfo<T> type, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(page, type);
+        }
+        catch (JsonException ex)
+        {
+            throw new OciIntegrityException($"The registry sent {what} in a form the distribution API does not define ({ex.Message}); nothing listed.", ex);
+        }
+    }
+
     private async IAsyncEnumerable<byte[]> PagesAsync(string registry, string scope, string firstPath, string what, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
     {
         string? path = firstPath;
-        for (var pages = 0; path is not null && pages < 1000; pages++)
+        // A next link back to a page already read would list it again, up to the page limit.
+        var visited = new HashSet<string>(StringComparer.Ordinal);
+        for (var pages = 0; path is not null && pages < 1000 && visited.Add(path); pages++)
         {
             using var response = await SendAsync(registry, [scope], HttpMethod.Get, path, null, cancellationToken).ConfigureAwait(false);
             if (response.StatusCode == HttpStatusCode.NotFound)
@@ -447,17 +495,7 @@ public sealed class RegistryClient : IDisposable
                 throw await UnexpectedAsync(response, $"listing {what}", cancellationToken).ConfigureAwait(false);
             }
 
-            byte[] page;
-            try
-            {
-                page = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
-            }
-            catch (JsonException ex)
-            {
-                throw new OciUsageException($"Registry {registry} sent an invalid listing: {ex.Message}", ex);
-            }
-
-            yield return page;
+            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
             path = NextLink(response);
         }
     }
@@ -513,8 +551,14 @@ public sealed class RegistryClient : IDisposable
         return request;
     }
 
-    private Uri Absolute(string registry, Uri location) =>
-        location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+    /// <summary>An upload location from the registry, made absolute; only http and https, as for redirects.</summary>
+    private Uri Absolute(string registry, Uri location)
+    {
+        var absolute = location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+        return absolute.Scheme is "http" or "https"
+            ? absolute
+            : throw new OciNetworkException($"Registry {registry} sent an upload location with the unsupported URL scheme '{absolute.Scheme}'; only http and https are followed. Nothing was pushed.");
+    }
 
     private static Uri WithDigest(Uri location, Digest digest)
     {

@@ -24,4 +24,7 @@ internal static partial class RegistryLog
 
     [LoggerMessage(7, LogLevel.Debug, "Upload session {Location} not needed (the registry has the blob); cancelled: HTTP {Status}")]
     public static partial void UploadCancelled(ILogger logger, string location, int status);
+
+    [LoggerMessage(8, LogLevel.Debug, "Upload session {Location} left by a failed or cancelled upload; cancelled: HTTP {Status}")]
+    public static partial void UploadAbandoned(ILogger logger, string location, int status);
 }

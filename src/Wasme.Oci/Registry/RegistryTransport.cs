@@ -490,7 +490,7 @@ internal sealed class RegistryTransport : IDisposable
             }
             catch (JsonException ex)
             {
-                throw new OciAuthException($"The token service of {registry} sent an answer that is not JSON.", ex);
+                throw new OciAuthException($"The token service of {registry} sent an answer that is not a token response ({ex.Message}); cannot authenticate.", ex);
             }
 
             var value = token?.Token ?? token?.AccessToken;
@@ -499,9 +499,18 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciAuthException($"The token service of {registry} sent no token.");
             }
 
+            if (!IsHeaderSafe(value))
+            {
+                // Sent back as a header, a line break would end it and start another (header injection).
+                throw new OciAuthException($"The token service of {registry} sent a token with spaces or control characters, which no Authorization header may carry; refused. The token service at {realmUri.Authority} is misbehaving.");
+            }
+
             return new AuthenticationHeaderValue("Bearer", value);
         }
     }
+
+    /// <summary>Visible ASCII only: RFC 6750's token characters and then some, never whitespace or controls.</summary>
+    private static bool IsHeaderSafe(string token) => token.All(c => c is > ' ' and < (char)0x7F);
 
     private static AuthenticationHeaderValue BasicHeader(RegistryCredential credential) =>
         new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{credential.Username}:{credential.Password}")));

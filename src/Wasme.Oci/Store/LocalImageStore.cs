@@ -95,7 +95,7 @@ public sealed class LocalImageStore
     /// (exit 6) that pulling again repairs. A flush per blob would cost every pull a
     /// disk round trip (tens of milliseconds for a 32 MiB module) for content the registry still has.
     /// </summary>
-    public StagedBlobs StageBlobs() => new(BlobDirectory, flushToDisk: false);
+    public StagedBlobs StageBlobs() => new(Root, BlobDirectory, flushToDisk: false);
 
     /// <summary>
     /// Stores an image whose manifest bytes are verified and whose blobs were each streamed into
@@ -121,7 +121,7 @@ public sealed class LocalImageStore
         CheckPinned(reference, image.ManifestDigest);
         // Staged like a pull, so the blobs appear only under the store lock, together with the index entry;
         // flushed to disk, as no registry holds a copy of what was just built.
-        using var staged = new StagedBlobs(BlobDirectory, flushToDisk: true);
+        using var staged = new StagedBlobs(Root, BlobDirectory, flushToDisk: true);
         foreach (var (digest, content) in image.Blobs.Append(new(image.ManifestDigest, image.ManifestBytes)).DistinctBy(b => b.Key))
         {
             await staged.WriteAsync(digest, (file, ct) => file.WriteAsync(content, ct).AsTask(), cancellationToken).ConfigureAwait(false);
@@ -167,6 +167,7 @@ public sealed class LocalImageStore
     {
         if (!File.Exists(IndexPath))
         {
+            StoreAccess.ThrowIfFile(Root);
             return null;
         }
 
@@ -197,6 +198,7 @@ public sealed class LocalImageStore
     {
         if (!File.Exists(IndexPath))
         {
+            StoreAccess.ThrowIfFile(Root);
             return [];
         }
 
@@ -230,6 +232,7 @@ public sealed class LocalImageStore
         ArgumentNullException.ThrowIfNull(manifestDigest);
         if (!File.Exists(IndexPath))
         {
+            StoreAccess.ThrowIfFile(Root);
             return [];
         }
 
@@ -286,6 +289,7 @@ public sealed class LocalImageStore
     {
         if (!File.Exists(IndexPath))
         {
+            StoreAccess.ThrowIfFile(Root);
             throw NotInStore(reference);
         }
 
@@ -535,13 +539,21 @@ public sealed class LocalImageStore
             return new ImageIndex { Manifests = [] };
         }
 
-        var info = new FileInfo(IndexPath);
-        if (info.Length > MaxIndexSize)
+        byte[] bytes;
+        try
         {
-            throw Damaged($"it is larger than {MaxIndexSize} bytes");
+            if (new FileInfo(IndexPath).Length > MaxIndexSize)
+            {
+                throw Damaged($"it is larger than {MaxIndexSize} bytes");
+            }
+
+            bytes = await File.ReadAllBytesAsync(IndexPath, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            throw StoreAccess.Refused(Root, ex);
         }
 
-        var bytes = await File.ReadAllBytesAsync(IndexPath, cancellationToken).ConfigureAwait(false);
         return OciDocuments.TryParseIndex(bytes, out var index, out var problem) ? index : throw Damaged(problem);
     }
 
@@ -560,13 +572,29 @@ public sealed class LocalImageStore
         Action? beforeWrite = null,
         Action<ImageIndex>? afterWrite = null)
     {
-        EnsureLayout();
+        try
+        {
+            EnsureLayout();
+        }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            throw StoreAccess.Refused(Root, ex);
+        }
+
         await using var indexLock = await StoreLock.AcquireExclusiveAsync(LockPath, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var updated = index with { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = update(index.Manifests) };
-        beforeWrite?.Invoke();
-        // Past this point the change is made: cancelling would leave committed blobs without their entry.
-        await AtomicFile.WriteAsync(IndexPath, JsonSerializer.SerializeToUtf8Bytes(updated, OciJsonContext.Written.ImageIndex), CancellationToken.None).ConfigureAwait(false);
+        try
+        {
+            beforeWrite?.Invoke();
+            // Past this point the change is made: cancelling would leave committed blobs without their entry.
+            await AtomicFile.WriteAsync(IndexPath, JsonSerializer.SerializeToUtf8Bytes(updated, OciJsonContext.Written.ImageIndex), CancellationToken.None).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            throw StoreAccess.Refused(Root, ex);
+        }
+
         afterWrite?.Invoke(updated);
         AbandonedTempFiles.Remove([Root, BlobDirectory], _timeProvider.GetUtcNow());
     }

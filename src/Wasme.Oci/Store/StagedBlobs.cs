@@ -14,14 +14,16 @@ namespace Wasme.Oci.Store;
 /// </summary>
 public sealed class StagedBlobs : IDisposable
 {
+    private readonly string _root;
     private readonly string _directory;
     private readonly bool _flushToDisk;
     private readonly Dictionary<Digest, (string Path, FileStream? File)> _files = [];
     private readonly List<string> _createdDirectories = [];
     private bool _committed;
 
-    internal StagedBlobs(string directory, bool flushToDisk)
+    internal StagedBlobs(string root, string directory, bool flushToDisk)
     {
+        _root = root;
         _directory = directory;
         _flushToDisk = flushToDisk;
     }
@@ -39,15 +41,25 @@ public sealed class StagedBlobs : IDisposable
     {
         ArgumentNullException.ThrowIfNull(write);
         ObjectDisposedException.ThrowIf(_committed, this);
-        CreateDirectory();
         var temp = Path.Combine(_directory, $"{AbandonedTempFiles.Prefix}{Guid.NewGuid():N}");
-        lock (_files)
+        FileStream file;
+        try
         {
-            _files.Add(digest, (temp, null));
+            CreateDirectory();
+            lock (_files)
+            {
+                _files.Add(digest, (temp, null));
+            }
+
+            // Unbuffered: the writer hands over 1 MiB chunks, and a FileStream buffer would only copy them again.
+            file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
+        }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            // Only the store's own files: the writer's failures (a broken download) pass through unchanged.
+            throw StoreAccess.Refused(_root, ex);
         }
 
-        // Unbuffered: the writer hands over 1 MiB chunks, and a FileStream buffer would only copy them again.
-        var file = new FileStream(temp, new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.ReadWrite, Share = FileShare.None, BufferSize = 0 });
         lock (_files)
         {
             _files[digest] = (temp, file);

@@ -4,6 +4,8 @@ namespace Wasme.Oci.Store;
 /// A cross-process reader/writer lock on the store's lock file. .NET on Unix takes <c>flock</c> when it
 /// opens a file: <see cref="FileShare.None"/> takes it exclusive, any other share mode shared, so
 /// writers exclude everyone and readers exclude only writers, across processes and store instances.
+/// Only a lock held by another process is waited for; any other failure to open the file (a symbolic
+/// link loop, a directory in its place, no permission) is reported at once, never waited on forever.
 /// </summary>
 internal sealed class StoreLock : IAsyncDisposable
 {
@@ -12,8 +14,17 @@ internal sealed class StoreLock : IAsyncDisposable
     private StoreLock(FileStream? stream) => _stream = stream;
 
     /// <summary>For index updates, blob commits and garbage collection.</summary>
-    public static Task<StoreLock> AcquireExclusiveAsync(string path, CancellationToken cancellationToken) =>
-        AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken);
+    public static async Task<StoreLock> AcquireExclusiveAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            throw StoreAccess.Refused(Path.GetDirectoryName(path)!, ex);
+        }
+    }
 
     /// <summary>
     /// For reading the index and then the blobs it names, so a concurrent <c>rmi</c> cannot delete them
@@ -29,6 +40,10 @@ internal sealed class StoreLock : IAsyncDisposable
         {
             return new StoreLock(null);
         }
+        catch (Exception ex) when (StoreAccess.IsRefusal(ex))
+        {
+            throw StoreAccess.Refused(Path.GetDirectoryName(path)!, ex);
+        }
     }
 
     private static async Task<StoreLock> AcquireAsync(Func<FileStream> open, CancellationToken cancellationToken)
@@ -40,7 +55,7 @@ internal sealed class StoreLock : IAsyncDisposable
             {
                 return new StoreLock(open());
             }
-            catch (IOException ex) when (ex is not (FileNotFoundException or DirectoryNotFoundException))
+            catch (IOException ex) when (HeldByAnotherProcess(ex))
             {
                 // Another process holds it; index updates take milliseconds.
                 await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
@@ -48,6 +63,14 @@ internal sealed class StoreLock : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>
+    /// The open failed because another process holds the lock: flock's EWOULDBLOCK (errno 11 on Linux,
+    /// 35 on macOS, which .NET puts in HResult), or Windows' sharing or lock violation.
+    /// </summary>
+    private static bool HeldByAnotherProcess(IOException exception) =>
+        exception is not (FileNotFoundException or DirectoryNotFoundException)
+        && (exception.HResult & 0xFFFF) is 11 or 35 or 32 or 33;
 
     public ValueTask DisposeAsync() => _stream?.DisposeAsync() ?? ValueTask.CompletedTask;
 }

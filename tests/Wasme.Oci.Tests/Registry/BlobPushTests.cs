@@ -98,14 +98,105 @@ public sealed class BlobPushTests
         Assert.Equal(BlobPushResult.Skipped, await PushAsync(registry));
     }
 
-    private static async Task<BlobPushResult> PushAsync(ScriptedRegistry registry, string? mountFrom = null)
+    [Fact]
+    public async Task A_refused_upload_is_the_error_reported_and_its_session_is_cancelled()
     {
-        using var client = new RegistryClient(new RegistryClientOptions { MaxRetries = 0 }, AnonymousCredentialProvider.Instance);
-        return await client.PushBlobAsync(ImageReference.Parse($"{registry.Host}/team/filter"), ContentDigest, Content, mountFrom);
+        await using var registry = await ScriptedRegistry.StartAsync(Script(head: StatusCodes.Status404NotFound, put: StatusCodes.Status500InternalServerError));
+
+        var error = await Assert.ThrowsAsync<OciNetworkException>(() => PushAsync(registry));
+
+        Assert.Contains($"finishing the upload of {ContentDigest}", error.Message, StringComparison.Ordinal);
+        // Left open, the session would hold what the registry received until it expires (a week, for Distribution).
+        Assert.Contains(registry.Requests, r => r.Method == "DELETE" && r.PathAndQuery == "/v2/team/filter/blobs/uploads/session-1");
     }
 
-    /// <summary>HEAD answers <paramref name="head"/>; POST <paramref name="post"/> (202 opens session-1); PUT and DELETE on the session succeed.</summary>
-    private static Func<HttpContext, Task> Script(int head, int post = StatusCodes.Status202Accepted) => async context =>
+    [Fact]
+    public async Task A_failed_chunk_cancels_the_session_where_the_registry_last_put_it()
+    {
+        var script = Script(head: StatusCodes.Status404NotFound);
+        var patches = 0;
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (!HttpMethods.IsPatch(context.Request.Method))
+            {
+                await script(context);
+            }
+            else if (Interlocked.Increment(ref patches) == 1)
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                context.Response.Headers.Location = "/v2/team/filter/blobs/uploads/session-2";
+            }
+            else
+            {
+                context.Response.StatusCode = StatusCodes.Status416RangeNotSatisfiable;
+            }
+        });
+
+        await Assert.ThrowsAsync<OciUsageException>(() => PushAsync(registry, chunkSize: 4));
+
+        Assert.Equal(2, registry.Requests.Count(r => r.Method == "PATCH"));
+        Assert.Equal("/v2/team/filter/blobs/uploads/session-2", Assert.Single(registry.Requests, r => r.Method == "DELETE").PathAndQuery);
+    }
+
+    [Fact]
+    public async Task A_push_cancelled_during_its_upload_cancels_the_session()
+    {
+        var uploading = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var script = Script(head: StatusCodes.Status404NotFound);
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (HttpMethods.IsPut(context.Request.Method))
+            {
+                // The upload hangs until the client gives up on it (Ctrl-C).
+                uploading.TrySetResult();
+                await Task.Delay(Timeout.Infinite, context.RequestAborted).ContinueWith(_ => { }, TaskScheduler.Default);
+                return;
+            }
+
+            await script(context);
+        });
+        using var cancel = new CancellationTokenSource();
+        var push = PushAsync(registry, cancellationToken: cancel.Token);
+        await uploading.Task;
+
+        await cancel.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => push);
+        Assert.Contains(registry.Requests, r => r.Method == "DELETE" && r.PathAndQuery == "/v2/team/filter/blobs/uploads/session-1");
+    }
+
+    [Theory]
+    [InlineData("ftp://127.0.0.1/upload")]
+    [InlineData("file:///etc/passwd")]
+    public async Task An_upload_location_with_a_scheme_other_than_http_is_a_network_error_not_a_crash(string location)
+    {
+        var script = Script(head: StatusCodes.Status404NotFound);
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (HttpMethods.IsPost(context.Request.Method))
+            {
+                context.Response.StatusCode = StatusCodes.Status202Accepted;
+                context.Response.Headers.Location = location;
+                return;
+            }
+
+            await script(context);
+        });
+
+        var error = await Assert.ThrowsAsync<OciNetworkException>(() => PushAsync(registry));
+
+        Assert.Contains($"unsupported URL scheme '{new Uri(location).Scheme}'", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(registry.Requests, r => r.Method is "PUT" or "PATCH");
+    }
+
+    private static async Task<BlobPushResult> PushAsync(ScriptedRegistry registry, string? mountFrom = null, int chunkSize = 0, CancellationToken cancellationToken = default)
+    {
+        using var client = new RegistryClient(new RegistryClientOptions { MaxRetries = 0, UploadChunkSize = chunkSize }, AnonymousCredentialProvider.Instance);
+        return await client.PushBlobAsync(ImageReference.Parse($"{registry.Host}/team/filter"), ContentDigest, Content, mountFrom, cancellationToken: cancellationToken);
+    }
+
+    /// <summary>HEAD answers <paramref name="head"/>; POST <paramref name="post"/> (202 opens session-1); PUT <paramref name="put"/>; DELETE succeeds.</summary>
+    private static Func<HttpContext, Task> Script(int head, int post = StatusCodes.Status202Accepted, int put = StatusCodes.Status201Created) => async context =>
     {
         var request = context.Request;
         var response = context.Response;
@@ -130,7 +221,7 @@ public sealed class BlobPushTests
             return;
         }
 
-        response.StatusCode = HttpMethods.IsPut(request.Method) ? StatusCodes.Status201Created
+        response.StatusCode = HttpMethods.IsPut(request.Method) ? put
             : HttpMethods.IsDelete(request.Method) ? StatusCodes.Status204NoContent
             : (int)HttpStatusCode.MethodNotAllowed;
     };

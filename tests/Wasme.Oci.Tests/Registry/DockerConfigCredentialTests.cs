@@ -56,6 +56,27 @@ public sealed class DockerConfigCredentialTests : IDisposable
     }
 
     [Fact]
+    public async Task A_docker_config_that_cannot_be_written_is_an_error_naming_it_and_leaves_no_trace()
+    {
+        // DOCKER_CONFIG naming a file, and config.json being a directory: what a careless setup gives, even to root.
+        var notADirectory = Path.Combine(_dir, "docker-config-file");
+        await File.WriteAllTextAsync(notADirectory, "x");
+        var directoryInPlace = Path.Combine(_dir, "home", "config.json");
+        Directory.CreateDirectory(directoryInPlace);
+
+        foreach (var path in new[] { Path.Combine(notADirectory, "config.json"), directoryInPlace })
+        {
+            var error = await Assert.ThrowsAsync<Wasme.Oci.Errors.OciFileAccessException>(() => new CredentialStore(path).SaveAsync("reg.example.com", new RegistryCredential("me", "pw")));
+
+            Assert.Contains($"Cannot write the Docker config {path}", error.Message, StringComparison.Ordinal);
+            Assert.Contains("DOCKER_CONFIG", error.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal("x", await File.ReadAllTextAsync(notADirectory));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir, "home"), ".tmp-*"));
+    }
+
+    [Fact]
     public async Task Login_store_writes_an_owner_only_file_keeps_other_keys_and_logout_removes_the_entry()
     {
         var file = Path.Combine(_dir, "credentials.json");

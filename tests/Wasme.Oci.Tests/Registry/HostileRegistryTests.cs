@@ -380,4 +380,50 @@ public sealed class HostileRegistryTests
         Assert.Empty(evil.Requests);
         Assert.Empty(store.Snapshot());
     }
+
+    [Theory]
+    [InlineData("abc\r\nX-Injected: 1")]
+    [InlineData("abc\u0000def")]
+    [InlineData("two words")]
+    public async Task A_token_that_no_header_may_carry_is_an_auth_error_not_a_crash(string token)
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/token")
+            {
+                await context.Response.WriteAsJsonAsync(new Dictionary<string, object> { ["token"] = token });
+                return;
+            }
+
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{context.Request.Host}/token\",service=\"x\"";
+        });
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => client.CheckAccessAsync(evil.Host));
+
+        Assert.Contains("sent a token with spaces or control characters", error.Message, StringComparison.Ordinal);
+        Assert.Equal(["/v2/", "/token?service=x"], evil.Requests.Select(r => r.PathAndQuery));
+    }
+
+    [Fact]
+    public async Task A_token_answer_that_is_json_of_the_wrong_shape_says_so()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            if (context.Request.Path == "/token")
+            {
+                await context.Response.WriteAsync("""{"token": 5}""");
+                return;
+            }
+
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{context.Request.Host}/token\"";
+        });
+        using var client = Client(new StaticCredentialProvider(Secret));
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => client.CheckAccessAsync(evil.Host));
+
+        Assert.Contains("not a token response", error.Message, StringComparison.Ordinal);
+    }
 }

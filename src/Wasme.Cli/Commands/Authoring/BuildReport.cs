@@ -15,7 +15,7 @@ internal static class BuildReport
         {
             WriteWarnings(context, result);
             var manifest = await store.ReadManifestAsync(result.Image, cancellationToken);
-            DataOutput.Write(context, format, InspectCommand.Describe(result.Image, manifest), ImagesJsonContext.Default.ImageInspection);
+            DataOutput.Write(context, format, InspectCommand.Describe(result.Image, manifest), ImagesJsonContext.Output.ImageInspection);
             return;
         }
 

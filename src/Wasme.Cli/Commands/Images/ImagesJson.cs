@@ -29,7 +29,21 @@ internal sealed record ImageInspection(
     [property: JsonPropertyName("manifest")] System.Text.Json.JsonElement Manifest,
     [property: JsonPropertyName("signatures")] IReadOnlyList<string>? Signatures = null);
 
-[JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, Converters = [typeof(Rfc3339Converter)])]
 [JsonSerializable(typeof(IReadOnlyList<ImageListItem>))]
 [JsonSerializable(typeof(ImageInspection))]
-internal sealed partial class ImagesJsonContext : JsonSerializerContext;
+[JsonSerializable(typeof(System.Text.Json.JsonElement))]
+internal sealed partial class ImagesJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// What list, inspect and build print. A manifest's media types keep their '+' (and annotations their
+    /// non-ASCII text) as docker, skopeo and oras print them: the default encoder's <c>\u002B</c> is valid
+    /// JSON but matches no grep for 'v1+json'. Control characters are still escaped.
+    /// </summary>
+    public static ImagesJsonContext Output { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Converters = { new Rfc3339Converter() },
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}

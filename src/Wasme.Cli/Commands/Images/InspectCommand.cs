@@ -56,7 +56,7 @@ internal sealed class InspectCommand : WasmeCommand
         var format = _output.ValueOf(parseResult);
         if (format.IsData())
         {
-            DataOutput.Write(context, format, inspection, ImagesJsonContext.Default.ImageInspection);
+            DataOutput.Write(context, format, inspection, ImagesJsonContext.Output.ImageInspection);
             return ExitCodes.Success;
         }
 
@@ -88,7 +88,7 @@ internal sealed class InspectCommand : WasmeCommand
 
         writer.WriteLine();
         writer.WriteLine("Manifest:");
-        writer.WriteLine(JsonSerializer.Serialize(inspection.Manifest, JsonContextIndented.Default.JsonElement));
+        writer.WriteLine(JsonSerializer.Serialize(inspection.Manifest, ImagesJsonContext.Output.JsonElement));
         return ExitCodes.Success;
     }
 
@@ -114,7 +114,3 @@ internal sealed class InspectCommand : WasmeCommand
             manifest.RootElement.Clone());
     }
 }
-
-[System.Text.Json.Serialization.JsonSourceGenerationOptions(WriteIndented = true)]
-[System.Text.Json.Serialization.JsonSerializable(typeof(JsonElement))]
-internal sealed partial class JsonContextIndented : System.Text.Json.Serialization.JsonSerializerContext;

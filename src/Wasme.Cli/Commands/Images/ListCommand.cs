@@ -37,7 +37,7 @@ internal sealed class ListCommand : WasmeCommand
         var format = _output.ValueOf(parseResult);
         if (format.IsData())
         {
-            DataOutput.Write(Context, format, items, ImagesJsonContext.Default.IReadOnlyListImageListItem);
+            DataOutput.Write(Context, format, items, ImagesJsonContext.Output.IReadOnlyListImageListItem);
             return ExitCodes.Success;
         }
 
@@ -47,8 +47,9 @@ internal sealed class ListCommand : WasmeCommand
         table.AddColumns(remote is null ? ["NAME", "TAG", "SIZE", "DIGEST", "UPDATED"] : ["NAME", "TAG"]);
         foreach (var item in items)
         {
-            var name = Markup.Escape(item.Name);
-            var tag = Markup.Escape(item.Tag ?? "<none>");
+            // A registry's tag list is anyone's text: its control characters (escape sequences) must not reach the terminal.
+            var name = Markup.Escape(InspectCommand.Printable(item.Name));
+            var tag = Markup.Escape(InspectCommand.Printable(item.Tag ?? "<none>"));
             if (remote is not null)
             {
                 table.AddRow(name, tag);

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Wasme.Oci.Errors;
 using Wasme.Oci.Manifests;
 using Wasme.Oci.Store;
 
@@ -97,7 +98,17 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         var bytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJsonContext.Written.DockerConfigFile);
         // Replacing a link (dotfiles managers link config.json) would cut it; write where it points.
         var target = new FileInfo(Path).LinkTarget is null ? Path : File.ResolveLinkTarget(Path, returnFinalTarget: true)!.FullName;
-        // Created owner-only from the start: the secret is never readable by others, not even briefly.
-        await AtomicFile.WriteAsync(target, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
+        try
+        {
+            // Created owner-only from the start: the secret is never readable by others, not even briefly.
+            await AtomicFile.WriteAsync(target, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new OciFileAccessException(
+                $"Cannot write the Docker config {target}: {ex.Message.TrimEnd('.', ' ')}. Nothing was changed in it. " +
+                "Check that its directory is one you may write, or point DOCKER_CONFIG at one.",
+                ex);
+        }
     }
 }
