@@ -6,8 +6,9 @@ namespace Wasme.Bench.ProxyWasm;
 /// <summary>
 /// The floor under <see cref="PerRequestBenchmarks"/>: the same add-header module entered the same way (six callbacks per
 /// request, its two host calls and the allocator call the header read makes), through the binding and engine settings
-/// the host uses, with host functions that do no work and no locks, contexts or maps. What the host adds is the
-/// request's cost above this.
+/// the host uses, with host functions that do no work and no locks, contexts or maps. It enters the guest once per
+/// callback, as the host did until it ran a stream's start and its end through its trampoline (three entries instead of
+/// six); it stays that way so that figures compare across sessions and with <see cref="WasmtimeDotnetCallFloor"/>.
 /// </summary>
 internal sealed class CallFloor : IDisposable
 {
