@@ -73,7 +73,7 @@ internal sealed class ResourceService
         ns = ResolveNamespace(type, ns, obj);
         if (string.IsNullOrEmpty(obj.Name()) && metadata.GetString("generateName") is { Length: > 0 } prefix)
         {
-            metadata["name"] = prefix + RandomSuffix();
+            metadata["name"] = ObjectMetadata.GenerateName(prefix, RandomSuffix());
         }
 
         var name = obj.Name();
@@ -99,7 +99,7 @@ internal sealed class ResourceService
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name) : ObjectMetadata.ValidateName(name));
+        var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
         Admit(type, obj, null, errors, options);
         if (errors.Count > 0)
         {
@@ -107,6 +107,11 @@ internal sealed class ResourceService
         }
 
         _podSecurity.Validate(type, obj, old: null, subresource: null, options.Warnings);
+        if (type.IsCustom)
+        {
+            options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(obj, old: null));
+        }
+
         if (!applied)
         {
             _fields.Update(type, null, obj, FieldManager.ManagerOf(options), subresource: null);
@@ -346,6 +351,11 @@ internal sealed class ResourceService
             }
 
             _podSecurity.Validate(type, next, current, subresource, options.Warnings);
+            if (type.IsCustom && subresource is null)
+            {
+                options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(next, current));
+            }
+
             if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
@@ -390,7 +400,11 @@ internal sealed class ResourceService
     /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
     private static void Admit(ResourceType type, JsonObject obj, JsonObject? old, List<FieldError> errors, WriteOptions options)
     {
-        errors.AddRange(ObjectMetadata.ValidateLabels(obj));
+        if (old is not null)
+        {
+            errors.AddRange(ObjectMetadata.ValidateUpdate(obj));
+        }
+
         if (type.Schema is { } schema)
         {
             var unknown = schema.PruneAndDefault(obj);
