@@ -18,7 +18,7 @@ internal sealed class ResourceService
 {
     private const string ForegroundDeletion = "foregroundDeletion";
     private const string PatchTypesForCustom = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
-    private const string PatchTypes = PatchTypesForCustom + ", application/strategic-merge-patch+json";
+    private const string PatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml";
     private static readonly ResourceType NamespaceType = BuiltInResources.All.Single(r => r.Plural == "namespaces");
 
     private readonly ObjectStore _store;
@@ -172,11 +172,11 @@ internal sealed class ResourceService
             "application/merge-patch+json" when patch is JsonObject merge => current => (JsonObject)JsonMergePatch.Apply(current, merge)!,
             "application/json-patch+json" when patch is JsonArray operations => current => JsonPatch.Apply(current, operations) as JsonObject
                 ?? throw ApiException.BadRequest("a JSON patch must leave an object"),
-            "application/strategic-merge-patch+json" when type.IsCustom => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+            "application/strategic-merge-patch+json" when type.IsCustom => throw ApiException.UnsupportedPatchType(PatchTypesForCustom),
             "application/strategic-merge-patch+json" when patch is JsonObject strategic => current => StrategicMergePatch.Apply(current, strategic),
             "application/merge-patch+json" or "application/json-patch+json" or "application/strategic-merge-patch+json" =>
                 throw ApiException.BadRequest($"the patch has the wrong shape for {mediaType}"),
-            _ => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+            _ => throw ApiException.UnsupportedPatchType(type.IsCustom ? PatchTypesForCustom : PatchTypes),
         };
         return Write(type, ns, name, options, patcher, subresource);
     }
