@@ -156,7 +156,7 @@ public sealed class ClientCrudTests : IAsyncLifetime
             _client.CustomObjects.ReplaceNamespacedCustomObjectAsync(Widget("gizmo", 2), "example.com", "v1", "default", "widgets", "gizmo"));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.Response.StatusCode);
-        Assert.Contains("metadata.resourceVersion: Invalid value: \"0x0\": must be specified for an update", Status(invalid).Message);
+        Assert.Equal("widgets.example.com \"gizmo\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", Status(invalid).Message);
     }
 
     [Fact]

@@ -59,6 +59,19 @@ public sealed class KubectlCustomResourceErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_OfAMissingObject_IsNotFound()
+    {
+        // kubectl fills in the live resourceVersion when the object exists; when it does not, the PUT goes without one,
+        // and kube-apiserver's registry answers that the object is missing before it asks for a version.
+        var path = _kubectl.WriteManifest("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 1}\n");
+
+        var result = await _kubectl.RunAsync("replace", "-f", path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal($"Error from server (NotFound): error when replacing \"{path}\": gadgets.example.com \"g\" not found", result.Stderr.Trim());
+    }
+
+    [Fact]
     public async Task Patch_Strategic_IsRefusedWithTheAcceptedPatchTypes()
     {
         await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 1}\n"));

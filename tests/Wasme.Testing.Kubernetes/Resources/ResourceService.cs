@@ -143,7 +143,18 @@ internal sealed class ResourceService
         ResolveNamespace(type, ns, body);
         if (type.IsCustom && subresource is null && body.ResourceVersion() is null)
         {
-            throw ApiException.Invalid(type, name, [FieldError.Invalid("metadata.resourceVersion", "0x0", "must be specified for an update")]);
+            // The generic registry looks the object up first, then names the resource (not the kind) and prints
+            // the missing version as Go's %#v of uint64 0: kubectl shows 'The filterdeployments "x" is invalid: ...'.
+            _ = _store.Get(Key(type, ns, name)) ?? throw ApiException.NotFound(type, name);
+            var details = ApiException.DetailsOf(type, name);
+            details["causes"] = new JsonArray(new JsonObject
+            {
+                ["reason"] = "FieldValueInvalid",
+                ["message"] = "Invalid value: 0x0: must be specified for an update",
+                ["field"] = "metadata.resourceVersion",
+            });
+            throw new ApiException(422, "Invalid",
+                $"{type.QualifiedResource} \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", details);
         }
 
         return Write(type, ns, name, options, current => body.CloneObject(), subresource);
