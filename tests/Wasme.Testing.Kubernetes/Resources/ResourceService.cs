@@ -220,6 +220,14 @@ internal sealed class ResourceService
             var marked = _store.Update(key, obj =>
             {
                 var metadata = obj.Metadata();
+                if (metadata["deletionTimestamp"] is null && type.Plural != "namespaces" && metadata["generation"] is { } value
+                    && long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and var generation)
+                {
+                    // Being deleted changes what controllers must do, so the registry bumps the generation once
+                    // (the namespace registry marks namespaces itself, without it).
+                    metadata["generation"] = generation + 1;
+                }
+
                 metadata["deletionTimestamp"] ??= Now();
                 metadata["deletionGracePeriodSeconds"] ??= 0;
                 metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
