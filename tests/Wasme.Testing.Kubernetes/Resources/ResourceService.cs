@@ -141,10 +141,11 @@ internal sealed class ResourceService
         }
 
         ResolveNamespace(type, ns, body);
-        if (type.IsCustom && subresource is null && body.ResourceVersion() is null)
+        if (type.IsCustom && body.ResourceVersion() is null)
         {
             // The generic registry looks the object up first, then names the resource (not the kind) and prints
             // the missing version as Go's %#v of uint64 0: kubectl shows 'The filterdeployments "x" is invalid: ...'.
+            // The status strategy allows no unconditional update either.
             _ = _store.Get(Key(type, ns, name)) ?? throw ApiException.NotFound(type, name);
             var details = ApiException.DetailsOf(type, name);
             details["causes"] = new JsonArray(new JsonObject
