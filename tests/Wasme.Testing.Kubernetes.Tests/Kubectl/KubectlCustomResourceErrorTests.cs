@@ -72,6 +72,21 @@ public sealed class KubectlCustomResourceErrorTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ApplyServerSide_UndeclaredField_IsRefusedWhateverTheValidationLevel()
+    {
+        var path = _kubectl.WriteManifest("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: default}\nspec: {size: 1, colour: red}\n");
+
+        // An update with --validate=false would drop the field; server-side apply types the configuration first.
+        var result = await _kubectl.RunAsync("apply", "--server-side", "--validate=false", "-f", path);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "Error from server: failed to create typed patch object (default/g; example.com/v1, Kind=Gadget): .spec.colour: field not declared in schema",
+            result.Stderr.Trim());
+        Assert.Null(_server.Get("example.com/v1", "Gadget", "default", "g"));
+    }
+
+    [Fact]
     public async Task Patch_Strategic_IsRefusedWithTheAcceptedPatchTypes()
     {
         await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 1}\n"));

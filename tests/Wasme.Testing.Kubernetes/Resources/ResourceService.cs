@@ -296,6 +296,7 @@ internal sealed class ResourceService
             throw ApiException.BadRequest($"error decoding YAML: {e.Message}");
         }
 
+        RefuseUndeclaredFields(type, applied);
         if (_store.Get(Key(type, ns, name)) is null)
         {
             if (subresource is not null)
@@ -308,6 +309,30 @@ internal sealed class ResourceService
         }
 
         return Write(type, ns, name, options, current => _fields.Apply(type, current, applied, options.FieldManager, subresource, force), subresource, applied: true);
+    }
+
+    /// <summary>
+    /// structured-merge-diff types an applied configuration against the schema before it merges anything: a field the
+    /// schema does not declare fails the apply whatever fieldValidation says (an update would prune it), as a 500 whose
+    /// message kubectl prints after "Error from server:".
+    /// </summary>
+    private static void RefuseUndeclaredFields(ResourceType type, JsonObject applied)
+    {
+        if (type.Schema is null)
+        {
+            return;
+        }
+
+        var undeclared = type.Schema.PruneAndDefault(applied.CloneObject()).Select(path => $".{path}: field not declared in schema").Order(StringComparer.Ordinal).ToList();
+        if (undeclared.Count == 0)
+        {
+            return;
+        }
+
+        var errors = undeclared.Count == 1 ? undeclared[0] : "errors:\n" + string.Join("\n", undeclared.Select(e => "  " + e));
+        var version = type.Group.Length == 0 ? $"/{type.Version}" : $"{type.Group}/{type.Version}";
+        // The object is named as the configuration names it, not as the URL does.
+        throw new ApiException(500, "", $"failed to create typed patch object ({applied.Namespace()}/{applied.Name()}; {version}, Kind={type.Kind}): {errors}");
     }
 
     private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
