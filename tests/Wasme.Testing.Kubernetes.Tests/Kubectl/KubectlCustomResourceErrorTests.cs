@@ -86,6 +86,20 @@ public sealed class KubectlCustomResourceErrorTests : IAsyncLifetime
         Assert.Null(_server.Get("example.com/v1", "Gadget", "default", "g"));
     }
 
+    [Theory]
+    [InlineData("""[{"op":"replace","path":"/spec/image","value":"x"}]""")]
+    [InlineData("""[{"op":"test","path":"/spec/size","value":2}]""")]
+    [InlineData("""[{"op":"remove","path":"/spec/missing"}]""")]
+    public async Task PatchJson_ThatCannotApply_IsTheGeneric422(string patch)
+    {
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("g.yaml", "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g}\nspec: {size: 1}\n"));
+
+        var result = await _kubectl.RunAsync("patch", "gadget", "g", "--type=json", "-p", patch);
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("The request is invalid: the server rejected our request due to an error in our request", result.Stderr.Trim());
+    }
+
     [Fact]
     public async Task Patch_Strategic_IsRefusedWithTheAcceptedPatchTypes()
     {
