@@ -87,6 +87,20 @@ public sealed class KubectlMetadataValidationTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Apply_UnknownMetadataField_IsAStrictDecodingErrorOrDropped()
+    {
+        var path = _kubectl.WriteManifest("w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: gizmo, labelz: {team: a}}\nspec: {size: 1}\n");
+
+        var strict = await _kubectl.RunAsync("apply", "-f", path);
+        var ignored = await _kubectl.RunAsync("apply", "--validate=false", "-f", path);
+
+        Assert.Equal(1, strict.ExitCode);
+        Assert.Equal($"Error from server (BadRequest): error when creating \"{path}\": Widget in version \"v1\" cannot be handled as a Widget: strict decoding error: unknown field \"metadata.labelz\"", strict.Stderr.Trim());
+        Assert.Equal(0, ignored.ExitCode);
+        Assert.Null(_server.Get("example.com/v1", "Widget", "default", "gizmo")!["metadata"]!["labelz"]);
+    }
+
+    [Fact]
     public async Task Create_NamespaceWithDot_IsRefusedAsADnsLabel()
     {
         var result = await _kubectl.RunAsync("create", "-f", _kubectl.WriteManifest("ns.yaml", "apiVersion: v1\nkind: Namespace\nmetadata: {name: team.a}\n"));

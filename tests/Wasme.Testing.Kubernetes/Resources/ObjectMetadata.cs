@@ -25,6 +25,12 @@ internal static partial class ObjectMetadata
     private const string QualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
     private static readonly string[] StandardFinalizers = ["orphan", "foregroundDeletion", "kubernetes"];
 
+    private static readonly HashSet<string> ObjectMetaFields =
+    [
+        "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+        "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
+    ];
+
     public static string Timestamp(DateTimeOffset now) =>
         now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
@@ -130,6 +136,27 @@ internal static partial class ObjectMetadata
                     : $"metadata.finalizers: \"{finalizer}\": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers";
             }
         }
+    }
+
+    /// <summary>
+    /// Removes the fields ObjectMeta does not have from a custom resource's metadata and returns their paths
+    /// (<c>metadata.labelz</c>): apiextensions-apiserver decodes metadata into ObjectMeta, which drops them, and
+    /// reports them first among the unknown fields. Only top-level fields are checked.
+    /// </summary>
+    public static IReadOnlyList<string> PruneUnknown(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject metadata)
+        {
+            return [];
+        }
+
+        var unknown = metadata.Select(p => p.Key).Where(k => !ObjectMetaFields.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        foreach (var key in unknown)
+        {
+            metadata.Remove(key);
+        }
+
+        return unknown.Select(k => "metadata." + k).ToList();
     }
 
     /// <summary>The name a <c>generateName</c> prefix gives: cut to 58 characters, then five random ones.</summary>

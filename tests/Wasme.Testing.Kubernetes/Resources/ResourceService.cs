@@ -452,7 +452,7 @@ internal sealed class ResourceService
 
         if (type.Schema is { } schema)
         {
-            var unknown = schema.PruneAndDefault(obj);
+            var unknown = ObjectMetadata.PruneUnknown(obj).Concat(schema.PruneAndDefault(obj)).ToList();
             if (unknown.Count > 0)
             {
                 switch (options.FieldValidation)
