@@ -156,7 +156,22 @@ public sealed class ClientCrudTests : IAsyncLifetime
             _client.CustomObjects.ReplaceNamespacedCustomObjectAsync(Widget("gizmo", 2), "example.com", "v1", "default", "widgets", "gizmo"));
 
         Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.Response.StatusCode);
-        Assert.Contains("metadata.resourceVersion: Invalid value: \"0x0\": must be specified for an update", Status(invalid).Message);
+        Assert.Equal("widgets.example.com \"gizmo\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", Status(invalid).Message);
+    }
+
+    [Fact]
+    public async Task StatusUpdateOfCustomResource_WithoutResourceVersion_IsRejected()
+    {
+        _server.ApplyYaml(Manifests.WidgetCrd);
+        await _client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget("gizmo", 1), "example.com", "v1", "default", "widgets");
+        var withStatus = Widget("gizmo", 1);
+        withStatus["status"] = new JsonObject { ["conditions"] = new JsonArray(new JsonObject { ["type"] = "Ready", ["status"] = "True" }) };
+
+        var invalid = await Assert.ThrowsAsync<HttpOperationException>(() =>
+            _client.CustomObjects.ReplaceNamespacedCustomObjectStatusAsync(withStatus, "example.com", "v1", "default", "widgets", "gizmo"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, invalid.Response.StatusCode);
+        Assert.Equal("widgets.example.com \"gizmo\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", Status(invalid).Message);
     }
 
     [Fact]

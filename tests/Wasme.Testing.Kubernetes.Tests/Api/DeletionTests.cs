@@ -104,6 +104,21 @@ public sealed class DeletionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task MarkingForDeletion_BumpsTheGenerationOnce()
+    {
+        // Controllers that compare status.observedGeneration with metadata.generation see the delete as a change.
+        _server.ApplyYaml(Support.Manifests.WidgetCrd);
+        _server.ApplyYaml("apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: gizmo, finalizers: [example.com/hold]}\nspec: {size: 1}\n");
+
+        await _client.CustomObjects.DeleteNamespacedCustomObjectAsync("example.com", "v1", "default", "widgets", "gizmo");
+        await _client.CustomObjects.DeleteNamespacedCustomObjectAsync("example.com", "v1", "default", "widgets", "gizmo");
+
+        var marked = _server.Get("example.com/v1", "Widget", "default", "gizmo")!;
+        Assert.NotNull(marked["metadata"]!["deletionTimestamp"]);
+        Assert.Equal(2, marked["metadata"]!["generation"]!.GetValue<long>());
+    }
+
+    [Fact]
     public async Task DeletingANamespace_RemovesItsContentsThenItself()
     {
         await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "doomed" } });

@@ -62,9 +62,9 @@ public sealed class StructuralSchemaTests
     [InlineData("""{"spec":{"image":"UPPER"}}""", "spec.image: Invalid value: \"UPPER\": spec.image in body should match '^[a-z./:0-9-]+$'")]
     [InlineData("""{"spec":{"image":"a","mode":"Other"}}""", "spec.mode: Unsupported value: \"Other\": supported values: \"Remote\", \"HostPath\"")]
     [InlineData("""{"spec":{"image":"a","replicas":11}}""", "spec.replicas: Invalid value: 11: spec.replicas in body should be less than or equal to 10")]
-    [InlineData("""{"spec":{"image":"a","replicas":1.5}}""", "spec.replicas: Invalid value: 1.5: spec.replicas in body must be of type integer: \"number\"")]
-    [InlineData("""{"spec":{"image":"a","port":true}}""", "spec.port: Invalid value: true: spec.port in body must be of type integer,string: \"boolean\"")]
-    [InlineData("""{"spec":{"image":"a","labels":{"k":1}}}""", "spec.labels.k: Invalid value: 1: spec.labels.k in body must be of type string: \"integer\"")]
+    [InlineData("""{"spec":{"image":"a","replicas":1.5}}""", "spec.replicas: Invalid value: \"number\": spec.replicas in body must be of type integer: \"number\"")]
+    [InlineData("""{"spec":{"image":"a","port":true}}""", "spec.port: Invalid value: \"boolean\": spec.port in body must be of type integer,string: \"boolean\"")]
+    [InlineData("""{"spec":{"image":"a","labels":{"k":1}}}""", "spec.labels.k: Invalid value: \"integer\": spec.labels.k in body must be of type string: \"integer\"")]
     [InlineData("""{"spec":{"image":"a","items":[{},{},{}]}}""", "spec.items: Too many: 3: must have at most 2 items")]
     [InlineData("""{"spec":{"image":"a","source":{"url":"u","path":"p"}}}""", "spec.source: Invalid value: \"object\": spec.source in body must validate one and only one schema (oneOf). Found 2 valid")]
     public void Validate_ReportsTheFieldAndReasonAsKubeApiserverWordsThem(string json, string expected)

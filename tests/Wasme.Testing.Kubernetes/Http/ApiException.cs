@@ -76,6 +76,10 @@ public sealed class ApiException : Exception
     public static ApiException UnsupportedMediaType(string contentType, string accepted) =>
         new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {accepted} (got {contentType}; this test server speaks JSON only)");
 
+    /// <summary>A patch of a type the resource does not take (strategic merge on a custom resource), worded as kube-apiserver's patch handler.</summary>
+    public static ApiException UnsupportedPatchType(string accepted) =>
+        new(415, "UnsupportedMediaType", $"the body of the request was in an unknown format - accepted media types include: {accepted}");
+
     public static ApiException Gone(string message) => new(410, "Expired", message);
 
     public static ApiException Internal(string message) => new(500, "InternalError", message);
@@ -96,9 +100,10 @@ public sealed record FieldError(string Field, string Reason, string Detail)
 
     public static FieldError Forbidden(string field, string why) => new(field, "FieldValueForbidden", $"Forbidden: {why}");
 
+    // Go's field.Error prints a nil value as the quoted string "null".
     internal static string Render(JsonNode? value) => value switch
     {
-        null => "null",
+        null => "\"null\"",
         JsonObject => "\"object\"",
         JsonArray => "\"array\"",
         _ => value.ToJsonString(),

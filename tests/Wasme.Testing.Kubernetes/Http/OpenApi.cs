@@ -9,7 +9,8 @@ namespace Wasme.Testing.Kubernetes.Http;
 /// Just enough OpenAPI v3 for kubectl: per group version, the PATCH operation of each kind with its
 /// <c>x-kubernetes-group-version-kind</c> and the <c>fieldValidation</c> query parameter. kubectl reads it to decide
 /// that the server validates fields itself (it then sends <c>fieldValidation=Strict</c> and skips client-side validation).
-/// Schemas are not published, so kubectl falls back to its compiled-in types for strategic merge patches.
+/// Custom resources' schemas are published (for <c>kubectl explain</c>); built-in kinds' are not, so kubectl falls back
+/// to its compiled-in types for strategic merge patches.
 /// </summary>
 internal static class OpenApi
 {
@@ -67,9 +68,40 @@ internal static class OpenApi
             ["openapi"] = "3.0.0",
             ["info"] = new JsonObject { ["title"] = "Kubernetes", ["version"] = "v1.32.0" },
             ["paths"] = paths,
-            ["components"] = new JsonObject(),
+            ["components"] = new JsonObject { ["schemas"] = CustomSchemas(resources) },
         };
     }
+
+    /// <summary>
+    /// The schema of each custom resource, named and tagged as apiextensions-apiserver publishes it
+    /// (<c>io.wasme.v1.FilterDeployment</c> with <c>x-kubernetes-group-version-kind</c>): what <c>kubectl explain</c> reads.
+    /// </summary>
+    private static JsonObject CustomSchemas(IEnumerable<ResourceType> resources)
+    {
+        var schemas = new JsonObject();
+        foreach (var resource in resources.Where(r => r.IsCustom && r.Schema is not null))
+        {
+            var schema = (JsonObject)resource.Schema!.Root.DeepClone();
+            var properties = schema["properties"] as JsonObject ?? [];
+            schema["properties"] = properties;
+            properties["apiVersion"] ??= new JsonObject { ["type"] = "string" };
+            properties["kind"] ??= new JsonObject { ["type"] = "string" };
+            properties["metadata"] ??= new JsonObject { ["type"] = "object" };
+            schema["x-kubernetes-group-version-kind"] = new JsonArray(new JsonObject
+            {
+                ["group"] = resource.Group,
+                ["version"] = resource.Version,
+                ["kind"] = resource.Kind,
+            });
+            schemas[RestFriendlyName(resource.Group, resource.Version, resource.Kind)] = schema;
+        }
+
+        return schemas;
+    }
+
+    /// <summary>kube-openapi's definition name: the group reversed (<c>wasme.io</c> becomes <c>io.wasme</c>), then version and kind.</summary>
+    private static string RestFriendlyName(string group, string version, string kind) =>
+        $"{string.Join('.', group.Split('.').Reverse())}.{version}.{kind}";
 
     private static JsonObject Parameter(string name) => new()
     {

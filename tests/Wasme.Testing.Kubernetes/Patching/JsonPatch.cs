@@ -14,7 +14,7 @@ internal static class JsonPatch
         {
             if (operation is not JsonObject op || op["op"]?.GetValue<string>() is not { } kind || op["path"]?.GetValue<string>() is not { } path)
             {
-                throw ApiException.BadRequest("the server rejected our request due to an error in our request: each JSON patch operation needs \"op\" and \"path\"");
+                throw Rejected();
             }
 
             switch (kind)
@@ -39,12 +39,12 @@ internal static class JsonPatch
                 case "test":
                     if (!JsonNode.DeepEquals(Resolve(root, path), op["value"]))
                     {
-                        throw new ApiException(422, "Invalid", $"the server rejected our request due to an error in our request: testing value {path} failed");
+                        throw Rejected();
                     }
 
                     break;
                 default:
-                    throw ApiException.BadRequest($"the server rejected our request due to an error in our request: unexpected kind of JSON patch operation \"{kind}\"");
+                    throw Rejected();
             }
         }
 
@@ -52,10 +52,10 @@ internal static class JsonPatch
     }
 
     private static JsonNode? Value(JsonObject op) =>
-        op.TryGetPropertyValue("value", out var value) ? value?.DeepClone() : throw ApiException.BadRequest("JSON patch operation is missing \"value\"");
+        op.TryGetPropertyValue("value", out var value) ? value?.DeepClone() : throw Rejected();
 
     private static string From(JsonObject op) =>
-        op["from"]?.GetValue<string>() ?? throw ApiException.BadRequest("JSON patch operation is missing \"from\"");
+        op["from"]?.GetValue<string>() ?? throw Rejected();
 
     private static (JsonNode Parent, string Token) Parent(JsonObject root, string path)
     {
@@ -64,7 +64,7 @@ internal static class JsonPatch
         var slot = "doc";
         foreach (var token in tokens)
         {
-            current = Child(current, slot) ?? throw Missing(path);
+            current = Child(current, slot) ?? throw Rejected();
             slot = token;
         }
 
@@ -92,7 +92,7 @@ internal static class JsonPatch
                 array.Insert(index, value);
                 break;
             default:
-                throw Missing(path);
+                throw Rejected();
         }
     }
 
@@ -110,7 +110,7 @@ internal static class JsonPatch
                 array.RemoveAt(index);
                 return item;
             default:
-                throw Missing(path);
+                throw Rejected();
         }
     }
 
@@ -130,12 +130,15 @@ internal static class JsonPatch
 
         if (path[0] != '/')
         {
-            throw ApiException.BadRequest($"JSON pointer \"{path}\" must start with '/'");
+            throw Rejected();
         }
 
         return path[1..].Split('/').Select(t => t.Replace("~1", "/", StringComparison.Ordinal).Replace("~0", "~", StringComparison.Ordinal)).ToArray();
     }
 
-    private static ApiException Missing(string path) =>
-        new(422, "Invalid", $"the server rejected our request due to an error in our request: jsonpatch: path \"{path}\" does not exist");
+    /// <summary>
+    /// kube-apiserver answers every failure to apply a JSON patch (missing path or value, failed test, unknown op) with
+    /// a generic 422 that drops the patch library's detail; kubectl prints "The request is invalid: " before it.
+    /// </summary>
+    private static ApiException Rejected() => new(422, "Invalid", "the server rejected our request due to an error in our request");
 }

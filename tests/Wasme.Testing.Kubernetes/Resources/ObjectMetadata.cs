@@ -1,55 +1,300 @@
 using System.Globalization;
+using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 using Wasme.Testing.Kubernetes.Http;
+using Wasme.Testing.Kubernetes.Json;
 
 namespace Wasme.Testing.Kubernetes.Resources;
 
-/// <summary>Checks of metadata that every kind shares.</summary>
+/// <summary>
+/// Checks of metadata that every kind shares, with the rules and wording of apimachinery's ObjectMeta validation
+/// (k8s.io/apimachinery/pkg/api/validation and pkg/util/validation, 1.32).
+/// </summary>
 internal static partial class ObjectMetadata
 {
+    /// <summary>kube-apiserver's limit on the sum of every annotation key and value, in bytes.</summary>
+    public const int TotalAnnotationSizeLimit = 256 * 1024;
+
+    /// <summary>A generated name is the prefix cut to this length plus five random characters (63 in all).</summary>
+    public const int MaxGeneratedNamePrefix = 58;
+
+    private const int QualifiedNameMaxLength = 63;
+    private const string SubdomainFormat = @"[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*";
+    private const string QualifiedNameFormat = "([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]";
+    private const string QualifiedNameMessage = "must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character";
+    private static readonly string[] StandardFinalizers = ["orphan", "foregroundDeletion", "kubernetes"];
+
+    private static readonly HashSet<string> ObjectMetaFields =
+    [
+        "name", "generateName", "namespace", "selfLink", "uid", "resourceVersion", "generation", "creationTimestamp",
+        "deletionTimestamp", "deletionGracePeriodSeconds", "labels", "annotations", "ownerReferences", "finalizers", "managedFields",
+    ];
+
     public static string Timestamp(DateTimeOffset now) =>
         now.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture);
 
-    public static IEnumerable<FieldError> ValidateName(string name)
+    /// <summary>What kube-apiserver checks of a new object's metadata, in its order: generateName, name, labels, annotations, finalizers.</summary>
+    public static IEnumerable<FieldError> ValidateCreate(ResourceType type, JsonObject obj)
     {
+        var metadata = obj.Metadata();
+        var name = obj.Name();
+        if (metadata.GetString("generateName") is { Length: > 0 } generateName)
+        {
+            foreach (var message in NameRule(type, MaskTrailingDash(generateName)))
+            {
+                yield return FieldError.Invalid("metadata.generateName", generateName, message);
+            }
+        }
+
         if (name.Length == 0)
         {
             yield return new FieldError("metadata.name", "FieldValueRequired", "Required value: name or generateName is required");
         }
-        else if (name.Length > 253 || !Subdomain().IsMatch(name))
+        else
         {
-            yield return FieldError.Invalid("metadata.name", name,
-                "a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character (e.g. 'example.com', regex used for validation is '[a-z0-9]([-a-z0-9]*[a-z0-9])?(\\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*')");
+            foreach (var message in NameRule(type, name))
+            {
+                yield return FieldError.Invalid("metadata.name", name, message);
+            }
+        }
+
+        foreach (var error in ValidateUpdate(obj))
+        {
+            yield return error;
+        }
+
+        foreach (var finalizer in obj.Finalizers())
+        {
+            foreach (var message in QualifiedName(finalizer))
+            {
+                yield return FieldError.Invalid("metadata.finalizers", finalizer, message);
+            }
         }
     }
 
-    public static IEnumerable<FieldError> ValidateLabels(JsonObject obj)
+    /// <summary>What kube-apiserver checks of metadata on every write: labels and annotations.</summary>
+    public static IEnumerable<FieldError> ValidateUpdate(JsonObject obj)
     {
-        if (obj["metadata"]?["labels"] is not JsonObject labels)
+        if (obj["metadata"]?["labels"] is JsonObject labels)
         {
-            yield break;
+            foreach (var (key, value) in labels)
+            {
+                foreach (var message in QualifiedName(key))
+                {
+                    yield return FieldError.Invalid("metadata.labels", key, message);
+                }
+
+                var text = value?.ToString() ?? "";
+                foreach (var message in LabelValue(text))
+                {
+                    yield return FieldError.Invalid("metadata.labels", text, message);
+                }
+            }
         }
 
-        foreach (var (key, value) in labels)
+        if (obj["metadata"]?["annotations"] is JsonObject annotations)
         {
-            var text = value?.ToString() ?? "";
-            if (text.Length > 63 || (text.Length > 0 && !LabelValue().IsMatch(text)))
+            long total = 0;
+            foreach (var (key, value) in annotations)
             {
-                yield return FieldError.Invalid($"metadata.labels", text,
-                    "a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyValue',  or 'my_value',  or '12345', regex used for validation is '(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?')");
+                // The rule is a qualified name, except that case does not matter.
+                foreach (var message in QualifiedName(key.ToLowerInvariant()))
+                {
+                    yield return FieldError.Invalid("metadata.annotations", key, message);
+                }
+
+                total += Encoding.UTF8.GetByteCount(key) + Encoding.UTF8.GetByteCount(value?.ToString() ?? "");
             }
 
-            if (key.Length == 0 || key.Split('/')[^1].Length > 63)
+            if (total > TotalAnnotationSizeLimit)
             {
-                yield return FieldError.Invalid("metadata.labels", key, "name part must be no more than 63 characters");
+                yield return new FieldError("metadata.annotations", "FieldValueTooLong",
+                    $"Too long: may not be more than {TotalAnnotationSizeLimit.ToString(CultureInfo.InvariantCulture)} bytes");
             }
         }
     }
+
+    /// <summary>
+    /// The warnings apiextensions-apiserver gives for finalizers a write adds to a custom resource: a finalizer
+    /// should be domain-qualified, with a path, so that two controllers never share one by accident.
+    /// </summary>
+    public static IEnumerable<string> FinalizerWarnings(JsonObject obj, JsonObject? old)
+    {
+        var added = obj.Finalizers().Except(old?.Finalizers() ?? []).Distinct().Order(StringComparer.Ordinal);
+        foreach (var finalizer in added)
+        {
+            foreach (var message in QualifiedName(finalizer))
+            {
+                yield return $"metadata.finalizers: \"{finalizer}\": {message}";
+            }
+
+            if (!finalizer.Contains('/', StringComparison.Ordinal) && !StandardFinalizers.Contains(finalizer))
+            {
+                yield return finalizer.Contains('.', StringComparison.Ordinal)
+                    ? $"metadata.finalizers: \"{finalizer}\": prefer a domain-qualified finalizer name including a path (/) to avoid accidental conflicts with other finalizer writers"
+                    : $"metadata.finalizers: \"{finalizer}\": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers";
+            }
+        }
+    }
+
+    /// <summary>
+    /// Removes the fields ObjectMeta does not have from a custom resource's metadata and returns their paths
+    /// (<c>metadata.labelz</c>): apiextensions-apiserver decodes metadata into ObjectMeta, which drops them, and
+    /// reports them first among the unknown fields. Only top-level fields are checked.
+    /// </summary>
+    public static IReadOnlyList<string> PruneUnknown(JsonObject obj)
+    {
+        if (obj["metadata"] is not JsonObject metadata)
+        {
+            return [];
+        }
+
+        var unknown = metadata.Select(p => p.Key).Where(k => !ObjectMetaFields.Contains(k)).Order(StringComparer.Ordinal).ToList();
+        foreach (var key in unknown)
+        {
+            metadata.Remove(key);
+        }
+
+        return unknown.Select(k => "metadata." + k).ToList();
+    }
+
+    /// <summary>The name a <c>generateName</c> prefix gives: cut to 58 characters, then five random ones.</summary>
+    public static string GenerateName(string prefix, string suffix) =>
+        (prefix.Length > MaxGeneratedNamePrefix ? prefix[..MaxGeneratedNamePrefix] : prefix) + suffix;
+
+    /// <summary>Names of most kinds are DNS subdomains; Namespaces are DNS labels, Services DNS-1035 labels.</summary>
+    private static IEnumerable<string> NameRule(ResourceType type, string name) => (type.Group, type.Plural) switch
+    {
+        ("", "namespaces") => Dns1123Label(name),
+        ("", "services") => Dns1035Label(name),
+        _ => Dns1123Subdomain(name),
+    };
+
+    /// <summary>A prefix may end in '-': kube-apiserver masks it (its last two characters become "a") before checking.</summary>
+    private static string MaskTrailingDash(string name) =>
+        name.Length > 1 && name.EndsWith('-') ? name[..^2] + "a" : name;
+
+    private static IEnumerable<string> Dns1123Subdomain(string value)
+    {
+        if (ByteLength(value) > 253)
+        {
+            yield return MaxLength(253);
+        }
+
+        if (!Subdomain().IsMatch(value))
+        {
+            yield return RegexError("a lowercase RFC 1123 subdomain must consist of lower case alphanumeric characters, '-' or '.', and must start and end with an alphanumeric character", SubdomainFormat, "example.com");
+        }
+    }
+
+    private static IEnumerable<string> Dns1123Label(string value)
+    {
+        if (ByteLength(value) > 63)
+        {
+            yield return MaxLength(63);
+        }
+
+        if (!Label1123().IsMatch(value))
+        {
+            yield return Subdomain().IsMatch(value)
+                ? "must not contain dots"
+                : RegexError("a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-', and must start and end with an alphanumeric character", "[a-z0-9]([-a-z0-9]*[a-z0-9])?", "my-name", "123-abc");
+        }
+    }
+
+    private static IEnumerable<string> Dns1035Label(string value)
+    {
+        if (ByteLength(value) > 63)
+        {
+            yield return MaxLength(63);
+        }
+
+        if (!Label1035().IsMatch(value))
+        {
+            yield return RegexError("a DNS-1035 label must consist of lower case alphanumeric characters or '-', start with an alphabetic character, and end with an alphanumeric character", "[a-z]([-a-z0-9]*[a-z0-9])?", "my-name", "abc-123");
+        }
+    }
+
+    /// <summary>A qualified name: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.</summary>
+    private static List<string> QualifiedName(string value)
+    {
+        var errors = new List<string>();
+        var parts = value.Split('/');
+        string name;
+        switch (parts.Length)
+        {
+            case 1:
+                name = parts[0];
+                break;
+            case 2:
+                name = parts[1];
+                if (parts[0].Length == 0)
+                {
+                    errors.Add("prefix part must be non-empty");
+                }
+                else
+                {
+                    errors.AddRange(Dns1123Subdomain(parts[0]).Select(m => "prefix part " + m));
+                }
+
+                break;
+            default:
+                errors.Add("a qualified name " + RegexError(QualifiedNameMessage, QualifiedNameFormat, "MyName", "my.name", "123-abc")
+                    + " with an optional DNS subdomain prefix and '/' (e.g. 'example.com/MyName')");
+                return errors;
+        }
+
+        if (name.Length == 0)
+        {
+            errors.Add("name part must be non-empty");
+        }
+        else if (ByteLength(name) > QualifiedNameMaxLength)
+        {
+            errors.Add("name part " + MaxLength(QualifiedNameMaxLength));
+        }
+
+        if (!Qualified().IsMatch(name))
+        {
+            errors.Add("name part " + RegexError(QualifiedNameMessage, QualifiedNameFormat, "MyName", "my.name", "123-abc"));
+        }
+
+        return errors;
+    }
+
+    private static IEnumerable<string> LabelValue(string value)
+    {
+        if (ByteLength(value) > 63)
+        {
+            yield return MaxLength(63);
+        }
+
+        if (!LabelValuePattern().IsMatch(value))
+        {
+            yield return RegexError("a valid label must be an empty string or consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character", "(" + QualifiedNameFormat + ")?", "MyValue", "my_value", "12345");
+        }
+    }
+
+    private static int ByteLength(string value) => Encoding.UTF8.GetByteCount(value);
+
+    private static string MaxLength(int length) => $"must be no more than {length.ToString(CultureInfo.InvariantCulture)} characters";
+
+    /// <summary>apimachinery's wording: the rule, then examples, each followed by a comma, joined by " or ".</summary>
+    private static string RegexError(string message, string format, params string[] examples) =>
+        $"{message} (e.g. {string.Join(" or ", examples.Select(e => $"'{e}', "))}regex used for validation is '{format}')";
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]
     private static partial Regex Subdomain();
 
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Label1123();
+
+    [GeneratedRegex(@"^[a-z]([-a-z0-9]*[a-z0-9])?$")]
+    private static partial Regex Label1035();
+
+    [GeneratedRegex(@"^([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]$")]
+    private static partial Regex Qualified();
+
     [GeneratedRegex(@"^(([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9])?$")]
-    private static partial Regex LabelValue();
+    private static partial Regex LabelValuePattern();
 }

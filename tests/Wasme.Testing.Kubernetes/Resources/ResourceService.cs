@@ -18,7 +18,7 @@ internal sealed class ResourceService
 {
     private const string ForegroundDeletion = "foregroundDeletion";
     private const string PatchTypesForCustom = "application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml";
-    private const string PatchTypes = PatchTypesForCustom + ", application/strategic-merge-patch+json";
+    private const string PatchTypes = "application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml";
     private static readonly ResourceType NamespaceType = BuiltInResources.All.Single(r => r.Plural == "namespaces");
 
     private readonly ObjectStore _store;
@@ -73,7 +73,7 @@ internal sealed class ResourceService
         ns = ResolveNamespace(type, ns, obj);
         if (string.IsNullOrEmpty(obj.Name()) && metadata.GetString("generateName") is { Length: > 0 } prefix)
         {
-            metadata["name"] = prefix + RandomSuffix();
+            metadata["name"] = ObjectMetadata.GenerateName(prefix, RandomSuffix());
         }
 
         var name = obj.Name();
@@ -99,7 +99,7 @@ internal sealed class ResourceService
             obj["status"] = new JsonObject { ["phase"] = "Active" };
         }
 
-        var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name) : ObjectMetadata.ValidateName(name));
+        var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
         Admit(type, obj, null, errors, options);
         if (errors.Count > 0)
         {
@@ -107,6 +107,11 @@ internal sealed class ResourceService
         }
 
         _podSecurity.Validate(type, obj, old: null, subresource: null, options.Warnings);
+        if (type.IsCustom)
+        {
+            options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(obj, old: null));
+        }
+
         if (!applied)
         {
             _fields.Update(type, null, obj, FieldManager.ManagerOf(options), subresource: null);
@@ -136,9 +141,21 @@ internal sealed class ResourceService
         }
 
         ResolveNamespace(type, ns, body);
-        if (type.IsCustom && subresource is null && body.ResourceVersion() is null)
+        if (type.IsCustom && body.ResourceVersion() is null)
         {
-            throw ApiException.Invalid(type, name, [FieldError.Invalid("metadata.resourceVersion", "0x0", "must be specified for an update")]);
+            // The generic registry looks the object up first, then names the resource (not the kind) and prints
+            // the missing version as Go's %#v of uint64 0: kubectl shows 'The filterdeployments "x" is invalid: ...'.
+            // The status strategy allows no unconditional update either.
+            _ = _store.Get(Key(type, ns, name)) ?? throw ApiException.NotFound(type, name);
+            var details = ApiException.DetailsOf(type, name);
+            details["causes"] = new JsonArray(new JsonObject
+            {
+                ["reason"] = "FieldValueInvalid",
+                ["message"] = "Invalid value: 0x0: must be specified for an update",
+                ["field"] = "metadata.resourceVersion",
+            });
+            throw new ApiException(422, "Invalid",
+                $"{type.QualifiedResource} \"{name}\" is invalid: metadata.resourceVersion: Invalid value: 0x0: must be specified for an update", details);
         }
 
         return Write(type, ns, name, options, current => body.CloneObject(), subresource);
@@ -167,11 +184,11 @@ internal sealed class ResourceService
             "application/merge-patch+json" when patch is JsonObject merge => current => (JsonObject)JsonMergePatch.Apply(current, merge)!,
             "application/json-patch+json" when patch is JsonArray operations => current => JsonPatch.Apply(current, operations) as JsonObject
                 ?? throw ApiException.BadRequest("a JSON patch must leave an object"),
-            "application/strategic-merge-patch+json" when type.IsCustom => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+            "application/strategic-merge-patch+json" when type.IsCustom => throw ApiException.UnsupportedPatchType(PatchTypesForCustom),
             "application/strategic-merge-patch+json" when patch is JsonObject strategic => current => StrategicMergePatch.Apply(current, strategic),
             "application/merge-patch+json" or "application/json-patch+json" or "application/strategic-merge-patch+json" =>
                 throw ApiException.BadRequest($"the patch has the wrong shape for {mediaType}"),
-            _ => throw ApiException.UnsupportedMediaType(mediaType, type.IsCustom ? PatchTypesForCustom : PatchTypes),
+            _ => throw ApiException.UnsupportedPatchType(type.IsCustom ? PatchTypesForCustom : PatchTypes),
         };
         return Write(type, ns, name, options, patcher, subresource);
     }
@@ -204,6 +221,14 @@ internal sealed class ResourceService
             var marked = _store.Update(key, obj =>
             {
                 var metadata = obj.Metadata();
+                if (metadata["deletionTimestamp"] is null && type.Plural != "namespaces" && metadata["generation"] is { } value
+                    && long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and var generation)
+                {
+                    // Being deleted changes what controllers must do, so the registry bumps the generation once
+                    // (the namespace registry marks namespaces itself, without it).
+                    metadata["generation"] = generation + 1;
+                }
+
                 metadata["deletionTimestamp"] ??= Now();
                 metadata["deletionGracePeriodSeconds"] ??= 0;
                 metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
@@ -271,6 +296,7 @@ internal sealed class ResourceService
             throw ApiException.BadRequest($"error decoding YAML: {e.Message}");
         }
 
+        RefuseUndeclaredFields(type, applied);
         if (_store.Get(Key(type, ns, name)) is null)
         {
             if (subresource is not null)
@@ -283,6 +309,30 @@ internal sealed class ResourceService
         }
 
         return Write(type, ns, name, options, current => _fields.Apply(type, current, applied, options.FieldManager, subresource, force), subresource, applied: true);
+    }
+
+    /// <summary>
+    /// structured-merge-diff types an applied configuration against the schema before it merges anything: a field the
+    /// schema does not declare fails the apply whatever fieldValidation says (an update would prune it), as a 500 whose
+    /// message kubectl prints after "Error from server:".
+    /// </summary>
+    private static void RefuseUndeclaredFields(ResourceType type, JsonObject applied)
+    {
+        if (type.Schema is null)
+        {
+            return;
+        }
+
+        var undeclared = type.Schema.PruneAndDefault(applied.CloneObject()).Select(path => $".{path}: field not declared in schema").Order(StringComparer.Ordinal).ToList();
+        if (undeclared.Count == 0)
+        {
+            return;
+        }
+
+        var errors = undeclared.Count == 1 ? undeclared[0] : "errors:\n" + string.Join("\n", undeclared.Select(e => "  " + e));
+        var version = type.Group.Length == 0 ? $"/{type.Version}" : $"{type.Group}/{type.Version}";
+        // The object is named as the configuration names it, not as the URL does.
+        throw new ApiException(500, "", $"failed to create typed patch object ({applied.Namespace()}/{applied.Name()}; {version}, Kind={type.Kind}): {errors}");
     }
 
     private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
@@ -346,6 +396,11 @@ internal sealed class ResourceService
             }
 
             _podSecurity.Validate(type, next, current, subresource, options.Warnings);
+            if (type.IsCustom && subresource is null)
+            {
+                options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(next, current));
+            }
+
             if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
@@ -390,10 +445,14 @@ internal sealed class ResourceService
     /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
     private static void Admit(ResourceType type, JsonObject obj, JsonObject? old, List<FieldError> errors, WriteOptions options)
     {
-        errors.AddRange(ObjectMetadata.ValidateLabels(obj));
+        if (old is not null)
+        {
+            errors.AddRange(ObjectMetadata.ValidateUpdate(obj));
+        }
+
         if (type.Schema is { } schema)
         {
-            var unknown = schema.PruneAndDefault(obj);
+            var unknown = ObjectMetadata.PruneUnknown(obj).Concat(schema.PruneAndDefault(obj)).ToList();
             if (unknown.Count > 0)
             {
                 switch (options.FieldValidation)

@@ -191,8 +191,7 @@ public sealed class StructuralSchema
         {
             if (!IsInteger(node) && node.GetValueKind() != JsonValueKind.String)
             {
-                errors.Add(new FieldError(path, "FieldValueTypeInvalid",
-                    $"Invalid value: {FieldError.Render(node)}: {path} in body must be of type integer,string: {TypeName(node)}"));
+                errors.Add(TypeError(path, node, "integer,string"));
                 return;
             }
         }
@@ -360,8 +359,9 @@ public sealed class StructuralSchema
         return errors.Count == 0;
     }
 
+    // kube-openapi reports the type it found as the bad value, so kubectl prints it twice, never the value itself.
     private static FieldError TypeError(string path, JsonNode? node, string type) =>
-        new(path, "FieldValueTypeInvalid", $"Invalid value: {FieldError.Render(node)}: {path} in body must be of type {type}: {TypeName(node)}");
+        new(path, "FieldValueTypeInvalid", $"Invalid value: {TypeName(node)}: {path} in body must be of type {type}: {TypeName(node)}");
 
     private static string TypeName(JsonNode? node) => node switch
     {
