@@ -59,6 +59,10 @@ public sealed class HostPathGateEndToEndTests(ClusterEnvironment cluster)
         var ready = await cluster.KubectlAsync("get", "filterdeployment", "ratings-filter", "-n", Ns, "-o", "jsonpath={.status.conditions[?(@.type==\"Ready\")].status} {.status.conditions[?(@.type==\"Ready\")].message}");
         Assert.StartsWith("False 0/1 nodes hold module sha256:", ready, StringComparison.Ordinal);
         Assert.Contains("waiting for node-2 (pods ratings-v1-a)", ready, StringComparison.Ordinal);
+        // A plain `kubectl get` says why it is not ready, not only that it is not.
+        var table = (await cluster.KubectlAsync("get", "filterdeployment", "ratings-filter", "-n", Ns)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Contains("REASON", table[0], StringComparison.Ordinal);
+        Assert.Matches(@"^ratings-filter\s.*\sFalse\s+\S+\s", table[1]);
         Assert.Equal("", (await cluster.KubectlAsync("get", "envoyfilters", "-n", Ns, "-l", "wasme.io/filter-deployment=ratings-filter", "-o", "name")).Trim());
         Assert.DoesNotContain("userVolume", await cluster.KubectlAsync("get", "deployment", "ratings-v1", "-n", Ns, "-o", "jsonpath={.spec.template.metadata.annotations}"), StringComparison.Ordinal);
 
