@@ -101,6 +101,7 @@ internal sealed class RunCommand : WasmeCommand
                 RootId = parseResult.GetValue(rootId),
                 Id = parseResult.GetValue(id),
                 FailPolicy = failPolicy.ValueOf(parseResult),
+                FailPolicyGiven = parseResult.GetResult(failPolicy) is { Implicit: false },
                 Clusters = parseResult.GetValue(clusters) ?? [],
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
@@ -141,6 +142,7 @@ internal sealed record RunRequest
     public string? RootId { get; init; }
     public string? Id { get; init; }
     public FailurePolicy FailPolicy { get; init; } = FailurePolicy.FailClosed;
+    public bool FailPolicyGiven { get; init; }
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
@@ -178,6 +180,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         }
 
         ValidateTcpAndService();
+        ValidateFilterFlags();
 
         if (_problems.Count > 0 || options is null)
         {
@@ -323,6 +326,39 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
             Route = request.Envoy.Route,
         };
+    }
+
+    /// <summary>
+    /// --config, --root-id and the like configure the filters given as arguments. With none given they would configure
+    /// nothing, silently: most often a user expecting them to reach an --envoy-filter resource's filters.
+    /// </summary>
+    private void ValidateFilterFlags()
+    {
+        if (request.Filters.Count > 0)
+        {
+            return;
+        }
+
+        string?[] given =
+        [
+            request.Config is null ? null : "--config",
+            request.ConfigFile is null ? null : "--config-file",
+            request.VmConfig is null ? null : "--vm-config",
+            request.VmConfigFile is null ? null : "--vm-config-file",
+            request.RootId is null ? null : "--root-id",
+            request.Id is null ? null : "--id",
+            request.FailPolicyGiven ? "--fail-policy" : null,
+        ];
+        var flags = given.OfType<string>().ToList();
+        if (flags.Count == 0)
+        {
+            return;
+        }
+
+        var fix = request.EnvoyFilterFiles.Count > 0
+            ? "an --envoy-filter resource carries its own: set configuration, root_id, vm_config and failure_policy in its PluginConfig (pluginConfig, pluginName, vmConfig and failStrategy in a WasmPlugin)"
+            : "pass the filter, for example: wasme run filter.wasm " + flags[0] + " ...";
+        _problems.Add($"{string.Join(", ", flags)} configure{(flags.Count == 1 ? "s" : string.Empty)} the filters given as arguments (IMAGE_OR_FILE), and none is given; {fix}");
     }
 
     private SidecarMounts ParseMounts()
