@@ -223,7 +223,7 @@ public static class IstioResourceReader
             vmId,
             Configuration(Child(config, "configuration"), where),
             source,
-            FailurePolicyOf(policyHolder),
+            FailurePolicyOf(policyHolder, where),
             where)
         {
             VmConfiguration = Configuration(Child(vmConfig, "configuration"), where + " vm_config"),
@@ -295,11 +295,13 @@ public static class IstioResourceReader
         var metadata = Child(root, "metadata");
         var name = $"{Scalar(metadata, "namespace") ?? "default"}.{Scalar(metadata, "name") ?? "wasmplugin"}";
         var configuration = Child(spec, "pluginConfig") is { } pluginConfig ? ToJson(pluginConfig, $"{origin}: spec.pluginConfig") : string.Empty;
+        // Istio's FailStrategy enum; the API server refuses any other word, so a typo must not quietly mean FAIL_CLOSE.
         var policy = Scalar(spec, "failStrategy") switch
         {
+            null or "" or "FAIL_CLOSE" => FailurePolicy.FailClosed,
             "FAIL_OPEN" => FailurePolicy.FailOpen,
             "FAIL_RELOAD" => FailurePolicy.Reload,
-            _ => FailurePolicy.FailClosed,
+            var other => throw new IstioResourceException($"{origin}: spec.failStrategy '{other}' is not FAIL_CLOSE, FAIL_OPEN or FAIL_RELOAD"),
         };
         var (inline, host) = ReadWasmPluginEnv(spec, origin);
         return new WasmFilterDefinition(name, Scalar(spec, "pluginName") ?? string.Empty, string.Empty, configuration, source, policy, origin)
@@ -336,22 +338,33 @@ public static class IstioResourceReader
         return node;
     }
 
-    private static FailurePolicy FailurePolicyOf(YamlMappingNode config)
+    /// <summary>
+    /// Envoy's <c>failure_policy</c> wins unless it is UNSPECIFIED (or absent), which falls back to the <c>fail_open</c> bool.
+    /// Envoy refuses a word its enum lacks, so a typo must not quietly mean FAIL_CLOSED.
+    /// </summary>
+    private static FailurePolicy FailurePolicyOf(YamlMappingNode config, string where)
     {
-        var policy = Scalar(config, "failure_policy", "failurePolicy");
-        if (policy is not null)
+        switch (Scalar(config, "failure_policy", "failurePolicy"))
         {
-            return policy switch
-            {
-                "FAIL_OPEN" => FailurePolicy.FailOpen,
-                "FAIL_RELOAD" => FailurePolicy.Reload,
-                _ => FailurePolicy.FailClosed,
-            };
+            case null or "" or "UNSPECIFIED":
+                break;
+            case "FAIL_CLOSED":
+                return FailurePolicy.FailClosed;
+            case "FAIL_OPEN":
+                return FailurePolicy.FailOpen;
+            case "FAIL_RELOAD":
+                return FailurePolicy.Reload;
+            case var other:
+                throw new IstioResourceException($"{where}: failure_policy '{other}' is not FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD or UNSPECIFIED");
         }
 
-        return string.Equals(Scalar(config, "fail_open", "failOpen"), "true", StringComparison.OrdinalIgnoreCase)
-            ? FailurePolicy.FailOpen
-            : FailurePolicy.FailClosed;
+        // YAML also writes booleans as True and FALSE.
+        return Scalar(config, "fail_open", "failOpen")?.ToLowerInvariant() switch
+        {
+            null or "" or "false" => FailurePolicy.FailClosed,
+            "true" => FailurePolicy.FailOpen,
+            var other => throw new IstioResourceException($"{where}: fail_open '{other}' is not true or false"),
+        };
     }
 
     /// <summary>A plain string, a StringValue wrapper, or any other object (passed as its JSON text).</summary>

@@ -1,4 +1,5 @@
 using Wasme.Proxy.Istio;
+using Wasme.ProxyWasm;
 
 namespace Wasme.Proxy.Tests.Istio;
 
@@ -102,5 +103,39 @@ public sealed class HostileResourceReaderTests
         var filter = Assert.Single(IstioResourceReader.Read(yaml, "p.yaml"));
 
         Assert.Equal("""{"base":{"region":"eu"},"copy":{"region":"eu"}}""", filter.Configuration);
+    }
+
+    [Theory]
+    [InlineData("failStrategy: FAIL_OPNE", "spec.failStrategy 'FAIL_OPNE' is not FAIL_CLOSE, FAIL_OPEN or FAIL_RELOAD")]
+    [InlineData("failStrategy: FAIL_CLOSED", "spec.failStrategy 'FAIL_CLOSED' is not FAIL_CLOSE")]
+    public void A_wasm_plugin_fail_strategy_istio_does_not_know_is_refused(string line, string message)
+    {
+        var error = Assert.Throws<IstioResourceException>(() => IstioResourceReader.Read(WasmPlugin("  " + line), "p.yaml"));
+
+        Assert.Contains("p.yaml: WasmPlugin ns/p: " + message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("failure_policy: FAIL_OPN", "failure_policy 'FAIL_OPN' is not FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD or UNSPECIFIED")]
+    [InlineData("fail_open: yes please", "fail_open 'yes please' is not true or false")]
+    public void An_envoy_filter_failure_policy_envoy_does_not_know_is_refused(string line, string message)
+    {
+        var yaml = EnvoyFilter("            " + line);
+
+        var error = Assert.Throws<IstioResourceException>(() => IstioResourceReader.Read(yaml, "f.yaml"));
+
+        Assert.Contains("f.yaml: EnvoyFilter ns/f configPatches[0]: " + message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("failure_policy: UNSPECIFIED\n            fail_open: true", FailurePolicy.FailOpen)]
+    [InlineData("failure_policy: FAIL_CLOSED\n            fail_open: true", FailurePolicy.FailClosed)]
+    [InlineData("failure_policy: FAIL_RELOAD", FailurePolicy.Reload)]
+    [InlineData("fail_open: True", FailurePolicy.FailOpen)]
+    public void An_unspecified_failure_policy_falls_back_to_fail_open_as_envoy_does(string lines, FailurePolicy expected)
+    {
+        var filter = Assert.Single(IstioResourceReader.Read(EnvoyFilter("            " + lines), "f.yaml"));
+
+        Assert.Equal(expected, filter.FailurePolicy);
     }
 }
