@@ -398,13 +398,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         if (file is not null)
         {
-            if (!file.Exists)
-            {
-                _problems.Add($"{flag}-file: {file.FullName} does not exist");
-                return null;
-            }
-
-            return await File.ReadAllBytesAsync(file.FullName, cancellationToken);
+            return await RunInputFile.ReadAsync($"{flag}-file", file, cancellationToken);
         }
 
         return text is null ? null : Encoding.UTF8.GetBytes(text);
@@ -468,12 +462,9 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore, CreateRegistryClient), WasmCodeFetcher.DefaultMaxModuleBytes, _mounts);
         foreach (var file in request.EnvoyFilterFiles)
         {
-            if (!file.Exists)
-            {
-                throw new IstioResourceException($"--envoy-filter: {file.FullName} does not exist");
-            }
-
-            var yaml = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+            // Decoded as File.ReadAllText would: UTF-8 unless a byte order mark says otherwise.
+            using var reader = new StreamReader(new MemoryStream(await RunInputFile.ReadAsync("--envoy-filter", file, cancellationToken)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var yaml = await reader.ReadToEndAsync(cancellationToken);
             foreach (var definition in IstioResourceReader.Read(yaml, file.Name).OrderBy(d => d.Kind == WasmFilterKind.Service ? 0 : 1))
             {
                 var module = await fetcher.FetchAsync(definition, cancellationToken);
