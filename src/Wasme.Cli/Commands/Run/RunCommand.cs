@@ -309,7 +309,11 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
                 continue;
             }
 
-            clusters[cluster[..equals]] = url;
+            // Envoy refuses two clusters of one name; keeping the last would quietly send http_call elsewhere.
+            if (!clusters.TryAdd(cluster[..equals], url))
+            {
+                _problems.Add($"--cluster: '{cluster[..equals]}' is given twice ({clusters[cluster[..equals]]} and {url}); give each name once");
+            }
         }
 
         _problems.AddRange(request.Envoy.Problems);
