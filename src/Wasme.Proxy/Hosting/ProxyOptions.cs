@@ -66,15 +66,7 @@ public sealed record ProxyOptions
             CheckHttpUrl("upstream", Upstream, problems);
         }
 
-        foreach (var (name, url) in Clusters)
-        {
-            if (string.IsNullOrWhiteSpace(name))
-            {
-                problems.Add("a cluster has an empty name: pass --cluster NAME=URL");
-            }
-
-            CheckHttpUrl($"cluster '{name}'", url, problems);
-        }
+        problems.AddRange(ValidateClusters());
 
         if (BodyBufferLimit <= 0)
         {
@@ -93,6 +85,23 @@ public sealed record ProxyOptions
         if (Admin is not null && Admin.Port != 0 && Admin.Port == Listen.Port && Admin.Address.Equals(Listen.Address))
         {
             problems.Add($"the admin endpoint {Admin} is the same as the listen address: pick another port");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Problems with <see cref="Clusters"/> alone: network filters reach them too, where nothing else here applies.</summary>
+    public IReadOnlyList<string> ValidateClusters()
+    {
+        var problems = new List<string>();
+        foreach (var (name, url) in Clusters)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                problems.Add("a cluster has an empty name: pass --cluster NAME=URL");
+            }
+
+            CheckHttpUrl($"cluster '{name}'", url, problems);
         }
 
         return problems;

@@ -174,9 +174,10 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var options = BuildOptions();
         var configuration = await ReadConfigurationAsync("--config", request.Config, request.ConfigFile, cancellationToken);
         var vmConfiguration = await ReadConfigurationAsync("--vm-config", request.VmConfig, request.VmConfigFile, cancellationToken);
-        if (options is not null && request.Tcp is null)
+        if (options is not null)
         {
-            _problems.AddRange(options.Validate());
+            // With --tcp the HTTP listener's settings do not apply, but network filters' http_call still reaches --cluster.
+            _problems.AddRange(request.Tcp is null ? options.Validate() : options.ValidateClusters());
         }
 
         ValidateTcpAndService();
