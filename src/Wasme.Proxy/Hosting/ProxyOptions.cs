@@ -11,6 +11,12 @@ public sealed record ProxyOptions
     /// <summary>Default longest a filter may hold a stream paused: Envoy's default stream idle timeout.</summary>
     public static readonly TimeSpan DefaultStreamIdleTimeout = TimeSpan.FromMinutes(5);
 
+    /// <summary>
+    /// The longest a .NET timer waits (about 49.7 days): a paused stream's wait with a longer timeout throws instead
+    /// of waiting, so such a setting is refused at start rather than failing the first paused request.
+    /// </summary>
+    public static readonly TimeSpan MaxStreamIdleTimeout = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
     /// <summary>Address the proxy listens on.</summary>
     public IPEndPoint Listen { get; init; } = new(IPAddress.Loopback, 8080);
 
@@ -60,15 +66,7 @@ public sealed record ProxyOptions
             CheckHttpUrl("upstream", Upstream, problems);
         }
 
-        foreach (var (name, url) in Clusters)
-        {
-            if (string.IsNullOrWhiteSpace(name))
-            {
-                problems.Add("a cluster has an empty name: pass --cluster NAME=URL");
-            }
-
-            CheckHttpUrl($"cluster '{name}'", url, problems);
-        }
+        problems.AddRange(ValidateClusters());
 
         if (BodyBufferLimit <= 0)
         {
@@ -79,10 +77,31 @@ public sealed record ProxyOptions
         {
             problems.Add($"stream idle timeout {StreamIdleTimeout} must be positive (for example 5m)");
         }
+        else if (StreamIdleTimeout > MaxStreamIdleTimeout)
+        {
+            problems.Add($"stream idle timeout of {StreamIdleTimeout.TotalDays:0.#} days is over 49 days, the longest a paused stream can wait: pass a shorter one (--stream-idle-timeout 5m, or 49d at most)");
+        }
 
         if (Admin is not null && Admin.Port != 0 && Admin.Port == Listen.Port && Admin.Address.Equals(Listen.Address))
         {
             problems.Add($"the admin endpoint {Admin} is the same as the listen address: pick another port");
+        }
+
+        return problems;
+    }
+
+    /// <summary>Problems with <see cref="Clusters"/> alone: network filters reach them too, where nothing else here applies.</summary>
+    public IReadOnlyList<string> ValidateClusters()
+    {
+        var problems = new List<string>();
+        foreach (var (name, url) in Clusters)
+        {
+            if (string.IsNullOrWhiteSpace(name))
+            {
+                problems.Add("a cluster has an empty name: pass --cluster NAME=URL");
+            }
+
+            CheckHttpUrl($"cluster '{name}'", url, problems);
         }
 
         return problems;

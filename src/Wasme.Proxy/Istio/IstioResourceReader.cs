@@ -205,8 +205,9 @@ public static class IstioResourceReader
             {
                 foreach (var (key, value) in keyValues.Children)
                 {
-                    environment[((YamlScalarNode)key).Value ?? string.Empty] = (value as YamlScalarNode)?.Value
-                        ?? throw new IstioResourceException($"{where}: vm_config.environment_variables.key_values.{key} must be a string");
+                    var variable = KeyOf(key, $"{where}: vm_config.environment_variables.key_values");
+                    environment[variable] = (value as YamlScalarNode)?.Value
+                        ?? throw new IstioResourceException($"{where}: vm_config.environment_variables.key_values.{variable} must be a string");
                 }
             }
 
@@ -222,7 +223,7 @@ public static class IstioResourceReader
             vmId,
             Configuration(Child(config, "configuration"), where),
             source,
-            FailurePolicyOf(policyHolder),
+            FailurePolicyOf(policyHolder, where),
             where)
         {
             VmConfiguration = Configuration(Child(vmConfig, "configuration"), where + " vm_config"),
@@ -278,7 +279,12 @@ public static class IstioResourceReader
         }
         else if (url.StartsWith("http://", StringComparison.Ordinal) || url.StartsWith("https://", StringComparison.Ordinal))
         {
-            source = new RemoteWasmCode(new Uri(url), null, sha256, DefaultRemoteTimeout);
+            if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || string.IsNullOrEmpty(uri.Host))
+            {
+                throw new IstioResourceException($"{origin}: spec.url '{url}' is not a valid URL; write it as https://HOST/PATH/filter.wasm, oci://REGISTRY/REPO:TAG or file:///PATH");
+            }
+
+            source = new RemoteWasmCode(uri, null, sha256, DefaultRemoteTimeout);
         }
         else
         {
@@ -288,12 +294,14 @@ public static class IstioResourceReader
 
         var metadata = Child(root, "metadata");
         var name = $"{Scalar(metadata, "namespace") ?? "default"}.{Scalar(metadata, "name") ?? "wasmplugin"}";
-        var configuration = Child(spec, "pluginConfig") is { } pluginConfig ? ToJson(pluginConfig) : string.Empty;
+        var configuration = Child(spec, "pluginConfig") is { } pluginConfig ? ToJson(pluginConfig, $"{origin}: spec.pluginConfig") : string.Empty;
+        // Istio's FailStrategy enum; the API server refuses any other word, so a typo must not quietly mean FAIL_CLOSE.
         var policy = Scalar(spec, "failStrategy") switch
         {
+            null or "" or "FAIL_CLOSE" => FailurePolicy.FailClosed,
             "FAIL_OPEN" => FailurePolicy.FailOpen,
             "FAIL_RELOAD" => FailurePolicy.Reload,
-            _ => FailurePolicy.FailClosed,
+            var other => throw new IstioResourceException($"{origin}: spec.failStrategy '{other}' is not FAIL_CLOSE, FAIL_OPEN or FAIL_RELOAD"),
         };
         var (inline, host) = ReadWasmPluginEnv(spec, origin);
         return new WasmFilterDefinition(name, Scalar(spec, "pluginName") ?? string.Empty, string.Empty, configuration, source, policy, origin)
@@ -330,22 +338,33 @@ public static class IstioResourceReader
         return node;
     }
 
-    private static FailurePolicy FailurePolicyOf(YamlMappingNode config)
+    /// <summary>
+    /// Envoy's <c>failure_policy</c> wins unless it is UNSPECIFIED (or absent), which falls back to the <c>fail_open</c> bool.
+    /// Envoy refuses a word its enum lacks, so a typo must not quietly mean FAIL_CLOSED.
+    /// </summary>
+    private static FailurePolicy FailurePolicyOf(YamlMappingNode config, string where)
     {
-        var policy = Scalar(config, "failure_policy", "failurePolicy");
-        if (policy is not null)
+        switch (Scalar(config, "failure_policy", "failurePolicy"))
         {
-            return policy switch
-            {
-                "FAIL_OPEN" => FailurePolicy.FailOpen,
-                "FAIL_RELOAD" => FailurePolicy.Reload,
-                _ => FailurePolicy.FailClosed,
-            };
+            case null or "" or "UNSPECIFIED":
+                break;
+            case "FAIL_CLOSED":
+                return FailurePolicy.FailClosed;
+            case "FAIL_OPEN":
+                return FailurePolicy.FailOpen;
+            case "FAIL_RELOAD":
+                return FailurePolicy.Reload;
+            case var other:
+                throw new IstioResourceException($"{where}: failure_policy '{other}' is not FAIL_CLOSED, FAIL_OPEN, FAIL_RELOAD or UNSPECIFIED");
         }
 
-        return string.Equals(Scalar(config, "fail_open", "failOpen"), "true", StringComparison.OrdinalIgnoreCase)
-            ? FailurePolicy.FailOpen
-            : FailurePolicy.FailClosed;
+        // YAML also writes booleans as True and FALSE.
+        return Scalar(config, "fail_open", "failOpen")?.ToLowerInvariant() switch
+        {
+            null or "" or "false" => FailurePolicy.FailClosed,
+            "true" => FailurePolicy.FailOpen,
+            var other => throw new IstioResourceException($"{where}: fail_open '{other}' is not true or false"),
+        };
     }
 
     /// <summary>A plain string, a StringValue wrapper, or any other object (passed as its JSON text).</summary>
@@ -356,7 +375,7 @@ public static class IstioResourceReader
         YamlMappingNode mapping when Scalar(mapping, "@type") == StringValueType => Scalar(mapping, "value") ?? string.Empty,
         YamlMappingNode mapping when Scalar(mapping, "@type") is { } type =>
             throw new IstioResourceException($"{where}: configuration of type '{type}' is not supported; use {StringValueType}"),
-        _ => ToJson(node),
+        _ => ToJson(node, $"{where}: configuration"),
     };
 
     private static string CheckSha256(string sha256, string where)
@@ -386,6 +405,11 @@ public static class IstioResourceReader
         throw new IstioResourceException($"{where}: http_uri.timeout '{text}' is not a duration like 10s");
     }
 
+    /// <summary>A mapping key as text: YAML allows lists and mappings as keys (<c>? [a, b]</c>), JSON and protobuf do not.</summary>
+    private static string KeyOf(YamlNode key, string where) => key is YamlScalarNode scalar
+        ? scalar.Value ?? string.Empty
+        : throw new IstioResourceException($"{where}: the key at line {key.Start.Line} is a {(key is YamlSequenceNode ? "list" : "mapping")}; keys must be plain strings");
+
     private static YamlNode? Child(YamlNode? node, params ReadOnlySpan<string> names)
     {
         if (node is not YamlMappingNode mapping)
@@ -406,28 +430,41 @@ public static class IstioResourceReader
 
     private static string? Scalar(YamlNode? node, params ReadOnlySpan<string> names) => (Child(node, names) as YamlScalarNode)?.Value;
 
-    /// <summary>Writes a YAML subtree as JSON text (plain scalars that look like numbers, booleans or null keep their type).</summary>
-    internal static string ToJson(YamlNode node)
+    /// <summary>
+    /// Writes a YAML subtree as JSON text (plain scalars that look like numbers, booleans or null keep their type), at most
+    /// <see cref="MaxConfigurationJsonBytes"/>: each use of a YAML alias repeats its anchor's whole subtree, so a few lines
+    /// of nested aliases would otherwise expand to gigabytes and end the process out of memory.
+    /// </summary>
+    internal static string ToJson(YamlNode node, string where)
     {
         using var buffer = new MemoryStream();
         using (var writer = new Utf8JsonWriter(buffer))
         {
-            WriteJson(writer, node);
+            WriteJson(writer, node, where);
         }
 
         return Encoding.UTF8.GetString(buffer.ToArray());
     }
 
-    private static void WriteJson(Utf8JsonWriter writer, YamlNode node)
+    /// <summary>16 MiB: ten times what a Kubernetes object may hold (etcd's 1.5 MiB request limit).</summary>
+    internal const int MaxConfigurationJsonBytes = 16 * 1024 * 1024;
+
+    private static void WriteJson(Utf8JsonWriter writer, YamlNode node, string where)
     {
+        if (writer.BytesCommitted + writer.BytesPending > MaxConfigurationJsonBytes)
+        {
+            throw new IstioResourceException(
+                $"{where} expands to more than {MaxConfigurationJsonBytes / (1024 * 1024)} MiB of JSON (each YAML alias repeats its anchor's content); write the configuration out without nested aliases");
+        }
+
         switch (node)
         {
             case YamlMappingNode mapping:
                 writer.WriteStartObject();
                 foreach (var (key, value) in mapping.Children)
                 {
-                    writer.WritePropertyName(((YamlScalarNode)key).Value ?? string.Empty);
-                    WriteJson(writer, value);
+                    writer.WritePropertyName(KeyOf(key, where));
+                    WriteJson(writer, value, where);
                 }
 
                 writer.WriteEndObject();
@@ -436,7 +473,7 @@ public static class IstioResourceReader
                 writer.WriteStartArray();
                 foreach (var item in sequence)
                 {
-                    WriteJson(writer, item);
+                    WriteJson(writer, item, where);
                 }
 
                 writer.WriteEndArray();

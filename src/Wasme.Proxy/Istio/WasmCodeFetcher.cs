@@ -93,7 +93,27 @@ public sealed class WasmCodeFetcher(HttpMessageInvoker client, IReadOnlyDictiona
             throw new WasmCodeFetchException(WasmCodeFailure.Integrity, $"{origin}: {path} is {info.Length} bytes, over the {maxModuleBytes}-byte module limit");
         }
 
-        return await File.ReadAllBytesAsync(path, cancellationToken);
+        // The length checked above is 0 for a device or a pipe (/dev/zero), which never ends: the read is bounded too.
+        await using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, useAsync: true);
+        return await ReadBoundedAsync(file, () => $"{origin}: {path} holds more than the {maxModuleBytes}-byte module limit", cancellationToken);
+    }
+
+    private async Task<byte[]> ReadBoundedAsync(Stream body, Func<string> tooLarge, CancellationToken cancellationToken)
+    {
+        using var buffer = new MemoryStream();
+        var chunk = new byte[64 * 1024];
+        int read;
+        while ((read = await body.ReadAsync(chunk, cancellationToken)) > 0)
+        {
+            if (buffer.Length + read > maxModuleBytes)
+            {
+                throw new WasmCodeFetchException(WasmCodeFailure.Integrity, tooLarge());
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.ToArray();
     }
 
     private async Task<byte[]> FetchRemoteAsync(RemoteWasmCode remote, string origin, CancellationToken cancellationToken)
@@ -121,20 +141,7 @@ public sealed class WasmCodeFetcher(HttpMessageInvoker client, IReadOnlyDictiona
             }
 
             await using var body = await response.Content.ReadAsStreamAsync(timeout.Token);
-            using var buffer = new MemoryStream();
-            var chunk = new byte[64 * 1024];
-            int read;
-            while ((read = await body.ReadAsync(chunk, timeout.Token)) > 0)
-            {
-                if (buffer.Length + read > maxModuleBytes)
-                {
-                    throw new WasmCodeFetchException(WasmCodeFailure.Integrity, $"{origin}: {uri} sent more than the {maxModuleBytes}-byte module limit");
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
+            return await ReadBoundedAsync(body, () => $"{origin}: {uri} sent more than the {maxModuleBytes}-byte module limit", timeout.Token);
         }
         catch (HttpRequestException ex)
         {

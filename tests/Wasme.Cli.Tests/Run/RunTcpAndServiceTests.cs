@@ -196,6 +196,16 @@ public sealed class RunTcpAndServiceTests : IDisposable
         Assert.Contains("drop --upstream and --echo-upstream", wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_cluster_that_is_not_http_is_refused_with_tcp_too()
+    {
+        // Network filters reach --cluster with http_call as HTTP filters do.
+        await using var wasme = new Invocation(["--tcp", "127.0.0.1:0=127.0.0.1:9", "--cluster", "auth=ftp://127.0.0.1/"]);
+
+        Assert.Equal(2, await wasme.ExitCodeAsync());
+        Assert.Contains("cluster 'auth' URL 'ftp://127.0.0.1/' is not an absolute http:// or https:// URL", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 
     private static int FreePort()

@@ -101,6 +101,7 @@ internal sealed class RunCommand : WasmeCommand
                 RootId = parseResult.GetValue(rootId),
                 Id = parseResult.GetValue(id),
                 FailPolicy = failPolicy.ValueOf(parseResult),
+                FailPolicyGiven = parseResult.GetResult(failPolicy) is { Implicit: false },
                 Clusters = parseResult.GetValue(clusters) ?? [],
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
@@ -141,6 +142,7 @@ internal sealed record RunRequest
     public string? RootId { get; init; }
     public string? Id { get; init; }
     public FailurePolicy FailPolicy { get; init; } = FailurePolicy.FailClosed;
+    public bool FailPolicyGiven { get; init; }
     public required IReadOnlyList<string> Clusters { get; init; }
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
@@ -172,12 +174,14 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var options = BuildOptions();
         var configuration = await ReadConfigurationAsync("--config", request.Config, request.ConfigFile, cancellationToken);
         var vmConfiguration = await ReadConfigurationAsync("--vm-config", request.VmConfig, request.VmConfigFile, cancellationToken);
-        if (options is not null && request.Tcp is null)
+        if (options is not null)
         {
-            _problems.AddRange(options.Validate());
+            // With --tcp the HTTP listener's settings do not apply, but network filters' http_call still reaches --cluster.
+            _problems.AddRange(request.Tcp is null ? options.Validate() : options.ValidateClusters());
         }
 
         ValidateTcpAndService();
+        ValidateFilterFlags();
 
         if (_problems.Count > 0 || options is null)
         {
@@ -306,7 +310,11 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
                 continue;
             }
 
-            clusters[cluster[..equals]] = url;
+            // Envoy refuses two clusters of one name; keeping the last would quietly send http_call elsewhere.
+            if (!clusters.TryAdd(cluster[..equals], url))
+            {
+                _problems.Add($"--cluster: '{cluster[..equals]}' is given twice ({clusters[cluster[..equals]]} and {url}); give each name once");
+            }
         }
 
         _problems.AddRange(request.Envoy.Problems);
@@ -323,6 +331,39 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
             Route = request.Envoy.Route,
         };
+    }
+
+    /// <summary>
+    /// --config, --root-id and the like configure the filters given as arguments. With none given they would configure
+    /// nothing, silently: most often a user expecting them to reach an --envoy-filter resource's filters.
+    /// </summary>
+    private void ValidateFilterFlags()
+    {
+        if (request.Filters.Count > 0)
+        {
+            return;
+        }
+
+        string?[] given =
+        [
+            request.Config is null ? null : "--config",
+            request.ConfigFile is null ? null : "--config-file",
+            request.VmConfig is null ? null : "--vm-config",
+            request.VmConfigFile is null ? null : "--vm-config-file",
+            request.RootId is null ? null : "--root-id",
+            request.Id is null ? null : "--id",
+            request.FailPolicyGiven ? "--fail-policy" : null,
+        ];
+        var flags = given.OfType<string>().ToList();
+        if (flags.Count == 0)
+        {
+            return;
+        }
+
+        var fix = request.EnvoyFilterFiles.Count > 0
+            ? "an --envoy-filter resource carries its own: set configuration, root_id, vm_config and failure_policy in its PluginConfig (pluginConfig, pluginName, vmConfig and failStrategy in a WasmPlugin)"
+            : "pass the filter, for example: wasme run filter.wasm " + flags[0] + " ...";
+        _problems.Add($"{string.Join(", ", flags)} configure{(flags.Count == 1 ? "s" : string.Empty)} the filters given as arguments (IMAGE_OR_FILE), and none is given; {fix}");
     }
 
     private SidecarMounts ParseMounts()
@@ -362,13 +403,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         if (file is not null)
         {
-            if (!file.Exists)
-            {
-                _problems.Add($"{flag}-file: {file.FullName} does not exist");
-                return null;
-            }
-
-            return await File.ReadAllBytesAsync(file.FullName, cancellationToken);
+            return await RunInputFile.ReadAsync($"{flag}-file", file, cancellationToken);
         }
 
         return text is null ? null : Encoding.UTF8.GetBytes(text);
@@ -432,12 +467,9 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore, CreateRegistryClient), WasmCodeFetcher.DefaultMaxModuleBytes, _mounts);
         foreach (var file in request.EnvoyFilterFiles)
         {
-            if (!file.Exists)
-            {
-                throw new IstioResourceException($"--envoy-filter: {file.FullName} does not exist");
-            }
-
-            var yaml = await File.ReadAllTextAsync(file.FullName, cancellationToken);
+            // Decoded as File.ReadAllText would: UTF-8 unless a byte order mark says otherwise.
+            using var reader = new StreamReader(new MemoryStream(await RunInputFile.ReadAsync("--envoy-filter", file, cancellationToken)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
+            var yaml = await reader.ReadToEndAsync(cancellationToken);
             foreach (var definition in IstioResourceReader.Read(yaml, file.Name).OrderBy(d => d.Kind == WasmFilterKind.Service ? 0 : 1))
             {
                 var module = await fetcher.FetchAsync(definition, cancellationToken);

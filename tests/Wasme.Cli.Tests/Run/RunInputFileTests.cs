@@ -1,0 +1,45 @@
+using Wasme.Testing.Filters;
+
+namespace Wasme.Cli.Tests.Run;
+
+/// <summary>Files named by --envoy-filter and --config-file: a directory, a missing file or an endless device is one line.</summary>
+public sealed class RunInputFileTests : IDisposable
+{
+    private readonly DirectoryInfo _directory = Directory.CreateTempSubdirectory("wasme-cli-input-");
+
+    [Fact]
+    public async Task An_envoy_filter_that_is_a_directory_says_so_instead_of_does_not_exist()
+    {
+        await using var wasme = await RunningWasme.StartAsync("--envoy-filter", _directory.FullName, "--echo-upstream");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains($"--envoy-filter: {_directory.FullName} is a directory; pass the file itself", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_envoy_filter_file_exits_not_found_as_a_missing_module_does()
+    {
+        var missing = Path.Combine(_directory.FullName, "missing.yaml");
+
+        await using var wasme = await RunningWasme.StartAsync("--envoy-filter", missing, "--echo-upstream");
+
+        Assert.Equal(ExitCodes.NotFound, wasme.ExitCode);
+        Assert.Contains($"--envoy-filter: {missing} does not exist", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_config_file_that_never_ends_is_refused_at_the_bound()
+    {
+        var module = Path.Combine(_directory.FullName, "pass.wasm");
+        await File.WriteAllBytesAsync(module, Wasmtime.Module.ConvertText(new Wat().Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """)).ToArray());
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--config-file", "/dev/zero", "--echo-upstream");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains("--config-file: /dev/zero is larger than 16 MiB", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _directory.Delete(recursive: true);
+}
