@@ -27,9 +27,7 @@ public sealed class StreamTrampolineTests : IDisposable
             """, allocator: false);
         using var plugin = _host.Start(module, new PluginConfiguration { Name = "trace" });
 
-        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
-        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
-        stream.Complete();
+        OneRequest(plugin);
 
         Assert.True(plugin.IsFailed);
         Assert.Contains(_host.Logs.Entries, e => e.Message.Contains($"VM failed in {trapping}:", StringComparison.Ordinal));
@@ -54,9 +52,7 @@ public sealed class StreamTrampolineTests : IDisposable
             """);
         using var plugin = _host.Start(module);
 
-        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
-        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
-        stream.Complete();
+        OneRequest(plugin);
 
         Assert.False(plugin.IsFailed, plugin.FailureReason);
         Assert.Equal(1, _host.Gauge("done_path")); // NOT_FOUND: the root context has no request
@@ -104,9 +100,7 @@ public sealed class StreamTrampolineTests : IDisposable
             """);
         using var plugin = _host.Start(module);
 
-        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
-        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
-        stream.Complete();
+        OneRequest(plugin);
 
         Assert.False(plugin.IsFailed, plugin.FailureReason);
         Assert.Equal(1, _host.Gauge("create_path")); // NOT_FOUND
@@ -128,9 +122,7 @@ public sealed class StreamTrampolineTests : IDisposable
             """);
         using var plugin = _host.Start(module);
 
-        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
-        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
-        stream.Complete();
+        OneRequest(plugin);
 
         Assert.False(plugin.IsFailed, plugin.FailureReason);
         Assert.Equal(0, _host.Gauge("headers_path")); // OK: back on the stream, not the root context
@@ -147,6 +139,14 @@ public sealed class StreamTrampolineTests : IDisposable
 
         Assert.Contains("could not be instantiated", error.Message);
         Assert.Contains("memor", error.Message);
+    }
+
+    // A header-only request through a stream, start to end, as the data plane drives one.
+    private static void OneRequest(ProxyWasmPlugin plugin)
+    {
+        var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        stream.Complete();
     }
 
     public void Dispose() => _host.Dispose();
