@@ -21,16 +21,22 @@ internal sealed class GuestStringCache
             return string.Empty;
         }
 
-        if (utf8.Length > MaxLength || !Ascii.IsValid(utf8))
+        if (utf8.Length > MaxLength)
         {
             return Encoding.UTF8.GetString(utf8);
         }
 
+        // A hit needs no separate ASCII check: Ascii.Equals is false for any byte that is not ASCII.
         var slot = (int)(Hash(utf8) % Slots);
         var cached = _slots[slot];
         if (cached is not null && cached.Length == utf8.Length && Ascii.Equals(utf8, cached))
         {
             return cached;
+        }
+
+        if (!Ascii.IsValid(utf8))
+        {
+            return Encoding.UTF8.GetString(utf8);
         }
 
         var created = Encoding.ASCII.GetString(utf8);
