@@ -62,7 +62,7 @@ public sealed class HostPathGateEndToEndTests(ClusterEnvironment cluster)
         // A plain `kubectl get` says why it is not ready, not only that it is not.
         var table = (await cluster.KubectlAsync("get", "filterdeployment", "ratings-filter", "-n", Ns)).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Contains("REASON", table[0], StringComparison.Ordinal);
-        Assert.Matches(@"^ratings-filter\s.*\sFalse\s+\S+\s", table[1]);
+        Assert.Matches(@"^ratings-filter\s.*\sFalse\s+WaitingForNodes\s", table[1]);
         Assert.Equal("", (await cluster.KubectlAsync("get", "envoyfilters", "-n", Ns, "-l", "wasme.io/filter-deployment=ratings-filter", "-o", "name")).Trim());
         Assert.DoesNotContain("userVolume", await cluster.KubectlAsync("get", "deployment", "ratings-v1", "-n", Ns, "-o", "jsonpath={.spec.template.metadata.annotations}"), StringComparison.Ordinal);
 
