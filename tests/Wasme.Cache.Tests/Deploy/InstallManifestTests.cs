@@ -92,6 +92,20 @@ public sealed class InstallManifestTests
     }
 
     [Fact]
+    public async Task Every_object_has_only_fields_its_kind_declares()
+    {
+        // kube-apiserver decodes built-in kinds strictly (kubectl's default field validation is Strict) and refuses a
+        // misspelt field; the test API server has no schemas for built-in kinds, so the install's objects are decoded
+        // here into KubernetesClient's models, which are generated from the same OpenAPI definitions, just as strictly.
+        foreach (var yaml in new[] { await Rendered.Value, await RenderedHostPath.Value })
+        {
+            var objects = k8s.KubernetesYaml.LoadAllFromString(yaml, strict: true);
+            Assert.Equal(Parse(yaml).Count, objects.Count);
+            Assert.All(objects, o => Assert.IsNotType<object>(o, exactMatch: true));
+        }
+    }
+
+    [Fact]
     public async Task Sources_and_rendered_output_pass_yamllint()
     {
         var rendered = Path.Combine(Path.GetTempPath(), $"wasme-rendered-{Guid.NewGuid():N}.yaml");
