@@ -5,6 +5,7 @@ using Wasme.Testing.Kubernetes.Apply;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
 using Wasme.Testing.Kubernetes.Patching;
+using Wasme.Testing.Kubernetes.Schema;
 using Wasme.Testing.Kubernetes.Selectors;
 using Wasme.Testing.Kubernetes.Storage;
 
@@ -452,21 +453,12 @@ internal sealed class ResourceService
 
         if (type.Schema is { } schema)
         {
-            var unknown = ObjectMetadata.PruneUnknown(obj).Concat(schema.PruneAndDefault(obj)).ToList();
-            if (unknown.Count > 0)
-            {
-                switch (options.FieldValidation)
-                {
-                    case "Strict":
-                        throw ApiException.BadRequest(
-                            $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
-                    case "Warn":
-                        options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
-                        break;
-                }
-            }
-
+            JudgeUnknownFields(type, [.. ObjectMetadata.PruneUnknown(obj), .. schema.PruneAndDefault(obj)], options);
             errors.AddRange(schema.Validate(obj));
+        }
+        else if (BuiltInFields.ModelOf(type.Group, type.Version, type.Kind) is { } model)
+        {
+            JudgeUnknownFields(type, BuiltInFields.PruneUnknown(obj, model), options);
         }
 
         if (type.Rules is { } rules)
@@ -477,6 +469,25 @@ internal sealed class ResourceService
         if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")
         {
             errors.AddRange(CustomResourceDefinitions.Validate(obj));
+        }
+    }
+
+    /// <summary>Fields the type does not declare (already dropped): refused, warned about or ignored as the request asks.</summary>
+    private static void JudgeUnknownFields(ResourceType type, List<string> unknown, WriteOptions options)
+    {
+        if (unknown.Count == 0)
+        {
+            return;
+        }
+
+        switch (options.FieldValidation)
+        {
+            case "Strict":
+                throw ApiException.BadRequest(
+                    $"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: strict decoding error: {string.Join(", ", unknown.Select(u => $"unknown field \"{u}\""))}");
+            case "Warn":
+                options.Warnings.AddRange(unknown.Select(u => $"unknown field \"{u}\""));
+                break;
         }
     }
 
