@@ -97,4 +97,56 @@ public sealed class KubectlBuiltInFieldTests : IAsyncLifetime
         Assert.True(result.ExitCode == 0, result.Stderr);
         Assert.DoesNotContain("unknown field", result.Stderr, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData("replicas: two", "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32")]
+    [InlineData("env: [{name: PORT, value: 8080}]", "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal number into Go struct field EnvVar.spec.template.spec.containers.env.value of type string")]
+    [InlineData("ports: {containerPort: 80}", "Deployment in version \"v1\" cannot be handled as a Deployment: json: cannot unmarshal object into Go struct field Container.spec.template.spec.containers.ports of type []v1.ContainerPort")]
+    public async Task Apply_ValueOfTheWrongType_IsRefusedAsTheGoDecoderWordsIt(string field, string expected)
+    {
+        // Whatever --validate says: the object cannot be decoded at all.
+        var inSpec = field.StartsWith("replicas", StringComparison.Ordinal);
+        string[] lines =
+        [
+            "apiVersion: apps/v1",
+            "kind: Deployment",
+            "metadata:",
+            "  name: typed",
+            "spec:",
+            .. inSpec ? new[] { "  " + field } : [],
+            "  selector:",
+            "    matchLabels: {app: typed}",
+            "  template:",
+            "    metadata:",
+            "      labels: {app: typed}",
+            "    spec:",
+            "      containers:",
+            "      - name: typed",
+            "        image: nginx",
+            .. inSpec ? [] : new[] { "        " + field },
+        ];
+        var yaml = string.Join('\n', lines) + "\n";
+
+        var result = await _kubectl.RunAsync("apply", "--validate=false", "-f", _kubectl.WriteManifest("typed.yaml", yaml));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains(expected, result.Stderr, StringComparison.Ordinal);
+        Assert.Null(_server.Get("apps/v1", "Deployment", "default", "typed"));
+    }
+
+    [Fact]
+    public async Task Apply_ConfigMapValueThatIsNotAString_IsRefused()
+    {
+        var result = await _kubectl.RunAsync("apply", "-f", _kubectl.WriteManifest("cm.yaml", """
+            apiVersion: v1
+            kind: ConfigMap
+            metadata:
+              name: settings
+            data:
+              nested: {a: b}
+            """));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains("ConfigMap in version \"v1\" cannot be handled as a ConfigMap: json: cannot unmarshal object into Go struct field ConfigMap.data of type string", result.Stderr, StringComparison.Ordinal);
+    }
 }
