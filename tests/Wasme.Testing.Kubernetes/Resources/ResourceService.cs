@@ -459,12 +459,13 @@ internal sealed class ResourceService
         else if (BuiltInFields.ModelOf(type.Group, type.Version, type.Kind) is { } model)
         {
             // A value of the wrong type fails the decode itself, whatever fieldValidation says.
-            if (BuiltInFields.FirstTypeError(obj, model) is { } typeError)
+            var (typeError, unknown) = BuiltInFields.Judge(obj, model);
+            if (typeError is not null)
             {
                 throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {typeError}");
             }
 
-            JudgeUnknownFields(type, BuiltInFields.PruneUnknown(obj, model), options);
+            JudgeUnknownFields(type, unknown, options);
         }
 
         if (type.Rules is { } rules)

@@ -22,26 +22,17 @@ internal static partial class BuiltInFields
         => s_models.Value.TryGetValue((group, version, kind), out var type) ? type : null;
 
     /// <summary>
-    /// Removes every field <paramref name="model"/> does not declare and returns their paths as kube-apiserver's strict
-    /// decoding names them (<c>spec.template.spec.containers[0].imagePullPolicyy</c>).
+    /// Judges <paramref name="obj"/> against <paramref name="model"/> in one walk: the first value of the wrong JSON
+    /// type, worded as the Go JSON decoder kube-apiserver uses words it (<c>json: cannot unmarshal string into Go struct
+    /// field DeploymentSpec.spec.replicas of type int32</c>; only strings, integers, booleans, objects and lists are
+    /// checked), and every field the model does not declare, removed and named as kube-apiserver's strict decoding names
+    /// it (<c>spec.template.spec.containers[0].imagePullPolicyy</c>).
     /// </summary>
-    public static List<string> PruneUnknown(JsonObject obj, Type model)
+    public static (string? TypeError, List<string> Unknown) Judge(JsonObject obj, Type model)
     {
         var walk = new Walker();
         walk.Visit(obj, model, new Place("", "", GoStructName(model)));
-        return walk.Unknown;
-    }
-
-    /// <summary>
-    /// The first value of the wrong JSON type, worded as the Go JSON decoder kube-apiserver uses words it
-    /// (<c>json: cannot unmarshal string into Go struct field DeploymentSpec.spec.replicas of type int32</c>); null when
-    /// every checked value has its field's type. Only strings, integers, booleans, objects and lists are checked.
-    /// </summary>
-    public static string? FirstTypeError(JsonObject obj, Type model)
-    {
-        var walk = new Walker { PruneOnly = false };
-        walk.Visit(obj, model, new Place("", "", GoStructName(model)));
-        return walk.TypeError;
+        return (walk.TypeError, walk.Unknown);
     }
 
     // Where a value is: the path kube-apiserver's strict decoding names (with list indices), the path Go's type errors
@@ -63,12 +54,10 @@ internal static partial class BuiltInFields
 
         public string? TypeError { get; private set; }
 
-        public bool PruneOnly { get; init; } = true;
-
         public void Visit(JsonNode? node, Type type, Place place)
         {
             type = Nullable.GetUnderlyingType(type) ?? type;
-            if (!PruneOnly && TypeError is null && node is not null && Mismatch(node, type) is { } kind && GoTypeName(type) is { } goType)
+            if (TypeError is null && node is not null && Mismatch(node, type) is { } kind && GoTypeName(type) is { } goType)
             {
                 var found = kind == "number" && node is JsonValue number && number.ToJsonString() is var text && text.Contains('.', StringComparison.Ordinal) ? $"number {text}" : kind;
                 TypeError = $"json: cannot unmarshal {found} into Go struct field {place.Struct}.{place.GoPath} of type {goType}";
@@ -87,10 +76,7 @@ internal static partial class BuiltInFields
                         else
                         {
                             Unknown.Add(place.Field(name, "").Path);
-                            if (PruneOnly)
-                            {
-                                obj.Remove(name);
-                            }
+                            obj.Remove(name);
                         }
                     }
 
