@@ -46,6 +46,10 @@ internal sealed class StoreLock : IAsyncDisposable
         }
     }
 
+    /// <summary>An exclusive lock on any lock file (created when missing); open errors surface as they are.</summary>
+    public static Task<StoreLock> AcquireFileAsync(string path, CancellationToken cancellationToken) =>
+        AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken);
+
     private static async Task<StoreLock> AcquireAsync(Func<FileStream> open, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(5);

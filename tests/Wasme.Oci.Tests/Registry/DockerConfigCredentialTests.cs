@@ -97,6 +97,51 @@ public sealed class DockerConfigCredentialTests : IDisposable
     }
 
     [Fact]
+    public async Task Logins_and_logouts_running_at_once_lose_no_other_registrys_entry()
+    {
+        // CI scripts log in to several registries in parallel. Each login reads the file, adds its entry and writes it
+        // back; a credential helper (here one that takes 300 ms, as a keychain prompt or a cloud helper does) keeps the
+        // file read for long, so without a lock its write drops every entry saved in the meantime.
+        var file = Path.Combine(_dir, "config.json");
+        var slow = Enumerable.Range(0, 4).Select(i => $"slow{i}.example.com").ToArray();
+        var plain = Enumerable.Range(0, 12).Select(i => $"reg{i}.example.com").ToArray();
+        var helpers = string.Join(',', slow.Select(registry => $"\"{registry}\":\"slow\""));
+        await File.WriteAllTextAsync(file, "{\"credHelpers\":{" + helpers + "}}");
+        var helper = new SlowCredentialHelper(TimeSpan.FromMilliseconds(300));
+        await new CredentialStore(file).SaveAsync("leaving.example.com", new RegistryCredential("old", "pw"));
+
+        await Task.WhenAll(slow.Concat(plain)
+            .Select(registry => (Task)Task.Run(() => new CredentialStore(file, helper).SaveAsync(registry, new RegistryCredential("me", registry))))
+            .Append(Task.Run(() => new CredentialStore(file, helper).RemoveAsync("leaving.example.com"))));
+
+        var provider = DockerConfigCredentialProvider.FromFiles([file], helper);
+        foreach (var registry in slow.Concat(plain))
+        {
+            Assert.Equal(registry, (await provider.GetAsync(registry, CancellationToken.None))?.Password);
+        }
+
+        Assert.Null(await provider.GetAsync("leaving.example.com", CancellationToken.None));
+    }
+
+    /// <summary>A credential helper that takes its time to store, as helpers that prompt or call a cloud API do.</summary>
+    private sealed class SlowCredentialHelper(TimeSpan delay) : ICredentialHelperRunner
+    {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegistryCredential> _secrets = new();
+
+        public Task<RegistryCredential?> GetAsync(string helper, string serverUrl, CancellationToken cancellationToken) =>
+            Task.FromResult(_secrets.TryGetValue(serverUrl, out var credential) ? credential : null);
+
+        public async Task StoreAsync(string helper, string serverUrl, RegistryCredential credential, CancellationToken cancellationToken)
+        {
+            await Task.Delay(delay, cancellationToken);
+            _secrets[serverUrl] = credential;
+        }
+
+        public Task<bool> EraseAsync(string helper, string serverUrl, CancellationToken cancellationToken) =>
+            Task.FromResult(_secrets.TryRemove(serverUrl, out _));
+    }
+
+    [Fact]
     public async Task Login_through_a_helper_stores_an_identity_token_as_docker_does_and_logout_erases_it()
     {
         using var helper = new FakeCredentialHelper("fake");

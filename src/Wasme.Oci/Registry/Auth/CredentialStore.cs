@@ -11,7 +11,9 @@ namespace Wasme.Oci.Registry.Auth;
 /// do: through the registry's <c>credHelpers</c> entry or the file's <c>credsStore</c> when a helper
 /// runner is given and the file names one (the file then keeps an empty <c>auths</c> entry and no
 /// secret), otherwise as base64 <c>auth</c> in <c>auths</c>. Keeps every other key, writes atomically,
-/// and makes the file readable by the owner only. A symbolic link is followed, not replaced.
+/// and makes the file readable by the owner only. A symbolic link is followed, not replaced. Each change holds
+/// <c>config.json.lock</c> beside the file from reading it to writing it back, so logins and logouts running at once
+/// (a CI script logging in to several registries in parallel) keep each other's entries.
 /// </summary>
 public sealed class CredentialStore(string path, ICredentialHelperRunner? helpers = null)
 {
@@ -20,6 +22,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
     /// <returns>Where the secret went: the helper's program name, or null for the file itself.</returns>
     public async Task<string?> SaveAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
     {
+        await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
         var config = Load();
         var auths = WithoutEntries(config.Auths, registry);
         var helper = HelperFor(config, registry);
@@ -49,6 +52,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
             return false;
         }
 
+        await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
         var config = Load();
         var erased = HelperFor(config, registry) is { } helper
             && await helpers!.EraseAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), cancellationToken).ConfigureAwait(false);
@@ -91,13 +95,35 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         return result;
     }
 
+    private async Task<StoreLock> LockAsync(CancellationToken cancellationToken)
+    {
+        var target = Target();
+        try
+        {
+            Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
+            return await StoreLock.AcquireFileAsync(target + ".lock", cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw CannotWrite(target, ex);
+        }
+    }
+
+    // Replacing a link (dotfiles managers link config.json) would cut it: lock and write where it points.
+    private string Target() => new FileInfo(Path).LinkTarget is null ? Path : File.ResolveLinkTarget(Path, returnFinalTarget: true)!.FullName;
+
+    private static OciFileAccessException CannotWrite(string target, Exception ex) =>
+        new(
+            $"Cannot write the Docker config {target}: {ex.Message.TrimEnd('.', ' ')}. Nothing was changed in it. " +
+            "Check that its directory is one you may write, or point DOCKER_CONFIG at one.",
+            ex);
+
     private DockerConfigFile Load() => File.Exists(Path) ? DockerConfigCredentialProvider.ReadFile(Path) : new DockerConfigFile();
 
     private async Task WriteAsync(DockerConfigFile config, CancellationToken cancellationToken)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJsonContext.Written.DockerConfigFile);
-        // Replacing a link (dotfiles managers link config.json) would cut it; write where it points.
-        var target = new FileInfo(Path).LinkTarget is null ? Path : File.ResolveLinkTarget(Path, returnFinalTarget: true)!.FullName;
+        var target = Target();
         try
         {
             // Created owner-only from the start: the secret is never readable by others, not even briefly.
@@ -105,10 +131,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            throw new OciFileAccessException(
-                $"Cannot write the Docker config {target}: {ex.Message.TrimEnd('.', ' ')}. Nothing was changed in it. " +
-                "Check that its directory is one you may write, or point DOCKER_CONFIG at one.",
-                ex);
+            throw CannotWrite(target, ex);
         }
     }
 }
