@@ -143,6 +143,99 @@ public sealed class DeletionTests : IAsyncLifetime
         Assert.NotNull(await _client.CoreV1.ReadNamespacedConfigMapAsync("c", "default"));
     }
 
+    [Fact]
+    public async Task AReferenceToAnOwnerInAnotherNamespace_CountsAsAbsentAndTheDependentIsCollected()
+    {
+        // kube-controller-manager looks a namespaced owner up in the dependent's namespace: an operator that set a
+        // cross-namespace owner would see its objects deleted as soon as it made them, though the owner lives.
+        var owner = await CreateAsync("owner");
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "elsewhere" } });
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
+        {
+            Metadata = new V1ObjectMeta { Name = "dependent", OwnerReferences = [Reference(owner)] },
+        }, "elsewhere");
+
+        await _server.SettleGarbageCollectionAsync();
+
+        Assert.Empty((await _client.CoreV1.ListNamespacedConfigMapAsync("elsewhere")).Items);
+        Assert.NotNull(await _client.CoreV1.ReadNamespacedConfigMapAsync("owner", "default"));
+    }
+
+    [Fact]
+    public async Task AReferenceWhoseKindOrNameIsNotTheOwners_CountsAsAbsent_AndAnUnservedKindKeepsTheDependent()
+    {
+        var owner = await CreateAsync("owner");
+        var wrongKind = Reference(owner);
+        wrongKind.Kind = "Secret";
+        var wrongName = Reference(owner);
+        wrongName.Name = "someone-else";
+        var unserved = Reference(owner);
+        unserved.ApiVersion = "example.com/v1";
+        unserved.Kind = "Widget";
+
+        await CreateWithAsync("wrong-kind", wrongKind);
+        await CreateWithAsync("wrong-name", wrongName);
+        await CreateWithAsync("unserved", unserved);
+        await CreateWithAsync("right", Reference(owner));
+        await _server.SettleGarbageCollectionAsync();
+
+        var left = (await _client.CoreV1.ListNamespacedConfigMapAsync("default")).Items.Select(c => c.Metadata.Name).Order(StringComparer.Ordinal);
+        Assert.Equal(["owner", "right", "unserved"], left);
+    }
+
+    [Theory]
+    [InlineData("uid", "metadata.ownerReferences.uid: Invalid value: \"\": uid must not be empty")]
+    [InlineData("name", "metadata.ownerReferences.name: Invalid value: \"\": name must not be empty")]
+    [InlineData("kind", "metadata.ownerReferences.kind: Invalid value: \"\": kind must not be empty")]
+    [InlineData("apiVersion", "metadata.ownerReferences.apiVersion: Invalid value: \"\": version must not be empty")]
+    public async Task AnOwnerReferenceWithoutAField_IsRefusedAsKubeApiserverRefusesIt(string missing, string expected)
+    {
+        var owner = await CreateAsync("owner");
+        var reference = Reference(owner);
+        _ = missing switch
+        {
+            "uid" => reference.Uid = "",
+            "name" => reference.Name = "",
+            "kind" => reference.Kind = "",
+            _ => reference.ApiVersion = "",
+        };
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => CreateWithAsync("dependent", reference));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.Equal($"ConfigMap \"dependent\" is invalid: {expected}", Status(refused).Message);
+    }
+
+    [Fact]
+    public async Task TwoControllerReferences_AreRefusedOnCreateAndOnUpdate()
+    {
+        var first = await CreateAsync("first");
+        var second = await CreateAsync("second");
+        var controllerOfFirst = Reference(first);
+        controllerOfFirst.Controller = true;
+        var controllerOfSecond = Reference(second);
+        controllerOfSecond.Controller = true;
+        await CreateWithAsync("dependent", controllerOfFirst);
+
+        // The adoption mistake: adding a second controller beside the one already there.
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.PatchNamespacedConfigMapAsync(
+            new V1Patch(KubernetesJson.Serialize(new { metadata = new { ownerReferences = new[] { controllerOfFirst, controllerOfSecond } } }), V1Patch.PatchType.MergePatch),
+            "dependent", "default"));
+
+        Assert.Equal(HttpStatusCode.UnprocessableEntity, refused.Response.StatusCode);
+        Assert.StartsWith("ConfigMap \"dependent\" is invalid: metadata.ownerReferences: Invalid value: []v1.OwnerReference{v1.OwnerReference{APIVersion:\"v1\", Kind:\"ConfigMap\", Name:\"first\"", Status(refused).Message, StringComparison.Ordinal);
+        Assert.EndsWith(": Only one reference can have Controller set to true. Found \"true\" in references for ConfigMap/first and ConfigMap/second", Status(refused).Message, StringComparison.Ordinal);
+        Assert.Equal([first.Metadata.Uid], (await _client.CoreV1.ReadNamespacedConfigMapAsync("dependent", "default")).Metadata.OwnerReferences.Select(o => o.Uid));
+    }
+
+    private static V1Status Status(HttpOperationException e) => KubernetesJson.Deserialize<V1Status>(e.Response.Content);
+
+    private static V1OwnerReference Reference(V1ConfigMap owner) =>
+        new() { ApiVersion = "v1", Kind = "ConfigMap", Name = owner.Metadata.Name, Uid = owner.Metadata.Uid };
+
+    private Task<V1ConfigMap> CreateWithAsync(string name, V1OwnerReference reference) =>
+        _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name, OwnerReferences = [reference] } }, "default");
+
     private async Task<V1ConfigMap> CreateAsync(string name, V1ConfigMap[]? owners = null, string[]? finalizers = null) =>
         await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap
         {

@@ -11,6 +11,11 @@ namespace Wasme.Testing.Kubernetes.Lifecycle;
 /// kube-controller-manager's garbage collector and namespace controller, in one background loop:
 /// deletes dependents whose owners are all gone (background), or that block a foreground deletion,
 /// releases <c>foregroundDeletion</c> once no dependents remain, and empties terminating namespaces.
+/// An owner reference names its owner as the collector looks it up (its isDangling): the kind's resource, the
+/// dependent's own namespace when that kind is namespaced, the name, and then the uid. A reference that finds no object
+/// that way (an owner in another namespace, a wrong kind or name, a uid of an earlier object) counts as an absent
+/// owner, even while an object with that uid lives; a kind the server does not serve keeps the dependent, as the
+/// collector's lookup then fails and it retries.
 /// </summary>
 internal sealed class GarbageCollector : IAsyncDisposable
 {
@@ -26,6 +31,14 @@ internal sealed class GarbageCollector : IAsyncDisposable
         _store = store;
         _service = service;
         _store.Removed += _ => Trigger();
+        // A new or changed reference may name an owner that is absent already: the collector sees the dependent's event.
+        _store.Written += written =>
+        {
+            if (written["metadata"]?["ownerReferences"] is JsonArray)
+            {
+                Trigger();
+            }
+        };
         _service.DeletionRequested += Trigger;
         _loop = Task.Run(RunAsync);
     }
@@ -113,9 +126,9 @@ internal sealed class GarbageCollector : IAsyncDisposable
                 continue;
             }
 
-            var liveOwners = owners.Select(_store.GetByUid).OfType<JsonObject>().ToList();
+            var (liveOwners, unresolved) = Owners(key, obj);
             var ownerInForeground = liveOwners.Any(o => o.IsBeingDeleted() && o.Finalizers().Contains(ForegroundDeletion));
-            if (liveOwners.Count == 0 || ownerInForeground)
+            if ((liveOwners.Count == 0 && !unresolved) || ownerInForeground)
             {
                 changed |= TryDelete(key, ownerInForeground ? "Foreground" : "Background");
             }
@@ -181,6 +194,31 @@ internal sealed class GarbageCollector : IAsyncDisposable
         {
             return false;
         }
+    }
+
+    /// <summary>The owners a dependent's references find; unresolved when a reference names a kind the server does not serve.</summary>
+    private (List<JsonObject> Live, bool Unresolved) Owners(ObjectKey dependent, JsonObject obj)
+    {
+        var live = new List<JsonObject>();
+        var unresolved = false;
+        foreach (var reference in obj["metadata"]?["ownerReferences"] as JsonArray ?? [])
+        {
+            var apiVersion = reference?["apiVersion"]?.GetValue<string>() ?? "";
+            var kind = reference?["kind"]?.GetValue<string>() ?? "";
+            if (_service.Registry.FindByKind(apiVersion, kind) is not { } type)
+            {
+                unresolved = true;
+                continue;
+            }
+
+            var ownerKey = new ObjectKey(type.Group, type.Plural, type.Namespaced ? dependent.Namespace : "", reference?["name"]?.GetValue<string>() ?? "");
+            if (_store.Get(ownerKey) is { } owner && owner.Uid() == reference?["uid"]?.GetValue<string>())
+            {
+                live.Add(owner);
+            }
+        }
+
+        return (live, unresolved);
     }
 
     private static List<string> OwnerUids(JsonObject obj) =>

@@ -73,9 +73,15 @@ internal static partial class ObjectMetadata
         }
     }
 
-    /// <summary>What kube-apiserver checks of metadata on every write: labels and annotations.</summary>
+    /// <summary>What kube-apiserver checks of metadata on every write: labels, annotations and owner references.</summary>
     public static IEnumerable<FieldError> ValidateUpdate(JsonObject obj)
     {
+        foreach (var error in OwnerReferences(obj))
+        {
+            yield return error;
+        }
+
+
         if (obj["metadata"]?["labels"] is JsonObject labels)
         {
             foreach (var (key, value) in labels)
@@ -113,6 +119,85 @@ internal static partial class ObjectMetadata
                     $"Too long: may not be more than {TotalAnnotationSizeLimit.ToString(CultureInfo.InvariantCulture)} bytes");
             }
         }
+    }
+
+    /// <summary>
+    /// apimachinery's ValidateOwnerReferences: each reference needs a version (parsed from apiVersion), a kind, a name and
+    /// a uid; a v1 Event may not own anything; one reference at most is the controller. Every error names the list itself,
+    /// not the entry.
+    /// </summary>
+    private static IEnumerable<FieldError> OwnerReferences(JsonObject obj)
+    {
+        if (obj["metadata"]?["ownerReferences"] is not JsonArray references)
+        {
+            yield break;
+        }
+
+        const string Field = "metadata.ownerReferences";
+        string? firstController = null;
+        foreach (var reference in references.OfType<JsonObject>())
+        {
+            var apiVersion = reference.GetString("apiVersion") ?? "";
+            var kind = reference.GetString("kind") ?? "";
+            var name = reference.GetString("name") ?? "";
+            var uid = reference.GetString("uid") ?? "";
+            // schema.ParseGroupVersion: "v1" or "group/version"; anything else (empty, two slashes) has no version.
+            var parts = apiVersion.Split('/');
+            var version = parts.Length switch
+            {
+                1 => parts[0],
+                2 => parts[1],
+                _ => "",
+            };
+            if (version.Length == 0)
+            {
+                yield return FieldError.Invalid(Field + ".apiVersion", apiVersion, "version must not be empty");
+            }
+
+            if (kind.Length == 0)
+            {
+                yield return FieldError.Invalid(Field + ".kind", kind, "kind must not be empty");
+            }
+
+            if (name.Length == 0)
+            {
+                yield return FieldError.Invalid(Field + ".name", name, "name must not be empty");
+            }
+
+            if (uid.Length == 0)
+            {
+                yield return FieldError.Invalid(Field + ".uid", uid, "uid must not be empty");
+            }
+
+            if (apiVersion == "v1" && kind == "Event")
+            {
+                yield return new FieldError(Field, "FieldValueInvalid", $"Invalid value: {GoSyntax(reference)}: /v1, Kind=Event is disallowed from being an owner");
+            }
+
+            if (reference["controller"] is JsonValue controller && controller.TryGetValue<bool>(out var isController) && isController)
+            {
+                var current = kind + "/" + name;
+                if (firstController is null)
+                {
+                    firstController = current;
+                }
+                else
+                {
+                    yield return new FieldError(Field, "FieldValueInvalid",
+                        $"Invalid value: []v1.OwnerReference{{{string.Join(", ", references.OfType<JsonObject>().Select(GoSyntax))}}}: " +
+                        $"Only one reference can have Controller set to true. Found \"true\" in references for {firstController} and {current}");
+                }
+            }
+        }
+    }
+
+    // How Go's %#v prints a v1.OwnerReference in a field error (1.32): pointers print as addresses, which differ per
+    // process anyway.
+    private static string GoSyntax(JsonObject reference)
+    {
+        static string Pointer(JsonNode? value) => value is null ? "(*bool)(nil)" : "(*bool)(0xc000a1b2c0)";
+        return $"v1.OwnerReference{{APIVersion:\"{reference.GetString("apiVersion")}\", Kind:\"{reference.GetString("kind")}\", Name:\"{reference.GetString("name")}\", " +
+            $"UID:\"{reference.GetString("uid")}\", Controller:{Pointer(reference["controller"])}, BlockOwnerDeletion:{Pointer(reference["blockOwnerDeletion"])}}}";
     }
 
     /// <summary>

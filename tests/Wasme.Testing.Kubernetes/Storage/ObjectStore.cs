@@ -26,6 +26,9 @@ internal sealed class ObjectStore
     /// <summary>Raised (outside the lock) after an object is removed for good; drives garbage collection.</summary>
     public event Action<JsonObject>? Removed;
 
+    /// <summary>Raised (outside the lock) after an object is created or changed; drives garbage collection of new owner references.</summary>
+    public event Action<JsonObject>? Written;
+
     public long Revision
     {
         get
@@ -106,6 +109,7 @@ internal sealed class ObjectStore
 
     public JsonObject Create(ObjectKey key, JsonObject obj, Func<Exception> alreadyExists)
     {
+        JsonObject created;
         lock (_gate)
         {
             if (_objects.ContainsKey(key))
@@ -117,8 +121,11 @@ internal sealed class ObjectStore
             _objects[key] = stored;
             _uids[stored.Uid()] = key;
             Publish("ADDED", key, stored, null);
-            return stored.CloneObject();
+            created = stored.CloneObject();
         }
+
+        Written?.Invoke(created);
+        return created.CloneObject();
     }
 
     /// <summary>
@@ -127,6 +134,7 @@ internal sealed class ObjectStore
     /// </summary>
     public JsonObject Update(ObjectKey key, Func<JsonObject, JsonObject> mutate, Func<Exception> notFound)
     {
+        JsonObject updated;
         lock (_gate)
         {
             if (!_objects.TryGetValue(key, out var current))
@@ -144,8 +152,11 @@ internal sealed class ObjectStore
             var stored = Stamp(next);
             _objects[key] = stored;
             Publish("MODIFIED", key, stored, current);
-            return stored.CloneObject();
+            updated = stored.CloneObject();
         }
+
+        Written?.Invoke(updated);
+        return updated.CloneObject();
     }
 
     public JsonObject Remove(ObjectKey key, Func<Exception> notFound)
