@@ -27,17 +27,41 @@ public sealed class ModuleDirectory
 
     public string Path { get; }
 
+    /// <summary>
+    /// A directory the daemon may read but not write (a read-only hostPath, another owner) passes the scan, and the
+    /// daemon would report ready, then download every module only to fail storing it, retrying forever: find out first.
+    /// </summary>
+    private void EnsureWritable()
+    {
+        var probe = System.IO.Path.Combine(Path, $"{TempPrefix}probe-{Guid.NewGuid():N}");
+        try
+        {
+            using (new FileStream(probe, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new ModuleDirectoryAccessException(
+                $"The module directory {Path} cannot be written ({ex.Message.TrimEnd('.', ' ')}), so no module could be stored. " +
+                "Mount it read-write (a hostPath volume without readOnly) and writable by the cache's user (runAsUser, or an fsGroup the directory allows), or pass another --directory.",
+                ex);
+        }
+    }
+
     public int Count => _slots.Count;
 
     public long TotalBytes => _slots.Values.Sum(s => s.Entry.Length);
 
     /// <summary>
     /// Makes the in-memory index match the disk: removes temp files left by a crash and any file
-    /// whose content does not hash to its name (truncated, tampered or bit-rotted).
+    /// whose content does not hash to its name (truncated, tampered or bit-rotted). Fails when the
+    /// directory cannot be written (<see cref="ModuleDirectoryAccessException"/>).
     /// </summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
     {
         Directory.CreateDirectory(Path);
+        EnsureWritable();
         foreach (var old in _slots.Values)
         {
             old.Retire();

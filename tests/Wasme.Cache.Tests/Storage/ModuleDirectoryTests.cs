@@ -100,6 +100,18 @@ public sealed class ModuleDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory_the_cache_cannot_write_fails_the_scan_instead_of_every_fetch_after_ready()
+    {
+        // sysfs refuses new files even to root, as a read-only hostPath does (permission bits do not stop root).
+        var readOnly = new ModuleDirectory("/sys/kernel", new FakeTimeProvider());
+
+        var error = await Assert.ThrowsAsync<ModuleDirectoryAccessException>(() => readOnly.ScanAsync(CancellationToken.None));
+
+        Assert.StartsWith("The module directory /sys/kernel cannot be written (", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Mount it read-write", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Remove_deletes_the_file()
     {
         var bytes = TestModules.Create(100, seed: 7);

@@ -6,6 +6,7 @@ using Wasme.Cache;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Hosting;
 using Wasme.Cache.Kubernetes;
+using Wasme.Cache.Storage;
 using Wasme.Cli.Commands.Clusters;
 using Wasme.Cli.Commands.Signing;
 using Wasme.Cli.Infrastructure;
@@ -178,6 +179,10 @@ internal sealed class CacheCommand : WasmeCommand
         catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
         {
             throw ListenFailures.Failure("wasme cache", ex, [(options.Listen.Authority, "--listen")]);
+        }
+        catch (ModuleDirectoryAccessException ex)
+        {
+            throw new CommandException(ExitCodes.Failure, ex.Message);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
