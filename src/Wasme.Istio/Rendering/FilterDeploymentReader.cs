@@ -36,8 +36,13 @@ public static class FilterDeploymentReader
     public static FilterDeploymentDocument Read(JsonNode manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var kind = manifest["kind"] is JsonValue k && k.TryGetValue<string>(out var kindText) ? kindText : null;
-        var apiVersion = manifest["apiVersion"] is JsonValue a && a.TryGetValue<string>(out var apiText) ? apiText : null;
+        if (manifest is not JsonObject)
+        {
+            return new(null, [new("(document)", null, $"the document is a {JsonShape.Describe(manifest)}, not a Kubernetes object", $"write a mapping with apiVersion: {FilterDeployment.GroupVersion}, kind: {FilterDeployment.KubeKind}, metadata and spec")]);
+        }
+
+        var kind = JsonShape.AsString(manifest["kind"]);
+        var apiVersion = JsonShape.AsString(manifest["apiVersion"]);
         if (kind != FilterDeployment.KubeKind || apiVersion != FilterDeployment.GroupVersion)
         {
             return new(null, [new("kind", $"{apiVersion}/{kind}", "not a FilterDeployment", $"use apiVersion: {FilterDeployment.GroupVersion} and kind: {FilterDeployment.KubeKind}")]);

@@ -84,4 +84,35 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Equal(ExitCodes.UsageError, code);
         Assert.Contains("--ignore-version-check", cli.Error.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task A_FilterDeployment_file_holding_a_list_is_a_usage_error_not_a_crash()
+    {
+        var fd = Path.Combine(_dir, "fd.yaml");
+        File.WriteAllText(fd, "- a\n- b\n");
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", fd, .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Empty(cli.Out.Output);
+        Assert.DoesNotContain("   at ", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("the document is a list, not a Kubernetes object", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_workloads_file_with_a_numeric_name_is_a_usage_error_naming_the_field()
+    {
+        var dir = IstioCli.GoldenCase("seed-filterdeployment-remote");
+        var workloads = Path.Combine(_dir, "workloads.yaml");
+        File.WriteAllText(workloads, "apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: 123, namespace: bookinfo}\n");
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", workloads, .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Empty(cli.Out.Output);
+        Assert.DoesNotContain("   at ", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("metadata.name is a number", cli.Error.Output, StringComparison.Ordinal);
+    }
 }
