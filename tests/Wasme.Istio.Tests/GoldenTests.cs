@@ -4,6 +4,7 @@ using Wasme.Istio.Api;
 using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Versions;
+using Wasme.Istio.Yaml;
 
 namespace Wasme.Istio.Tests;
 
@@ -45,6 +46,19 @@ public sealed class GoldenTests
     {
         var golden = GoldenCase.Load(name);
         Assert.Equal(golden.RenderYaml(), GoldenCase.Load(name).RenderYaml());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_render_batch_of_one_FilterDeployment_prints_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var batch = new RenderBatch(golden.Workloads);
+
+        var result = batch.Add(golden.Deployment, golden.Facts, golden.Options);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryPaths.TestAssets, name, "expected.yaml")), YamlJson.Write(batch.Render()));
     }
 
     [Theory]
