@@ -50,4 +50,19 @@ public sealed class HostileInputTests
 
         Assert.Equal("details-v1", Assert.Single(workloads).Workload.Name);
     }
+
+    [Fact]
+    public void A_selector_label_with_a_bad_key_and_a_bad_value_reports_both()
+    {
+        var document = Assert.Single(FilterDeploymentReader.ReadAll("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {labels: {"a/b/c": "x*"}}}
+              filter: {image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """));
+
+        Assert.Equal(["not a valid label key", "not a valid label value"], document.Problems.Select(p => p.Reason));
+    }
 }

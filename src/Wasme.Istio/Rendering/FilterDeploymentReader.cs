@@ -66,13 +66,11 @@ public static class FilterDeploymentReader
 
         if (deployment is not null)
         {
-            foreach (var problem in FilterDeploymentValidator.Validate(deployment))
-            {
-                if (!problems.Any(p => p.Path == problem.Path || problem.Path.StartsWith(p.Path + ".", StringComparison.Ordinal)))
-                {
-                    problems.Add(problem);
-                }
-            }
+            // Skip what the schema already reported, but never a second semantic problem at the same path
+            // (a label whose key and value are both wrong).
+            var schemaProblems = problems.ToList();
+            problems.AddRange(FilterDeploymentValidator.Validate(deployment)
+                .Where(problem => !schemaProblems.Any(p => p.Path == problem.Path || problem.Path.StartsWith(p.Path + ".", StringComparison.Ordinal))));
         }
 
         return new(problems.Count == 0 ? deployment : null, problems);
