@@ -25,6 +25,20 @@ public sealed class GoldenTests
         return data;
     }
 
+    [Fact]
+    public void The_golden_cases_cover_the_oldest_release_every_feature_gate_and_the_newest()
+    {
+        var covered = Directory.GetDirectories(RepositoryPaths.TestAssets).Select(d => GoldenCase.Load(Path.GetFileName(d)).Options.IstioVersion).ToHashSet();
+        IstioVersion[] needed =
+        [
+            IstioCompatibility.Oldest, IstioCompatibility.TypedConfig, IstioCompatibility.FailOpen,
+            IstioCompatibility.WasmPlugin, IstioCompatibility.FailReload, IstioVersion.Latest,
+        ];
+
+        var missing = needed.Where(v => !covered.Contains(v)).ToList();
+        Assert.True(missing.Count == 0, $"no golden case renders for Istio {string.Join(", ", missing)}; add one under testassets/");
+    }
+
     [Theory]
     [MemberData(nameof(Cases))]
     public void Render_matches_the_golden_file(string name)

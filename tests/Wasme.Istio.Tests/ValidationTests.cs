@@ -151,6 +151,26 @@ public sealed class ValidationTests
         Assert.Equal("spec.deployment.istio.delivery", Assert.Single(result.Problems).Path);
     }
 
+    [Theory]
+    [InlineData("Remote", "FailOpen", 1, 9)]
+    [InlineData("HostPath", "FailOpen", 1, 9)]
+    [InlineData("Remote", "FailReload", 1, 27)]
+    [InlineData("WasmPlugin", "FailReload", 1, 27)]
+    [InlineData("WasmPlugin", "FailOpen", 1, 12)]
+    public void A_fail_strategy_is_translated_from_the_release_that_has_it_and_refused_before(string delivery, string strategy, int major, int minor)
+    {
+        var fd = WithDelivery(delivery, "{a: 1}");
+        fd.Spec.Filter!.FailStrategy = Enum.Parse<FailStrategy>(strategy);
+        var first = new IstioVersion(major, minor);
+
+        var accepted = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = first });
+        var refused = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = new(major, minor - 1) });
+
+        Assert.True(accepted.Succeeded, string.Join("; ", accepted.Problems));
+        var problem = Assert.Single(refused.Problems);
+        Assert.Contains(first.ToString(), problem.Reason, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void An_image_whose_ABI_the_Istio_release_lacks_is_refused_unless_the_check_is_ignored()
     {
