@@ -18,7 +18,7 @@ public static class FilterDeploymentReader
         IReadOnlyList<JsonNode> documents;
         try
         {
-            documents = YamlJson.ReadDocuments(yaml);
+            documents = YamlJson.ReadManifests(yaml);
         }
         catch (YamlFormatException e)
         {

@@ -15,7 +15,7 @@ public static class WorkloadReader
     public static IReadOnlyList<WorkloadDocument> ReadAll(string yaml)
     {
         var result = new List<WorkloadDocument>();
-        var documents = YamlJson.ReadDocuments(yaml);
+        var documents = YamlJson.ReadManifests(yaml);
         for (var d = 0; d < documents.Count; d++)
         {
             var where = $"document {d + 1}";

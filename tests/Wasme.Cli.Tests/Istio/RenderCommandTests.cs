@@ -192,4 +192,50 @@ public sealed class RenderCommandTests : IDisposable
         Assert.Contains(reason, cli.Error.Output, StringComparison.Ordinal);
         Assert.Contains("--workloads", cli.Error.Output, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Render_reads_plain_config_values_as_kubectl_sends_them_to_the_operator()
+    {
+        var fd = Path.Combine(_dir, "fd.yaml");
+        File.WriteAllText(fd, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {labels: {app: details}}}
+              filter:
+                image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+                config: {enabled: yes, mask: 0x1F, limit: '1_000'}
+            """);
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", fd, .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, cli.Error.Output);
+        // kubectl apply stores {"enabled":true,"mask":31,"limit":"1_000"}; the operator passes that JSON text on.
+        Assert.Contains("""value: '{"enabled":true,"mask":31,"limit":"1_000"}'""", cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_WasmPlugin_config_string_kubectl_would_read_as_a_number_is_quoted()
+    {
+        var fd = Path.Combine(_dir, "fd.yaml");
+        File.WriteAllText(fd, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: f, namespace: bookinfo}
+            spec:
+              deployment: {istio: {labels: {app: details}, delivery: WasmPlugin}}
+              filter:
+                image: webassemblyhub.io/ceposta/demo-add-header:v0.2
+                config: {limit: '1_000', flags: '0b11'}
+            """);
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", fd, .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, cli.Error.Output);
+        Assert.Contains("limit: '1_000'", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("flags: '0b11'", cli.Out.Output, StringComparison.Ordinal);
+    }
 }
