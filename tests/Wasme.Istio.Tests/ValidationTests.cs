@@ -171,6 +171,33 @@ public sealed class ValidationTests
         Assert.Contains(first.ToString(), problem.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("inbound", "Remote", true)]
+    [InlineData("outbound", "HostPath", true)]
+    [InlineData("gateway", "Remote", false)]
+    [InlineData("any", "Remote", false)]
+    public void A_sidecar_patch_context_on_an_Istio_gateway_is_a_warning_naming_the_fix(string context, string delivery, bool warned)
+    {
+        var fd = WithDelivery(delivery, "x");
+        fd.Spec.Filter!.PatchContext = Enum.Parse<PatchContext>(context, ignoreCase: true);
+        var gateway = Details with
+        {
+            Name = "istio-ingressgateway",
+            PodTemplateLabels = new Dictionary<string, string> { ["app"] = "istio-ingressgateway", ["istio"] = "ingressgateway" },
+        };
+
+        var result = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [gateway], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = result.Warnings.SingleOrDefault(w => w.Contains("istio-ingressgateway", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains($"patchContext {context} configures nothing there", warning, StringComparison.Ordinal);
+            Assert.Contains("patchContext: gateway", warning, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void An_image_whose_ABI_the_Istio_release_lacks_is_refused_unless_the_check_is_ignored()
     {

@@ -81,6 +81,13 @@ public static class FilterDeploymentTranslator
             }
 
             var patchContext = filter.PatchContext ?? DefaultContext(workload);
+            if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound && DefaultContext(workload) == PatchContext.Gateway)
+            {
+                // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
+                var chosen = patchContext.ToString().ToLowerInvariant();
+                warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+            }
+
             resources.Add(delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext));
             if (delivery == DeliveryMode.HostPath)
             {
