@@ -198,6 +198,26 @@ public sealed class ValidationTests
         }
     }
 
+    [Theory]
+    [InlineData("gateway-detected", true)]
+    [InlineData("seed-filterdeployment-remote", false)]
+    [InlineData("wasmplugin-statefulset", false)]
+    public void An_object_in_the_Istio_root_namespace_warns_that_it_reaches_every_namespace(string name, bool warned)
+    {
+        var golden = GoldenCase.Load(name);
+
+        var result = golden.Translate();
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = result.Warnings.SingleOrDefault(w => w.Contains("root namespace", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains("EnvoyFilter istio-ingressgateway-edge-filter", warning, StringComparison.Ordinal);
+            Assert.Contains("in any namespace whose pods carry app=istio-ingressgateway,istio=ingressgateway", warning, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void An_image_whose_ABI_the_Istio_release_lacks_is_refused_unless_the_check_is_ignored()
     {
