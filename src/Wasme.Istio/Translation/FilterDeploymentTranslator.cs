@@ -96,6 +96,7 @@ public static class FilterDeploymentTranslator
                 // proxies in every namespace, so the selector reaches beyond the one workload the status names.
                 warnings.Add($"{resource.Kind} {resource.Name} is in {workload.Namespace}, Istio's config root namespace by default: istiod applies it to every proxy in any namespace whose pods carry {string.Join(",", workload.PodTemplateLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}, not only to {workload.Kind} {workload.Name}; give those pods a label no other workload has and select by it, or run the workload in another namespace");
             }
+
             if (delivery == DeliveryMode.HostPath)
             {
                 var changes = SidecarVolumeAnnotations.Add(workload.PodTemplateAnnotations, context.Id, problems);
