@@ -37,6 +37,29 @@ public sealed class CrdTests
         return node;
     }
 
+    // One FilterDeployment per CEL rule of the CRD (by its message) that breaks that rule alone: `wasme render` must refuse
+    // what kube-apiserver refuses, and it has no CEL interpreter, so FilterDeploymentValidator restates each rule.
+    private static readonly Dictionary<string, string> CelRuleViolations = new(StringComparer.Ordinal)
+    {
+        ["give at least one of publicKeys or identities"] = "verification: {policy: Warn}",
+        ["give exactly one of issuer or issuerRegExp"] = "verification: {identities: [{issuer: https://a, issuerRegExp: '.*', subject: me}]}",
+        ["give exactly one of subject or subjectRegExp"] = "verification: {identities: [{issuer: https://a}]}",
+    };
+
+    [Fact]
+    public void Every_CEL_rule_of_the_CRD_is_also_enforced_by_the_FilterDeployment_reader()
+    {
+        var messages = Crd.ToJsonString().Split("\"message\":\"").Skip(1).Select(m => m[..m.IndexOf('"', StringComparison.Ordinal)]).ToList();
+        Assert.NotEmpty(messages);
+        foreach (var message in messages)
+        {
+            Assert.True(CelRuleViolations.TryGetValue(message, out var violation), $"CEL rule '{message}' has no sample in CelRuleViolations; add one and restate the rule in FilterDeploymentValidator");
+            var yaml = Seed.Replace("    config: 'world'", "    config: 'world'\n    " + violation, StringComparison.Ordinal);
+            var document = Assert.Single(Rendering.FilterDeploymentReader.ReadAll(yaml));
+            Assert.Contains(document.Problems, p => p.Reason == message);
+        }
+    }
+
     [Fact]
     public void The_embedded_CRD_is_the_checked_in_file() =>
         Assert.Equal(File.ReadAllText(RepositoryPaths.Crd), FilterDeploymentSchema.CrdYaml);

@@ -4,6 +4,7 @@ using Wasme.Istio.Api;
 using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Versions;
+using Wasme.Istio.Yaml;
 
 namespace Wasme.Istio.Tests;
 
@@ -22,6 +23,20 @@ public sealed class GoldenTests
         }
 
         return data;
+    }
+
+    [Fact]
+    public void The_golden_cases_cover_the_oldest_release_every_feature_gate_and_the_newest()
+    {
+        var covered = Directory.GetDirectories(RepositoryPaths.TestAssets).Select(d => GoldenCase.Load(Path.GetFileName(d)).Options.IstioVersion).ToHashSet();
+        IstioVersion[] needed =
+        [
+            IstioCompatibility.Oldest, IstioCompatibility.TypedConfig, IstioCompatibility.FailOpen,
+            IstioCompatibility.WasmPlugin, IstioCompatibility.FailReload, IstioVersion.Latest,
+        ];
+
+        var missing = needed.Where(v => !covered.Contains(v)).ToList();
+        Assert.True(missing.Count == 0, $"no golden case renders for Istio {string.Join(", ", missing)}; add one under testassets/");
     }
 
     [Theory]
@@ -45,6 +60,19 @@ public sealed class GoldenTests
     {
         var golden = GoldenCase.Load(name);
         Assert.Equal(golden.RenderYaml(), GoldenCase.Load(name).RenderYaml());
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void A_render_batch_of_one_FilterDeployment_prints_the_golden_file(string name)
+    {
+        var golden = GoldenCase.Load(name);
+        var batch = new RenderBatch(golden.Workloads);
+
+        var result = batch.Add(golden.Deployment, golden.Facts, golden.Options);
+
+        Assert.True(result.Succeeded, string.Join("\n", result.Problems));
+        Assert.Equal(File.ReadAllText(Path.Combine(RepositoryPaths.TestAssets, name, "expected.yaml")), YamlJson.Write(batch.Render()));
     }
 
     [Theory]

@@ -151,6 +151,73 @@ public sealed class ValidationTests
         Assert.Equal("spec.deployment.istio.delivery", Assert.Single(result.Problems).Path);
     }
 
+    [Theory]
+    [InlineData("Remote", "FailOpen", 1, 9)]
+    [InlineData("HostPath", "FailOpen", 1, 9)]
+    [InlineData("Remote", "FailReload", 1, 27)]
+    [InlineData("WasmPlugin", "FailReload", 1, 27)]
+    [InlineData("WasmPlugin", "FailOpen", 1, 12)]
+    public void A_fail_strategy_is_translated_from_the_release_that_has_it_and_refused_before(string delivery, string strategy, int major, int minor)
+    {
+        var fd = WithDelivery(delivery, "{a: 1}");
+        fd.Spec.Filter!.FailStrategy = Enum.Parse<FailStrategy>(strategy);
+        var first = new IstioVersion(major, minor);
+
+        var accepted = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = first });
+        var refused = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [Details], new TranslationOptions { IstioVersion = new(major, minor - 1) });
+
+        Assert.True(accepted.Succeeded, string.Join("; ", accepted.Problems));
+        var problem = Assert.Single(refused.Problems);
+        Assert.Contains(first.ToString(), problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("inbound", "Remote", true)]
+    [InlineData("outbound", "HostPath", true)]
+    [InlineData("gateway", "Remote", false)]
+    [InlineData("any", "Remote", false)]
+    public void A_sidecar_patch_context_on_an_Istio_gateway_is_a_warning_naming_the_fix(string context, string delivery, bool warned)
+    {
+        var fd = WithDelivery(delivery, "x");
+        fd.Spec.Filter!.PatchContext = Enum.Parse<PatchContext>(context, ignoreCase: true);
+        var gateway = Details with
+        {
+            Name = "istio-ingressgateway",
+            PodTemplateLabels = new Dictionary<string, string> { ["app"] = "istio-ingressgateway", ["istio"] = "ingressgateway" },
+        };
+
+        var result = FilterDeploymentTranslator.Translate(fd, GoldenCase.DefaultFacts, [gateway], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = result.Warnings.SingleOrDefault(w => w.Contains("istio-ingressgateway", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains($"patchContext {context} configures nothing there", warning, StringComparison.Ordinal);
+            Assert.Contains("patchContext: gateway", warning, StringComparison.Ordinal);
+        }
+    }
+
+    [Theory]
+    [InlineData("gateway-detected", true)]
+    [InlineData("seed-filterdeployment-remote", false)]
+    [InlineData("wasmplugin-statefulset", false)]
+    public void An_object_in_the_Istio_root_namespace_warns_that_it_reaches_every_namespace(string name, bool warned)
+    {
+        var golden = GoldenCase.Load(name);
+
+        var result = golden.Translate();
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = result.Warnings.SingleOrDefault(w => w.Contains("root namespace", StringComparison.Ordinal));
+        Assert.Equal(warned, warning is not null);
+        if (warning is not null)
+        {
+            Assert.Contains("EnvoyFilter istio-ingressgateway-edge-filter", warning, StringComparison.Ordinal);
+            Assert.Contains("in any namespace whose pods carry app=istio-ingressgateway,istio=ingressgateway", warning, StringComparison.Ordinal);
+        }
+    }
+
     [Fact]
     public void An_image_whose_ABI_the_Istio_release_lacks_is_refused_unless_the_check_is_ignored()
     {

@@ -16,11 +16,15 @@ public sealed class YamlJsonTests
     [InlineData("line1\nline2")]
     [InlineData("@type")]
     [InlineData("a: b")]
+    [InlineData("1_000")]
+    [InlineData("0b11")]
+    [InlineData("017")]
+    [InlineData("y")]
     public void Strings_that_look_like_other_types_survive_a_round_trip(string text)
     {
         var yaml = YamlJson.Write([new JsonObject { ["value"] = text }]);
-        var back = YamlJson.ReadDocuments(yaml)[0]["value"];
-        Assert.Equal(text, back!.GetValue<string>());
+        Assert.Equal(text, YamlJson.ReadDocuments(yaml)[0]["value"]!.GetValue<string>());
+        Assert.Equal(text, YamlJson.ReadManifests(yaml)[0]["value"]!.GetValue<string>());
     }
 
     [Fact]
@@ -54,5 +58,29 @@ public sealed class YamlJsonTests
         var node = Assert.Single(YamlJson.ReadDocuments(new string('[', depth) + new string(']', depth)));
 
         Assert.Equal(new string('[', depth) + new string(']', depth), node.ToJsonString());
+    }
+
+    // What kubectl 1.32 sends to the API server for the same plain scalars (sigs.k8s.io/yaml, go-yaml v2 rules), seen in
+    // the request body of `kubectl apply -v=8` (which sorts the keys and leaves out the null, as apply drops nulls).
+    [Fact]
+    public void Manifests_read_plain_scalars_as_kubectl_does()
+    {
+        var node = YamlJson.ReadManifests("""
+            {f: 1.10, h: 0x1F, on: yes, e: 1e3, s: x, t: 2024-01-01, oct: 0o17, o2: 017,
+             u: 1_000, b: 0b11, o: Off, q: 'yes', v: 1.2.3, n8: 08, neg: -0x10, nul: ~}
+            """)[0];
+
+        Assert.Equal(
+            """{"f":1.1,"h":31,"true":true,"e":1000,"s":"x","t":"2024-01-01","oct":15,"o2":15,"u":1000,"b":3,"o":false,"q":"yes","v":"1.2.3","n8":8,"neg":-16,"nul":null}""",
+            node.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("a: .inf\n", "line 1, column 4")]
+    [InlineData("~: 1\n", "reads as null")]
+    public void Manifest_values_JSON_cannot_hold_are_refused_with_the_position(string yaml, string expected)
+    {
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadManifests(yaml));
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
     }
 }

@@ -18,7 +18,7 @@ public static class FilterDeploymentReader
         IReadOnlyList<JsonNode> documents;
         try
         {
-            documents = YamlJson.ReadDocuments(yaml);
+            documents = YamlJson.ReadManifests(yaml);
         }
         catch (YamlFormatException e)
         {
@@ -36,8 +36,13 @@ public static class FilterDeploymentReader
     public static FilterDeploymentDocument Read(JsonNode manifest)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        var kind = manifest["kind"] is JsonValue k && k.TryGetValue<string>(out var kindText) ? kindText : null;
-        var apiVersion = manifest["apiVersion"] is JsonValue a && a.TryGetValue<string>(out var apiText) ? apiText : null;
+        if (manifest is not JsonObject)
+        {
+            return new(null, [new("(document)", null, $"the document is a {JsonShape.Describe(manifest)}, not a Kubernetes object", $"write a mapping with apiVersion: {FilterDeployment.GroupVersion}, kind: {FilterDeployment.KubeKind}, metadata and spec")]);
+        }
+
+        var kind = JsonShape.AsString(manifest["kind"]);
+        var apiVersion = JsonShape.AsString(manifest["apiVersion"]);
         if (kind != FilterDeployment.KubeKind || apiVersion != FilterDeployment.GroupVersion)
         {
             return new(null, [new("kind", $"{apiVersion}/{kind}", "not a FilterDeployment", $"use apiVersion: {FilterDeployment.GroupVersion} and kind: {FilterDeployment.KubeKind}")]);
@@ -61,13 +66,11 @@ public static class FilterDeploymentReader
 
         if (deployment is not null)
         {
-            foreach (var problem in FilterDeploymentValidator.Validate(deployment))
-            {
-                if (!problems.Any(p => p.Path == problem.Path || problem.Path.StartsWith(p.Path + ".", StringComparison.Ordinal)))
-                {
-                    problems.Add(problem);
-                }
-            }
+            // Skip what the schema already reported, but never a second semantic problem at the same path
+            // (a label whose key and value are both wrong).
+            var schemaProblems = problems.ToList();
+            problems.AddRange(FilterDeploymentValidator.Validate(deployment)
+                .Where(problem => !schemaProblems.Any(p => p.Path == problem.Path || problem.Path.StartsWith(p.Path + ".", StringComparison.Ordinal))));
         }
 
         return new(problems.Count == 0 ? deployment : null, problems);

@@ -11,17 +11,28 @@ public sealed record WorkloadDocument(Workload Workload, JsonObject Manifest);
 /// <summary>Reads Deployments, DaemonSets and StatefulSets (also inside <c>List</c> documents, as <c>kubectl get -o yaml</c> writes them).</summary>
 public static class WorkloadReader
 {
-    /// <exception cref="YamlFormatException">The YAML is invalid or a workload lacks metadata.name.</exception>
+    /// <exception cref="YamlFormatException">The YAML is invalid, a document is not a mapping, or a workload's kind, name or namespace is not a string, or it lacks a name.</exception>
     public static IReadOnlyList<WorkloadDocument> ReadAll(string yaml)
     {
         var result = new List<WorkloadDocument>();
-        foreach (var document in YamlJson.ReadDocuments(yaml))
+        var documents = YamlJson.ReadManifests(yaml);
+        for (var d = 0; d < documents.Count; d++)
         {
-            if (document["kind"]?.GetValue<string>() is "List" or "DeploymentList" or "DaemonSetList" or "StatefulSetList" && document["items"] is JsonArray items)
+            var where = $"document {d + 1}";
+            var document = documents[d] as JsonObject ?? throw NotAMapping(where, documents[d]);
+            var kind = KindOf(document, where);
+            if (kind is "List" or "DeploymentList" or "DaemonSetList" or "StatefulSetList" && document["items"] is JsonArray items)
             {
-                result.AddRange(items.OfType<JsonObject>().Select(Read).OfType<WorkloadDocument>());
+                for (var i = 0; i < items.Count; i++)
+                {
+                    var item = items[i] as JsonObject ?? throw NotAMapping($"{where}, item {i + 1}", items[i]);
+                    if (Read(item, $"{where}, item {i + 1}") is { } listed)
+                    {
+                        result.Add(listed);
+                    }
+                }
             }
-            else if (document is JsonObject obj && Read(obj) is { } workload)
+            else if (Read(document, where) is { } workload)
             {
                 result.Add(workload);
             }
@@ -30,10 +41,13 @@ public static class WorkloadReader
         return result;
     }
 
-    public static WorkloadDocument? Read(JsonObject manifest)
+    /// <exception cref="YamlFormatException">The workload's kind, name or namespace is not a string, or it lacks a name.</exception>
+    public static WorkloadDocument? Read(JsonObject manifest) => Read(manifest, "the document");
+
+    private static WorkloadDocument? Read(JsonObject manifest, string where)
     {
         ArgumentNullException.ThrowIfNull(manifest);
-        WorkloadKind? kind = manifest["kind"]?.GetValue<string>() switch
+        WorkloadKind? kind = KindOf(manifest, where) switch
         {
             "Deployment" => WorkloadKind.Deployment,
             "DaemonSet" => WorkloadKind.DaemonSet,
@@ -45,19 +59,40 @@ public static class WorkloadReader
             return null;
         }
 
-        var metadata = manifest["metadata"] as JsonObject;
-        var name = metadata?["name"]?.GetValue<string>() ?? throw new YamlFormatException($"a {kind} has no metadata.name");
+        var metadata = manifest["metadata"] switch
+        {
+            null => null,
+            JsonObject obj => obj,
+            var other => throw new YamlFormatException($"{where}: the {kind}'s metadata is a {JsonShape.Describe(other)}; it must be a mapping"),
+        };
+        var name = StringField(metadata, "name", kind.Value, where) ?? throw new YamlFormatException($"{where}: a {kind} has no metadata.name");
         var template = manifest["spec"]?["template"]?["metadata"] as JsonObject;
         return new WorkloadDocument(
             new Workload(
                 kind.Value,
                 name,
-                metadata?["namespace"]?.GetValue<string>() ?? "default",
+                StringField(metadata, "namespace", kind.Value, where) ?? "default",
                 Strings(metadata?["labels"]),
                 Strings(template?["labels"]),
                 Strings(template?["annotations"])),
             manifest);
     }
+
+    // Kinds of other types (Services, ConfigMaps in the same file) are skipped; a kind that is not a string is no object at all.
+    private static string? KindOf(JsonObject manifest, string where) => manifest["kind"] switch
+    {
+        null => null,
+        var node => JsonShape.AsString(node) ?? throw new YamlFormatException($"{where}: kind is a {JsonShape.Describe(node)}; write it as a string such as Deployment"),
+    };
+
+    private static string? StringField(JsonObject? metadata, string field, WorkloadKind kind, string where) => metadata?[field] switch
+    {
+        null => null,
+        var node => JsonShape.AsString(node) ?? throw new YamlFormatException($"{where}: the {kind}'s metadata.{field} is a {JsonShape.Describe(node)}; write it as a string"),
+    };
+
+    private static YamlFormatException NotAMapping(string where, JsonNode? node) =>
+        new($"{where} is a {JsonShape.Describe(node)}, not a Kubernetes object; give Deployments, DaemonSets or StatefulSets as kubectl get -o yaml writes them");
 
     private static SortedDictionary<string, string> Strings(JsonNode? node)
     {

@@ -1,6 +1,6 @@
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wasme.Istio.Validation;
+using Wasme.Istio.Yaml;
 
 namespace Wasme.Istio.Translation;
 
@@ -33,7 +33,7 @@ public sealed record FilterConfiguration(string Text, JsonObject? Json)
                 problems.Add(new ValidationProblem(
                     ConfigPath,
                     config.ToJsonString(),
-                    $"config is a {Describe(config)}, which a filter cannot receive",
+                    $"config is a {JsonShape.Describe(config)}, which a filter cannot receive",
                     "write a string (config: 'world'), a StringValue ({'@type': " + StringValueType + ", value: 'world'}), or a JSON object"));
                 return null;
         }
@@ -80,12 +80,4 @@ public sealed record FilterConfiguration(string Text, JsonObject? Json)
             "quote the value, or drop '@type' and write the configuration as a JSON object"));
         return null;
     }
-
-    private static string Describe(JsonNode node) => node.GetValueKind() switch
-    {
-        JsonValueKind.Array => "list",
-        JsonValueKind.Number => "number",
-        JsonValueKind.True or JsonValueKind.False => "boolean",
-        _ => node.GetValueKind().ToString().ToLowerInvariant(),
-    };
 }

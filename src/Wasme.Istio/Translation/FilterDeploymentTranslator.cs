@@ -81,7 +81,22 @@ public static class FilterDeploymentTranslator
             }
 
             var patchContext = filter.PatchContext ?? DefaultContext(workload);
-            resources.Add(delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext));
+            if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound && DefaultContext(workload) == PatchContext.Gateway)
+            {
+                // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
+                var chosen = patchContext.ToString().ToLowerInvariant();
+                warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+            }
+
+            var resource = delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext);
+            resources.Add(resource);
+            if (workload.Namespace == (string.IsNullOrEmpty(istio.IstioNamespace) ? DefaultIstioNamespace : istio.IstioNamespace))
+            {
+                // istiod applies EnvoyFilters and WasmPlugins of its config root namespace (by default its own) to matching
+                // proxies in every namespace, so the selector reaches beyond the one workload the status names.
+                warnings.Add($"{resource.Kind} {resource.Name} is in {workload.Namespace}, Istio's config root namespace by default: istiod applies it to every proxy in any namespace whose pods carry {string.Join(",", workload.PodTemplateLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"))}, not only to {workload.Kind} {workload.Name}; give those pods a label no other workload has and select by it, or run the workload in another namespace");
+            }
+
             if (delivery == DeliveryMode.HostPath)
             {
                 var changes = SidecarVolumeAnnotations.Add(workload.PodTemplateAnnotations, context.Id, problems);
@@ -108,6 +123,9 @@ public static class FilterDeploymentTranslator
         ArgumentNullException.ThrowIfNull(workload);
         return SidecarVolumeAnnotations.Remove(workload.PodTemplateAnnotations, filterId);
     }
+
+    /// <summary>Where istiod runs when <c>spec.deployment.istio.istioNamespace</c> is not set; also Istio's default config root namespace.</summary>
+    public const string DefaultIstioNamespace = "istio-system";
 
     /// <summary>Kubernetes' limit on an object name (a DNS-1123 subdomain).</summary>
     public const int MaxObjectNameLength = 253;

@@ -90,10 +90,41 @@ public static partial class FilterDeploymentValidator
                 "write the config as a JSON object, or use delivery Remote or HostPath for a string config"));
         }
 
+        ValidateVerification(filter.Verification, problems);
+
         var secret = filter.ImagePullOptions?.PullSecret;
         if (!string.IsNullOrEmpty(secret) && (!DnsSubdomainPattern().IsMatch(secret) || secret.Length > 253))
         {
             problems.Add(new("spec.filter.imagePullOptions.pullSecret", secret, "not a valid Secret name", "use the name of a Secret in the FilterDeployment's namespace (lower case, digits, '-' and '.')"));
+        }
+    }
+
+    // The CRD's CEL rules on spec.filter.verification, restated so that files checked offline (wasme render) are refused
+    // as kube-apiserver refuses them, with its messages (CrdTests keeps one sample per rule).
+    private static void ValidateVerification(VerificationSpec? verification, List<ValidationProblem> problems)
+    {
+        if (verification is null)
+        {
+            return;
+        }
+
+        if (verification.PublicKeys is not { Count: > 0 } && verification.Identities is not { Count: > 0 })
+        {
+            problems.Add(new("spec.filter.verification", null, "give at least one of publicKeys or identities", "list the cosign public keys (publicKeys) or keyless signers (identities) the image must be signed by, or remove verification"));
+        }
+
+        for (var i = 0; i < (verification.Identities?.Count ?? 0); i++)
+        {
+            var identity = verification.Identities![i];
+            if ((identity.Issuer is null) == (identity.IssuerRegExp is null))
+            {
+                problems.Add(new($"spec.filter.verification.identities[{i}]", null, "give exactly one of issuer or issuerRegExp", "keep issuer for an exact OIDC issuer, or issuerRegExp for a pattern"));
+            }
+
+            if ((identity.Subject is null) == (identity.SubjectRegExp is null))
+            {
+                problems.Add(new($"spec.filter.verification.identities[{i}]", null, "give exactly one of subject or subjectRegExp", "keep subject for an exact signer identity, or subjectRegExp for a pattern"));
+            }
         }
     }
 

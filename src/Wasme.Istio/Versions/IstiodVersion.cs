@@ -18,6 +18,8 @@ public static class IstiodVersion
     public static string? RevisionOf(IDictionary<string, string>? namespaceLabels) =>
         namespaceLabels?.TryGetValue(RevisionLabel, out var revision) == true ? revision : null;
 
+    private static readonly string[] VersionLabels = ["app.kubernetes.io/version", "operator.istio.io/version"];
+
     /// <summary>The version of the istiod of <paramref name="revision"/> among <paramref name="istiods"/>, and where it was read.</summary>
     public static (IstioVersion? Version, string Source) Find(IEnumerable<V1Deployment> istiods, string istioNamespace, string? revision)
     {
@@ -30,13 +32,36 @@ public static class IstiodVersion
         foreach (var istiod in candidates)
         {
             var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
-            var tag = image?[(image.LastIndexOf(':') + 1)..];
-            if (IstioVersion.TryParse(tag, out var version))
+            if (IstioVersion.TryParse(TagOf(image), out var version))
             {
                 return (version, $"{istioNamespace}/{istiod.Metadata!.Name} ({image})");
+            }
+
+            // An image pinned by digest alone has no tag; Istio's Helm charts and istioctl label the Deployment instead.
+            foreach (var label in VersionLabels)
+            {
+                if (istiod.Metadata?.Labels?.TryGetValue(label, out var text) == true && IstioVersion.TryParse(text, out version))
+                {
+                    return (version, $"{istioNamespace}/{istiod.Metadata.Name} (label {label}={text})");
+                }
             }
         }
 
         return (null, revision is null ? $"no istiod (label {IstiodSelector}) in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}");
+    }
+
+    // registry[:port]/path[:tag][@digest]: the tag follows the last ':' of the last path component, before any digest
+    // (platform teams pin istiod by digest, and a registry port is no tag).
+    private static string? TagOf(string? image)
+    {
+        if (image is null)
+        {
+            return null;
+        }
+
+        var at = image.IndexOf('@', StringComparison.Ordinal);
+        var name = at >= 0 ? image[..at] : image;
+        var colon = name.LastIndexOf(':');
+        return colon > name.LastIndexOf('/') ? name[(colon + 1)..] : null;
     }
 }

@@ -11,14 +11,24 @@ namespace Wasme.Istio.Yaml;
 
 /// <summary>
 /// YAML in and out for Kubernetes manifests, through <see cref="JsonNode"/> (what the API server speaks).
-/// Reading follows the YAML 1.2 core schema, so <c>config: 'true'</c> stays a string and <c>config: true</c> does not.
+/// <see cref="ReadDocuments"/> follows the YAML 1.2 core schema, so <c>config: 'true'</c> stays a string and <c>config: true</c>
+/// does not; <see cref="ReadManifests"/> reads as kubectl does (YAML 1.1 booleans and integers too).
 /// Writing keeps the order of the JSON and quotes any string a YAML reader would take for something else.
 /// </summary>
 public static partial class YamlJson
 {
     /// <summary>Parses every document of a YAML stream (empty documents are skipped).</summary>
     /// <exception cref="YamlFormatException">The text is not valid YAML; the message has the line and column.</exception>
-    public static IReadOnlyList<JsonNode> ReadDocuments(string yaml)
+    public static IReadOnlyList<JsonNode> ReadDocuments(string yaml) => Read(yaml, kubectl: false);
+
+    /// <summary>
+    /// Parses Kubernetes manifests as kubectl does (<see cref="KubectlScalars"/>): what a user would <c>kubectl apply</c>
+    /// reads here as the API server would store it, so <c>config: {enabled: yes}</c> is <c>true</c> in both.
+    /// </summary>
+    /// <exception cref="YamlFormatException">The text is not valid YAML, or holds a value JSON cannot; the message has the line and column.</exception>
+    public static IReadOnlyList<JsonNode> ReadManifests(string yaml) => Read(yaml, kubectl: true);
+
+    private static List<JsonNode> Read(string yaml, bool kubectl)
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var stream = new YamlStream();
@@ -34,7 +44,7 @@ public static partial class YamlJson
         var result = new List<JsonNode>();
         foreach (var document in stream.Documents)
         {
-            if (ToJson(document.RootNode) is { } node)
+            if (ToJson(document.RootNode, kubectl) is { } node)
             {
                 result.Add(node);
             }
@@ -61,33 +71,54 @@ public static partial class YamlJson
         return writer.ToString();
     }
 
-    private static JsonNode? ToJson(YamlNode node) => node switch
+    private static JsonNode? ToJson(YamlNode node, bool kubectl) => node switch
     {
-        YamlMappingNode mapping => ToObject(mapping),
-        YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar => ToValue(scalar),
+        YamlMappingNode mapping => ToObject(mapping, kubectl),
+        YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(n => ToJson(n, kubectl)).ToArray()),
+        YamlScalarNode scalar => kubectl ? ToKubectlValue(scalar) : ToValue(scalar),
         _ => throw new YamlFormatException($"line {node.Start.Line}: aliases and anchors are not supported in manifests", null),
     };
 
-    private static JsonObject ToObject(YamlMappingNode mapping)
+    private static JsonObject ToObject(YamlMappingNode mapping, bool kubectl)
     {
         var obj = new JsonObject();
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            if (keyNode is not YamlScalarNode { Value: { } key })
+            if (keyNode is not YamlScalarNode { Value: { } text } keyScalar)
             {
                 throw new YamlFormatException($"line {keyNode.Start.Line}, column {keyNode.Start.Column}: a key must be a plain value", null);
             }
 
+            var key = kubectl && IsPlain(keyScalar) ? At(keyScalar, () => KubectlScalars.ResolveKey(text)) : text;
             if (obj.ContainsKey(key))
             {
                 throw new YamlFormatException($"line {keyNode.Start.Line}, column {keyNode.Start.Column}: the key '{key}' appears twice", null);
             }
 
-            obj[key] = ToJson(valueNode);
+            obj[key] = ToJson(valueNode, kubectl);
         }
 
         return obj;
+    }
+
+    private static bool IsPlain(YamlScalarNode scalar) => scalar.Style is ScalarStyle.Plain or ScalarStyle.Any;
+
+    private static JsonValue? ToKubectlValue(YamlScalarNode scalar)
+    {
+        var text = scalar.Value ?? string.Empty;
+        return IsPlain(scalar) ? At(scalar, () => KubectlScalars.Resolve(text)) : JsonValue.Create(text);
+    }
+
+    private static T At<T>(YamlNode node, Func<T> resolve)
+    {
+        try
+        {
+            return resolve();
+        }
+        catch (YamlFormatException e)
+        {
+            throw new YamlFormatException($"line {node.Start.Line}, column {node.Start.Column}: {e.Message}", e);
+        }
     }
 
     private static JsonValue? ToValue(YamlScalarNode scalar)
@@ -173,6 +204,7 @@ public static partial class YamlJson
         // A plain scalar that would read back as null, a boolean or a number must be quoted to stay a string.
         // YAML 1.1 readers (yes/no/on/off) are common in Kubernetes tooling, so those are quoted too.
         var ambiguous = text.Length == 0
+            || !ReadsBackAsString(text)
             || NullPattern().IsMatch(text)
             || BoolPattern().IsMatch(text)
             || Yaml11BoolPattern().IsMatch(text)
@@ -183,6 +215,19 @@ public static partial class YamlJson
             ? ScalarStyle.DoubleQuoted
             : ambiguous ? ScalarStyle.SingleQuoted : ScalarStyle.Plain;
         emitter.Emit(new Scalar(null, null, text, style, true, true));
+    }
+
+    // kubectl (sigs.k8s.io/yaml) also reads 1_000 and 0b11 as numbers, so a string it would not read back is quoted.
+    private static bool ReadsBackAsString(string text)
+    {
+        try
+        {
+            return KubectlScalars.Resolve(text) is { } value && value.TryGetValue<string>(out var back) && back == text;
+        }
+        catch (YamlFormatException)
+        {
+            return false;
+        }
     }
 
     /// <summary>JSON text for a node, indented, for messages and files.</summary>

@@ -201,6 +201,34 @@ public sealed class InstallManifestTests
         }
     }
 
+    // docs/install.md: "To change the image, namespace or resources, write an overlay".
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task An_overlay_that_moves_the_installation_to_another_namespace_moves_every_binding_and_URL(bool hostPath)
+    {
+        var directory = Directory.CreateDirectory(Path.Combine(AppContext.BaseDirectory, hostPath ? "namespace-overlay-hostpath" : "namespace-overlay")).FullName;
+        var deploy = Path.GetRelativePath(directory, Path.Combine(ExternalProcess.RepositoryRoot, "deploy"));
+        File.WriteAllText(Path.Combine(directory, "kustomization.yaml"), $"""
+            namespace: platform-wasme
+            resources:
+              - {deploy}
+            {(hostPath ? $"components:\n  - {deploy}/hostpath" : string.Empty)}
+            """);
+        var rendered = await RenderAsync(directory);
+        var documents = Parse(rendered);
+
+        Assert.Equal("platform-wasme", Name(documents.Single(d => Kind(d) == "Namespace")));
+        Assert.Empty(documents.Where(d => At(d, "metadata", "namespace")?.ToString() is { } ns && ns != "platform-wasme").Select(Name));
+        var subjects = documents.Where(d => Kind(d) is "RoleBinding" or "ClusterRoleBinding")
+            .SelectMany(d => ((YamlSequenceNode)d["subjects"]).Cast<YamlMappingNode>().Select(s => $"{Name(d)} -> {s["namespace"]}/{s["name"]}"))
+            .ToList();
+        Assert.NotEmpty(subjects);
+        Assert.All(subjects, s => Assert.Contains(" -> platform-wasme/", s, StringComparison.Ordinal));
+        // The operator points Remote EnvoyFilters at the cache Service of its own namespace, not at a fixed one.
+        Assert.DoesNotContain(".wasme.svc", rendered, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task HostPath_component_puts_the_cache_directory_on_the_node_and_relaxes_only_the_namespace_levels_it_must()
     {

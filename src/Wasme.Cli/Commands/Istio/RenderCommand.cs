@@ -19,7 +19,7 @@ namespace Wasme.Cli.Commands.Istio;
 internal sealed class RenderCommand : WasmeCommand
 {
     private readonly Option<FileInfo> _file = new("--file", "-f") { Description = "FilterDeployment manifest (YAML; several documents allowed).", Required = true };
-    private readonly Option<FileInfo?> _workloads = new("--workloads") { Description = "Deployments/DaemonSets/StatefulSets to select from (YAML, e.g. from kubectl get -o yaml). Without it, one workload whose pod labels equal spec.deployment.istio.labels is assumed." };
+    private readonly Option<FileInfo?> _workloads = new("--workloads") { Description = "Deployments/DaemonSets/StatefulSets to select from (YAML, e.g. from kubectl get -o yaml). Without it, one workload whose pod labels equal spec.deployment.istio.labels is assumed (refused for empty labels and HostPath delivery, where that guess would be wrong)." };
     private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio release of the target cluster, e.g. 1.7 (default {IstioVersion.Latest})." };
     private readonly Option<bool> _ignoreVersionCheck = new("--ignore-version-check") { Description = "Render even when the image's ABI is not known to run on that Istio release." };
     private readonly Option<string> _cacheService = new("--cache-service") { Description = "host:port of the wasme cache Service (Remote delivery).", DefaultValueFactory = _ => "wasme-cache.wasme.svc.cluster.local:9979" };
@@ -77,9 +77,16 @@ internal sealed class RenderCommand : WasmeCommand
             }
         }
 
-        var output = new List<JsonNode>();
+        // One batch for the whole file: a later FilterDeployment sees the pod-template annotations earlier ones set,
+        // and each workload is printed once.
+        var batch = new RenderBatch(workloads ?? []);
         foreach (var deployment in documents.Select(d => d.Deployment!))
         {
+            if (workloads is null)
+            {
+                RequireWorkloadsWhereAssumingIsUnsafe(deployment, file.Name);
+            }
+
             var image = deployment.Spec.Filter!.Image!;
             var (source, error) = _facts.Resolve(parse, image, context);
             if (source is null)
@@ -88,23 +95,43 @@ internal sealed class RenderCommand : WasmeCommand
             }
 
             var facts = await source.GetAsync(image, cancellationToken);
-            var candidates = workloads ?? [AssumedWorkload(deployment, context)];
-            var result = FilterDeploymentTranslator.Translate(deployment, facts, candidates.Select(w => w.Workload), options);
+            var result = batch.Add(deployment, facts, options, workloads is null ? [AssumedWorkload(deployment, context)] : null);
             ProblemReport.Warnings(context.Error, result.Warnings);
             if (!result.Succeeded)
             {
                 ProblemReport.Write(context.Error, $"{file.Name} ({deployment.Metadata.Name})", result.Problems);
                 return ExitCodes.UsageError;
             }
-
-            output.AddRange(ManifestRenderer.Render(result, candidates));
         }
 
+        var output = batch.Render();
         ProblemReport.Raw(context.Out, _output.ValueOf(parse) == OutputFormat.Json
             ? YamlJson.ToIndentedJson(new JsonObject { ["apiVersion"] = "v1", ["kind"] = "List", ["items"] = new JsonArray([.. output]) }) + "\n"
             : YamlJson.Write(output));
         return ExitCodes.Success;
     }
+
+    // The assumed workload below stands in only for a labelled workload whose filter leaves its pod template alone.
+    // Empty labels would become an empty workloadSelector, which Istio applies to every pod of the namespace (other
+    // kinds and gateways too); HostPath must print the workload itself with new annotations, which needs the real one.
+    private static void RequireWorkloadsWhereAssumingIsUnsafe(FilterDeployment deployment, string fileName)
+    {
+        var istio = deployment.Spec.Deployment!.Istio!;
+        var kind = istio.Kind ?? WorkloadKind.Deployment;
+        var ns = FilterDeploymentValidator.EffectiveNamespace(deployment);
+        var fix = $"pass the workloads with --workloads, e.g. kubectl get {kind.ToString().ToLowerInvariant()}s -n {ns} -o yaml > workloads.yaml";
+        if (istio.Labels is not { Count: > 0 })
+        {
+            throw CommandException.Usage($"{fileName} ({deployment.Metadata.Name}): spec.deployment.istio.labels is empty, so it selects every {kind} in namespace {ns}; without their pod labels the output would select every pod in the namespace. {Capitalize(fix)}");
+        }
+
+        if (istio.Delivery == DeliveryMode.HostPath)
+        {
+            throw CommandException.Usage($"{fileName} ({deployment.Metadata.Name}): HostPath delivery adds volume annotations to each selected workload's pod template, so render must print those workloads. {Capitalize(fix)}");
+        }
+    }
+
+    private static string Capitalize(string text) => char.ToUpperInvariant(text[0]) + text[1..];
 
     // Offline render without a cluster: most charts label the workload and its pods alike (app: details), so the
     // selector labels stand in for the pod labels. HostPath annotations need the real workload (--workloads).
