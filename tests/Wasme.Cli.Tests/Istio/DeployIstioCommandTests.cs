@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using Wasme.Cli.Tests.Support;
 using Wasme.Istio.Yaml;
 using Wasme.Testing.Kubernetes;
+using Wasme.Testing.Registry;
 
 namespace Wasme.Cli.Tests.Istio;
 
@@ -193,6 +194,43 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, undeploy);
         Assert.Contains("was not made by 'wasme deploy istio'", _cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal("git", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["config"]);
+    }
+
+    [Theory]
+    [InlineData("client-side", "managed with kubectl apply (it carries kubectl.kubernetes.io/last-applied-configuration)")]
+    [InlineData("server-side", "managed with server-side apply (field manager kubectl)")]
+    public async Task A_FilterDeployment_taken_over_with_kubectl_apply_is_neither_overwritten_nor_undeployed(string mode, string how)
+    {
+        // Day 2: a quick 'wasme deploy', then the platform team commits the FilterDeployment to Git and applies it. Before,
+        // the next 'wasme deploy' silently replaced the applied spec and 'wasme undeploy' deleted what Git declares.
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--wait", "0", .. IstioCli.SeedFacts]));
+        using var scratch = new Authoring.TempDirectory();
+        var file = Path.Combine(scratch.Path, "myfilter.yaml");
+        await File.WriteAllTextAsync(file, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: myfilter, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}}}
+              filter: {id: myfilter, image: "webassemblyhub.io/ceposta/demo-add-header:v0.2", config: from-git}
+            """);
+        string[] apply = mode == "server-side" ? ["apply", "--server-side", "--force-conflicts", "-f", file] : ["apply", "-f", file];
+        var (kubectl, output, error) = await ExternalTool.RunAsync("kubectl", [.. apply, "--kubeconfig", _server.KubeconfigPath, "--cache-dir", Path.Combine(scratch.Path, "kubectl-cache")]);
+        Assert.True(kubectl == 0, error + output);
+
+        var deploy = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.3", "--id=myfilter", "--namespace=bookinfo", "--config", "cli", "--wait", "0", .. IstioCli.SeedFacts]);
+        var deployError = _cli.Error.Output;
+        var undeploy = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo");
+
+        Assert.Equal(ExitCodes.Failure, deploy);
+        Assert.Contains($"FilterDeployment bookinfo/myfilter was made by 'wasme deploy istio' but is now {how}", deployError, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, undeploy);
+        Assert.Contains($"is now {how}; nothing was deleted", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: remove it where it is applied from, or delete it with kubectl delete filterdeployment myfilter -n bookinfo", _cli.Error.Output, StringComparison.Ordinal);
+        var kept = FilterDeployment("myfilter")!;
+        Assert.Null(kept["metadata"]!["deletionTimestamp"]);
+        Assert.Equal("from-git", (string?)kept["spec"]!["filter"]!["config"]);
+        Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.2", (string?)kept["spec"]!["filter"]!["image"]);
     }
 
     [Fact]
