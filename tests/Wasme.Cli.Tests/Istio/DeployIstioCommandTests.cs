@@ -234,6 +234,17 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Deploying_to_a_namespace_that_does_not_exist_says_so_in_words_not_json()
+    {
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo-typo", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.NotFound, code);
+        Assert.Contains("error: the Kubernetes API answered 404 (NotFound): namespaces \"bookinfo-typo\" not found", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: check the namespace and names", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"kind\":\"Status\"", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task An_id_a_FilterDeployment_owns_is_refused_naming_the_owner_and_its_EnvoyFilter_is_untouched()
     {
         // Issue 14.3: deploy used to replace the operator's EnvoyFilter, stripping its owner reference and labels.
