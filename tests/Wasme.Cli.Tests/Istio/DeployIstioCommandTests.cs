@@ -1,4 +1,5 @@
 using k8s;
+using k8s.Models;
 using System.Text.Json.Nodes;
 using Wasme.Cli.Tests.Support;
 using Wasme.Istio.Yaml;
@@ -144,6 +145,60 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, code);
         Assert.Contains("the wasme operator has not reported on it yet; is it running?", _cli.Error.Output, StringComparison.Ordinal);
         Assert.Contains("wasme undeploy istio --id myfilter", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public async Task A_selector_no_workload_matches_is_not_reported_ready(string output)
+    {
+        // The operator's answer for labels nothing carries (a typo, or workloads not rolled out yet). Before, deploy printed
+        // "Ready: …; the module is cached on every node" (json: ready true) though nothing was applied and no cache asked.
+        var deploy = Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=detials", "--wait", "30s", "-o", output, .. IstioCli.SeedFacts]);
+        await ReportAsOperatorAsync("myfilter", "NoMatchingWorkloads", "no workload matches the selector");
+
+        var code = await deploy;
+
+        Assert.True(code == 0, _cli.Error.Output);
+        if (output == "json")
+        {
+            var result = JsonNode.Parse(_cli.Out.Output)!;
+            Assert.False((bool)result["ready"]!);
+            Assert.Empty(result["resources"]!.AsArray());
+            Assert.Contains("applied to no workload yet: no workload matches the selector", (string?)result["message"], StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("Not ready: applied to no workload yet: no workload matches the selector; the operator applies it to matching workloads as they appear", _cli.Out.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Ready:", _cli.Out.Output.Replace("Not ready:", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    // What the operator writes: Ready=False with a reason, for the current generation.
+    private async Task ReportAsOperatorAsync(string name, string reason, string message)
+    {
+        using var client = _server.CreateClient();
+        JsonObject? created;
+        while ((created = FilterDeployment(name)) is null)
+        {
+            await Task.Delay(20);
+        }
+
+        var generation = (long)created["metadata"]!["generation"]!;
+        var patch = new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = generation,
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready", ["status"] = "False", ["reason"] = reason, ["message"] = message,
+                    ["observedGeneration"] = generation, ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
+                }),
+            },
+        };
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), "wasme.io", "v1", "bookinfo", "filterdeployments", name);
     }
 
     [Fact]

@@ -173,7 +173,8 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
                 }
                 else if (reason == "NoMatchingWorkloads")
                 {
-                    return WaitOutcome.Done(message);
+                    // Nothing to wait for, and nothing served either: say so rather than report it Ready.
+                    return WaitOutcome.Unmatched(message);
                 }
                 else if (TerminalReasons.Contains(reason))
                 {
@@ -311,8 +312,10 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
 }
 
 /// <summary>How waiting for the operator and the cache ended.</summary>
-internal sealed record WaitOutcome(bool Succeeded, bool Expired, string Message)
+internal sealed record WaitOutcome(bool Succeeded, bool Expired, string Message, bool NoWorkloads = false)
 {
+    public static WaitOutcome Unmatched(string message) => new(true, false, message, NoWorkloads: true);
+
     public static WaitOutcome Done(string message) => new(true, false, message);
 
     public static WaitOutcome Failed(string message) => new(false, false, message);
