@@ -202,6 +202,54 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_user_with_only_the_documented_namespace_rights_can_deploy_and_undeploy()
+    {
+        // docs/filterdeployment.md lists what deploy needs; a platform team grants exactly that in the team's namespace.
+        // Before, deploy read the namespace (istio.io/rev) and listed istiod in istio-system, and a 403 there was fatal.
+        _server.ApplyYaml("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: dev, namespace: bookinfo}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: wasme-deployer, namespace: bookinfo}
+            rules:
+            - apiGroups: [wasme.io]
+              resources: [filterdeployments]
+              verbs: [get, list, create, update, delete]
+            - apiGroups: [networking.istio.io]
+              resources: [envoyfilters]
+              verbs: [get]
+            - apiGroups: [extensions.istio.io]
+              resources: [wasmplugins]
+              verbs: [get]
+            - apiGroups: [apps]
+              resources: [deployments, daemonsets, statefulsets]
+              verbs: [list]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: dev-deploys, namespace: bookinfo}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: wasme-deployer}
+            subjects:
+            - {kind: ServiceAccount, name: dev, namespace: bookinfo}
+            """);
+        using var scratch = new Authoring.TempDirectory();
+        var kubeconfig = await _server.CreateServiceAccountKubeconfigAsync("bookinfo", "dev", Path.Combine(scratch.Path, "dev.kubeconfig"));
+
+        var deploy = await _cli.RunAsync(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--wait", "0", .. IstioCli.SeedFacts, "--kubeconfig", kubeconfig]);
+        var deployError = _cli.Error.Output;
+
+        Assert.True(deploy == 0, deployError);
+        Assert.Contains("cannot read the Istio release", deployError, StringComparison.Ordinal);
+        Assert.Contains("pass --istio-version", deployError, StringComparison.Ordinal);
+        Assert.NotNull(FilterDeployment("myfilter"));
+        var undeploy = await _cli.RunAsync("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo", "--wait", "0", "--kubeconfig", kubeconfig);
+        Assert.True(undeploy == 0, _cli.Error.Output);
+    }
+
+    [Fact]
     public async Task Dry_run_prints_yaml_and_writes_nothing()
     {
         var before = _server.ResourceVersion;
