@@ -61,6 +61,11 @@ public sealed partial class KubernetesEventRecorder : IEventRecorder
         {
             await _client.CoreV1.CreateNamespacedEventAsync(@event, ns, cancellationToken: cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex) || KubernetesErrors.IsNamespaceTerminating(ex))
+        {
+            // The namespace is going or gone (the last Event of a FilterDeployment whose namespace was deleted): nobody reads it.
+            Log.EventDropped(_logger, reason, subject.Metadata.Name, ns);
+        }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
             Log.EventFailed(_logger, reason, subject.Metadata.Name, ex);
@@ -71,5 +76,8 @@ public sealed partial class KubernetesEventRecorder : IEventRecorder
     {
         [LoggerMessage(1, LogLevel.Warning, "Could not record event {Reason} on {Name}")]
         public static partial void EventFailed(ILogger logger, string reason, string name, Exception exception);
+
+        [LoggerMessage(2, LogLevel.Debug, "Event {Reason} on {Name} not recorded: namespace {Namespace} is being deleted or gone")]
+        public static partial void EventDropped(ILogger logger, string reason, string name, string @namespace);
     }
 }

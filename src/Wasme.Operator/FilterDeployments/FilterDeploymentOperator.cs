@@ -224,11 +224,20 @@ public sealed class FilterDeploymentOperator : IDisposable
         }
     }
 
+    // The owner reference too: a label taken off by hand must not hide the change from the FilterDeployment that puts it back.
     private void OnOwned(GenericResource resource)
     {
         if (resource.Metadata.Labels?.TryGetValue(WasmeMetadata.FilterDeploymentLabel, out var owner) == true)
         {
             _queue.Add(new ObjectKey(resource.Metadata.NamespaceProperty, owner));
+        }
+
+        foreach (var reference in resource.Metadata.OwnerReferences ?? [])
+        {
+            if (reference.Kind == FilterDeployment.KubeKind && reference.ApiVersion?.StartsWith(FilterDeployment.Group + "/", StringComparison.Ordinal) == true)
+            {
+                _queue.Add(new ObjectKey(resource.Metadata.NamespaceProperty, reference.Name));
+            }
         }
     }
 }

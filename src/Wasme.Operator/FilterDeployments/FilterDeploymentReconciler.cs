@@ -341,9 +341,10 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
 
         foreach (var action in ResourcePlan.Compute(wanted, current))
         {
+            ResourceActionKind? done;
             try
             {
-                await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
+                done = await _owned.ExecuteAsync(action, cancellationToken).ConfigureAwait(false);
             }
             catch (NameConflictException ex)
             {
@@ -351,8 +352,11 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
                 continue;
             }
 
-            _metrics.Wrote(action.ResourceKind, action.Kind.ToString().ToLowerInvariant());
-            changes.Add(string.Create(CultureInfo.InvariantCulture, $"{Verb(action.Kind)} {action.ResourceKind} {action.Name}"));
+            if (done is { } kind)
+            {
+                _metrics.Wrote(action.ResourceKind, kind.ToString().ToLowerInvariant());
+                changes.Add(string.Create(CultureInfo.InvariantCulture, $"{Verb(kind)} {action.ResourceKind} {action.Name}"));
+            }
         }
 
         // ...and take them back, after the objects that pointed at the file are gone where no longer wanted (workload deselected, or delivery changed).

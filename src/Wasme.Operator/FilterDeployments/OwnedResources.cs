@@ -25,14 +25,16 @@ public sealed class OwnedResources
     }
 
     /// <summary>
-    /// The objects labelled for the FilterDeployment that also name it (by uid) as owner: a label alone can be copied onto a
-    /// foreign object, which must never be updated or deleted.
+    /// The objects that name the FilterDeployment (by uid) as owner: a label alone can be copied onto a foreign object, which
+    /// must never be updated or deleted, and taken off one of ours by hand, which must then be put back, not lost track of.
+    /// Without a uid, those labelled for it.
     /// </summary>
     public IReadOnlyList<GenericResource> OwnedBy(string? namespaceName, string filterDeploymentName, string? filterDeploymentUid) =>
         [.. _kinds.Values
             .SelectMany(k => k.Informer.List(namespaceName))
-            .Where(r => r.Metadata.Labels?.TryGetValue(WasmeMetadata.FilterDeploymentLabel, out var owner) == true && owner == filterDeploymentName)
-            .Where(r => filterDeploymentUid is null || IsOwnedBy(r, filterDeploymentUid))
+            .Where(r => filterDeploymentUid is not null
+                ? IsOwnedBy(r, filterDeploymentUid)
+                : r.Metadata.Labels?.TryGetValue(WasmeMetadata.FilterDeploymentLabel, out var owner) == true && owner == filterDeploymentName)
             .OrderBy(r => r.Kind, StringComparer.Ordinal)
             .ThenBy(r => r.Metadata.Name, StringComparer.Ordinal)];
 
@@ -40,7 +42,8 @@ public sealed class OwnedResources
     public IReadOnlyList<ResourceType> NotServed(IEnumerable<string> kinds) =>
         [.. kinds.Distinct(StringComparer.Ordinal).Where(k => _kinds.TryGetValue(k, out var kind) && !kind.Informer.IsServed).Select(k => _kinds[k].Informer.Type)];
 
-    public async Task ExecuteAsync(ResourceAction action, CancellationToken cancellationToken)
+    /// <summary>Carries out <paramref name="action"/>; returns the write actually made (an update where a create found ours), or null for none.</summary>
+    public async Task<ResourceActionKind?> ExecuteAsync(ResourceAction action, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(action);
         var (informer, client) = _kinds[action.ResourceKind];
@@ -60,26 +63,40 @@ public sealed class OwnedResources
                         throw new NameConflictException(DescribeHolder(action, existing), ex);
                     }
 
-                    // Ours, and our cache had not seen it yet (a restart or a lost race): remember it and converge on the next pass.
-                    if (existing is not null)
+                    if (existing is null)
                     {
-                        informer.Remember(existing);
+                        // Deleted since: the retry creates it.
+                        throw;
                     }
 
-                    throw;
+                    // Ours but not in the cache: a restart, a lost race, or the label the cache selects by taken off by hand.
+                    // Put the desired state back on it now rather than fail this pass and every later one the same way.
+                    if (ResourcePlan.Matches(action.Desired.Manifest, existing))
+                    {
+                        informer.Remember(existing);
+                        return null;
+                    }
+
+                    informer.Remember(await ReplaceAsync(client, action.Desired.Manifest, existing.Metadata.ResourceVersion, cancellationToken).ConfigureAwait(false));
+                    return ResourceActionKind.Update;
                 }
 
-                break;
+                return ResourceActionKind.Create;
             case ResourceActionKind.Update:
-                var manifest = action.Desired!.Manifest.DeepClone().AsObject();
-                manifest["metadata"]!["resourceVersion"] = action.Current!.Metadata.ResourceVersion;
-                informer.Remember(await client.ReplaceAsync(GenericResource.FromManifest(manifest), cancellationToken).ConfigureAwait(false));
-                break;
-            case ResourceActionKind.Delete:
+                informer.Remember(await ReplaceAsync(client, action.Desired!.Manifest, action.Current!.Metadata.ResourceVersion, cancellationToken).ConfigureAwait(false));
+                return ResourceActionKind.Update;
+            default:
                 await client.DeleteAsync(action.Namespace, action.Name, action.Current?.Metadata.Uid, cancellationToken).ConfigureAwait(false);
                 informer.Forget(new ObjectKey(action.Namespace, action.Name));
-                break;
+                return ResourceActionKind.Delete;
         }
+    }
+
+    private static Task<GenericResource> ReplaceAsync(IResourceClient<GenericResource> client, System.Text.Json.Nodes.JsonObject desired, string? resourceVersion, CancellationToken cancellationToken)
+    {
+        var manifest = desired.DeepClone().AsObject();
+        manifest["metadata"]!["resourceVersion"] = resourceVersion;
+        return client.ReplaceAsync(GenericResource.FromManifest(manifest), cancellationToken);
     }
 
     private static bool IsOwnedBy(GenericResource resource, string uid) =>

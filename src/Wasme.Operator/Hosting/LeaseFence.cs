@@ -18,6 +18,7 @@ public sealed class LeaseFence : ILock, IWriteFence
     private readonly TimeProvider _timeProvider;
     private long _renewedAt;
     private volatile bool _held;
+    private LeaderElectionRecord? _lastRenewal;
 
     public LeaseFence(ILock inner, TimeSpan renewDeadline, TimeProvider timeProvider)
     {
@@ -53,6 +54,34 @@ public sealed class LeaseFence : ILock, IWriteFence
         }
     }
 
+    /// <summary>
+    /// Gives the Lease up on a clean stop, as client-go's ReleaseOnCancel does: holder cleared, a 1 s duration, so a standby
+    /// takes over at its next retry instead of after the whole lease duration. Call it once nothing more will be written.
+    /// The replace carries the resourceVersion of our last renewal, so a Lease another replica holds by now is left alone.
+    /// </summary>
+    public async Task<bool> ReleaseAsync(CancellationToken cancellationToken)
+    {
+        var last = _lastRenewal;
+        if (!_held || last is null)
+        {
+            return false;
+        }
+
+        _held = false;
+        var now = _timeProvider.GetUtcNow().UtcDateTime;
+        return await _inner.UpdateAsync(
+            new LeaderElectionRecord
+            {
+                // Empty, not null: KubernetesClient's elector reads a null holder as "no Lease yet" and tries to create it.
+                HolderIdentity = string.Empty,
+                LeaseDurationSeconds = 1,
+                AcquireTime = now,
+                RenewTime = now,
+                LeaderTransitions = last.LeaderTransitions,
+            },
+            cancellationToken).ConfigureAwait(false);
+    }
+
     private async Task<bool> TrackAsync(LeaderElectionRecord record, Func<LeaderElectionRecord, CancellationToken, Task<bool>> write, CancellationToken cancellationToken)
     {
         var sent = _timeProvider.GetTimestamp();
@@ -60,6 +89,7 @@ public sealed class LeaseFence : ILock, IWriteFence
         if (written && record.HolderIdentity == Identity)
         {
             Interlocked.Exchange(ref _renewedAt, sent);
+            _lastRenewal = record;
             _held = true;
         }
 

@@ -162,11 +162,30 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         if (cancellationToken.IsCancellationRequested)
         {
+            // The controller has stopped writing: hand the Lease over now rather than make the next leader wait it out.
+            await ReleaseAsync(lease, leaseNamespace).ConfigureAwait(false);
             return true;
         }
 
         Log.LostLeadership(_logger, Identity);
         return false;
+    }
+
+    private async Task ReleaseAsync(LeaseFence lease, string leaseNamespace)
+    {
+        using var timeout = new CancellationTokenSource(_options.RenewDeadline, _timeProvider);
+        try
+        {
+            if (await lease.ReleaseAsync(timeout.Token).ConfigureAwait(false))
+            {
+                Log.Released(_logger, Identity, leaseNamespace, _options.LeaseName);
+            }
+        }
+        catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or OperationCanceledException or InvalidOperationException)
+        {
+            // Not released: the others take over once it expires, as before.
+            Log.ReleaseFailed(_logger, leaseNamespace, _options.LeaseName, ex.Message);
+        }
     }
 
     private async Task LeadAsync(IWriteFence? fence, CancellationToken cancellationToken)
@@ -293,6 +312,12 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         [LoggerMessage(7, LogLevel.Warning, "Could not read or take the Lease: {Reason}; trying again in {Delay}")]
         public static partial void ElectionFailedBriefly(ILogger logger, TimeSpan delay, string reason);
+
+        [LoggerMessage(8, LogLevel.Information, "{Identity} released Lease {Namespace}/{Lease}")]
+        public static partial void Released(ILogger logger, string identity, string @namespace, string lease);
+
+        [LoggerMessage(9, LogLevel.Warning, "Could not release Lease {Namespace}/{Lease}: {Reason}; another replica takes it once it expires")]
+        public static partial void ReleaseFailed(ILogger logger, string @namespace, string lease, string reason);
 
         [LoggerMessage(6, LogLevel.Warning, "Could not renew the Lease")]
         public static partial void RenewFailed(ILogger logger, Exception exception);

@@ -123,9 +123,9 @@ public sealed partial class Controller
             Log.ReconcileTerminal(_logger, key.ToString(), ex);
             return "terminal";
         }
-        catch (Exception ex) when (ex is ExpectedReconcileException or LeaseExpiredException || KubernetesErrors.IsConflict(ex))
+        catch (Exception ex) when (ex is ExpectedReconcileException or LeaseExpiredException || KubernetesErrors.IsConflict(ex) || KubernetesErrors.IsNamespaceTerminating(ex))
         {
-            // The status says why (or a 409 says the cache was behind): one line, no stack trace.
+            // The status says why (or a 409 says the cache was behind, or the namespace is going): one line, no stack trace.
             _queue.AddRateLimited(key);
             Log.ReconcileRetried(_logger, key.ToString(), _queue.Requeues(key), ex.Message);
             return "error";

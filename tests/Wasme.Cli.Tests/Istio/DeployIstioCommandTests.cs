@@ -1,8 +1,10 @@
 using k8s;
+using k8s.Models;
 using System.Text.Json.Nodes;
 using Wasme.Cli.Tests.Support;
 using Wasme.Istio.Yaml;
 using Wasme.Testing.Kubernetes;
+using Wasme.Testing.Registry;
 
 namespace Wasme.Cli.Tests.Istio;
 
@@ -145,6 +147,108 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Contains("wasme undeploy istio --id myfilter", _cli.Error.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("text")]
+    [InlineData("json")]
+    public async Task A_selector_no_workload_matches_is_not_reported_ready(string output)
+    {
+        // The operator's answer for labels nothing carries (a typo, or workloads not rolled out yet). Before, deploy printed
+        // "Ready: …; the module is cached on every node" (json: ready true) though nothing was applied and no cache asked.
+        var deploy = Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=detials", "--wait", "30s", "-o", output, .. IstioCli.SeedFacts]);
+        await ReportAsOperatorAsync("myfilter", "NoMatchingWorkloads", "no workload matches the selector");
+
+        var code = await deploy;
+
+        Assert.True(code == 0, _cli.Error.Output);
+        if (output == "json")
+        {
+            var result = JsonNode.Parse(_cli.Out.Output)!;
+            Assert.False((bool)result["ready"]!);
+            Assert.Empty(result["resources"]!.AsArray());
+            Assert.Contains("applied to no workload yet: no workload matches the selector", (string?)result["message"], StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Contains("Not ready: applied to no workload yet: no workload matches the selector; the operator applies it to matching workloads as they appear", _cli.Out.Output, StringComparison.Ordinal);
+            Assert.DoesNotContain("Ready:", _cli.Out.Output.Replace("Not ready:", "", StringComparison.Ordinal), StringComparison.Ordinal);
+        }
+    }
+
+    // What the operator writes: Ready=False with a reason, for the current generation.
+    private async Task ReportAsOperatorAsync(string name, string reason, string message)
+    {
+        using var client = _server.CreateClient();
+        JsonObject? created;
+        while ((created = FilterDeployment(name)) is null)
+        {
+            await Task.Delay(20);
+        }
+
+        var generation = (long)created["metadata"]!["generation"]!;
+        var patch = new JsonObject
+        {
+            ["status"] = new JsonObject
+            {
+                ["observedGeneration"] = generation,
+                ["conditions"] = new JsonArray(new JsonObject
+                {
+                    ["type"] = "Ready", ["status"] = "False", ["reason"] = reason, ["message"] = message,
+                    ["observedGeneration"] = generation, ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
+                }),
+            },
+        };
+        await client.CustomObjects.PatchNamespacedCustomObjectStatusAsync(
+            new V1Patch(patch.ToJsonString(), V1Patch.PatchType.MergePatch), "wasme.io", "v1", "bookinfo", "filterdeployments", name);
+    }
+
+    [Fact]
+    public async Task A_user_with_only_the_documented_namespace_rights_can_deploy_and_undeploy()
+    {
+        // docs/filterdeployment.md lists what deploy needs; a platform team grants exactly that in the team's namespace.
+        // Before, deploy read the namespace (istio.io/rev) and listed istiod in istio-system, and a 403 there was fatal.
+        _server.ApplyYaml("""
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: dev, namespace: bookinfo}
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: Role
+            metadata: {name: wasme-deployer, namespace: bookinfo}
+            rules:
+            - apiGroups: [wasme.io]
+              resources: [filterdeployments]
+              verbs: [get, list, create, update, delete]
+            - apiGroups: [networking.istio.io]
+              resources: [envoyfilters]
+              verbs: [get]
+            - apiGroups: [extensions.istio.io]
+              resources: [wasmplugins]
+              verbs: [get]
+            - apiGroups: [apps]
+              resources: [deployments, daemonsets, statefulsets]
+              verbs: [list]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: dev-deploys, namespace: bookinfo}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: wasme-deployer}
+            subjects:
+            - {kind: ServiceAccount, name: dev, namespace: bookinfo}
+            """);
+        using var scratch = new Authoring.TempDirectory();
+        var kubeconfig = await _server.CreateServiceAccountKubeconfigAsync("bookinfo", "dev", Path.Combine(scratch.Path, "dev.kubeconfig"));
+
+        var deploy = await _cli.RunAsync(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details", "--wait", "0", .. IstioCli.SeedFacts, "--kubeconfig", kubeconfig]);
+        var deployError = _cli.Error.Output;
+
+        Assert.True(deploy == 0, deployError);
+        Assert.Contains("cannot read the Istio release", deployError, StringComparison.Ordinal);
+        Assert.Contains("pass --istio-version", deployError, StringComparison.Ordinal);
+        Assert.NotNull(FilterDeployment("myfilter"));
+        var undeploy = await _cli.RunAsync("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo", "--wait", "0", "--kubeconfig", kubeconfig);
+        Assert.True(undeploy == 0, _cli.Error.Output);
+    }
+
     [Fact]
     public async Task Dry_run_prints_yaml_and_writes_nothing()
     {
@@ -193,6 +297,54 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Equal(ExitCodes.Failure, undeploy);
         Assert.Contains("was not made by 'wasme deploy istio'", _cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal("git", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["config"]);
+    }
+
+    [Theory]
+    [InlineData("client-side", "managed with kubectl apply (it carries kubectl.kubernetes.io/last-applied-configuration)")]
+    [InlineData("server-side", "managed with server-side apply (field manager kubectl)")]
+    public async Task A_FilterDeployment_taken_over_with_kubectl_apply_is_neither_overwritten_nor_undeployed(string mode, string how)
+    {
+        // Day 2: a quick 'wasme deploy', then the platform team commits the FilterDeployment to Git and applies it. Before,
+        // the next 'wasme deploy' silently replaced the applied spec and 'wasme undeploy' deleted what Git declares.
+        Assert.Equal(0, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--config", "tomorrow", "--wait", "0", .. IstioCli.SeedFacts]));
+        using var scratch = new Authoring.TempDirectory();
+        var file = Path.Combine(scratch.Path, "myfilter.yaml");
+        await File.WriteAllTextAsync(file, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: myfilter, namespace: bookinfo}
+            spec:
+              deployment: {istio: {kind: Deployment, labels: {app: details}}}
+              filter: {id: myfilter, image: "webassemblyhub.io/ceposta/demo-add-header:v0.2", config: from-git}
+            """);
+        string[] apply = mode == "server-side" ? ["apply", "--server-side", "--force-conflicts", "-f", file] : ["apply", "-f", file];
+        var (kubectl, output, error) = await ExternalTool.RunAsync("kubectl", [.. apply, "--kubeconfig", _server.KubeconfigPath, "--cache-dir", Path.Combine(scratch.Path, "kubectl-cache")]);
+        Assert.True(kubectl == 0, error + output);
+
+        var deploy = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.3", "--id=myfilter", "--namespace=bookinfo", "--config", "cli", "--wait", "0", .. IstioCli.SeedFacts]);
+        var deployError = _cli.Error.Output;
+        var undeploy = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo");
+
+        Assert.Equal(ExitCodes.Failure, deploy);
+        Assert.Contains($"FilterDeployment bookinfo/myfilter was made by 'wasme deploy istio' but is now {how}", deployError, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.Failure, undeploy);
+        Assert.Contains($"is now {how}; nothing was deleted", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: remove it where it is applied from, or delete it with kubectl delete filterdeployment myfilter -n bookinfo", _cli.Error.Output, StringComparison.Ordinal);
+        var kept = FilterDeployment("myfilter")!;
+        Assert.Null(kept["metadata"]!["deletionTimestamp"]);
+        Assert.Equal("from-git", (string?)kept["spec"]!["filter"]!["config"]);
+        Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.2", (string?)kept["spec"]!["filter"]!["image"]);
+    }
+
+    [Fact]
+    public async Task Deploying_to_a_namespace_that_does_not_exist_says_so_in_words_not_json()
+    {
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo-typo", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.NotFound, code);
+        Assert.Contains("error: the Kubernetes API answered 404 (NotFound): namespaces \"bookinfo-typo\" not found", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("fix: check the namespace and names", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("\"kind\":\"Status\"", _cli.Error.Output, StringComparison.Ordinal);
     }
 
     [Fact]

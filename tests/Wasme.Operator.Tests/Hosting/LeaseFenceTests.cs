@@ -61,6 +61,26 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task Releasing_clears_the_holder_keeps_the_transitions_and_closes_the_fence()
+    {
+        var lease = new FakeLock();
+        var fence = new LeaseFence(lease, RenewDeadline, _time);
+        Assert.False(await fence.ReleaseAsync(CancellationToken.None));
+        Assert.Null(lease.LastUpdate);
+
+        var renewal = Record("me");
+        renewal.LeaderTransitions = 3;
+        await fence.UpdateAsync(renewal);
+        Assert.True(await fence.ReleaseAsync(CancellationToken.None));
+
+        // Empty rather than null: KubernetesClient's elector would try to create a Lease whose holder is null, forever.
+        Assert.Equal(string.Empty, lease.LastUpdate!.HolderIdentity);
+        Assert.Equal(1, lease.LastUpdate.LeaseDurationSeconds);
+        Assert.Equal(3, lease.LastUpdate.LeaderTransitions);
+        Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+    }
+
+    [Fact]
     public async Task A_leader_paused_past_its_renew_deadline_writes_nothing_more()
     {
         var image = await _registry.PushAsync("fence/filter:v1");
@@ -106,8 +126,11 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
 
         public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => Task.FromResult(Succeeds);
 
+        public LeaderElectionRecord? LastUpdate { get; private set; }
+
         public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
         {
+            LastUpdate = record;
             OnUpdate?.Invoke();
             return Task.FromResult(Succeeds);
         }

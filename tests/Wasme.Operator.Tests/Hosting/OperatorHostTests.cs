@@ -47,6 +47,29 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task A_leader_stopped_cleanly_releases_the_Lease_so_the_standby_takes_over_without_waiting_it_out()
+    {
+        // A rolling update stops the leader with SIGTERM; before, the Lease stayed held for its whole duration (15 s by
+        // default, here 5 min) and nothing was reconciled meanwhile.
+        var image = await _registry.PushAsync("leader/release:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        var longLease = TimeSpan.FromMinutes(5);
+        await using var first = new Replica(harness, "replica-a", leaseDuration: longLease);
+        await harness.EventuallyAsync(() => first.Host.IsLeader, "the first replica leads");
+        await using var second = new Replica(harness, "replica-b", leaseDuration: longLease);
+
+        await first.StopAsync();
+        harness.Apply(Manifests.FilterDeployment("after", image.Reference));
+
+        await harness.EventuallyAsync(() => second.Host.IsLeader && harness.IsReady("after"), "the standby took the released Lease and reconciles");
+        var lease = harness.Get("coordination.k8s.io/v1", "Lease", "wasme-operator", "wasme")!["spec"]!;
+        Assert.Equal("replica-b", (string?)lease["holderIdentity"]);
+        Assert.Equal(1, (int?)lease["leaseTransitions"]);
+    }
+
+    [Fact]
     public async Task A_replica_whose_Lease_reads_fail_keeps_trying_and_then_leads()
     {
         var image = await _registry.PushAsync("leader/retry:v1");
@@ -101,7 +124,7 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         private readonly k8s.IKubernetes _client;
         private bool _stopped;
 
-        public Replica(OperatorHarness harness, string identity, bool leaderElect = true)
+        public Replica(OperatorHarness harness, string identity, bool leaderElect = true, TimeSpan? leaseDuration = null)
         {
             _client = harness.Server.CreateClient();
             var loggerFactory = LoggerFactory.Create(b => b.AddProvider(harness.Logs));
@@ -111,7 +134,7 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
                     LeaderElect = leaderElect,
                     LeaseNamespace = "wasme",
                     Identity = identity,
-                    LeaseDuration = TimeSpan.FromSeconds(2),
+                    LeaseDuration = leaseDuration ?? TimeSpan.FromSeconds(2),
                     RenewDeadline = TimeSpan.FromSeconds(1.5),
                     RetryPeriod = TimeSpan.FromMilliseconds(200),
                     HealthAddress = "127.0.0.1:0",

@@ -235,6 +235,22 @@ internal sealed class DeployIstioCommand : WasmeCommand
                 $"  fix: kubectl describe filterdeployment {id} -n {ns}; 'wasme undeploy istio --id {id} -n {ns}' takes it back");
         }
 
+        if (served.NoWorkloads)
+        {
+            // Accepted, and served to matching workloads as they appear; but not ready now, and no module was looked for.
+            var pending = $"applied to no workload yet: {served.Message}; the operator applies it to matching workloads as they appear";
+            if (format.IsData())
+            {
+                WriteData(format, new DeployResult(written, Ready: false, pending, []));
+            }
+            else
+            {
+                context.Out.MarkupLineInterpolated($"Not ready: {pending}");
+            }
+
+            return ExitCodes.Success;
+        }
+
         var message = $"{served.Message}{(needsCache ? "; the module is cached on every node" : string.Empty)}";
         if (format.IsData())
         {

@@ -21,6 +21,8 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
     public const string DeployedByAnnotation = "wasme.io/deployed-by";
     public const string DeployedByValue = "wasme-deploy-istio";
 
+    private const string LastAppliedAnnotation = "kubectl.kubernetes.io/last-applied-configuration";
+
     private static readonly TimeSpan PollInterval = TimeSpan.FromMilliseconds(500);
 
     // Ready=False reasons that no amount of waiting fixes; anything else (registry down, operator busy) may still pass.
@@ -37,6 +39,12 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
         if (existing is not null && !IsOurs(existing))
         {
             return $"FilterDeployment {ns}/{id} exists and was not made by 'wasme deploy istio'; change it with kubectl (or in Git), or choose another --id";
+        }
+
+        if (existing is not null && AppliedWith(existing) is { } how)
+        {
+            return $"FilterDeployment {ns}/{id} was made by 'wasme deploy istio' but is now managed with {how}; change it where it is applied from, "
+                + $"or delete it first (kubectl delete filterdeployment {id} -n {ns}) and deploy again";
         }
 
         if (await FindOtherHolderAsync(ns, id, cancellationToken) is { } name)
@@ -165,7 +173,8 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
                 }
                 else if (reason == "NoMatchingWorkloads")
                 {
-                    return WaitOutcome.Done(message);
+                    // Nothing to wait for, and nothing served either: say so rather than report it Ready.
+                    return WaitOutcome.Unmatched(message);
                 }
                 else if (TerminalReasons.Contains(reason))
                 {
@@ -198,6 +207,14 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
         if (!IsOurs(current))
         {
             throw new CommandException(ExitCodes.Failure, $"FilterDeployment {ns}/{name} was not made by 'wasme deploy istio'; delete it with kubectl (or from Git) if you mean to");
+        }
+
+        if (AppliedWith(current) is { } how)
+        {
+            throw new CommandException(
+                ExitCodes.Failure,
+                $"FilterDeployment {ns}/{name} was made by 'wasme deploy istio' but is now managed with {how}; nothing was deleted",
+                $"  fix: remove it where it is applied from, or delete it with kubectl delete filterdeployment {name} -n {ns}");
         }
 
         if (!dryRun)
@@ -253,6 +270,28 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
         return child;
     }
 
+    /// <summary>
+    /// How the FilterDeployment is applied declaratively now, if it is. Once someone runs <c>kubectl apply</c> on it (client- or
+    /// server-side), its file or Git is where it is changed: a deploy would be undone by the next apply (or fight a GitOps
+    /// sync), and an undeploy would delete what that sync recreates. The annotation alone no longer makes it ours.
+    /// </summary>
+    private static string? AppliedWith(JsonObject deployment)
+    {
+        var metadata = deployment["metadata"];
+        if (metadata?["annotations"]?[LastAppliedAnnotation] is not null)
+        {
+            return $"kubectl apply (it carries {LastAppliedAnnotation})";
+        }
+
+        var managers = (metadata?["managedFields"] as JsonArray ?? [])
+            .OfType<JsonObject>()
+            .Where(f => f["operation"]?.GetValue<string>() == "Apply")
+            .Select(f => f["manager"]?.GetValue<string>() ?? "(unnamed)")
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        return managers.Count == 0 ? null : $"server-side apply (field manager {string.Join(", ", managers)})";
+    }
+
     private static bool IsOurs(JsonObject deployment) =>
         deployment["metadata"]?["annotations"]?[DeployedByAnnotation]?.GetValue<string>() == DeployedByValue;
 
@@ -273,8 +312,10 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
 }
 
 /// <summary>How waiting for the operator and the cache ended.</summary>
-internal sealed record WaitOutcome(bool Succeeded, bool Expired, string Message)
+internal sealed record WaitOutcome(bool Succeeded, bool Expired, string Message, bool NoWorkloads = false)
 {
+    public static WaitOutcome Unmatched(string message) => new(true, false, message, NoWorkloads: true);
+
     public static WaitOutcome Done(string message) => new(true, false, message);
 
     public static WaitOutcome Failed(string message) => new(false, false, message);

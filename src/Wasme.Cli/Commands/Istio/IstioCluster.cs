@@ -56,6 +56,9 @@ internal sealed class IstioCluster(IKubernetes client)
     /// </summary>
     public async Task<(IstioVersion? Version, string Source)> DetectIstioVersionAsync(string istioNamespace, string targetNamespace, string? revision, CancellationToken cancellationToken)
     {
+        // Both reads reach outside what a namespace's own users are usually granted (the Namespace object, istio-system):
+        // refused, the release is unknown and the caller says so, rather than the whole deploy failing with a 403.
+        var revisionUnknown = false;
         if (revision is null)
         {
             try
@@ -65,12 +68,28 @@ internal sealed class IstioCluster(IKubernetes client)
             }
             catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
             {
-                // A missing namespace has no revision; the workload listing reports it.
+                // A missing namespace has no revision; writing into it reports it.
+            }
+            catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+            {
+                revisionUnknown = true;
             }
         }
 
-        var istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: IstiodVersion.IstiodSelector, cancellationToken: cancellationToken)).Items;
-        return IstiodVersion.Find(istiods, istioNamespace, revision);
+        IList<V1Deployment> istiods;
+        try
+        {
+            istiods = (await client.AppsV1.ListNamespacedDeploymentAsync(istioNamespace, labelSelector: IstiodVersion.IstiodSelector, cancellationToken: cancellationToken)).Items;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return (null, $"cannot read the Istio release: not allowed to list Deployments in {istioNamespace} (where istiod runs)");
+        }
+
+        var (version, source) = IstiodVersion.Find(istiods, istioNamespace, revision);
+        return revisionUnknown
+            ? (version, $"{source}; not allowed to read namespace {targetNamespace}, so its istio.io/rev label is unknown and the default revision was taken (--istio-revision names it)")
+            : (version, source);
     }
 
     /// <summary>Deletes <c>&lt;workload&gt;-&lt;id&gt;</c> if wasme's CLI made it for this filter; returns what happened.</summary>
