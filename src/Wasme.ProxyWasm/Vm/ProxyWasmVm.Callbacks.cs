@@ -32,6 +32,8 @@ internal sealed partial class ProxyWasmVm
     private StreamTrampoline? _trampoline;
     // The context the trampoline is running callbacks for, while it runs.
     private ContextState? _inTrampoline;
+    // 1 while a tick waits for the VM or runs (Tick).
+    private int _tickInFlight;
 
     private void BindCallbacks()
     {
@@ -553,7 +555,25 @@ internal sealed partial class ProxyWasmVm
         }
     }
 
-    private void Tick() => CallRoot("proxy_on_tick", static vm => vm._onTick!(RootContextId));
+    private void Tick()
+    {
+        // Envoy re-arms its tick timer only after proxy_on_tick returns, so ticks never queue up. The timer here fires
+        // on the pool whatever the VM is doing: a tick that falls due while another waits for the VM or runs is
+        // dropped, else a short period (1 ms) on a busy VM would block one pool thread per period on its lock.
+        if (Interlocked.Exchange(ref _tickInFlight, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            CallRoot("proxy_on_tick", static vm => vm._onTick!(RootContextId));
+        }
+        finally
+        {
+            Volatile.Write(ref _tickInFlight, 0);
+        }
+    }
 
     public void NotifyQueueReady(int queueId)
     {

@@ -1,0 +1,127 @@
+using Microsoft.Extensions.Logging;
+
+namespace Wasme.ProxyWasm.Tests;
+
+/// <summary>
+/// Guests from untrusted authors: whatever a filter asks of the host, the proxy keeps its threads, its memory and its
+/// other filters' state.
+/// </summary>
+public sealed class HostileGuestTests
+{
+    [Fact]
+    public async Task A_tick_that_falls_due_while_the_last_one_still_runs_is_dropped_instead_of_blocking_a_thread()
+    {
+        var timers = new ManualTimeProvider();
+        var logs = new HoldingLoggerFactory("hold");
+        using var runtime = new ProxyWasmRuntime(new ProxyWasmRuntimeOptions(), timers, logs);
+        var wat = new Wat();
+        // Ticks every millisecond; each tick counts itself, then logs (the test holds the first log line, as a long tick).
+        var module = wat.Module($$"""
+            (func (export "proxy_on_configure") (param i32 i32) (result i32)
+              (drop (call $proxy_set_tick_period_milliseconds (i32.const 1)))
+              (i32.const 1))
+            (func (export "proxy_on_tick") (param i32)
+              (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("ticks")}} (i32.const 240)))
+              (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))
+              {{wat.Log("hold")}})
+            """);
+        using var plugin = runtime.CreatePlugin(runtime.LoadModuleFromText(module, "ticker"), new PluginConfiguration { Name = "ticker" });
+        var timer = Assert.Single(timers.Timers);
+
+        var first = Task.Run(timer.Fire);
+        Assert.True(logs.Held.Wait(TimeSpan.FromSeconds(30)), "the first tick never reached its log line");
+        // The timer fires again while the first tick runs: that firing must come back at once, not wait for the VM.
+        var second = Task.Run(timer.Fire);
+        var returned = await Task.WhenAny(second, Task.Delay(TimeSpan.FromSeconds(10))) == second;
+        logs.Release.Set();
+        await first;
+        await second;
+
+        Assert.True(returned, "a tick that fell due during a running one waited for the VM (a pool thread blocked per period)");
+        Assert.Equal(1, Ticks());
+        timer.Fire(); // once the running tick is over, ticks go on
+        Assert.Equal(2, Ticks());
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+
+        long Ticks() => runtime.GetMetrics().Single(m => m.Name == "ticks").Value;
+    }
+
+    /// <summary>A clock whose timers fire only when the test says so, from whichever thread it chooses.</summary>
+    private sealed class ManualTimeProvider : TimeProvider
+    {
+        private readonly List<ManualTimer> _timers = [];
+
+        public IReadOnlyList<ManualTimer> Timers
+        {
+            get
+            {
+                lock (_timers)
+                {
+                    return [.. _timers.Where(t => !t.Disposed)];
+                }
+            }
+        }
+
+        public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
+        {
+            var timer = new ManualTimer(callback, state);
+            lock (_timers)
+            {
+                _timers.Add(timer);
+            }
+
+            return timer;
+        }
+    }
+
+    private sealed class ManualTimer(TimerCallback callback, object? state) : ITimer
+    {
+        public bool Disposed { get; private set; }
+
+        public void Fire() => callback(state);
+
+        public bool Change(TimeSpan dueTime, TimeSpan period) => !Disposed;
+
+        public void Dispose() => Disposed = true;
+
+        public ValueTask DisposeAsync()
+        {
+            Dispose();
+            return ValueTask.CompletedTask;
+        }
+    }
+
+    /// <summary>Logs nothing, but holds the first filter log line containing a marker until the test releases it.</summary>
+    private sealed class HoldingLoggerFactory(string marker) : ILoggerFactory, ILogger
+    {
+        private int _held;
+
+        public ManualResetEventSlim Held { get; } = new();
+
+        public ManualResetEventSlim Release { get; } = new();
+
+        public ILogger CreateLogger(string categoryName) => this;
+
+        public void AddProvider(ILoggerProvider provider)
+        {
+        }
+
+        public IDisposable? BeginScope<TState>(TState state)
+            where TState : notnull => null;
+
+        public bool IsEnabled(LogLevel logLevel) => true;
+
+        public void Log<TState>(LogLevel logLevel, EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            if (formatter(state, exception).Contains(marker, StringComparison.Ordinal) && Interlocked.Exchange(ref _held, 1) == 0)
+            {
+                Held.Set();
+                Release.Wait();
+            }
+        }
+
+        public void Dispose()
+        {
+        }
+    }
+}
