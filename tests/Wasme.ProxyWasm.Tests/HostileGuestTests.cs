@@ -1,3 +1,5 @@
+using Wasme.ProxyWasm.Tests.Infrastructure;
+
 using Microsoft.Extensions.Logging;
 
 namespace Wasme.ProxyWasm.Tests;
@@ -44,6 +46,57 @@ public sealed class HostileGuestTests
         Assert.False(plugin.IsFailed, plugin.FailureReason);
 
         long Ticks() => runtime.GetMetrics().Single(m => m.Name == "ticks").Value;
+    }
+
+    [Fact]
+    public async Task Messages_enqueued_in_a_loop_to_a_busy_vm_do_not_take_the_pool_threads_and_each_is_announced()
+    {
+        const int messages = 300;
+        var logs = new HoldingLoggerFactory("hold");
+        using var runtime = new ProxyWasmRuntime(new ProxyWasmRuntimeOptions(), TimeProvider.System, logs);
+        var receiver = new Wat();
+        // Registers queue "q"; each proxy_on_queue_ready counts itself and logs (the first log line is held: a busy VM).
+        var receiverModule = receiver.Module($$"""
+            (func (export "proxy_on_configure") (param i32 i32) (result i32)
+              (drop (call $proxy_register_shared_queue {{receiver.Str("q")}} (i32.const 200)))
+              (i32.const 1))
+            (func (export "proxy_on_queue_ready") (param i32 i32)
+              (drop (call $proxy_define_metric (i32.const 0) {{receiver.Str("ready")}} (i32.const 240)))
+              (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))
+              {{receiver.Log("hold")}})
+            """);
+        var sender = new Wat();
+        var senderModule = sender.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $left i32)
+              (drop (call $proxy_resolve_shared_queue (i32.const 0) (i32.const 0) {{sender.Str("q")}} (i32.const 200)))
+              (local.set $left (i32.const {{messages}}))
+              (loop $send
+                (drop (call $proxy_enqueue_shared_queue (i32.load (i32.const 200)) {{sender.Str("m")}}))
+                (br_if $send (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
+              (i32.const 0))
+            """);
+        using var consumer = runtime.CreatePlugin(runtime.LoadModuleFromText(receiverModule, "receiver"), new PluginConfiguration { Name = "receiver" });
+        using var producer = runtime.CreatePlugin(runtime.LoadModuleFromText(senderModule, "sender"), new PluginConfiguration { Name = "sender" });
+
+        using (var stream = producer.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        Assert.True(logs.Held.Wait(TimeSpan.FromSeconds(30)), "the first proxy_on_queue_ready never reached its log line");
+        // The receiver is busy with the first message; the other notifications must wait for it without holding pool
+        // threads: other work queued to the pool (as the proxy's requests are) still runs.
+        var probe = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        ThreadPool.UnsafeQueueUserWorkItem(static done => done.SetResult(), probe, preferLocal: false);
+        var served = await Task.WhenAny(probe.Task, Task.Delay(TimeSpan.FromSeconds(10))) == probe.Task;
+        logs.Release.Set();
+
+        Assert.True(served, "the thread pool ran nothing else while one VM was busy: each enqueue held a pool thread waiting for it");
+        Assert.True(SpinWait.SpinUntil(() => Ready() == messages, TimeSpan.FromSeconds(30)), $"{Ready()} of {messages} enqueues were announced");
+        Assert.False(consumer.IsFailed, consumer.FailureReason);
+
+        long Ready() => runtime.GetMetrics().SingleOrDefault(m => m.Name == "ready")?.Value ?? 0;
     }
 
     /// <summary>A clock whose timers fire only when the test says so, from whichever thread it chooses.</summary>

@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Wasme.ProxyWasm.Binding;
 
 namespace Wasme.ProxyWasm.Vm;
@@ -34,6 +35,9 @@ internal sealed partial class ProxyWasmVm
     private ContextState? _inTrampoline;
     // 1 while a tick waits for the VM or runs (Tick).
     private int _tickInFlight;
+    // Queue ids to announce with proxy_on_queue_ready, and 1 while a pool thread is set to deliver them.
+    private readonly ConcurrentQueue<int> _queueNotifications = new();
+    private int _queueNotifierScheduled;
 
     private void BindCallbacks()
     {
@@ -582,10 +586,35 @@ internal sealed partial class ProxyWasmVm
             return;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state => state.Vm.CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, state.QueueId)),
-            (Vm: this, QueueId: queueId),
-            preferLocal: false);
+        // One proxy_on_queue_ready per enqueue, as cpp-host, in enqueue order; but one pool thread per VM delivers them
+        // all. A work item per enqueue blocked one pool thread each on this VM's lock while the VM was busy, so a guest
+        // enqueueing in a loop could take every pool thread the proxy serves with.
+        _queueNotifications.Enqueue(queueId);
+        ScheduleQueueNotifications();
+    }
+
+    private void ScheduleQueueNotifications()
+    {
+        if (Interlocked.Exchange(ref _queueNotifierScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static vm => vm.DeliverQueueNotifications(), this, preferLocal: false);
+        }
+    }
+
+    private void DeliverQueueNotifications()
+    {
+        // Each notification takes the VM's lock on its own, so streams are served between them.
+        while (_queueNotifications.TryDequeue(out var queueId))
+        {
+            CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId));
+        }
+
+        Volatile.Write(ref _queueNotifierScheduled, 0);
+        // An enqueue between the last dequeue and the reset above found the notifier still scheduled.
+        if (!_queueNotifications.IsEmpty)
+        {
+            ScheduleQueueNotifications();
+        }
     }
 
     public Task NotifyQueueReadyAsync(int queueId) => _onQueueReady is null
