@@ -99,6 +99,110 @@ public sealed class HostileGuestTests
         long Ready() => runtime.GetMetrics().SingleOrDefault(m => m.Name == "ready")?.Value ?? 0;
     }
 
+    [Fact]
+    public void Http_calls_beyond_the_in_flight_limit_are_refused_and_the_limit_frees_as_answers_arrive()
+    {
+        const int attempts = 1100;
+        using var harness = new HostHarness();
+        var upstream = new StalledUpstream();
+        var headers = new HeaderMap();
+        headers.Add(":method", "GET");
+        headers.Add(":path", "/");
+        headers.Add(":authority", "auth.local");
+        var wat = new Wat();
+        var call = $"(call $proxy_http_call {wat.Str("auth")} {wat.Str(System.Text.Encoding.Latin1.GetString(Abi.PairsCodec.Serialize(headers)))} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 200))";
+        // Each request fires 1100 calls at an upstream that does not answer, counting the ones the host accepts.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $left i32)
+              (local $status i32)
+              (local.set $left (i32.const {{attempts}}))
+              (loop $fire
+                (local.set $status {{call}})
+                (if (i32.eqz (local.get $status))
+                  (then
+                    (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("accepted")}} (i32.const 240)))
+                    (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))
+                (br_if $fire (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
+              {{wat.Record("last_status", "(local.get $status)")}}
+              (i32.const 0))
+            (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32)
+              (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("answered")}} (i32.const 240)))
+              (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1))))
+            """);
+        using var plugin = harness.Start(module, new PluginConfiguration { Name = "fanout" }, upstream);
+
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        Assert.Equal(1024, harness.Gauge("accepted"));
+        Assert.Equal(10, harness.Gauge("last_status")); // INTERNAL_FAILURE
+        Assert.Equal(1024, upstream.Pending);
+        Assert.Single(harness.Logs.Messages, m => m.Contains("MaxHttpCallsInFlight", StringComparison.Ordinal));
+
+        upstream.AnswerAll();
+        Assert.True(SpinWait.SpinUntil(() => Metric(harness, "answered") == 1024, TimeSpan.FromSeconds(30)), $"{Metric(harness, "answered")} of 1024 answers delivered");
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        Assert.Equal(2048, harness.Gauge("accepted"));
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+        upstream.AnswerAll();
+
+        static long Metric(HostHarness harness, string name) => harness.Runtime.GetMetrics().SingleOrDefault(m => m.Name == name)?.Value ?? 0;
+    }
+
+    /// <summary>An upstream "auth" that answers only when the test says so.</summary>
+    private sealed class StalledUpstream : IHttpCallDispatcher
+    {
+        private readonly List<TaskCompletionSource<HttpCallResponse>> _pending = [];
+
+        public int Pending
+        {
+            get
+            {
+                lock (_pending)
+                {
+                    return _pending.Count;
+                }
+            }
+        }
+
+        public bool HasCluster(string cluster) => cluster == "auth";
+
+        public Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            var answer = new TaskCompletionSource<HttpCallResponse>(TaskCreationOptions.RunContinuationsAsynchronously);
+            lock (_pending)
+            {
+                _pending.Add(answer);
+            }
+
+            return answer.Task;
+        }
+
+        public void AnswerAll()
+        {
+            TaskCompletionSource<HttpCallResponse>[] answers;
+            lock (_pending)
+            {
+                answers = [.. _pending];
+                _pending.Clear();
+            }
+
+            var headers = new HeaderMap();
+            headers.Add(":status", "200");
+            foreach (var answer in answers)
+            {
+                answer.SetResult(new HttpCallResponse(headers, ReadOnlyMemory<byte>.Empty, new HeaderMap()));
+            }
+        }
+    }
+
     /// <summary>A clock whose timers fire only when the test says so, from whichever thread it chooses.</summary>
     private sealed class ManualTimeProvider : TimeProvider
     {

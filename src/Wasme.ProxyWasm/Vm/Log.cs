@@ -36,4 +36,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' enters the VM once per stream callback: the stream trampoline could not be instantiated ({Reason})")]
     public static partial void StreamTrampolineUnavailable(ILogger logger, string plugin, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' has {Limit} http_calls in flight; further calls are refused with INTERNAL_FAILURE until answers arrive (PluginLimits.MaxHttpCallsInFlight)")]
+    public static partial void HttpCallLimitReached(ILogger logger, string plugin, int limit);
 }

@@ -35,9 +35,13 @@ internal sealed partial class ProxyWasmVm
     private ContextState? _inTrampoline;
     // 1 while a tick waits for the VM or runs (Tick).
     private int _tickInFlight;
-    // Queue ids to announce with proxy_on_queue_ready, and 1 while a pool thread is set to deliver them.
-    private readonly ConcurrentQueue<int> _queueNotifications = new();
-    private int _queueNotifierScheduled;
+    // Root-context callbacks waiting for the VM (queue notifications, http_call responses), and 1 while a pool thread
+    // is set to deliver them.
+    private readonly ConcurrentQueue<(string Function, Action<ProxyWasmVm> Call)> _rootCalls = new();
+    private int _rootCallsScheduled;
+    // http_calls sent and not yet answered to the guest.
+    private int _httpCallsInFlight;
+    private bool _httpCallLimitLogged;
 
     private void BindCallbacks()
     {
@@ -589,31 +593,37 @@ internal sealed partial class ProxyWasmVm
         // One proxy_on_queue_ready per enqueue, as cpp-host, in enqueue order; but one pool thread per VM delivers them
         // all. A work item per enqueue blocked one pool thread each on this VM's lock while the VM was busy, so a guest
         // enqueueing in a loop could take every pool thread the proxy serves with.
-        _queueNotifications.Enqueue(queueId);
-        ScheduleQueueNotifications();
+        PostRootCall("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId));
     }
 
-    private void ScheduleQueueNotifications()
+    /// <summary>Runs a root-context callback later, on the one pool thread that delivers this VM's callbacks in order.</summary>
+    private void PostRootCall(string function, Action<ProxyWasmVm> call)
     {
-        if (Interlocked.Exchange(ref _queueNotifierScheduled, 1) == 0)
+        _rootCalls.Enqueue((function, call));
+        ScheduleRootCalls();
+    }
+
+    private void ScheduleRootCalls()
+    {
+        if (Interlocked.Exchange(ref _rootCallsScheduled, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static vm => vm.DeliverQueueNotifications(), this, preferLocal: false);
+            ThreadPool.UnsafeQueueUserWorkItem(static vm => vm.DeliverRootCalls(), this, preferLocal: false);
         }
     }
 
-    private void DeliverQueueNotifications()
+    private void DeliverRootCalls()
     {
-        // Each notification takes the VM's lock on its own, so streams are served between them.
-        while (_queueNotifications.TryDequeue(out var queueId))
+        // Each callback takes the VM's lock on its own, so streams are served between them.
+        while (_rootCalls.TryDequeue(out var next))
         {
-            CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId));
+            CallRoot(next.Function, next.Call);
         }
 
-        Volatile.Write(ref _queueNotifierScheduled, 0);
-        // An enqueue between the last dequeue and the reset above found the notifier still scheduled.
-        if (!_queueNotifications.IsEmpty)
+        Volatile.Write(ref _rootCallsScheduled, 0);
+        // A post between the last dequeue and the reset above found the deliverer still scheduled.
+        if (!_rootCalls.IsEmpty)
         {
-            ScheduleQueueNotifications();
+            ScheduleRootCalls();
         }
     }
 
@@ -621,7 +631,30 @@ internal sealed partial class ProxyWasmVm
         ? Task.CompletedTask
         : Task.Run(() => CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId)));
 
-    /// <summary>Starts an outbound call; its response is delivered later on a pool thread.</summary>
+    /// <summary>
+    /// Counts a call about to start; false when <see cref="PluginLimits.MaxHttpCallsInFlight"/> are already in flight
+    /// (Envoy's default circuit breaker lets a cluster have 1024 requests), logged once until calls drop below it.
+    /// </summary>
+    public bool TryReserveHttpCall()
+    {
+        var limit = Config.Limits.MaxHttpCallsInFlight;
+        if (Interlocked.Increment(ref _httpCallsInFlight) <= limit)
+        {
+            _httpCallLimitLogged = false;
+            return true;
+        }
+
+        Interlocked.Decrement(ref _httpCallsInFlight);
+        if (!_httpCallLimitLogged)
+        {
+            _httpCallLimitLogged = true;
+            Log.HttpCallLimitReached(Logger, Config.Name, limit);
+        }
+
+        return false;
+    }
+
+    /// <summary>Starts an outbound call (reserved with <see cref="TryReserveHttpCall"/>); its response is delivered later on a pool thread.</summary>
     public int StartHttpCall(HttpCallRequest request, TimeSpan timeout)
     {
         var callId = _nextCallId++;
@@ -655,10 +688,12 @@ internal sealed partial class ProxyWasmVm
     {
         if (_onHttpCallResponse is null)
         {
+            Interlocked.Decrement(ref _httpCallsInFlight);
             return;
         }
 
-        CallRoot("proxy_on_http_call_response", vm =>
+        // The call counts against the limit until the guest has seen its answer, so answers cannot pile up either.
+        PostRootCall("proxy_on_http_call_response", vm =>
         {
             vm.CallResponse = response;
             try
@@ -674,6 +709,7 @@ internal sealed partial class ProxyWasmVm
             finally
             {
                 vm.CallResponse = null;
+                Interlocked.Decrement(ref vm._httpCallsInFlight);
             }
         });
     }
