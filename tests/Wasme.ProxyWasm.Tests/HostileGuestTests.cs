@@ -156,6 +156,63 @@ public sealed class HostileGuestTests
         static long Metric(HostHarness harness, string name) => harness.Runtime.GetMetrics().SingleOrDefault(m => m.Name == name)?.Value ?? 0;
     }
 
+    [Fact]
+    public void Shared_data_and_queue_messages_stop_at_their_caps_instead_of_growing_the_host_without_bound()
+    {
+        const int megabyte = 1024 * 1024;
+        using var harness = new HostHarness();
+        var wat = new Wat();
+        // 70 shared-data keys of 1 MiB each, then 70 messages of 1 MiB to a queue nobody dequeues: 140 MiB of host memory
+        // asked for by a VM whose own memory is capped at 64 MiB.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $i i32)
+              (local $status i32)
+              (drop (memory.grow (i32.const 16)))
+              (drop (call $proxy_register_shared_queue {{wat.Str("sink")}} (i32.const 200)))
+              (loop $set
+                (i32.store (i32.const 300) (local.get $i))
+                (local.set $status (call $proxy_set_shared_data (i32.const 300) (i32.const 4) (i32.const 131072) (i32.const {{megabyte}}) (i32.const 0)))
+                {{Count(wat, "data_stored")}}
+                (br_if $set (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 70))))
+              {{wat.Record("data_last", "(local.get $status)")}}
+              (local.set $i (i32.const 0))
+              (loop $send
+                (local.set $status (call $proxy_enqueue_shared_queue (i32.load (i32.const 200)) (i32.const 131072) (i32.const {{megabyte}})))
+                {{Count(wat, "queued")}}
+                (br_if $send (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 70))))
+              {{wat.Record("queue_last", "(local.get $status)")}}
+              (i32.const 0))
+            """);
+        using var plugin = harness.Start(module, new PluginConfiguration { Name = "hoarder" });
+
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        // 64 MiB each by default: 63 keys of 1 MiB + 4 bytes fit, and 64 messages.
+        Assert.Equal(63, harness.Gauge("data_stored"));
+        Assert.Equal(10, harness.Gauge("data_last")); // INTERNAL_FAILURE
+        Assert.Equal(64, harness.Gauge("queued"));
+        Assert.Equal(10, harness.Gauge("queue_last"));
+        Assert.Single(harness.Logs.Messages, m => m.Contains("MaxSharedDataBytes", StringComparison.Ordinal));
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+
+        // Dequeued messages free their space again; stored keys keep theirs.
+        Assert.Equal(64, harness.Runtime.DrainSharedQueue("", "sink").Count);
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        Assert.Equal(128, harness.Gauge("queued"));
+        Assert.Equal(63 + 63, harness.Gauge("data_stored")); // the same 63 keys are rewritten, the rest still refused
+
+        static string Count(Wat wat, string name) =>
+            $"(if (i32.eqz (local.get $status)) (then (drop (call $proxy_define_metric (i32.const 0) {wat.Str(name)} (i32.const 240))) (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))";
+    }
+
     /// <summary>An upstream "auth" that answers only when the test says so.</summary>
     private sealed class StalledUpstream : IHttpCallDispatcher
     {

@@ -47,7 +47,21 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        return vm.Shared.Data.TrySet(vm.Config.VmId, key, value.ToArray(), (uint)cas) ? Ok : CasMismatch;
+        var limit = vm.Runtime.Options.MaxSharedDataBytes;
+        switch (vm.Shared.Data.TrySet(vm.Config.VmId, key, value.ToArray(), (uint)cas, limit))
+        {
+            case Shared.SharedDataWrite.Stored:
+                return Ok;
+            case Shared.SharedDataWrite.CasMismatch:
+                return CasMismatch;
+            default:
+                if (vm.FirstSharedStateRefusal())
+                {
+                    Log.SharedStateFull(vm.Logger, vm.Config.Name, "proxy_set_shared_data", "shared data of VM id '" + vm.Config.VmId + "'", limit, nameof(ProxyWasmRuntimeOptions.MaxSharedDataBytes));
+                }
+
+                return InternalFailure;
+        }
     }
 
     public static int ProxyRegisterSharedQueue(ProxyWasmVm vm, int namePointer, int nameSize, int returnQueueId)
@@ -100,7 +114,21 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        return vm.Shared.Queues.TryEnqueue(queueId, value.ToArray()) ? Ok : NotFound;
+        var limit = vm.Runtime.Options.MaxSharedQueueBytes;
+        switch (vm.Shared.Queues.TryEnqueue(queueId, value.ToArray(), limit))
+        {
+            case true:
+                return Ok;
+            case false:
+                return NotFound;
+            default:
+                if (vm.FirstSharedStateRefusal())
+                {
+                    Log.SharedStateFull(vm.Logger, vm.Config.Name, "proxy_enqueue_shared_queue", $"shared queue {queueId}", limit, nameof(ProxyWasmRuntimeOptions.MaxSharedQueueBytes));
+                }
+
+                return InternalFailure;
+        }
     }
 
     public static int ProxyDequeueSharedQueue(ProxyWasmVm vm, int queueId, int returnPointer, int returnSize)

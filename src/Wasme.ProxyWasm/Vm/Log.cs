@@ -39,4 +39,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' has {Limit} http_calls in flight; further calls are refused with INTERNAL_FAILURE until answers arrive (PluginLimits.MaxHttpCallsInFlight)")]
     public static partial void HttpCallLimitReached(ILogger logger, string plugin, int limit);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} but the {Store} would pass {Limit} bytes; refused with INTERNAL_FAILURE (raise ProxyWasmRuntimeOptions.{Option} if the filter needs more)")]
+    public static partial void SharedStateFull(ILogger logger, string plugin, string function, string store, long limit, string option);
 }
