@@ -139,7 +139,8 @@ public sealed class HostileGuestTests
 
         Assert.Equal(1024, harness.Gauge("accepted"));
         Assert.Equal(10, harness.Gauge("last_status")); // INTERNAL_FAILURE
-        Assert.Equal(1024, upstream.Pending);
+        // Calls go out on pool threads: wait until all accepted ones reached the upstream.
+        Assert.True(SpinWait.SpinUntil(() => upstream.Pending == 1024, TimeSpan.FromSeconds(30)), $"{upstream.Pending} calls reached the upstream");
         Assert.Single(harness.Logs.Messages, m => m.Contains("MaxHttpCallsInFlight", StringComparison.Ordinal));
 
         upstream.AnswerAll();
@@ -211,6 +212,44 @@ public sealed class HostileGuestTests
 
         static string Count(Wat wat, string name) =>
             $"(if (i32.eqz (local.get $status)) (then (drop (call $proxy_define_metric (i32.const 0) {wat.Str(name)} (i32.const 240))) (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))";
+    }
+
+    [Fact]
+    public void A_filter_cannot_define_metrics_without_bound()
+    {
+        using var harness = new HostHarness();
+        var wat = new Wat();
+        // 12,000 metrics with distinct names, then one whose name is 64 KiB.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $i i32)
+              (local $status i32)
+              ;; The test's gauges first, so that they exist once the host refuses new metrics.
+              (drop (call $proxy_define_metric (i32.const 1) {{wat.Str("last_define")}} (i32.const 240)))
+              (drop (call $proxy_define_metric (i32.const 1) {{wat.Str("long_name")}} (i32.const 240)))
+              (loop $define
+                ;; Three ASCII letters from $i's bits (names are UTF-8: arbitrary bytes would collide as U+FFFD).
+                (i32.store (i32.const 300) (i32.or (i32.const 0x40404040) (i32.or (i32.and (local.get $i) (i32.const 0x3f))
+                  (i32.or (i32.and (i32.shl (local.get $i) (i32.const 2)) (i32.const 0x3f00)) (i32.and (i32.shl (local.get $i) (i32.const 4)) (i32.const 0x3f0000))))))
+                (local.set $status (call $proxy_define_metric (i32.const 0) (i32.const 300) (i32.const 4) (i32.const 310)))
+                (br_if $define (i32.lt_u (local.tee $i (i32.add (local.get $i) (i32.const 1))) (i32.const 12000))))
+              {{wat.Record("last_define", "(local.get $status)")}}
+              {{wat.Record("long_name", "(call $proxy_define_metric (i32.const 0) (i32.const 0) (i32.const 65536) (i32.const 310))")}}
+              (i32.const 0))
+            """);
+        using var plugin = harness.Start(module, new PluginConfiguration { Name = "counting" });
+
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        // 10,000 by default, the test's own two gauges included.
+        Assert.Equal(10_000, harness.Runtime.GetMetrics().Count);
+        Assert.Equal(10, harness.Gauge("last_define")); // INTERNAL_FAILURE
+        Assert.Equal(2, harness.Gauge("long_name")); // BAD_ARGUMENT
+        Assert.Single(harness.Logs.Messages, m => m.Contains("MaxMetrics", StringComparison.Ordinal));
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
     }
 
     /// <summary>An upstream "auth" that answers only when the test says so.</summary>

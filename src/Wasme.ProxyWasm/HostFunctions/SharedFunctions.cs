@@ -163,7 +163,25 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        vm.TryWriteUInt32(returnMetricId, (uint)vm.Shared.Metrics.Define((MetricType)metricType, name));
+        // Metrics live in the host for its whole life and are listed on every /stats request.
+        var options = vm.Runtime.Options;
+        if (nameSize > options.MaxMetricNameBytes)
+        {
+            return BadArgument;
+        }
+
+        var id = vm.Shared.Metrics.Define((MetricType)metricType, name, options.MaxMetrics);
+        if (id < 0)
+        {
+            if (vm.FirstMetricRefusal())
+            {
+                Log.MetricLimitReached(vm.Logger, vm.Config.Name, options.MaxMetrics);
+            }
+
+            return InternalFailure;
+        }
+
+        vm.TryWriteUInt32(returnMetricId, (uint)id);
         return Ok;
     }
 

@@ -42,4 +42,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} but the {Store} would pass {Limit} bytes; refused with INTERNAL_FAILURE (raise ProxyWasmRuntimeOptions.{Option} if the filter needs more)")]
     public static partial void SharedStateFull(ILogger logger, string plugin, string function, string store, long limit, string option);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' defined a new metric but {Limit} metrics exist already; refused with INTERNAL_FAILURE (ProxyWasmRuntimeOptions.MaxMetrics)")]
+    public static partial void MetricLimitReached(ILogger logger, string plugin, int limit);
 }

@@ -692,9 +692,10 @@ internal sealed partial class ProxyWasmVm
             return;
         }
 
-        // The call counts against the limit until the guest has seen its answer, so answers cannot pile up either.
+        // The call counts against the limit until its answer is handed to the guest, so answers cannot pile up either.
         PostRootCall("proxy_on_http_call_response", vm =>
         {
+            Interlocked.Decrement(ref vm._httpCallsInFlight);
             vm.CallResponse = response;
             try
             {
@@ -709,7 +710,6 @@ internal sealed partial class ProxyWasmVm
             finally
             {
                 vm.CallResponse = null;
-                Interlocked.Decrement(ref vm._httpCallsInFlight);
             }
         });
     }

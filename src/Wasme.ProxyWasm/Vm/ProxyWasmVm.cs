@@ -31,6 +31,7 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     private int _guestDepth;
     private long _deadlineArmedAtTick = long.MinValue;
     private bool _sharedStateRefused;
+    private bool _metricRefused;
 
     private ProxyWasmVm(ProxyWasmRuntime runtime, ProxyWasmModule module, PluginConfiguration config, IHttpCallDispatcher? httpCalls, Action<ProxyWasmVm>? onFailed)
     {
@@ -193,6 +194,14 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     {
         var first = !_sharedStateRefused;
         _sharedStateRefused = true;
+        return first;
+    }
+
+    /// <summary>True the first time this VM is refused a new metric.</summary>
+    public bool FirstMetricRefusal()
+    {
+        var first = !_metricRefused;
+        _metricRefused = true;
         return first;
     }
 
