@@ -141,7 +141,7 @@ public sealed class HostileGuestTests
         Assert.Equal(10, harness.Gauge("last_status")); // INTERNAL_FAILURE
         // Calls go out on pool threads: wait until all accepted ones reached the upstream.
         Assert.True(SpinWait.SpinUntil(() => upstream.Pending == 1024, TimeSpan.FromSeconds(30)), $"{upstream.Pending} calls reached the upstream");
-        Assert.Single(harness.Logs.Messages, m => m.Contains("MaxHttpCallsInFlight", StringComparison.Ordinal));
+        Assert.Single(harness.Logs.Messages, m => m.Contains("MaxCallsInFlight", StringComparison.Ordinal));
 
         upstream.AnswerAll();
         Assert.True(SpinWait.SpinUntil(() => Metric(harness, "answered") == 1024, TimeSpan.FromSeconds(30)), $"{Metric(harness, "answered")} of 1024 answers delivered");
@@ -252,10 +252,58 @@ public sealed class HostileGuestTests
         Assert.False(plugin.IsFailed, plugin.FailureReason);
     }
 
-    /// <summary>An upstream "auth" that answers only when the test says so.</summary>
-    private sealed class StalledUpstream : IHttpCallDispatcher
+    [Fact]
+    public void Grpc_calls_beyond_the_open_limit_are_refused()
+    {
+        using var harness = new HostHarness();
+        var upstream = new StalledUpstream();
+        var wat = new Wat();
+        var call = $"(call $proxy_grpc_call {wat.Str("auth")} {wat.Str("svc")} {wat.Str("Check")} (i32.const 0) (i32.const 0) {wat.Str("m")} (i32.const 1000) (i32.const 200))";
+        // 1100 gRPC calls at an upstream that never answers, counting the ones the host opens.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $left i32)
+              (local $status i32)
+              (local.set $left (i32.const 1100))
+              (loop $fire
+                (local.set $status {{call}})
+                (if (i32.eqz (local.get $status))
+                  (then
+                    (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("opened")}} (i32.const 240)))
+                    (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))
+                (br_if $fire (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
+              {{wat.Record("last_status", "(local.get $status)")}}
+              (i32.const 0))
+            """);
+        using var plugin = harness.Start(module, new PluginConfiguration { Name = "grpc-fanout" }, upstream);
+
+        using (var stream = plugin.CreateHttpStream(new RecordingStreamHost()))
+        {
+            stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        Assert.Equal(1024, harness.Gauge("opened"));
+        Assert.Equal(10, harness.Gauge("last_status")); // INTERNAL_FAILURE
+        Assert.Equal(1024, upstream.GrpcCalls);
+        Assert.Single(harness.Logs.Messages, m => m.Contains("gRPC calls and streams open", StringComparison.Ordinal));
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+    }
+
+    /// <summary>An upstream "auth" that answers http_calls only when the test says so, and gRPC calls never.</summary>
+    private sealed class StalledUpstream : IHttpCallDispatcher, IGrpcCallDispatcher
     {
         private readonly List<TaskCompletionSource<HttpCallResponse>> _pending = [];
+        private int _grpcCalls;
+
+        public int GrpcCalls => Volatile.Read(ref _grpcCalls);
+
+        public bool HasGrpcCluster(string cluster) => cluster == "auth";
+
+        public IGrpcCall StartGrpcCall(GrpcCallRequest request)
+        {
+            Interlocked.Increment(ref _grpcCalls);
+            return new SilentCall();
+        }
 
         public int Pending
         {
@@ -297,6 +345,21 @@ public sealed class HostileGuestTests
                 answer.SetResult(new HttpCallResponse(headers, ReadOnlyMemory<byte>.Empty, new HeaderMap()));
             }
         }
+    }
+
+    private sealed class SilentCall : IGrpcCall
+    {
+        private readonly System.Threading.Channels.Channel<GrpcCallEvent> _events = System.Threading.Channels.Channel.CreateUnbounded<GrpcCallEvent>();
+
+        public System.Threading.Channels.ChannelReader<GrpcCallEvent> Events => _events.Reader;
+
+        public bool TrySend(ReadOnlyMemory<byte> message) => true;
+
+        public void CloseSend()
+        {
+        }
+
+        public void Cancel() => _events.Writer.TryComplete();
     }
 
     /// <summary>A clock whose timers fire only when the test says so, from whichever thread it chooses.</summary>

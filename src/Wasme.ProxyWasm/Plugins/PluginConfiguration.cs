@@ -75,10 +75,11 @@ public sealed record PluginLimits
     public int MaxPairsCount { get; init; } = 1024;
 
     /// <summary>
-    /// Most <c>proxy_http_call</c>s one VM may have in flight (sent, answer not yet delivered); more are refused with
-    /// INTERNAL_FAILURE. Envoy's default circuit breaker lets a cluster have 1024 requests.
+    /// Most <c>proxy_http_call</c>s one VM may have in flight (sent, answer not yet delivered), and separately most gRPC
+    /// calls and streams it may have open; more are refused with INTERNAL_FAILURE. Envoy's default circuit breaker lets
+    /// a cluster have 1024 requests.
     /// </summary>
-    public int MaxHttpCallsInFlight { get; init; } = 1024;
+    public int MaxCallsInFlight { get; init; } = 1024;
 
     internal void Validate(string plugin)
     {
@@ -97,9 +98,9 @@ public sealed record PluginLimits
             throw new ArgumentException($"Plugin '{plugin}': MaxPairsBytes and MaxPairsCount must be positive.");
         }
 
-        if (MaxHttpCallsInFlight <= 0)
+        if (MaxCallsInFlight <= 0)
         {
-            throw new ArgumentException($"Plugin '{plugin}': MaxHttpCallsInFlight must be positive (was {MaxHttpCallsInFlight}).");
+            throw new ArgumentException($"Plugin '{plugin}': MaxCallsInFlight must be positive (was {MaxCallsInFlight}).");
         }
     }
 }

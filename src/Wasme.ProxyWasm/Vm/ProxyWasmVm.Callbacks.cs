@@ -632,12 +632,12 @@ internal sealed partial class ProxyWasmVm
         : Task.Run(() => CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId)));
 
     /// <summary>
-    /// Counts a call about to start; false when <see cref="PluginLimits.MaxHttpCallsInFlight"/> are already in flight
+    /// Counts a call about to start; false when <see cref="PluginLimits.MaxCallsInFlight"/> are already in flight
     /// (Envoy's default circuit breaker lets a cluster have 1024 requests), logged once until calls drop below it.
     /// </summary>
     public bool TryReserveHttpCall()
     {
-        var limit = Config.Limits.MaxHttpCallsInFlight;
+        var limit = Config.Limits.MaxCallsInFlight;
         if (Interlocked.Increment(ref _httpCallsInFlight) <= limit)
         {
             _httpCallLimitLogged = false;
