@@ -56,6 +56,11 @@ internal static class CallFunctions
             return InvalidMemoryAccess;
         }
 
+        if (!vm.TryReserveHttpCall())
+        {
+            return InternalFailure;
+        }
+
         var timeout = timeoutMilliseconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds((uint)timeoutMilliseconds);
         var callId = vm.StartHttpCall(new HttpCallRequest(cluster, headers, body.ToArray(), trailers), timeout);
         vm.TryWriteUInt32(returnCallId, (uint)callId);

@@ -146,6 +146,11 @@ internal static class GrpcFunctions
             initialMetadata.AddLowered(name, value);
         }
 
+        if (!vm.CanOpenGrpc())
+        {
+            return InternalFailure;
+        }
+
         var timeout = timeoutMilliseconds == 0 ? TimeSpan.Zero : TimeSpan.FromMilliseconds((uint)timeoutMilliseconds);
         var request = new GrpcCallRequest(target.Cluster!, target.Authority is { Length: > 0 } authority ? authority : target.Cluster!, service, method, initialMetadata, timeout);
         var token = vm.StartGrpc(request, stream ? null : (ReadOnlyMemory<byte>?)message.ToArray());

@@ -47,7 +47,21 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        return vm.Shared.Data.TrySet(vm.Config.VmId, key, value.ToArray(), (uint)cas) ? Ok : CasMismatch;
+        var limit = vm.Runtime.Options.MaxSharedDataBytes;
+        switch (vm.Shared.Data.TrySet(vm.Config.VmId, key, value.ToArray(), (uint)cas, limit))
+        {
+            case Shared.SharedDataWrite.Stored:
+                return Ok;
+            case Shared.SharedDataWrite.CasMismatch:
+                return CasMismatch;
+            default:
+                if (vm.FirstSharedStateRefusal())
+                {
+                    Log.SharedStateFull(vm.Logger, vm.Config.Name, "proxy_set_shared_data", "shared data of VM id '" + vm.Config.VmId + "'", limit, nameof(ProxyWasmRuntimeOptions.MaxSharedDataBytes));
+                }
+
+                return InternalFailure;
+        }
     }
 
     public static int ProxyRegisterSharedQueue(ProxyWasmVm vm, int namePointer, int nameSize, int returnQueueId)
@@ -100,7 +114,21 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        return vm.Shared.Queues.TryEnqueue(queueId, value.ToArray()) ? Ok : NotFound;
+        var limit = vm.Runtime.Options.MaxSharedQueueBytes;
+        switch (vm.Shared.Queues.TryEnqueue(queueId, value.ToArray(), limit))
+        {
+            case true:
+                return Ok;
+            case false:
+                return NotFound;
+            default:
+                if (vm.FirstSharedStateRefusal())
+                {
+                    Log.SharedStateFull(vm.Logger, vm.Config.Name, "proxy_enqueue_shared_queue", $"shared queue {queueId}", limit, nameof(ProxyWasmRuntimeOptions.MaxSharedQueueBytes));
+                }
+
+                return InternalFailure;
+        }
     }
 
     public static int ProxyDequeueSharedQueue(ProxyWasmVm vm, int queueId, int returnPointer, int returnSize)
@@ -135,7 +163,25 @@ internal static class SharedFunctions
             return InvalidMemoryAccess;
         }
 
-        vm.TryWriteUInt32(returnMetricId, (uint)vm.Shared.Metrics.Define((MetricType)metricType, name));
+        // Metrics live in the host for its whole life and are listed on every /stats request.
+        var options = vm.Runtime.Options;
+        if (nameSize > options.MaxMetricNameBytes)
+        {
+            return BadArgument;
+        }
+
+        var id = vm.Shared.Metrics.Define((MetricType)metricType, name, options.MaxMetrics);
+        if (id < 0)
+        {
+            if (vm.FirstMetricRefusal())
+            {
+                Log.MetricLimitReached(vm.Logger, vm.Config.Name, options.MaxMetrics);
+            }
+
+            return InternalFailure;
+        }
+
+        vm.TryWriteUInt32(returnMetricId, (uint)id);
         return Ok;
     }
 

@@ -74,6 +74,13 @@ public sealed record PluginLimits
     /// <summary>Cap on the number of pairs in a serialized map (cpp-host uses 1024).</summary>
     public int MaxPairsCount { get; init; } = 1024;
 
+    /// <summary>
+    /// Most <c>proxy_http_call</c>s one VM may have in flight (sent, answer not yet delivered), and separately most gRPC
+    /// calls and streams it may have open; more are refused with INTERNAL_FAILURE. Envoy's default circuit breaker lets
+    /// a cluster have 1024 requests.
+    /// </summary>
+    public int MaxCallsInFlight { get; init; } = 1024;
+
     internal void Validate(string plugin)
     {
         if (MaxMemoryBytes < 64 * 1024)
@@ -89,6 +96,11 @@ public sealed record PluginLimits
         if (MaxPairsBytes <= 0 || MaxPairsCount <= 0)
         {
             throw new ArgumentException($"Plugin '{plugin}': MaxPairsBytes and MaxPairsCount must be positive.");
+        }
+
+        if (MaxCallsInFlight <= 0)
+        {
+            throw new ArgumentException($"Plugin '{plugin}': MaxCallsInFlight must be positive (was {MaxCallsInFlight}).");
         }
     }
 }

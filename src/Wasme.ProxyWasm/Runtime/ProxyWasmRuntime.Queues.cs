@@ -15,7 +15,7 @@ public sealed partial class ProxyWasmRuntime
         ArgumentNullException.ThrowIfNull(vmId);
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(message);
-        if (!Shared.Queues.TryResolve(vmId, name, out var id) || !Shared.Queues.TryEnqueueQuietly(id, message, out var owner))
+        if (!Shared.Queues.TryResolve(vmId, name, out var id) || Shared.Queues.TryEnqueueQuietly(id, message, out var owner) != true)
         {
             return false;
         }

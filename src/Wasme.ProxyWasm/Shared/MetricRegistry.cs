@@ -11,12 +11,18 @@ internal sealed class MetricRegistry
     private readonly List<Metric> _metrics = [];
     private readonly Lock _gate = new();
 
-    public int Define(MetricType type, string name)
+    /// <summary>The metric's id; -1 when it is new and <paramref name="maxMetrics"/> are defined already.</summary>
+    public int Define(MetricType type, string name, int maxMetrics = int.MaxValue)
     {
         lock (_gate)
         {
             if (!_ids.TryGetValue((name, type), out var id))
             {
+                if (_metrics.Count >= maxMetrics)
+                {
+                    return -1;
+                }
+
                 id = (_metrics.Count << TypeBits) | (int)type;
                 _metrics.Add(new Metric(name, type));
                 _ids[(name, type)] = id;

@@ -7,6 +7,8 @@ namespace Wasme.ProxyWasm.Shared;
 internal sealed class SharedDataStore
 {
     private readonly Dictionary<(string VmId, string Key), Entry> _entries = [];
+    // Bytes stored per VM id (keys as UTF-16 characters, values as bytes): the guests' memory caps do not cover the host's.
+    private readonly Dictionary<string, long> _bytes = new(StringComparer.Ordinal);
     private readonly Lock _gate = new();
     private uint _nextCas = 1;
 
@@ -27,27 +29,45 @@ internal sealed class SharedDataStore
         return false;
     }
 
-    /// <summary>Stores <paramref name="value"/>; a non-zero <paramref name="cas"/> must match the current token.</summary>
-    public bool TrySet(string vmId, string key, byte[] value, uint cas)
+    /// <summary>
+    /// Stores <paramref name="value"/>; a non-zero <paramref name="cas"/> must match the current token, and the VM id's
+    /// keys and values together may not pass <paramref name="maxBytes"/>.
+    /// </summary>
+    public SharedDataWrite TrySet(string vmId, string key, byte[] value, uint cas, long maxBytes = long.MaxValue)
     {
         lock (_gate)
         {
             var existing = _entries.TryGetValue((vmId, key), out var entry);
             if (cas != 0 && (!existing || entry.Cas != cas))
             {
-                return false;
+                return SharedDataWrite.CasMismatch;
             }
 
-            var next = _nextCas++;
+            var used = _bytes.GetValueOrDefault(vmId);
+            var next = used - (existing ? key.Length + entry.Value.Length : 0) + key.Length + value.Length;
+            if (next > maxBytes && next > used)
+            {
+                return SharedDataWrite.Full;
+            }
+
+            var token = _nextCas++;
             if (_nextCas == 0)
             {
                 _nextCas = 1;
             }
 
-            _entries[(vmId, key)] = new Entry(value, next);
-            return true;
+            _entries[(vmId, key)] = new Entry(value, token);
+            _bytes[vmId] = next;
+            return SharedDataWrite.Stored;
         }
     }
 
     private readonly record struct Entry(byte[] Value, uint Cas);
+}
+
+internal enum SharedDataWrite
+{
+    Stored,
+    CasMismatch,
+    Full,
 }

@@ -37,19 +37,23 @@ internal sealed class SharedQueueRegistry
         }
     }
 
-    public bool TryEnqueue(int id, byte[] value)
+    /// <summary>False when the queue is unknown; null when it holds <paramref name="maxBytes"/> already (nothing is enqueued).</summary>
+    public bool? TryEnqueue(int id, byte[] value, long maxBytes)
     {
-        if (!TryEnqueueQuietly(id, value, out var owner))
+        var enqueued = TryEnqueueQuietly(id, value, out var owner, maxBytes);
+        if (enqueued == true)
         {
-            return false;
+            owner?.NotifyQueueReady(id);
         }
 
-        owner?.NotifyQueueReady(id);
-        return true;
+        return enqueued;
     }
 
-    /// <summary>Enqueues without notifying; the caller notifies <paramref name="owner"/> (null when no VM owns the queue).</summary>
-    public bool TryEnqueueQuietly(int id, byte[] value, out IQueueOwner? owner)
+    /// <summary>
+    /// Enqueues without notifying; the caller notifies <paramref name="owner"/> (null when no VM owns the queue). False
+    /// when the queue is unknown, null when its messages would pass <paramref name="maxBytes"/>.
+    /// </summary>
+    public bool? TryEnqueueQuietly(int id, byte[] value, out IQueueOwner? owner, long maxBytes = long.MaxValue)
     {
         Queue? queue;
         lock (_gate)
@@ -61,9 +65,16 @@ internal sealed class SharedQueueRegistry
             }
 
             owner = queue.Owner;
+            // A message nobody dequeues stays in host memory, outside every guest's memory cap.
+            if (queue.Bytes + value.Length > maxBytes && value.Length > 0)
+            {
+                return null;
+            }
+
+            queue.Bytes += value.Length;
+            queue.Items.Enqueue(value);
         }
 
-        queue.Items.Enqueue(value);
         return true;
     }
 
@@ -80,10 +91,14 @@ internal sealed class SharedQueueRegistry
             }
         }
 
-        if (queue.Items.TryDequeue(out var item))
+        lock (_gate)
         {
-            value = item;
-            return true;
+            if (queue.Items.TryDequeue(out var item))
+            {
+                queue.Bytes -= item.Length;
+                value = item;
+                return true;
+            }
         }
 
         value = [];
@@ -110,6 +125,9 @@ internal sealed class SharedQueueRegistry
         public ConcurrentQueue<byte[]> Items { get; } = new();
 
         public IQueueOwner? Owner { get; set; }
+
+        /// <summary>Bytes of the messages waiting (under the registry's lock).</summary>
+        public long Bytes { get; set; }
     }
 }
 

@@ -36,4 +36,16 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Plugin '{Plugin}' enters the VM once per stream callback: the stream trampoline could not be instantiated ({Reason})")]
     public static partial void StreamTrampolineUnavailable(ILogger logger, string plugin, string reason);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' has {Limit} http_calls in flight; further calls are refused with INTERNAL_FAILURE until answers arrive (PluginLimits.MaxCallsInFlight)")]
+    public static partial void HttpCallLimitReached(ILogger logger, string plugin, int limit);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called {Function} but the {Store} would pass {Limit} bytes; refused with INTERNAL_FAILURE (raise ProxyWasmRuntimeOptions.{Option} if the filter needs more)")]
+    public static partial void SharedStateFull(ILogger logger, string plugin, string function, string store, long limit, string option);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' defined a new metric but {Limit} metrics exist already; refused with INTERNAL_FAILURE (ProxyWasmRuntimeOptions.MaxMetrics)")]
+    public static partial void MetricLimitReached(ILogger logger, string plugin, int limit);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' has {Limit} gRPC calls and streams open; further ones are refused with INTERNAL_FAILURE until some close (PluginLimits.MaxCallsInFlight)")]
+    public static partial void GrpcCallLimitReached(ILogger logger, string plugin, int limit);
 }

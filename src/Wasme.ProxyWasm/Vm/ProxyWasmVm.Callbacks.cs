@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Wasme.ProxyWasm.Binding;
 
 namespace Wasme.ProxyWasm.Vm;
@@ -32,6 +33,15 @@ internal sealed partial class ProxyWasmVm
     private StreamTrampoline? _trampoline;
     // The context the trampoline is running callbacks for, while it runs.
     private ContextState? _inTrampoline;
+    // 1 while a tick waits for the VM or runs (Tick).
+    private int _tickInFlight;
+    // Root-context callbacks waiting for the VM (queue notifications, http_call responses), and 1 while a pool thread
+    // is set to deliver them.
+    private readonly ConcurrentQueue<(string Function, Action<ProxyWasmVm> Call)> _rootCalls = new();
+    private int _rootCallsScheduled;
+    // http_calls sent and not yet answered to the guest.
+    private int _httpCallsInFlight;
+    private bool _httpCallLimitLogged;
 
     private void BindCallbacks()
     {
@@ -553,7 +563,25 @@ internal sealed partial class ProxyWasmVm
         }
     }
 
-    private void Tick() => CallRoot("proxy_on_tick", static vm => vm._onTick!(RootContextId));
+    private void Tick()
+    {
+        // Envoy re-arms its tick timer only after proxy_on_tick returns, so ticks never queue up. The timer here fires
+        // on the pool whatever the VM is doing: a tick that falls due while another waits for the VM or runs is
+        // dropped, else a short period (1 ms) on a busy VM would block one pool thread per period on its lock.
+        if (Interlocked.Exchange(ref _tickInFlight, 1) != 0)
+        {
+            return;
+        }
+
+        try
+        {
+            CallRoot("proxy_on_tick", static vm => vm._onTick!(RootContextId));
+        }
+        finally
+        {
+            Volatile.Write(ref _tickInFlight, 0);
+        }
+    }
 
     public void NotifyQueueReady(int queueId)
     {
@@ -562,17 +590,71 @@ internal sealed partial class ProxyWasmVm
             return;
         }
 
-        ThreadPool.UnsafeQueueUserWorkItem(
-            static state => state.Vm.CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, state.QueueId)),
-            (Vm: this, QueueId: queueId),
-            preferLocal: false);
+        // One proxy_on_queue_ready per enqueue, as cpp-host, in enqueue order; but one pool thread per VM delivers them
+        // all. A work item per enqueue blocked one pool thread each on this VM's lock while the VM was busy, so a guest
+        // enqueueing in a loop could take every pool thread the proxy serves with.
+        PostRootCall("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId));
+    }
+
+    /// <summary>Runs a root-context callback later, on the one pool thread that delivers this VM's callbacks in order.</summary>
+    private void PostRootCall(string function, Action<ProxyWasmVm> call)
+    {
+        _rootCalls.Enqueue((function, call));
+        ScheduleRootCalls();
+    }
+
+    private void ScheduleRootCalls()
+    {
+        if (Interlocked.Exchange(ref _rootCallsScheduled, 1) == 0)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static vm => vm.DeliverRootCalls(), this, preferLocal: false);
+        }
+    }
+
+    private void DeliverRootCalls()
+    {
+        // Each callback takes the VM's lock on its own, so streams are served between them.
+        while (_rootCalls.TryDequeue(out var next))
+        {
+            CallRoot(next.Function, next.Call);
+        }
+
+        Volatile.Write(ref _rootCallsScheduled, 0);
+        // A post between the last dequeue and the reset above found the deliverer still scheduled.
+        if (!_rootCalls.IsEmpty)
+        {
+            ScheduleRootCalls();
+        }
     }
 
     public Task NotifyQueueReadyAsync(int queueId) => _onQueueReady is null
         ? Task.CompletedTask
         : Task.Run(() => CallRoot("proxy_on_queue_ready", vm => vm._onQueueReady!(RootContextId, queueId)));
 
-    /// <summary>Starts an outbound call; its response is delivered later on a pool thread.</summary>
+    /// <summary>
+    /// Counts a call about to start; false when <see cref="PluginLimits.MaxCallsInFlight"/> are already in flight
+    /// (Envoy's default circuit breaker lets a cluster have 1024 requests), logged once until calls drop below it.
+    /// </summary>
+    public bool TryReserveHttpCall()
+    {
+        var limit = Config.Limits.MaxCallsInFlight;
+        if (Interlocked.Increment(ref _httpCallsInFlight) <= limit)
+        {
+            _httpCallLimitLogged = false;
+            return true;
+        }
+
+        Interlocked.Decrement(ref _httpCallsInFlight);
+        if (!_httpCallLimitLogged)
+        {
+            _httpCallLimitLogged = true;
+            Log.HttpCallLimitReached(Logger, Config.Name, limit);
+        }
+
+        return false;
+    }
+
+    /// <summary>Starts an outbound call (reserved with <see cref="TryReserveHttpCall"/>); its response is delivered later on a pool thread.</summary>
     public int StartHttpCall(HttpCallRequest request, TimeSpan timeout)
     {
         var callId = _nextCallId++;
@@ -606,11 +688,14 @@ internal sealed partial class ProxyWasmVm
     {
         if (_onHttpCallResponse is null)
         {
+            Interlocked.Decrement(ref _httpCallsInFlight);
             return;
         }
 
-        CallRoot("proxy_on_http_call_response", vm =>
+        // The call counts against the limit until its answer is handed to the guest, so answers cannot pile up either.
+        PostRootCall("proxy_on_http_call_response", vm =>
         {
+            Interlocked.Decrement(ref vm._httpCallsInFlight);
             vm.CallResponse = response;
             try
             {

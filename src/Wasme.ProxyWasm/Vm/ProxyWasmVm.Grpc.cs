@@ -16,6 +16,7 @@ internal sealed partial class ProxyWasmVm
     private readonly Dictionary<int, GrpcCallState> _grpcCalls = [];
     private int _lastGrpcCallId = GrpcCallType;
     private int _lastGrpcStreamId = GrpcStreamType;
+    private bool _grpcLimitLogged;
     private Action<int, int, int>? _onGrpcReceiveInitialMetadata;
     private Action<int, int, int>? _onGrpcReceive;
     private Action<int, int, int>? _onGrpcReceiveTrailingMetadata;
@@ -47,6 +48,28 @@ internal sealed partial class ProxyWasmVm
         _onGrpcReceiveTrailingMetadata = _instance.GetAction3("proxy_on_grpc_receive_trailing_metadata")
             ?? _instance.GetAction3("proxy_on_grpc_trailing_metadata");
         _onGrpcClose = _instance.GetAction3("proxy_on_grpc_close");
+    }
+
+    /// <summary>
+    /// Whether another gRPC call or stream may open: at most <see cref="PluginLimits.MaxCallsInFlight"/> are, as for
+    /// http_calls (a refusal is logged once until one closes).
+    /// </summary>
+    public bool CanOpenGrpc()
+    {
+        var limit = Config.Limits.MaxCallsInFlight;
+        if (_grpcCalls.Count < limit)
+        {
+            _grpcLimitLogged = false;
+            return true;
+        }
+
+        if (!_grpcLimitLogged)
+        {
+            _grpcLimitLogged = true;
+            Log.GrpcCallLimitReached(Logger, Config.Name, limit);
+        }
+
+        return false;
     }
 
     /// <summary>Opens a call (with its one message) or a stream (<paramref name="message"/> null) and returns its id.</summary>

@@ -30,6 +30,8 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
     private bool _disposed;
     private int _guestDepth;
     private long _deadlineArmedAtTick = long.MinValue;
+    private bool _sharedStateRefused;
+    private bool _metricRefused;
 
     private ProxyWasmVm(ProxyWasmRuntime runtime, ProxyWasmModule module, PluginConfiguration config, IHttpCallDispatcher? httpCalls, Action<ProxyWasmVm>? onFailed)
     {
@@ -185,6 +187,22 @@ internal sealed partial class ProxyWasmVm : IQueueOwner, IDisposable
                 Exit();
             }
         }
+    }
+
+    /// <summary>True the first time this VM is refused shared data or queue space: the warning is logged once, not per call.</summary>
+    public bool FirstSharedStateRefusal()
+    {
+        var first = !_sharedStateRefused;
+        _sharedStateRefused = true;
+        return first;
+    }
+
+    /// <summary>True the first time this VM is refused a new metric.</summary>
+    public bool FirstMetricRefusal()
+    {
+        var first = !_metricRefused;
+        _metricRefused = true;
+        return first;
     }
 
     /// <summary>Marks the VM failed (sticky), stops its timer, and tells the plugin.</summary>
