@@ -86,6 +86,10 @@ public sealed class ImperativeDeployEndToEndTests(ClusterEnvironment cluster) : 
         Assert.Contains("the module is cached on every node", deployed.Output, StringComparison.Ordinal);
         var names = (await cluster.KubectlAsync("get", "envoyfilters", "-n", ns, "-o", "name")).Split('\n', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal("envoyfilter.networking.istio.io/details-v1-myfilter", Assert.Single(names));
+        // Day 2: `kubectl get -o yaml --show-managed-fields` tells who wrote what: the CLI the FilterDeployment's spec,
+        // the operator its finalizer and status, and the EnvoyFilter.
+        Assert.Equal("wasme wasme-operator", await ManagersAsync("filterdeployment", "myfilter", ns));
+        Assert.Equal("wasme-operator", await ManagersAsync("envoyfilter", "details-v1-myfilter", ns));
         var resourceFile = cluster.Scratch($"{ns}-envoyfilter.yaml");
         await File.WriteAllTextAsync(resourceFile, await cluster.KubectlAsync("get", "envoyfilter", "details-v1-myfilter", "-n", ns, "-o", "yaml"));
 
@@ -107,6 +111,10 @@ public sealed class ImperativeDeployEndToEndTests(ClusterEnvironment cluster) : 
         Assert.True(undeployed.ExitCode == 0, $"{undeployed.Output}\n--- operator ---\n{cluster.Operator.Output}");
         Assert.Equal(before, await SnapshotAsync(ns));
     }
+
+    private async Task<string> ManagersAsync(string kind, string name, string ns) =>
+        string.Join(' ', (await cluster.KubectlAsync("get", kind, name, "-n", ns, "--show-managed-fields", "-o", "jsonpath={.metadata.managedFields[*].manager}"))
+            .Split(' ', StringSplitOptions.RemoveEmptyEntries).Distinct().Order(StringComparer.Ordinal));
 
     // Every object of the kinds deploy could touch, by name, with the workloads' pod-template annotations.
     private async Task<string> SnapshotAsync(string ns) =>

@@ -142,7 +142,7 @@ internal sealed class CacheCommand : WasmeCommand
             IPullCredentialSource credentials;
             if (useKubernetes)
             {
-                client = new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true));
+                client = new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true), new ClientIdentityHandler("wasme-cache"));
                 var filterDeployments = new FilterDeploymentFeed(
                     new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory, options.SigstoreTrustedRoot);
                 feed = filterDeployments;

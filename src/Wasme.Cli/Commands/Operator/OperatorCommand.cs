@@ -5,6 +5,7 @@ using Spectre.Console;
 using Wasme.Cli.Commands.Clusters;
 using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Versions;
+using Wasme.Kubernetes.Clients;
 using Wasme.Kubernetes.Configuration;
 using Wasme.Operator.Hosting;
 using Wasme.Operator.Images;
@@ -105,9 +106,9 @@ internal sealed class OperatorCommand : WasmeCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
-        using var client = new k8s.Kubernetes(config);
+        using var client = new k8s.Kubernetes(config, new ClientIdentityHandler("wasme-operator"));
         await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, Context.TimeProvider), loggerFactory, Context.TimeProvider);
-        Context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, metrics on {(options.MetricsAddress.Length > 0 ? options.MetricsAddress : "off")}");
+        Context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, {(options.MetricsAddress.Length > 0 ? "metrics on " + options.MetricsAddress : "metrics off")}");
         try
         {
             if (!await host.RunAsync(cancellationToken))
