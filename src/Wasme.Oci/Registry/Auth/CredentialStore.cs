@@ -22,7 +22,8 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
     /// <returns>Where the secret went: the helper's program name, or null for the file itself.</returns>
     public async Task<string?> SaveAsync(string registry, RegistryCredential credential, CancellationToken cancellationToken = default)
     {
-        await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
+        var target = Target();
+        await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
         var config = Load();
         var auths = WithoutEntries(config.Auths, registry);
         var helper = HelperFor(config, registry);
@@ -40,7 +41,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
             };
         }
 
-        await WriteAsync(config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
+        await WriteAsync(target, config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
         return helper is null ? null : "docker-credential-" + helper;
     }
 
@@ -52,7 +53,8 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
             return false;
         }
 
-        await using var held = await LockAsync(cancellationToken).ConfigureAwait(false);
+        var target = Target();
+        await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
         var config = Load();
         var erased = HelperFor(config, registry) is { } helper
             && await helpers!.EraseAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), cancellationToken).ConfigureAwait(false);
@@ -60,7 +62,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         var removed = auths.Count != (config.Auths?.Count ?? 0);
         if (removed)
         {
-            await WriteAsync(config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
+            await WriteAsync(target, config with { Auths = auths }, cancellationToken).ConfigureAwait(false);
         }
 
         return removed || erased;
@@ -95,9 +97,8 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         return result;
     }
 
-    private async Task<StoreLock> LockAsync(CancellationToken cancellationToken)
+    private static async Task<StoreLock> LockAsync(string target, CancellationToken cancellationToken)
     {
-        var target = Target();
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
@@ -120,10 +121,9 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
 
     private DockerConfigFile Load() => File.Exists(Path) ? DockerConfigCredentialProvider.ReadFile(Path) : new DockerConfigFile();
 
-    private async Task WriteAsync(DockerConfigFile config, CancellationToken cancellationToken)
+    private static async Task WriteAsync(string target, DockerConfigFile config, CancellationToken cancellationToken)
     {
         var bytes = JsonSerializer.SerializeToUtf8Bytes(config, OciJsonContext.Written.DockerConfigFile);
-        var target = Target();
         try
         {
             // Created owner-only from the start: the secret is never readable by others, not even briefly.
