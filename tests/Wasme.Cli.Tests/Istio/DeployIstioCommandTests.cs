@@ -337,6 +337,26 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Undeploying_from_a_namespace_that_does_not_exist_is_not_found_not_success()
+    {
+        // A typo in -n used to print "nothing found" and exit 0, so a script took it for a removed filter.
+        var code = await Wasme("undeploy", "istio", "--id", "myfilter", "--namespace", "bookinfo-typo", "--wait", "0");
+
+        Assert.Equal(ExitCodes.NotFound, code);
+        Assert.Contains("namespace \"bookinfo-typo\" does not exist", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("kubectl get namespaces", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Undeploying_a_filter_that_is_not_there_is_idempotent()
+    {
+        var code = await Wasme("undeploy", "istio", "--id", "never-deployed", "--namespace", "bookinfo", "--wait", "0");
+
+        Assert.True(code == 0, _cli.Error.Output);
+        Assert.Contains("nothing of filter 'never-deployed' found", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Deploying_to_a_namespace_that_does_not_exist_says_so_in_words_not_json()
     {
         var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo-typo", "--wait", "0", .. IstioCli.SeedFacts]);

@@ -93,6 +93,24 @@ internal sealed class IstioCluster(IKubernetes client)
             : (version, source);
     }
 
+    /// <summary>Whether the namespace exists; null when the user may not read Namespaces (so it is unknown).</summary>
+    public async Task<bool?> NamespaceExistsAsync(string ns, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await client.CoreV1.ReadNamespaceAsync(ns, cancellationToken: cancellationToken);
+            return true;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            return false;
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.Forbidden)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Deletes <c>&lt;workload&gt;-&lt;id&gt;</c> if wasme's CLI made it for this filter; returns what happened.</summary>
     public async Task<string?> DeleteIfOursAsync(string apiVersion, string kind, string ns, string name, string filterId, bool dryRun, CancellationToken cancellationToken)
     {

@@ -126,6 +126,16 @@ internal sealed class UndeployIstioCommand : WasmeCommand
 
         if (changes.Count == 0)
         {
+            // Listing workloads in a namespace that does not exist answers an empty list, not a 404: ask, so a typo in
+            // -n is not reported as a filter that was already gone.
+            if (await cluster.NamespaceExistsAsync(ns, cancellationToken) == false)
+            {
+                throw new CommandException(
+                    ExitCodes.NotFound,
+                    $"namespace \"{ns}\" does not exist; nothing was undeployed",
+                    "  fix: check the name with kubectl get namespaces, then run the undeploy with that -n");
+            }
+
             context.Error.MarkupLineInterpolated($"[yellow]note:[/] nothing of filter '{id}' found on the selected workloads in {ns}");
         }
 
