@@ -14,7 +14,8 @@ public static class TemplateWriter
     public static async Task<IReadOnlyList<string>> WriteAsync(FilterTemplate template, string directory, bool overwrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var target = Path.GetFullPath(directory);
+        // `my-filter/` (as shell completion writes it) names my-filter; untrimmed, its "parent" would be itself.
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         try
         {
             return await WriteCheckedAsync(template, target, overwrite, cancellationToken);
