@@ -180,6 +180,21 @@ public sealed class TestCommandTests : IDisposable
         Assert.NotNull(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
     }
 
+    [Fact]
+    public async Task Build_with_test_and_no_case_stores_nothing_and_exits_3()
+    {
+        var project = _temp.Combine("filter");
+        var store = _temp.Combine("store");
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "assemblyscript"));
+        await File.WriteAllTextAsync(Path.Combine(project, "tests", "add-header.yaml"), "tests: []\n");
+
+        var exitCode = await _cli.RunAsync("build", "assemblyscript", project, "-t", "my-filter:v1", "--store", store, "--test");
+
+        Assert.True(exitCode == ExitCodes.NotFound, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains($"--test: no case ran in {Path.Combine("tests", "add-header.yaml")}; add a case", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Null(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
+    }
+
     /// <summary><c>wasme init</c>, with the module compiled from <paramref name="source"/> where the build puts it.</summary>
     private async Task<string> InitWithModuleAsync(string source)
     {
