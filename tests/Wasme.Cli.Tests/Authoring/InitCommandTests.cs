@@ -104,6 +104,53 @@ public sealed class InitCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Init_on_a_terminal_refuses_a_non_empty_directory_before_asking_anything()
+    {
+        var project = _temp.Combine("busy");
+        Directory.CreateDirectory(project);
+        await File.WriteAllTextAsync(Path.Combine(project, "notes.txt"), "mine");
+
+        var exitCode = await _cli.RunAsync(
+            interactive: true,
+            console =>
+            {
+                console.Input.PushKey(ConsoleKey.Enter); // assemblyscript
+                console.Input.PushKey(ConsoleKey.DownArrow);
+                console.Input.PushKey(ConsoleKey.DownArrow);
+                console.Input.PushKey(ConsoleKey.Enter); // any platform
+            },
+            "init",
+            project);
+
+        Assert.True(exitCode == ExitCodes.UsageError, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains("is not empty", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Which language", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_on_a_terminal_asks_again_for_a_platform_version_it_cannot_target()
+    {
+        var project = _temp.Combine("filter");
+
+        var exitCode = await _cli.RunAsync(
+            interactive: true,
+            console =>
+            {
+                console.Input.PushKey(ConsoleKey.Enter); // assemblyscript
+                console.Input.PushKey(ConsoleKey.Enter); // istio
+                console.Input.PushTextWithEnter("1.6");
+                console.Input.PushTextWithEnter("1.22");
+            },
+            "init",
+            project);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains("istio 1.6 predates Proxy-Wasm ABI 0.2 (supported from istio 1.9)", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("Compatible with istio 1.22", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(project, "package.json")));
+    }
+
+    [Fact]
     public async Task Init_for_an_istio_version_without_abi_0_2_is_refused_with_the_minimum_version()
     {
         var project = _temp.Combine("filter");
