@@ -195,6 +195,30 @@ public sealed class TestCommandTests : IDisposable
         Assert.Null(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
     }
 
+    [Fact]
+    public async Task Help_names_every_key_of_the_test_file_format_the_templates_point_to_it_for()
+    {
+        // Every template's test file says "Format: see `wasme test --help`"; the published schema is the format.
+        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Istio.IstioCli.Root, "docs", "schemas", "filter-test.schema.json")))!;
+        var testCase = schema["$defs"]!["case"]!["properties"]!;
+        var keys = new[] { schema["properties"]!, testCase, testCase["when"]!["properties"]!, testCase["then"]!["properties"]! }
+            .SelectMany(level => level.AsObject().Select(property => property.Key))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Assert.Contains("queueMessages", keys);
+        Assert.Contains("filterFailed", keys);
+
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("test", "--help"));
+
+        var help = string.Join(' ', _cli.Out.Output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.All(keys, key => Assert.Matches($@"\b{key}\b", help));
+        Assert.Contains("docs/testing-filters.md", help, StringComparison.Ordinal);
+        foreach (var template in Directory.GetFiles(Path.Combine(Istio.IstioCli.Root, "templates"), "*.yaml", SearchOption.AllDirectories))
+        {
+            Assert.Contains("Format: see `wasme test --help`", await File.ReadAllTextAsync(template), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary><c>wasme init</c>, with the module compiled from <paramref name="source"/> where the build puts it.</summary>
     private async Task<string> InitWithModuleAsync(string source)
     {
