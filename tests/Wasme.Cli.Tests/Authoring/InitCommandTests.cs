@@ -1,3 +1,4 @@
+using System.Globalization;
 using Wasme.Cli.Tests.Support;
 using Wasme.Oci;
 
@@ -35,6 +36,20 @@ public sealed class InitCommandTests : IDisposable
         Assert.Equal(["add_header"], config.RootIds);
         Assert.Contains("\"add_header\"", await File.ReadAllTextAsync(Path.Combine(project, source)), StringComparison.Ordinal);
         Assert.Contains($"wasme build {language}", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("my filter", "'{0}'")]
+    [InlineData("it's", @"'{0}'")]
+    [InlineData("my-filter", "{0}")]
+    public async Task Init_prints_a_next_build_command_that_pastes_into_a_shell_as_one_path(string name, string quoted)
+    {
+        var project = _temp.Combine(name);
+
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "rust"));
+
+        var path = string.Format(CultureInfo.InvariantCulture, quoted, project.Replace("'", @"'\''", StringComparison.Ordinal));
+        Assert.Contains($"Next: wasme build rust {path} -t my-filter:v1", _cli.Out.Output, StringComparison.Ordinal);
     }
 
     [Fact]

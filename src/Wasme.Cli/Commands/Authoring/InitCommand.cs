@@ -107,7 +107,7 @@ internal sealed class InitCommand : WasmeCommand
         }
 
         context.Out.MarkupLineInterpolated(
-            $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {path} -t my-filter:v1[/]");
+            $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {ShellWord.Quote(path)} -t my-filter:v1[/]");
         return ExitCodes.Success;
     }
 }
