@@ -90,6 +90,25 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Json_results_keep_names_and_values_as_written_for_grep()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("quoted.yaml");
+        await File.WriteAllTextAsync(file, """
+            tests:
+              - name: "the header's value is <b> & a+b"
+                then: {response: {headers: {x-said: "it's"}}}
+            """);
+
+        Assert.Equal(ExitCodes.Failure, await _cli.RunAsync("test", file, "--module", module, "-o", "json"));
+
+        // The default encoder's \u0027 and \u0022 are valid JSON but match no grep for what the file says.
+        Assert.Contains("\"name\": \"the header's value is <b> & a+b\"", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("\"expected\": \"\\\"it's\\\"\"", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal("the header's value is <b> & a+b", (string?)JsonNode.Parse(_cli.Out.Output)!["files"]![0]!["cases"]![0]!["name"]);
+    }
+
+    [Fact]
     public async Task A_malformed_test_file_exits_2_naming_the_file_and_line()
     {
         var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);

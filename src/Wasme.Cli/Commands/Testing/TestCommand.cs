@@ -143,7 +143,7 @@ internal sealed class TestSession(CliContext context)
 
             if (format.IsData())
             {
-                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Default.TestReport);
+                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Output.TestReport);
             }
 
             if (Update && cases.Any(c => !c.Passed))
