@@ -27,6 +27,15 @@ public sealed partial class FilterCompiler
         _logger = logger ?? NullLogger<FilterCompiler>.Instance;
     }
 
+    /// <summary>The file each language's project has at its root; the toolchains build from it.</summary>
+    private static readonly (FilterLanguage Language, string File)[] ProjectFiles =
+    [
+        (FilterLanguage.AssemblyScript, "package.json"),
+        (FilterLanguage.Rust, "Cargo.toml"),
+        (FilterLanguage.TinyGo, "go.mod"),
+        (FilterLanguage.Cpp, "Makefile"),
+    ];
+
     /// <summary>The standard toolchains, running programs through <paramref name="runner"/>.</summary>
     public static FilterCompiler CreateDefault(IToolRunner runner, Func<string, string?> getEnvironmentVariable, FilterBuildOptions? options = null, ILogger<FilterCompiler>? logger = null) =>
         new(
@@ -39,7 +48,27 @@ public sealed partial class FilterCompiler
             options,
             logger);
 
-    /// <exception cref="Oci.Errors.OciUsageException">The runtime config is missing or invalid.</exception>
+    /// <summary>
+    /// `wasme build rust` on an AssemblyScript project is a wrong argument (exit 2), not a toolchain failure: say so, and
+    /// which build the directory's files fit, before anything runs.
+    /// </summary>
+    private static void RefuseOtherLanguage(FilterLanguage language, string directory)
+    {
+        var own = ProjectFiles.Single(p => p.Language == language).File;
+        if (File.Exists(Path.Combine(directory, own)))
+        {
+            return;
+        }
+
+        var name = FilterLanguages.Name(language);
+        var article = name.StartsWith('a') ? "an" : "a";
+        var other = ProjectFiles.FirstOrDefault(p => p.Language != language && File.Exists(Path.Combine(directory, p.File)));
+        throw new Oci.Errors.OciUsageException(other.File is not null
+            ? $"{directory} has no {own}, so it is not {article} {name} project; it has a {other.File}: build it with `wasme build {FilterLanguages.Name(other.Language)} {directory}`"
+            : $"{directory} has no {own}, so it is not {article} {name} project; create one with `wasme init {directory} --language {name}`");
+    }
+
+    /// <exception cref="Oci.Errors.OciUsageException">The runtime config is missing or invalid, or the directory is not a project of the language.</exception>
     /// <exception cref="ToolchainMissingException">The toolchain is not installed.</exception>
     /// <exception cref="ToolchainFailedException">The toolchain failed.</exception>
     /// <exception cref="ModuleValidationException">The output is not a usable filter.</exception>
@@ -48,9 +77,12 @@ public sealed partial class FilterCompiler
         ArgumentNullException.ThrowIfNull(request);
         if (!Directory.Exists(request.ProjectDirectory))
         {
-            throw new Oci.Errors.OciUsageException(
-                $"project directory {request.ProjectDirectory} does not exist; create one with `wasme init {request.ProjectDirectory} --language {FilterLanguages.Name(request.Language)}`");
+            throw new Oci.Errors.OciUsageException(File.Exists(request.ProjectDirectory)
+                ? $"{request.ProjectDirectory} is a file, not a project directory; pass the directory that holds the project, e.g. {Path.GetDirectoryName(Path.GetFullPath(request.ProjectDirectory))}"
+                : $"project directory {request.ProjectDirectory} does not exist; create one with `wasme init {request.ProjectDirectory} --language {FilterLanguages.Name(request.Language)}`");
         }
+
+        RefuseOtherLanguage(request.Language, request.ProjectDirectory);
 
         // Read the config first: a typo there should not cost a full compile.
         var config = await ReadConfigAsync(request.EffectiveConfigPath, cancellationToken);

@@ -47,6 +47,36 @@ public sealed class FilterCompilerTests : IDisposable
         Assert.Contains("is a directory; pass the .wasm file", directory.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData(FilterLanguage.Rust, "package.json", "has no Cargo.toml, so it is not a rust project; it has a package.json: build it with `wasme build assemblyscript ")]
+    [InlineData(FilterLanguage.AssemblyScript, "Cargo.toml", "has no package.json, so it is not an assemblyscript project; it has a Cargo.toml: build it with `wasme build rust ")]
+    [InlineData(FilterLanguage.TinyGo, "runtime-config.json", "has no go.mod, so it is not a tinygo project; create one with `wasme init ")]
+    public async Task A_project_of_another_language_is_a_usage_error_naming_the_build_that_fits(FilterLanguage language, string present, string expected)
+    {
+        await WriteAsync("runtime-config.json", RuntimeConfig);
+        await WriteAsync(present, present == "runtime-config.json" ? RuntimeConfig : "{}");
+        var runner = new Toolchains.ScriptedToolRunner("npm", "cargo", "tinygo", "go", "make", "em++");
+        var compiler = FilterCompiler.CreateDefault(runner, _ => null);
+
+        var error = await Assert.ThrowsAsync<OciUsageException>(() => compiler.CompileAsync(
+            new FilterCompileRequest { Language = language, ProjectDirectory = _temp.FullName }, CancellationToken.None));
+
+        Assert.Contains(expected, error.Message, StringComparison.Ordinal);
+        Assert.Empty(runner.Commands);
+    }
+
+    [Fact]
+    public async Task A_file_given_as_the_project_directory_is_named_as_a_file()
+    {
+        var file = await WriteAsync("package.json", "{}");
+        var compiler = FilterCompiler.CreateDefault(new Toolchains.ScriptedToolRunner("npm"), _ => null);
+
+        var error = await Assert.ThrowsAsync<OciUsageException>(() => compiler.CompileAsync(
+            new FilterCompileRequest { Language = FilterLanguage.AssemblyScript, ProjectDirectory = file }, CancellationToken.None));
+
+        Assert.Contains($"{file} is a file, not a project directory; pass the directory that holds the project, e.g. {_temp.FullName}", error.Message, StringComparison.Ordinal);
+    }
+
     private async Task<string> WriteAsync(string name, string text) => await WriteAsync(name, System.Text.Encoding.UTF8.GetBytes(text));
 
     private async Task<string> WriteAsync(string name, byte[] content)

@@ -43,6 +43,33 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
     }
 
     [Fact]
+    public async Task A_filter_failure_the_case_does_not_expect_fails_it_naming_the_trap()
+    {
+        // Under fail-open the trap is invisible in the response: only the failure itself can fail these cases.
+        var wat = new Wat();
+        var module = wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) unreachable)
+            """);
+
+        var results = await RunAsync("""
+            filters: [{module: filter.wat, failurePolicy: fail-open}]
+            tests:
+              - name: checks only what reached the upstream
+                then: {upstream: {called: true}}
+              - name: checks nothing
+            """, module);
+
+        Assert.All(results, result =>
+        {
+            Assert.False(result.Passed, Describe(result));
+            var mismatch = Assert.Single(result.Mismatches);
+            Assert.Equal("filterFailed", mismatch.Subject);
+            Assert.Contains("filterFailed: true", mismatch.Expected, StringComparison.Ordinal);
+            Assert.Contains("VM failed in proxy_on_request_headers", mismatch.Actual, StringComparison.Ordinal);
+        });
+    }
+
+    [Fact]
     public async Task Vm_configuration_node_properties_and_log_lines_reach_the_case()
     {
         var wat = new Wat();

@@ -14,7 +14,8 @@ public static class TemplateWriter
     public static async Task<IReadOnlyList<string>> WriteAsync(FilterTemplate template, string directory, bool overwrite, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(template);
-        var target = Path.GetFullPath(directory);
+        // `my-filter/` (as shell completion writes it) names my-filter; untrimmed, its "parent" would be itself.
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
         try
         {
             return await WriteCheckedAsync(template, target, overwrite, cancellationToken);
@@ -26,19 +27,42 @@ public static class TemplateWriter
         }
     }
 
-    private static async Task<IReadOnlyList<string>> WriteCheckedAsync(FilterTemplate template, string target, bool overwrite, CancellationToken cancellationToken)
+    /// <summary>
+    /// Refuses a directory <see cref="WriteAsync"/> would refuse for what is in it (a file, or files without
+    /// <paramref name="overwrite"/>), so a caller can say so before asking the user anything.
+    /// </summary>
+    /// <exception cref="TemplateTargetNotEmptyException">The path is a file, or a non-empty directory without <paramref name="overwrite"/>.</exception>
+    public static void EnsureUsable(string directory, bool overwrite)
+    {
+        var target = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        try
+        {
+            RefuseUnusable(target, overwrite);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new TemplateTargetNotEmptyException($"cannot write the project to {target}: {ex.Message}; choose a directory you can write to", ex);
+        }
+    }
+
+    private static void RefuseUnusable(string target, bool overwrite)
     {
         if (File.Exists(target))
         {
             throw new TemplateTargetNotEmptyException($"{target} is a file; choose a directory path");
         }
 
-        var targetExists = Directory.Exists(target);
-        if (targetExists && !overwrite && Directory.EnumerateFileSystemEntries(target).Any())
+        if (Directory.Exists(target) && !overwrite && Directory.EnumerateFileSystemEntries(target).Any())
         {
             throw new TemplateTargetNotEmptyException(
                 $"{target} is not empty; choose a new directory, or pass --force to write the template files over it (other files are kept)");
         }
+    }
+
+    private static async Task<IReadOnlyList<string>> WriteCheckedAsync(FilterTemplate template, string target, bool overwrite, CancellationToken cancellationToken)
+    {
+        RefuseUnusable(target, overwrite);
+        var targetExists = Directory.Exists(target);
 
         if (targetExists)
         {

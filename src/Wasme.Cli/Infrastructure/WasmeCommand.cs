@@ -20,6 +20,8 @@ internal abstract class WasmeCommand : Command, IDocumentedCommand
 
     public IReadOnlyList<CommandExample> Examples => _examples;
 
+    public HelpSection? Details { get; private set; }
+
     protected CliContext Context { get; }
 
     /// <summary>Runs the command; returns its exit code, or throws for <see cref="CommandFailures"/> to report.</summary>
@@ -27,6 +29,9 @@ internal abstract class WasmeCommand : Command, IDocumentedCommand
 
     /// <summary>Adds an example to the command's help: what it does, then the command line.</summary>
     protected void Example(string what, string commandLine) => _examples.Add(new CommandExample(what, commandLine));
+
+    /// <summary>A section of the command's help before its examples, for what options cannot say (a file format).</summary>
+    protected void Detail(string title, string text) => Details = new HelpSection(title, text);
 
     /// <summary>The <c>-o</c> option of a command that prints data, with its default and the formats it offers.</summary>
     protected EnumOption<OutputFormat> AddOutputOption(OutputFormat defaultFormat = OutputFormat.Text)
@@ -63,7 +68,12 @@ internal abstract class WasmeCommandGroup(string name, string description) : Com
 internal interface IDocumentedCommand
 {
     IReadOnlyList<CommandExample> Examples { get; }
+
+    HelpSection? Details => null;
 }
+
+/// <summary>A titled section of a command's help, printed before its examples.</summary>
+internal sealed record HelpSection(string Title, string Text);
 
 /// <summary>One example in a command's help: a comment line saying what it does, then the command line.</summary>
 internal sealed record CommandExample(string What, string CommandLine);

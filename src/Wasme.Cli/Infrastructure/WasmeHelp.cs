@@ -27,9 +27,20 @@ internal static class WasmeHelp
         public override int Invoke(ParseResult parseResult)
         {
             var code = help.Invoke(parseResult);
+            var output = parseResult.InvocationConfiguration.Output;
+            if (parseResult.CommandResult.Command is IDocumentedCommand { Details: { } details })
+            {
+                output.WriteLine($"{details.Title}:");
+                foreach (var line in details.Text.ReplaceLineEndings("\n").Split('\n'))
+                {
+                    output.WriteLine(line.Length == 0 ? "" : "  " + line);
+                }
+
+                output.WriteLine();
+            }
+
             if (parseResult.CommandResult.Command is IDocumentedCommand { Examples.Count: > 0 } documented)
             {
-                var output = parseResult.InvocationConfiguration.Output;
                 output.WriteLine("Examples:");
                 foreach (var example in documented.Examples)
                 {

@@ -83,9 +83,15 @@ public static partial class ExpectationChecker
             }
         }
 
-        if (then.FilterFailed is { } failed && failed != observed.FilterFailed)
+        // A failure the case does not expect fails it, first, as its cause: under fail-open the response looks
+        // healthy, and a case with no other expectation would pass over a filter that traps on every request.
+        var expectFailed = then.FilterFailed ?? false;
+        if (expectFailed != observed.FilterFailed)
         {
-            mismatches.Add(new Mismatch("filterFailed", failed ? "a filter to fail (trap, deadline or memory cap)" : "no filter to fail",
+            var expected = expectFailed ? "a filter to fail (trap, deadline or memory cap)"
+                : then.FilterFailed is null ? "no filter to fail (if the case expects it to, write filterFailed: true under then)"
+                : "no filter to fail";
+            mismatches.Insert(0, new Mismatch("filterFailed", expected,
                 observed.FilterFailed ? "a filter failed: " + string.Join("; ", observed.Logs.Where(l => l.Level >= LogLevel.Error).Select(l => l.Text)) : "no filter failed"));
         }
 

@@ -35,4 +35,26 @@ public sealed class TemplateWriterTests : IDisposable
         Assert.Contains($"cannot write the project to {Path.Combine(file, "project")}", error.Message, StringComparison.Ordinal);
         Assert.Contains("choose a directory you can write to", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_directory_given_with_a_trailing_separator_gets_the_project_and_nothing_else(bool exists)
+    {
+        // Shell completion writes `my-filter/`; the project must land in my-filter, as for `my-filter`.
+        var project = Path.Combine(_temp.FullName, "my-filter");
+        if (exists)
+        {
+            Directory.CreateDirectory(project);
+        }
+
+        var written = await TemplateWriter.WriteAsync(
+            FilterTemplates.For(FilterLanguage.AssemblyScript), project + Path.DirectorySeparatorChar, overwrite: false, CancellationToken.None);
+
+        Assert.All(written, file => Assert.True(File.Exists(Path.Combine(project, file)), file));
+        Assert.Equal(
+            written.Select(file => file.Split('/')[0]).Distinct().Order(StringComparer.Ordinal),
+            Directory.EnumerateFileSystemEntries(project).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        Assert.Equal(["my-filter"], Directory.EnumerateFileSystemEntries(_temp.FullName).Select(Path.GetFileName));
+    }
 }

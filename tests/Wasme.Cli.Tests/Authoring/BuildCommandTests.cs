@@ -198,6 +198,7 @@ public sealed class BuildCommandTests : IDisposable
     {
         var project = _temp.Combine("empty-project");
         Directory.CreateDirectory(project);
+        await File.WriteAllTextAsync(Path.Combine(project, "package.json"), "{}");
 
         var exitCode = await _cli.RunAsync("build", "assemblyscript", project, "-t", "filter:v1", "--store", _store);
 

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Wasme.Cli.Tests.Support;
 using Wasme.Oci;
 
@@ -35,6 +36,20 @@ public sealed class InitCommandTests : IDisposable
         Assert.Equal(["add_header"], config.RootIds);
         Assert.Contains("\"add_header\"", await File.ReadAllTextAsync(Path.Combine(project, source)), StringComparison.Ordinal);
         Assert.Contains($"wasme build {language}", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("my filter", "'{0}'")]
+    [InlineData("it's", @"'{0}'")]
+    [InlineData("my-filter", "{0}")]
+    public async Task Init_prints_a_next_build_command_that_pastes_into_a_shell_as_one_path(string name, string quoted)
+    {
+        var project = _temp.Combine(name);
+
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "rust"));
+
+        var path = string.Format(CultureInfo.InvariantCulture, quoted, project.Replace("'", @"'\''", StringComparison.Ordinal));
+        Assert.Contains($"Next: wasme build rust {path} -t my-filter:v1", _cli.Out.Output, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -101,6 +116,53 @@ public sealed class InitCommandTests : IDisposable
         Assert.Equal(ExitCodes.Success, exitCode);
         Assert.True(File.Exists(Path.Combine(project, "Cargo.toml")));
         Assert.Contains("Compatible with istio 1.20", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_on_a_terminal_refuses_a_non_empty_directory_before_asking_anything()
+    {
+        var project = _temp.Combine("busy");
+        Directory.CreateDirectory(project);
+        await File.WriteAllTextAsync(Path.Combine(project, "notes.txt"), "mine");
+
+        var exitCode = await _cli.RunAsync(
+            interactive: true,
+            console =>
+            {
+                console.Input.PushKey(ConsoleKey.Enter); // assemblyscript
+                console.Input.PushKey(ConsoleKey.DownArrow);
+                console.Input.PushKey(ConsoleKey.DownArrow);
+                console.Input.PushKey(ConsoleKey.Enter); // any platform
+            },
+            "init",
+            project);
+
+        Assert.True(exitCode == ExitCodes.UsageError, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains("is not empty", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Which language", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Init_on_a_terminal_asks_again_for_a_platform_version_it_cannot_target()
+    {
+        var project = _temp.Combine("filter");
+
+        var exitCode = await _cli.RunAsync(
+            interactive: true,
+            console =>
+            {
+                console.Input.PushKey(ConsoleKey.Enter); // assemblyscript
+                console.Input.PushKey(ConsoleKey.Enter); // istio
+                console.Input.PushTextWithEnter("1.6");
+                console.Input.PushTextWithEnter("1.22");
+            },
+            "init",
+            project);
+
+        Assert.True(exitCode == ExitCodes.Success, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains("istio 1.6 predates Proxy-Wasm ABI 0.2 (supported from istio 1.9)", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("Compatible with istio 1.22", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(project, "package.json")));
     }
 
     [Fact]

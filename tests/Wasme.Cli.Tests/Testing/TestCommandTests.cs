@@ -90,6 +90,25 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Json_results_keep_names_and_values_as_written_for_grep()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("quoted.yaml");
+        await File.WriteAllTextAsync(file, """
+            tests:
+              - name: "the header's value is <b> & a+b"
+                then: {response: {headers: {x-said: "it's"}}}
+            """);
+
+        Assert.Equal(ExitCodes.Failure, await _cli.RunAsync("test", file, "--module", module, "-o", "json"));
+
+        // The default encoder's \u0027 and \u0022 are valid JSON but match no grep for what the file says.
+        Assert.Contains("\"name\": \"the header's value is <b> & a+b\"", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("\"expected\": \"\\\"it's\\\"\"", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal("the header's value is <b> & a+b", (string?)JsonNode.Parse(_cli.Out.Output)!["files"]![0]!["cases"]![0]!["name"]);
+    }
+
+    [Fact]
     public async Task A_malformed_test_file_exits_2_naming_the_file_and_line()
     {
         var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);
@@ -178,6 +197,45 @@ public sealed class TestCommandTests : IDisposable
         Assert.Contains("1 of 3 filter tests failed; nothing was stored", failedOutput, StringComparison.Ordinal);
         Assert.True(passed == ExitCodes.Success, _cli.Out.Output + _cli.Error.Output);
         Assert.NotNull(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
+    }
+
+    [Fact]
+    public async Task Build_with_test_and_no_case_stores_nothing_and_exits_3()
+    {
+        var project = _temp.Combine("filter");
+        var store = _temp.Combine("store");
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("init", project, "--language", "assemblyscript"));
+        await File.WriteAllTextAsync(Path.Combine(project, "tests", "add-header.yaml"), "tests: []\n");
+
+        var exitCode = await _cli.RunAsync("build", "assemblyscript", project, "-t", "my-filter:v1", "--store", store, "--test");
+
+        Assert.True(exitCode == ExitCodes.NotFound, _cli.Out.Output + _cli.Error.Output);
+        Assert.Contains($"--test: no case ran in {Path.Combine("tests", "add-header.yaml")}; add a case", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Null(await new LocalImageStore(store).FindAsync(ImageReference.Parse("my-filter:v1")));
+    }
+
+    [Fact]
+    public async Task Help_names_every_key_of_the_test_file_format_the_templates_point_to_it_for()
+    {
+        // Every template's test file says "Format: see `wasme test --help`"; the published schema is the format.
+        var schema = JsonNode.Parse(await File.ReadAllTextAsync(Path.Combine(Istio.IstioCli.Root, "docs", "schemas", "filter-test.schema.json")))!;
+        var testCase = schema["$defs"]!["case"]!["properties"]!;
+        var keys = new[] { schema["properties"]!, testCase, testCase["when"]!["properties"]!, testCase["then"]!["properties"]! }
+            .SelectMany(level => level.AsObject().Select(property => property.Key))
+            .Distinct(StringComparer.Ordinal)
+            .ToList();
+        Assert.Contains("queueMessages", keys);
+        Assert.Contains("filterFailed", keys);
+
+        Assert.Equal(ExitCodes.Success, await _cli.RunAsync("test", "--help"));
+
+        var help = string.Join(' ', _cli.Out.Output.Split((char[])[' ', '\n'], StringSplitOptions.RemoveEmptyEntries));
+        Assert.All(keys, key => Assert.Matches($@"\b{key}\b", help));
+        Assert.Contains("docs/testing-filters.md", help, StringComparison.Ordinal);
+        foreach (var template in Directory.GetFiles(Path.Combine(Istio.IstioCli.Root, "templates"), "*.yaml", SearchOption.AllDirectories))
+        {
+            Assert.Contains("Format: see `wasme test --help`", await File.ReadAllTextAsync(template), StringComparison.Ordinal);
+        }
     }
 
     /// <summary><c>wasme init</c>, with the module compiled from <paramref name="source"/> where the build puts it.</summary>

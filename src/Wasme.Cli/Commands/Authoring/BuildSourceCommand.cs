@@ -19,7 +19,7 @@ internal sealed class BuildSourceCommand : WasmeCommand
 #endif
 
     public BuildSourceCommand(CliContext context, FilterLanguage language)
-        : base(context, FilterLanguages.Name(language), $"Build a {FilterLanguages.Name(language)} filter project ({Toolchain(language)}).")
+        : base(context, FilterLanguages.Name(language), $"Build a filter project in {FilterLanguages.Name(language)} ({Toolchain(language)}).")
     {
         _language = language;
         Arguments.Add(_directory);

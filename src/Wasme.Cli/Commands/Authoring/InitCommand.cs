@@ -38,6 +38,11 @@ internal sealed class InitCommand : WasmeCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var context = Context;
+        var path = Path.GetFullPath(parseResult.GetValue(_directory)!);
+        var force = parseResult.GetValue(_force);
+
+        // Before any question: answers given for a directory init then refuses are answers wasted.
+        TemplateWriter.EnsureUsable(path, force);
         FilterLanguage filterLanguage;
         if (_language.Find(parseResult) is { } given)
         {
@@ -76,7 +81,13 @@ internal sealed class InitCommand : WasmeCommand
             if (choice != AnyPlatform)
             {
                 platformName = choice;
-                version = await context.Out.PromptAsync(new TextPrompt<string>($"{choice} version (e.g. 1.20):"), cancellationToken);
+                var platform = choice;
+                version = await context.Out.PromptAsync(
+                    new TextPrompt<string>($"{platform} version (e.g. 1.20):")
+                        .Validate(answer => PlatformTarget.TryParse(platform, answer, out _, out var error)
+                            ? ValidationResult.Success()
+                            : ValidationResult.Error(Markup.Escape(error))),
+                    cancellationToken);
             }
         }
 
@@ -87,8 +98,7 @@ internal sealed class InitCommand : WasmeCommand
         }
 
         var template = FilterTemplates.For(filterLanguage);
-        var path = Path.GetFullPath(parseResult.GetValue(_directory)!);
-        var files = await TemplateWriter.WriteAsync(template, path, parseResult.GetValue(_force), cancellationToken);
+        var files = await TemplateWriter.WriteAsync(template, path, force, cancellationToken);
         context.Out.MarkupLineInterpolated($"Created {FilterLanguages.Name(filterLanguage)} filter project [bold]{path}[/] ({files.Count} files)");
         context.Out.MarkupLineInterpolated($"  SDK: {template.Sdk}; ABI {template.AbiVersion}; root id {template.RootId}");
         if (target is not null)
@@ -97,7 +107,7 @@ internal sealed class InitCommand : WasmeCommand
         }
 
         context.Out.MarkupLineInterpolated(
-            $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {path} -t my-filter:v1[/]");
+            $"Next: [bold]wasme build {FilterLanguages.Name(filterLanguage)} {ShellWord.Quote(path)} -t my-filter:v1[/]");
         return ExitCodes.Success;
     }
 }

@@ -35,6 +35,13 @@ internal static class BuildTestGate
             var results = await new FilterTestSuite(runner).RunAsync(
                 new FilterTestOptions { Paths = [tests] }, (file, result) => TextReport.WriteCase(report, Path.GetRelativePath(projectDirectory, file), result), cancellationToken);
             var cases = results.SelectMany(r => r.Cases).ToList();
+            if (cases.Count == 0)
+            {
+                // No case is no evidence: storing would pass off an untested module as tested, as `wasme test` refuses to.
+                throw new OciNotFoundException(
+                    $"--test: no case ran in {string.Join(", ", results.Select(r => Path.GetRelativePath(projectDirectory, r.Path)))}; add a case to the 'tests:' list, or build without --test; nothing was stored");
+            }
+
             var failed = cases.Count(c => !c.Passed);
             if (failed > 0)
             {

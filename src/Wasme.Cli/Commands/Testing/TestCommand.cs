@@ -18,6 +18,17 @@ namespace Wasme.Cli.Commands.Testing;
 /// </summary>
 internal sealed class TestCommand : WasmeCommand
 {
+    // The templates' test files send their readers here for the format, so every key is named (docs have the rest).
+    private const string FileFormat = """
+        filters   the chain, in order; each: module, name, rootId, vmId, config, vmConfig, env, failurePolicy
+        node, sharedData, streamIdleTimeout, maxBufferedBody, queues: what every case starts from
+        tests     the cases; each: name, given (file-level keys to override), when, then
+          when    advance, request, upstream, httpCalls, grpcCalls, repeat, queueMessages
+          then    response, upstream, httpCalls, grpcCalls, logs, metrics, sharedData, filterFailed, queues
+        A filter that fails (trap, deadline, memory cap) fails its case unless then says filterFailed: true.
+        Every key, with examples: docs/testing-filters.md; editors check files with docs/schemas/filter-test.schema.json.
+        """;
+
     private readonly Func<ParseResult, TestSession> _bind;
 
     public TestCommand(CliContext context)
@@ -36,6 +47,7 @@ internal sealed class TestCommand : WasmeCommand
             Options.Add(option);
         }
 
+        Detail("Test files (YAML)", FileFormat);
         Example("Run the tests in ./tests against the module they name", "wasme test");
         Example("Run the cases named like 'header' against a stored image, and write a JUnit report for CI", "wasme test tests/ --image my-filter:v1 --filter header -o junit=test-results.xml");
         _bind = parseResult => new TestSession(context)
@@ -131,7 +143,7 @@ internal sealed class TestSession(CliContext context)
 
             if (format.IsData())
             {
-                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Default.TestReport);
+                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Output.TestReport);
             }
 
             if (Update && cases.Any(c => !c.Passed))

@@ -44,4 +44,17 @@ internal sealed record TestMismatch(
 
 [JsonSourceGenerationOptions(WriteIndented = true, DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
 [JsonSerializable(typeof(TestReport))]
-internal sealed partial class TestJsonContext : JsonSerializerContext;
+internal sealed partial class TestJsonContext : JsonSerializerContext
+{
+    /// <summary>
+    /// What <c>wasme test -o json</c> prints: names, expected and actual values as the test file and the filter wrote
+    /// them (the default encoder's <c>\u0027</c> and <c>\u0022</c> are valid JSON but match no grep), as
+    /// <see cref="Images.ImagesJsonContext.Output"/> does. Control characters are still escaped.
+    /// </summary>
+    public static TestJsonContext Output { get; } = new(new System.Text.Json.JsonSerializerOptions
+    {
+        WriteIndented = true,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    });
+}
