@@ -1,8 +1,12 @@
+using System.Diagnostics;
+using System.Globalization;
+
 namespace Wasme.Build.Templates;
 
 /// <summary>
 /// Writes a template into a directory, all or nothing: files go to a temporary sibling directory
-/// first and are moved into place only when every one was written.
+/// (<c>.NAME.wasme-init-PID-ID</c>) first and are moved into place only when every one was written. A staging
+/// directory a killed init left is removed by the next init of the same path.
 /// </summary>
 public static class TemplateWriter
 {
@@ -47,7 +51,8 @@ public static class TemplateWriter
 
         var parent = Path.GetDirectoryName(target) ?? throw new TemplateTargetNotEmptyException($"{target} has no parent directory");
         Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.wasme-init-{Guid.NewGuid():N}");
+        RemoveAbandonedStaging(parent, Path.GetFileName(target));
+        var staging = Path.Combine(parent, $"{StagingPrefix(Path.GetFileName(target))}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             foreach (var file in template.Files)
@@ -78,6 +83,56 @@ public static class TemplateWriter
             {
                 Directory.Delete(staging, recursive: true);
             }
+        }
+    }
+
+    private static string StagingPrefix(string name) => $".{name}.wasme-init-";
+
+    /// <summary>
+    /// A killed init leaves its staging directory (a whole hidden copy of the project) beside the target, and nothing
+    /// else would ever remove it. Each staging directory names the process writing it: one whose process is gone is
+    /// abandoned. One of a live process (an init of the same path running now) is left alone.
+    /// </summary>
+    private static void RemoveAbandonedStaging(string parent, string name)
+    {
+        var prefix = StagingPrefix(name);
+        foreach (var candidate in new DirectoryInfo(parent).EnumerateDirectories(prefix + "*"))
+        {
+            var owner = candidate.Name[prefix.Length..].Split('-');
+            if (candidate.LinkTarget is not null
+                || owner.Length != 2
+                || !int.TryParse(owner[0], NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
+                || !Guid.TryParseExact(owner[1], "N", out _)
+                || IsRunning(processId))
+            {
+                continue;
+            }
+
+            try
+            {
+                candidate.Delete(recursive: true);
+            }
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+            {
+                // Not ours to remove (another user's), or removed at the same moment by another init.
+            }
+        }
+    }
+
+    private static bool IsRunning(int processId)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(processId);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
         }
     }
 
