@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Build.Scratch;
 using Wasme.Build.Toolchains;
 using Wasme.Build.Validation;
 using Wasme.Oci;
@@ -58,26 +59,19 @@ public sealed partial class FilterCompiler
             ? found
             : throw new InvalidOperationException($"no toolchain registered for {request.Language}");
 
-        var scratch = Directory.CreateTempSubdirectory("wasme-build-");
-        try
-        {
-            var modulePath = await toolchain.BuildAsync(
-                new ToolchainBuildRequest
-                {
-                    ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
-                    ScratchDirectory = scratch.FullName,
-                    SkipDependencyInstall = request.SkipDependencyInstall,
-                    Output = request.Output,
-                },
-                cancellationToken);
-            var compiled = await LoadAsync(modulePath, config, cancellationToken);
-            LogCompiled(_logger, request.Language, modulePath, compiled.Module.Length);
-            return compiled;
-        }
-        finally
-        {
-            scratch.Delete(recursive: true);
-        }
+        using var scratch = ScratchDirectory.Create("wasme-build-");
+        var modulePath = await toolchain.BuildAsync(
+            new ToolchainBuildRequest
+            {
+                ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
+                ScratchDirectory = scratch.Path,
+                SkipDependencyInstall = request.SkipDependencyInstall,
+                Output = request.Output,
+            },
+            cancellationToken);
+        var compiled = await LoadAsync(modulePath, config, cancellationToken);
+        LogCompiled(_logger, request.Language, modulePath, compiled.Module.Length);
+        return compiled;
     }
 
     /// <summary>Validates a ready-made module (<c>wasme build precompiled</c>).</summary>

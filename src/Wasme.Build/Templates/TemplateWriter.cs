@@ -1,5 +1,4 @@
-using System.Diagnostics;
-using System.Globalization;
+using Wasme.Build.Scratch;
 
 namespace Wasme.Build.Templates;
 
@@ -51,7 +50,8 @@ public static class TemplateWriter
 
         var parent = Path.GetDirectoryName(target) ?? throw new TemplateTargetNotEmptyException($"{target} has no parent directory");
         Directory.CreateDirectory(parent);
-        RemoveAbandonedStaging(parent, Path.GetFileName(target));
+        // A killed init leaves its staging directory (a whole hidden copy of the project) beside the target.
+        ScratchDirectory.RemoveAbandoned(parent, StagingPrefix(Path.GetFileName(target)));
         var staging = Path.Combine(parent, $"{StagingPrefix(Path.GetFileName(target))}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
@@ -87,54 +87,6 @@ public static class TemplateWriter
     }
 
     private static string StagingPrefix(string name) => $".{name}.wasme-init-";
-
-    /// <summary>
-    /// A killed init leaves its staging directory (a whole hidden copy of the project) beside the target, and nothing
-    /// else would ever remove it. Each staging directory names the process writing it: one whose process is gone is
-    /// abandoned. One of a live process (an init of the same path running now) is left alone.
-    /// </summary>
-    private static void RemoveAbandonedStaging(string parent, string name)
-    {
-        var prefix = StagingPrefix(name);
-        foreach (var candidate in new DirectoryInfo(parent).EnumerateDirectories(prefix + "*"))
-        {
-            var owner = candidate.Name[prefix.Length..].Split('-');
-            if (candidate.LinkTarget is not null
-                || owner.Length != 2
-                || !int.TryParse(owner[0], NumberStyles.None, CultureInfo.InvariantCulture, out var processId)
-                || !Guid.TryParseExact(owner[1], "N", out _)
-                || IsRunning(processId))
-            {
-                continue;
-            }
-
-            try
-            {
-                candidate.Delete(recursive: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                // Not ours to remove (another user's), or removed at the same moment by another init.
-            }
-        }
-    }
-
-    private static bool IsRunning(int processId)
-    {
-        try
-        {
-            using var process = Process.GetProcessById(processId);
-            return true;
-        }
-        catch (ArgumentException)
-        {
-            return false;
-        }
-        catch (InvalidOperationException)
-        {
-            return false;
-        }
-    }
 
     /// <summary>
     /// With --force, a directory of the template (<c>src/</c>) that is a symbolic link would have the template's
