@@ -59,19 +59,26 @@ public sealed partial class FilterCompiler
             ? found
             : throw new InvalidOperationException($"no toolchain registered for {request.Language}");
 
-        using var scratch = ScratchDirectory.Create("wasme-build-");
-        var modulePath = await toolchain.BuildAsync(
-            new ToolchainBuildRequest
-            {
-                ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
-                ScratchDirectory = scratch.Path,
-                SkipDependencyInstall = request.SkipDependencyInstall,
-                Output = request.Output,
-            },
-            cancellationToken);
-        var compiled = await LoadAsync(modulePath, config, cancellationToken);
-        LogCompiled(_logger, request.Language, modulePath, compiled.Module.Length);
-        return compiled;
+        var scratch = ScratchDirectory.Create("wasme-build-");
+        try
+        {
+            var modulePath = await toolchain.BuildAsync(
+                new ToolchainBuildRequest
+                {
+                    ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
+                    ScratchDirectory = scratch.Path,
+                    SkipDependencyInstall = request.SkipDependencyInstall,
+                    Output = request.Output,
+                },
+                cancellationToken);
+            var compiled = await LoadAsync(modulePath, config, cancellationToken);
+            LogCompiled(_logger, request.Language, modulePath, compiled.Module.Length);
+            return compiled;
+        }
+        finally
+        {
+            scratch.Dispose();
+        }
     }
 
     /// <summary>Validates a ready-made module (<c>wasme build precompiled</c>).</summary>

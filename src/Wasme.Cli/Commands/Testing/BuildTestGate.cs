@@ -24,7 +24,7 @@ internal static class BuildTestGate
 
         var name = Path.GetFileName(projectDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var rootId = compiled.Config.RootIds.Count > 0 ? compiled.Config.RootIds[0] : null;
-        using var scratch = ScratchDirectory.Create("wasme-test-");
+        var scratch = ScratchDirectory.Create("wasme-test-");
         var cache = scratch.Path;
         try
         {
@@ -50,6 +50,10 @@ internal static class BuildTestGate
         catch (FileNotFoundException ex)
         {
             throw new OciNotFoundException(ex.Message);
+        }
+        finally
+        {
+            scratch.Dispose();
         }
     };
 }

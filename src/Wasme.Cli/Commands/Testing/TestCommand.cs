@@ -101,44 +101,52 @@ internal sealed class TestSession(CliContext context)
         }
 
         var started = Stopwatch.GetTimestamp();
-        using var scratch = ScratchDirectory.Create("wasme-test-");
-        var runner = new FilterTestRunner(ResolveAsync, scratch.Path);
-        var results = await new FilterTestSuite(runner).RunAsync(
-            new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
-            (file, result) => TextReport.WriteCase(text, Relative(file), result),
-            cancellationToken);
-        TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
-        if (junit is not null)
+        var scratch = ScratchDirectory.Create("wasme-test-");
+        var cache = scratch.Path;
+        try
         {
-            try
+            var runner = new FilterTestRunner(ResolveAsync, cache);
+            var results = await new FilterTestSuite(runner).RunAsync(
+                new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
+                (file, result) => TextReport.WriteCase(text, Relative(file), result),
+                cancellationToken);
+            TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
+            if (junit is not null)
             {
-                JUnitReport.Write(junit, results);
+                try
+                {
+                    JUnitReport.Write(junit, results);
+                }
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+                {
+                    throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {junit}: {ex.Message}; pass -o junit=FILE with a path you may write");
+                }
             }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+
+            var cases = results.SelectMany(r => r.Cases).ToList();
+            if (cases.Count == 0)
             {
-                throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {junit}: {ex.Message}; pass -o junit=FILE with a path you may write");
+                // Name what was read, so an empty 'tests:' list or a filter matching nothing is found at once.
+                var read = results.Count == 0 ? "" : $" in {string.Join(", ", results.Select(r => Relative(r.Path)))}";
+                throw new CommandException(ExitCodes.NotFound, $"no case ran{read}{(NameFilter is null ? "; add a case to the 'tests:' list" : $" (none is named like '{NameFilter}')")}");
             }
-        }
 
-        var cases = results.SelectMany(r => r.Cases).ToList();
-        if (cases.Count == 0)
+            if (format.IsData())
+            {
+                DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Default.TestReport);
+            }
+
+            if (Update && cases.Any(c => !c.Passed))
+            {
+                (format.IsData() ? context.Error : context.Out).MarkupLine("--update recorded the observed responses of the failing cases; review the change (git diff) and run again.");
+            }
+
+            return cases.All(c => c.Passed) ? ExitCodes.Success : ExitCodes.Failure;
+        }
+        finally
         {
-            // Name what was read, so an empty 'tests:' list or a filter matching nothing is found at once.
-            var read = results.Count == 0 ? "" : $" in {string.Join(", ", results.Select(r => Relative(r.Path)))}";
-            throw new CommandException(ExitCodes.NotFound, $"no case ran{read}{(NameFilter is null ? "; add a case to the 'tests:' list" : $" (none is named like '{NameFilter}')")}");
+            scratch.Dispose();
         }
-
-        if (format.IsData())
-        {
-            DataOutput.Write(context, format, TestReport.From(results, Relative), TestJsonContext.Default.TestReport);
-        }
-
-        if (Update && cases.Any(c => !c.Passed))
-        {
-            (format.IsData() ? context.Error : context.Out).MarkupLine("--update recorded the observed responses of the failing cases; review the change (git diff) and run again.");
-        }
-
-        return cases.All(c => c.Passed) ? ExitCodes.Success : ExitCodes.Failure;
     }
 
     private async Task<ResolvedModule> ResolveAsync(FilterSpec spec, CancellationToken cancellationToken)
