@@ -1,5 +1,6 @@
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Wasme.Build.Scratch;
 using Wasme.Build.Toolchains;
 using Wasme.Build.Validation;
 using Wasme.Oci;
@@ -90,14 +91,14 @@ public sealed partial class FilterCompiler
             ? found
             : throw new InvalidOperationException($"no toolchain registered for {request.Language}");
 
-        var scratch = Directory.CreateTempSubdirectory("wasme-build-");
+        var scratch = ScratchDirectory.Create("wasme-build-");
         try
         {
             var modulePath = await toolchain.BuildAsync(
                 new ToolchainBuildRequest
                 {
                     ProjectDirectory = Path.GetFullPath(request.ProjectDirectory),
-                    ScratchDirectory = scratch.FullName,
+                    ScratchDirectory = scratch.Path,
                     SkipDependencyInstall = request.SkipDependencyInstall,
                     Output = request.Output,
                 },
@@ -108,7 +109,7 @@ public sealed partial class FilterCompiler
         }
         finally
         {
-            scratch.Delete(recursive: true);
+            scratch.Dispose();
         }
     }
 

@@ -1,3 +1,4 @@
+using Wasme.Build.Toolchains;
 using Wasme.Build.Validation;
 using Wasme.Oci.Errors;
 using Wasme.Testing.Filters;
@@ -77,6 +78,37 @@ public sealed class FilterCompilerTests : IDisposable
         Assert.Contains($"{file} is a file, not a project directory; pass the directory that holds the project, e.g. {_temp.FullName}", error.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_build_removes_the_scratch_directory_a_killed_build_left_and_keeps_one_still_in_use()
+    {
+        await WriteAsync("runtime-config.json", RuntimeConfig);
+        await WriteAsync("go.mod", "module example.com/filter\n");
+        // What a SIGKILL during a build leaves in the temp directory: its scratch directory, named after its process
+        // (no process has this id: Linux caps ids at 2^22); and one of a build running now, in this process.
+        var abandoned = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"wasme-build-{int.MaxValue}-{Guid.NewGuid():N}"));
+        await File.WriteAllBytesAsync(Path.Combine(abandoned.FullName, "filter.wasm"), new byte[4096]);
+        var running = Directory.CreateDirectory(Path.Combine(Path.GetTempPath(), $"wasme-build-{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        var toolchain = new ScratchToolchain();
+        try
+        {
+            var compiled = await new FilterCompiler([toolchain]).CompileAsync(
+                new FilterCompileRequest { Language = FilterLanguage.TinyGo, ProjectDirectory = _temp.FullName }, CancellationToken.None);
+
+            Assert.Equal("add_header", Assert.Single(compiled.Config.RootIds));
+            Assert.False(Directory.Exists(abandoned.FullName), "the killed build's scratch directory is still there");
+            Assert.True(Directory.Exists(running.FullName));
+            Assert.False(Directory.Exists(toolchain.Scratch), "this build's own scratch directory outlived it");
+        }
+        finally
+        {
+            running.Delete(recursive: true);
+            if (Directory.Exists(abandoned.FullName))
+            {
+                abandoned.Delete(recursive: true);
+            }
+        }
+    }
+
     private async Task<string> WriteAsync(string name, string text) => await WriteAsync(name, System.Text.Encoding.UTF8.GetBytes(text));
 
     private async Task<string> WriteAsync(string name, byte[] content)
@@ -84,5 +116,21 @@ public sealed class FilterCompilerTests : IDisposable
         var path = Path.Combine(_temp.FullName, name);
         await File.WriteAllBytesAsync(path, content);
         return path;
+    }
+
+    /// <summary>Writes the module into the build's scratch directory, as the TinyGo toolchain does.</summary>
+    private sealed class ScratchToolchain : IFilterToolchain
+    {
+        public string? Scratch { get; private set; }
+
+        public FilterLanguage Language => FilterLanguage.TinyGo;
+
+        public async Task<string> BuildAsync(ToolchainBuildRequest request, CancellationToken cancellationToken)
+        {
+            Scratch = request.ScratchDirectory;
+            var module = Path.Combine(request.ScratchDirectory, "filter.wasm");
+            await File.WriteAllBytesAsync(module, WasmModuleBuilder.ProxyWasmModule("proxy_abi_version_0_2_1", "add_header"), cancellationToken);
+            return module;
+        }
     }
 }

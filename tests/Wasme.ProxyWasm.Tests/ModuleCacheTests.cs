@@ -83,6 +83,34 @@ public sealed class ModuleCacheTests : IDisposable
     }
 
     [Fact]
+    public void The_temp_file_of_a_run_killed_while_writing_an_entry_is_removed_by_the_next_load_of_that_module()
+    {
+        var bytes = ModuleBytes();
+        using (var runtime = Runtime())
+        {
+            runtime.LoadModule(bytes, "filter.wasm").Dispose();
+        }
+
+        // What a run killed between writing the entry's temp file and renaming it leaves (megabytes for a real filter).
+        // Every later run loads the module from the cache and writes nothing, so only a load can remove it.
+        var entry = Path.GetFileName(Directory.GetFiles(_directory, "*.cwasm").Single());
+        var leftover = Path.Combine(_directory, entry[..(entry.LastIndexOf('-') + 1)] + Guid.NewGuid().ToString("N") + ".tmp");
+        File.WriteAllBytes(leftover, new byte[64 * 1024]);
+        // Another run writing the same entry right now holds its temp file.
+        var inUse = Path.Combine(_directory, entry[..(entry.LastIndexOf('-') + 1)] + Guid.NewGuid().ToString("N") + ".tmp");
+        using var writing = new FileStream(inUse, FileMode.CreateNew, FileAccess.Write, FileShare.None);
+
+        using (var runtime = Runtime())
+        using (var module = runtime.LoadModule(bytes, "filter.wasm"))
+        {
+            Assert.True(module.LoadedFromCache);
+        }
+
+        Assert.False(File.Exists(leftover), "the killed run's temp file is still in the cache");
+        Assert.True(File.Exists(inUse), "a temp file still being written was removed");
+    }
+
+    [Fact]
     public void A_truncated_cache_entry_is_ignored_and_recompiled()
     {
         var bytes = ModuleBytes();

@@ -1,8 +1,11 @@
+using Wasme.Build.Scratch;
+
 namespace Wasme.Build.Templates;
 
 /// <summary>
 /// Writes a template into a directory, all or nothing: files go to a temporary sibling directory
-/// first and are moved into place only when every one was written.
+/// (<c>.NAME.wasme-init-PID-ID</c>) first and are moved into place only when every one was written. A staging
+/// directory a killed init left is removed by the next init of the same path.
 /// </summary>
 public static class TemplateWriter
 {
@@ -71,7 +74,9 @@ public static class TemplateWriter
 
         var parent = Path.GetDirectoryName(target) ?? throw new TemplateTargetNotEmptyException($"{target} has no parent directory");
         Directory.CreateDirectory(parent);
-        var staging = Path.Combine(parent, $".{Path.GetFileName(target)}.wasme-init-{Guid.NewGuid():N}");
+        // A killed init leaves its staging directory (a whole hidden copy of the project) beside the target.
+        ScratchDirectory.RemoveAbandoned(parent, StagingPrefix(Path.GetFileName(target)));
+        var staging = Path.Combine(parent, $"{StagingPrefix(Path.GetFileName(target))}{Environment.ProcessId}-{Guid.NewGuid():N}");
         try
         {
             foreach (var file in template.Files)
@@ -104,6 +109,8 @@ public static class TemplateWriter
             }
         }
     }
+
+    private static string StagingPrefix(string name) => $".{name}.wasme-init-";
 
     /// <summary>
     /// With --force, a directory of the template (<c>src/</c>) that is a symbolic link would have the template's

@@ -3,11 +3,12 @@ namespace Wasme.Oci.Store;
 /// <summary>Write-to-temp, fsync, rename: a reader sees the old file or the whole new one, never a torn one.</summary>
 internal static class AtomicFile
 {
-    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken, UnixFileMode? unixMode = null)
+    public static async Task WriteAsync(string path, ReadOnlyMemory<byte> content, CancellationToken cancellationToken, UnixFileMode? unixMode = null, string? tempPrefix = null)
     {
         var directory = Path.GetDirectoryName(path)!;
         Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, $".tmp-{Guid.NewGuid():N}");
+        // The store's prefix unless the caller names its own (a file outside the store, swept by its owner).
+        var temp = Path.Combine(directory, $"{tempPrefix ?? AbandonedTempFiles.Prefix}{Guid.NewGuid():N}");
         try
         {
             var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None, Options = FileOptions.Asynchronous };

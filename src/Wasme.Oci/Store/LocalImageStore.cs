@@ -522,13 +522,14 @@ public sealed class LocalImageStore
     private static OciIntegrityException MissingBlob(Descriptor descriptor) =>
         new($"The image references blob {descriptor.Digest} ({descriptor.MediaType}) but it was not provided.");
 
-    private void EnsureLayout()
+    private async Task EnsureLayoutAsync()
     {
         Directory.CreateDirectory(BlobDirectory);
-        var layoutFile = Path.Combine(Root, "oci-layout");
-        if (!File.Exists(layoutFile))
+        var layoutFile = new FileInfo(Path.Combine(Root, "oci-layout"));
+        // Empty is what a process killed while creating it in place left: skopeo and umoci refuse such a layout.
+        if (!layoutFile.Exists || layoutFile.Length == 0)
         {
-            File.WriteAllBytes(layoutFile, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), OciJsonContext.Default.OciLayoutFile));
+            await AtomicFile.WriteAsync(layoutFile.FullName, JsonSerializer.SerializeToUtf8Bytes(new OciLayoutFile(), OciJsonContext.Default.OciLayoutFile), CancellationToken.None).ConfigureAwait(false);
         }
     }
 
@@ -574,7 +575,7 @@ public sealed class LocalImageStore
     {
         try
         {
-            EnsureLayout();
+            await EnsureLayoutAsync().ConfigureAwait(false);
         }
         catch (Exception ex) when (StoreAccess.IsRefusal(ex))
         {

@@ -20,7 +20,6 @@ namespace Wasme.ProxyWasm.Runtime;
 internal sealed class CompiledModuleCache
 {
     private const int ChecksumBufferBytes = 1 << 20;
-    private static readonly TimeSpan StaleTemporary = TimeSpan.FromHours(1);
     private readonly string _directory;
     private readonly string _engineKey;
     private readonly long _maxBytes;
@@ -63,6 +62,10 @@ internal sealed class CompiledModuleCache
             return null;
         }
 
+        // A run killed while writing this module's entry left its temp file (megabytes); a cache hit writes nothing, so
+        // this is the one moment sure to come again for that module.
+        RemoveAbandonedTemporaries(Prefix(sha256) + "*.tmp");
+
         // Normally one; another only if two processes compiled the module differently (both are sound).
         foreach (var path in entries)
         {
@@ -104,7 +107,8 @@ internal sealed class CompiledModuleCache
             CreatePrivateDirectory(_directory);
             var payload = module.Serialize();
             path = PathFor(sha256, payload);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            // Held exclusively (flock) while written, so another process never removes it as abandoned.
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 stream.Write(payload);
                 stream.Flush(flushToDisk: true);
@@ -158,22 +162,18 @@ internal sealed class CompiledModuleCache
 
     /// <summary>
     /// Deletes the entries <paramref name="keep"/> replaces (same module and engine, older or corrupted payload), then
-    /// least recently used entries until the directory fits its bound, and temp files a crash left.
+    /// least recently used entries until the directory fits its bound, and temp files a crash left (those no writer holds).
     /// </summary>
     private void Trim(string keep, string replaced)
     {
         var entries = new DirectoryInfo(_directory).GetFiles();
-        var now = DateTime.UtcNow;
         long total = 0;
         var cached = new List<FileInfo>();
         foreach (var file in entries)
         {
             if (file.Name.EndsWith(".tmp", StringComparison.Ordinal))
             {
-                if (now - file.LastWriteTimeUtc > StaleTemporary)
-                {
-                    TryDelete(file.FullName);
-                }
+                TryDeleteAbandoned(file.FullName);
             }
             else if (file.Name.EndsWith(".cwasm", StringComparison.Ordinal))
             {
@@ -198,6 +198,34 @@ internal sealed class CompiledModuleCache
             {
                 total -= file.Length;
             }
+        }
+    }
+
+    private void RemoveAbandonedTemporaries(string pattern)
+    {
+        try
+        {
+            foreach (var temp in Directory.GetFiles(_directory, pattern))
+            {
+                TryDeleteAbandoned(temp);
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>Deletes a temp file no writer holds: a writer holds its own until it is renamed (or a crash drops the lock).</summary>
+    private static void TryDeleteAbandoned(string path)
+    {
+        try
+        {
+            using var held = new FileStream(path, FileMode.Open, FileAccess.ReadWrite, FileShare.None);
+            File.Delete(path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Being written by another process, or already gone.
         }
     }
 

@@ -176,4 +176,26 @@ public sealed class InitCommandTests : IDisposable
         Assert.Contains("istio 1.6 predates Proxy-Wasm ABI 0.2 (supported from istio 1.9)", _cli.Error.Output, StringComparison.Ordinal);
         Assert.False(Directory.Exists(project));
     }
+
+    [Fact]
+    public async Task Init_after_a_killed_init_removes_the_staging_copy_it_left_and_keeps_one_still_being_written()
+    {
+        // What a SIGKILL during init leaves beside the target: its hidden staging directory, named after its process
+        // (no process has this id: Linux caps ids at 2^22).
+        var abandoned = _temp.Combine($".filter.wasme-init-{int.MaxValue}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(Path.Combine(abandoned, "src"));
+        await File.WriteAllTextAsync(Path.Combine(abandoned, "Cargo.toml"), "[package]\n");
+        var running = _temp.Combine($".filter.wasme-init-{Environment.ProcessId}-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(running);
+        var unrelated = _temp.Combine(".filter.wasme-init-notes");
+        Directory.CreateDirectory(unrelated);
+
+        var exitCode = await _cli.RunAsync("init", _temp.Combine("filter"), "--language", "rust");
+
+        Assert.Equal(ExitCodes.Success, exitCode);
+        Assert.False(Directory.Exists(abandoned), "the killed init's staging copy is still there");
+        Assert.True(Directory.Exists(running));
+        Assert.True(Directory.Exists(unrelated));
+        Assert.True(File.Exists(_temp.Combine("filter", "Cargo.toml")));
+    }
 }

@@ -73,7 +73,7 @@ public sealed class DockerConfigCredentialTests : IDisposable
         }
 
         Assert.Equal("x", await File.ReadAllTextAsync(notADirectory));
-        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir, "home"), ".tmp-*"));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(Path.Combine(_dir, "home"), "*.tmp-*"));
     }
 
     [Fact]
@@ -94,6 +94,29 @@ public sealed class DockerConfigCredentialTests : IDisposable
         Assert.Contains("keep.example.com", text, StringComparison.Ordinal);
         Assert.Contains("psFormat", text, StringComparison.Ordinal);
         Assert.DoesNotContain("reg.example.com", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_login_killed_while_writing_leaves_no_copy_of_the_secret_past_the_next_logout_or_login()
+    {
+        var file = Path.Combine(_dir, "config.json");
+        // What a login killed between writing its temp file and renaming it leaves: a whole copy of the config, secret included.
+        const string Copy = """{"auths":{"reg.example.com":{"auth":"bWU6c2VjcmV0"}}}""";
+        var first = Path.Combine(_dir, $".config.json.tmp-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(first, Copy);
+        var unrelated = Path.Combine(_dir, $".other.json.tmp-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(unrelated, "{}");
+
+        // The killed login was the first: there is no config.json, and logout has nothing to remove but the copy.
+        Assert.False(await new CredentialStore(file).RemoveAsync("reg.example.com"));
+        Assert.False(File.Exists(first), "logout left the killed login's copy of the secret");
+
+        var second = Path.Combine(_dir, $".config.json.tmp-{Guid.NewGuid():N}");
+        await File.WriteAllTextAsync(second, Copy);
+        await new CredentialStore(file).SaveAsync("other.example.com", new RegistryCredential("me", "pw"));
+        Assert.False(File.Exists(second), "login left the killed login's copy of the secret");
+        Assert.True(File.Exists(unrelated));
+        Assert.DoesNotContain("reg.example.com", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text;
 using Spectre.Console;
 using Wasme.Cli.Infrastructure;
 using Wasme.Signing.Keys;
@@ -26,48 +27,62 @@ internal sealed class GenerateKeyPairCommand : WasmeCommand
         var publicPath = parseResult.GetValue(_prefix) + ".pub";
         if (!parseResult.GetValue(_force) && (File.Exists(keyPath) || File.Exists(publicPath)))
         {
-            throw CommandException.Usage($"{(File.Exists(keyPath) ? keyPath : publicPath)} exists; nothing written. Move it away, choose another --output-key-prefix, or pass --force.");
+            throw CommandException.Usage(File.Exists(keyPath) && !File.Exists(publicPath)
+                ? $"{keyPath} exists without {publicPath} (a run stopped between writing them?); nothing written. Pass --force to write a new pair, or choose another --output-key-prefix."
+                : $"{(File.Exists(keyPath) ? keyPath : publicPath)} exists; nothing written. Move it away, choose another --output-key-prefix, or pass --force.");
         }
 
         var password = PasswordSource.Read(Context, confirm: true);
         var (privatePem, publicPem) = CosignKeys.Generate(password);
-        // Both files or neither: each is written beside its target and moved into place. Each ends with a
-        // newline, as cosign's do, so 'cat old.pub new.pub' still holds well-formed PEM blocks.
-        await WriteAsync(keyPath, privatePem + "\n", UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
-        await WriteAsync(publicPath, publicPem + "\n", null, cancellationToken);
+        await WritePairAsync(keyPath, privatePem, publicPath, publicPem, cancellationToken);
         Context.Out.WriteLine($"Private key written to {keyPath}", Style.Plain);
         Context.Out.WriteLine($"Public key written to {publicPath}", Style.Plain);
         return ExitCodes.Success;
     }
 
-    private static async Task WriteAsync(string path, string content, UnixFileMode? mode, CancellationToken cancellationToken)
+    /// <summary>
+    /// Both files are written and flushed beside their targets before either is replaced. Two renames cannot be one
+    /// step, so the old public key goes first: a run killed between the renames leaves a key without its public key
+    /// (the next run says so), never a new key beside the old public key, where every signature made with one fails
+    /// verification with the other.
+    /// </summary>
+    private static async Task WritePairAsync(string keyPath, string privatePem, string publicPath, string publicPem, CancellationToken cancellationToken)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        if (!Directory.Exists(directory))
+        foreach (var path in (string[])[keyPath, publicPath])
         {
-            throw CommandException.Usage($"Cannot write {path}: directory {directory} does not exist.");
+            var directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+            if (!Directory.Exists(directory))
+            {
+                throw CommandException.Usage($"Cannot write {path}: directory {directory} does not exist.");
+            }
+
+            if (Directory.Exists(path))
+            {
+                throw CommandException.Usage($"Cannot write {path}: it is a directory. Nothing was written; choose another --output-key-prefix.");
+            }
         }
 
-        var temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        var keyTarget = OutputFiles.Target(keyPath);
+        var publicTarget = OutputFiles.Target(publicPath);
+        // Each ends with a newline, as cosign's do, so 'cat old.pub new.pub' still holds well-formed PEM blocks.
+        var stagedKey = await OutputFiles.StageAsync(keyTarget, Encoding.UTF8.GetBytes(privatePem + "\n"), UnixFileMode.UserRead | UnixFileMode.UserWrite, cancellationToken);
         try
         {
-            var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
-            if (mode is { } unixMode && !OperatingSystem.IsWindows())
+            var stagedPublic = await OutputFiles.StageAsync(publicTarget, Encoding.UTF8.GetBytes(publicPem + "\n"), null, cancellationToken);
+            try
             {
-                options.UnixCreateMode = unixMode;
+                OutputFiles.Delete(publicTarget);
+                OutputFiles.Commit(stagedKey, keyTarget);
+                OutputFiles.Commit(stagedPublic, publicTarget);
             }
-
-            await using (var stream = new FileStream(temp, options))
-            await using (var writer = new StreamWriter(stream))
+            finally
             {
-                await writer.WriteAsync(content.AsMemory(), cancellationToken);
+                OutputFiles.Discard(stagedPublic);
             }
-
-            File.Move(temp, path, overwrite: true);
         }
         finally
         {
-            File.Delete(temp);
+            OutputFiles.Discard(stagedKey);
         }
     }
 }

@@ -37,12 +37,18 @@ internal sealed class SignCommand : WasmeCommand
             throw CommandException.Usage($"--bundle {bundlePath}: directory {directory} does not exist.");
         }
 
+        if (bundlePath is not null && Directory.Exists(bundlePath))
+        {
+            // Found before signing: once the signature is pushed, a bundle that cannot be written is a half-done command.
+            throw CommandException.Usage($"--bundle {bundlePath} is a directory; give a file path, e.g. {Path.Combine(bundlePath, "bundle.sigstore.json")}.");
+        }
+
         using var privateKey = CosignKeys.DecryptPrivateKey(pem, PasswordSource.Read(Context, confirm: false), source);
         using var client = _options.CreateClient(Context, parseResult);
         var signed = await new ImageSigner(client).SignAsync(image, privateKey, cancellationToken);
         if (bundlePath is not null)
         {
-            await File.WriteAllBytesAsync(bundlePath, signed.Bundle.ToJson(), cancellationToken);
+            await OutputFiles.WriteAsync(bundlePath, signed.Bundle.ToJson(), null, cancellationToken);
         }
 
         Context.Out.WriteLine($"Signed {VerificationOptions.Describe(image, signed.ManifestDigest)}", Style.Plain);

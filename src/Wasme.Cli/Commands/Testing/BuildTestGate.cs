@@ -1,4 +1,5 @@
 using Wasme.Build;
+using Wasme.Build.Scratch;
 using Wasme.Cli.Commands.Authoring;
 using Wasme.FilterTesting;
 using Wasme.FilterTesting.Execution;
@@ -23,7 +24,8 @@ internal static class BuildTestGate
 
         var name = Path.GetFileName(projectDirectory.TrimEnd(Path.DirectorySeparatorChar));
         var rootId = compiled.Config.RootIds.Count > 0 ? compiled.Config.RootIds[0] : null;
-        var cache = Directory.CreateTempSubdirectory("wasme-test-").FullName;
+        var scratch = ScratchDirectory.Create("wasme-test-");
+        var cache = scratch.Path;
         try
         {
             var runner = new FilterTestRunner(
@@ -58,7 +60,7 @@ internal static class BuildTestGate
         }
         finally
         {
-            Directory.Delete(cache, recursive: true);
+            scratch.Dispose();
         }
     };
 }

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Diagnostics;
 using Spectre.Console;
+using Wasme.Build.Scratch;
 using Wasme.Cli.Commands.Run;
 using Wasme.Cli.Infrastructure;
 using Wasme.FilterTesting;
@@ -112,7 +113,8 @@ internal sealed class TestSession(CliContext context)
         }
 
         var started = Stopwatch.GetTimestamp();
-        var cache = Directory.CreateTempSubdirectory("wasme-test-").FullName;
+        var scratch = ScratchDirectory.Create("wasme-test-");
+        var cache = scratch.Path;
         try
         {
             var runner = new FilterTestRunner(ResolveAsync, cache);
@@ -155,7 +157,7 @@ internal sealed class TestSession(CliContext context)
         }
         finally
         {
-            Directory.Delete(cache, recursive: true);
+            scratch.Dispose();
         }
     }
 

@@ -24,6 +24,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
     {
         var target = Target();
         await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
+        RemoveAbandonedCopies(target);
         var config = Load();
         var auths = WithoutEntries(config.Auths, registry);
         var helper = HelperFor(config, registry);
@@ -48,13 +49,19 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
     /// <returns>True when an entry was removed from the file or the helper.</returns>
     public async Task<bool> RemoveAsync(string registry, CancellationToken cancellationToken = default)
     {
+        var target = Target();
+        if (!File.Exists(Path) && !HasAbandonedCopies(target))
+        {
+            return false;
+        }
+
+        await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
+        RemoveAbandonedCopies(target);
         if (!File.Exists(Path))
         {
             return false;
         }
 
-        var target = Target();
-        await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
         var config = Load();
         var erased = HelperFor(config, registry) is { } helper
             && await helpers!.EraseAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), cancellationToken).ConfigureAwait(false);
@@ -119,6 +126,36 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
             "Check that its directory is one you may write, or point DOCKER_CONFIG at one.",
             ex);
 
+    /// <summary>
+    /// A login or logout killed while writing leaves its temp file beside the config: a copy of it, secrets included,
+    /// which a later logout must not leave behind. Each is named after the config, and every writer of the config holds
+    /// its lock from before it creates one until it is renamed, so under the lock none is in use.
+    /// </summary>
+    private static void RemoveAbandonedCopies(string target)
+    {
+        foreach (var copy in AbandonedCopies(target))
+        {
+            AtomicFile.TryDelete(copy);
+        }
+    }
+
+    private static bool HasAbandonedCopies(string target) => AbandonedCopies(target).Count > 0;
+
+    private static List<string> AbandonedCopies(string target)
+    {
+        var directory = System.IO.Path.GetDirectoryName(target)!;
+        try
+        {
+            return Directory.Exists(directory) ? [.. Directory.EnumerateFiles(directory, TempPrefix(target) + "*")] : [];
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    private static string TempPrefix(string target) => $".{System.IO.Path.GetFileName(target)}.tmp-";
+
     private DockerConfigFile Load() => File.Exists(Path) ? DockerConfigCredentialProvider.ReadFile(Path) : new DockerConfigFile();
 
     private static async Task WriteAsync(string target, DockerConfigFile config, CancellationToken cancellationToken)
@@ -127,7 +164,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         try
         {
             // Created owner-only from the start: the secret is never readable by others, not even briefly.
-            await AtomicFile.WriteAsync(target, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite).ConfigureAwait(false);
+            await AtomicFile.WriteAsync(target, bytes, cancellationToken, UnixFileMode.UserRead | UnixFileMode.UserWrite, TempPrefix(target)).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
