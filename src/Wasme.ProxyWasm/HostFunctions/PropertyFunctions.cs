@@ -43,9 +43,27 @@ internal static class PropertyFunctions
         }
 
         var path = Encoding.UTF8.GetString(pathBytes);
-        (vm.Current.Properties ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[path] = value.ToArray();
+        var context = vm.Current;
+        var properties = context.Properties ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var replaced = properties.TryGetValue(path, out var old) ? Cost(pathBytes.Length, old.Length) : 0;
+        var total = context.PropertyBytes - replaced + Cost(pathBytes.Length, value.Length);
+        var limit = vm.Config.Limits.MaxPropertyBytes;
+        if (total > limit)
+        {
+            if (vm.FirstRefusal(GuestRefusals.PropertyLimit))
+            {
+                Log.PropertyLimitReached(vm.Logger, vm.Config.Name, context.IsRoot ? "the root context" : "a stream context", limit);
+            }
+
+            return InternalFailure;
+        }
+
+        properties[path] = value.ToArray();
+        context.PropertyBytes = total;
         return Ok;
     }
+
+    private static long Cost(int pathLength, int valueLength) => (long)pathLength + valueLength + PluginLimits.PropertyEntryOverhead;
 }
 
 /// <summary>Computes property values from the stream's maps, its <see cref="StreamInfo"/> and the plugin configuration.</summary>
