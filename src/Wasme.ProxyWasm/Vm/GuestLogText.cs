@@ -1,16 +1,27 @@
 using System.Globalization;
 using System.Text;
 
-namespace Wasme.ProxyWasm.Vm;
+namespace Wasme.ProxyWasm;
 
 /// <summary>
 /// Turns what a guest logs into one safe log line: at most the plugin's <see cref="PluginLimits.MaxLogMessageBytes"/>,
 /// and no control characters, so a filter can neither flood the log nor forge lines (CR/LF) or drive a terminal (ESC).
+/// The data plane shows other guest-chosen text (cluster names) the same way.
 /// </summary>
-internal static class GuestLogText
+public static class GuestLogText
 {
+    /// <summary>Guest-chosen text for one log line: control characters escaped, cut at <paramref name="maxChars"/>.</summary>
+    public static string Show(string text, int maxChars)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var escaped = Escape(text.Length > maxChars ? text[..maxChars] : text);
+        return text.Length > maxChars
+            ? string.Create(CultureInfo.InvariantCulture, $"{escaped}… [cut: {text.Length} characters in all]")
+            : escaped;
+    }
+
     /// <summary>Formats the first bytes of a message; <paramref name="length"/> is its whole length.</summary>
-    public static string Format(ReadOnlySpan<byte> kept, long length)
+    internal static string Format(ReadOnlySpan<byte> kept, long length)
     {
         if (length > kept.Length)
         {
