@@ -126,6 +126,24 @@ public sealed class DataPathBoundsTests : IDisposable
     }
 
     [Fact]
+    public void A_refused_header_name_is_logged_escaped()
+    {
+        var wat = new Wat();
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-\r\n\u001b[2Jevil")}} {{wat.Str("v")}}))
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module, new PluginConfiguration { Name = "injector" });
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+
+        var warning = Assert.Single(_host.Logs.Messages, m => m.Contains("containing CR, LF or NUL", StringComparison.Ordinal));
+        Assert.Contains(@"(header 'x-\r\n\u001b[2Jevil')", warning, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Long_messages_through_proxy_log_and_stdout_are_cut_and_say_how_long_they_were()
     {
         var wat = new Wat();

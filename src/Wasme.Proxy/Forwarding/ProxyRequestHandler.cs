@@ -185,7 +185,12 @@ internal sealed partial class ProxyRequestHandler
         }
 
         _metrics.LocalReplySent();
-        LogLocalReply(_logger, reply.StatusCode, reply.Details);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // A filter chose the details: shown escaped, so they cannot forge log lines.
+            var details = GuestLogText.Show(reply.Details, 256);
+            LogLocalReply(_logger, reply.StatusCode, details);
+        }
         var response = context.Response;
         response.Clear();
         response.StatusCode = reply.StatusCode;
