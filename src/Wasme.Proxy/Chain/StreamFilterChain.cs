@@ -101,7 +101,7 @@ internal sealed partial class StreamFilterChain : IDisposable
     public byte[] OnLocalReplyBody(ReadOnlyMemory<byte> body)
     {
         _stream.Phase = StreamDirection.Response;
-        using var buffer = new BodyBuffer(body.Span);
+        using var buffer = new BodyBuffer(body.Span) { GuestLimit = _chain.BodyBufferLimit };
         for (var i = _filters.Length - 1; i >= 0; i--)
         {
             _stream.ResponseBody = buffer;
@@ -131,7 +131,7 @@ internal sealed partial class StreamFilterChain : IDisposable
                 continue;
             }
 
-            var stage = stages[i] ??= new BodyBuffer();
+            var stage = stages[i] ??= new BodyBuffer { GuestLimit = _chain.BodyBufferLimit };
             stage.Append(data.Span);
             carried?.Clear();
             if (stage.Length > _chain.BodyBufferLimit)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Primitives;
 using Wasme.Proxy.Chain;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Streams;
@@ -24,6 +25,14 @@ internal sealed class FilterChainTransformer : HttpTransformer
 
         // Envoy forwards the client's Host (:authority) unless told otherwise; filters may have rewritten it.
         proxyRequest.Headers.Host = httpContext.Request.Host.Value;
+
+        // Kestrel answered the client's 100-continue when the body was read, as Envoy answers it itself
+        // (proxy_100_continue off) and strips it: passed on, HttpClient would hold the body up to a second for an
+        // upstream that sends no 100 (curl adds it to every upload over 1 MiB).
+        if (!StringValues.IsNullOrEmpty(httpContext.Request.Headers.Expect))
+        {
+            proxyRequest.Headers.Remove("Expect");
+        }
     }
 
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)

@@ -120,7 +120,12 @@ internal sealed partial class ProxyRequestHandler
                 return;
             }
 
-            if (error != ForwarderError.None)
+            if (error != ForwarderError.None && UpstreamFailureReply.CausedByClient(error))
+            {
+                // YARP has answered what can still be answered (408 for a body too slow, 400 for one cut short).
+                LogClientEnded(_logger, error, context.GetForwarderErrorFeature()?.Exception?.Message ?? string.Empty);
+            }
+            else if (error != ForwarderError.None)
             {
                 _metrics.UpstreamFailed();
                 var exception = context.GetForwarderErrorFeature()?.Exception;
@@ -135,9 +140,20 @@ internal sealed partial class ProxyRequestHandler
                 }
             }
         }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is OperationCanceledException or IOException && cancellationToken.IsCancellationRequested)
         {
             // The client went away; nothing to answer.
+        }
+        catch (BadHttpRequestException ex)
+        {
+            // Kestrel refused what the client sent while a body was read (cut short: 400, too slow: 408). The client's
+            // fault, not the data plane's: answer Kestrel's status, as Kestrel does for the requests it reads itself.
+            LogClientEnded(_logger, ForwarderError.RequestBodyClient, ex.Message);
+            if (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                context.Response.StatusCode = ex.StatusCode;
+            }
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
@@ -169,7 +185,12 @@ internal sealed partial class ProxyRequestHandler
         }
 
         _metrics.LocalReplySent();
-        LogLocalReply(_logger, reply.StatusCode, reply.Details);
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            // A filter chose the details: shown escaped, so they cannot forge log lines.
+            var details = GuestLogText.Show(reply.Details, 256);
+            LogLocalReply(_logger, reply.StatusCode, details);
+        }
         var response = context.Response;
         response.Clear();
         response.StatusCode = reply.StatusCode;
@@ -278,6 +299,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Refused a request with a transfer coding other than chunked (answered 501): {TransferEncoding}")]
     private static partial void LogTransferEncodingRefused(ILogger logger, Microsoft.Extensions.Primitives.StringValues transferEncoding);
+
+    [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "The client ended the request before it was done ({Error}): {Reason}")]
+    private static partial void LogClientEnded(ILogger logger, ForwarderError error, string reason);
 
     [LoggerMessage(EventId = 11, Level = LogLevel.Debug, Message = "Local reply {StatusCode}: {Details}")]
     private static partial void LogLocalReply(ILogger logger, int statusCode, string details);

@@ -23,6 +23,15 @@ internal static class UpstreamFailureReply
         _ => null,
     };
 
+    /// <summary>
+    /// True when the client, not the upstream, ended the exchange (it went away, reset, or sent a body Kestrel refused):
+    /// Envoy counts those as downstream resets, not upstream failures.
+    /// </summary>
+    public static bool CausedByClient(ForwarderError error) => error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled
+        or ForwarderError.RequestBodyClient or ForwarderError.ResponseBodyCanceled or ForwarderError.ResponseBodyClient
+        or ForwarderError.UpgradeRequestCanceled or ForwarderError.UpgradeRequestClient or ForwarderError.UpgradeResponseCanceled
+        or ForwarderError.UpgradeResponseClient;
+
     private static LocalResponse ForReset(Exception? exception)
     {
         var kind = Classify(exception);

@@ -27,8 +27,8 @@ internal sealed class TcpFilterConnection : IDisposable
     private readonly NetworkConnectionContext[] _filters;
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly ConcurrentQueue<int> _continueRequests = new();
-    private readonly BodyBuffer _fromDownstream = new();
-    private readonly BodyBuffer _fromUpstream = new();
+    private readonly BodyBuffer _fromDownstream;
+    private readonly BodyBuffer _fromUpstream;
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _client;
@@ -47,6 +47,8 @@ internal sealed class TcpFilterConnection : IDisposable
     {
         _downstream = downstream;
         _options = options;
+        _fromDownstream = new BodyBuffer { GuestLimit = options.BufferLimit };
+        _fromUpstream = new BodyBuffer { GuestLimit = options.BufferLimit };
         _timeProvider = timeProvider;
         _logger = logger;
         var remote = downstream.RemoteEndPoint as IPEndPoint;
@@ -151,6 +153,7 @@ internal sealed class TcpFilterConnection : IDisposable
                 }
 
                 await RunDownstreamAsync(0);
+                await CloseIfOverLimitAsync(_fromDownstream, "client");
             });
             if (read == 0)
             {
@@ -192,6 +195,7 @@ internal sealed class TcpFilterConnection : IDisposable
                 }
 
                 await RunUpstreamAsync();
+                await CloseIfOverLimitAsync(_fromUpstream, "upstream");
             });
             if (read == 0)
             {
@@ -231,6 +235,22 @@ internal sealed class TcpFilterConnection : IDisposable
         {
             _gate.Release();
         }
+    }
+
+    /// <summary>
+    /// A filter that keeps pausing a direction (waiting for a line or a frame that never ends) would make the proxy hold
+    /// whatever the peer sends. Envoy stops reading that side past its buffer limit; .NET cannot see a peer close a
+    /// socket it does not read, so this closes the connection instead, running the filters' close callbacks.
+    /// </summary>
+    private Task CloseIfOverLimitAsync(BodyBuffer held, string side)
+    {
+        if (_isClosed || held.Length <= _options.BufferLimit)
+        {
+            return Task.CompletedTask;
+        }
+
+        TcpLog.BufferLimitReached(_logger, _client, _options.BufferLimit, side);
+        return CloseAsync(PeerType.Local);
     }
 
     private async Task ResumeNewConnectionAsync(int from)

@@ -12,4 +12,7 @@ internal static partial class TcpLog
 
     [LoggerMessage(EventId = 42, Level = LogLevel.Error, Message = "TCP connection from {Client} failed inside wasme's data plane; closed")]
     public static partial void Failed(ILogger logger, Exception exception, string client);
+
+    [LoggerMessage(EventId = 43, Level = LogLevel.Warning, Message = "TCP connection from {Client}: the filters held more than {Limit} bytes from the {Side} without letting them through; closing the connection (TcpProxyOptions.BufferLimit)")]
+    public static partial void BufferLimitReached(ILogger logger, string client, int limit, string side);
 }

@@ -16,6 +16,12 @@ public sealed record TcpProxyOptions
     /// <summary>Longest wait for the upstream to accept; then the client's connection is closed, as tcp_proxy's connect_timeout.</summary>
     public TimeSpan ConnectTimeout { get; init; } = TimeSpan.FromSeconds(15);
 
+    /// <summary>
+    /// Most bytes of one direction the filters may hold (pausing it until more arrives); past it the connection is
+    /// closed. 1 MiB, Envoy's <c>per_connection_buffer_limit_bytes</c>.
+    /// </summary>
+    public int BufferLimit { get; init; } = 1024 * 1024;
+
     /// <summary>Parses <c>LISTEN=UPSTREAM</c>, for example <c>127.0.0.1:9000=127.0.0.1:6379</c> or <c>:9000=db.local:5432</c>.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out TcpProxyOptions? options, [NotNullWhen(false)] out string? error)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using Microsoft.Extensions.Logging;
 using Wasme.ProxyWasm;
@@ -14,7 +13,7 @@ namespace Wasme.Proxy.Upstreams;
 /// </summary>
 public sealed partial class ClusterGrpcCalls : IGrpcCallDispatcher, IDisposable
 {
-    private readonly ConcurrentDictionary<string, bool> _warnedUnknown = new(StringComparer.Ordinal);
+    private readonly UnknownClusterWarnings _unknown;
     private readonly IReadOnlyDictionary<string, Uri> _clusters;
     private readonly HttpMessageInvoker _client;
     private readonly int _maxMessageBytes;
@@ -28,6 +27,7 @@ public sealed partial class ClusterGrpcCalls : IGrpcCallDispatcher, IDisposable
         _clusters = clusters;
         _maxMessageBytes = maxMessageBytes;
         _logger = logger;
+        _unknown = new UnknownClusterWarnings(logger, "gRPC call");
         _time = time ?? TimeProvider.System;
         _client = new HttpMessageInvoker(new SocketsHttpHandler
         {
@@ -48,16 +48,10 @@ public sealed partial class ClusterGrpcCalls : IGrpcCallDispatcher, IDisposable
             return true;
         }
 
-        if (_warnedUnknown.TryAdd(cluster, true))
-        {
-            UnknownCluster(_logger, cluster);
-        }
+        _unknown.Warn(cluster);
 
         return false;
     }
-
-    [LoggerMessage(EventId = 2, Level = LogLevel.Warning, Message = "A filter's gRPC call to cluster '{Cluster}' was refused: no such cluster; pass --cluster {Cluster}=URL to name its upstream")]
-    private static partial void UnknownCluster(ILogger logger, string cluster);
 
     public IGrpcCall StartGrpcCall(GrpcCallRequest request)
     {

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
 using Microsoft.Extensions.Logging;
@@ -14,7 +13,7 @@ namespace Wasme.Proxy.Upstreams;
 /// </summary>
 public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IGrpcCallDispatcher, IDisposable
 {
-    private readonly ConcurrentDictionary<string, bool> _warnedUnknown = new(StringComparer.Ordinal);
+    private readonly UnknownClusterWarnings _unknown;
     private readonly ILogger _logger;
     private readonly IReadOnlyDictionary<string, Uri> _clusters;
     private readonly HttpMessageInvoker _client;
@@ -24,6 +23,7 @@ public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IGr
     public ClusterHttpCallDispatcher(IReadOnlyDictionary<string, Uri> clusters, int maxResponseBytes, ILogger? logger = null)
     {
         _logger = logger ?? NullLogger.Instance;
+        _unknown = new UnknownClusterWarnings(_logger, "http_call");
         ArgumentNullException.ThrowIfNull(clusters);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxResponseBytes);
         _clusters = clusters;
@@ -49,17 +49,10 @@ public sealed partial class ClusterHttpCallDispatcher : IHttpCallDispatcher, IGr
             return true;
         }
 
-        // The filter only sees BAD_ARGUMENT; the operator needs the name and the flag. Once per name, not per request.
-        if (_warnedUnknown.TryAdd(cluster, true))
-        {
-            UnknownCluster(_logger, cluster);
-        }
+        _unknown.Warn(cluster);
 
         return false;
     }
-
-    [LoggerMessage(EventId = 1, Level = LogLevel.Warning, Message = "A filter's http_call to cluster '{Cluster}' was refused: no such cluster; pass --cluster {Cluster}=URL to name its upstream")]
-    private static partial void UnknownCluster(ILogger logger, string cluster);
 
     public async Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
     {

@@ -98,20 +98,34 @@ internal static class BufferFunctions
         }
 
         var from = (uint)start;
+        if (from != 0 && from < (uint)buffer.Length)
+        {
+            return BadArgument;
+        }
+
+        var drained = from == 0 ? (int)Math.Min((uint)size, (uint)buffer.Length) : 0;
+        var length = (long)buffer.Length - drained + data.Length;
+        if (length > buffer.GuestLimit && length > buffer.Length)
+        {
+            if (vm.FirstRefusal(GuestRefusals.BufferLimit))
+            {
+                Log.BufferLimitReached(vm.Logger, vm.Config.Name, (BufferType)bufferType, length, buffer.GuestLimit);
+            }
+
+            return InternalFailure;
+        }
+
         if (from == 0)
         {
-            buffer.Drain((int)Math.Min((uint)size, (uint)buffer.Length));
+            buffer.Drain(drained);
             buffer.Prepend(data);
-            return Ok;
         }
-
-        if (from >= (uint)buffer.Length)
+        else
         {
             buffer.Append(data);
-            return Ok;
         }
 
-        return BadArgument;
+        return Ok;
     }
 
     /// <summary>0.1.0's <c>proxy_get_configuration</c>: the VM configuration during start, the plugin configuration after.</summary>

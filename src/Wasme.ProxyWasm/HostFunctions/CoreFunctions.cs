@@ -20,12 +20,19 @@ internal static class CoreFunctions
             return Ok;
         }
 
-        if (!vm.TryReadString(messagePointer, messageSize, out var message))
+        if (!vm.TryGetSpan(messagePointer, messageSize, out var message))
         {
             return InvalidMemoryAccess;
         }
 
-        Log.FilterMessage(vm.Logger, logLevel, vm.Config.Name, message);
+        var limit = vm.Config.Limits.MaxLogMessageBytes;
+        if (message.Length > limit && vm.FirstRefusal(GuestRefusals.LogTruncated))
+        {
+            Log.LogMessageTruncated(vm.Logger, vm.Config.Name, message.Length, limit);
+        }
+
+        var line = GuestLogText.Format(message[..Math.Min(message.Length, limit)], message.Length);
+        Log.FilterMessage(vm.Logger, logLevel, vm.Config.Name, line);
         return Ok;
     }
 

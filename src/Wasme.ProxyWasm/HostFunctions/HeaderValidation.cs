@@ -21,7 +21,7 @@ internal static class HeaderValidation
         }
 
         // The name goes into the log escaped, so a refused name cannot forge log lines either.
-        var shown = key.Replace("\r", "\\r", StringComparison.Ordinal).Replace("\n", "\\n", StringComparison.Ordinal).Replace("\0", "\\0", StringComparison.Ordinal);
+        var shown = GuestLogText.Show(key, 256);
         Log.HeaderRefused(vm.Logger, vm.Config.Name, function, shown, badKey ? "name" : "value");
         return false;
     }

@@ -42,10 +42,39 @@ internal static class PropertyFunctions
             return InvalidMemoryAccess;
         }
 
+        var context = vm.Current;
+        var limit = vm.Config.Limits.MaxPropertyBytes;
+        var cost = Cost(pathBytes.Length, value.Length);
+        if (cost > limit)
+        {
+            return RefuseProperty(vm, context, limit);
+        }
+
         var path = Encoding.UTF8.GetString(pathBytes);
-        (vm.Current.Properties ??= new Dictionary<string, byte[]>(StringComparer.Ordinal))[path] = value.ToArray();
+        var properties = context.Properties ??= new Dictionary<string, byte[]>(StringComparer.Ordinal);
+        var replaced = properties.TryGetValue(path, out var old) ? Cost(pathBytes.Length, old.Length) : 0;
+        var total = context.PropertyBytes - replaced + cost;
+        if (total > limit)
+        {
+            return RefuseProperty(vm, context, limit);
+        }
+
+        properties[path] = value.ToArray();
+        context.PropertyBytes = total;
         return Ok;
     }
+
+    private static int RefuseProperty(ProxyWasmVm vm, ContextState context, int limit)
+    {
+        if (vm.FirstRefusal(GuestRefusals.PropertyLimit))
+        {
+            Log.PropertyLimitReached(vm.Logger, vm.Config.Name, context.IsRoot ? "the root context" : "a stream context", limit);
+        }
+
+        return InternalFailure;
+    }
+
+    private static long Cost(int pathLength, int valueLength) => (long)pathLength + valueLength + PluginLimits.PropertyEntryOverhead;
 }
 
 /// <summary>Computes property values from the stream's maps, its <see cref="StreamInfo"/> and the plugin configuration.</summary>

@@ -35,35 +35,64 @@ internal static class WasiFunctions
             return Fault;
         }
 
-        var text = new StringBuilder();
-        var written = 0u;
+        // One write is one log line, cut at the plugin's bound: a guest may point every iovec at all of its memory.
+        var written = 0L;
         for (var i = 0; i < iovecCount; i++)
         {
-            vm.TryGetSpan(iovecs + (i * 8), 8, out var iovec);
-            var pointer = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec);
-            var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec[4..]);
-            if (!vm.TryGetSpan(pointer, length, out var data))
+            if (!TryGetIovec(vm, iovecs, i, out var data))
             {
                 return Fault;
             }
 
-            text.Append(Encoding.UTF8.GetString(data));
-            written += (uint)length;
+            written += data.Length;
         }
 
-        if (!vm.TryWriteUInt32(returnWritten, written))
+        if (written > uint.MaxValue || !vm.TryWriteUInt32(returnWritten, (uint)written))
         {
             return Fault;
         }
 
-        var message = text.ToString();
-        if (message.EndsWith('\n'))
+        var level = fd == 1 ? LogLevel.Information : LogLevel.Error;
+        if (!vm.Logger.IsEnabled(level))
         {
-            message = message[..^1];
+            return Success;
         }
 
-        Log.FilterMessage(vm.Logger, fd == 1 ? LogLevel.Information : LogLevel.Error, vm.Config.Name, message);
+        var limit = vm.Config.Limits.MaxLogMessageBytes;
+        var kept = new byte[Math.Min(limit, written)];
+        var keptLength = 0;
+        for (var i = 0; i < iovecCount && keptLength < kept.Length; i++)
+        {
+            TryGetIovec(vm, iovecs, i, out var data);
+            var take = Math.Min(data.Length, kept.Length - keptLength);
+            data[..take].CopyTo(kept.AsSpan(keptLength));
+            keptLength += take;
+        }
+
+        var message = kept.AsSpan(0, keptLength);
+        var messageLength = written;
+        if (written == keptLength && message.EndsWith("\n"u8))
+        {
+            message = message[..^1];
+            messageLength--;
+        }
+
+        if (messageLength > limit && vm.FirstRefusal(GuestRefusals.LogTruncated))
+        {
+            Log.LogMessageTruncated(vm.Logger, vm.Config.Name, messageLength, limit);
+        }
+
+        var line = GuestLogText.Format(message, messageLength);
+        Log.FilterMessage(vm.Logger, level, vm.Config.Name, line);
         return Success;
+    }
+
+    private static bool TryGetIovec(ProxyWasmVm vm, int iovecs, int index, out Span<byte> data)
+    {
+        vm.TryGetSpan(iovecs + (index * 8), 8, out var iovec);
+        var pointer = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec);
+        var length = (int)BinaryPrimitives.ReadUInt32LittleEndian(iovec[4..]);
+        return vm.TryGetSpan(pointer, length, out data);
     }
 
     public static int FdRead(ProxyWasmVm vm, int fd, int iovecs, int iovecCount, int returnRead) => NotImplemented;

@@ -9,6 +9,9 @@ namespace Wasme.ProxyWasm;
 /// </summary>
 public sealed class BodyBuffer : IDisposable
 {
+    /// <summary>Envoy's default <c>per_connection_buffer_limit_bytes</c> (1 MiB).</summary>
+    public const int DefaultGuestLimit = 1024 * 1024;
+
     private byte[] _array;
     private int _length;
 
@@ -24,6 +27,13 @@ public sealed class BodyBuffer : IDisposable
     }
 
     public int Length => _length;
+
+    /// <summary>
+    /// Most bytes a filter may make this buffer hold through <c>proxy_set_buffer_bytes</c>; a write that would grow it
+    /// past this is refused. The owner's own appends are not checked: it bounds what it buffers itself (the data plane
+    /// answers 413 or 500 past its body limit, as Envoy does).
+    /// </summary>
+    public int GuestLimit { get; init; } = DefaultGuestLimit;
 
     public ReadOnlySpan<byte> Span => _array.AsSpan(0, _length);
 

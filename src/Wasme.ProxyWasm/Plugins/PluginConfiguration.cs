@@ -81,6 +81,22 @@ public sealed record PluginLimits
     /// </summary>
     public int MaxCallsInFlight { get; init; } = 1024;
 
+    /// <summary>
+    /// Most bytes of <c>proxy_set_property</c> paths and values one context (the root context, or one stream) may hold,
+    /// each property counted at least <see cref="PropertyEntryOverhead"/> bytes; a write past it is refused with
+    /// INTERNAL_FAILURE. Envoy keeps such values in a stream's filter state, which ends with the stream.
+    /// </summary>
+    public int MaxPropertyBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Bytes each stored property counts for besides its path and value (its dictionary entry).</summary>
+    public const int PropertyEntryOverhead = 64;
+
+    /// <summary>
+    /// Most bytes of one <c>proxy_log</c> message (or one WASI write to stdout/stderr) that reach the log; the rest is
+    /// dropped and the line says how long the message was. Container runtimes split lines at 16 KiB.
+    /// </summary>
+    public int MaxLogMessageBytes { get; init; } = 16 * 1024;
+
     internal void Validate(string plugin)
     {
         if (MaxMemoryBytes < 64 * 1024)
@@ -96,6 +112,11 @@ public sealed record PluginLimits
         if (MaxPairsBytes <= 0 || MaxPairsCount <= 0)
         {
             throw new ArgumentException($"Plugin '{plugin}': MaxPairsBytes and MaxPairsCount must be positive.");
+        }
+
+        if (MaxPropertyBytes <= 0 || MaxLogMessageBytes <= 0)
+        {
+            throw new ArgumentException($"Plugin '{plugin}': MaxPropertyBytes and MaxLogMessageBytes must be positive.");
         }
 
         if (MaxCallsInFlight <= 0)

@@ -42,6 +42,9 @@ internal sealed class ContextState(int id, IStreamHost? host)
     /// <summary>Values written with <c>proxy_set_property</c>, by \0-joined path.</summary>
     public Dictionary<string, byte[]>? Properties { get; set; }
 
+    /// <summary>What <see cref="Properties"/> holds, as <see cref="PluginLimits.MaxPropertyBytes"/> counts it.</summary>
+    public long PropertyBytes { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>Makes a deleted stream context's state a fresh one for another stream.</summary>
@@ -61,6 +64,7 @@ internal sealed class ContextState(int id, IStreamHost? host)
         DonePending = false;
         Done = false;
         Properties = null;
+        PropertyBytes = 0;
         CreatedAt = createdAt;
     }
 }

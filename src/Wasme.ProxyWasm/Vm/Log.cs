@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Wasme.ProxyWasm.Abi;
 
 namespace Wasme.ProxyWasm.Vm;
 
@@ -48,4 +49,13 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' has {Limit} gRPC calls and streams open; further ones are refused with INTERNAL_FAILURE until some close (PluginLimits.MaxCallsInFlight)")]
     public static partial void GrpcCallLimitReached(ILogger logger, string plugin, int limit);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called proxy_set_buffer_bytes to make {Buffer} {Length} bytes, past its limit of {Limit}; refused with INTERNAL_FAILURE and the buffer left unchanged (the limit is the data plane's body buffer limit: wasme run --max-buffered-body)")]
+    public static partial void BufferLimitReached(ILogger logger, string plugin, BufferType buffer, long length, int limit);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' called proxy_set_property but the properties of {Context} would pass {Limit} bytes; refused with INTERNAL_FAILURE (PluginLimits.MaxPropertyBytes)")]
+    public static partial void PropertyLimitReached(ILogger logger, string plugin, string context, int limit);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' logged a message of {Length} bytes; messages are cut at {Limit} bytes (PluginLimits.MaxLogMessageBytes)")]
+    public static partial void LogMessageTruncated(ILogger logger, string plugin, long length, int limit);
 }
