@@ -176,6 +176,44 @@ public sealed class DataPathBoundsTests : IDisposable
         Assert.Single(_host.Logs.Messages, m => m.Contains("messages are cut at 16384 bytes", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public void A_filter_cannot_pile_up_header_entries_without_bound()
+    {
+        var wat = new Wat();
+        // Adds a 100-byte header 20,000 times (about 2 MiB) in one callback, counting the adds the host accepts.
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              (local $left i32)
+              (local $status i32)
+              (local.set $left (i32.const 20000))
+              (loop $add
+                (local.set $status (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-junk")}} {{wat.Str(new string('v', 100))}}))
+                (if (i32.eqz (local.get $status)) (then {{Count(wat, "added")}}))
+                (br_if $add (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
+              {{wat.Record("last_status", "(local.get $status)")}}
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module, new PluginConfiguration { Name = "piler" });
+        var headers = HostHarness.RequestHeaders();
+        var before = headers.Count;
+
+        for (var round = 0; round < 2; round++)
+        {
+            // A second stream gets its own allowance: the bound is per stream, not for the VM's life.
+            using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+            stream.OnRequestHeaders(round == 0 ? headers : HostHarness.RequestHeaders(), endOfStream: true);
+        }
+
+        var perStream = 1024 * 1024 / ("x-junk".Length + 100 + HeaderMap.EntryOverhead);
+        Assert.Equal(before + perStream, headers.Count);
+        Assert.Equal(2 * perStream, _host.Gauge("added"));
+        Assert.Equal(InternalFailure, _host.Gauge("last_status"));
+        Assert.False(plugin.IsFailed, plugin.FailureReason);
+        var warning = Assert.Single(_host.Logs.Entries, e => e.Message.Contains("header entries", StringComparison.Ordinal));
+        Assert.Equal(LogLevel.Warning, warning.Level);
+        Assert.Contains("1048576 bytes", warning.Message, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _host.Dispose();
 
     private static string Count(Wat wat, string name) =>

@@ -122,10 +122,10 @@ internal static class MapFunctions
     }
 
     public static int ProxyAddHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
-        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.Add(key, value));
+        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.Add(key, value), static (_, _) => true);
 
     public static int ProxyReplaceHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
-        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_replace_header_map_value", static (map, key, value) => map.Set(key, value));
+        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_replace_header_map_value", static (map, key, value) => map.Set(key, value), static (map, key) => !map.ContainsKey(key));
 
     public static int ProxyRemoveHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize)
     {
@@ -148,7 +148,7 @@ internal static class MapFunctions
         return Ok;
     }
 
-    private static int Write(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize, string function, Action<HeaderMap, string, string> write)
+    private static int Write(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize, string function, Action<HeaderMap, string, string> write, Func<HeaderMap, string, bool> appends)
     {
         if (!Enter(vm, function))
         {
@@ -168,6 +168,26 @@ internal static class MapFunctions
         if (!HeaderValidation.IsAllowed(vm, function, key, value))
         {
             return BadArgument;
+        }
+
+        // Entries a filter appends to a stream's maps stay until the stream ends: bounded per stream, as a serialized map
+        // is. A replace of an existing key does not grow the map. The root context only writes maps of one call's answer.
+        var context = vm.Current;
+        if (!context.IsRoot && appends(map, key))
+        {
+            var limit = vm.Config.Limits.MaxPairsBytes;
+            var total = context.AddedHeaderBytes + key.Length + value.Length + HeaderMap.EntryOverhead;
+            if (total > limit)
+            {
+                if (vm.FirstRefusal(GuestRefusals.HeaderLimit))
+                {
+                    Log.HeaderLimitReached(vm.Logger, vm.Config.Name, limit);
+                }
+
+                return InternalFailure;
+            }
+
+            context.AddedHeaderBytes = total;
         }
 
         write(map, key, value);

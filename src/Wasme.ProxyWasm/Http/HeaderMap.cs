@@ -18,6 +18,12 @@ public sealed class HeaderMap : IEnumerable<KeyValuePair<string, string>>
     private static readonly System.Buffers.SearchValues<char> s_alreadyLower = System.Buffers.SearchValues.Create(
         string.Concat(Enumerable.Range(0, 128).Where(c => c is < 'A' or > 'Z').Select(c => (char)c)));
 
+    /// <summary>
+    /// Bytes an entry counts for besides its name and value when a map's size is judged, as HTTP/2 counts a header list
+    /// (RFC 9113, SETTINGS_MAX_HEADER_LIST_SIZE).
+    /// </summary>
+    public const int EntryOverhead = 32;
+
     private KeyValuePair<string, string>[] _entries;
     private int _count;
     private long _version;

@@ -45,6 +45,9 @@ internal sealed class ContextState(int id, IStreamHost? host)
     /// <summary>What <see cref="Properties"/> holds, as <see cref="PluginLimits.MaxPropertyBytes"/> counts it.</summary>
     public long PropertyBytes { get; set; }
 
+    /// <summary>Header entries the filter added to this stream's maps, as <see cref="PluginLimits.MaxPairsBytes"/> counts them.</summary>
+    public long AddedHeaderBytes { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
 
     /// <summary>Makes a deleted stream context's state a fresh one for another stream.</summary>
@@ -65,6 +68,7 @@ internal sealed class ContextState(int id, IStreamHost? host)
         Done = false;
         Properties = null;
         PropertyBytes = 0;
+        AddedHeaderBytes = 0;
         CreatedAt = createdAt;
     }
 }

@@ -58,4 +58,7 @@ internal static partial class Log
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' logged a message of {Length} bytes; messages are cut at {Limit} bytes (PluginLimits.MaxLogMessageBytes)")]
     public static partial void LogMessageTruncated(ILogger logger, string plugin, long length, int limit);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Warning, Message = "Plugin '{Plugin}' added header entries past {Limit} bytes in one stream (names and values, 32 bytes more each); further additions in that stream are refused with INTERNAL_FAILURE (PluginLimits.MaxPairsBytes)")]
+    public static partial void HeaderLimitReached(ILogger logger, string plugin, int limit);
 }

@@ -8,6 +8,7 @@ internal enum GuestRefusals
     BufferLimit = 1,
     PropertyLimit = 2,
     LogTruncated = 4,
+    HeaderLimit = 8,
 }
 
 internal sealed partial class ProxyWasmVm
