@@ -68,18 +68,38 @@ public sealed class LeaseFence : ILock, IWriteFence
         }
 
         _held = false;
-        var now = _timeProvider.GetUtcNow().UtcDateTime;
-        return await _inner.UpdateAsync(
-            new LeaderElectionRecord
+        var transitions = last.LeaderTransitions;
+        for (var attempt = 0; attempt < 3; attempt++)
+        {
+            var now = _timeProvider.GetUtcNow().UtcDateTime;
+            if (await _inner.UpdateAsync(
+                new LeaderElectionRecord
+                {
+                    // Empty, not null: KubernetesClient's elector reads a null holder as "no Lease yet" and tries to create it.
+                    HolderIdentity = string.Empty,
+                    LeaseDurationSeconds = 1,
+                    AcquireTime = now,
+                    RenewTime = now,
+                    LeaderTransitions = transitions,
+                },
+                cancellationToken).ConfigureAwait(false))
             {
-                // Empty, not null: KubernetesClient's elector reads a null holder as "no Lease yet" and tries to create it.
-                HolderIdentity = string.Empty,
-                LeaseDurationSeconds = 1,
-                AcquireTime = now,
-                RenewTime = now,
-                LeaderTransitions = last.LeaderTransitions,
-            },
-            cancellationToken).ConfigureAwait(false);
+                return true;
+            }
+
+            // A conflict: the Lease changed since our last renewal as we saw it. A stop that cancelled a renewal in flight
+            // leaves exactly that (the server applied it, the answer was dropped), so read it again and release it if it
+            // is still ours; one another replica holds by now is left alone.
+            var current = await _inner.GetAsync(cancellationToken).ConfigureAwait(false);
+            if (current.HolderIdentity != Identity)
+            {
+                return false;
+            }
+
+            transitions = current.LeaderTransitions;
+        }
+
+        return false;
     }
 
     private async Task<bool> TrackAsync(LeaderElectionRecord record, Func<LeaderElectionRecord, CancellationToken, Task<bool>> write, CancellationToken cancellationToken)

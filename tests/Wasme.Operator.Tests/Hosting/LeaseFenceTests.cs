@@ -1,4 +1,6 @@
+using k8s;
 using k8s.LeaderElection;
+using k8s.LeaderElection.ResourceLock;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.Operator.Hosting;
 using Wasme.Kubernetes.Clients;
@@ -78,6 +80,43 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         Assert.Equal(1, lease.LastUpdate.LeaseDurationSeconds);
         Assert.Equal(3, lease.LastUpdate.LeaderTransitions);
         Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+    }
+
+    [Fact]
+    public async Task Release_still_hands_the_Lease_over_after_a_renewal_whose_answer_was_lost()
+    {
+        // A SIGTERM that cancels a renewal in flight: the server applied it (a new resourceVersion) but the elector never
+        // saw the answer, so the release's replace carried a stale resourceVersion, got 409, and the Lease stayed held
+        // for its whole duration while the standby waited (seen as a flaky OperatorHostTests run under load).
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        var fence = new LeaseFence(new LeaseLock(harness.Client, "wasme", "wasme-operator", "me"), RenewDeadline, TimeProvider.System);
+        Assert.True(await fence.CreateAsync(Record("me")));
+        var landed = await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme");
+        landed.Spec.RenewTime = DateTime.UtcNow;
+        await harness.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(landed, "wasme-operator", "wasme");
+
+        Assert.True(await fence.ReleaseAsync(CancellationToken.None));
+
+        var lease = await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme");
+        Assert.Equal(string.Empty, lease.Spec.HolderIdentity);
+        Assert.Equal(1, lease.Spec.LeaseDurationSeconds);
+    }
+
+    [Fact]
+    public async Task Release_leaves_alone_a_Lease_another_replica_took_meanwhile()
+    {
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        var fence = new LeaseFence(new LeaseLock(harness.Client, "wasme", "wasme-operator", "me"), RenewDeadline, TimeProvider.System);
+        Assert.True(await fence.CreateAsync(Record("me")));
+        var taken = await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme");
+        taken.Spec.HolderIdentity = "other";
+        await harness.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(taken, "wasme-operator", "wasme");
+
+        Assert.False(await fence.ReleaseAsync(CancellationToken.None));
+
+        Assert.Equal("other", (await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme")).Spec.HolderIdentity);
     }
 
     [Fact]
