@@ -180,6 +180,10 @@ public sealed partial class OperatorHost : IAsyncDisposable
             {
                 Log.Released(_logger, Identity, leaseNamespace, _options.LeaseName);
             }
+            else
+            {
+                Log.NotReleased(_logger, Identity, leaseNamespace, _options.LeaseName);
+            }
         }
         catch (Exception ex) when (ex is HttpRequestException or k8s.Autorest.HttpOperationException or OperationCanceledException or InvalidOperationException)
         {
@@ -318,6 +322,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         [LoggerMessage(9, LogLevel.Warning, "Could not release Lease {Namespace}/{Lease}: {Reason}; another replica takes it once it expires")]
         public static partial void ReleaseFailed(ILogger logger, string @namespace, string lease, string reason);
+
+        [LoggerMessage(10, LogLevel.Information, "{Identity} did not release Lease {Namespace}/{Lease}: it no longer held it")]
+        public static partial void NotReleased(ILogger logger, string identity, string @namespace, string lease);
 
         [LoggerMessage(6, LogLevel.Warning, "Could not renew the Lease")]
         public static partial void RenewFailed(ILogger logger, Exception exception);
