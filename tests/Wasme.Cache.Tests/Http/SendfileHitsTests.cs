@@ -92,6 +92,23 @@ public sealed class SendfileHitsTests : IAsyncLifetime
         Assert.Equal(400, (await connection.ReadResponseAsync(hasBody: true)).Status);
     }
 
+    [Theory]
+    [InlineData("Host: a:b\r\n")]
+    [InlineData("Host: [::1\r\n")]
+    [InlineData("Host: :80\r\n")]
+    [InlineData("Host: ][\r\n")]
+    [InlineData("Host: x\r\nX-Trace: \u00ff\u00fe\r\n")]
+    public async Task A_get_kestrel_refuses_is_refused_with_400_not_served(string headers)
+    {
+        using var connection = await RawConnection.OpenAsync(_server.Address);
+
+        // The same head as a plain hit but for one field Kestrel answers 400 to (a malformed Host, bytes that are not UTF-8).
+        await connection.SendAsync(Encoding.Latin1.GetBytes($"GET /sha256/{_digest.Hex} HTTP/1.1\r\n{headers}\r\n"));
+
+        Assert.Equal(400, (await connection.ReadResponseAsync(hasBody: true)).Status);
+        Assert.Equal(0, _harness.Metrics.Hits);
+    }
+
     [Fact]
     public async Task A_module_not_held_is_404_on_a_connection_that_had_hits()
     {
@@ -144,6 +161,8 @@ public sealed class SendfileHitsTests : IAsyncLifetime
         }
 
         public Task SendAsync(string text) => _stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+        public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
         public async Task<int> ReadByteAsync()
         {
