@@ -110,6 +110,22 @@ public sealed class SendfileHitsTests : IAsyncLifetime
     }
 
     [Fact]
+    public void A_module_of_a_gibibyte_or_more_gets_a_send_deadline_a_timer_can_hold()
+    {
+        // Kestrel's default minimum response rate: 240 bytes/s after 5 s. A 1 GiB module needs about 52 days at that rate,
+        // past what CancelAfter accepts, so each hit of it threw in the connection middleware instead of being sent.
+        var kestrelDefault = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
+        using var deadline = new CancellationTokenSource();
+
+        var allowance = SendfileHits.SendAllowance(int.MaxValue, kestrelDefault);
+        deadline.CancelAfter(allowance);
+
+        Assert.Equal(SendfileHits.MaxSendAllowance, allowance);
+        Assert.Equal(TimeSpan.FromSeconds(5 + 1250), SendfileHits.SendAllowance(300_000, kestrelDefault));
+        Assert.Equal(Timeout.InfiniteTimeSpan, SendfileHits.SendAllowance(int.MaxValue, null));
+    }
+
+    [Fact]
     public async Task A_module_not_held_is_404_on_a_connection_that_had_hits()
     {
         using var connection = await RawConnection.OpenAsync(_server.Address);
