@@ -31,5 +31,17 @@ public sealed class CacheFlagsTests : IDisposable
         Assert.Empty(Directory.GetFileSystemEntries(_directory.Path));
     }
 
+    [Fact]
+    public async Task Max_module_size_the_registry_refusal_names_is_an_option_of_the_cache()
+    {
+        // A module over the limit is refused with "Raise --max-module-size if this is expected" (the registry client's words,
+        // the ModuleFetchFailed reason): `wasme cache` answered that flag with "Unrecognized command or argument".
+        var code = await _cli.RunAsync("cache", "--listen", "http://127.0.0.1:0", "--directory", _directory.Path, "--max-module-size", "0", "--module", $"{Module}=localhost:5000/f@sha256:{Module}");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--max-module-bytes 0 must be positive", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unrecognized", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Dispose();
 }

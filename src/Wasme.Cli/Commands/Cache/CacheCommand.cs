@@ -33,7 +33,8 @@ internal sealed class CacheCommand : WasmeCommand
     private readonly Option<string?> _watchNamespace = new("--watch-namespace") { Description = "Only watch FilterDeployments in this namespace (default: all)." };
     private readonly Option<long> _quota = new("--quota-bytes") { Description = "Disk budget; past it unreferenced modules are evicted, least recently used first.", DefaultValueFactory = _ => new CacheOptions().QuotaBytes };
     private readonly Option<string> _grace = new("--grace-period") { Description = "How long unreferenced modules are kept, e.g. 10m, 1h, 30s.", DefaultValueFactory = _ => "10m" };
-    private readonly Option<long> _maxModule = new("--max-module-bytes") { Description = "Largest module accepted from a registry.", DefaultValueFactory = _ => new CacheOptions().MaxModuleBytes };
+    // Also --max-module-size: the registry client's refusal of an oversized module says "Raise --max-module-size", as pull does.
+    private readonly Option<long> _maxModule = new("--max-module-bytes", "--max-module-size") { Description = "Largest module accepted from a registry, in bytes.", DefaultValueFactory = _ => new CacheOptions().MaxModuleBytes };
     private readonly Option<string?> _nodeName = new("--node-name") { Description = "This node's name (default: $NODE_NAME, set from the downward API)." };
     private readonly Option<string[]> _modules = new("--module") { Description = "Hold this module without Kubernetes: SHA256=IMAGE@DIGEST (repeatable).", AllowMultipleArgumentsPerToken = false };
 
@@ -153,7 +154,7 @@ internal sealed class CacheCommand : WasmeCommand
                     options.Namespace,
                     options.NodeName!,
                     loggerFactory.CreateLogger<KubernetesCacheObserver>());
-                credentials = new KubernetesPullCredentialSource(client);
+                credentials = new KubernetesPullCredentialSource(client, options.Namespace);
             }
             else
             {
