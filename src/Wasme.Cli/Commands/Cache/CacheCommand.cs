@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -100,7 +101,7 @@ internal sealed class CacheCommand : WasmeCommand
         var options = new CacheOptions
         {
             Directory = parseResult.GetValue(_directory)!,
-            Listen = listen ?? new Uri("http://invalid"),
+            Listen = listen ?? new Uri($"http://0.0.0.0:{CacheOptions.DefaultPort}"), // reported above; not a second time by Validate
             QuotaBytes = parseResult.GetValue(_quota),
             GracePeriod = grace,
             MaxModuleBytes = parseResult.GetValue(_maxModule),
@@ -165,7 +166,8 @@ internal sealed class CacheCommand : WasmeCommand
 
             var source = new RegistryModuleSource(credentials, options.MaxModuleBytes, loggerFactory, context.TimeProvider);
             await using var daemon = await CacheDaemon.StartAsync(options, source, feed, observer, loggerFactory, context.TimeProvider, cancellationToken);
-            context.Error.MarkupLineInterpolated($"wasme cache serving {options.Directory} on {daemon.Address}");
+            // A string, so it is escaped as markup: an IPv6 address's brackets, "[::1]", read as a style and threw.
+            context.Error.MarkupLineInterpolated($"wasme cache serving {options.Directory} on {daemon.Address.ToString()}");
             try
             {
                 await daemon.Completion.WaitAsync(cancellationToken);
@@ -180,6 +182,10 @@ internal sealed class CacheCommand : WasmeCommand
         catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
         {
             throw ListenFailures.Failure("wasme cache", ex, [(options.Listen.Authority, "--listen")]);
+        }
+        catch (Exception ex) when (ex is SocketException { SocketErrorCode: SocketError.AddressNotAvailable } || ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
+        {
+            throw new CommandException(ExitCodes.Failure, $"wasme cache: cannot listen on {options.Listen.Authority} (--listen): no interface of this machine has that address; give one of its addresses, or 0.0.0.0");
         }
         catch (ModuleDirectoryAccessException ex)
         {
