@@ -56,6 +56,10 @@ public sealed record CacheOptions
         {
             problems.Add($"--listen '{Listen}' is not an http://HOST:PORT address (TLS is terminated by the mesh; the daemon speaks plain HTTP inside the node).");
         }
+        else if (!IsListenHost(Listen))
+        {
+            problems.Add($"--listen '{Listen}' names the host '{Listen.Host}': give an IP address of this node (0.0.0.0 for every IPv4 address, [::] for every IPv6 one, 127.0.0.1) or localhost.");
+        }
 
         if (QuotaBytes <= 0)
         {
@@ -89,6 +93,10 @@ public sealed record CacheOptions
 
         return problems;
     }
+
+    // What the HTTP server can bind: an IP literal or a loopback name; it resolves no host names.
+    private static bool IsListenHost(Uri listen) =>
+        listen.HostNameType is UriHostNameType.IPv4 or UriHostNameType.IPv6 || listen.IsLoopback;
 
     private static bool IsDnsSubdomain(string value) =>
         value.Length is > 0 and <= 253

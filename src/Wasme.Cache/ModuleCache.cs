@@ -304,7 +304,8 @@ public sealed partial class ModuleCache : IDisposable
 
         foreach (var (digest, since) in _unreferencedSince)
         {
-            var expiry = since + _options.GracePeriod;
+            // A grace period of centuries ("keep until the quota needs the room") must not overflow the date and fail every pass.
+            var expiry = _options.GracePeriod < DateTimeOffset.MaxValue - since ? since + _options.GracePeriod : DateTimeOffset.MaxValue;
             if (!wanted.ContainsKey(digest) && expiry < next)
             {
                 next = expiry;

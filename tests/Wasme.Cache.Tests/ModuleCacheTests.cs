@@ -102,6 +102,27 @@ public sealed class ModuleCacheTests
     }
 
     [Fact]
+    public async Task A_grace_period_of_centuries_keeps_unreferenced_modules_and_passes_still_succeed()
+    {
+        var source = new FakeModuleSource();
+        var kept = source.Add(TestModules.Create(1000, seed: 1));
+        var dropped = source.Add(TestModules.Create(1000, seed: 2));
+        using var harness = new CacheHarness(source, Options with { GracePeriod = TimeSpan.FromHours(99_999_999) });
+        harness.Cache.SetWanted([CacheHarness.Want(kept), CacheHarness.Want(dropped)]);
+        await harness.Cache.SyncAsync();
+
+        // `--grace-period 99999999h` (an operator's "forever") ends past year 9999: each pass threw and was retried every second.
+        harness.Cache.SetWanted([CacheHarness.Want(kept)]);
+        var delay = await harness.Cache.SyncAsync();
+        harness.Clock.Advance(TimeSpan.FromDays(3650));
+        await harness.Cache.SyncAsync();
+
+        Assert.Equal(TimeSpan.FromMinutes(1), delay);
+        Assert.True(harness.Directory.Contains(dropped));
+        Assert.Equal(0, harness.Metrics.Evictions);
+    }
+
+    [Fact]
     public async Task Reaching_the_quota_evicts_unreferenced_modules_only()
     {
         var source = new FakeModuleSource();

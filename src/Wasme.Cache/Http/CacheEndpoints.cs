@@ -43,13 +43,18 @@ public static class CacheEndpoints
         }
 
         var entry = await FindAsync(services, digest, context.RequestAborted);
-        if (entry is null)
+        var content = entry is null ? null : services.Directory.TryOpenContent(digest);
+        // Not mappable: an empty module, or its file gone (evicted just now, or removed outside the cache before the next pass
+        // notices). The latter is a miss, not the 500 streaming a missing file throws.
+        if (entry is null || (content is null && !File.Exists(entry.Path)))
         {
             services.Metrics.RecordMiss();
             await WriteTextAsync(context, StatusCodes.Status404NotFound,
                 $"Module sha256:{digest.Hex} is not held on this node. Modules are fetched only for FilterDeployments that reference them.\n");
             return;
         }
+
+        using var lease = content;
 
         services.Metrics.RecordHit();
         services.Directory.Touch(digest);
@@ -64,7 +69,6 @@ public static class CacheEndpoints
             return;
         }
 
-        using var content = services.Directory.TryOpenContent(digest);
         if (content is null)
         {
             await TypedResults.PhysicalFile(entry.Path, WasmContentType, entityTag: new EntityTagHeaderValue(etag)).ExecuteAsync(context);

@@ -114,12 +114,13 @@ internal static class HitRequest
         return true;
     }
 
-    // Visible characters, spaces, tabs and obs-text; never CR, LF, NUL or other controls.
+    // Visible ASCII, spaces and tabs. Bytes past 0x7F are Kestrel's to judge: it decodes them as UTF-8 and answers 400
+    // to what is not, so serving them here would answer 200 where Kestrel refuses.
     private static bool IsFieldValue(ReadOnlySpan<byte> value)
     {
         foreach (var b in value)
         {
-            if (b is < 0x20 and not (byte)'\t' or 0x7F)
+            if (b is < 0x20 and not (byte)'\t' or >= 0x7F)
             {
                 return false;
             }
@@ -128,22 +129,26 @@ internal static class HitRequest
         return true;
     }
 
-    // host[:port] of names, IPv4 or a bracketed IPv6 literal; anything fancier is Kestrel's to judge.
+    // A name or IPv4 address, or a bracketed IPv6 literal, then an optional :port of digits: forms Kestrel accepts. It
+    // answers 400 to others ("a:b", "[::1", ":80"), so anything else is left to it rather than served.
     private static bool IsHost(ReadOnlySpan<byte> value)
     {
-        if (value.IsEmpty)
+        var hostEnd = value.StartsWith("["u8) ? value.IndexOf((byte)']') + 1 : value.IndexOfAnyExcept(HostNameBytes);
+        if (hostEnd < 0)
         {
-            return false;
+            hostEnd = value.Length;
         }
 
-        foreach (var b in value)
-        {
-            if (!(char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'-' or (byte)'_' or (byte)':' or (byte)'[' or (byte)']'))
-            {
-                return false;
-            }
-        }
-
-        return true;
+        var host = value[..hostEnd];
+        var port = value[hostEnd..];
+        var hostValid = host.StartsWith("["u8)
+            ? host.Length > 2 && !host[1..^1].ContainsAnyExcept(Ipv6LiteralBytes)
+            : !host.IsEmpty;
+        return hostValid && (port.IsEmpty || (port.Length > 1 && port[0] == (byte)':' && !port[1..].ContainsAnyExceptInRange((byte)'0', (byte)'9')));
     }
+
+    private static readonly SearchValues<byte> HostNameBytes =
+        SearchValues.Create("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789.-_"u8);
+
+    private static readonly SearchValues<byte> Ipv6LiteralBytes = SearchValues.Create("0123456789abcdefABCDEF:."u8);
 }

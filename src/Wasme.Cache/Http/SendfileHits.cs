@@ -89,9 +89,22 @@ internal sealed class SendfileHits(CacheServices services, TimeSpan keepAliveTim
         }
     }
 
-    private TimeSpan SendAllowance(int bytes) => minResponseRate is null
-        ? Timeout.InfiniteTimeSpan
-        : minResponseRate.GracePeriod + TimeSpan.FromSeconds(bytes / minResponseRate.BytesPerSecond);
+    private TimeSpan SendAllowance(int bytes) => SendAllowance(bytes, minResponseRate);
+
+    // The longest delay a timer takes (about 49.7 days); a module of about 1 GiB at Kestrel's 240 bytes/s needs more, and
+    // CancelAfter throws on a longer one, which dropped every hit of such a module.
+    internal static readonly TimeSpan MaxSendAllowance = TimeSpan.FromMilliseconds(uint.MaxValue - 1);
+
+    internal static TimeSpan SendAllowance(int bytes, MinDataRate? minResponseRate)
+    {
+        if (minResponseRate is null)
+        {
+            return Timeout.InfiniteTimeSpan;
+        }
+
+        var seconds = minResponseRate.GracePeriod.TotalSeconds + (bytes / minResponseRate.BytesPerSecond);
+        return seconds < MaxSendAllowance.TotalSeconds ? TimeSpan.FromSeconds(seconds) : MaxSendAllowance;
+    }
 
     private byte[] ResponseHead(ModuleDigest digest, int length) => Encoding.ASCII.GetBytes(
         $"HTTP/1.1 200 OK\r\nContent-Length: {length.ToString(CultureInfo.InvariantCulture)}\r\nContent-Type: {CacheEndpoints.WasmContentType}\r\n" +

@@ -49,6 +49,22 @@ public sealed class ModuleDirectory
         }
     }
 
+    /// <summary>A path that is a file, or under one, or that the process may not create, fails the start naming the path and the fix.</summary>
+    private void EnsureDirectory()
+    {
+        try
+        {
+            Directory.CreateDirectory(Path);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            var problem = File.Exists(Path) ? "it is a file, not a directory" : $"it cannot be created: {ex.Message.TrimEnd('.', ' ')}";
+            throw new ModuleDirectoryAccessException(
+                $"The module directory {Path} cannot be used ({problem}). Pass a directory the cache can create or write with --directory, e.g. /var/local/lib/wasme-cache.",
+                ex);
+        }
+    }
+
     public int Count => _slots.Count;
 
     public long TotalBytes => _slots.Values.Sum(s => s.Entry.Length);
@@ -60,7 +76,7 @@ public sealed class ModuleDirectory
     /// </summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
     {
-        Directory.CreateDirectory(Path);
+        EnsureDirectory();
         EnsureWritable();
         foreach (var old in _slots.Values)
         {

@@ -132,6 +132,24 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
         Assert.Equal(1, _harness.Metrics.Misses);
     }
 
+    [Fact]
+    public async Task A_module_file_removed_outside_the_cache_is_404_before_the_next_pass_notices()
+    {
+        await HoldModuleAsync();
+        File.Delete(Path.Combine(_harness.Directory.Path, _digest.Hex));
+
+        // Until the pass drops it (up to a minute) it is still indexed: streaming the missing file answered 500, on the
+        // sendfile path too (which hands what it cannot open to Kestrel).
+        using var response = await _client.GetAsync($"/sha256/{_digest.Hex}");
+        using var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/sha256/{_digest.Hex}"));
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Contains("not held on this node", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        Assert.Equal(HttpStatusCode.NotFound, head.StatusCode);
+        Assert.Equal(2, _harness.Metrics.Misses);
+        Assert.Equal(0, _harness.Metrics.Hits);
+    }
+
     [Theory]
     [InlineData("/sha256/44BF95B368E78FAFB663020B43CF099B23FC6032814653F2F47E4D20643E7267")]
     [InlineData("/sha256/sha256:44bf95b368e78fafb663020b43cf099b23fc6032814653f2f47e4d20643e7267")]

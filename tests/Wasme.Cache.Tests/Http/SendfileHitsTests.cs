@@ -92,6 +92,39 @@ public sealed class SendfileHitsTests : IAsyncLifetime
         Assert.Equal(400, (await connection.ReadResponseAsync(hasBody: true)).Status);
     }
 
+    [Theory]
+    [InlineData("Host: a:b\r\n")]
+    [InlineData("Host: [::1\r\n")]
+    [InlineData("Host: :80\r\n")]
+    [InlineData("Host: ][\r\n")]
+    [InlineData("Host: x\r\nX-Trace: \u00ff\u00fe\r\n")]
+    public async Task A_get_kestrel_refuses_is_refused_with_400_not_served(string headers)
+    {
+        using var connection = await RawConnection.OpenAsync(_server.Address);
+
+        // The same head as a plain hit but for one field Kestrel answers 400 to (a malformed Host, bytes that are not UTF-8).
+        await connection.SendAsync(Encoding.Latin1.GetBytes($"GET /sha256/{_digest.Hex} HTTP/1.1\r\n{headers}\r\n"));
+
+        Assert.Equal(400, (await connection.ReadResponseAsync(hasBody: true)).Status);
+        Assert.Equal(0, _harness.Metrics.Hits);
+    }
+
+    [Fact]
+    public void A_module_of_a_gibibyte_or_more_gets_a_send_deadline_a_timer_can_hold()
+    {
+        // Kestrel's default minimum response rate: 240 bytes/s after 5 s. A 1 GiB module needs about 52 days at that rate,
+        // past what CancelAfter accepts, so each hit of it threw in the connection middleware instead of being sent.
+        var kestrelDefault = new Microsoft.AspNetCore.Server.Kestrel.Core.MinDataRate(240, TimeSpan.FromSeconds(5));
+        using var deadline = new CancellationTokenSource();
+
+        var allowance = SendfileHits.SendAllowance(int.MaxValue, kestrelDefault);
+        deadline.CancelAfter(allowance);
+
+        Assert.Equal(SendfileHits.MaxSendAllowance, allowance);
+        Assert.Equal(TimeSpan.FromSeconds(5 + 1250), SendfileHits.SendAllowance(300_000, kestrelDefault));
+        Assert.Equal(Timeout.InfiniteTimeSpan, SendfileHits.SendAllowance(int.MaxValue, null));
+    }
+
     [Fact]
     public async Task A_module_not_held_is_404_on_a_connection_that_had_hits()
     {
@@ -144,6 +177,8 @@ public sealed class SendfileHitsTests : IAsyncLifetime
         }
 
         public Task SendAsync(string text) => _stream.WriteAsync(Encoding.ASCII.GetBytes(text)).AsTask();
+
+        public Task SendAsync(byte[] bytes) => _stream.WriteAsync(bytes).AsTask();
 
         public async Task<int> ReadByteAsync()
         {

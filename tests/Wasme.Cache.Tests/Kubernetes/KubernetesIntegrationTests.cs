@@ -108,6 +108,45 @@ public sealed class KubernetesIntegrationTests
         Assert.Contains("kubectl create secret docker-registry nope", missing.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Pull_secrets_the_cache_cannot_use_are_refused_naming_the_secret_and_the_fix()
+    {
+        await using var server = await KubernetesTestServer.StartAsync(new KubernetesTestServerOptions { InitialNamespaces = ["default", "wasme"] });
+        var admin = server.CreateClient();
+        await admin.CoreV1.CreateNamespacedServiceAccountAsync(new V1ServiceAccount { Metadata = new V1ObjectMeta { Name = "wasme-cache" } }, "wasme");
+        await admin.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "broken" },
+            Type = "Opaque",
+            Data = new Dictionary<string, byte[]> { [".dockerconfigjson"] = "user:hunter2"u8.ToArray() },
+        }, "default");
+        await admin.CoreV1.CreateNamespacedSecretAsync(new V1Secret
+        {
+            Metadata = new V1ObjectMeta { Name = "legacy" },
+            Type = "kubernetes.io/dockercfg",
+            Data = new Dictionary<string, byte[]> { [".dockercfg"] = """{"registry.example:5000":{"auth":"dXNlcjpwYXNz"}}"""u8.ToArray() },
+        }, "default");
+        using var cache = server.CreateServiceAccountClient("wasme", "wasme-cache");
+
+        // Without the namespace's RoleBinding: kube-apiserver's 403, which read "Operation returned an invalid status code 'Forbidden'".
+        var forbidden = await Assert.ThrowsAsync<InvalidOperationException>(() => new KubernetesPullCredentialSource(cache, "wasme").GetAsync(new SecretReference("default", "legacy"), CancellationToken.None).AsTask());
+        Assert.Equal(
+            "The cache may not read pull secret default/legacy (403 Forbidden). Grant it in namespace default: kubectl create rolebinding wasme-pull-secret-reader -n default --clusterrole wasme-pull-secret-reader --serviceaccount wasme:wasme-cache (docs/install.md).",
+            forbidden.Message);
+
+        // Not JSON: was "the pull secret is not a valid Docker config file (…). Fix it or remove it and run 'wasme login' again."
+        var source = new KubernetesPullCredentialSource(admin, "wasme");
+        var broken = await Assert.ThrowsAsync<InvalidOperationException>(() => source.GetAsync(new SecretReference("default", "broken"), CancellationToken.None).AsTask());
+        Assert.StartsWith("Pull secret default/broken: its '.dockerconfigjson' is not a Docker config file", broken.Message, StringComparison.Ordinal);
+        Assert.Contains("kubectl create secret docker-registry broken -n default", broken.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("wasme login", broken.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("hunter2", broken.Message, StringComparison.Ordinal);
+
+        // A kubernetes.io/dockercfg secret, which the kubelet accepts for image pulls: was "has neither a '.dockerconfigjson' key …".
+        var legacy = await (await source.GetAsync(new SecretReference("default", "legacy"), CancellationToken.None)).GetAsync("registry.example:5000", CancellationToken.None);
+        Assert.Equal(("user", "pass"), (legacy!.Username, legacy.Password));
+    }
+
     /// <summary>Creates a FilterDeployment and writes the status the operator would, both with kubectl.</summary>
     private static async Task CreateResolvedAsync(KubernetesTestServer server, string name, ModuleDigest module)
     {

@@ -112,6 +112,21 @@ public sealed class ModuleDirectoryTests : IDisposable
     }
 
     [Fact]
+    public async Task A_directory_path_that_is_a_file_fails_the_scan_naming_the_path_and_the_option()
+    {
+        var file = Path.Combine(_temp.Path, "not-a-directory");
+        await File.WriteAllTextAsync(file, "x");
+
+        var error = await Assert.ThrowsAsync<ModuleDirectoryAccessException>(() => new ModuleDirectory(file, new FakeTimeProvider()).ScanAsync(CancellationToken.None));
+        var under = await Assert.ThrowsAsync<ModuleDirectoryAccessException>(() => new ModuleDirectory(Path.Combine(file, "cache"), new FakeTimeProvider()).ScanAsync(CancellationToken.None));
+
+        // Was "The file '…' already exists." and "Could not find a part of the path …": neither says it is the module directory.
+        Assert.Equal($"The module directory {file} cannot be used (it is a file, not a directory). Pass a directory the cache can create or write with --directory, e.g. /var/local/lib/wasme-cache.", error.Message);
+        Assert.StartsWith($"The module directory {file}/cache cannot be used (it cannot be created: ", under.Message, StringComparison.Ordinal);
+        Assert.Contains("--directory", under.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Remove_deletes_the_file()
     {
         var bytes = TestModules.Create(100, seed: 7);

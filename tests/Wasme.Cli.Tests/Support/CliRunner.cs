@@ -28,6 +28,14 @@ internal sealed class CliRunner
 
     public Task<int> RunAsync(params string[] args) => RunAsync(Terminal, null, args);
 
+    /// <summary>Runs until the command ends or <paramref name="cancellationToken"/> stops it, as Ctrl+C would (daemons).</summary>
+    public Task<int> RunAsync(CancellationToken cancellationToken, params string[] args)
+    {
+        Out = new TestConsole().Width(Width);
+        Error = new TestConsole().Width(Width);
+        return WasmeApplication.RunAsync(NewContext(interactive: false), args, cancellationToken);
+    }
+
     /// <summary>Runs with prompts allowed when <paramref name="interactive"/>; <paramref name="input"/> queues the answers.</summary>
     public async Task<int> RunAsync(bool interactive, Action<TestConsole>? input, params string[] args)
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using k8s;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;
@@ -33,7 +34,8 @@ internal sealed class CacheCommand : WasmeCommand
     private readonly Option<string?> _watchNamespace = new("--watch-namespace") { Description = "Only watch FilterDeployments in this namespace (default: all)." };
     private readonly Option<long> _quota = new("--quota-bytes") { Description = "Disk budget; past it unreferenced modules are evicted, least recently used first.", DefaultValueFactory = _ => new CacheOptions().QuotaBytes };
     private readonly Option<string> _grace = new("--grace-period") { Description = "How long unreferenced modules are kept, e.g. 10m, 1h, 30s.", DefaultValueFactory = _ => "10m" };
-    private readonly Option<long> _maxModule = new("--max-module-bytes") { Description = "Largest module accepted from a registry.", DefaultValueFactory = _ => new CacheOptions().MaxModuleBytes };
+    // Also --max-module-size: the registry client's refusal of an oversized module says "Raise --max-module-size", as pull does.
+    private readonly Option<long> _maxModule = new("--max-module-bytes", "--max-module-size") { Description = "Largest module accepted from a registry, in bytes.", DefaultValueFactory = _ => new CacheOptions().MaxModuleBytes };
     private readonly Option<string?> _nodeName = new("--node-name") { Description = "This node's name (default: $NODE_NAME, set from the downward API)." };
     private readonly Option<string[]> _modules = new("--module") { Description = "Hold this module without Kubernetes: SHA256=IMAGE@DIGEST (repeatable).", AllowMultipleArgumentsPerToken = false };
 
@@ -99,7 +101,7 @@ internal sealed class CacheCommand : WasmeCommand
         var options = new CacheOptions
         {
             Directory = parseResult.GetValue(_directory)!,
-            Listen = listen ?? new Uri("http://invalid"),
+            Listen = listen ?? new Uri($"http://0.0.0.0:{CacheOptions.DefaultPort}"), // reported above; not a second time by Validate
             QuotaBytes = parseResult.GetValue(_quota),
             GracePeriod = grace,
             MaxModuleBytes = parseResult.GetValue(_maxModule),
@@ -153,7 +155,7 @@ internal sealed class CacheCommand : WasmeCommand
                     options.Namespace,
                     options.NodeName!,
                     loggerFactory.CreateLogger<KubernetesCacheObserver>());
-                credentials = new KubernetesPullCredentialSource(client);
+                credentials = new KubernetesPullCredentialSource(client, options.Namespace);
             }
             else
             {
@@ -164,7 +166,8 @@ internal sealed class CacheCommand : WasmeCommand
 
             var source = new RegistryModuleSource(credentials, options.MaxModuleBytes, loggerFactory, context.TimeProvider);
             await using var daemon = await CacheDaemon.StartAsync(options, source, feed, observer, loggerFactory, context.TimeProvider, cancellationToken);
-            context.Error.MarkupLineInterpolated($"wasme cache serving {options.Directory} on {daemon.Address}");
+            // A string, so it is escaped as markup: an IPv6 address's brackets, "[::1]", read as a style and threw.
+            context.Error.MarkupLineInterpolated($"wasme cache serving {options.Directory} on {daemon.Address.ToString()}");
             try
             {
                 await daemon.Completion.WaitAsync(cancellationToken);
@@ -179,6 +182,10 @@ internal sealed class CacheCommand : WasmeCommand
         catch (IOException ex) when (ListenFailures.IsAddressInUse(ex))
         {
             throw ListenFailures.Failure("wasme cache", ex, [(options.Listen.Authority, "--listen")]);
+        }
+        catch (Exception ex) when (ex is SocketException { SocketErrorCode: SocketError.AddressNotAvailable } || ex.InnerException is SocketException { SocketErrorCode: SocketError.AddressNotAvailable })
+        {
+            throw new CommandException(ExitCodes.Failure, $"wasme cache: cannot listen on {options.Listen.Authority} (--listen): no interface of this machine has that address; give one of its addresses, or 0.0.0.0");
         }
         catch (ModuleDirectoryAccessException ex)
         {
