@@ -18,11 +18,15 @@ public sealed class OciImageResolver : IImageResolver
     private readonly ConcurrentDictionary<string, ImageFacts> _factsByDigest = new(StringComparer.Ordinal);
     private readonly ILoggerFactory _loggerFactory;
     private readonly TimeProvider _timeProvider;
+    private readonly long _maxModuleSize;
 
-    public OciImageResolver(ILoggerFactory loggerFactory, TimeProvider timeProvider)
+    // maxModuleSize: the largest module layer read from a registry (--max-module-size).
+    public OciImageResolver(ILoggerFactory loggerFactory, TimeProvider timeProvider, long maxModuleSize = Oci.RegistryLimits.DefaultMaxModuleSize)
     {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxModuleSize);
         _loggerFactory = loggerFactory;
         _timeProvider = timeProvider;
+        _maxModuleSize = maxModuleSize;
     }
 
     public async Task<ImageFacts> ResolveAsync(ImageRequest request, CancellationToken cancellationToken)
@@ -33,7 +37,7 @@ public sealed class OciImageResolver : IImageResolver
             throw new ImageResolutionException(ImageResolutionFailure.InvalidReference, $"'{request.Image}' is not an image reference; write registry/repository:tag or registry/repository@sha256:<hex>.");
         }
 
-        var options = new RegistryClientOptions { PlainHttp = request.PlainHttp, Insecure = request.InsecureSkipVerify };
+        var options = new RegistryClientOptions { PlainHttp = request.PlainHttp, Insecure = request.InsecureSkipVerify, MaxModuleSize = _maxModuleSize };
         using var client = new RegistryClient(options, request.Credentials, _loggerFactory.CreateLogger<RegistryClient>(), _timeProvider);
         try
         {

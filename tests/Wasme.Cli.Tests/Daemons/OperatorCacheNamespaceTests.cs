@@ -18,4 +18,15 @@ public sealed class OperatorCacheNamespaceTests
             cli.Error.Output, StringComparison.Ordinal);
         Assert.Empty(cli.Out.Output);
     }
+
+    [Fact]
+    public async Task The_module_limit_the_registry_client_names_is_a_flag_of_the_operator_too()
+    {
+        var cli = new CliRunner();
+
+        var code = await cli.RunAsync("operator", "--max-module-size", "0", "--health-address", "127.0.0.1:0", "--metrics-address", "");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--max-module-size 0: must be a positive number of bytes", cli.Error.Output, StringComparison.Ordinal);
+    }
 }

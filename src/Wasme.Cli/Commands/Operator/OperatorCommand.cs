@@ -29,12 +29,14 @@ internal sealed class OperatorCommand : WasmeCommand
     private readonly Option<string?> _leaseNamespace = new("--leader-election-namespace") { Description = "Namespace of the Lease (default $POD_NAMESPACE, else wasme)." };
     private readonly Option<string> _leaseName = new("--leader-election-lease") { Description = "Name of the Lease.", DefaultValueFactory = _ => new OperatorOptions().LeaseName };
 
+    // The registry client's refusal of an oversized module says "Raise --max-module-size", as pull's does.
+    private readonly Option<long> _maxModule = new("--max-module-size", "--max-module-bytes") { Description = "Largest module read from a registry when resolving an image, in bytes (a larger one is refused as an invalid image).", DefaultValueFactory = _ => Oci.RegistryLimits.DefaultMaxModuleSize };
     private readonly Option<string?> _trustedRoot = new("--sigstore-trusted-root") { Description = "Sigstore trusted_root.json (Fulcio and Rekor keys) for keyless spec.filter.verification.identities; keys need none." };
 
     public OperatorCommand(CliContext context)
         : base(context, "operator", "Run the FilterDeployment operator: resolves images, writes EnvoyFilters/WasmPlugins, keeps status current.")
     {
-        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName, _trustedRoot })
+        foreach (var option in new Option[] { _kubeconfig, _namespace, _health, _metrics, _resync, _imageRefresh, _workers, _cacheService, _cacheNamespace, _istioVersion, _leaderElect, _leaseNamespace, _leaseName, _maxModule, _trustedRoot })
         {
             Options.Add(option);
         }
@@ -64,6 +66,12 @@ internal sealed class OperatorCommand : WasmeCommand
             {
                 problems.Add($"--istio-version '{versionText}' is not a version; use MAJOR.MINOR, e.g. 1.22");
             }
+        }
+
+        var maxModuleSize = parseResult.GetValue(_maxModule);
+        if (maxModuleSize <= 0)
+        {
+            problems.Add($"--max-module-size {maxModuleSize}: must be a positive number of bytes, e.g. {Oci.RegistryLimits.DefaultMaxModuleSize}");
         }
 
         var options = new OperatorOptions
@@ -107,7 +115,7 @@ internal sealed class OperatorCommand : WasmeCommand
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
         using var client = new k8s.Kubernetes(config, new ClientIdentityHandler("wasme-operator"));
-        await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, Context.TimeProvider), loggerFactory, Context.TimeProvider);
+        await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, Context.TimeProvider, maxModuleSize), loggerFactory, Context.TimeProvider);
         Context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, {(options.MetricsAddress.Length > 0 ? "metrics on " + options.MetricsAddress : "metrics off")}");
         try
         {
