@@ -40,6 +40,17 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_test_file_that_never_ends_is_refused_at_the_bound_instead_of_running_out_of_memory()
+    {
+        var module = await PassThroughModuleAsync();
+
+        var exitCode = await _cli.RunAsync("test", "/dev/zero", "--module", module);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("/dev/zero:1:1: this file is larger than 16 MiB; pass the file itself", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_templates_own_tests_pass_against_the_template_filter()
     {
         var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);
