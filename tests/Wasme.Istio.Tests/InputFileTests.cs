@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Text;
 using Wasme.Istio.Input;
 
 namespace Wasme.Istio.Tests;
@@ -32,6 +33,27 @@ public sealed class InputFileTests : IDisposable
         await File.WriteAllBytesAsync(path, [0xEF, 0xBB, 0xBF, (byte)'a', (byte)':', (byte)' ', (byte)'1'], CancellationToken.None);
 
         Assert.Equal("a: 1", await InputFile.ReadTextAsync(path, 7, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task Bytes_that_are_not_utf8_are_refused_with_their_line_instead_of_replaced()
+    {
+        // File.ReadAllText turned 0xFF into U+FFFD unseen; `wasme test --update` then wrote that back over the file.
+        var path = Path.Combine(_directory.FullName, "latin1.yaml");
+        await File.WriteAllBytesAsync(path, [.. "tests:\n  - name: caf"u8, 0xE9, (byte)'\n'], CancellationToken.None);
+
+        var error = await Assert.ThrowsAsync<InputFileException>(() => InputFile.ReadTextAsync(path, 1024, CancellationToken.None));
+
+        Assert.Equal("is not UTF-8 text: line 2 holds the byte 0xE9, which starts no UTF-8 character; save the file as UTF-8", error.Problem);
+    }
+
+    [Fact]
+    public async Task Utf16_with_its_byte_order_mark_reads_as_read_all_text_does()
+    {
+        var path = Path.Combine(_directory.FullName, "utf16.yaml");
+        await File.WriteAllTextAsync(path, "name: café", Encoding.Unicode, CancellationToken.None);
+
+        Assert.Equal("name: café", await InputFile.ReadTextAsync(path, 1024, CancellationToken.None));
     }
 
     [Fact]

@@ -51,6 +51,19 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_test_file_that_is_not_utf8_is_refused_instead_of_read_with_replacement_characters()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("latin1.yaml");
+        await File.WriteAllBytesAsync(file, [.. "tests:\n  - name: caf"u8, 0xE9, .. "\n    when: {request: {path: /}}\n"u8]);
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("latin1.yaml:1:1: this file is not UTF-8 text: line 2 holds the byte 0xE9", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_templates_own_tests_pass_against_the_template_filter()
     {
         var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);
