@@ -60,6 +60,18 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Image_facts_that_never_end_are_refused_naming_the_flag()
+    {
+        var dir = IstioCli.GoldenCase("seed-envoyfilter-istio-1.5");
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--image-facts", "/dev/zero"]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--image-facts: /dev/zero is larger than 16 MiB", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_file_prints_every_problem_and_exits_2()
     {
         var file = Path.Combine(_dir, "bad.yaml");

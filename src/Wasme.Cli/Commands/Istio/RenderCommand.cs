@@ -88,7 +88,7 @@ internal sealed class RenderCommand : WasmeCommand
             }
 
             var image = deployment.Spec.Filter!.Image!;
-            var (source, error) = _facts.Resolve(parse, image, context);
+            var (source, error) = await _facts.ResolveAsync(parse, image, context, cancellationToken);
             if (source is null)
             {
                 throw CommandException.Usage(error!);
