@@ -3,7 +3,7 @@ using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
 using Wasme.FilterTesting.Parsing;
 using Wasme.FilterTesting.Reporting;
-using Wasme.Istio.Input;
+using Wasme.Proxy.Input;
 
 namespace Wasme.FilterTesting;
 

@@ -1,4 +1,4 @@
-using Wasme.Istio.Input;
+using Wasme.Proxy.Input;
 
 namespace Wasme.Cli.Infrastructure;
 

@@ -1,4 +1,3 @@
-using Wasme.Istio.Input;
 using Wasme.Oci;
 using Wasme.Oci.Errors;
 using Wasme.Oci.References;
@@ -6,6 +5,7 @@ using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
 using Wasme.Oci.Transfer;
 using Wasme.Oci.Wasm;
+using Wasme.Proxy.Input;
 using Wasme.Proxy.Istio;
 
 namespace Wasme.Cli.Commands.Run;

@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Text;
-using Wasme.Istio.Input;
+using Wasme.Proxy.Input;
 
-namespace Wasme.Istio.Tests;
+namespace Wasme.Proxy.Tests.Input;
 
 public sealed class InputFileTests : IDisposable
 {
