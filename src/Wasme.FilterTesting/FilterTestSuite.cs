@@ -3,6 +3,7 @@ using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
 using Wasme.FilterTesting.Parsing;
 using Wasme.FilterTesting.Reporting;
+using Wasme.Proxy.Input;
 
 namespace Wasme.FilterTesting;
 
@@ -58,7 +59,17 @@ public sealed class FilterTestSuite(FilterTestRunner runner)
         var parsed = new List<FilterTestFile>();
         foreach (var path in Discover(options.Paths))
         {
-            parsed.Add(FilterTestParser.Parse(path, await File.ReadAllTextAsync(path, cancellationToken)));
+            string text;
+            try
+            {
+                text = await InputFile.ReadTextAsync(path, InputFile.MaxBytes, cancellationToken);
+            }
+            catch (InputFileException e)
+            {
+                throw new FilterTestFileException(path, 1, 1, $"this file {e.Problem}");
+            }
+
+            parsed.Add(FilterTestParser.Parse(path, text));
         }
 
         var results = new List<FileResult>();

@@ -95,6 +95,18 @@ public sealed class ParserTests
     }
 
     [Fact]
+    public void A_value_that_holds_itself_through_an_alias_is_refused_with_its_line_instead_of_overflowing_the_stack()
+    {
+        // `wasme test` on this died of a stack overflow (exit 134, no message).
+        var yaml = "filters: [{module: f.wasm}]\ntests:\n  - name: a\n    when: {request: {path: /}}\n    then: {response: &r {status: 200, body: {json: *r}}}\n";
+
+        var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
+
+        Assert.Equal(5, error.Line);
+        Assert.Contains("the alias *r sits inside the value &r it names", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void A_file_nested_past_the_limit_is_refused_with_its_line_instead_of_overflowing_the_stack()
     {
         var yaml = "filters: [{module: f.wasm}]\ntests:\n  - name: a\n    when: {request: {headers: " + new string('[', 100_000) + new string(']', 100_000) + "}}\n";

@@ -60,6 +60,55 @@ public sealed class YamlJsonTests
         Assert.Equal(new string('[', depth) + new string(']', depth), node.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("a: &a [*a]\n", "line 1", "*a sits inside the value &a it names")]
+    [InlineData("b: 1\na: &a {x: {y: *a}}\n", "line 2", "*a sits inside the value &a it names")]
+    [InlineData("a: *later\nb: &later [1]\n", "line 1", "*later names no anchor &later before it")]
+    public void An_alias_to_its_own_value_or_to_a_later_one_is_refused_instead_of_overflowing_the_stack(string yaml, string line, string message)
+    {
+        // `a: &a [*a]` is a list holding itself: reading it to JSON recursed until the process died (exit 134, no message).
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadManifests(yaml));
+
+        Assert.Contains(line, error.Message, StringComparison.Ordinal);
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_that_expand_past_a_million_values_are_refused_before_they_take_the_memory()
+    {
+        // Ten lines, 9^10 values once expanded: reading them ran the process out of memory.
+        var yaml = new System.Text.StringBuilder("a0: &a0 [x, x, x, x, x, x, x, x, x]\n");
+        for (var i = 1; i < 10; i++)
+        {
+            yaml.Append($"a{i}: &a{i} [{string.Join(", ", Enumerable.Repeat($"*a{i - 1}", 9))}]\n");
+        }
+
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadManifests(yaml.ToString()));
+
+        Assert.Contains("line 7", error.Message, StringComparison.Ordinal);
+        Assert.Contains("expand to more than a million values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_that_nest_past_the_limit_once_expanded_are_refused()
+    {
+        var half = (DepthLimitedParser.MaxDepth / 2) + 1;
+        var yaml = $"a: &a {new string('[', half)}{new string(']', half)}\nb: {new string('[', half)}*a{new string(']', half)}\n";
+
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadManifests(yaml));
+
+        Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("with the alias *a expanded", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Aliases_within_the_bounds_read_as_yaml_says()
+    {
+        var node = Assert.Single(YamlJson.ReadManifests("base: &b {region: eu}\ncopy: *b\nname: &n x\nagain: *n\ninner: [&b [1], *b]\n"));
+
+        Assert.Equal("""{"base":{"region":"eu"},"copy":{"region":"eu"},"name":"x","again":"x","inner":[[1],[1]]}""", node.ToJsonString());
+    }
+
     // What kubectl 1.32 sends to the API server for the same plain scalars (sigs.k8s.io/yaml, go-yaml v2 rules), seen in
     // the request body of `kubectl apply -v=8` (which sorts the keys and leaves out the null, as apply drops nulls).
     [Fact]

@@ -4,16 +4,24 @@ using YamlDotNet.Core.Events;
 namespace Wasme.Istio.Yaml;
 
 /// <summary>
-/// Refuses YAML nested deeper than <see cref="MaxDepth"/> lists and mappings. YamlDotNet's parser reads any depth, but
-/// its node model (<c>YamlStream.Load</c>) recurses once per level: a 400 KB line of <c>[[[…</c> overflowed the stack and
-/// killed the process (exit 134, no message) instead of being refused as the malformed input it is. Manifests, Istio
-/// resources and filter tests nest a few dozen levels at most.
+/// Refuses YAML nested deeper than <see cref="MaxDepth"/> lists and mappings, counting what aliases repeat, and aliases
+/// that expand to more than <see cref="MaxAliasValues"/> values or that sit inside the value they name. YamlDotNet's
+/// parser reads any of these, but its node model (<c>YamlStream.Load</c>) and every walk over it recurse once per level:
+/// a 400 KB line of <c>[[[…</c>, or the one line <c>a: &amp;a [*a]</c> (a list that holds itself), overflowed the stack and
+/// killed the process (exit 134, no message), and ten lines of nested aliases expanded to billions of values and ran it
+/// out of memory. Manifests, Istio resources and filter tests nest a few dozen levels at most and alias little.
 /// </summary>
 public sealed class DepthLimitedParser(IParser inner) : IParser
 {
     public const int MaxDepth = 256;
 
-    private int _depth;
+    /// <summary>What all the aliases of one document may add up to, each counting every value of what it names.</summary>
+    public const long MaxAliasValues = 1_000_000;
+
+    // One per open list or mapping: its anchor, the values under it (aliases expanded) and how deep they nest below it.
+    private readonly Stack<Frame> _open = new();
+    private readonly Dictionary<string, Anchored> _anchors = new(StringComparer.Ordinal);
+    private long _aliasValues;
 
     public ParsingEvent? Current => inner.Current;
 
@@ -24,17 +32,100 @@ public sealed class DepthLimitedParser(IParser inner) : IParser
             return false;
         }
 
-        // Stream and document starts count as nesting in YamlDotNet's events; only lists and mappings count here.
         var current = inner.Current!;
-        if (current is SequenceEnd or MappingEnd)
+        switch (current)
         {
-            _depth--;
-        }
-        else if (current is SequenceStart or MappingStart && ++_depth > MaxDepth)
-        {
-            throw new YamlException(current.Start, current.End, $"lists and mappings nest more than {MaxDepth} levels deep here; no manifest or test needs that, so the input is refused");
+            // Stream and document starts count as nesting in YamlDotNet's events; only lists and mappings count here.
+            case DocumentStart:
+                _anchors.Clear();
+                _aliasValues = 0;
+                break;
+            case SequenceStart or MappingStart:
+                if (_open.Count + 1 > MaxDepth)
+                {
+                    throw new YamlException(current.Start, current.End, $"lists and mappings nest more than {MaxDepth} levels deep here; no manifest or test needs that, so the input is refused");
+                }
+
+                var anchor = ((NodeEvent)current).Anchor;
+                _open.Push(new Frame(anchor.IsEmpty ? null : anchor.Value));
+                if (!anchor.IsEmpty)
+                {
+                    _anchors[anchor.Value] = Anchored.Open;
+                }
+
+                break;
+            case SequenceEnd or MappingEnd:
+                var done = _open.Pop();
+                if (done.Anchor is not null)
+                {
+                    _anchors[done.Anchor] = new Anchored(done.Values + 1, done.Height + 1, IsOpen: false);
+                }
+
+                Add(done.Values + 1, done.Height + 1);
+                break;
+            case Scalar scalar:
+                if (!scalar.Anchor.IsEmpty)
+                {
+                    _anchors[scalar.Anchor.Value] = new Anchored(1, 0, IsOpen: false);
+                }
+
+                Add(1, 0);
+                break;
+            case AnchorAlias alias:
+                Expand(alias);
+                break;
         }
 
         return true;
+    }
+
+    private void Expand(AnchorAlias alias)
+    {
+        var name = alias.Value.Value;
+        if (!_anchors.TryGetValue(name, out var target))
+        {
+            throw new YamlException(alias.Start, alias.End, $"the alias *{name} names no anchor &{name} before it; define the value with &{name} first, or write it out");
+        }
+
+        if (target.IsOpen)
+        {
+            throw new YamlException(alias.Start, alias.End, $"the alias *{name} sits inside the value &{name} it names, so that value would hold itself without end; write the value out instead");
+        }
+
+        if (_open.Count + target.Height > MaxDepth)
+        {
+            throw new YamlException(alias.Start, alias.End, $"with the alias *{name} expanded, lists and mappings nest more than {MaxDepth} levels deep here; no manifest or test needs that, so the input is refused");
+        }
+
+        _aliasValues += target.Values;
+        if (_aliasValues > MaxAliasValues)
+        {
+            throw new YamlException(alias.Start, alias.End, "aliases (*name) expand to more than a million values in this document; write fewer aliases, or the values themselves");
+        }
+
+        Add(target.Values, target.Height);
+    }
+
+    private void Add(long values, int height)
+    {
+        if (_open.TryPeek(out var parent))
+        {
+            parent.Values += values;
+            parent.Height = Math.Max(parent.Height, height);
+        }
+    }
+
+    private sealed class Frame(string? anchor)
+    {
+        public string? Anchor { get; } = anchor;
+
+        public long Values { get; set; }
+
+        public int Height { get; set; }
+    }
+
+    private readonly record struct Anchored(long Values, int Height, bool IsOpen)
+    {
+        public static Anchored Open => new(0, 0, IsOpen: true);
     }
 }

@@ -32,6 +32,46 @@ public sealed class RenderCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_manifest_that_never_ends_is_refused_at_the_bound_instead_of_running_out_of_memory()
+    {
+        // /dev/zero reports length 0 and never ends: read whole, it took all the memory and ended in a stack trace.
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", "/dev/zero", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("-f: /dev/zero is larger than 16 MiB; pass the file itself", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Workloads_that_never_end_or_a_directory_are_refused_naming_the_flag()
+    {
+        var dir = IstioCli.GoldenCase("seed-envoyfilter-istio-1.5");
+        var cli = IstioCli.Create();
+
+        var endless = await cli.RunAsync(["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", "/dev/zero", .. IstioCli.SeedFacts]);
+        var endlessError = cli.Error.Output;
+        var directory = await cli.RunAsync(["render", "-f", _dir, .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, endless);
+        Assert.Contains("--workloads: /dev/zero is larger than 16 MiB", endlessError, StringComparison.Ordinal);
+        Assert.Equal(ExitCodes.UsageError, directory);
+        Assert.Contains($"-f: {_dir} is a directory; pass the file itself", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Image_facts_that_never_end_are_refused_naming_the_flag()
+    {
+        var dir = IstioCli.GoldenCase("seed-envoyfilter-istio-1.5");
+        var cli = IstioCli.Create();
+
+        var code = await cli.RunAsync(["render", "-f", Path.Combine(dir, "filterdeployment.yaml"), "--workloads", Path.Combine(dir, "workloads.yaml"), "--image-facts", "/dev/zero"]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--image-facts: /dev/zero is larger than 16 MiB", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_bad_file_prints_every_problem_and_exits_2()
     {
         var file = Path.Combine(_dir, "bad.yaml");

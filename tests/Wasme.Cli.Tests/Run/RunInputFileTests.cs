@@ -41,5 +41,15 @@ public sealed class RunInputFileTests : IDisposable
         Assert.Contains("--config-file: /dev/zero is larger than 16 MiB", wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_module_file_that_never_ends_is_refused_at_the_module_bound()
+    {
+        // /dev/zero passed the length check (it reports 0) and was then read whole, until out of memory.
+        await using var wasme = await RunningWasme.StartAsync("/dev/zero", "--echo-upstream");
+
+        Assert.Equal(ExitCodes.IntegrityFailure, wasme.ExitCode);
+        Assert.Contains("/dev/zero is larger than the 268435456-byte module limit; pass the module file itself", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 }

@@ -40,6 +40,30 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_test_file_that_never_ends_is_refused_at_the_bound_instead_of_running_out_of_memory()
+    {
+        var module = await PassThroughModuleAsync();
+
+        var exitCode = await _cli.RunAsync("test", "/dev/zero", "--module", module);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("/dev/zero:1:1: this file is larger than 16 MiB; pass the file itself", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_test_file_that_is_not_utf8_is_refused_instead_of_read_with_replacement_characters()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("latin1.yaml");
+        await File.WriteAllBytesAsync(file, [.. "tests:\n  - name: caf"u8, 0xE9, .. "\n    when: {request: {path: /}}\n"u8]);
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module);
+
+        Assert.Equal(ExitCodes.UsageError, exitCode);
+        Assert.Contains("latin1.yaml:1:1: this file is not UTF-8 text: line 2 holds the byte 0xE9", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task The_templates_own_tests_pass_against_the_template_filter()
     {
         var project = await InitWithModuleAsync(AssemblyScriptFilters.AddHeaderSource);

@@ -88,7 +88,18 @@ public sealed class HostileResourceReaderTests
 
         var error = Assert.Throws<IstioResourceException>(() => IstioResourceReader.Read(WasmPlugin(string.Join('\n', lines)), "bomb.yaml"));
 
-        Assert.Contains("bomb.yaml: WasmPlugin ns/p: spec.pluginConfig expands to more than 16 MiB of JSON", error.Message, StringComparison.Ordinal);
+        Assert.Contains("bomb.yaml: not valid YAML at line 11", error.Message, StringComparison.Ordinal);
+        Assert.Contains("aliases (*name) expand to more than a million values", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_plugin_config_that_holds_itself_through_an_alias_is_refused_instead_of_crashing()
+    {
+        // `wasme run --envoy-filter` on this printed "unexpected failure, please report it as a bug" and a stack trace.
+        var error = Assert.Throws<IstioResourceException>(() => IstioResourceReader.Read(WasmPlugin("  pluginConfig: &c {a: *c}"), "loop.yaml"));
+
+        Assert.Contains("loop.yaml: not valid YAML at line 5", error.Message, StringComparison.Ordinal);
+        Assert.Contains("the alias *c sits inside the value &c it names", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -149,7 +149,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
             deployment.Spec.Filter.ImagePullOptions = new ImagePullOptions { PlainHttp = plainHttp ? true : null, InsecureSkipVerify = insecure ? true : null };
         }
 
-        var (source, factsError) = _facts.Resolve(parse, image, context);
+        var (source, factsError) = await _facts.ResolveAsync(parse, image, context, cancellationToken);
         if (source is null)
         {
             throw CommandException.Usage(factsError!);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Oci.References;
@@ -38,19 +39,19 @@ internal sealed class ImageFactsOptions
     }
 
     /// <summary>The source the options describe, or an error message naming the missing option.</summary>
-    public (IImageFactsSource? Source, string? Error) Resolve(ParseResult parse, string image, CliContext context)
+    public async Task<(IImageFactsSource? Source, string? Error)> ResolveAsync(ParseResult parse, string image, CliContext context, CancellationToken cancellationToken)
     {
         var file = parse.GetValue(FactsFile);
         if (file is not null)
         {
-            if (!file.Exists)
+            if (!file.Exists && !Directory.Exists(file.FullName))
             {
                 return (null, $"--image-facts: {file.FullName} does not exist");
             }
 
             try
             {
-                var facts = JsonSerializer.Deserialize(File.ReadAllText(file.FullName), IstioJsonContext.Default.ImageFacts);
+                var facts = JsonSerializer.Deserialize(await FlagFile.ReadTextAsync("--image-facts", file, cancellationToken), IstioJsonContext.Default.ImageFacts);
                 return facts is null ? (null, $"--image-facts: {file.Name} is empty") : (new FixedImageFactsSource(facts), null);
             }
             catch (JsonException e)

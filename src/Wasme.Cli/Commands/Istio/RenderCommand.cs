@@ -45,14 +45,14 @@ internal sealed class RenderCommand : WasmeCommand
     {
         var context = Context;
         var file = parse.GetValue(_file)!;
-        if (!file.Exists)
+        if (!file.Exists && !Directory.Exists(file.FullName))
         {
             throw CommandException.Usage($"{file.FullName} does not exist; pass the FilterDeployment manifest with -f");
         }
 
         var options = TranslationOptionsFrom(parse);
 
-        var documents = FilterDeploymentReader.ReadAll(await File.ReadAllTextAsync(file.FullName, cancellationToken));
+        var documents = FilterDeploymentReader.ReadAll(await FlagFile.ReadTextAsync("-f", file, cancellationToken));
         var invalid = documents.Where(d => d.Problems.Count > 0).ToList();
         if (invalid.Count > 0)
         {
@@ -69,9 +69,9 @@ internal sealed class RenderCommand : WasmeCommand
         {
             try
             {
-                workloads = WorkloadReader.ReadAll(await File.ReadAllTextAsync(workloadsFile.FullName, cancellationToken));
+                workloads = WorkloadReader.ReadAll(await FlagFile.ReadTextAsync("--workloads", workloadsFile, cancellationToken));
             }
-            catch (Exception e) when (e is YamlFormatException or IOException)
+            catch (YamlFormatException e)
             {
                 throw CommandException.Usage($"--workloads {workloadsFile.Name}: {e.Message}");
             }
@@ -88,7 +88,7 @@ internal sealed class RenderCommand : WasmeCommand
             }
 
             var image = deployment.Spec.Filter!.Image!;
-            var (source, error) = _facts.Resolve(parse, image, context);
+            var (source, error) = await _facts.ResolveAsync(parse, image, context, cancellationToken);
             if (source is null)
             {
                 throw CommandException.Usage(error!);

@@ -403,7 +403,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         if (file is not null)
         {
-            return await RunInputFile.ReadAsync($"{flag}-file", file, cancellationToken);
+            return await FlagFile.ReadAsync($"{flag}-file", file, cancellationToken);
         }
 
         return text is null ? null : Encoding.UTF8.GetBytes(text);
@@ -467,9 +467,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         var fetcher = new WasmCodeFetcher(http, options.Clusters, new StoreOciModuleResolver(OpenStore, CreateRegistryClient), WasmCodeFetcher.DefaultMaxModuleBytes, _mounts);
         foreach (var file in request.EnvoyFilterFiles)
         {
-            // Decoded as File.ReadAllText would: UTF-8 unless a byte order mark says otherwise.
-            using var reader = new StreamReader(new MemoryStream(await RunInputFile.ReadAsync("--envoy-filter", file, cancellationToken)), Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-            var yaml = await reader.ReadToEndAsync(cancellationToken);
+            var yaml = await FlagFile.ReadTextAsync("--envoy-filter", file, cancellationToken);
             foreach (var definition in IstioResourceReader.Read(yaml, file.Name).OrderBy(d => d.Kind == WasmFilterKind.Service ? 0 : 1))
             {
                 var module = await fetcher.FetchAsync(definition, cancellationToken);

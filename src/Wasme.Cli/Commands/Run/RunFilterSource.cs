@@ -5,6 +5,7 @@ using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
 using Wasme.Oci.Transfer;
 using Wasme.Oci.Wasm;
+using Wasme.Proxy.Input;
 using Wasme.Proxy.Istio;
 
 namespace Wasme.Cli.Commands.Run;
@@ -25,12 +26,7 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<Im
             }
 
             var info = new FileInfo(argument);
-            if (info.Length > RegistryLimits.DefaultMaxModuleSize)
-            {
-                throw new OciIntegrityException($"{argument} is {info.Length} bytes, over the {RegistryLimits.DefaultMaxModuleSize}-byte module limit");
-            }
-
-            var module = await File.ReadAllBytesAsync(argument, cancellationToken);
+            var module = await ReadModuleFileAsync(argument, cancellationToken);
             try
             {
                 // Checked here so the message names the file, in one line, before Wasmtime's multi-line report.
@@ -65,6 +61,23 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<Im
         var bytes = await store.ReadModuleAsync(image, cancellationToken);
         var name = reference.Repository[(reference.Repository.LastIndexOf('/') + 1)..];
         return new RunFilterSource(name, bytes, image.RootIds, reference.ToString());
+    }
+
+    /// <summary>
+    /// A module file's bytes, at most <see cref="RegistryLimits.DefaultMaxModuleSize"/> whatever length the file system
+    /// reports: <c>/dev/zero</c> reports 0 and never ends, and read whole it ran the process out of memory.
+    /// </summary>
+    /// <exception cref="OciIntegrityException">The file is larger than the module bound.</exception>
+    public static async Task<byte[]> ReadModuleFileAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await InputFile.ReadAsync(path, (int)RegistryLimits.DefaultMaxModuleSize, cancellationToken);
+        }
+        catch (InputFileException e)
+        {
+            throw new OciIntegrityException($"{path} {(Directory.Exists(path) ? e.Problem : $"is larger than the {RegistryLimits.DefaultMaxModuleSize}-byte module limit; pass the module file itself, not a device")}");
+        }
     }
 
     /// <summary>A module built by <c>wasme build</c> sits next to its runtime-config.json; use its root ids.</summary>

@@ -1,6 +1,7 @@
 using Wasme.Build;
 using Wasme.Build.Scratch;
 using Wasme.Cli.Commands.Authoring;
+using Wasme.Cli.Commands.Run;
 using Wasme.FilterTesting;
 using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Parsing;
@@ -31,7 +32,7 @@ internal static class BuildTestGate
             var runner = new FilterTestRunner(
                 async (spec, token) => spec.Module is null
                     ? new ResolvedModule(compiled.Module.ToArray(), name, rootId)
-                    : new ResolvedModule(await File.ReadAllBytesAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId,
+                    : new ResolvedModule(await RunFilterResolver.ReadModuleFileAsync(spec.Module, token), Path.GetFileNameWithoutExtension(spec.Module), rootId,
                         IsText: spec.Module.EndsWith(".wat", StringComparison.OrdinalIgnoreCase)),
                 cache);
             var results = await new FilterTestSuite(runner).RunAsync(

@@ -173,7 +173,7 @@ internal sealed class TestSession(CliContext context)
         if (argument.EndsWith(".wat", StringComparison.OrdinalIgnoreCase) && File.Exists(argument))
         {
             // WebAssembly text is compiled by the runner; the image/module resolver only reads binary modules.
-            return new ResolvedModule(await File.ReadAllBytesAsync(argument, cancellationToken), Path.GetFileNameWithoutExtension(argument), null, IsText: true);
+            return new ResolvedModule(await RunFilterResolver.ReadModuleFileAsync(argument, cancellationToken), Path.GetFileNameWithoutExtension(argument), null, IsText: true);
         }
 
         var resolver = new RunFilterResolver(() => new LocalImageStore(LocalImageStore.ResolveRoot(Store, context.GetEnvironmentVariable), context.TimeProvider));
