@@ -20,7 +20,7 @@ public sealed partial class ImagesEditionTests
     [Fact]
     public void The_files_the_images_edition_compiles_use_no_assembly_it_leaves_out()
     {
-        var cli = Path.Combine(RepositoryRoot, "src", "Wasme.Cli");
+        var cli = Path.Combine(Repository.Root, "src", "Wasme.Cli");
         var removed = RemovedInImagesEdition(Path.Combine(cli, "Wasme.Cli.csproj"));
         Assert.NotEmpty(removed);
         var offenders = new List<string>();
@@ -95,19 +95,4 @@ public sealed partial class ImagesEditionTests
 
     [GeneratedRegex(@"^\s*(global\s+)?using\s+(static\s+)?(\w+\s*=\s*)?(?<ns>[\w.]+)")]
     private static partial Regex UsingPattern();
-
-    private static string RepositoryRoot { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Wasme.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Wasme.slnx not found above the test binaries");
-    }
 }

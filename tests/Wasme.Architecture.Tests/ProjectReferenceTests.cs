@@ -37,7 +37,7 @@ public sealed class ProjectReferenceTests
         var pending = new Queue<string>([project]);
         while (pending.TryDequeue(out var current))
         {
-            var file = Path.Combine(RepositoryRoot, "src", current, current + ".csproj");
+            var file = Path.Combine(Repository.Root, "src", current, current + ".csproj");
             var document = XDocument.Load(file);
             foreach (var element in document.Descendants())
             {
@@ -57,20 +57,5 @@ public sealed class ProjectReferenceTests
         }
 
         return reached;
-    }
-
-    private static string RepositoryRoot { get; } = FindRoot();
-
-    private static string FindRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "Wasme.slnx")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("Wasme.slnx not found above the test binaries");
     }
 }

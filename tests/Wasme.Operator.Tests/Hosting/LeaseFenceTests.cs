@@ -89,9 +89,7 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         // saw the answer, so the release's replace carried a stale resourceVersion, got 409, and the Lease stayed held
         // for its whole duration while the standby waited (seen as a flaky OperatorHostTests run under load).
         await using var harness = await OperatorHarness.StartAsync();
-        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
-        var fence = new LeaseFence(new LeaseLock(harness.Client, "wasme", "wasme-operator", "me"), RenewDeadline, TimeProvider.System);
-        Assert.True(await fence.CreateAsync(Record("me")));
+        var fence = await HoldLeaseAsync(harness);
         var landed = await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme");
         landed.Spec.RenewTime = DateTime.UtcNow;
         await harness.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(landed, "wasme-operator", "wasme");
@@ -107,9 +105,7 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
     public async Task Release_leaves_alone_a_Lease_another_replica_took_meanwhile()
     {
         await using var harness = await OperatorHarness.StartAsync();
-        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
-        var fence = new LeaseFence(new LeaseLock(harness.Client, "wasme", "wasme-operator", "me"), RenewDeadline, TimeProvider.System);
-        Assert.True(await fence.CreateAsync(Record("me")));
+        var fence = await HoldLeaseAsync(harness);
         var taken = await harness.Client.CoordinationV1.ReadNamespacedLeaseAsync("wasme-operator", "wasme");
         taken.Spec.HolderIdentity = "other";
         await harness.Client.CoordinationV1.ReplaceNamespacedLeaseAsync(taken, "wasme-operator", "wasme");
@@ -147,6 +143,15 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         Assert.Empty(harness.Writes());
         Assert.Null(harness.EnvoyFilter("reviews-v1-after.bookinfo"));
         Assert.Null(harness.FilterDeployment("after")!["status"]);
+    }
+
+    /// <summary>A fence over KubernetesClient's real LeaseLock on the API test server, holding Lease wasme/wasme-operator as "me".</summary>
+    private static async Task<LeaseFence> HoldLeaseAsync(OperatorHarness harness)
+    {
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        var fence = new LeaseFence(new LeaseLock(harness.Client, "wasme", "wasme-operator", "me"), RenewDeadline, TimeProvider.System);
+        Assert.True(await fence.CreateAsync(Record("me")));
+        return fence;
     }
 
     private static LeaderElectionRecord Record(string holder) => new() { HolderIdentity = holder, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow };
