@@ -19,16 +19,7 @@ public sealed class DataPathBoundsTests : IDisposable
         var wat = new Wat();
         // Appends 64 KiB of its memory to the request body 40 times (2.5 MiB), counting the writes the host accepts.
         var module = wat.Module($$"""
-            (func (export "proxy_on_request_body") (param i32 i32 i32) (result i32)
-              (local $left i32)
-              (local $status i32)
-              (local.set $left (i32.const 40))
-              (loop $grow
-                (local.set $status (call $proxy_set_buffer_bytes (i32.const 0) (i32.const -1) (i32.const 0) (i32.const 0) (i32.const 65536)))
-                (if (i32.eqz (local.get $status)) (then {{Count(wat, "accepted")}}))
-                (br_if $grow (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
-              {{wat.Record("last_status", "(local.get $status)")}}
-              (i32.const 0))
+            {{wat.CallbackRepeating("proxy_on_request_body", 40, "(call $proxy_set_buffer_bytes (i32.const 0) (i32.const -1) (i32.const 0) (i32.const 0) (i32.const 65536))", "accepted")}}
             """);
         using var plugin = _host.Start(module, new PluginConfiguration { Name = "grower" });
         using var limited = new BodyBuffer { GuestLimit = 200_000 };
@@ -182,16 +173,7 @@ public sealed class DataPathBoundsTests : IDisposable
         var wat = new Wat();
         // Adds a 100-byte header 20,000 times (about 2 MiB) in one callback, counting the adds the host accepts.
         var module = wat.Module($$"""
-            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-              (local $left i32)
-              (local $status i32)
-              (local.set $left (i32.const 20000))
-              (loop $add
-                (local.set $status (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("x-junk")}} {{wat.Str(new string('v', 100))}}))
-                (if (i32.eqz (local.get $status)) (then {{Count(wat, "added")}}))
-                (br_if $add (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
-              {{wat.Record("last_status", "(local.get $status)")}}
-              (i32.const 0))
+            {{wat.CallbackRepeating("proxy_on_request_headers", 20000, $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-junk")} {wat.Str(new string('v', 100))})", "added")}}
             """);
         using var plugin = _host.Start(module, new PluginConfiguration { Name = "piler" });
         var headers = HostHarness.RequestHeaders();

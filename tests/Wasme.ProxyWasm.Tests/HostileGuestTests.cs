@@ -113,19 +113,7 @@ public sealed class HostileGuestTests
         var call = $"(call $proxy_http_call {wat.Str("auth")} {wat.Str(System.Text.Encoding.Latin1.GetString(Abi.PairsCodec.Serialize(headers)))} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 200))";
         // Each request fires 1100 calls at an upstream that does not answer, counting the ones the host accepts.
         var module = wat.Module($$"""
-            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-              (local $left i32)
-              (local $status i32)
-              (local.set $left (i32.const {{attempts}}))
-              (loop $fire
-                (local.set $status {{call}})
-                (if (i32.eqz (local.get $status))
-                  (then
-                    (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("accepted")}} (i32.const 240)))
-                    (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))
-                (br_if $fire (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
-              {{wat.Record("last_status", "(local.get $status)")}}
-              (i32.const 0))
+            {{wat.CallbackRepeating("proxy_on_request_headers", attempts, call, "accepted")}}
             (func (export "proxy_on_http_call_response") (param i32 i32 i32 i32 i32)
               (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("answered")}} (i32.const 240)))
               (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1))))
@@ -261,19 +249,7 @@ public sealed class HostileGuestTests
         var call = $"(call $proxy_grpc_call {wat.Str("auth")} {wat.Str("svc")} {wat.Str("Check")} (i32.const 0) (i32.const 0) {wat.Str("m")} (i32.const 1000) (i32.const 200))";
         // 1100 gRPC calls at an upstream that never answers, counting the ones the host opens.
         var module = wat.Module($$"""
-            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
-              (local $left i32)
-              (local $status i32)
-              (local.set $left (i32.const 1100))
-              (loop $fire
-                (local.set $status {{call}})
-                (if (i32.eqz (local.get $status))
-                  (then
-                    (drop (call $proxy_define_metric (i32.const 0) {{wat.Str("opened")}} (i32.const 240)))
-                    (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))
-                (br_if $fire (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
-              {{wat.Record("last_status", "(local.get $status)")}}
-              (i32.const 0))
+            {{wat.CallbackRepeating("proxy_on_request_headers", 1100, call, "opened")}}
             """);
         using var plugin = harness.Start(module, new PluginConfiguration { Name = "grpc-fanout" }, upstream);
 

@@ -94,6 +94,27 @@ public sealed class Wat
         => $"(drop (call $proxy_define_metric (i32.const 1) {Str(gauge)} (i32.const 240))) " +
            $"(drop (call $proxy_record_metric (i32.load (i32.const 240)) (i64.extend_i32_u {expression})))";
 
+    /// <summary>
+    /// A stream callback (<c>proxy_on_request_headers</c>, <c>proxy_on_request_body</c>, ...) that makes
+    /// <paramref name="call"/> <paramref name="times"/> times, counts the OK answers in counter <paramref name="counter"/>
+    /// and records the last status in gauge <c>last_status</c>: how a test sees where a host bound starts refusing.
+    /// </summary>
+    public string CallbackRepeating(string callback, int times, string call, string counter) => $$"""
+        (func (export "{{callback}}") (param i32 i32 i32) (result i32)
+          (local $left i32)
+          (local $status i32)
+          (local.set $left (i32.const {{times}}))
+          (loop $repeat
+            (local.set $status {{call}})
+            (if (i32.eqz (local.get $status))
+              (then
+                (drop (call $proxy_define_metric (i32.const 0) {{Str(counter)}} (i32.const 240)))
+                (drop (call $proxy_increment_metric (i32.load (i32.const 240)) (i64.const 1)))))
+            (br_if $repeat (local.tee $left (i32.sub (local.get $left) (i32.const 1)))))
+          {{Record("last_status", "(local.get $status)")}}
+          (i32.const 0))
+        """;
+
     public string Log(string message, int level = 2) => $"(drop (call $proxy_log (i32.const {level}) {Str(message)}))";
 
     /// <summary>Adds a header to <paramref name="map"/> whose value is the (ptr, len) the host returned in slots 0 and 4.</summary>
