@@ -35,8 +35,11 @@ public sealed class HandEditTests : IClassFixture<RegistryFixture>
                 && System.Text.Json.Nodes.JsonNode.DeepEquals(now["metadata"]!["labels"], applied["metadata"]!["labels"]),
             $"the EnvoyFilter's {what} is restored");
         Assert.True(harness.IsReady(Name));
-        // Put back in one pass, said in an Event, with no failed write on the way.
-        Assert.Contains(await harness.EventsAboutAsync(Name), e => (string?)e["reason"] == "Applied" && ((string?)e["message"])!.Contains($"updated EnvoyFilter {Filter}", StringComparison.Ordinal));
+        // Put back in one pass, said in an Event, with no failed write on the way. The Event is written after the
+        // EnvoyFilter, so the restored object can be seen before it: wait for it too.
+        await OperatorHarness.EventuallyAsync(
+            async () => (await harness.EventsAboutAsync(Name)).Any(e => (string?)e["reason"] == "Applied" && ((string?)e["message"])!.Contains($"updated EnvoyFilter {Filter}", StringComparison.Ordinal)),
+            $"an Applied Event says the EnvoyFilter's {what} was put back");
         Assert.DoesNotContain(harness.Logs.Lines, l => l.StartsWith("Warning", StringComparison.Ordinal) || l.StartsWith("Error", StringComparison.Ordinal));
     }
 
