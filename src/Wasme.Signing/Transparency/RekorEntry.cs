@@ -12,6 +12,9 @@ namespace Wasme.Signing.Transparency;
 /// </summary>
 public sealed record RekorEntry(string BodyBase64, long IntegratedTime, long LogIndex, byte[] LogId, byte[]? SignedEntryTimestamp)
 {
+    /// <summary>The last second <see cref="DateTimeOffset"/> holds (9999-12-31T23:59:59Z).</summary>
+    private const long MaxUnixSeconds = 253_402_300_799;
+
     /// <summary>The Merkle inclusion proof and signed checkpoint, when the signature carries them (bundles do; cosign's annotation does not).</summary>
     public RekorInclusionProof? InclusionProof { get; init; }
 
@@ -19,20 +22,21 @@ public sealed record RekorEntry(string BodyBase64, long IntegratedTime, long Log
 
     public string LogIdHex => Convert.ToHexStringLower(LogId);
 
+    /// <exception cref="FormatException">A number of the entry is not one a log writes.</exception>
     public static RekorEntry FromBundle(BundleTlogEntry entry)
     {
         ArgumentNullException.ThrowIfNull(entry);
         return new RekorEntry(
             Convert.ToBase64String(entry.CanonicalizedBody),
-            long.Parse(entry.IntegratedTime ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
-            long.Parse(entry.LogIndex ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+            Time(Number(entry.IntegratedTime, "integratedTime")),
+            Number(entry.LogIndex, "logIndex"),
             entry.LogId.KeyId,
             entry.InclusionPromise?.SignedEntryTimestamp)
         {
             InclusionProof = entry.InclusionProof is { } proof
                 ? new RekorInclusionProof(
-                    long.Parse(proof.LogIndex ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
-                    long.Parse(proof.TreeSize ?? "0", NumberStyles.None, CultureInfo.InvariantCulture),
+                    Number(proof.LogIndex, "inclusionProof.logIndex"),
+                    Number(proof.TreeSize, "inclusionProof.treeSize"),
                     proof.RootHash ?? [],
                     proof.Hashes ?? [],
                     proof.Checkpoint?.Envelope)
@@ -40,11 +44,25 @@ public sealed record RekorEntry(string BodyBase64, long IntegratedTime, long Log
         };
     }
 
+    /// <exception cref="FormatException">The entry's time is not one a clock holds.</exception>
     public static RekorEntry FromCosignAnnotation(CosignRekorBundle bundle)
     {
         ArgumentNullException.ThrowIfNull(bundle);
-        return new RekorEntry(bundle.Payload.Body, bundle.Payload.IntegratedTime, bundle.Payload.LogIndex, Convert.FromHexString(bundle.Payload.LogId), bundle.SignedEntryTimestamp);
+        return new RekorEntry(bundle.Payload.Body, Time(bundle.Payload.IntegratedTime), bundle.Payload.LogIndex, Convert.FromHexString(bundle.Payload.LogId), bundle.SignedEntryTimestamp);
     }
+
+    // Absent is 0, as protobuf's JSON mapping leaves a default out; anything past a long is no count a log keeps.
+    private static long Number(string? value, string field) =>
+        long.TryParse(value ?? "0", NumberStyles.None, CultureInfo.InvariantCulture, out var number)
+            ? number
+            : throw new FormatException($"its {field} '{value}' is not a count a transparency log writes");
+
+    // Checked here, where the entry is read: the signature's claims (who controls the registry writes them) must not
+    // reach a DateTimeOffset that throws, which would end the verification instead of refusing this one signature.
+    private static long Time(long seconds) =>
+        seconds is >= 0 and <= MaxUnixSeconds
+            ? seconds
+            : throw new FormatException($"its integratedTime {seconds} is not a time (seconds since 1970)");
 
     /// <summary>
     /// The bytes Rekor signs for the SET: the canonical (RFC 8785) JSON of body, integratedTime,

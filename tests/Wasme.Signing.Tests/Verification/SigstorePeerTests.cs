@@ -164,6 +164,73 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.Equal($"keyless: {Subject} from {Issuer}", listed.DescribeClaimedSigner());
     }
 
+    [Theory]
+    [InlineData(999_999_999_999_999L)]
+    [InlineData(-1L)]
+    public async Task A_rekor_annotation_claiming_a_time_no_clock_holds_is_one_refused_signature_and_a_valid_one_beside_it_still_verifies(long integratedTime)
+    {
+        // Whoever controls the registry controls the annotations: a signature it adds must be refused like any other, not end the verification.
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync($"peer/js-time-{(integratedTime < 0 ? "negative" : "huge")}:v1", (byte)(integratedTime < 0 ? 27 : 28), logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var store = new CosignSignatureStore(fixture.Client);
+        await store.AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), CosignLayout(bundle, integratedTime)));
+        var alone = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+        await store.AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), CosignLayout(bundle, integratedTime: null)));
+
+        var beside = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, alone.Reason);
+        Assert.Contains(integratedTime.ToString(System.Globalization.CultureInfo.InvariantCulture), alone.Message, StringComparison.Ordinal);
+        Assert.True(beside.IsVerified, beside.Message);
+    }
+
+    [Theory]
+    [InlineData("integratedTime")]
+    [InlineData("logIndex")]
+    public async Task A_bundle_whose_log_numbers_overflow_is_refused_as_malformed(string field)
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync($"peer/js-overflow-{field.ToLowerInvariant()}:v1", (byte)(29 + field.Length % 2), logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        const string huge = "99999999999999999999";
+        var overflowing = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [field == "logIndex" ? entry with { LogIndex = huge } : entry with { IntegratedTime = huge }],
+            },
+        };
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [overflowing]);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
+        Assert.Contains(huge, result.Message, StringComparison.Ordinal);
+    }
+
+    private static Dictionary<string, string> CosignLayout(SigstoreBundle bundle, long? integratedTime)
+    {
+        var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
+            ?? [bundle.VerificationMaterial.Certificate!.RawBytes];
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var rekor = new CosignRekorBundle
+        {
+            SignedEntryTimestamp = entry.InclusionPromise!.SignedEntryTimestamp,
+            Payload = new()
+            {
+                Body = Convert.ToBase64String(entry.CanonicalizedBody),
+                IntegratedTime = integratedTime ?? long.Parse(entry.IntegratedTime!, System.Globalization.CultureInfo.InvariantCulture),
+                LogIndex = long.Parse(entry.LogIndex!, System.Globalization.CultureInfo.InvariantCulture),
+                LogId = Convert.ToHexStringLower(entry.LogId.KeyId),
+            },
+        };
+        return new Dictionary<string, string>
+        {
+            [CosignAnnotations.Signature] = Convert.ToBase64String(bundle.MessageSignature!.Signature),
+            [CosignAnnotations.Certificate] = Pem(certificates[0]),
+            [CosignAnnotations.RekorBundle] = JsonSerializer.Serialize(rekor, SigningJsonContext.Default.CosignRekorBundle),
+        };
+    }
+
     private static string Pem(byte[] der) => new(System.Security.Cryptography.PemEncoding.Write("CERTIFICATE", der));
 
     public void Dispose() => System.IO.Directory.Delete(_work, recursive: true);
