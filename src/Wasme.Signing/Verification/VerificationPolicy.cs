@@ -102,7 +102,8 @@ public sealed record KeylessIdentity
 
     public override string ToString() => $"{Subject ?? $"/{SubjectRegex}/"} from {Issuer ?? $"/{IssuerRegex}/"}";
 
-    // cosign anchors neither end of its patterns; anchoring both is the safer reading of "identity".
+    // cosign anchors neither end of its patterns; anchoring both is the safer reading of "identity". \z, not $:
+    // $ also matches before a final newline, and "subject\n" is another identity than "subject".
     private static bool FullMatch(string pattern, string value) =>
-        Regex.IsMatch(value, $"^(?:{pattern})$", RegexOptions.None, TimeSpan.FromSeconds(1));
+        Regex.IsMatch(value, $"\\A(?:{pattern})\\z", RegexOptions.None, TimeSpan.FromSeconds(1));
 }
