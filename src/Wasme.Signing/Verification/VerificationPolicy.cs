@@ -39,6 +39,33 @@ public sealed record VerificationPolicy
         {
             identity.Validate();
         }
+
+        foreach (var authority in Identities.Count > 0 ? TrustedRoot!.CertificateAuthorities! : [])
+        {
+            CheckCertificateAuthority(authority);
+        }
+    }
+
+    // Read once here so a damaged trusted root is one usage error naming the authority, not a failure inside a chain build.
+    private static void CheckCertificateAuthority(CertificateAuthority authority)
+    {
+        var name = $"The trusted root's certificate authority {authority.Uri ?? "(no uri)"}";
+        if (authority.CertChain?.Certificates is not { Count: > 0 } certificates)
+        {
+            throw new OciUsageException($"{name} has no certificates in its certChain; check that the file is Sigstore's trusted_root.json.");
+        }
+
+        foreach (var certificate in certificates)
+        {
+            try
+            {
+                using var _ = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(certificate.RawBytes);
+            }
+            catch (System.Security.Cryptography.CryptographicException ex)
+            {
+                throw new OciUsageException($"{name} holds a certificate that cannot be read ({ex.Message}); check that the file is Sigstore's trusted_root.json.", ex);
+            }
+        }
     }
 
     /// <summary>Parses Sigstore's <c>trusted_root.json</c> (protobuf JSON of <c>TrustedRoot</c>).</summary>

@@ -1,3 +1,4 @@
+using Wasme.Oci.Errors;
 using Wasme.Signing.Verification;
 
 namespace Wasme.Signing.Tests.Verification;
@@ -17,5 +18,27 @@ public sealed class VerificationPolicyTests
 
         Assert.True(identity.Matches(Issuer, [Subject]));
         Assert.False(identity.Matches(issuer, [subject]));
+    }
+
+    [Theory]
+    [InlineData("[]", "no certificates")]
+    [InlineData("[{\"rawBytes\":\"AQID\"}]", "cannot be read")]
+    public void A_trusted_root_whose_certificate_authority_cannot_be_read_is_refused_when_the_policy_is_read(string certificates, string problem)
+    {
+        var json = """
+            {"mediaType":"application/vnd.dev.sigstore.trustedroot+json;version=0.1",
+             "tlogs":[{"baseUrl":"https://rekor.example","hashAlgorithm":"SHA2_256","publicKey":{"rawBytes":"AQID"},"logId":{"keyId":"AQID"}}],
+             "certificateAuthorities":[{"uri":"https://fulcio.example","certChain":{"certificates":
+            """ + certificates + "}}]}";
+        var policy = new VerificationPolicy
+        {
+            Identities = [new KeylessIdentity { Subject = Subject, Issuer = Issuer }],
+            TrustedRoot = VerificationPolicy.ParseTrustedRoot(json, "trusted_root.json"),
+        };
+
+        var error = Assert.Throws<OciUsageException>(policy.Validate);
+
+        Assert.Contains("https://fulcio.example", error.Message, StringComparison.Ordinal);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
 }
