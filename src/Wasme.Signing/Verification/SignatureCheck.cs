@@ -53,6 +53,11 @@ internal static class SignatureCheck
         }
 
         // Only now is the payload trusted enough to read: it says which image was signed.
+        if (RepeatedJsonNames.Find(evidence.Payload.Span) is { } repeated)
+        {
+            return (null, Reject(VerificationFailureReason.MalformedSignature, $"the signed payload names '{repeated}' twice in one object, which JSON readers (wasme's, cosign's) resolve differently; refused rather than guessed"));
+        }
+
         var payload = SimpleSigningPayload.TryParse(evidence.Payload.Span);
         if (payload is null)
         {

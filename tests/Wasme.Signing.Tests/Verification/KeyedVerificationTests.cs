@@ -126,6 +126,36 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
         Assert.Contains(".sig", result.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("\"docker-manifest-digest\":\"{other}\",\"docker-manifest-digest\":\"{this}\"")]
+    [InlineData("\"docker-manifest-digest\":\"{this}\",\"Docker-Manifest-Digest\":\"{other}\"")]
+    [InlineData("\"docker-manifest-digest\":\"{this}\",\"docker-manifest-dige\u017Ft\":\"{other}\"")]
+    public async Task A_signed_claim_naming_the_digest_twice_is_refused_as_malformed_whichever_name_a_reader_keeps(string image)
+    {
+        // cosign (Go) keeps the last of two names that differ only in case; System.Text.Json keeps the exact one. A claim
+        // that one reader takes for this digest and another for a different one must be accepted by neither.
+        var (reference, digest) = await fixture.PushImageAsync($"keyed/twice-{image.Length}:v1", seed: 30);
+        var (_, other) = await fixture.PushImageAsync($"keyed/twice-{image.Length}:other", seed: 31);
+        var payload = Encoding.UTF8.GetBytes(
+            $"{{\"critical\":{{\"identity\":{{\"docker-reference\":\"{reference.Name}\"}},\"image\":{{{image.Replace("{this}", digest.ToString(), StringComparison.Ordinal).Replace("{other}", other.ToString(), StringComparison.Ordinal)}}},\"type\":\"cosign container image signature\"}},\"optional\":null}}");
+        await AttachSignedAsync(reference, digest, payload);
+
+        var result = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
+        Assert.Contains("twice", result.Message, StringComparison.Ordinal);
+    }
+
+    private async Task AttachSignedAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, byte[] payload)
+    {
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, new CosignSignature(payload, new Dictionary<string, string>
+        {
+            [CosignAnnotations.Signature] = Convert.ToBase64String(ImageSigner.Sign(key, payload)),
+            [SignatureEvidence.KeyIdAnnotation] = KeyIds.Of(key),
+        }));
+    }
+
     private Task<VerificationResult> Verify(Oci.References.ImageReference reference, Oci.References.Digest digest, string publicKey) =>
         new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [publicKey] });
 
