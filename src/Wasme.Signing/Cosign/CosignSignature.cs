@@ -7,6 +7,9 @@ namespace Wasme.Signing.Cosign;
 /// </summary>
 public sealed record CosignSignature(ReadOnlyMemory<byte> Payload, IReadOnlyDictionary<string, string> Annotations)
 {
+    /// <summary>Why the layer's payload could not be read (missing, past its bound, not matching its digest); the payload is then empty.</summary>
+    public string? Unreadable { get; init; }
+
     public string? SignatureBase64 => Annotations.GetValueOrDefault(CosignAnnotations.Signature);
 
     public string? CertificatePem => Annotations.GetValueOrDefault(CosignAnnotations.Certificate);

@@ -48,8 +48,24 @@ public sealed class CosignSignatureStore(RegistryClient client, TimeProvider? ti
         var signatures = new List<CosignSignature>();
         foreach (var layer in manifest.Layers.Where(l => l.MediaType == CosignAnnotations.SimpleSigningMediaType).Take(MaxSignatures))
         {
-            var payload = await client.GetBlobAsync(repository, layer, MaxPayloadSize, progress: null, cancellationToken).ConfigureAwait(false);
-            signatures.Add(new CosignSignature(payload, layer.Annotations ?? new Dictionary<string, string>()));
+            var annotations = layer.Annotations ?? new Dictionary<string, string>();
+            // One layer that cannot be read is one signature that cannot be verified, not the end of reading the others:
+            // whoever can push to the .sig tag could otherwise hide a valid signature behind a broken one.
+            if (layer.Size is < 0 or > MaxPayloadSize)
+            {
+                signatures.Add(new CosignSignature(ReadOnlyMemory<byte>.Empty, annotations) { Unreadable = $"its payload blob {layer.Digest} is {layer.Size} bytes, more than the {MaxPayloadSize} a signature's claim needs" });
+                continue;
+            }
+
+            try
+            {
+                var payload = await client.GetBlobAsync(repository, layer, MaxPayloadSize, progress: null, cancellationToken).ConfigureAwait(false);
+                signatures.Add(new CosignSignature(payload, annotations));
+            }
+            catch (Exception ex) when (ex is OciNotFoundException or OciIntegrityException)
+            {
+                signatures.Add(new CosignSignature(ReadOnlyMemory<byte>.Empty, annotations) { Unreadable = $"its payload blob {layer.Digest} cannot be fetched ({ex.Message})" });
+            }
         }
 
         return signatures;

@@ -28,6 +28,11 @@ internal sealed record SignatureEvidence(
     {
         var source = $".sig layer {index + 1}";
         var problems = new List<string>();
+        if (signature.Unreadable is { } unreadable)
+        {
+            problems.Add(unreadable);
+        }
+
         var bytes = Base64(signature.SignatureBase64, "signature annotation", problems);
         X509Certificate2? certificate = null;
         var chain = new List<X509Certificate2>();

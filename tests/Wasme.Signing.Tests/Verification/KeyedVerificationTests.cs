@@ -146,6 +146,26 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
         Assert.Contains("twice", result.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_payload_blob_past_its_bound_is_one_refused_signature_and_a_valid_one_beside_it_still_verifies()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/oversized:v1", seed: 32);
+        var (alone, aloneDigest) = await fixture.PushImageAsync("keyed/oversized:alone", seed: 33);
+        var oversized = new CosignSignature(new byte[300 * 1024], new Dictionary<string, string> { [CosignAnnotations.Signature] = "AAAA" });
+        var store = new CosignSignatureStore(fixture.Client);
+        await store.AttachAsync(reference, digest, oversized);
+        await AttachSignedAsync(reference, digest, SimpleSigningPayload.Create(reference.Name, digest));
+        await store.AttachAsync(alone, aloneDigest, oversized);
+
+        var beside = await Verify(reference, digest, Pair.Public);
+        var refused = await Verify(alone, aloneDigest, Pair.Public);
+
+        Assert.True(beside.IsVerified, beside.Message);
+        Assert.Equal(VerificationFailureReason.MalformedSignature, refused.Reason);
+        Assert.Contains("307200 bytes", refused.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("--max-module-size", refused.Message, StringComparison.Ordinal);
+    }
+
     private async Task AttachSignedAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, byte[] payload)
     {
         using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
