@@ -12,6 +12,18 @@ public sealed record SigstoreBundle
 {
     public const string MediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json";
 
+    /// <summary>
+    /// The media types of the versions wasme reads (v0.1 to v0.3; v0.3 also in the older spelling). A later version may
+    /// mean something these fields do not say, so it is refused rather than read as one of these.
+    /// </summary>
+    public static IReadOnlyList<string> KnownMediaTypes { get; } =
+    [
+        "application/vnd.dev.sigstore.bundle+json;version=0.1",
+        "application/vnd.dev.sigstore.bundle+json;version=0.2",
+        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        MediaTypeV03,
+    ];
+
     [JsonPropertyName("mediaType")]
     public required string MediaType { get; init; }
 
@@ -20,6 +32,10 @@ public sealed record SigstoreBundle
 
     [JsonPropertyName("messageSignature")]
     public BundleMessageSignature? MessageSignature { get; init; }
+
+    /// <summary>Present in attestation bundles instead of <see cref="MessageSignature"/>; kept only to name it in a refusal.</summary>
+    [JsonPropertyName("dsseEnvelope")]
+    public System.Text.Json.JsonElement? DsseEnvelope { get; init; }
 
     /// <summary>Reads a bundle file; throws <see cref="System.Text.Json.JsonException"/> when it is not one.</summary>
     public static SigstoreBundle Parse(ReadOnlySpan<byte> json) =>

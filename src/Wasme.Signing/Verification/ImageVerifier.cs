@@ -47,7 +47,11 @@ public sealed class ImageVerifier(RegistryClient client)
         for (var i = 0; i < bundles.Count; i++)
         {
             var source = $"bundle {i + 1}";
-            if (FindPayload(bundles[i], repository, manifestDigest, attached) is { } payload)
+            if (Unreadable(bundles[i]) is { } problem)
+            {
+                rejections.Add(new SignatureRejection(source, VerificationFailureReason.MalformedSignature, problem));
+            }
+            else if (FindPayload(bundles[i], repository, manifestDigest, attached) is { } payload)
             {
                 evidence.Add(SignatureEvidence.FromBundle(bundles[i], payload, source));
             }
@@ -121,6 +125,29 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.MalformedSignature => "malformed signature",
         _ => reason.ToString(),
     };
+
+    /// <summary>Why wasme cannot read the bundle as an image signature; null when it can.</summary>
+    private static string? Unreadable(SigstoreBundle bundle)
+    {
+        if (!SigstoreBundle.KnownMediaTypes.Contains(bundle.MediaType, StringComparer.Ordinal))
+        {
+            return $"its media type '{bundle.MediaType}' is not a Sigstore bundle version wasme reads ({string.Join(", ", SigstoreBundle.KnownMediaTypes)})";
+        }
+
+        if (bundle.MessageSignature is not null && bundle.DsseEnvelope is not null)
+        {
+            return "it holds both a messageSignature and a DSSE envelope, where a bundle holds one";
+        }
+
+        if (bundle.MessageSignature is null)
+        {
+            return bundle.DsseEnvelope is null
+                ? "it holds no messageSignature"
+                : "it holds a DSSE envelope (an attestation), not a message signature over the image's claim as 'wasme sign' and 'cosign sign' make";
+        }
+
+        return null;
+    }
 
     private static ReadOnlyMemory<byte>? FindPayload(SigstoreBundle bundle, ImageReference repository, Digest manifestDigest, IReadOnlyList<CosignSignature> attached)
     {

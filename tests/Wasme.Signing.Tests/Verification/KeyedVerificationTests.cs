@@ -1,4 +1,5 @@
 using System.Text;
+using Wasme.Signing.Bundles;
 using Wasme.Signing.Cosign;
 using Wasme.Signing.Keys;
 using Wasme.Signing.Signing;
@@ -164,6 +165,51 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
         Assert.Equal(VerificationFailureReason.MalformedSignature, refused.Reason);
         Assert.Contains("307200 bytes", refused.Message, StringComparison.Ordinal);
         Assert.DoesNotContain("--max-module-size", refused.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/vnd.dev.sigstore.bundle.v0.4+json")]
+    [InlineData("application/json")]
+    public async Task A_bundle_of_a_media_type_wasme_does_not_know_is_refused_as_malformed(string mediaType)
+    {
+        var (reference, digest) = await fixture.PushImageAsync($"keyed/bundle-type-{mediaType.Length}:v1", seed: 34);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)) with { MediaType = mediaType };
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
+        Assert.Contains(mediaType, result.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("application/vnd.dev.sigstore.bundle+json;version=0.1")]
+    [InlineData("application/vnd.dev.sigstore.bundle+json;version=0.2")]
+    [InlineData("application/vnd.dev.sigstore.bundle+json;version=0.3")]
+    public async Task Bundles_of_the_earlier_media_types_still_verify(string mediaType)
+    {
+        var (reference, digest) = await fixture.PushImageAsync($"keyed/bundle-known-{mediaType[^1]}:v1", seed: 35);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)) with { MediaType = mediaType };
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+
+        Assert.True(result.IsVerified, result.Message);
+    }
+
+    [Fact]
+    public async Task A_dsse_bundle_is_refused_as_not_an_image_signature_rather_than_as_one_for_another_digest()
+    {
+        var (reference, digest) = await fixture.PushImageAsync("keyed/bundle-dsse:v1", seed: 36);
+        var json = $"{{\"mediaType\":\"{SigstoreBundle.MediaTypeV03}\",\"verificationMaterial\":{{\"publicKey\":{{\"hint\":\"k\"}}}},\"dsseEnvelope\":{{\"payload\":\"e30=\",\"payloadType\":\"application/vnd.in-toto+json\",\"signatures\":[{{\"sig\":\"AAAA\"}}]}}}}";
+        var bundle = SigstoreBundle.Parse(Encoding.UTF8.GetBytes(json));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
+        Assert.Contains("DSSE", result.Message, StringComparison.Ordinal);
     }
 
     private async Task AttachSignedAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, byte[] payload)
