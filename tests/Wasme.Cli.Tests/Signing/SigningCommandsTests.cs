@@ -122,6 +122,42 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Key_bundle_and_trust_root_files_that_never_end_are_refused_at_their_bound_instead_of_read_into_memory()
+    {
+        if (OperatingSystem.IsWindows())
+        {
+            return;
+        }
+
+        // /dev/zero reports a length of 0: a bound checked on the length alone let it be read until memory ran out.
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "s3cret");
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        const string image = "127.0.0.1:1/bounds/filter:v1";
+        const string endless = "/dev/zero";
+
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--key", prefix + ".pub", "--bundle", endless));
+        Assert.Contains($"--bundle {endless} holds more than the {SigningFiles.MaxDocumentSize} bytes", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer, "--trust-root", endless));
+        Assert.Contains($"--trust-root {endless} holds more than", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("verify", image, "--key", endless));
+        Assert.Contains($"--key {endless} holds more than the {SigningFiles.MaxKeySize} bytes", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(2, await cli.RunAsync("sign", image, "--key", endless));
+        Assert.Contains($"--key {endless} holds more than", cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("unexpected failure", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_directory_given_as_a_key_is_named_as_one()
+    {
+        using var cli = new ImageCli();
+
+        Assert.Equal(2, await cli.RunAsync("verify", "127.0.0.1:1/bounds/filter:v1", "--key", cli.Home));
+
+        Assert.Contains($"--key {cli.Home} is a directory", cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Pull_given_only_part_of_a_policy_refuses_as_usage_instead_of_pulling_unverified()
     {
         using var cli = new ImageCli();
