@@ -82,7 +82,18 @@ internal static class SignatureCheck
             return (null, (VerificationFailureReason.WrongKey, $"it is a keyless signature by {who}; verify it with --certificate-identity, --certificate-oidc-issuer and --trust-root"));
         }
 
-        using var key = certificate.GetECDsaPublicKey();
+        ECDsa? key;
+        try
+        {
+            key = certificate.GetECDsaPublicKey();
+        }
+        catch (CryptographicException ex)
+        {
+            // The certificate is whatever the .sig annotation holds until the chain is checked, which needs this key first.
+            return (null, (VerificationFailureReason.MalformedSignature, $"its certificate's public key cannot be read ({ex.Message})"));
+        }
+
+        using var _ = key;
         if (key is null)
         {
             return (null, (VerificationFailureReason.MalformedSignature, "its certificate does not hold an ECDSA key"));

@@ -207,6 +207,30 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.Contains(huge, result.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_certificate_whose_key_is_no_point_on_its_curve_is_one_refused_signature_and_a_valid_one_beside_it_still_verifies()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-bad-point:v1", 32, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var der = bundle.VerificationMaterial.Certificate?.RawBytes ?? bundle.VerificationMaterial.X509CertificateChain!.Certificates[0].RawBytes;
+        using var certificate = System.Security.Cryptography.X509Certificates.X509CertificateLoader.LoadCertificate(der);
+        var point = certificate.PublicKey.EncodedKeyValue.RawData;
+        var offPoint = (byte[])der.Clone();
+        offPoint[der.AsSpan().IndexOf(point) + point.Length - 1] ^= 0x01;
+        var forged = CosignLayout(bundle, integratedTime: null);
+        forged[CosignAnnotations.Certificate] = Pem(offPoint);
+        var store = new CosignSignatureStore(fixture.Client);
+        await store.AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), forged));
+        var alone = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+        await store.AttachAsync(reference, digest, new CosignSignature(SimpleSigningPayload.Create(reference.Name, digest), CosignLayout(bundle, integratedTime: null)));
+
+        var beside = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, alone.Reason);
+        Assert.Contains("public key", alone.Message, StringComparison.Ordinal);
+        Assert.True(beside.IsVerified, beside.Message);
+    }
+
     private static Dictionary<string, string> CosignLayout(SigstoreBundle bundle, long? integratedTime)
     {
         var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
