@@ -7,7 +7,9 @@ using Wasme.Signing.Transparency;
 namespace Wasme.Signing;
 
 /// <summary>Source-generated JSON for every Sigstore and cosign document wasme reads or writes (the CLI is native AOT).</summary>
-[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+// RespectNullableAnnotations: a JSON null where the type says never-null (a Rekor annotation's "Payload":null, which whoever
+// controls the registry writes) fails the read as JsonException, the refusal every caller handles, not a later NullReferenceException.
+[JsonSourceGenerationOptions(DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull, RespectNullableAnnotations = true)]
 [JsonSerializable(typeof(EncryptedKeyEnvelope))]
 [JsonSerializable(typeof(SimpleSigningPayload))]
 [JsonSerializable(typeof(SigstoreBundle))]
@@ -20,6 +22,7 @@ internal sealed partial class SigningJsonContext : JsonSerializerContext
     public static SigningJsonContext Written { get; } = new(new System.Text.Json.JsonSerializerOptions
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        RespectNullableAnnotations = true,
         Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
     });
 }

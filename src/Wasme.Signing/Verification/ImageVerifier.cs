@@ -134,6 +134,14 @@ public sealed class ImageVerifier(RegistryClient client)
             return $"its media type '{bundle.MediaType}' is not a Sigstore bundle version wasme reads ({string.Join(", ", SigstoreBundle.KnownMediaTypes)})";
         }
 
+        // Nullable annotations do not reach list elements: a null entry is found here, before it is read.
+        var material = bundle.VerificationMaterial;
+        if (material.TlogEntries?.Any(e => e is null || e.InclusionProof?.Hashes?.Any(h => h is null) == true) == true
+            || material.X509CertificateChain?.Certificates.Any(c => c is null) == true)
+        {
+            return "it has a null where a transparency log entry, an inclusion proof hash or a certificate belongs";
+        }
+
         if (bundle.MessageSignature is not null && bundle.DsseEnvelope is not null)
         {
             return "it holds both a messageSignature and a DSSE envelope, where a bundle holds one";

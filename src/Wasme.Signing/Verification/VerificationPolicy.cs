@@ -35,6 +35,11 @@ public sealed record VerificationPolicy
             throw new OciUsageException("Keyless verification needs a trusted root with at least one certificate authority (Fulcio) and one transparency log (Rekor): give it with --trust-root FILE (Sigstore's trusted_root.json).");
         }
 
+        if (Identities.Count > 0 && (TrustedRoot!.Tlogs!.Any(l => l is null) || TrustedRoot.CertificateAuthorities!.Any(c => c is null)))
+        {
+            throw new OciUsageException("The trusted root lists a transparency log or certificate authority as null; check that the file is Sigstore's trusted_root.json.");
+        }
+
         foreach (var identity in Identities)
         {
             identity.Validate();

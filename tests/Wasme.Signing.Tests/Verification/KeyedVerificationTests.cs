@@ -212,6 +212,53 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
         Assert.Contains("DSSE", result.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("{\"SignedEntryTimestamp\":\"AA==\",\"Payload\":null}")]
+    [InlineData("{\"SignedEntryTimestamp\":\"AA==\",\"Payload\":{\"body\":null,\"integratedTime\":1,\"logIndex\":1,\"logID\":\"00\"}}")]
+    [InlineData("{\"SignedEntryTimestamp\":\"AA==\",\"Payload\":{\"body\":\"e30=\",\"integratedTime\":1,\"logIndex\":1,\"logID\":null}}")]
+    public async Task A_rekor_annotation_with_null_parts_is_one_refused_signature_and_a_valid_one_beside_it_still_verifies(string rekor)
+    {
+        // Read for every layer, whatever the policy: whoever can push to the .sig tag writes it.
+        var (reference, digest) = await fixture.PushImageAsync($"keyed/null-rekor-{rekor.Length}:v1", seed: 37);
+        var broken = new CosignSignature(Encoding.UTF8.GetBytes("{}"), new Dictionary<string, string>
+        {
+            [CosignAnnotations.Signature] = "MEUCIQ==",
+            [CosignAnnotations.RekorBundle] = rekor,
+        });
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, broken);
+        var alone = await Verify(reference, digest, Pair.Public);
+        await AttachSignedAsync(reference, digest, SimpleSigningPayload.Create(reference.Name, digest));
+
+        var beside = await Verify(reference, digest, Pair.Public);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, alone.Reason);
+        Assert.Contains("Rekor", alone.Message, StringComparison.Ordinal);
+        Assert.True(beside.IsVerified, beside.Message);
+    }
+
+    [Theory]
+    [InlineData("\"tlogEntries\":[null]")]
+    [InlineData("\"x509CertificateChain\":{\"certificates\":[null]}")]
+    [InlineData("\"certificate\":{\"rawBytes\":null}")]
+    [InlineData("\"tlogEntries\":[{\"logId\":null,\"canonicalizedBody\":\"e30=\"}]")]
+    [InlineData("\"tlogEntries\":[{\"logId\":{\"keyId\":\"AA==\"},\"canonicalizedBody\":null}]")]
+    public async Task A_bundle_with_null_parts_is_refused_as_malformed(string material)
+    {
+        var (reference, digest) = await fixture.PushImageAsync($"keyed/null-bundle-{material.Length}:v1", seed: 38);
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var json = Encoding.UTF8.GetString(ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)).ToJson())
+            .Replace("\"tlogEntries\":[]", material, StringComparison.Ordinal);
+
+        var parsed = Record.Exception(() => SigstoreBundle.Parse(Encoding.UTF8.GetBytes(json)));
+        var result = parsed is null
+            ? await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [SigstoreBundle.Parse(Encoding.UTF8.GetBytes(json))])
+            : null;
+
+        // Refused when read (the CLI's usage error for a file that is not a bundle) or as a malformed signature; never a crash.
+        Assert.True(parsed is System.Text.Json.JsonException || result?.Reason == VerificationFailureReason.MalformedSignature, parsed?.ToString() ?? result!.Message);
+    }
+
     private async Task AttachSignedAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, byte[] payload)
     {
         using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");

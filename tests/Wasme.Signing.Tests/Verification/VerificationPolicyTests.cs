@@ -41,4 +41,19 @@ public sealed class VerificationPolicyTests
         Assert.Contains("https://fulcio.example", error.Message, StringComparison.Ordinal);
         Assert.Contains(problem, error.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void A_trusted_root_listing_a_null_log_is_refused_when_the_policy_is_read()
+    {
+        const string json = """{"tlogs":[null],"certificateAuthorities":[null]}""";
+        var policy = new VerificationPolicy
+        {
+            Identities = [new KeylessIdentity { Subject = Subject, Issuer = Issuer }],
+            TrustedRoot = VerificationPolicy.ParseTrustedRoot(json, "trusted_root.json"),
+        };
+
+        var error = Assert.Throws<OciUsageException>(policy.Validate);
+
+        Assert.Contains("null", error.Message, StringComparison.Ordinal);
+    }
 }
