@@ -157,15 +157,11 @@ public sealed class CosignSignatureStore(RegistryClient client, TimeProvider? ti
             throw new OciIntegrityException($"{reference} is an index, not the signature manifest cosign writes; refused.");
         }
 
-        try
-        {
-            return JsonSerializer.Deserialize(content.Bytes.Span, OciJsonContext.Default.ImageManifest)
-                ?? throw new OciIntegrityException($"{reference} is not a signature manifest.");
-        }
-        catch (JsonException ex)
-        {
-            throw new OciIntegrityException($"{reference} is not a signature manifest: {ex.Message}", ex);
-        }
+        // The checked parse: a null layer or digest, which no registry accepts on push but a hostile one serves, is this
+        // refusal rather than a NullReferenceException further on.
+        return OciDocuments.TryParseManifest(content.Bytes.Span, out var manifest, out var problem)
+            ? manifest
+            : throw new OciIntegrityException($"{reference} is not a signature manifest: {problem}.");
     }
 
     // cosign writes an image config whose rootfs lists the layers; registries and tools that read the
