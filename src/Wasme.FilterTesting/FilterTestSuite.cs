@@ -3,7 +3,7 @@ using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
 using Wasme.FilterTesting.Parsing;
 using Wasme.FilterTesting.Reporting;
-using Wasme.Proxy.Input;
+using Wasme.Input;
 
 namespace Wasme.FilterTesting;
 
