@@ -81,12 +81,13 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Missing_keys_and_passwords_exit_2_with_the_fix()
+    public async Task Missing_key_files_exit_3_and_missing_passwords_2_with_the_fix()
     {
         using var cli = new ImageCli();
         var reference = await PushAsync(cli, "usage/filter:v1", seed: 4);
 
-        Assert.Equal(2, await cli.RunAsync("verify", reference, "--key", Path.Combine(cli.Home, "missing.pub")));
+        // A missing file is "not found" (3), as in every command; what is missing from the command line is usage (2).
+        Assert.Equal(3, await cli.RunAsync("verify", reference, "--key", Path.Combine(cli.Home, "missing.pub")));
         Assert.Contains("no such file", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("verify", reference));
         Assert.Contains("--key cosign.pub", cli.Error.Output, StringComparison.Ordinal);

@@ -30,7 +30,7 @@ internal sealed class RunCommand : WasmeCommand
     private static readonly IReadOnlyList<(string Word, LogLevel Value)> LogLevels =
         [("trace", LogLevel.Trace), ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warn", LogLevel.Warning), ("error", LogLevel.Error)];
 
-    private readonly Func<ParseResult, RunRequest> _bind;
+    private readonly Func<ParseResult, CancellationToken, Task<RunRequest>> _bind;
 
     public RunCommand(CliContext context)
         : base(context, "run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
@@ -75,14 +75,14 @@ internal sealed class RunCommand : WasmeCommand
         Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
         Example("Put a filter in front of a gRPC service (clients and service speak h2c); then grpcurl -plaintext 127.0.0.1:8080 list", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080");
         Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
-        _bind = parseResult =>
+        _bind = async (parseResult, cancellationToken) =>
         {
             VerificationPolicy? policy = null;
             IReadOnlyList<SigstoreBundle> bundles = [];
             if (verification.Requested(parseResult))
             {
-                policy = verification.BuildPolicy(context, parseResult);
-                bundles = verification.ReadBundles(parseResult);
+                policy = await verification.BuildPolicyAsync(context, parseResult, cancellationToken);
+                bundles = await verification.ReadBundlesAsync(parseResult, cancellationToken);
             }
 
             return new RunRequest
@@ -121,8 +121,8 @@ internal sealed class RunCommand : WasmeCommand
         };
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
-        new RunSession(Context, _bind(parseResult)).RunAsync(cancellationToken);
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        await new RunSession(Context, await _bind(parseResult, cancellationToken)).RunAsync(cancellationToken);
 }
 
 /// <summary>The parsed command line of <c>wasme run</c>.</summary>
