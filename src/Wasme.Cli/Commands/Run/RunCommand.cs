@@ -49,7 +49,7 @@ internal sealed class RunCommand : WasmeCommand
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
         var failPolicy = new EnumOption<FailurePolicy>("--fail-policy", [], FailPolicies, "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", FailurePolicy.FailClosed);
         var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call, gRPC calls (HTTP/2, h2c for http://) and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var envoyFilter = new Option<FileInfo[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var envoyFilter = new Option<string[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
@@ -88,7 +88,8 @@ internal sealed class RunCommand : WasmeCommand
             return new RunRequest
             {
                 Filters = parseResult.GetValue(filters) ?? [],
-                EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
+                // Strings, not FileInfo: System.CommandLine threw on an empty one when read, which wasme reported as a bug.
+                EnvoyFilterFiles = [.. (parseResult.GetValue(envoyFilter) ?? []).Select(f => new FileInfo(PathArguments.Full(f, "--envoy-filter", "envoyfilter.yaml")))],
                 Mounts = parseResult.GetValue(mounts) ?? [],
                 Upstream = parseResult.GetValue(upstream),
                 EchoUpstream = parseResult.GetValue(echo),
