@@ -3,6 +3,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Build.Scratch;
 using Wasme.Build.Toolchains;
 using Wasme.Build.Validation;
+using Wasme.Input;
 using Wasme.Oci;
 
 namespace Wasme.Build;
@@ -78,9 +79,9 @@ public sealed partial class FilterCompiler
         ArgumentNullException.ThrowIfNull(request);
         if (!Directory.Exists(request.ProjectDirectory))
         {
-            throw new Oci.Errors.OciUsageException(File.Exists(request.ProjectDirectory)
-                ? $"{request.ProjectDirectory} is a file, not a project directory; pass the directory that holds the project, e.g. {Path.GetDirectoryName(Path.GetFullPath(request.ProjectDirectory))}"
-                : $"project directory {request.ProjectDirectory} does not exist; create one with `wasme init {request.ProjectDirectory} --language {FilterLanguages.Name(request.Language)}`");
+            throw File.Exists(request.ProjectDirectory)
+                ? new Oci.Errors.OciUsageException($"{request.ProjectDirectory} is a file, not a project directory; pass the directory that holds the project, e.g. {Path.GetDirectoryName(Path.GetFullPath(request.ProjectDirectory))}")
+                : new Oci.Errors.OciNotFoundException($"project directory {request.ProjectDirectory} does not exist; create one with `wasme init {request.ProjectDirectory} --language {FilterLanguages.Name(request.Language)}`");
         }
 
         RefuseOtherLanguage(request.Language, request.ProjectDirectory);
@@ -125,9 +126,9 @@ public sealed partial class FilterCompiler
         var file = new FileInfo(path);
         if (!file.Exists)
         {
-            throw new Oci.Errors.OciUsageException(Directory.Exists(path)
-                ? $"runtime config {path} is a directory; pass the runtime config file with --config FILE"
-                : $"runtime config {path} does not exist; pass --config FILE, or create it: " +
+            throw Directory.Exists(path)
+                ? new Oci.Errors.OciUsageException($"runtime config {path} is a directory; pass the runtime config file with --config FILE")
+                : new Oci.Errors.OciNotFoundException($"runtime config {path} does not exist; pass --config FILE, or create it: " +
                   "{\"type\":\"envoy_proxy\",\"abiVersions\":[\"v0.2.1\"],\"config\":{\"rootIds\":[\"my_root_id\"]}}");
         }
 
@@ -157,25 +158,20 @@ public sealed partial class FilterCompiler
 
     /// <summary>
     /// The file's bytes, or null when it holds more than <paramref name="max"/>. Counts what it reads rather than trusting
-    /// the size on disk: a device or pipe (<c>/dev/zero</c>, <c>&lt;(cmd)</c>) reports 0 bytes and never ends.
+    /// the size on disk: a device or pipe (<c>/dev/zero</c>, <c>&lt;(cmd)</c>) reports 0 bytes and never ends; and the
+    /// wait on a FIFO with no writer ends with Ctrl-C (<see cref="InputFile"/>).
     /// </summary>
     private static async Task<byte[]?> ReadAtMostAsync(string path, long max, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.Asynchronous);
-        using var buffer = new MemoryStream();
-        var chunk = new byte[81920];
-        int read;
-        while ((read = await stream.ReadAsync(chunk, cancellationToken)) > 0)
+        try
         {
-            if (buffer.Length + read > max)
-            {
-                return null;
-            }
-
-            buffer.Write(chunk, 0, read);
+            return await InputFile.ReadAsync(path, (int)Math.Min(max, int.MaxValue), cancellationToken);
         }
-
-        return buffer.ToArray();
+        catch (InputFileException)
+        {
+            // Past the bound: a directory is refused before this is called.
+            return null;
+        }
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Compiled {Language} filter {ModulePath} ({Size} bytes)")]

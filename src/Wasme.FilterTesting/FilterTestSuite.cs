@@ -3,7 +3,7 @@ using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
 using Wasme.FilterTesting.Parsing;
 using Wasme.FilterTesting.Reporting;
-using Wasme.Proxy.Input;
+using Wasme.Input;
 
 namespace Wasme.FilterTesting;
 
@@ -19,8 +19,12 @@ public sealed record FilterTestOptions
     public bool Update { get; init; }
 }
 
-/// <summary>Finds test files, parses them all first (a malformed file stops the run before any case), runs the cases.</summary>
-public sealed class FilterTestSuite(FilterTestRunner runner)
+/// <summary>
+/// Finds test files, parses them all first (a malformed file stops the run before any case), runs the cases.
+/// <paramref name="writeUpdated"/> writes a file <c>--update</c> changed (path, text); by default a temp file beside it
+/// renamed over it, removed if the write fails or is cancelled.
+/// </summary>
+public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string, CancellationToken, Task>? writeUpdated = null)
 {
     /// <summary>Test files under the given paths: files as named, directories searched for *.yaml and *.yml.</summary>
     /// <exception cref="FileNotFoundException">A path does not exist, or a directory holds no test file.</exception>
@@ -72,16 +76,28 @@ public sealed class FilterTestSuite(FilterTestRunner runner)
             parsed.Add(FilterTestParser.Parse(path, text));
         }
 
-        var results = new List<FileResult>();
-        foreach (var file in parsed)
-        {
-            var cases = file.Cases
+        var selected = parsed.Select(file => (File: file, Cases: file.Cases
                 .Where(c => options.NameFilter is null || c.Name.Contains(options.NameFilter, StringComparison.OrdinalIgnoreCase))
-                .ToList();
+                .ToList())).ToList();
+        var total = selected.Sum(s => s.Cases.Count);
+        var finished = 0;
+        var results = new List<FileResult>();
+        foreach (var (file, cases) in selected)
+        {
             var caseResults = new List<CaseResult>();
             foreach (var testCase in cases)
             {
-                var result = await runner.RunAsync(testCase, cancellationToken);
+                CaseResult result;
+                try
+                {
+                    result = await runner.RunAsync(testCase, cancellationToken);
+                }
+                catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+                {
+                    throw new FilterTestsStoppedException(file.Path, testCase.Name, testCase.Line, finished, total, ex);
+                }
+
+                finished++;
                 caseResults.Add(result);
                 onCase?.Invoke(file.Path, result);
             }
@@ -89,13 +105,26 @@ public sealed class FilterTestSuite(FilterTestRunner runner)
             results.Add(new FileResult(file.Path, caseResults));
             if (options.Update && ExpectationUpdater.Update(file, cases, caseResults) is { } updated)
             {
-                var temporary = file.Path + ".wasme-update";
-                await File.WriteAllTextAsync(temporary, updated, cancellationToken);
-                File.Move(temporary, file.Path, overwrite: true);
+                await (writeUpdated ?? WriteUpdatedAsync)(file.Path, updated, cancellationToken);
             }
         }
 
         return results;
+    }
+
+    private static async Task WriteUpdatedAsync(string path, string text, CancellationToken cancellationToken)
+    {
+        var temporary = $"{path}.{Guid.NewGuid():N}.wasme-update";
+        try
+        {
+            await File.WriteAllTextAsync(temporary, text, cancellationToken);
+            File.Move(temporary, path, overwrite: true);
+        }
+        catch
+        {
+            File.Delete(temporary);
+            throw;
+        }
     }
 
     /// <summary>Elapsed time helper for reports.</summary>

@@ -5,7 +5,7 @@ internal static class ProductAssemblies
 {
     public static readonly string[] Names =
     [
-        "Wasme.Oci", "Wasme.Build", "Wasme.ProxyWasm", "Wasme.Proxy", "Wasme.FilterTesting", "Wasme.Istio",
+        "Wasme.Input", "Wasme.Oci", "Wasme.Build", "Wasme.ProxyWasm", "Wasme.Proxy", "Wasme.FilterTesting", "Wasme.Istio",
         "Wasme.Kubernetes", "Wasme.Operator", "Wasme.Cache", "wasme",
     ];
 

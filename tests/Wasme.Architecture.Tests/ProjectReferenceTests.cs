@@ -16,6 +16,7 @@ public sealed class ProjectReferenceTests
         { "Wasme.Istio", ["Wasme.Kubernetes", "Wasme.Operator", "Wasme.Cache", "Wasme.Cli", "framework Microsoft.AspNetCore.App"] },
         { "Wasme.Operator", ["Wasme.ProxyWasm", "Wasme.Proxy", "Wasme.FilterTesting", "package Wasmtime"] },
         { "Wasme.Cache", ["Wasme.Operator", "Wasme.ProxyWasm", "Wasme.Build", "package Wasmtime"] },
+        { "Wasme.Input", ["Wasme.Oci", "Wasme.Build", "Wasme.ProxyWasm", "Wasme.Proxy", "Wasme.Istio", "Wasme.Kubernetes", "Wasme.Operator", "Wasme.Cache", "Wasme.Signing", "Wasme.FilterTesting", "Wasme.Cli"] },
         { "Wasme.Kubernetes", ["Wasme.Oci", "Wasme.Build", "Wasme.ProxyWasm", "Wasme.Proxy", "Wasme.Istio", "Wasme.Operator", "Wasme.Cache", "Wasme.Cli"] },
     };
 

@@ -1,4 +1,4 @@
-using Wasme.Proxy.Input;
+using Wasme.Input;
 
 namespace Wasme.Cli.Infrastructure;
 

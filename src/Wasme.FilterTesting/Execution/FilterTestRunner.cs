@@ -139,6 +139,10 @@ public sealed class FilterTestRunner(Func<FilterSpec, CancellationToken, Task<Re
         {
             return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started), $"the filter did not start: {ex.Message}");
         }
+        catch (FilterModuleException ex)
+        {
+            return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started), $"the module did not load: {ex.Message}");
+        }
         catch (RegexMatchTimeoutException ex)
         {
             return new CaseResult(testCase.Name, testCase.Line, [], null, Stopwatch.GetElapsedTime(started),

@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Exceptions;
+using Wasme.Input;
 
 namespace Wasme.Kubernetes.Configuration;
 
@@ -7,7 +8,8 @@ namespace Wasme.Kubernetes.Configuration;
 /// Finds the cluster for a command with KubernetesClient's own kubeconfig loading, in kubectl's order: <c>--kubeconfig</c>,
 /// else the first file of <c>$KUBECONFIG</c> that exists, else <c>~/.kube/config</c>, else the pod's service account. The daemons
 /// (<c>operator</c>, <c>cache</c>) take the service account first, as controllers do. When nothing is found it says what was
-/// tried, instead of KubernetesClient's fallback to <c>localhost:8080</c>, which only ever fails.
+/// tried, instead of KubernetesClient's fallback to <c>localhost:8080</c>, which only ever fails. The kubeconfig is read
+/// through <see cref="InputFile"/>, bounded, and the wait on a FIFO with no writer ends when the command is cancelled.
 /// </summary>
 public static class ClusterConfig
 {
@@ -17,14 +19,16 @@ public static class ClusterConfig
     /// The configuration to use. <paramref name="getEnvironmentVariable"/> reads <c>KUBECONFIG</c> and <c>HOME</c> (the CLI
     /// passes its own, so tests need not touch the process environment).
     /// </summary>
-    public static KubernetesClientConfiguration Load(Func<string, string?> getEnvironmentVariable, string? kubeconfig, bool preferInCluster)
+    /// <exception cref="FileNotFoundException"><paramref name="kubeconfig"/> names no file.</exception>
+    /// <exception cref="ClusterConfigException">Nothing usable was found; the message names what was tried.</exception>
+    public static async Task<KubernetesClientConfiguration> LoadAsync(Func<string, string?> getEnvironmentVariable, string? kubeconfig, bool preferInCluster, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(getEnvironmentVariable);
         if (kubeconfig is not null)
         {
             return File.Exists(kubeconfig)
-                ? FromFiles([new FileInfo(kubeconfig)], $"{kubeconfig} (--kubeconfig)")
-                : throw new ClusterConfigException($"kubeconfig {kubeconfig} (--kubeconfig) does not exist; give the path of a kubeconfig file");
+                ? await FromFileAsync(kubeconfig, $"{kubeconfig} (--kubeconfig)", cancellationToken).ConfigureAwait(false)
+                : throw new FileNotFoundException($"kubeconfig {kubeconfig} (--kubeconfig) does not exist; give the path of a kubeconfig file", kubeconfig);
         }
 
         var inCluster = KubernetesClientConfiguration.IsInCluster();
@@ -39,7 +43,7 @@ public static class ClusterConfig
             var files = variable.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Select(p => new FileInfo(p)).ToList();
             if (files.Any(f => f.Exists))
             {
-                return FromFiles([.. files.Where(f => f.Exists)], $"$KUBECONFIG ({variable})");
+                return await FromFileAsync(files.First(f => f.Exists).FullName, $"$KUBECONFIG ({variable})", cancellationToken).ConfigureAwait(false);
             }
 
             tried.Add($"$KUBECONFIG={variable} (no such file)");
@@ -53,7 +57,7 @@ public static class ClusterConfig
         var defaultPath = Path.Combine(home, ".kube", "config");
         if (File.Exists(defaultPath))
         {
-            return FromFiles([new FileInfo(defaultPath)], defaultPath);
+            return await FromFileAsync(defaultPath, defaultPath, cancellationToken).ConfigureAwait(false);
         }
 
         tried.Add($"{defaultPath} (no such file)");
@@ -66,12 +70,18 @@ public static class ClusterConfig
         throw new ClusterConfigException($"no kubeconfig found; tried {string.Join(", ", tried)}; pass --kubeconfig FILE or set KUBECONFIG");
     }
 
-    private static KubernetesClientConfiguration FromFiles(FileInfo[] files, string source)
+    private static async Task<KubernetesClientConfiguration> FromFileAsync(string path, string source, CancellationToken cancellationToken)
     {
         try
         {
             // KubernetesClient reads one file here (its merging overload is not public): the first that exists.
-            return KubernetesClientConfiguration.BuildConfigFromConfigFile(files[0]);
+            var bytes = await InputFile.ReadAsync(path, InputFile.MaxBytes, cancellationToken).ConfigureAwait(false);
+            using var stream = new MemoryStream(bytes);
+            var kubeconfig = await KubernetesClientConfiguration.LoadKubeConfigAsync(stream).ConfigureAwait(false);
+
+            // Paths in the file (certificate-authority: ca.crt) are relative to it, as when KubernetesClient opens it.
+            kubeconfig.FileName = Path.GetFullPath(path);
+            return KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig);
         }
         catch (Exception ex) when (ex is KubeConfigException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
         {

@@ -165,6 +165,12 @@ public sealed partial record ImageReference
     public override string ToString() =>
         Name + (Tag is null ? string.Empty : ":" + Tag) + (Digest is null ? string.Empty : "@" + Digest);
 
+    /// <summary>Why <paramref name="registry"/> is not a registry host[:port] a connection can use; null when it is one.</summary>
+    public static string? RegistryError(string? registry) =>
+        string.IsNullOrWhiteSpace(registry) ? "the registry is empty"
+        : !RegistryPattern().IsMatch(registry) ? $"'{registry}' is not a valid registry host[:port]"
+        : RegistryProblem(registry);
+
     /// <summary>What the pattern lets through but no connection can use: a port outside 1-65535, a bracketed host that is no IPv6 address.</summary>
     private static string? RegistryProblem(string registry)
     {

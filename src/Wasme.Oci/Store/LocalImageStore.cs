@@ -39,6 +39,12 @@ public sealed class LocalImageStore
 
     private string LockPath => Path.Combine(Root, ".wasme.lock");
 
+    /// <summary>
+    /// Written by <c>rmi</c> before its index write and removed once its collection has run: while it is there (an rmi
+    /// killed in between, or a collection that stopped at a manifest it could not read) every write collects.
+    /// </summary>
+    private string CollectionPendingPath => Path.Combine(Root, ".wasme-collect");
+
     private string BlobDirectory => Path.Combine(Root, "blobs", "sha256");
 
     /// <summary>The store path: an explicit <c>--store</c>, else <c>WASME_STORE</c>, else <c>~/.wasme/store</c>.</summary>
@@ -302,7 +308,7 @@ public sealed class LocalImageStore
                 return [.. manifests.Where(m => !Matches(m, reference))];
             },
             cancellationToken,
-            afterWrite: CollectGarbage).ConfigureAwait(false);
+            beforeWrite: () => File.WriteAllBytes(CollectionPendingPath, [])).ConfigureAwait(false);
         return removed!;
     }
 
@@ -565,13 +571,13 @@ public sealed class LocalImageStore
 
     /// <summary>
     /// Read-modify-write of index.json under the store's exclusive lock, so concurrent wasme processes do
-    /// not lose entries. <paramref name="beforeWrite"/> and <paramref name="afterWrite"/> run under it too.
+    /// not lose entries. <paramref name="beforeWrite"/> runs under it too, and so does the collection of unreferenced
+    /// blobs when an rmi asked for one (<see cref="CollectionPendingPath"/>).
     /// </summary>
     private async Task UpdateIndexAsync(
         Func<IReadOnlyList<Descriptor>, IReadOnlyList<Descriptor>> update,
         CancellationToken cancellationToken,
-        Action? beforeWrite = null,
-        Action<ImageIndex>? afterWrite = null)
+        Action? beforeWrite = null)
     {
         try
         {
@@ -596,7 +602,11 @@ public sealed class LocalImageStore
             throw StoreAccess.Refused(Root, ex);
         }
 
-        afterWrite?.Invoke(updated);
+        if (File.Exists(CollectionPendingPath))
+        {
+            CollectGarbage(updated);
+        }
+
         AbandonedTempFiles.Remove([Root, BlobDirectory], _timeProvider.GetUtcNow());
     }
 
@@ -604,7 +614,7 @@ public sealed class LocalImageStore
     /// Deletes blobs that no index entry reaches. Runs under the exclusive lock with the index just
     /// written, so a concurrent pull's blobs (committed under the same lock) are either referenced or not
     /// yet in place. When a reachable manifest cannot be read, nothing is deleted: better a stray blob
-    /// than a deleted one that something still needs.
+    /// than a deleted one that something still needs; the next write tries again.
     /// </summary>
     private void CollectGarbage(ImageIndex index)
     {
@@ -625,6 +635,8 @@ public sealed class LocalImageStore
                 AtomicFile.TryDelete(file);
             }
         }
+
+        AtomicFile.TryDelete(CollectionPendingPath);
     }
 
     /// <summary>Marks a manifest or index and everything it references, whatever its media type says; false when unsure.</summary>

@@ -206,7 +206,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
                 {
                     ImageRefreshInterval = _options.ImageRefreshInterval,
                     SigstoreTrustedRoot = _options.SigstoreTrustedRoot is { } trustedRoot
-                        ? Signing.Verification.VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRoot), trustedRoot)
+                        ? await Signing.Verification.TrustedRootFile.ReadAsync(trustedRoot, "--sigstore-trusted-root", cancellationToken)
                         : null,
                     Translation = new TranslationOptions
                     {

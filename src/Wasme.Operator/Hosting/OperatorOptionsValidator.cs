@@ -55,7 +55,8 @@ public sealed class OperatorOptionsValidator : IValidateOptions<OperatorOptions>
             {
                 try
                 {
-                    _ = Signing.Verification.VerificationPolicy.ParseTrustedRoot(File.ReadAllText(trustedRoot), $"--sigstore-trusted-root {trustedRoot}");
+                    // Validation is synchronous; the read is bounded, so this wait is too (short of a FIFO with no writer).
+                    _ = Signing.Verification.TrustedRootFile.ReadAsync(trustedRoot, "--sigstore-trusted-root", CancellationToken.None).GetAwaiter().GetResult();
                 }
                 catch (Oci.Errors.OciUsageException ex)
                 {

@@ -73,6 +73,12 @@ public sealed record VerificationPolicy
         }
     }
 
+    /// <summary>
+    /// The most a <c>trusted_root.json</c> is read up to: Sigstore's public one is about 10 KiB, so a file past 4 MiB is
+    /// the wrong file (or a device that never ends).
+    /// </summary>
+    public const int MaxTrustedRootSize = 4 * 1024 * 1024;
+
     /// <summary>Parses Sigstore's <c>trusted_root.json</c> (protobuf JSON of <c>TrustedRoot</c>).</summary>
     public static TrustedRoot ParseTrustedRoot(string json, string source)
     {

@@ -202,7 +202,8 @@ public sealed class BuildCommandTests : IDisposable
 
         var exitCode = await _cli.RunAsync("build", "assemblyscript", project, "-t", "filter:v1", "--store", _store);
 
-        Assert.Equal(ExitCodes.UsageError, exitCode);
+        // Not found (3), as a missing --config file and every other missing input file.
+        Assert.Equal(ExitCodes.NotFound, exitCode);
         Assert.Contains("runtime-config.json does not exist; pass --config FILE", _cli.Error.Output, StringComparison.Ordinal);
     }
 

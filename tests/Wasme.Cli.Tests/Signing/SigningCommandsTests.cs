@@ -81,12 +81,13 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Missing_keys_and_passwords_exit_2_with_the_fix()
+    public async Task Missing_key_files_exit_3_and_missing_passwords_2_with_the_fix()
     {
         using var cli = new ImageCli();
         var reference = await PushAsync(cli, "usage/filter:v1", seed: 4);
 
-        Assert.Equal(2, await cli.RunAsync("verify", reference, "--key", Path.Combine(cli.Home, "missing.pub")));
+        // A missing file is "not found" (3), as in every command; what is missing from the command line is usage (2).
+        Assert.Equal(3, await cli.RunAsync("verify", reference, "--key", Path.Combine(cli.Home, "missing.pub")));
         Assert.Contains("no such file", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("verify", reference));
         Assert.Contains("--key cosign.pub", cli.Error.Output, StringComparison.Ordinal);
@@ -137,13 +138,13 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         const string endless = "/dev/zero";
 
         Assert.Equal(2, await cli.RunAsync("verify", image, "--key", prefix + ".pub", "--bundle", endless));
-        Assert.Contains($"--bundle {endless} holds more than the {SigningFiles.MaxDocumentSize} bytes", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains($"--bundle: {endless} is larger than", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("verify", image, "--certificate-identity", Subject, "--certificate-oidc-issuer", Issuer, "--trust-root", endless));
-        Assert.Contains($"--trust-root {endless} holds more than", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains($"--trust-root: {endless} is larger than", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("verify", image, "--key", endless));
-        Assert.Contains($"--key {endless} holds more than the {SigningFiles.MaxKeySize} bytes", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains($"--key: {endless} is larger than 64 KiB", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(2, await cli.RunAsync("sign", image, "--key", endless));
-        Assert.Contains($"--key {endless} holds more than", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains($"--key: {endless} is larger than", cli.Error.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("unexpected failure", cli.Error.Output, StringComparison.Ordinal);
     }
 

@@ -161,6 +161,64 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_module_that_is_not_webassembly_fails_its_cases_and_the_other_files_still_run()
+    {
+        await PassThroughModuleAsync();
+        await File.WriteAllTextAsync(_temp.Combine("garbage.wasm"), "not a module");
+        var good = _temp.Combine("good.yaml");
+        var bad = _temp.Combine("bad.yaml");
+        await File.WriteAllTextAsync(bad, "filters: [{module: garbage.wasm}]\ntests:\n  - name: runs the garbage\n    when: {request: {path: /}}\n");
+        await File.WriteAllTextAsync(good, "filters: [{module: pass-through.wat}]\ntests:\n  - name: passes the request through\n    when: {request: {path: /}}\n    then: {response: {status: 200}}\n");
+
+        var exitCode = await _cli.RunAsync("test", bad, good);
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Contains("1 passed, 1 failed", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("garbage.wasm", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Contains("is not a WebAssembly module", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_past_its_timeout_stops_and_fails_naming_the_case_under_way()
+    {
+        // Each request loops until the host's call deadline: many such cases would run for as many seconds.
+        var module = _temp.Combine("loops.wat");
+        await File.WriteAllTextAsync(module, PassThroughWat.Replace(
+            "(func (export \"proxy_on_request_headers\") (param i32 i32 i32) (result i32) (i32.const 0))",
+            "(func (export \"proxy_on_request_headers\") (param i32 i32 i32) (result i32) (loop (br 0)) (i32.const 0))", StringComparison.Ordinal));
+        var file = _temp.Combine("slow.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: first slow case\n    when: {request: {path: /}}\n  - name: second slow case\n    when: {request: {path: /}}\n");
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module, "--timeout", "0.5s");
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Contains("--timeout 0.5s", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("first slow case", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("second slow case", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_writes_through_a_linked_test_file_and_removes_what_a_killed_update_left()
+    {
+        var module = await PassThroughModuleAsync();
+        Directory.CreateDirectory(_temp.Combine("shared"));
+        var target = _temp.Combine("shared", "golden.yaml");
+        await File.WriteAllTextAsync(target, "tests:\n  - name: records the response\n    when: {request: {path: /}}\n    then: {response: {status: 418}}\n");
+        var link = _temp.Combine("golden.yaml");
+        File.CreateSymbolicLink(link, target);
+        var leftover = _temp.Combine("shared", $".golden.yaml.{Guid.NewGuid():N}.tmp");
+        await File.WriteAllTextAsync(leftover, "what a killed --update left");
+
+        var exitCode = await _cli.RunAsync("test", link, "--module", module, "--update");
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Contains("status: 200", await File.ReadAllTextAsync(target), StringComparison.Ordinal);
+        Assert.False(File.Exists(leftover), "the temp file of a killed --update is still there");
+        Assert.Equal(["golden.yaml"], Directory.EnumerateFileSystemEntries(_temp.Combine("shared")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_junit_path_that_is_a_directory_is_refused_before_any_case_runs()
     {
         var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;

@@ -1,4 +1,5 @@
 using System.Text;
+using Wasme.Oci.Errors;
 using Wasme.Oci.Registry.Auth;
 using Wasme.Testing.Registry;
 
@@ -196,6 +197,51 @@ public sealed class DockerConfigCredentialTests : IDisposable
 
         Assert.NotNull(new FileInfo(link).LinkTarget);
         Assert.Contains("reg.example.com", await File.ReadAllTextAsync(target), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_docker_config_that_never_ends_is_refused_at_the_bound()
+    {
+        var link = Path.Combine(_dir, "config.json");
+        File.CreateSymbolicLink(link, "/dev/zero");
+
+        var error = await Assert.ThrowsAsync<OciUsageException>(async () => await DockerConfigCredentialProvider.FromFiles([link]).GetAsync("reg.example.com", CancellationToken.None));
+
+        Assert.StartsWith($"{link} is larger than 1 MiB", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Waiting_for_a_containers_auth_file_that_is_a_fifo_ends_when_cancelled()
+    {
+        // REGISTRY_AUTH_FILE=<(...) whose writer never comes: the open blocks; Ctrl-C must still end the command.
+        var fifo = Path.Combine(_dir, "auth.json");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [fifo]))
+        {
+            await mkfifo.WaitForExitAsync(CancellationToken.None);
+        }
+
+        using var cancellation = new CancellationTokenSource();
+        var read = Task.Run(async () => await DockerConfigCredentialProvider.FromFiles([fifo]).GetAsync("reg.example.com", cancellation.Token));
+        await cancellation.CancelAsync();
+
+        // Bounded only so that a read that ignores the cancellation fails the test instead of hanging it.
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => read.WaitAsync(TimeSpan.FromMinutes(1)));
+        await using var writer = new FileStream(fifo, FileMode.Open, FileAccess.Write);
+    }
+
+    [Fact]
+    public async Task A_credential_helper_that_never_stops_printing_is_cut_off_at_the_bound()
+    {
+        var file = Path.Combine(_dir, "config.json");
+        await File.WriteAllTextAsync(file, """{"credHelpers":{"reg.example.com":"flood"}}""");
+        var helper = Path.Combine(_dir, "docker-credential-flood");
+        await File.WriteAllTextAsync(helper, "#!/bin/sh\nexec yes '{\"Username\":\"u\",\"Secret\":\"s\"}'\n");
+        File.SetUnixFileMode(helper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        var path = _dir + Path.PathSeparator + Environment.GetEnvironmentVariable("PATH");
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(async () => await DockerConfigCredentialProvider.FromFiles([file], new ProcessCredentialHelperRunner(name => name == "PATH" ? path : null)).GetAsync("reg.example.com", CancellationToken.None));
+
+        Assert.Contains("docker-credential-flood get printed more than 1 MiB", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -88,6 +88,31 @@ public sealed class LocalImageStoreTests : IDisposable
     }
 
     [Fact]
+    public async Task Blobs_an_rmi_did_not_finish_collecting_are_collected_by_the_next_write()
+    {
+        var kept = ImageReference.Parse("example.com/team/kept:v1");
+        var removed = ImageReference.Parse("example.com/team/removed:v1");
+        var keptImage = await _store.Store.AddAsync(kept, TestWasmModule.Create(), Config);
+        var removedImage = await _store.Store.AddAsync(removed, TestWasmModule.Create(), RuntimeConfig.Create(["v0.2.1"], ["other"]));
+        var blobs = Path.Combine(_store.Root, "blobs", "sha256");
+        var keptManifest = Path.Combine(blobs, keptImage.ManifestDigest.Hex);
+        var keptBytes = await File.ReadAllBytesAsync(keptManifest);
+
+        // A manifest it cannot read stops rmi's collection with the entry gone and the blobs there: what an rmi killed
+        // between its index write and its collection leaves too.
+        await File.WriteAllTextAsync(keptManifest, "{ not json");
+        await _store.Store.RemoveAsync(removed);
+        Assert.True(File.Exists(Path.Combine(blobs, removedImage.ManifestDigest.Hex)));
+        await File.WriteAllBytesAsync(keptManifest, keptBytes);
+
+        await _store.Store.TagAsync(kept, ImageReference.Parse("example.com/team/kept:prod"));
+
+        Assert.False(File.Exists(Path.Combine(blobs, removedImage.ManifestDigest.Hex)), "the removed image's manifest is still in the store");
+        Assert.Equal(3, Directory.EnumerateFiles(blobs).Count());
+        Assert.Equal(TestWasmModule.Create(), await _store.Store.ReadModuleAsync(await _store.Store.GetAsync(kept)));
+    }
+
+    [Fact]
     public async Task Removing_the_last_tag_deletes_its_blobs()
     {
         var reference = ImageReference.Parse("example.com/team/filter:v1");

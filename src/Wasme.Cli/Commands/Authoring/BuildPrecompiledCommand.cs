@@ -32,8 +32,8 @@ internal sealed class BuildPrecompiledCommand : WasmeCommand
         var store = BuildSourceCommand.OpenStore(Context, parseResult.GetValue(_options.Store));
         var builder = BuildSourceCommand.CreateBuilder(Context, store);
         var result = await builder.ImportPrecompiledAsync(
-            Path.GetFullPath(parseResult.GetValue(_file)!),
-            Path.GetFullPath(parseResult.GetValue(_config)!),
+            PathArguments.Full(parseResult.GetValue(_file), "FILE", "filter.wasm"),
+            PathArguments.Full(parseResult.GetValue(_config), "--config", "runtime-config.json"),
             reference,
             cancellationToken);
         await BuildReport.WriteAsync(Context, _options.Output.ValueOf(parseResult), result, store, cancellationToken);

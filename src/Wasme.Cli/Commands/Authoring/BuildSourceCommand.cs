@@ -39,8 +39,8 @@ internal sealed class BuildSourceCommand : WasmeCommand
         var request = new FilterCompileRequest
         {
             Language = _language,
-            ProjectDirectory = Path.GetFullPath(parseResult.GetValue(_directory)!),
-            ConfigPath = parseResult.GetValue(_config) is { } path ? Path.GetFullPath(path) : null,
+            ProjectDirectory = PathArguments.Full(parseResult.GetValue(_directory), "DIR", "./my-filter"),
+            ConfigPath = parseResult.GetValue(_config) is { } path ? PathArguments.Full(path, "--config", "runtime-config.json") : null,
         };
         var store = OpenStore(Context, parseResult.GetValue(_options.Store));
         var builder = CreateBuilder(Context, store);

@@ -38,7 +38,7 @@ internal sealed class InitCommand : WasmeCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var context = Context;
-        var path = Path.GetFullPath(parseResult.GetValue(_directory)!);
+        var path = PathArguments.Full(parseResult.GetValue(_directory), "DIR", "./my-filter");
         var force = parseResult.GetValue(_force);
 
         // Before any question: answers given for a directory init then refuses are answers wasted.

@@ -114,7 +114,7 @@ internal sealed class CacheCommand : WasmeCommand
         {
             try
             {
-                var text = SigningFiles.ReadText(trustedRootPath, "--sigstore-trusted-root", SigningFiles.MaxDocumentSize, "Sigstore's trusted_root.json, mounted into the pod (docs/signing.md)");
+                var text = await SigningFiles.ReadTextAsync(trustedRootPath, "--sigstore-trusted-root", SigningFiles.MaxDocumentSize, "Sigstore's trusted_root.json, mounted into the pod (docs/signing.md)", cancellationToken);
                 trustedRoot = VerificationPolicy.ParseTrustedRoot(text, $"--sigstore-trusted-root {trustedRootPath}");
             }
             catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OciUsageException or CommandException)
@@ -144,7 +144,7 @@ internal sealed class CacheCommand : WasmeCommand
             IPullCredentialSource credentials;
             if (useKubernetes)
             {
-                client = new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true), new ClientIdentityHandler("wasme-cache"));
+                client = new k8s.Kubernetes(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true, cancellationToken), new ClientIdentityHandler("wasme-cache"));
                 var filterDeployments = new FilterDeploymentFeed(
                     new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory, options.SigstoreTrustedRoot);
                 feed = filterDeployments;

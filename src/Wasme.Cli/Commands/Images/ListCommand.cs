@@ -2,6 +2,7 @@ using System.CommandLine;
 using Spectre.Console;
 using Wasme.Cli.Infrastructure;
 using Wasme.Oci.Formats;
+using Wasme.Oci.References;
 
 namespace Wasme.Cli.Commands.Images;
 
@@ -88,6 +89,14 @@ internal sealed class ListCommand : WasmeCommand
     {
         var slash = target.IndexOf('/', StringComparison.Ordinal);
         var registry = slash < 0 ? target : target[..slash];
+
+        // Checked before a client is made: an empty value or a port past 65535 made an invalid URI, reported as a bug.
+        var problem = ImageReference.RegistryError(registry)
+            ?? (slash >= 0 && !ImageReference.TryParse($"{target}:latest", out _, out var error) ? error : null);
+        if (problem is not null)
+        {
+            throw CommandException.Usage($"--remote '{target}': {problem.TrimEnd('.')}; give REGISTRY or REGISTRY/REPOSITORY, e.g. ghcr.io/acme/add-header");
+        }
         using var client = _options.CreateClient(Context, parseResult);
         IReadOnlyList<string> repositories = slash < 0
             ? await client.ListRepositoriesAsync(registry, cancellationToken)

@@ -37,9 +37,9 @@ internal sealed class PullCommand : WasmeCommand
         {
             // Verify the digest first, then pull exactly that digest: nothing unverified reaches the store,
             // and a tag moved in between cannot slip another image in.
-            var policy = _verification.BuildPolicy(Context, parseResult);
+            var policy = await _verification.BuildPolicyAsync(Context, parseResult, cancellationToken);
             var digest = image.Digest ?? (await client.ResolveAsync(image, cancellationToken)).GetDigest();
-            var verified = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, _verification.ReadBundles(parseResult), cancellationToken);
+            var verified = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, await _verification.ReadBundlesAsync(parseResult, cancellationToken), cancellationToken);
             if (!quiet)
             {
                 Context.Out.WriteLine($"Verified {VerificationOptions.Describe(image, digest)}: signed by {verified.Signer}", Style.Plain);

@@ -155,7 +155,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
             throw CommandException.Usage(factsError!);
         }
 
-        using var client = IstioCluster.Connect(context, parse.GetValue(_selection.Kubeconfig), GlobalOptions.GetVerbosity(parse));
+        using var client = await IstioCluster.ConnectAsync(context, parse.GetValue(_selection.Kubeconfig), GlobalOptions.GetVerbosity(parse), cancellationToken);
         var cluster = new IstioCluster(client);
         var options = new TranslationOptions
         {

@@ -46,7 +46,7 @@ internal sealed class ImageFactsOptions
         {
             if (!file.Exists && !Directory.Exists(file.FullName))
             {
-                return (null, $"--image-facts: {file.FullName} does not exist");
+                throw new CommandException(ExitCodes.NotFound, $"--image-facts: {file.FullName} does not exist");
             }
 
             try

@@ -17,8 +17,8 @@ namespace Wasme.Cli.Commands.Istio;
 internal sealed class IstioCluster(IKubernetes client)
 {
     /// <summary>A client for the kubeconfig's cluster; throws <see cref="ClusterConfigException"/> naming what was tried.</summary>
-    public static IKubernetes Connect(CliContext context, string? kubeconfig, Infrastructure.Verbosity verbosity) =>
-        new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false), new ClientIdentityHandler("wasme"), new Clusters.KubernetesTraceHandler(context, verbosity));
+    public static async Task<IKubernetes> ConnectAsync(CliContext context, string? kubeconfig, Infrastructure.Verbosity verbosity, CancellationToken cancellationToken) =>
+        new k8s.Kubernetes(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false, cancellationToken), new ClientIdentityHandler("wasme"), new Clusters.KubernetesTraceHandler(context, verbosity));
 
     public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
     {

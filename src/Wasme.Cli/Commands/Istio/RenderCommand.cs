@@ -47,7 +47,7 @@ internal sealed class RenderCommand : WasmeCommand
         var file = parse.GetValue(_file)!;
         if (!file.Exists && !Directory.Exists(file.FullName))
         {
-            throw CommandException.Usage($"{file.FullName} does not exist; pass the FilterDeployment manifest with -f");
+            throw new CommandException(ExitCodes.NotFound, $"{file.FullName} does not exist; pass the FilterDeployment manifest with -f");
         }
 
         var options = TranslationOptionsFrom(parse);

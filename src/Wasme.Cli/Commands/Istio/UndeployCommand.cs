@@ -58,7 +58,7 @@ internal sealed class UndeployIstioCommand : WasmeCommand
 
         var istio = new IstioDeploymentSpec { Kind = _selection.WorkloadType.ValueOf(parse), Labels = labels };
         var selector = new FilterDeployment { Metadata = new V1ObjectMeta { Name = id, NamespaceProperty = ns } };
-        using var client = IstioCluster.Connect(context, parse.GetValue(_selection.Kubeconfig), GlobalOptions.GetVerbosity(parse));
+        using var client = await IstioCluster.ConnectAsync(context, parse.GetValue(_selection.Kubeconfig), GlobalOptions.GetVerbosity(parse), cancellationToken);
         var cluster = new IstioCluster(client);
         var changes = new List<ObjectChange>();
         void Changed(ObjectChange change)

@@ -106,7 +106,7 @@ internal sealed class OperatorCommand : WasmeCommand
         KubernetesClientConfiguration config;
         try
         {
-            config = ClusterConfig.Load(Context.GetEnvironmentVariable, options.Kubeconfig, preferInCluster: true);
+            config = await ClusterConfig.LoadAsync(Context.GetEnvironmentVariable, options.Kubeconfig, preferInCluster: true, cancellationToken);
         }
         catch (ClusterConfigException ex)
         {

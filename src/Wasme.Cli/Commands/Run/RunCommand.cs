@@ -30,7 +30,7 @@ internal sealed class RunCommand : WasmeCommand
     private static readonly IReadOnlyList<(string Word, LogLevel Value)> LogLevels =
         [("trace", LogLevel.Trace), ("debug", LogLevel.Debug), ("info", LogLevel.Information), ("warn", LogLevel.Warning), ("error", LogLevel.Error)];
 
-    private readonly Func<ParseResult, RunRequest> _bind;
+    private readonly Func<ParseResult, CancellationToken, Task<RunRequest>> _bind;
 
     public RunCommand(CliContext context)
         : base(context, "run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
@@ -49,7 +49,7 @@ internal sealed class RunCommand : WasmeCommand
         var id = new Option<string?>("--id") { Description = "Plugin name (logs, plugin_name); defaults to the image or file name." };
         var failPolicy = new EnumOption<FailurePolicy>("--fail-policy", [], FailPolicies, "What a failed filter does to requests: fail-closed (503), fail-open (skip), reload (503, new VM).", FailurePolicy.FailClosed);
         var clusters = new Option<string[]>("--cluster") { Description = "Named upstream for http_call, gRPC calls (HTTP/2, h2c for http://) and remote code, NAME=URL (repeatable).", AllowMultipleArgumentsPerToken = false };
-        var envoyFilter = new Option<FileInfo[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
+        var envoyFilter = new Option<string[]>("--envoy-filter") { Description = "EnvoyFilter or WasmPlugin YAML whose Wasm filters to run (repeatable)." };
         var mounts = new Option<string[]>("--mount") { Description = "Map local file paths in --envoy-filter resources, HOST_DIR:CONTAINER_DIR, like a sidecar volume mount (repeatable).", AllowMultipleArgumentsPerToken = false };
         var store = new Option<string?>("--store") { Description = $"Local image store (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
@@ -75,20 +75,21 @@ internal sealed class RunCommand : WasmeCommand
         Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
         Example("Put a filter in front of a gRPC service (clients and service speak h2c); then grpcurl -plaintext 127.0.0.1:8080 list", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080");
         Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
-        _bind = parseResult =>
+        _bind = async (parseResult, cancellationToken) =>
         {
             VerificationPolicy? policy = null;
             IReadOnlyList<SigstoreBundle> bundles = [];
             if (verification.Requested(parseResult))
             {
-                policy = verification.BuildPolicy(context, parseResult);
-                bundles = verification.ReadBundles(parseResult);
+                policy = await verification.BuildPolicyAsync(context, parseResult, cancellationToken);
+                bundles = await verification.ReadBundlesAsync(parseResult, cancellationToken);
             }
 
             return new RunRequest
             {
                 Filters = parseResult.GetValue(filters) ?? [],
-                EnvoyFilterFiles = parseResult.GetValue(envoyFilter) ?? [],
+                // Strings, not FileInfo: System.CommandLine threw on an empty one when read, which wasme reported as a bug.
+                EnvoyFilterFiles = [.. (parseResult.GetValue(envoyFilter) ?? []).Select(f => new FileInfo(PathArguments.Full(f, "--envoy-filter", "envoyfilter.yaml")))],
                 Mounts = parseResult.GetValue(mounts) ?? [],
                 Upstream = parseResult.GetValue(upstream),
                 EchoUpstream = parseResult.GetValue(echo),
@@ -121,8 +122,8 @@ internal sealed class RunCommand : WasmeCommand
         };
     }
 
-    protected override Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
-        new RunSession(Context, _bind(parseResult)).RunAsync(cancellationToken);
+    protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken) =>
+        await new RunSession(Context, await _bind(parseResult, cancellationToken)).RunAsync(cancellationToken);
 }
 
 /// <summary>The parsed command line of <c>wasme run</c>.</summary>

@@ -1,3 +1,4 @@
+using Wasme.Input;
 using Wasme.Oci;
 using Wasme.Oci.Errors;
 using Wasme.Oci.References;
@@ -5,7 +6,6 @@ using Wasme.Oci.Registry;
 using Wasme.Oci.Store;
 using Wasme.Oci.Transfer;
 using Wasme.Oci.Wasm;
-using Wasme.Proxy.Input;
 using Wasme.Proxy.Istio;
 
 namespace Wasme.Cli.Commands.Run;

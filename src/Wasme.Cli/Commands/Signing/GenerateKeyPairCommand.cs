@@ -23,6 +23,8 @@ internal sealed class GenerateKeyPairCommand : WasmeCommand
 
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
+        // An empty prefix wrote the hidden files .key and .pub in the current directory.
+        _ = PathArguments.Full(parseResult.GetValue(_prefix), "--output-key-prefix", "cosign");
         var keyPath = parseResult.GetValue(_prefix) + ".key";
         var publicPath = parseResult.GetValue(_prefix) + ".pub";
         if (!parseResult.GetValue(_force) && (File.Exists(keyPath) || File.Exists(publicPath)))

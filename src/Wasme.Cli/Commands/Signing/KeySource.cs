@@ -8,7 +8,7 @@ internal static class KeySource
     private const string EnvironmentPrefix = "env://";
 
     /// <summary>The PEM text and a name for messages; usage errors name the missing file or variable and the fix.</summary>
-    public static (string Pem, string Source) Read(CliContext context, string value, string option)
+    public static async Task<(string Pem, string Source)> ReadAsync(CliContext context, string value, string option, CancellationToken cancellationToken)
     {
         if (value.StartsWith(EnvironmentPrefix, StringComparison.Ordinal))
         {
@@ -19,6 +19,6 @@ internal static class KeySource
                 : (pem, $"environment variable {name}");
         }
 
-        return (SigningFiles.ReadText(value, option, SigningFiles.MaxKeySize, "the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR"), value);
+        return (await SigningFiles.ReadTextAsync(value, option, SigningFiles.MaxKeySize, "the path of a key made by 'wasme generate-key-pair' (or cosign), or env://VAR", cancellationToken), value);
     }
 }

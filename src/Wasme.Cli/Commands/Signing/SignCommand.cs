@@ -30,7 +30,7 @@ internal sealed class SignCommand : WasmeCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(parseResult.GetValue(_reference)!);
-        var (pem, source) = KeySource.Read(Context, parseResult.GetValue(_key)!, "--key");
+        var (pem, source) = await KeySource.ReadAsync(Context, parseResult.GetValue(_key)!, "--key", cancellationToken);
         var bundlePath = parseResult.GetValue(_bundle);
         if (bundlePath is not null && Path.GetDirectoryName(Path.GetFullPath(bundlePath)) is { } directory && !Directory.Exists(directory))
         {

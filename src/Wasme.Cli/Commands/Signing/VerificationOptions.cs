@@ -65,11 +65,12 @@ internal sealed class VerificationOptions
         || (parseResult.GetValue(Bundles)?.Length ?? 0) > 0
         || new[] { Identity, IdentityRegex, Issuer, IssuerRegex, TrustRoot }.Any(o => parseResult.GetValue(o) is not null);
 
-    public VerificationPolicy BuildPolicy(CliContext context, ParseResult parseResult)
+    public async Task<VerificationPolicy> BuildPolicyAsync(CliContext context, ParseResult parseResult, CancellationToken cancellationToken)
     {
-        var keys = (parseResult.GetValue(Keys) ?? []).SelectMany(k =>
+        var keys = new List<string>();
+        foreach (var k in parseResult.GetValue(Keys) ?? [])
         {
-            var (pem, source) = KeySource.Read(context, k, "--key");
+            var (pem, source) = await KeySource.ReadAsync(context, k, "--key", cancellationToken);
             // Every key in the file counts (old and new during a rotation). Each is read now, so a private key or a
             // damaged file is named with its source before any registry call.
             var blocks = CosignKeys.SplitPublicKeys(pem);
@@ -78,8 +79,9 @@ internal sealed class VerificationOptions
                 using var _ = CosignKeys.ImportPublicKey(blocks[i], blocks.Count == 1 ? source : $"{source} (key {i + 1})");
             }
 
-            return blocks;
-        }).ToList();
+            keys.AddRange(blocks);
+        }
+
         var identities = new List<KeylessIdentity>();
         var (subject, subjectRegex) = (parseResult.GetValue(Identity), parseResult.GetValue(IdentityRegex));
         var (issuer, issuerRegex) = (parseResult.GetValue(Issuer), parseResult.GetValue(IssuerRegex));
@@ -91,8 +93,8 @@ internal sealed class VerificationOptions
         TrustedRoot? trustedRoot = null;
         if (parseResult.GetValue(TrustRoot) is { } rootPath)
         {
-            var root = SigningFiles.ReadText(rootPath, "--trust-root", SigningFiles.MaxDocumentSize,
-                "Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository)");
+            var root = await SigningFiles.ReadTextAsync(rootPath, "--trust-root", SigningFiles.MaxDocumentSize,
+                "Sigstore's trusted_root.json (for the public instance: the trusted_root.json target of its TUF repository)", cancellationToken);
             trustedRoot = VerificationPolicy.ParseTrustedRoot(root, rootPath);
         }
 
@@ -106,19 +108,24 @@ internal sealed class VerificationOptions
         return policy;
     }
 
-    public IReadOnlyList<SigstoreBundle> ReadBundles(ParseResult parseResult) =>
-        (parseResult.GetValue(Bundles) ?? []).Select(path =>
+    public async Task<IReadOnlyList<SigstoreBundle>> ReadBundlesAsync(ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var bundles = new List<SigstoreBundle>();
+        foreach (var path in parseResult.GetValue(Bundles) ?? [])
         {
-            var bundle = SigningFiles.Read(path, "--bundle", SigningFiles.MaxDocumentSize, "a Sigstore bundle (the JSON 'wasme sign --bundle' or cosign writes)");
+            var bundle = await SigningFiles.ReadAsync(path, "--bundle", SigningFiles.MaxDocumentSize, "a Sigstore bundle (the JSON 'wasme sign --bundle' or cosign writes)", cancellationToken);
             try
             {
-                return SigstoreBundle.Parse(bundle);
+                bundles.Add(SigstoreBundle.Parse(bundle));
             }
             catch (JsonException ex)
             {
                 throw CommandException.Usage($"--bundle {path} is not a Sigstore bundle: {ex.Message}");
             }
-        }).ToList();
+        }
+
+        return bundles;
+    }
 
     /// <summary>The image as messages name it: its tag when it has one (a bare digest is no ':latest').</summary>
     public static string Describe(ImageReference image, Digest digest) => $"{(image.Tag is null ? image.Name : image.WithoutDigest().ToString())}@{digest}";

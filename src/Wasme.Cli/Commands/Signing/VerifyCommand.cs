@@ -30,8 +30,8 @@ internal sealed class VerifyCommand : WasmeCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var image = ImageReference.Parse(parseResult.GetValue(_reference)!);
-        var policy = _verification.BuildPolicy(Context, parseResult);
-        var bundles = _verification.ReadBundles(parseResult);
+        var policy = await _verification.BuildPolicyAsync(Context, parseResult, cancellationToken);
+        var bundles = await _verification.ReadBundlesAsync(parseResult, cancellationToken);
         using var client = _options.CreateClient(Context, parseResult);
         // Resolved even when pinned: a signature is no use for a manifest the registry does not hold (exit 3).
         var digest = (await client.ResolveAsync(image, cancellationToken)).GetDigest();

@@ -20,7 +20,7 @@ internal static class BuildTestGate
         var tests = Path.Combine(projectDirectory, "tests");
         if (!Directory.Exists(tests))
         {
-            throw new OciUsageException($"--test: {tests} does not exist; write the filter's tests there (docs/testing-filters.md) or build without --test");
+            throw new OciNotFoundException($"--test: {tests} does not exist; write the filter's tests there (docs/testing-filters.md) or build without --test");
         }
 
         var name = Path.GetFileName(projectDirectory.TrimEnd(Path.DirectorySeparatorChar));

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Diagnostics;
+using System.Text;
 using Spectre.Console;
 using Wasme.Build.Scratch;
 using Wasme.Cli.Commands.Run;
@@ -42,8 +43,9 @@ internal sealed class TestCommand : WasmeCommand
         var filter = new Option<string?>("--filter") { Description = "Run only cases whose name contains this text." };
         var update = new Option<bool>("--update") { Description = "Write each failing case's observed response into its then.response (golden tests); review the diff." };
         var store = new Option<string?>("--store") { Description = $"Local image store for --image (default: ${LocalImageStore.EnvironmentVariable} or ~/.wasme/store)." };
+        var timeout = new Option<string>("--timeout") { Description = "Stop the run (exit 1) when it takes longer, naming the case under way: 30s, 10m, 1h; 0 for no limit.", DefaultValueFactory = _ => "10m" };
         Arguments.Add(paths);
-        foreach (var option in new Option[] { module, image, output, filter, update, store })
+        foreach (var option in new Option[] { module, image, output, filter, update, store, timeout })
         {
             Options.Add(option);
         }
@@ -60,6 +62,7 @@ internal sealed class TestCommand : WasmeCommand
             NameFilter = parseResult.GetValue(filter),
             Update = parseResult.GetValue(update),
             Store = parseResult.GetValue(store),
+            Timeout = parseResult.GetValue(timeout)!,
         };
     }
 
@@ -78,8 +81,17 @@ internal sealed class TestSession(CliContext context)
     public bool Update { get; init; }
     public string? Store { get; init; }
 
+    /// <summary>The whole run's time limit as given (<c>10m</c>); 0 for none.</summary>
+    public string Timeout { get; init; } = "10m";
+
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
+        // Each request may use a filter's whole call deadline (1 s): many cases of a filter that does would run for hours.
+        if (!Durations.TryParse(Timeout, out var limit))
+        {
+            throw CommandException.Usage($"--timeout '{Timeout}' is not a duration; use a number with s, m, h or d, e.g. 10m, or 0 for no limit");
+        }
+
         string? junit = null;
         var format = OutputFormat.Text;
         foreach (var output in Outputs)
@@ -118,10 +130,25 @@ internal sealed class TestSession(CliContext context)
         try
         {
             var runner = new FilterTestRunner(ResolveAsync, cache);
-            var results = await new FilterTestSuite(runner).RunAsync(
-                new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
-                (file, result) => TextReport.WriteCase(text, Relative(file), result),
-                cancellationToken);
+            using var timeLimit = limit > TimeSpan.Zero ? new CancellationTokenSource(limit, context.TimeProvider) : new CancellationTokenSource();
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, timeLimit.Token);
+            IReadOnlyList<FileResult> results;
+            try
+            {
+                // --update goes through the CLI's output files: a linked test file stays a link, and a killed run's temp file is removed.
+                results = await new FilterTestSuite(runner, (path, updated, ct) => OutputFiles.WriteAsync(path, Encoding.UTF8.GetBytes(updated), unixMode: null, ct)).RunAsync(
+                    new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
+                    (file, result) => TextReport.WriteCase(text, Relative(file), result),
+                    stop.Token);
+            }
+            catch (FilterTestsStoppedException stopped) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                throw new CommandException(
+                    ExitCodes.Failure,
+                    $"the run took longer than --timeout {Timeout}: case '{stopped.CaseName}' ({Relative(stopped.File!)}:{stopped.CaseLine}) was running, {stopped.Finished} of {stopped.Total} cases had finished; " +
+                    "raise --timeout (0 for no limit), or look for a filter that uses its whole call deadline on each request");
+            }
+
             TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
             if (junit is not null)
             {
@@ -177,7 +204,18 @@ internal sealed class TestSession(CliContext context)
         }
 
         var resolver = new RunFilterResolver(() => new LocalImageStore(LocalImageStore.ResolveRoot(Store, context.GetEnvironmentVariable), context.TimeProvider));
-        var source = await resolver.ResolveAsync(argument, cancellationToken);
+        RunFilterSource source;
+        try
+        {
+            source = await resolver.ResolveAsync(argument, cancellationToken);
+        }
+        catch (Exception ex) when (ex is OciIntegrityException || (ex is OciUsageException && File.Exists(argument)))
+        {
+            // There but unusable (a file that is not WebAssembly or is past the size bound, a damaged image): its cases
+            // fail and the rest run. A reference that names nothing usable is still the command line's error (exit 2).
+            throw new FilterModuleException(ex.Message, ex);
+        }
+
         return new ResolvedModule(source.Module, source.Name, source.RootIds.Count > 0 ? source.RootIds[0] : null,
             IsText: false);
     }

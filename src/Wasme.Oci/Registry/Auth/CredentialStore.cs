@@ -25,7 +25,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         var target = Target();
         await using var held = await LockAsync(target, cancellationToken).ConfigureAwait(false);
         RemoveAbandonedCopies(target);
-        var config = Load();
+        var config = await LoadAsync(cancellationToken).ConfigureAwait(false);
         var auths = WithoutEntries(config.Auths, registry);
         var helper = HelperFor(config, registry);
         if (helper is not null)
@@ -62,7 +62,7 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
             return false;
         }
 
-        var config = Load();
+        var config = await LoadAsync(cancellationToken).ConfigureAwait(false);
         var erased = HelperFor(config, registry) is { } helper
             && await helpers!.EraseAsync(helper, DockerConfigCredentialProvider.ServerUrl(registry), cancellationToken).ConfigureAwait(false);
         var auths = WithoutEntries(config.Auths, registry);
@@ -156,7 +156,9 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
 
     private static string TempPrefix(string target) => $".{System.IO.Path.GetFileName(target)}.tmp-";
 
-    private DockerConfigFile Load() => File.Exists(Path) ? DockerConfigCredentialProvider.ReadFile(Path) : new DockerConfigFile();
+    // A directory in the file's place is left to the write, which names it and the fix.
+    private async Task<DockerConfigFile> LoadAsync(CancellationToken cancellationToken) =>
+        (File.Exists(Path) ? await DockerConfigCredentialProvider.ReadFileAsync(Path, cancellationToken).ConfigureAwait(false) : null) ?? new DockerConfigFile();
 
     private static async Task WriteAsync(string target, DockerConfigFile config, CancellationToken cancellationToken)
     {

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using Wasme.Input;
 using Wasme.Oci.Errors;
 using Wasme.Oci.Manifests;
 using Wasme.Oci.References;
@@ -15,12 +16,14 @@ namespace Wasme.Oci.Registry.Auth;
 /// </summary>
 public sealed class DockerConfigCredentialProvider : ICredentialProvider
 {
-    private readonly IReadOnlyList<DockerConfigFile> _configs;
+    private readonly Func<CancellationToken, Task<IReadOnlyList<DockerConfigFile>>> _load;
     private readonly ICredentialHelperRunner? _helpers;
+    private readonly Lock _gate = new();
+    private Task<IReadOnlyList<DockerConfigFile>>? _configs;
 
-    private DockerConfigCredentialProvider(IReadOnlyList<DockerConfigFile> configs, ICredentialHelperRunner? helpers)
+    private DockerConfigCredentialProvider(Func<CancellationToken, Task<IReadOnlyList<DockerConfigFile>>> load, ICredentialHelperRunner? helpers)
     {
-        _configs = configs;
+        _load = load;
         _helpers = helpers;
     }
 
@@ -66,19 +69,28 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
         return FromFiles(files, helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable));
     }
 
-    /// <summary>Reads the files that exist (missing ones are skipped; a malformed one is a usage error naming it).</summary>
+    /// <summary>
+    /// Reads the files that exist when credentials are first asked for (missing ones are skipped; a malformed one is a
+    /// usage error naming it). Read then, not here, so that the read can be cancelled: a FIFO's open waits for a writer.
+    /// </summary>
     public static DockerConfigCredentialProvider FromFiles(IEnumerable<string> paths, ICredentialHelperRunner? helpers = null)
     {
-        var configs = new List<DockerConfigFile>();
-        foreach (var path in paths)
-        {
-            if (File.Exists(path))
+        List<string> files = [.. paths];
+        return new DockerConfigCredentialProvider(
+            async cancellationToken =>
             {
-                configs.Add(ReadFile(path));
-            }
-        }
+                var configs = new List<DockerConfigFile>();
+                foreach (var path in files.Where(File.Exists))
+                {
+                    if (await ReadFileAsync(path, cancellationToken).ConfigureAwait(false) is { } config)
+                    {
+                        configs.Add(config);
+                    }
+                }
 
-        return new DockerConfigCredentialProvider(configs, helpers);
+                return configs;
+            },
+            helpers);
     }
 
     /// <summary>
@@ -103,12 +115,20 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
             config = new DockerConfigFile { Auths = auths };
         }
 
-        return new DockerConfigCredentialProvider([config with { CredHelpers = null, CredsStore = null }], helpers: null);
+        IReadOnlyList<DockerConfigFile> configs = [config with { CredHelpers = null, CredsStore = null }];
+        return new DockerConfigCredentialProvider(_ => Task.FromResult(configs), helpers: null);
     }
 
     public async ValueTask<RegistryCredential?> GetAsync(string registry, CancellationToken cancellationToken)
     {
-        foreach (var config in _configs)
+        Task<IReadOnlyList<DockerConfigFile>> loading;
+        lock (_gate)
+        {
+            // Read once; again only after a cancelled read, whose caller stopped waiting.
+            loading = _configs is { IsCanceled: false } started ? started : _configs = _load(cancellationToken);
+        }
+
+        foreach (var config in await loading.WaitAsync(cancellationToken).ConfigureAwait(false))
         {
             if (_helpers is not null && config.CredHelpers is { } helpers)
             {
@@ -161,15 +181,27 @@ public sealed class DockerConfigCredentialProvider : ICredentialProvider
         return host is "index.docker.io" or "registry-1.docker.io" ? ImageReference.DefaultRegistry : host;
     }
 
-    internal static DockerConfigFile ReadFile(string path)
+    /// <summary>
+    /// The file read through <see cref="InputFile"/>, at most <see cref="RegistryLimits.MaxConfigSize"/> whatever length
+    /// the file system reports (<c>/dev/zero</c> reports 0 and never ends); null when it is gone.
+    /// </summary>
+    internal static async Task<DockerConfigFile?> ReadFileAsync(string path, CancellationToken cancellationToken)
     {
-        var info = new FileInfo(path);
-        if (info.Length > RegistryLimits.MaxConfigSize)
+        byte[] bytes;
+        try
         {
-            throw new OciUsageException($"{path} is larger than {RegistryLimits.MaxConfigSize} bytes; it is not a Docker config file.");
+            bytes = await InputFile.ReadAsync(path, (int)RegistryLimits.MaxConfigSize, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FileNotFoundException)
+        {
+            return null;
+        }
+        catch (InputFileException ex)
+        {
+            throw new OciUsageException($"{ex.Message}; it is read as a Docker config file (JSON with an 'auths' map): fix or remove it, or point DOCKER_CONFIG elsewhere.", ex);
         }
 
-        return Parse(File.ReadAllBytes(path), path);
+        return Parse(bytes, path);
     }
 
     private static DockerConfigFile Parse(ReadOnlySpan<byte> json, string source)

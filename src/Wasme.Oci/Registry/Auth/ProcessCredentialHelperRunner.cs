@@ -16,6 +16,9 @@ public sealed partial class ProcessCredentialHelperRunner(Func<string, string?>?
 {
     private const string TokenUsername = "<token>";
     private static readonly TimeSpan Timeout = TimeSpan.FromSeconds(30);
+
+    // docker-credential-helpers answer with a JSON document of a few hundred bytes.
+    private const int MaxOutputChars = 1024 * 1024;
     private readonly Func<string, string?> _getEnvironmentVariable = getEnvironmentVariable ?? Environment.GetEnvironmentVariable;
 
     public async Task<RegistryCredential?> GetAsync(string helper, string serverUrl, CancellationToken cancellationToken)
@@ -88,17 +91,23 @@ public sealed partial class ProcessCredentialHelperRunner(Func<string, string?>?
         {
             using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             timeout.CancelAfter(Timeout);
-            var output = process.StandardOutput.ReadToEndAsync(timeout.Token);
-            var error = process.StandardError.ReadToEndAsync(timeout.Token);
+            var output = ReadBoundedAsync(process, process.StandardOutput, timeout.Token);
+            var error = ReadBoundedAsync(process, process.StandardError, timeout.Token);
             try
             {
                 await process.StandardInput.WriteAsync(input.AsMemory(), timeout.Token).ConfigureAwait(false);
                 process.StandardInput.Close();
                 await process.WaitForExitAsync(timeout.Token).ConfigureAwait(false);
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
-                process.Kill(entireProcessTree: true);
+                // Ctrl-C or the timeout: the helper must not outlive the command either way.
+                Stop(process);
+                if (cancellationToken.IsCancellationRequested)
+                {
+                    throw;
+                }
+
                 throw new OciAuthException($"{program} {verb} did not answer within {Timeout.TotalSeconds} s.");
             }
             catch (IOException) when (process.HasExited)
@@ -106,8 +115,12 @@ public sealed partial class ProcessCredentialHelperRunner(Func<string, string?>?
                 // The helper exited without reading its input; its exit code and message below say why.
             }
 
-            var stdout = await output.ConfigureAwait(false);
-            var stderr = await error.ConfigureAwait(false);
+            var (stdout, stderr) = (await output.ConfigureAwait(false), await error.ConfigureAwait(false));
+            if (stdout is null || stderr is null)
+            {
+                throw new OciAuthException($"{program} {verb} printed more than {MaxOutputChars / (1024 * 1024)} MiB; a credential helper answers with one small JSON document: check {program}, or remove it from the Docker config.");
+            }
+
             if (process.ExitCode != 0)
             {
                 if ((stdout + stderr).Contains("credentials not found", StringComparison.OrdinalIgnoreCase))
@@ -120,6 +133,41 @@ public sealed partial class ProcessCredentialHelperRunner(Func<string, string?>?
             }
 
             return (true, stdout, program);
+        }
+    }
+
+    /// <summary>
+    /// What the helper prints, or null once it passes <see cref="MaxOutputChars"/>: then the helper is stopped, as one that
+    /// never stops printing (a broken build, <c>yes</c> by mistake) would otherwise fill the memory until the timeout.
+    /// </summary>
+    private static async Task<string?> ReadBoundedAsync(Process process, StreamReader reader, CancellationToken cancellationToken)
+    {
+        var text = new System.Text.StringBuilder();
+        var chunk = new char[16 * 1024];
+        int read;
+        while ((read = await reader.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+        {
+            if (text.Length + read > MaxOutputChars)
+            {
+                Stop(process);
+                return null;
+            }
+
+            text.Append(chunk, 0, read);
+        }
+
+        return text.ToString();
+    }
+
+    private static void Stop(Process process)
+    {
+        try
+        {
+            process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // Already exited.
         }
     }
 

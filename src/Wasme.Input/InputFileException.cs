@@ -1,4 +1,4 @@
-namespace Wasme.Proxy.Input;
+namespace Wasme.Input;
 
 /// <summary>A file a user named is not one wasme can read as input: a directory, or too large.</summary>
 public sealed class InputFileException(string path, string problem) : IOException($"{path} {problem}")

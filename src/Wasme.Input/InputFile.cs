@@ -1,7 +1,7 @@
 using System.Text;
 using System.Text.Unicode;
 
-namespace Wasme.Proxy.Input;
+namespace Wasme.Input;
 
 /// <summary>
 /// Reads a file a user names (a manifest, an Istio resource, a test file, a configuration), bounded: a device such as

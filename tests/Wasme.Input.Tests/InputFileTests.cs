@@ -1,8 +1,7 @@
 using System.Diagnostics;
 using System.Text;
-using Wasme.Proxy.Input;
 
-namespace Wasme.Proxy.Tests.Input;
+namespace Wasme.Input.Tests;
 
 public sealed class InputFileTests : IDisposable
 {

@@ -1,0 +1,43 @@
+namespace Wasme.FilterTesting.Execution;
+
+/// <summary>
+/// The run was cancelled while a case ran (Ctrl-C, or the caller's time limit): which case, and how far the run got.
+/// Still an <see cref="OperationCanceledException"/>, so a caller that only knows cancellation treats it as one.
+/// </summary>
+public sealed class FilterTestsStoppedException : OperationCanceledException
+{
+    public FilterTestsStoppedException()
+    {
+    }
+
+    public FilterTestsStoppedException(string message)
+        : base(message)
+    {
+    }
+
+    public FilterTestsStoppedException(string message, Exception innerException)
+        : base(message, innerException)
+    {
+    }
+
+    public FilterTestsStoppedException(string file, string caseName, int caseLine, int finished, int total, OperationCanceledException innerException)
+        : base($"stopped during '{caseName}' ({file}:{caseLine}); {finished} of {total} cases had finished", innerException, innerException?.CancellationToken ?? default)
+    {
+        File = file;
+        CaseName = caseName;
+        CaseLine = caseLine;
+        Finished = finished;
+        Total = total;
+    }
+
+    /// <summary>The test file of the case under way.</summary>
+    public string? File { get; }
+
+    public string? CaseName { get; }
+
+    public int CaseLine { get; }
+
+    public int Finished { get; }
+
+    public int Total { get; }
+}
