@@ -18,7 +18,7 @@ internal sealed class IstioCluster(IKubernetes client)
 {
     /// <summary>A client for the kubeconfig's cluster; throws <see cref="ClusterConfigException"/> naming what was tried.</summary>
     public static IKubernetes Connect(CliContext context, string? kubeconfig, Infrastructure.Verbosity verbosity) =>
-        new k8s.Kubernetes(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false), new ClientIdentityHandler("wasme"), new Clusters.KubernetesTraceHandler(context, verbosity));
+        KubernetesClientFactory.Create(ClusterConfig.Load(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false), "wasme", context.TimeProvider, new Clusters.KubernetesTraceHandler(context, verbosity));
 
     public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
     {
