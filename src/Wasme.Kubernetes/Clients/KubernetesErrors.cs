@@ -31,6 +31,14 @@ public static class KubernetesErrors
     public static bool IsUnavailable(Exception exception) => exception is HttpRequestException
         || StatusOf(exception) is { } status && ((int)status == 429 || (int)status >= 500);
 
+    /// <summary>How long the API server asked to wait before the request is sent again (<c>Retry-After</c> in seconds), if it did.</summary>
+    public static TimeSpan? RetryAfter(Exception exception) =>
+        exception is HttpOperationException { Response.Headers: { } headers }
+        && headers.FirstOrDefault(h => string.Equals(h.Key, "Retry-After", StringComparison.OrdinalIgnoreCase)).Value?.FirstOrDefault() is { } value
+        && int.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds)
+            ? TimeSpan.FromSeconds(seconds)
+            : null;
+
     /// <summary>
     /// One line for a log or a status: what the API server answered (its Status's reason and message, as kubectl prints
     /// them, not the JSON), or that it could not be reached and why.

@@ -3,10 +3,12 @@ using System.Net;
 namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
-/// Sends a request again when the API server refused it with <c>Retry-After</c>, after that many seconds, at most
-/// <see cref="MaxRetries"/> times: client-go's rule (429 or any 5xx carrying the header, whatever the verb, since the server
-/// says it did not act on it). API Priority and Fairness throttles this way; KubernetesClient passes the 429 straight up, so
-/// callers came back at once, on their own backoff, into a server that had asked them to wait. Other failures pass through.
+/// Sends a read (GET: get, list, watch) again when the API server refused it with <c>Retry-After</c>, after that many
+/// seconds, at most <see cref="MaxRetries"/> times: client-go's rule (429 or any 5xx carrying the header). API Priority and
+/// Fairness throttles this way; KubernetesClient passes the 429 straight up, so informers came back on their own schedule
+/// into a server that had asked them to wait. Writes are not sent again here, unlike client-go: the operator checks its
+/// Lease before each write, and one sent seconds later would skip that check; their callers retry them, after
+/// <see cref="KubernetesErrors.RetryAfter"/>. Other failures pass through.
 /// </summary>
 public sealed class RetryAfterHandler(TimeProvider timeProvider) : DelegatingHandler
 {
@@ -16,11 +18,11 @@ public sealed class RetryAfterHandler(TimeProvider timeProvider) : DelegatingHan
     protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
-        // KubernetesClient's bodies are buffered (StringContent), so the same message can go out again.
+        var read = request.Method == HttpMethod.Get || request.Method == HttpMethod.Head;
         for (var attempt = 0; ; attempt++)
         {
             var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
-            if (attempt >= MaxRetries || WaitFor(response) is not { } wait)
+            if (!read || attempt >= MaxRetries || WaitFor(response) is not { } wait)
             {
                 return response;
             }

@@ -133,8 +133,8 @@ public sealed partial class Controller
         catch (Exception ex) when (KubernetesErrors.IsUnavailable(ex) || ex is OperationCanceledException)
         {
             // The API server is down, throttling or slower than the client's timeout: weather, not a bug. One line a retry,
-            // with what the server said, not a stack trace per FilterDeployment.
-            _queue.AddRateLimited(key);
+            // with what the server said, not a stack trace per FilterDeployment; and not sooner than it asked (Retry-After).
+            _queue.AddRateLimited(key, KubernetesErrors.RetryAfter(ex) ?? TimeSpan.Zero);
             Log.ReconcileRetriedWarning(_logger, key.ToString(), _queue.Requeues(key), ex is OperationCanceledException
                 ? "the Kubernetes API server did not answer in time"
                 : KubernetesErrors.Describe(ex));

@@ -114,6 +114,28 @@ public sealed class ControllerTests : IDisposable
     }
 
     [Fact]
+    public async Task A_write_throttled_with_Retry_After_is_tried_again_no_sooner_than_the_server_asked()
+    {
+        // Writes are not sent again by the client (the Lease fence is checked before each one), so the reconcile fails;
+        // before, its key came back after the backoff's first 5 ms whatever Retry-After said.
+        using var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7)) } };
+        var controller = Create(_ => throw new HttpOperationException("Operation returned an invalid status code 'TooManyRequests'")
+        {
+            Response = new HttpResponseMessageWrapper(response, "Too many requests, please try again later.\n"),
+        });
+        var key = new ObjectKey("bookinfo", "f");
+        _queue.Add(key);
+
+        await controller.ProcessNextAsync(CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromSeconds(7) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _queue.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, _queue.Count);
+        Assert.Contains(_logger.Entries, e => e.Message.EndsWith("the Kubernetes API server answered 429: Too many requests, please try again later.", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task An_unexpected_failure_keeps_its_stack_trace()
     {
         var controller = Create(_ => throw new InvalidOperationException("bug"));
