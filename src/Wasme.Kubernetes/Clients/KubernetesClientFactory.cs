@@ -4,7 +4,7 @@ namespace Wasme.Kubernetes.Clients;
 
 /// <summary>
 /// The Kubernetes client every wasme component uses (CLI, operator, cache): its name in the User-Agent (the field manager of
-/// its writes), and a request the API server refused with <c>Retry-After</c> sent again after that wait, as client-go does.
+/// its writes), and a read the API server refused with <c>Retry-After</c> sent again after that wait (<see cref="RetryAfterHandler"/>).
 /// </summary>
 public static class KubernetesClientFactory
 {

@@ -55,7 +55,11 @@ public static class KubernetesErrors
         };
     }
 
-    private static string StatusText(string? content)
+    /// <summary>
+    /// kube-apiserver answers errors with a v1 Status: its reason and message as kubectl prints them (<c> (NotFound): …</c>),
+    /// not the JSON document; another body as it came; empty for none.
+    /// </summary>
+    public static string StatusText(string? content)
     {
         try
         {
