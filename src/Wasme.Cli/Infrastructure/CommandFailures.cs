@@ -115,30 +115,7 @@ internal static class CommandFailures
             _ => "see the API server's message",
         };
         var code = status is 401 or 403 ? ExitCodes.AuthFailure : status == 404 ? ExitCodes.NotFound : ExitCodes.Failure;
-        return new(code, $"the Kubernetes API answered {status}{StatusText(e.Response.Content)}", After: [$"  fix: {hint}"]);
-    }
-
-    // kube-apiserver answers errors with a v1 Status: print its reason and message as kubectl does, not the JSON document.
-    private static string StatusText(string? content)
-    {
-        try
-        {
-            if (System.Text.Json.Nodes.JsonNode.Parse(content ?? string.Empty) is System.Text.Json.Nodes.JsonObject { } body
-                && body["kind"]?.GetValue<string>() == "Status"
-                && body["message"]?.GetValue<string>() is { Length: > 0 } message)
-            {
-                return body["reason"]?.GetValue<string>() is { Length: > 0 } reason ? $" ({reason}): {message}" : $": {message}";
-            }
-        }
-        catch (System.Text.Json.JsonException)
-        {
-        }
-        catch (InvalidOperationException)
-        {
-            // A field of another JSON type than a Status has: fall back to the body as it came.
-        }
-
-        return string.IsNullOrWhiteSpace(content) ? string.Empty : $": {content}";
+        return new(code, $"the Kubernetes API answered {status}{Wasme.Kubernetes.Clients.KubernetesErrors.StatusText(e.Response.Content)}", After: [$"  fix: {hint}"]);
     }
 #endif
 

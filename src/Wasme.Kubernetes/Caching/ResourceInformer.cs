@@ -9,7 +9,9 @@ namespace Wasme.Kubernetes.Caching;
 /// <summary>
 /// Keeps a local cache of one kind in step with the API server, as client-go's reflector and
 /// informer: list, then watch from the list's resourceVersion with bookmarks; on a closed watch,
-/// resume from the last seen resourceVersion; on 410 Gone, list again and emit the difference;
+/// resume from the last seen resourceVersion; on 410 Gone, list again and emit the difference; on any other failure, list
+/// again after a wait that doubles while the failures go on (<see cref="InformerOptions.ErrorBackoff"/> to
+/// <see cref="InformerOptions.ErrorBackoffMax"/>);
 /// every resync period, replay every cached object so handlers re-check the world. A kind the server does not
 /// serve (its CRD is not installed: the list answers 404) counts as listed and empty, so it holds up nothing, and
 /// is listed again with a growing delay until its CRD appears.
@@ -27,6 +29,7 @@ public sealed partial class ResourceInformer<T>
     private readonly TaskCompletionSource _synced = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private string _resourceVersion = "";
     private volatile bool _served = true;
+    private long _received;
 
     public ResourceInformer(IResourceClient<T> client, InformerOptions options, TimeProvider timeProvider, ILogger logger)
     {
@@ -90,8 +93,10 @@ public sealed partial class ResourceInformer<T>
             : null;
         var needList = true;
         var notServedDelay = _options.ErrorBackoff;
+        var errorDelay = _options.ErrorBackoff;
         while (!cancellationToken.IsCancellationRequested)
         {
+            var received = _received;
             try
             {
                 if (needList)
@@ -108,6 +113,7 @@ public sealed partial class ResourceInformer<T>
                 }
 
                 await WatchAsync(cancellationToken).ConfigureAwait(false);
+                errorDelay = _options.ErrorBackoff;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {
@@ -120,25 +126,35 @@ public sealed partial class ResourceInformer<T>
             }
             catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
             {
+                // A watch that delivered something was working: the next failure starts the backoff over. One that keeps failing
+                // (a proxy cutting every watch, watch not granted) waits longer each time, as client-go's reflector does, rather
+                // than list the whole kind every second.
+                if (_received != received)
+                {
+                    errorDelay = _options.ErrorBackoff;
+                }
+
                 // An unreachable or refusing API server is expected weather: one line a retry, not a stack trace.
                 if (ex is HttpRequestException or k8s.Autorest.HttpOperationException)
                 {
-                    Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message);
+                    Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message, errorDelay);
                 }
                 else
                 {
-                    Log.WatchFailed(_logger, Type.ToString(), ex);
+                    Log.WatchFailed(_logger, Type.ToString(), errorDelay, ex);
                 }
 
                 needList = true;
                 try
                 {
-                    await Task.Delay(_options.ErrorBackoff, _timeProvider, cancellationToken).ConfigureAwait(false);
+                    await Task.Delay(errorDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException)
                 {
                     return;
                 }
+
+                errorDelay = TimeSpan.FromTicks(Math.Min(errorDelay.Ticks * 2, Math.Max(_options.ErrorBackoffMax.Ticks, _options.ErrorBackoff.Ticks)));
             }
         }
     }
@@ -231,6 +247,7 @@ public sealed partial class ResourceInformer<T>
     {
         await foreach (var (type, item) in _client.WatchAsync(_options.Namespace, _options.LabelSelector, _resourceVersion, cancellationToken).ConfigureAwait(false))
         {
+            _received++;
             if (item.Metadata?.ResourceVersion is { Length: > 0 } rv)
             {
                 _resourceVersion = rv;
@@ -282,14 +299,14 @@ public sealed partial class ResourceInformer<T>
         [LoggerMessage(2, LogLevel.Information, "Watch of {Resource} expired at resourceVersion {ResourceVersion}; listing again")]
         public static partial void WatchExpired(ILogger logger, string resource, string resourceVersion);
 
-        [LoggerMessage(3, LogLevel.Warning, "Watch of {Resource} failed; listing again")]
-        public static partial void WatchFailed(ILogger logger, string resource, Exception exception);
+        [LoggerMessage(3, LogLevel.Warning, "Watch of {Resource} failed; listing again in {Delay}")]
+        public static partial void WatchFailed(ILogger logger, string resource, TimeSpan delay, Exception exception);
 
         [LoggerMessage(4, LogLevel.Warning, "The API server does not serve {Resource} ({ApiVersion}, {Plural}): its CRD is not installed; looking again at most every {MaxDelay}")]
         public static partial void NotServed(ILogger logger, string resource, string apiVersion, string plural, TimeSpan maxDelay);
 
-        [LoggerMessage(6, LogLevel.Warning, "Watch of {Resource} failed: {Reason}; listing again")]
-        public static partial void WatchFailedBriefly(ILogger logger, string resource, string reason);
+        [LoggerMessage(6, LogLevel.Warning, "Watch of {Resource} failed: {Reason}; listing again in {Delay}")]
+        public static partial void WatchFailedBriefly(ILogger logger, string resource, string reason, TimeSpan delay);
 
         [LoggerMessage(5, LogLevel.Information, "The API server now serves {Resource}")]
         public static partial void NowServed(ILogger logger, string resource);

@@ -18,6 +18,7 @@ public sealed class LeaseFence : ILock, IWriteFence
     private readonly TimeProvider _timeProvider;
     private long _renewedAt;
     private volatile bool _held;
+    private volatile string? _takenBy;
     private LeaderElectionRecord? _lastRenewal;
 
     public LeaseFence(ILock inner, TimeSpan renewDeadline, TimeProvider timeProvider)
@@ -32,7 +33,21 @@ public sealed class LeaseFence : ILock, IWriteFence
 
     public string Describe() => _inner.Describe();
 
-    public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => _inner.GetAsync(cancellationToken);
+    /// <summary>
+    /// Reads the Lease; one another replica holds closes the fence at once. The elector itself goes on "leading" until its
+    /// renew deadline runs out, and two replicas would write meanwhile. A renewal of our own opens the fence again.
+    /// </summary>
+    public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
+    {
+        var record = await _inner.GetAsync(cancellationToken).ConfigureAwait(false);
+        if (_held && record.HolderIdentity != Identity)
+        {
+            _takenBy = record.HolderIdentity;
+            _held = false;
+        }
+
+        return record;
+    }
 
     public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
         TrackAsync(record, _inner.CreateAsync, cancellationToken);
@@ -44,7 +59,9 @@ public sealed class LeaseFence : ILock, IWriteFence
     {
         if (!_held)
         {
-            throw new LeaseExpiredException($"{Identity} does not hold the Lease; not writing");
+            throw new LeaseExpiredException(_takenBy is { Length: > 0 } holder
+                ? $"{Identity} read {holder} as the holder of the Lease; not writing"
+                : $"{Identity} does not hold the Lease; not writing");
         }
 
         var since = _timeProvider.GetElapsedTime(Interlocked.Read(ref _renewedAt));
@@ -110,6 +127,7 @@ public sealed class LeaseFence : ILock, IWriteFence
         {
             Interlocked.Exchange(ref _renewedAt, sent);
             _lastRenewal = record;
+            _takenBy = null;
             _held = true;
         }
 

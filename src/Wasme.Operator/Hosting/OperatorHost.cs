@@ -113,6 +113,8 @@ public sealed partial class OperatorHost : IAsyncDisposable
             stopLeading.Cancel();
         };
         elector.OnNewLeader += leader => Log.NewLeader(_logger, leader ?? "(none)");
+        // The elector swallows what failed (it only reports the outcome); without this the log said "lost the Lease", not why.
+        elector.OnError += ex => OnElectionError(ex, leaseNamespace);
         Log.Waiting(_logger, Identity, leaseNamespace, _options.LeaseName);
         while (!cancellationToken.IsCancellationRequested)
         {
@@ -169,6 +171,19 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         Log.LostLeadership(_logger, Identity);
         return false;
+    }
+
+    private void OnElectionError(Exception? exception, string leaseNamespace)
+    {
+        var reason = (exception is AggregateException { InnerException: { } inner } ? inner : exception)?.Message ?? "unknown error";
+        if (_leading)
+        {
+            Log.RenewFailedBriefly(_logger, leaseNamespace, _options.LeaseName, reason, _options.RenewDeadline);
+        }
+        else
+        {
+            Log.ElectionFailedBriefly(_logger, _options.RetryPeriod, reason);
+        }
     }
 
     private async Task ReleaseAsync(LeaseFence lease, string leaseNamespace)
@@ -328,5 +343,8 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
         [LoggerMessage(6, LogLevel.Warning, "Could not renew the Lease")]
         public static partial void RenewFailed(ILogger logger, Exception exception);
+
+        [LoggerMessage(11, LogLevel.Warning, "Could not renew the Lease {Namespace}/{Lease}: {Reason}; writes stop once the {RenewDeadline} renew deadline has passed without a renewal")]
+        public static partial void RenewFailedBriefly(ILogger logger, string @namespace, string lease, string reason, TimeSpan renewDeadline);
     }
 }

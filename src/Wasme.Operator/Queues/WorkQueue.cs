@@ -120,6 +120,13 @@ public sealed class WorkQueue<TKey> : IDisposable
     /// <summary>Adds the key after its per-key exponential backoff: used after a failed reconcile.</summary>
     public void AddRateLimited(TKey key) => AddAfter(key, _backoff.When(key));
 
+    /// <summary>As <see cref="AddRateLimited(TKey)"/>, but not before <paramref name="atLeast"/> (what the API server asked for).</summary>
+    public void AddRateLimited(TKey key, TimeSpan atLeast)
+    {
+        var backoff = _backoff.When(key);
+        AddAfter(key, backoff > atLeast ? backoff : atLeast);
+    }
+
     /// <summary>Clears the key's failure history: used after a successful reconcile.</summary>
     public void Forget(TKey key) => _backoff.Forget(key);
 

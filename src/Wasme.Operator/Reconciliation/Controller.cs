@@ -130,6 +130,16 @@ public sealed partial class Controller
             Log.ReconcileRetried(_logger, key.ToString(), _queue.Requeues(key), ex.Message);
             return "error";
         }
+        catch (Exception ex) when (KubernetesErrors.IsUnavailable(ex) || ex is OperationCanceledException)
+        {
+            // The API server is down, throttling or slower than the client's timeout: weather, not a bug. One line a retry,
+            // with what the server said, not a stack trace per FilterDeployment; and not sooner than it asked (Retry-After).
+            _queue.AddRateLimited(key, KubernetesErrors.RetryAfter(ex) ?? TimeSpan.Zero);
+            Log.ReconcileRetriedWarning(_logger, key.ToString(), _queue.Requeues(key), ex is OperationCanceledException
+                ? "the Kubernetes API server did not answer in time"
+                : KubernetesErrors.Describe(ex));
+            return "error";
+        }
         catch (Exception ex)
         {
             // A reconciler bug must never take the operator down (the original crash-looped: issue #243).
@@ -164,6 +174,9 @@ public sealed partial class Controller
 
         [LoggerMessage(3, LogLevel.Information, "Reconcile of {Key} will be retried with backoff (attempt {Attempt}): {Reason}")]
         public static partial void ReconcileRetried(ILogger logger, string key, int attempt, string reason);
+
+        [LoggerMessage(6, LogLevel.Warning, "Reconcile of {Key} will be retried with backoff (attempt {Attempt}): {Reason}")]
+        public static partial void ReconcileRetriedWarning(ILogger logger, string key, int attempt, string reason);
 
         [LoggerMessage(4, LogLevel.Warning, "Reconcile of {Key} took longer than its {Deadline} deadline and was cancelled; retrying with backoff (attempt {Attempt})")]
         public static partial void ReconcileTimedOut(ILogger logger, string key, TimeSpan deadline, int attempt);

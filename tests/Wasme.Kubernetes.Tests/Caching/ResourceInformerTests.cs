@@ -1,5 +1,6 @@
 using k8s;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Wasme.Kubernetes.Caching;
 using Wasme.Kubernetes.Clients;
 using Wasme.Testing.Kubernetes;
@@ -86,6 +87,61 @@ public sealed class ResourceInformerTests
         Assert.Empty(informer.List());
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_watch_that_fails_again_and_again_is_tried_again_after_growing_waits_not_every_second()
+    {
+        // A proxy that cuts long requests answers each watch 200 and ends it before any event (KubernetesClient reports that as
+        // an error). Before, the informer listed the whole kind again and watched every second for as long as that went on;
+        // client-go's reflector backs off, doubling to 30 s.
+        var time = new FakeTimeProvider();
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
+            new InformerOptions { Namespace = "shop", ResyncPeriod = TimeSpan.Zero },
+            time,
+            NullLogger.Instance);
+        server.Faults.CloseWatchesAtOnce(times: 3);
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        await EventuallyAsync(() => server.Faults.ClosedWatches >= 1);
+
+        // The informer's clock has not moved: it waits for it before watching again.
+        Assert.Equal(1, server.Faults.ClosedWatches);
+        var waits = new List<TimeSpan>();
+        for (var closed = 2; closed <= 3; closed++)
+        {
+            var target = closed;
+            waits.Add(await AdvanceUntilAsync(time, () => server.Faults.ClosedWatches >= target));
+        }
+
+        Assert.True(waits[0] >= TimeSpan.FromSeconds(1) && waits[1] >= TimeSpan.FromSeconds(2), $"waited {string.Join(", ", waits)}; expected at least 1 s, then 2 s");
+
+        // The fourth watch stays open: what changes now is seen.
+        server.ApplyYaml(Deployment("late", "1"));
+        await AdvanceUntilAsync(time, () => informer.Get(new ObjectKey("shop", "late")) is not null);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    // Moves the informer's clock in small steps until the condition holds; returns how far it moved.
+    private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition)
+    {
+        var step = TimeSpan.FromMilliseconds(100);
+        var moved = TimeSpan.Zero;
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+            time.Advance(step);
+            moved += step;
+        }
+
+        return moved;
     }
 
     // A Deployment informer that records every event it hands out.

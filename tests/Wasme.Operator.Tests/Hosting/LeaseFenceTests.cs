@@ -63,6 +63,31 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task A_leader_that_reads_another_holder_in_the_Lease_writes_nothing_more_at_once()
+    {
+        // Another replica took the Lease (a leader that was paused, a Lease edited by hand): the elector reads it at its next
+        // renewal and keeps "leading" until the renew deadline runs out. Before, the fence let every write through meanwhile,
+        // so two replicas wrote at once for up to the renew deadline.
+        var lease = new FakeLock();
+        var fence = new LeaseFence(lease, RenewDeadline, _time);
+        await fence.UpdateAsync(Record("me"));
+        fence.EnsureMayWrite();
+
+        lease.Holder = "replica-b";
+        await fence.GetAsync();
+
+        var refused = Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+        Assert.Contains("replica-b", refused.Message, StringComparison.Ordinal);
+
+        // Taken back (the other's Lease ran out and the elector renewed it as ours): writing again.
+        lease.Holder = "me";
+        await fence.GetAsync();
+        Assert.Throws<LeaseExpiredException>(fence.EnsureMayWrite);
+        await fence.UpdateAsync(Record("me"));
+        fence.EnsureMayWrite();
+    }
+
+    [Fact]
     public async Task Releasing_clears_the_holder_keeps_the_transitions_and_closes_the_fence()
     {
         var lease = new FakeLock();
@@ -166,7 +191,9 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
 
         public string Describe() => "fake/lease";
 
-        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Record("me"));
+        public string Holder { get; set; } = "me";
+
+        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Record(Holder));
 
         public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => Task.FromResult(Succeeds);
 

@@ -86,6 +86,24 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
     }
 
     [Fact]
+    public async Task A_leader_that_cannot_renew_its_Lease_stops_and_its_log_says_why()
+    {
+        // Before, the log said only "lost the Lease": the elector's reason (here the API server answering 503) was dropped.
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        await using var replica = new Replica(harness, "unlucky");
+        await harness.EventuallyAsync(() => replica.Host.IsLeader, "the replica leads");
+
+        harness.Server.Faults.FailPath("/apis/coordination.k8s.io/v1/namespaces/wasme/leases", 503);
+
+        Assert.False(await replica.Run.WaitAsync(TimeSpan.FromSeconds(30)), "a replica that lost the Lease reports it");
+        Assert.False(replica.Host.IsLeader);
+        var lines = harness.Logs.Lines;
+        Assert.Contains(lines, l => l.Contains("unlucky lost the Lease", StringComparison.Ordinal));
+        Assert.Contains(lines, l => l.Contains("renew the Lease", StringComparison.Ordinal) && l.Contains("ServiceUnavailable", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task Metrics_are_scraped_in_Prometheus_text_with_reconciles_errors_queue_depth_and_durations()
     {
         var image = await _registry.PushAsync("metrics/filter:v1");
@@ -153,10 +171,14 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
 
         public ReconcileCounter Reconciles { get; }
 
+        /// <summary>What the host's run returns: false when it lost the Lease.</summary>
+        public Task<bool> Run => _run;
+
         public async Task StopAsync()
         {
-            if (_stopped)
+            if (_stopped || _run.IsCompleted)
             {
+                _stopped = true;
                 return;
             }
 

@@ -1,5 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
+using System.Net;
+using k8s.Autorest;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.Kubernetes.Clients;
@@ -81,6 +83,56 @@ public sealed class ControllerTests : IDisposable
         Assert.Equal("Reconcile of bookinfo/f will be retried with backoff (attempt 1): RegistryUnavailable: cannot reach registry r", message);
         Assert.Equal(1, _queue.Requeues(key));
         Assert.Equal(new[] { "error" }, results);
+    }
+
+    [Fact]
+    public async Task An_API_server_that_cannot_answer_is_one_warning_line_per_retry_without_a_stack_trace()
+    {
+        // An API server restart or an etcd hiccup fails every reconcile at once: before, each retry of each FilterDeployment
+        // logged a Warning with the whole stack trace, and the API server's own message was not in it.
+        const string Body = """{"kind":"Status","apiVersion":"v1","metadata":{},"status":"Failure","message":"etcdserver: request timed out","reason":"InternalError","code":503}""";
+        using var response = new HttpResponseMessage(HttpStatusCode.ServiceUnavailable);
+        var failures = new Queue<Exception>(
+        [
+            new HttpOperationException("Operation returned an invalid status code 'ServiceUnavailable'") { Response = new HttpResponseMessageWrapper(response, Body) },
+            new HttpRequestException("Connection refused (10.96.0.1:443)"),
+        ]);
+        var controller = Create(_ => throw failures.Dequeue());
+        var key = new ObjectKey("bookinfo", "f");
+
+        _queue.Add(key);
+        await controller.ProcessNextAsync(CancellationToken.None);
+        _queue.Add(key);
+        await controller.ProcessNextAsync(CancellationToken.None);
+
+        Assert.Equal(
+            [
+                (LogLevel.Warning, "Reconcile of bookinfo/f will be retried with backoff (attempt 1): the Kubernetes API server answered 503 (InternalError): etcdserver: request timed out", (Exception?)null),
+                (LogLevel.Warning, "Reconcile of bookinfo/f will be retried with backoff (attempt 2): the Kubernetes API server cannot be reached: Connection refused (10.96.0.1:443)", null),
+            ],
+            _logger.Entries);
+    }
+
+    [Fact]
+    public async Task A_write_throttled_with_Retry_After_is_tried_again_no_sooner_than_the_server_asked()
+    {
+        // Writes are not sent again by the client (the Lease fence is checked before each one), so the reconcile fails;
+        // before, its key came back after the backoff's first 5 ms whatever Retry-After said.
+        using var response = new HttpResponseMessage(HttpStatusCode.TooManyRequests) { Headers = { RetryAfter = new System.Net.Http.Headers.RetryConditionHeaderValue(TimeSpan.FromSeconds(7)) } };
+        var controller = Create(_ => throw new HttpOperationException("Operation returned an invalid status code 'TooManyRequests'")
+        {
+            Response = new HttpResponseMessageWrapper(response, "Too many requests, please try again later.\n"),
+        });
+        var key = new ObjectKey("bookinfo", "f");
+        _queue.Add(key);
+
+        await controller.ProcessNextAsync(CancellationToken.None);
+
+        _time.Advance(TimeSpan.FromSeconds(7) - TimeSpan.FromMilliseconds(1));
+        Assert.Equal(0, _queue.Count);
+        _time.Advance(TimeSpan.FromMilliseconds(1));
+        Assert.Equal(1, _queue.Count);
+        Assert.Contains(_logger.Entries, e => e.Message.EndsWith("the Kubernetes API server answered 429: Too many requests, please try again later.", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -70,6 +70,21 @@ public sealed class FaultInjectionTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Throttle_Answers429WithRetryAfterAndPlainText_AsPriorityAndFairnessDoes()
+    {
+        _server.Faults.Throttle("^/api/v1/namespaces/default/configmaps$", retryAfterSeconds: 3, method: "POST", times: 1);
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => CreateAsync("a"));
+        Assert.Equal(HttpStatusCode.TooManyRequests, refused.Response.StatusCode);
+        Assert.Equal("3", Assert.Single(refused.Response.Headers["Retry-After"]));
+        Assert.Equal("Too many requests, please try again later.\n", refused.Response.Content);
+        Assert.Equal(1, _server.Faults.InjectedThrottles);
+        Assert.Empty((await _client.CoreV1.ListNamespacedConfigMapAsync("default")).Items);
+
+        await CreateAsync("a");
+    }
+
+    [Fact]
     public async Task DroppedWatch_EndsTheStream_AndResumingFromTheLastVersionLosesNothing()
     {
         var list = await _client.CoreV1.ListNamespacedConfigMapAsync("default");
@@ -84,6 +99,23 @@ public sealed class FaultInjectionTests : IAsyncLifetime
 
         await using var resumed = Watch(seen.Metadata.ResourceVersion);
         Assert.Equal("b", (await resumed.TakeAsync(1))[0].Object.Metadata.Name);
+    }
+
+    [Fact]
+    public async Task CloseWatchesAtOnce_EndsTheNextWatchesBeforeAnyEvent()
+    {
+        var list = await _client.CoreV1.ListNamespacedConfigMapAsync("default");
+        await CreateAsync("a");
+        _server.Faults.CloseWatchesAtOnce(times: 1);
+
+        await using (var cut = Watch(list.Metadata.ResourceVersion))
+        {
+            Assert.Empty(await cut.TakeAllAsync());
+        }
+
+        Assert.Equal(1, _server.Faults.ClosedWatches);
+        await using var next = Watch(list.Metadata.ResourceVersion);
+        Assert.Equal("a", (await next.TakeAsync(1))[0].Object.Metadata.Name);
     }
 
     [Fact]

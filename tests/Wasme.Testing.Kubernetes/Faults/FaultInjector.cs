@@ -13,7 +13,9 @@ public sealed class FaultInjector
     private readonly Lock _gate = new();
     private readonly ObjectStore _store;
     private readonly List<PathFailure> _pathFailures = [];
+    private readonly List<(PathFailure Match, int RetryAfterSeconds)> _throttles = [];
     private int _conflictEvery;
+    private int _closeWatches;
     private long _writes;
 
     internal FaultInjector(ObjectStore store)
@@ -53,12 +55,46 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>
+    /// Throttles requests whose path matches <paramref name="pathPattern"/> as kube-apiserver's API Priority and Fairness (and
+    /// its max-in-flight filter) rejects them: 429 with <c>Retry-After: <paramref name="retryAfterSeconds"/></c> and the plain-text
+    /// body <c>Too many requests, please try again later.</c>, not a Status; optionally one HTTP method, <paramref name="times"/> times.
+    /// </summary>
+    public void Throttle(string pathPattern, int retryAfterSeconds = 1, string? method = null, int? times = null)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(retryAfterSeconds);
+        lock (_gate)
+        {
+            _throttles.Add((new PathFailure(new Regex(pathPattern, RegexOptions.CultureInvariant, TimeSpan.FromSeconds(1)), 429, method, times), retryAfterSeconds));
+        }
+    }
+
+    /// <summary>How many requests have been answered with an injected 429 so far.</summary>
+    public int InjectedThrottles { get; private set; }
+
+    /// <summary>
+    /// Ends every new watch (or the next <paramref name="times"/>) right after its 200 and before any event, as a proxy that cuts
+    /// long requests or an API server shutting down does; <c>null</c> keeps it on until <see cref="Reset"/>.
+    /// </summary>
+    public void CloseWatchesAtOnce(int? times = null)
+    {
+        lock (_gate)
+        {
+            _closeWatches = times ?? int.MaxValue;
+        }
+    }
+
+    /// <summary>How many watches have been ended at once so far.</summary>
+    public int ClosedWatches { get; private set; }
+
     /// <summary>Turns off every fault.</summary>
     public void Reset()
     {
         lock (_gate)
         {
             _pathFailures.Clear();
+            _throttles.Clear();
+            _closeWatches = 0;
             _conflictEvery = 0;
             Latency = TimeSpan.Zero;
         }
@@ -91,6 +127,47 @@ public sealed class FaultInjector
                 InjectedConflicts++;
                 return new ApiException(409, "Conflict",
                     $"Operation cannot be fulfilled on {path}: the object has been modified; please apply your changes to the latest version and try again (injected)");
+            }
+
+            return null;
+        }
+    }
+
+    /// <summary>True when this watch is to end at once.</summary>
+    internal bool TakeWatchClose()
+    {
+        lock (_gate)
+        {
+            if (_closeWatches <= 0)
+            {
+                return false;
+            }
+
+            if (_closeWatches != int.MaxValue)
+            {
+                _closeWatches--;
+            }
+
+            ClosedWatches++;
+            return true;
+        }
+    }
+
+    /// <summary>The Retry-After seconds of an injected throttle for this request, if any.</summary>
+    internal int? CheckThrottle(string method, string path)
+    {
+        lock (_gate)
+        {
+            foreach (var (match, retryAfter) in _throttles)
+            {
+                if ((match.Method is null || string.Equals(match.Method, method, StringComparison.OrdinalIgnoreCase))
+                    && match.Pattern.IsMatch(path)
+                    && match.Remaining is null or > 0)
+                {
+                    match.Remaining--;
+                    InjectedThrottles++;
+                    return retryAfter;
+                }
             }
 
             return null;

@@ -50,6 +50,12 @@ internal sealed partial class ApiHandler
                 await delay;
             }
 
+            if (_faults.CheckThrottle(request.Method, path) is { } retryAfter)
+            {
+                await WriteTooManyRequestsAsync(context, retryAfter, cancellationToken);
+                return;
+            }
+
             if (_faults.Check(request.Method, path) is { } injected)
             {
                 throw injected;
@@ -181,6 +187,9 @@ internal sealed partial class ApiHandler
         var status = 200;
         switch (method, name)
         {
+            case ("GET", null) when query["watch"] is ["true" or "1"] && _faults.TakeWatchClose():
+                await WatchStream.StartAsync(context, cancellationToken);
+                return;
             case ("GET", null) when query["watch"] is ["true" or "1"]:
                 Func<JsonObject, JsonObject> render = Tables.Wanted(context.Request.Headers.Accept)
                     ? obj => Tables.Render(type, [obj], obj.ResourceVersion() ?? "", query["includeObject"].ToString(), _time.GetUtcNow())
@@ -298,6 +307,16 @@ internal sealed partial class ApiHandler
             PreconditionResourceVersion = body["preconditions"]?["resourceVersion"]?.GetValue<string>(),
             DryRun = dryRun,
         };
+    }
+
+    // kube-apiserver's tooManyRequests (API Priority and Fairness, max-in-flight): Go's http.Error, so plain text, not a Status.
+    private static async Task WriteTooManyRequestsAsync(HttpContext context, int retryAfterSeconds, CancellationToken cancellationToken)
+    {
+        context.Response.StatusCode = 429;
+        context.Response.Headers.RetryAfter = retryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        context.Response.Headers.XContentTypeOptions = "nosniff";
+        context.Response.ContentType = "text/plain; charset=utf-8";
+        await context.Response.WriteAsync("Too many requests, please try again later.\n", cancellationToken);
     }
 
     private static async Task WriteJsonAsync(HttpContext context, int status, JsonObject body, CancellationToken cancellationToken)

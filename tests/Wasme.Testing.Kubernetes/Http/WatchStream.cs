@@ -187,7 +187,8 @@ internal sealed class WatchStream
         }, cancellationToken);
     }
 
-    private static async Task StartAsync(HttpContext context, CancellationToken cancellationToken)
+    /// <summary>The 200 a watch answers with, flushed before any event.</summary>
+    internal static async Task StartAsync(HttpContext context, CancellationToken cancellationToken)
     {
         context.Response.StatusCode = 200;
         context.Response.ContentType = "application/json";

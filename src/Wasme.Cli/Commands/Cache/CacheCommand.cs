@@ -136,7 +136,7 @@ internal sealed class CacheCommand : WasmeCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
-        k8s.Kubernetes? client = null;
+        k8s.IKubernetes? client = null;
         try
         {
             IWantedModulesFeed feed;
@@ -144,7 +144,7 @@ internal sealed class CacheCommand : WasmeCommand
             IPullCredentialSource credentials;
             if (useKubernetes)
             {
-                client = new k8s.Kubernetes(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true, cancellationToken), new ClientIdentityHandler("wasme-cache"));
+                client = KubernetesClientFactory.Create(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: true, cancellationToken), "wasme-cache", context.TimeProvider);
                 var filterDeployments = new FilterDeploymentFeed(
                     new KubernetesResourceClient<FilterDeployment>(client, ResourceType.FilterDeployment), options.WatchNamespace, context.TimeProvider, loggerFactory, options.SigstoreTrustedRoot);
                 feed = filterDeployments;

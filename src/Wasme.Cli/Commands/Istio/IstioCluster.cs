@@ -18,7 +18,7 @@ internal sealed class IstioCluster(IKubernetes client)
 {
     /// <summary>A client for the kubeconfig's cluster; throws <see cref="ClusterConfigException"/> naming what was tried.</summary>
     public static async Task<IKubernetes> ConnectAsync(CliContext context, string? kubeconfig, Infrastructure.Verbosity verbosity, CancellationToken cancellationToken) =>
-        new k8s.Kubernetes(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false, cancellationToken), new ClientIdentityHandler("wasme"), new Clusters.KubernetesTraceHandler(context, verbosity));
+        KubernetesClientFactory.Create(await ClusterConfig.LoadAsync(context.GetEnvironmentVariable, kubeconfig, preferInCluster: false, cancellationToken), "wasme", context.TimeProvider, new Clusters.KubernetesTraceHandler(context, verbosity));
 
     public async Task<IReadOnlyList<WorkloadDocument>> ListWorkloadsAsync(string ns, WorkloadKind kind, CancellationToken cancellationToken)
     {

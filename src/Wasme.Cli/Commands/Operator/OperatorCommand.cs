@@ -114,7 +114,7 @@ internal sealed class OperatorCommand : WasmeCommand
         }
 
         using var loggerFactory = LoggerFactory.Create(logging => logging.AddJsonConsole(json => json.IncludeScopes = true).SetMinimumLevel(DaemonLogs.MinimumLevel(parseResult)));
-        using var client = new k8s.Kubernetes(config, new ClientIdentityHandler("wasme-operator"));
+        using var client = KubernetesClientFactory.Create(config, "wasme-operator", Context.TimeProvider);
         await using var host = new OperatorHost(options, client, new OciImageResolver(loggerFactory, Context.TimeProvider, maxModuleSize), loggerFactory, Context.TimeProvider);
         Context.Error.MarkupLineInterpolated($"wasme operator: reconciling FilterDeployments ({options.Namespace ?? "all namespaces"}){(options.LeaderElect ? " while holding the Lease" : "")}; health on {options.HealthAddress}, {(options.MetricsAddress.Length > 0 ? "metrics on " + options.MetricsAddress : "metrics off")}");
         try
