@@ -466,6 +466,7 @@ internal sealed class ResourceService
             }
 
             JudgeUnknownFields(type, unknown, options);
+            errors.AddRange(WorkloadValidation.Validate(type, obj, old));
         }
 
         if (type.Rules is { } rules)
