@@ -476,7 +476,12 @@ internal sealed class ResourceService
 
         if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")
         {
-            errors.AddRange(CustomResourceDefinitions.Validate(obj));
+            if (old is not null)
+            {
+                CustomResourceDefinitions.RecordStorageVersion(obj);
+            }
+
+            errors.AddRange(CustomResourceDefinitions.Validate(obj, old));
         }
     }
 
