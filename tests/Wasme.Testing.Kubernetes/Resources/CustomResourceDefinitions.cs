@@ -155,6 +155,8 @@ internal static partial class CustomResourceDefinitions
                 IsCustom = true,
                 Schema = version["schema"]?["openAPIV3Schema"] is JsonObject schema ? StructuralSchema.Parse(schema) : null,
                 Rules = version["schema"]?["openAPIV3Schema"] is JsonObject withRules ? CelValidator.Build(withRules) : null,
+                SelectableFields = (version["selectableFields"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(f => f.GetString("jsonPath")?.TrimStart('.')).OfType<string>().ToList(),
                 PrinterColumns = (version["additionalPrinterColumns"] as JsonArray ?? []).OfType<JsonObject>()
                     .Select(c => new PrinterColumn(
                         c.GetString("name") ?? "",

@@ -49,6 +49,7 @@ internal sealed class ResourceService
 
     public JsonObject List(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
     {
+        FieldLabels.Check(type, fields);
         var (items, revision) = _store.List(type.Group, type.Plural, type.Namespaced ? ns : null);
         var selected = items
             .Select(i => Present(type, i.Object))
