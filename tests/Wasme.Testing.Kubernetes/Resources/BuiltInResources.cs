@@ -5,7 +5,7 @@ internal static class BuiltInResources
 {
     public static IReadOnlyList<ResourceType> All { get; } =
     [
-        Core("namespaces", "namespace", "Namespace", namespaced: false, status: true, shortNames: ["ns"]),
+        Core("namespaces", "namespace", "Namespace", namespaced: false, status: true, shortNames: ["ns"], generation: false),
         Core("configmaps", "configmap", "ConfigMap", shortNames: ["cm"], generation: false),
         Core("secrets", "secret", "Secret", generation: false),
         Core("serviceaccounts", "serviceaccount", "ServiceAccount", shortNames: ["sa"], generation: false)

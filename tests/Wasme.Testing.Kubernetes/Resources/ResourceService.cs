@@ -99,6 +99,7 @@ internal sealed class ResourceService
         if (type.Plural == "namespaces")
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
+            NamespaceDefaults(obj, null);
         }
 
         var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
@@ -121,7 +122,7 @@ internal sealed class ResourceService
 
         if (type.Namespaced)
         {
-            EnsureNamespace(ns!, options.DryRun);
+            EnsureNamespace(ns!, options.DryRun, type, name);
         }
 
         if (options.DryRun)
@@ -381,6 +382,11 @@ internal sealed class ResourceService
                 }
             }
 
+            if (type.Plural == "namespaces" && type.Group.Length == 0)
+            {
+                NamespaceDefaults(next, current);
+            }
+
             if (current.IsBeingDeleted())
             {
                 var added = next.Finalizers().Except(current.Finalizers()).ToList();
@@ -442,6 +448,40 @@ internal sealed class ResourceService
 
         AfterWrite(type, written);
         return Present(type, written);
+    }
+
+    /// <summary>
+    /// What kube-apiserver gives every Namespace on every write: its name as the kubernetes.io/metadata.name label
+    /// (defaulting, so no write can change or remove it), and the kubernetes finalizer in spec on create, which only
+    /// the namespace controller's finalize call takes away.
+    /// </summary>
+    private static void NamespaceDefaults(JsonObject ns, JsonObject? old)
+    {
+        var metadata = ns.Metadata();
+        if (metadata["labels"] is not JsonObject labels)
+        {
+            labels = [];
+            metadata["labels"] = labels;
+        }
+
+        labels["kubernetes.io/metadata.name"] = ns.Name();
+        if (old is null)
+        {
+            var spec = ns["spec"] as JsonObject ?? [];
+            ns["spec"] = spec;
+            var finalizers = spec["finalizers"] as JsonArray ?? [];
+            if (!finalizers.Any(f => f?.ToString() == "kubernetes"))
+            {
+                finalizers.Add("kubernetes");
+            }
+
+            spec["finalizers"] = finalizers;
+        }
+        else if (old["spec"]?["finalizers"] is { } kept)
+        {
+            ns["spec"] = ns["spec"] as JsonObject ?? [];
+            ns["spec"]!["finalizers"] = kept.DeepClone();
+        }
     }
 
     /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
@@ -635,7 +675,7 @@ internal sealed class ResourceService
         return ns;
     }
 
-    private void EnsureNamespace(string ns, bool dryRun)
+    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
     {
         var key = new ObjectKey("", "namespaces", "", ns);
         var existing = _store.Get(key);
@@ -643,9 +683,16 @@ internal sealed class ResourceService
         {
             if (existing.IsBeingDeleted())
             {
+                // The NamespaceLifecycle admission plugin's refusal: about the object, with a cause naming the namespace.
+                var details = ApiException.DetailsOf(type, name);
+                details["causes"] = new JsonArray(new JsonObject
+                {
+                    ["reason"] = "NamespaceTerminating",
+                    ["message"] = $"namespace {ns} is being terminated",
+                    ["field"] = "metadata.namespace",
+                });
                 throw new ApiException(403, "Forbidden",
-                    $"unable to create new content in namespace {ns} because it is being terminated",
-                    new JsonObject { ["name"] = ns, ["kind"] = "namespaces" });
+                    $"{type.QualifiedResource} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", details);
             }
 
             return;
