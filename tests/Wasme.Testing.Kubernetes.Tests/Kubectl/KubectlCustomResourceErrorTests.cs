@@ -43,6 +43,19 @@ public sealed class KubectlCustomResourceErrorTests : IAsyncLifetime
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
     [Fact]
+    public async Task ApplyWarn_UnknownFieldAndAFailedRule_PrintsTheWarningWithTheRefusal()
+    {
+        var manifest = "apiVersion: example.com/v1\nkind: Gadget\nmetadata: {name: g, namespace: default}\nspec: {size: 0, colour: red}\n";
+
+        var result = await _kubectl.RunAsync("apply", "--validate=warn", "-f", _kubectl.WriteManifest("g.yaml", manifest));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "Warning: unknown field \"spec.colour\"\nThe Gadget \"g\" is invalid: spec: Invalid value: \"object\": size must be positive",
+            result.Stderr.Trim());
+    }
+
+    [Fact]
     public async Task Apply_WrongType_NamesTheTypeFoundAndThatRulesWereSkipped()
     {
         var result = await _kubectl.RunAsync("apply", "-f", _kubectl.WriteManifest("g.yaml",

@@ -183,6 +183,22 @@ internal sealed partial class ApiHandler
             UserAgent = context.Request.Headers.UserAgent,
             FieldValidation = query["fieldValidation"].ToString() is { Length: > 0 } validation ? validation : "Warn",
         };
+        try
+        {
+            await AnswerAsync(context, type, ns, name, subresource, query, options, method, cancellationToken);
+        }
+        catch (ApiException)
+        {
+            // kube-apiserver writes each warning as it is recorded, so those gathered before a refusal (unknown fields
+            // under Warn, then a 422) go out with it.
+            AppendWarnings(context, options);
+            throw;
+        }
+    }
+
+    private async Task AnswerAsync(
+        HttpContext context, ResourceType type, string? ns, string? name, string? subresource, IQueryCollection query, WriteOptions options, string method, CancellationToken cancellationToken)
+    {
         JsonObject result;
         var status = 200;
         switch (method, name)
@@ -241,12 +257,16 @@ internal sealed partial class ApiHandler
                 throw ApiException.MethodNotAllowed($"the server does not allow this method on the requested resource");
         }
 
+        AppendWarnings(context, options);
+        await WriteJsonAsync(context, status, result, cancellationToken);
+    }
+
+    private static void AppendWarnings(HttpContext context, WriteOptions options)
+    {
         foreach (var warning in options.Warnings)
         {
             context.Response.Headers.Append("Warning", $"299 - \"{warning.Replace("\"", "\\\"", StringComparison.Ordinal)}\"");
         }
-
-        await WriteJsonAsync(context, status, result, cancellationToken);
     }
 
     private static ApiException NotFound() => new(404, "NotFound", "the server could not find the requested resource");

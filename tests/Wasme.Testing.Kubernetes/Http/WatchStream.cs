@@ -33,6 +33,7 @@ internal sealed class WatchStream
     {
         var labels = LabelSelector.Parse(query["labelSelector"]);
         var fields = FieldSelector.Parse(query["fieldSelector"]);
+        FieldLabels.Check(type, fields);
         var bookmarks = query["allowWatchBookmarks"] == "true";
         var sendInitial = query["sendInitialEvents"] == "true";
         var requested = query["resourceVersion"].ToString();

@@ -5,15 +5,15 @@ internal static class BuiltInResources
 {
     public static IReadOnlyList<ResourceType> All { get; } =
     [
-        Core("namespaces", "namespace", "Namespace", namespaced: false, status: true, shortNames: ["ns"]),
+        Core("namespaces", "namespace", "Namespace", namespaced: false, status: true, shortNames: ["ns"], generation: false),
         Core("configmaps", "configmap", "ConfigMap", shortNames: ["cm"], generation: false),
         Core("secrets", "secret", "Secret", generation: false),
         Core("serviceaccounts", "serviceaccount", "ServiceAccount", shortNames: ["sa"], generation: false)
             with { Subresources = [new Subresource("token", "TokenRequest", ["create"], "authentication.k8s.io", "v1")] },
-        Core("services", "service", "Service", status: true, shortNames: ["svc"], categories: ["all"]),
+        Core("services", "service", "Service", status: true, shortNames: ["svc"], categories: ["all"], generation: false),
         Core("events", "event", "Event", shortNames: ["ev"], generation: false),
-        Core("pods", "pod", "Pod", status: true, shortNames: ["po"], categories: ["all"]),
-        Core("nodes", "node", "Node", namespaced: false, status: true, shortNames: ["no"]),
+        Core("pods", "pod", "Pod", status: true, shortNames: ["po"], categories: ["all"], generation: false),
+        Core("nodes", "node", "Node", namespaced: false, status: true, shortNames: ["no"], generation: false),
         Core("endpoints", "endpoints", "Endpoints", shortNames: ["ep"], generation: false),
         Core("replicationcontrollers", "replicationcontroller", "ReplicationController", status: true, shortNames: ["rc"], categories: ["all"]),
         Core("podtemplates", "podtemplate", "PodTemplate", generation: false),

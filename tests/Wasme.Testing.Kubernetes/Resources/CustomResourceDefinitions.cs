@@ -13,7 +13,8 @@ namespace Wasme.Testing.Kubernetes.Resources;
 /// <summary>Turns a CustomResourceDefinition object into the resources it serves, and checks it as the API server does.</summary>
 internal static partial class CustomResourceDefinitions
 {
-    public static IReadOnlyList<FieldError> Validate(JsonObject crd)
+    /// <summary>The checks of a create (<paramref name="old"/> null) or an update, in apiextensions-apiserver's order.</summary>
+    public static IReadOnlyList<FieldError> Validate(JsonObject crd, JsonObject? old)
     {
         var errors = new List<FieldError>();
         var spec = crd["spec"] as JsonObject;
@@ -51,15 +52,80 @@ internal static partial class CustomResourceDefinitions
             errors.Add(FieldError.Invalid("spec.versions", null, "must have exactly one version marked as storage version"));
         }
 
-        if (group is not null && plural is not null && crd.Name() != $"{plural}.{group}")
+        // Only a create checks the name: an update cannot change it, nor the plural and group it is made of.
+        if (old is null && group is not null && plural is not null && crd.Name() != $"{plural}.{group}")
         {
             errors.Add(FieldError.Invalid("metadata.name", crd.Name(), $"must be spec.names.plural+\".\"+spec.group"));
         }
 
         errors.AddRange(CrdSchemaValidator.Validate(crd));
+        if (old is not null)
+        {
+            errors.AddRange(ImmutableNames(crd, old));
+            errors.AddRange(StoredVersions(crd));
+        }
 
         return errors;
     }
+
+    /// <summary>
+    /// What the registry does before an update is validated: a new storage version joins status.storedVersions,
+    /// which only the storage version migrator (or an explicit status write) ever shortens.
+    /// </summary>
+    public static void RecordStorageVersion(JsonObject crd)
+    {
+        if (StorageVersion(crd) is not { } storage)
+        {
+            return;
+        }
+
+        if (crd["status"] is not JsonObject status)
+        {
+            return;
+        }
+
+        if (status["storedVersions"] is not JsonArray stored)
+        {
+            status["storedVersions"] = new JsonArray(JsonValue.Create(storage));
+        }
+        else if (!stored.Any(v => v?.GetValueKind() == JsonValueKind.String && v.GetValue<string>() == storage))
+        {
+            stored.Add(JsonValue.Create(storage));
+        }
+    }
+
+    // Storage is keyed by group and plural, and holds objects of the kind in the scope they were written in.
+    private static IEnumerable<FieldError> ImmutableNames(JsonObject crd, JsonObject old)
+    {
+        var established = (old["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()
+            .Any(c => c.GetString("type") == "Established" && c.GetString("status") == "True");
+        var checks = new List<(string Field, JsonNode? Value, JsonNode? Old)>();
+        if (established)
+        {
+            checks.Add(("spec.scope", crd["spec"]?["scope"], old["spec"]?["scope"]));
+            checks.Add(("spec.names.kind", crd["spec"]?["names"]?["kind"], old["spec"]?["names"]?["kind"]));
+        }
+
+        checks.Add(("spec.group", crd["spec"]?["group"], old["spec"]?["group"]));
+        checks.Add(("spec.names.plural", crd["spec"]?["names"]?["plural"], old["spec"]?["names"]?["plural"]));
+        return checks.Where(c => !JsonNode.DeepEquals(c.Value, c.Old)).Select(c => FieldError.Invalid(c.Field, c.Value?.DeepClone(), "field is immutable"));
+    }
+
+    private static IEnumerable<FieldError> StoredVersions(JsonObject crd)
+    {
+        var stored = (crd["status"]?["storedVersions"] as JsonArray ?? []).Select(v => v?.GetValueKind() == JsonValueKind.String ? v.GetValue<string>() : "").ToList();
+        var versions = (crd["spec"]?["versions"] as JsonArray ?? []).OfType<JsonObject>().Select(v => v.GetString("name")).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < stored.Count; i++)
+        {
+            if (!versions.Contains(stored[i]))
+            {
+                yield return FieldError.Invalid($"status.storedVersions[{i}]", stored[i], "must appear in spec.versions");
+            }
+        }
+    }
+
+    private static string? StorageVersion(JsonObject crd) => (crd["spec"]?["versions"] as JsonArray ?? []).OfType<JsonObject>()
+        .FirstOrDefault(v => v["storage"]?.GetValueKind() == JsonValueKind.True)?.GetString("name");
 
     /// <summary>The served versions, preferred (highest Kubernetes version priority) first.</summary>
     public static IReadOnlyList<ResourceType> ServedResources(JsonObject crd)
@@ -89,6 +155,8 @@ internal static partial class CustomResourceDefinitions
                 IsCustom = true,
                 Schema = version["schema"]?["openAPIV3Schema"] is JsonObject schema ? StructuralSchema.Parse(schema) : null,
                 Rules = version["schema"]?["openAPIV3Schema"] is JsonObject withRules ? CelValidator.Build(withRules) : null,
+                SelectableFields = (version["selectableFields"] as JsonArray ?? []).OfType<JsonObject>()
+                    .Select(f => f.GetString("jsonPath")?.TrimStart('.')).OfType<string>().ToList(),
                 PrinterColumns = (version["additionalPrinterColumns"] as JsonArray ?? []).OfType<JsonObject>()
                     .Select(c => new PrinterColumn(
                         c.GetString("name") ?? "",
@@ -110,8 +178,8 @@ internal static partial class CustomResourceDefinitions
         var names = (JsonObject)crd["spec"]!["names"]!.DeepClone();
         names["singular"] ??= names.GetString("kind")!.ToLowerInvariant();
         names["listKind"] ??= names.GetString("kind") + "List";
-        var storage = (crd["spec"]!["versions"] as JsonArray ?? []).OfType<JsonObject>()
-            .FirstOrDefault(v => v["storage"]?.GetValueKind() == JsonValueKind.True)?.GetString("name");
+        var storage = StorageVersion(crd);
+        var stored = crd["status"]?["storedVersions"] is JsonArray recorded ? (JsonArray)recorded.DeepClone() : new JsonArray(storage is null ? [] : [JsonValue.Create(storage)]);
         JsonObject Condition(string type, string reason, string message) => new()
         {
             ["type"] = type,
@@ -126,7 +194,7 @@ internal static partial class CustomResourceDefinitions
                 Condition("NamesAccepted", "NoConflicts", "no conflicts found"),
                 Condition("Established", "InitialNamesAccepted", "the initial names have been accepted")),
             ["acceptedNames"] = names,
-            ["storedVersions"] = new JsonArray(storage is null ? [] : [JsonValue.Create(storage)]),
+            ["storedVersions"] = stored,
         };
     }
 

@@ -49,6 +49,7 @@ internal sealed class ResourceService
 
     public JsonObject List(ResourceType type, string? ns, LabelSelector labels, FieldSelector fields)
     {
+        FieldLabels.Check(type, fields);
         var (items, revision) = _store.List(type.Group, type.Plural, type.Namespaced ? ns : null);
         var selected = items
             .Select(i => Present(type, i.Object))
@@ -98,6 +99,7 @@ internal sealed class ResourceService
         if (type.Plural == "namespaces")
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
+            NamespaceDefaults(obj, null);
         }
 
         var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
@@ -120,7 +122,7 @@ internal sealed class ResourceService
 
         if (type.Namespaced)
         {
-            EnsureNamespace(ns!, options.DryRun);
+            EnsureNamespace(ns!, options.DryRun, type, name);
         }
 
         if (options.DryRun)
@@ -380,6 +382,11 @@ internal sealed class ResourceService
                 }
             }
 
+            if (type.Plural == "namespaces" && type.Group.Length == 0)
+            {
+                NamespaceDefaults(next, current);
+            }
+
             if (current.IsBeingDeleted())
             {
                 var added = next.Finalizers().Except(current.Finalizers()).ToList();
@@ -443,6 +450,40 @@ internal sealed class ResourceService
         return Present(type, written);
     }
 
+    /// <summary>
+    /// What kube-apiserver gives every Namespace on every write: its name as the kubernetes.io/metadata.name label
+    /// (defaulting, so no write can change or remove it), and the kubernetes finalizer in spec on create, which only
+    /// the namespace controller's finalize call takes away.
+    /// </summary>
+    private static void NamespaceDefaults(JsonObject ns, JsonObject? old)
+    {
+        var metadata = ns.Metadata();
+        if (metadata["labels"] is not JsonObject labels)
+        {
+            labels = [];
+            metadata["labels"] = labels;
+        }
+
+        labels["kubernetes.io/metadata.name"] = ns.Name();
+        if (old is null)
+        {
+            var spec = ns["spec"] as JsonObject ?? [];
+            ns["spec"] = spec;
+            var finalizers = spec["finalizers"] as JsonArray ?? [];
+            if (!finalizers.Any(f => f?.ToString() == "kubernetes"))
+            {
+                finalizers.Add("kubernetes");
+            }
+
+            spec["finalizers"] = finalizers;
+        }
+        else if (old["spec"]?["finalizers"] is { } kept)
+        {
+            ns["spec"] = ns["spec"] as JsonObject ?? [];
+            ns["spec"]!["finalizers"] = kept.DeepClone();
+        }
+    }
+
     /// <summary>Schema pruning, defaulting and validation, plus the checks the server makes of CRDs.</summary>
     private static void Admit(ResourceType type, JsonObject obj, JsonObject? old, List<FieldError> errors, WriteOptions options)
     {
@@ -466,6 +507,7 @@ internal sealed class ResourceService
             }
 
             JudgeUnknownFields(type, unknown, options);
+            errors.AddRange(WorkloadValidation.Validate(type, obj, old));
         }
 
         if (type.Rules is { } rules)
@@ -475,7 +517,12 @@ internal sealed class ResourceService
 
         if (type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions")
         {
-            errors.AddRange(CustomResourceDefinitions.Validate(obj));
+            if (old is not null)
+            {
+                CustomResourceDefinitions.RecordStorageVersion(obj);
+            }
+
+            errors.AddRange(CustomResourceDefinitions.Validate(obj, old));
         }
     }
 
@@ -628,7 +675,7 @@ internal sealed class ResourceService
         return ns;
     }
 
-    private void EnsureNamespace(string ns, bool dryRun)
+    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
     {
         var key = new ObjectKey("", "namespaces", "", ns);
         var existing = _store.Get(key);
@@ -636,9 +683,16 @@ internal sealed class ResourceService
         {
             if (existing.IsBeingDeleted())
             {
+                // The NamespaceLifecycle admission plugin's refusal: about the object, with a cause naming the namespace.
+                var details = ApiException.DetailsOf(type, name);
+                details["causes"] = new JsonArray(new JsonObject
+                {
+                    ["reason"] = "NamespaceTerminating",
+                    ["message"] = $"namespace {ns} is being terminated",
+                    ["field"] = "metadata.namespace",
+                });
                 throw new ApiException(403, "Forbidden",
-                    $"unable to create new content in namespace {ns} because it is being terminated",
-                    new JsonObject { ["name"] = ns, ["kind"] = "namespaces" });
+                    $"{type.QualifiedResource} \"{name}\" is forbidden: unable to create new content in namespace {ns} because it is being terminated", details);
             }
 
             return;

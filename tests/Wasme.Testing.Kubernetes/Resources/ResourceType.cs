@@ -48,6 +48,9 @@ public sealed record ResourceType
 
     public IReadOnlyList<PrinterColumn> PrinterColumns { get; init; } = [];
 
+    /// <summary>A custom resource version's selectableFields, as field labels (<c>spec.color</c>).</summary>
+    public IReadOnlyList<string> SelectableFields { get; init; } = [];
+
     public string ApiVersion => Group.Length == 0 ? Version : $"{Group}/{Version}";
 
     public string GroupVersion => ApiVersion;

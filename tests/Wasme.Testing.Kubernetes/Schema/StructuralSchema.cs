@@ -297,6 +297,13 @@ public sealed class StructuralSchema
         {
             errors.Add(FieldError.Invalid(path, node, $"{path} in body should match '{pattern}'"));
         }
+
+        // kube-openapi reports a value not of its format as a type error, naming the format as the schema spells it.
+        if (schema.GetString("format") is { } format && !StringFormats.IsValid(format, text))
+        {
+            var quoted = GoSyntax.Quote(text);
+            errors.Add(new FieldError(path, "FieldValueTypeInvalid", $"Invalid value: {quoted}: {path} in body must be of type {format}: {quoted}"));
+        }
     }
 
     private static void CheckNumber(double number, JsonNode node, JsonObject schema, string path, List<FieldError> errors)

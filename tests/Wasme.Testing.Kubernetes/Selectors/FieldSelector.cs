@@ -46,5 +46,8 @@ public sealed class FieldSelector
         return new FieldSelector(terms);
     }
 
+    /// <summary>The fields selected on, in the order given.</summary>
+    public IEnumerable<string> Fields => _terms.Select(t => t.Path);
+
     public bool Matches(JsonObject obj) => _terms.All(t => (obj.Select(t.Path).AsText() ?? "") == t.Value == t.Equal);
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
@@ -674,30 +673,10 @@ internal static class CrdSchemaValidator
     {
         static string Pointer(JsonNode? node, string type) => node is null ? $"(*{type})(nil)" : $"(*{type})(0xc000000000)";
         return "apiextensions.ValidationRule{"
-            + $"Rule:{GoQuote(rule.GetString("rule") ?? "")}, Message:{GoQuote(rule.GetString("message") ?? "")}, "
-            + $"MessageExpression:{GoQuote(rule.GetString("messageExpression") ?? "")}, "
-            + $"Reason:{Pointer(rule["reason"], "apiextensions.FieldValueErrorReason")}, FieldPath:{GoQuote(rule.GetString("fieldPath") ?? "")}, "
+            + $"Rule:{GoSyntax.Quote(rule.GetString("rule") ?? "")}, Message:{GoSyntax.Quote(rule.GetString("message") ?? "")}, "
+            + $"MessageExpression:{GoSyntax.Quote(rule.GetString("messageExpression") ?? "")}, "
+            + $"Reason:{Pointer(rule["reason"], "apiextensions.FieldValueErrorReason")}, FieldPath:{GoSyntax.Quote(rule.GetString("fieldPath") ?? "")}, "
             + $"OptionalOldSelf:{Pointer(rule["optionalOldSelf"], "bool")}}}";
-    }
-
-    private static string GoQuote(string text)
-    {
-        var builder = new StringBuilder("\"");
-        foreach (var c in text)
-        {
-            builder.Append(c switch
-            {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\t' => "\\t",
-                '\r' => "\\r",
-                _ when c < ' ' => string.Create(CultureInfo.InvariantCulture, $"\\x{(int)c:x2}"),
-                _ => c.ToString(),
-            });
-        }
-
-        return builder.Append('"').ToString();
     }
 
     private static bool IsIntOrStringAnyOf(JsonNode? anyOf) =>
@@ -706,7 +685,7 @@ internal static class CrdSchemaValidator
         && parts[1] is JsonObject { Count: 1 } second && second.GetString("type") == "string";
 
     // Go quotes a string bad value with %q, which unlike JSON leaves &, < and > alone.
-    private static FieldError InvalidText(string field, string value, string detail) => new(field, "FieldValueInvalid", $"Invalid value: {GoQuote(value)}: {detail}");
+    private static FieldError InvalidText(string field, string value, string detail) => new(field, "FieldValueInvalid", $"Invalid value: {GoSyntax.Quote(value)}: {detail}");
 
     private static FieldError Required(string field, string detail) => new(field, "FieldValueRequired", $"Required value: {detail}");
 
