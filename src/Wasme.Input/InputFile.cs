@@ -95,5 +95,10 @@ public static class InputFile
         return read;
     }
 
-    private static string Size(int bytes) => bytes % (1024 * 1024) == 0 ? $"{bytes / (1024 * 1024)} MiB" : $"{bytes} bytes";
+    private static string Size(int bytes) => bytes switch
+    {
+        _ when bytes % (1024 * 1024) == 0 => $"{bytes / (1024 * 1024)} MiB",
+        _ when bytes % 1024 == 0 => $"{bytes / 1024} KiB",
+        _ => $"{bytes} bytes",
+    };
 }
