@@ -51,5 +51,21 @@ public sealed class RunInputFileTests : IDisposable
         Assert.Contains("/dev/zero is larger than the 268435456-byte module limit; pass the module file itself", wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_runtime_config_beside_the_module_that_never_ends_is_refused_at_its_bound()
+    {
+        // The root ids of a module built by wasme build come from the runtime-config.json beside it; that file was read whole.
+        var module = Path.Combine(_directory.FullName, "pass.wasm");
+        await File.WriteAllBytesAsync(module, Wasmtime.Module.ConvertText(new Wat().Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """)).ToArray());
+        File.CreateSymbolicLink(Path.Combine(_directory.FullName, "runtime-config.json"), "/dev/zero");
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--echo-upstream");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains($"runtime config {Path.Combine(_directory.FullName, "runtime-config.json")} is over", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => _directory.Delete(recursive: true);
 }

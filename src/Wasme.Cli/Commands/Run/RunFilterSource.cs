@@ -88,7 +88,7 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<Im
             var path = directory is null ? null : Path.Combine(directory.FullName, "runtime-config.json");
             if (path is not null && File.Exists(path))
             {
-                return RuntimeConfig.Parse(await File.ReadAllBytesAsync(path, cancellationToken), path).RootIds;
+                return (await Build.FilterCompiler.ReadConfigAsync(path, cancellationToken)).RootIds;
             }
         }
 
