@@ -50,9 +50,13 @@ public sealed class LocalImageStore
     /// <summary>The store path: an explicit <c>--store</c>, else <c>WASME_STORE</c>, else <c>~/.wasme/store</c>.</summary>
     public static string ResolveRoot(string? explicitPath, Func<string, string?> getEnvironmentVariable)
     {
-        if (!string.IsNullOrWhiteSpace(explicitPath))
+        if (explicitPath is not null)
         {
-            return Path.GetFullPath(explicitPath);
+            // An empty --store is an unset shell variable: falling back to the default store would list, tag or remove
+            // images in a store the user did not name.
+            return string.IsNullOrWhiteSpace(explicitPath)
+                ? throw new OciUsageException($"--store is empty; give the store directory, or leave --store out to use ${EnvironmentVariable} or ~/.wasme/store")
+                : Path.GetFullPath(explicitPath);
         }
 
         var fromEnvironment = getEnvironmentVariable(EnvironmentVariable);

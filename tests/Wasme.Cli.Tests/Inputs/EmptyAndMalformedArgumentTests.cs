@@ -22,6 +22,8 @@ public sealed class EmptyAndMalformedArgumentTests : IDisposable
         { "--config", ["build", "precompiled", "filter.wasm", "-t", "f:v1", "-c", ""] },
         { "--envoy-filter", ["run", "--envoy-filter", "", "--echo-upstream"] },
         { "--output-key-prefix", ["generate-key-pair", "--output-key-prefix", ""] },
+        { "--store", ["list", "--store", ""] },
+        { "--store", ["rmi", "--store", " ", "f:v1"] },
         { "--remote ''", ["list", "--remote", ""] },
         { "--remote 'localhost:99999'", ["list", "--remote", "localhost:99999"] },
         { "--remote 'localhost:5000/Team'", ["list", "--remote", "localhost:5000/Team"] },
