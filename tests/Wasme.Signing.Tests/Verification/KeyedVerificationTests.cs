@@ -173,11 +173,8 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
     public async Task A_bundle_of_a_media_type_wasme_does_not_know_is_refused_as_malformed(string mediaType)
     {
         var (reference, digest) = await fixture.PushImageAsync($"keyed/bundle-type-{mediaType.Length}:v1", seed: 34);
-        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
-        var payload = SimpleSigningPayload.Create(reference.Name, digest);
-        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)) with { MediaType = mediaType };
 
-        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+        var result = await VerifyKeyBundleAsync(reference, digest, mediaType);
 
         Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
         Assert.Contains(mediaType, result.Message, StringComparison.Ordinal);
@@ -190,11 +187,8 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
     public async Task Bundles_of_the_earlier_media_types_still_verify(string mediaType)
     {
         var (reference, digest) = await fixture.PushImageAsync($"keyed/bundle-known-{mediaType[^1]}:v1", seed: 35);
-        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
-        var payload = SimpleSigningPayload.Create(reference.Name, digest);
-        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)) with { MediaType = mediaType };
 
-        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
+        var result = await VerifyKeyBundleAsync(reference, digest, mediaType);
 
         Assert.True(result.IsVerified, result.Message);
     }
@@ -257,6 +251,15 @@ public sealed class KeyedVerificationTests(SigningRegistryFixture fixture) : ICl
 
         // Refused when read (the CLI's usage error for a file that is not a bundle) or as a malformed signature; never a crash.
         Assert.True(parsed is System.Text.Json.JsonException || result?.Reason == VerificationFailureReason.MalformedSignature, parsed?.ToString() ?? result!.Message);
+    }
+
+    /// <summary>Verifies the image against a valid key bundle for it that declares <paramref name="mediaType"/>.</summary>
+    private async Task<VerificationResult> VerifyKeyBundleAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, string mediaType)
+    {
+        using var key = CosignKeys.DecryptPrivateKey(Pair.Private, "pw", "cosign.key");
+        var payload = SimpleSigningPayload.Create(reference.Name, digest);
+        var bundle = ImageSigner.KeyBundle(payload, ImageSigner.Sign(key, payload), KeyIds.Of(key)) with { MediaType = mediaType };
+        return await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, new VerificationPolicy { PublicKeys = [Pair.Public] }, [bundle]);
     }
 
     private async Task AttachSignedAsync(Oci.References.ImageReference reference, Oci.References.Digest digest, byte[] payload)
