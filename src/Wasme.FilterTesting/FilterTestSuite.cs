@@ -94,7 +94,7 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
                 }
                 catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
                 {
-                    throw new FilterTestsStoppedException(file.Path, testCase.Name, testCase.Line, finished, total, ex);
+                    throw new FilterTestsStoppedException(file.Path, testCase.Name, testCase.Line, finished, total, [.. results, new FileResult(file.Path, caseResults)], ex);
                 }
 
                 finished++;

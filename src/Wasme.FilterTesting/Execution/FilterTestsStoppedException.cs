@@ -1,3 +1,5 @@
+using Wasme.FilterTesting.Reporting;
+
 namespace Wasme.FilterTesting.Execution;
 
 /// <summary>
@@ -20,9 +22,10 @@ public sealed class FilterTestsStoppedException : OperationCanceledException
     {
     }
 
-    public FilterTestsStoppedException(string file, string caseName, int caseLine, int finished, int total, OperationCanceledException innerException)
+    public FilterTestsStoppedException(string file, string caseName, int caseLine, int finished, int total, IReadOnlyList<FileResult> results, OperationCanceledException innerException)
         : base($"stopped during '{caseName}' ({file}:{caseLine}); {finished} of {total} cases had finished", innerException, innerException?.CancellationToken ?? default)
     {
+        Results = results;
         File = file;
         CaseName = caseName;
         CaseLine = caseLine;
@@ -40,4 +43,7 @@ public sealed class FilterTestsStoppedException : OperationCanceledException
     public int Finished { get; }
 
     public int Total { get; }
+
+    /// <summary>The cases that finished, by file (the stopped case's file last, with the cases before it): a report can still be written.</summary>
+    public IReadOnlyList<FileResult> Results { get; } = [];
 }

@@ -16,6 +16,9 @@ internal sealed class CliRunner
 
     public TestConsole Error { get; private set; } = new();
 
+    /// <summary>The commands' clock (time limits, ages); the real one unless a test fakes it.</summary>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>Run as if on a terminal: interactive (prompts), and stderr understands ANSI (progress bars).</summary>
     public bool Terminal { get; set; }
 
@@ -61,7 +64,7 @@ internal sealed class CliRunner
             Out = Out,
             Error = Error,
             GetEnvironmentVariable = name => _environment.TryGetValue(name, out var value) ? value : Environment.GetEnvironmentVariable(name),
-            TimeProvider = TimeProvider.System,
+            TimeProvider = Clock,
             IsInteractive = interactive,
         };
 }

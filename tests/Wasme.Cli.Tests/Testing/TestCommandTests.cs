@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using System.Text.Json.Nodes;
 using System.Xml.Linq;
 using Wasme.Cli.Tests.Authoring;
@@ -195,6 +196,56 @@ public sealed class TestCommandTests : IDisposable
         Assert.Contains("--timeout 0.5s", _cli.Error.Output, StringComparison.Ordinal);
         Assert.Contains("first slow case", _cli.Error.Output, StringComparison.Ordinal);
         Assert.DoesNotContain("second slow case", _cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_run_past_its_timeout_still_writes_the_junit_report_with_the_finished_cases_and_the_one_stopped()
+    {
+        // CI shows the report, not the log: a timed-out run must still say what passed and which case was cut off.
+        await PassThroughModuleAsync();
+        await File.WriteAllTextAsync(_temp.Combine("loops.wat"), PassThroughWat.Replace(
+            "(func (export \"proxy_on_request_headers\") (param i32 i32 i32) (result i32) (i32.const 0))",
+            "(func (export \"proxy_on_request_headers\") (param i32 i32 i32) (result i32) (loop (br 0)) (i32.const 0))", StringComparison.Ordinal));
+        var fast = _temp.Combine("a-fast.yaml");
+        await File.WriteAllTextAsync(fast, "filters: [{module: pass-through.wat}]\ntests:\n  - name: passes the request through\n    when: {request: {path: /}}\n    then: {response: {status: 200}}\n");
+        var slow = _temp.Combine("b-slow.yaml");
+        // Each slow case ends at the host's 1 s call deadline; the limit runs out (on a fake clock) once the fast case passed.
+        await File.WriteAllTextAsync(slow, "filters: [{module: loops.wat}]\ntests:\n" + string.Concat(Enumerable.Range(1, 60).Select(i => $"  - name: slow case {i}\n    when: {{request: {{path: /}}}}\n")));
+        var report = _temp.Combine("results.xml");
+        var clock = new FakeTimeProvider();
+        _cli.Clock = clock;
+
+        var run = _cli.RunAsync("test", fast, slow, "--timeout", "10m", "-o", $"junit={report}");
+        while (!run.IsCompleted && !OutputSoFar().Contains("passes the request through", StringComparison.Ordinal))
+        {
+            await Task.Delay(20);
+        }
+
+        clock.Advance(TimeSpan.FromMinutes(10));
+        var exitCode = await run;
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.True(File.Exists(report), "no JUnit report was written");
+        var cases = XDocument.Load(report).Descendants("testcase").ToList();
+        var passed = Assert.Single(cases, c => (string?)c.Attribute("name") == "passes the request through");
+        Assert.Empty(passed.Elements());
+        var stopped = Assert.Single(cases, c => c.Element("error") is not null);
+        Assert.StartsWith("slow case ", (string?)stopped.Attribute("name"), StringComparison.Ordinal);
+        Assert.Contains("--timeout 10m", (string?)stopped.Element("error")!.Attribute("message"), StringComparison.Ordinal);
+        Assert.Contains($"'{stopped.Attribute("name")!.Value}'", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    // The run writes while the test reads: a read that races a write is retried on the next poll.
+    private string OutputSoFar()
+    {
+        try
+        {
+            return _cli.Out.Output;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return "";
+        }
     }
 
     [Fact]

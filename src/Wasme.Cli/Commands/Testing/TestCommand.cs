@@ -143,23 +143,21 @@ internal sealed class TestSession(CliContext context)
             }
             catch (FilterTestsStoppedException stopped) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
-                throw new CommandException(
-                    ExitCodes.Failure,
-                    $"the run took longer than --timeout {Timeout}: case '{stopped.CaseName}' ({Relative(stopped.File!)}:{stopped.CaseLine}) was running, {stopped.Finished} of {stopped.Total} cases had finished; " +
-                    "raise --timeout (0 for no limit), or look for a filter that uses its whole call deadline on each request");
+                var message = $"the run took longer than --timeout {Timeout}: case '{stopped.CaseName}' ({Relative(stopped.File!)}:{stopped.CaseLine}) was running, {stopped.Finished} of {stopped.Total} cases had finished; " +
+                    "raise --timeout (0 for no limit), or look for a filter that uses its whole call deadline on each request";
+                if (junit is not null)
+                {
+                    // CI shows the report, not the log: what finished, and the case the limit cut off as an error.
+                    WriteJUnit(junit, WithStoppedCase(stopped, $"stopped: the run took longer than --timeout {Timeout} while this case ran"));
+                }
+
+                throw new CommandException(ExitCodes.Failure, message);
             }
 
             TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
             if (junit is not null)
             {
-                try
-                {
-                    JUnitReport.Write(junit, results);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {junit}: {ex.Message}; pass -o junit=FILE with a path you may write");
-                }
+                WriteJUnit(junit, results);
             }
 
             var cases = results.SelectMany(r => r.Cases).ToList();
@@ -186,6 +184,34 @@ internal sealed class TestSession(CliContext context)
         {
             scratch.Dispose();
         }
+    }
+
+    private static void WriteJUnit(string path, IReadOnlyList<FileResult> results)
+    {
+        try
+        {
+            JUnitReport.Write(path, results);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {path}: {ex.Message}; pass -o junit=FILE with a path you may write");
+        }
+    }
+
+    private static List<FileResult> WithStoppedCase(FilterTestsStoppedException stopped, string error)
+    {
+        var results = stopped.Results.ToList();
+        var cut = new CaseResult(stopped.CaseName!, stopped.CaseLine, [], null, TimeSpan.Zero, error);
+        if (results.Count > 0 && results[^1].Path == stopped.File)
+        {
+            results[^1] = results[^1] with { Cases = [.. results[^1].Cases, cut] };
+        }
+        else
+        {
+            results.Add(new FileResult(stopped.File!, [cut]));
+        }
+
+        return results;
     }
 
     private async Task<ResolvedModule> ResolveAsync(FilterSpec spec, CancellationToken cancellationToken)
