@@ -1,5 +1,6 @@
 using k8s;
 using k8s.Exceptions;
+using k8s.KubeConfigModels;
 using Wasme.Input;
 
 namespace Wasme.Kubernetes.Configuration;
@@ -81,6 +82,7 @@ public static class ClusterConfig
 
             // Paths in the file (certificate-authority: ca.crt) are relative to it, as when KubernetesClient opens it.
             kubeconfig.FileName = Path.GetFullPath(path);
+            await InlineReferencedFilesAsync(kubeconfig, Path.GetDirectoryName(kubeconfig.FileName)!, source, cancellationToken).ConfigureAwait(false);
             return KubernetesClientConfiguration.BuildConfigFromConfigObject(kubeconfig);
         }
         catch (Exception ex) when (ex is KubeConfigException or IOException or UnauthorizedAccessException or YamlDotNet.Core.YamlException)
@@ -88,6 +90,57 @@ public static class ClusterConfig
             throw new ClusterConfigException($"kubeconfig {source} cannot be used: {ex.Message}", ex);
         }
     }
+
+    /// <summary>
+    /// KubernetesClient reads the certificate and key files a kubeconfig names whole, with no bound and no cancellation:
+    /// they are read here through <see cref="InputFile"/> instead and handed over as their <c>-data</c> fields.
+    /// </summary>
+    private static async Task InlineReferencedFilesAsync(K8SConfiguration kubeconfig, string directory, string source, CancellationToken cancellationToken)
+    {
+        foreach (var endpoint in kubeconfig.Clusters?.Select(c => c.ClusterEndpoint).OfType<ClusterEndpoint>() ?? [])
+        {
+            if (string.IsNullOrEmpty(endpoint.CertificateAuthorityData) && !string.IsNullOrEmpty(endpoint.CertificateAuthority))
+            {
+                endpoint.CertificateAuthorityData = await ReadReferencedAsync(endpoint.CertificateAuthority, "certificate-authority", directory, source, cancellationToken).ConfigureAwait(false);
+                endpoint.CertificateAuthority = null;
+            }
+        }
+
+        foreach (var user in kubeconfig.Users?.Select(u => u.UserCredentials).OfType<UserCredentials>() ?? [])
+        {
+            if (string.IsNullOrEmpty(user.ClientCertificateData) && !string.IsNullOrEmpty(user.ClientCertificate))
+            {
+                user.ClientCertificateData = await ReadReferencedAsync(user.ClientCertificate, "client-certificate", directory, source, cancellationToken).ConfigureAwait(false);
+                user.ClientCertificate = null;
+            }
+
+            if (string.IsNullOrEmpty(user.ClientKeyData) && !string.IsNullOrEmpty(user.ClientKey))
+            {
+                user.ClientKeyData = await ReadReferencedAsync(user.ClientKey, "client-key", directory, source, cancellationToken).ConfigureAwait(false);
+                user.ClientKey = null;
+            }
+        }
+    }
+
+    private static async Task<string> ReadReferencedAsync(string reference, string field, string directory, string source, CancellationToken cancellationToken)
+    {
+        var path = Path.IsPathRooted(reference) ? reference : Path.GetFullPath(Path.Combine(directory, reference));
+        try
+        {
+            return Convert.ToBase64String(await InputFile.ReadAsync(path, MaxReferencedFileBytes, cancellationToken).ConfigureAwait(false));
+        }
+        catch (InputFileException ex)
+        {
+            throw new ClusterConfigException($"kubeconfig {source} cannot be used: its {field} {path} {ex.Problem}", ex);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new ClusterConfigException($"kubeconfig {source} cannot be used: its {field} {path} does not exist; fix the path in the kubeconfig", ex);
+        }
+    }
+
+    // A certificate chain or key is a few KiB; 1 MiB leaves room for any real bundle of CAs.
+    private const int MaxReferencedFileBytes = 1024 * 1024;
 
     private static KubernetesClientConfiguration InCluster()
     {

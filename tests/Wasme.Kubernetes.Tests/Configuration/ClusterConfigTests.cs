@@ -68,6 +68,50 @@ public sealed class ClusterConfigTests : IDisposable
         Assert.Equal(ca.Thumbprint, Assert.Single(config.SslCaCerts!).Thumbprint);
     }
 
+    [Theory]
+    [InlineData("cluster", "certificate-authority")]
+    [InlineData("user", "client-certificate")]
+    [InlineData("user", "client-key")]
+    public async Task A_file_the_kubeconfig_names_that_never_ends_is_refused_at_the_bound_naming_it(string section, string field)
+    {
+        // KubernetesClient reads these files whole: a link to /dev/zero used to grow the process until memory ran out.
+        var zero = Path.Combine(_home.FullName, "endless.pem");
+        File.CreateSymbolicLink(zero, "/dev/zero");
+        var kubeconfig = Path.Combine(_home.FullName, "config");
+        var cluster = section == "cluster" ? $"{field}: endless.pem" : "insecure-skip-tls-verify: true";
+        var user = section == "user" ? $"{field}: endless.pem" : "token: t";
+        await File.WriteAllTextAsync(kubeconfig, $$$"""
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", {{{cluster}}}}}]
+            users: [{name: u, user: {{{{user}}}}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+            """);
+
+        var error = await Assert.ThrowsAsync<ClusterConfigException>(() => ClusterConfig.LoadAsync(Environment(), kubeconfig, preferInCluster: false, CancellationToken.None));
+
+        Assert.Contains($"its {field} {zero} is larger than", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_certificate_file_names_the_kubeconfig_field_and_the_path()
+    {
+        var kubeconfig = Path.Combine(_home.FullName, "config");
+        await File.WriteAllTextAsync(kubeconfig, """
+            apiVersion: v1
+            kind: Config
+            clusters: [{name: c, cluster: {server: "https://127.0.0.1:1", certificate-authority: missing/ca.crt}}]
+            users: [{name: u, user: {token: t}}]
+            contexts: [{name: x, context: {cluster: c, user: u}}]
+            current-context: x
+            """);
+
+        var error = await Assert.ThrowsAsync<ClusterConfigException>(() => ClusterConfig.LoadAsync(Environment(), kubeconfig, preferInCluster: false, CancellationToken.None));
+
+        Assert.Contains($"its certificate-authority {Path.Combine(_home.FullName, "missing", "ca.crt")} does not exist", error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Waiting_for_a_kubeconfig_fifo_with_no_writer_ends_when_cancelled()
     {
