@@ -22,6 +22,7 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.IdentityMismatch,
         VerificationFailureReason.CertificateExpired,
         VerificationFailureReason.TamperedPayload,
+        VerificationFailureReason.InvalidSignature,
         VerificationFailureReason.UntrustedCertificate,
         VerificationFailureReason.BadTransparencyLogEntry,
         VerificationFailureReason.WrongKey,
@@ -123,6 +124,7 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.UntrustedCertificate => "untrusted certificate",
         VerificationFailureReason.BadTransparencyLogEntry => "bad transparency log entry",
         VerificationFailureReason.MalformedSignature => "malformed signature",
+        VerificationFailureReason.InvalidSignature => "signature does not verify with its certificate",
         _ => reason.ToString(),
     };
 

@@ -231,6 +231,44 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.True(beside.IsVerified, beside.Message);
     }
 
+    [Fact]
+    public async Task A_certificate_swapped_for_another_valid_one_is_refused_as_not_verifying_with_it_not_as_a_changed_payload()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-swapped-cert:v1", 33, logOffsetSeconds: 0);
+        var (_, _, otherPath, _) = await KeylessAsync("peer/js-swapped-cert-other:v1", 34, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var other = SigstoreBundle.Parse(await File.ReadAllBytesAsync(otherPath));
+        var swapped = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                Certificate = other.VerificationMaterial.Certificate,
+                X509CertificateChain = other.VerificationMaterial.X509CertificateChain,
+            },
+        };
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [swapped]);
+
+        Assert.Equal(VerificationFailureReason.InvalidSignature, result.Reason);
+        Assert.Contains("does not verify with the key of the certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate was swapped", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("tampered", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keyless_payload_changed_after_signing_is_told_from_its_rekor_entry()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-changed-payload:v1", 35, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var changed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(SimpleSigningPayload.Create(reference.Name, digest)).Replace("\"optional\":null", "\"optional\":{\"approved\":\"yes\"}", StringComparison.Ordinal));
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, new CosignSignature(changed, CosignLayout(bundle, integratedTime: null)));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+
+        Assert.Equal(VerificationFailureReason.TamperedPayload, result.Reason);
+        Assert.Contains("records the hash of another payload", result.Message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string> CosignLayout(SigstoreBundle bundle, long? integratedTime)
     {
         var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
