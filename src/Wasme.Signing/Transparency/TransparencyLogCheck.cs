@@ -70,7 +70,7 @@ internal static class TransparencyLogCheck
                 return $"its Rekor entry's signed entry timestamp does not verify with the key of log {entry.LogIdHex}: the entry was altered or not issued by that log";
             }
 
-            if (entry.InclusionProof is { } proof && proof.Check(Convert.FromBase64String(entry.BodyBase64), key) is { } proofProblem)
+            if (entry.InclusionProof is { } proof && proof.Check(Convert.FromBase64String(entry.BodyBase64), key, log.LogId.KeyId, log.BaseUrl) is { } proofProblem)
             {
                 return proofProblem;
             }
@@ -85,6 +85,11 @@ internal static class TransparencyLogCheck
         if (body?.Spec is not { } spec)
         {
             return "its Rekor entry is not a hashedrekord entry";
+        }
+
+        if (body.ApiVersion != "0.0.1")
+        {
+            return $"its Rekor entry is a hashedrekord of version '{body.ApiVersion}'; wasme reads version 0.0.1 (Rekor v1), as cosign writes";
         }
 
         var payloadHash = Convert.ToHexStringLower(SHA256.HashData(evidence.Payload.Span));

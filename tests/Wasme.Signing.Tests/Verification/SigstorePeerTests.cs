@@ -269,6 +269,36 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.Contains("records the hash of another payload", result.Message, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_checkpoint_signed_under_another_logs_name_or_of_another_log_is_refused()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-checkpoint:v1", 36, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var envelope = entry.InclusionProof!.Checkpoint!.Envelope;
+        // The signature line's name is not signed: sigstore-js takes a line only when it names the log.
+        var renamed = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { InclusionProof = entry.InclusionProof with { Checkpoint = new BundleCheckpoint { Envelope = envelope.Replace("\u2014 rekor.mock.test ", "\u2014 rekor.evil.test ", StringComparison.Ordinal) } } }],
+            },
+        };
+        // The same log key listed for another log: its checkpoints' origin names rekor.mock.test, not that log.
+        var otherLog = trustedRoot with { Tlogs = [trustedRoot.Tlogs![0] with { BaseUrl = "https://rekor.other.test" }] };
+
+        var asIs = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [bundle]);
+        var renamedResult = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [renamed]);
+        var otherLogResult = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, otherLog), [bundle]);
+
+        Assert.Contains("\u2014 rekor.mock.test ", envelope, StringComparison.Ordinal);
+        Assert.True(asIs.IsVerified, asIs.Message);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, renamedResult.Reason);
+        Assert.Contains("checkpoint has no signature by the log's key", renamedResult.Message, StringComparison.Ordinal);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, otherLogResult.Reason);
+        Assert.Contains("not of https://rekor.other.test", otherLogResult.Message, StringComparison.Ordinal);
+    }
+
     private static Dictionary<string, string> CosignLayout(SigstoreBundle bundle, long? integratedTime)
     {
         var certificates = bundle.VerificationMaterial.X509CertificateChain?.Certificates.Select(c => c.RawBytes).ToList()
