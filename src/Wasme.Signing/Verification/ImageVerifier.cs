@@ -120,7 +120,7 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.TamperedPayload => "tampered payload",
         VerificationFailureReason.DigestMismatch => "signature for another digest",
         VerificationFailureReason.IdentityMismatch => "wrong identity",
-        VerificationFailureReason.CertificateExpired => "expired certificate",
+        VerificationFailureReason.CertificateExpired => "expired or not yet valid certificate",
         VerificationFailureReason.UntrustedCertificate => "untrusted certificate",
         VerificationFailureReason.BadTransparencyLogEntry => "bad transparency log entry",
         VerificationFailureReason.MalformedSignature => "malformed signature",

@@ -117,7 +117,10 @@ internal static class SignatureCheck
         var at = tlog.IntegratedAt;
         if (at < certificate.NotBefore.ToUniversalTime() || at > certificate.NotAfter.ToUniversalTime())
         {
-            return (null, (VerificationFailureReason.CertificateExpired, $"the certificate of {who} was valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u}, but the signature was logged at {at:u}"));
+            var (from, to) = (certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+            return (null, (VerificationFailureReason.CertificateExpired, at < from
+                ? $"the certificate of {who} was not yet valid when the signature was logged at {at:u} (valid from {from:u} to {to:u}): the clocks of the log and the certificate authority disagree, or the entry is not this certificate's. Sign again"
+                : $"the certificate of {who} had expired when the signature was logged at {at:u} (valid from {from:u} to {to:u}): it proves nothing about when it was made. Sign again, so the signature is logged within the certificate's minutes"));
         }
 
         if (FulcioCertificate.CheckChain(certificate, evidence.Chain, policy.TrustedRoot, at) is { } chainProblem)

@@ -332,7 +332,7 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         Assert.Equal(6, await cli.RunAsync(Verify("fresh", "https://github.com/mallory/filters/.github/workflows/release.yml@refs/heads/main")));
         Assert.Contains("wrong identity", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(6, await cli.RunAsync(Verify("late", Subject)));
-        Assert.Contains("expired certificate", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("expired or not yet valid certificate", cli.Error.Output, StringComparison.Ordinal);
     }
 
     private async Task<string> PushAsync(ImageCli cli, string repositoryAndTag, byte seed)

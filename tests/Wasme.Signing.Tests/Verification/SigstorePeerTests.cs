@@ -81,7 +81,21 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
 
         Assert.Equal(VerificationFailureReason.CertificateExpired, result.Reason);
-        Assert.Contains("expired certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("expired or not yet valid certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("had expired", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keyless_signature_logged_before_its_certificate_was_valid_is_refused_as_not_yet_valid_not_expired()
+    {
+        // Rekor's clock a minute behind Fulcio's: the entry's time is before the certificate's notBefore.
+        var (reference, digest, bundle, trustedRoot) = await KeylessAsync("peer/js-early:v1", 37, logOffsetSeconds: -60);
+
+        var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
+
+        Assert.Equal(VerificationFailureReason.CertificateExpired, result.Reason);
+        Assert.Contains("was not yet valid", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("had expired", result.Message, StringComparison.Ordinal);
     }
 
     [Fact]
