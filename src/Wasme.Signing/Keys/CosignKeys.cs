@@ -63,7 +63,7 @@ public static class CosignKeys
     {
         ArgumentNullException.ThrowIfNull(pem);
         var block = ReadPem(pem, source, [PrivateKeyLabel, LegacyPrivateKeyLabel],
-            $"{source} is not a cosign private key (expected a '-----BEGIN {PrivateKeyLabel}-----' block). Make one with 'wasme generate-key-pair'.");
+            _ => $"{source} is not a cosign private key (expected a '-----BEGIN {PrivateKeyLabel}-----' block). Make one with 'wasme generate-key-pair'.");
         EncryptedKeyEnvelope? envelope;
         try
         {
@@ -132,7 +132,13 @@ public static class CosignKeys
     {
         ArgumentNullException.ThrowIfNull(pem);
         var spki = ReadPem(pem, source, [PublicKeyLabel],
-            $"{source} is not a public key (expected a '-----BEGIN {PublicKeyLabel}-----' block, as 'wasme generate-key-pair' and cosign write).");
+            found => $"{source} is not a public key (expected a '-----BEGIN {PublicKeyLabel}-----' block, as 'wasme generate-key-pair' and cosign write"
+                + (found is null ? ")." : $"; it holds a '{found}' block). {Supported}"));
+        if (PublicKeyProblem(spki) is { } problem)
+        {
+            throw new OciUsageException($"{source} {problem}. {Supported}");
+        }
+
         try
         {
             var key = ECDsa.Create();
@@ -141,16 +147,69 @@ public static class CosignKeys
         }
         catch (CryptographicException ex)
         {
-            throw new OciUsageException($"{source} is not an ECDSA public key wasme can use ({ex.Message}).", ex);
+            throw new OciUsageException($"{source} is not an ECDSA public key wasme can use ({ex.Message}). {Supported}", ex);
         }
     }
 
-    private static byte[] ReadPem(string pem, string source, string[] labels, string notFound)
+    private const string Supported =
+        "wasme verifies ECDSA keys on the named curves P-256, P-384 and P-521 in a 'PUBLIC KEY' (SPKI) block with an uncompressed point, as 'wasme generate-key-pair' and 'cosign generate-key-pair' write";
+
+    // Read before the import: .NET would take explicit curve parameters and curves Sigstore does not use (cosign's Go
+    // reader refuses both), and its own error for the rest ("not a valid key") names neither the algorithm nor the fix.
+    private static string? PublicKeyProblem(byte[] spki)
     {
+        try
+        {
+            var info = new System.Formats.Asn1.AsnReader(spki, System.Formats.Asn1.AsnEncodingRules.DER).ReadSequence();
+            var algorithm = info.ReadSequence();
+            var oid = algorithm.ReadObjectIdentifier();
+            if (oid != "1.2.840.10045.2.1")
+            {
+                var name = oid switch
+                {
+                    "1.2.840.113549.1.1.1" => "RSA",
+                    "1.2.840.113549.1.1.10" => "RSA-PSS",
+                    "1.3.101.112" => "Ed25519",
+                    "1.3.101.113" => "Ed448",
+                    "1.2.840.10040.4.1" => "DSA",
+                    _ => $"algorithm {oid}",
+                };
+                return $"is an {name} key, not an ECDSA one";
+            }
+
+            if (!algorithm.HasData || algorithm.PeekTag() != System.Formats.Asn1.Asn1Tag.ObjectIdentifier)
+            {
+                return "gives explicit curve parameters instead of naming its curve (re-export it with 'openssl ec -pubin -param_enc named_curve')";
+            }
+
+            var curve = algorithm.ReadObjectIdentifier();
+            if (curve is not ("1.2.840.10045.3.1.7" or "1.3.132.0.34" or "1.3.132.0.35"))
+            {
+                return $"is an ECDSA key on curve {curve}, which Sigstore does not use";
+            }
+
+            var point = info.ReadBitString(out _);
+            if (point.Length > 0 && point[0] is 0x02 or 0x03)
+            {
+                return "holds a compressed curve point (re-export it with 'openssl ec -pubin -conv_form uncompressed')";
+            }
+
+            return null;
+        }
+        catch (System.Formats.Asn1.AsnContentException)
+        {
+            return "is damaged: its PUBLIC KEY block is not a SubjectPublicKeyInfo";
+        }
+    }
+
+    private static byte[] ReadPem(string pem, string source, string[] labels, Func<string?, string> notFound)
+    {
+        string? first = null;
         var text = pem.AsSpan();
         while (PemEncoding.TryFind(text, out var fields))
         {
             var label = text[fields.Label].ToString();
+            first ??= label;
             if (labels.Contains(label))
             {
                 try
@@ -166,7 +225,7 @@ public static class CosignKeys
             text = text[fields.Location.End..];
         }
 
-        throw new OciUsageException(notFound);
+        throw new OciUsageException(notFound(first));
     }
 
     private static byte[] DeriveKey(string password, byte[] salt, int n, int r, int p) =>

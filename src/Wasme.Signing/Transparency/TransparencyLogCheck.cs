@@ -13,7 +13,29 @@ namespace Wasme.Signing.Transparency;
 internal static class TransparencyLogCheck
 {
     /// <summary>Null when the entry holds; otherwise why not.</summary>
-    public static string? Check(RekorEntry entry, SignatureEvidence evidence, X509Certificate2 certificate, TrustedRoot trustedRoot)
+    public static string? Check(RekorEntry entry, SignatureEvidence evidence, X509Certificate2 certificate, TrustedRoot trustedRoot) =>
+        CheckInclusion(entry, trustedRoot) ?? CheckBody(entry, evidence, certificate);
+
+    /// <summary>
+    /// The entry's record of a signature whose check failed, when a trusted log vouches for it (null otherwise): which of
+    /// payload, signature and certificate differ from what was logged, so a refusal can say which was changed.
+    /// </summary>
+    public static (bool Payload, bool Signature, bool Certificate)? Differences(RekorEntry entry, SignatureEvidence evidence, X509Certificate2 certificate, TrustedRoot trustedRoot)
+    {
+        if (CheckInclusion(entry, trustedRoot) is not null || entry.TryReadHashedRekord()?.Spec is not { } spec)
+        {
+            return null;
+        }
+
+        var payloadHash = Convert.ToHexStringLower(SHA256.HashData(evidence.Payload.Span));
+        return (
+            spec.Data?.Hash?.Algorithm != "sha256" || spec.Data.Hash.Value != payloadHash,
+            spec.Signature?.Content is not { } logged || !logged.AsSpan().SequenceEqual(evidence.Signature),
+            !SameCertificate(spec.Signature?.PublicKey?.Content, certificate));
+    }
+
+    /// <summary>Null when a log of the trusted root signed the entry (SET) and its inclusion proof, if any, holds.</summary>
+    private static string? CheckInclusion(RekorEntry entry, TrustedRoot trustedRoot)
     {
         if (entry.SignedEntryTimestamp is not { Length: > 0 } set)
         {
@@ -48,16 +70,26 @@ internal static class TransparencyLogCheck
                 return $"its Rekor entry's signed entry timestamp does not verify with the key of log {entry.LogIdHex}: the entry was altered or not issued by that log";
             }
 
-            if (entry.InclusionProof is { } proof && proof.Check(Convert.FromBase64String(entry.BodyBase64), key) is { } proofProblem)
+            if (entry.InclusionProof is { } proof && proof.Check(Convert.FromBase64String(entry.BodyBase64), key, log.LogId.KeyId, log.BaseUrl) is { } proofProblem)
             {
                 return proofProblem;
             }
         }
 
+        return null;
+    }
+
+    private static string? CheckBody(RekorEntry entry, SignatureEvidence evidence, X509Certificate2 certificate)
+    {
         var body = entry.TryReadHashedRekord();
         if (body?.Spec is not { } spec)
         {
             return "its Rekor entry is not a hashedrekord entry";
+        }
+
+        if (body.ApiVersion != "0.0.1")
+        {
+            return $"its Rekor entry is a hashedrekord of version '{body.ApiVersion}'; wasme reads version 0.0.1 (Rekor v1), as cosign writes";
         }
 
         var payloadHash = Convert.ToHexStringLower(SHA256.HashData(evidence.Payload.Span));

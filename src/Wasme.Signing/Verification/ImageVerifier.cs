@@ -22,6 +22,7 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.IdentityMismatch,
         VerificationFailureReason.CertificateExpired,
         VerificationFailureReason.TamperedPayload,
+        VerificationFailureReason.InvalidSignature,
         VerificationFailureReason.UntrustedCertificate,
         VerificationFailureReason.BadTransparencyLogEntry,
         VerificationFailureReason.WrongKey,
@@ -119,10 +120,11 @@ public sealed class ImageVerifier(RegistryClient client)
         VerificationFailureReason.TamperedPayload => "tampered payload",
         VerificationFailureReason.DigestMismatch => "signature for another digest",
         VerificationFailureReason.IdentityMismatch => "wrong identity",
-        VerificationFailureReason.CertificateExpired => "expired certificate",
+        VerificationFailureReason.CertificateExpired => "expired or not yet valid certificate",
         VerificationFailureReason.UntrustedCertificate => "untrusted certificate",
         VerificationFailureReason.BadTransparencyLogEntry => "bad transparency log entry",
         VerificationFailureReason.MalformedSignature => "malformed signature",
+        VerificationFailureReason.InvalidSignature => "signature does not verify with its certificate",
         _ => reason.ToString(),
     };
 

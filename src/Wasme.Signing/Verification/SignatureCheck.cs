@@ -38,14 +38,14 @@ internal static class SignatureCheck
         {
             if (keys.Count == 0)
             {
-                return (null, Reject(VerificationFailureReason.WrongKey, $"it was made with a key{Hint(evidence)}, and no public key was given (--key)"));
+                return (null, Reject(VerificationFailureReason.WrongKey, $"it was made with a key{Hint(evidence)}, and the policy names no public key (--key, or publicKeys in a FilterDeployment)"));
             }
 
             var match = keys.FirstOrDefault(k => VerifyEcdsa(k.Key, evidence.Payload.Span, evidence.Signature));
             if (match.Key is null)
             {
                 return keys.Any(k => k.Id == evidence.KeyHint)
-                    ? (null, Reject(VerificationFailureReason.TamperedPayload, $"the payload was changed after {evidence.KeyHint} signed it: the signature no longer matches it"))
+                    ? (null, Reject(VerificationFailureReason.TamperedPayload, $"the signature does not verify with {evidence.KeyHint}, the key it names as its signer: its payload or its signature was changed after signing. Sign the image again"))
                     : (null, Reject(VerificationFailureReason.WrongKey, $"it was not made by {DescribeKeys(keys)}{(evidence.KeyHint is null ? " (signed with another key, or the payload was changed after signing)" : $" but by {evidence.KeyHint}")}"));
             }
 
@@ -79,7 +79,7 @@ internal static class SignatureCheck
         var who = $"{(subjects.Count == 0 ? "(no subject)" : string.Join(", ", subjects))} from {issuer}";
         if (policy.Identities.Count == 0 || policy.TrustedRoot is null)
         {
-            return (null, (VerificationFailureReason.WrongKey, $"it is a keyless signature by {who}; verify it with --certificate-identity, --certificate-oidc-issuer and --trust-root"));
+            return (null, (VerificationFailureReason.WrongKey, $"it is a keyless signature by {who}, and the policy names no keyless identity (--certificate-identity, --certificate-oidc-issuer and --trust-root, or identities in a FilterDeployment)"));
         }
 
         ECDsa? key;
@@ -101,7 +101,7 @@ internal static class SignatureCheck
 
         if (!VerifyEcdsa(key, evidence.Payload.Span, evidence.Signature!))
         {
-            return (null, (VerificationFailureReason.TamperedPayload, $"the payload was changed after {who} signed it: the signature no longer matches it"));
+            return (null, DiagnoseKeylessMismatch(evidence, certificate, policy.TrustedRoot, who));
         }
 
         if (evidence.Tlog is not { } tlog)
@@ -117,7 +117,10 @@ internal static class SignatureCheck
         var at = tlog.IntegratedAt;
         if (at < certificate.NotBefore.ToUniversalTime() || at > certificate.NotAfter.ToUniversalTime())
         {
-            return (null, (VerificationFailureReason.CertificateExpired, $"the certificate of {who} was valid from {certificate.NotBefore.ToUniversalTime():u} to {certificate.NotAfter.ToUniversalTime():u}, but the signature was logged at {at:u}"));
+            var (from, to) = (certificate.NotBefore.ToUniversalTime(), certificate.NotAfter.ToUniversalTime());
+            return (null, (VerificationFailureReason.CertificateExpired, at < from
+                ? $"the certificate of {who} was not yet valid when the signature was logged at {at:u} (valid from {from:u} to {to:u}): the clocks of the log and the certificate authority disagree, or the entry is not this certificate's. Sign again"
+                : $"the certificate of {who} had expired when the signature was logged at {at:u} (valid from {from:u} to {to:u}): it proves nothing about when it was made. Sign again, so the signature is logged within the certificate's minutes"));
         }
 
         if (FulcioCertificate.CheckChain(certificate, evidence.Chain, policy.TrustedRoot, at) is { } chainProblem)
@@ -131,6 +134,25 @@ internal static class SignatureCheck
         }
 
         return (who, null);
+    }
+
+    // The signature does not verify with the certificate's key. A Rekor entry a trusted log signed records the payload hash,
+    // signature and certificate as they were logged: what differs from it is what was changed. Without one, say what is known.
+    private static (VerificationFailureReason, string) DiagnoseKeylessMismatch(SignatureEvidence evidence, X509Certificate2 certificate, Bundles.TrustedRoot trustedRoot, string who)
+    {
+        var notVerified = $"the signature does not verify with the key of the certificate it carries ({who})";
+        var differences = evidence.Tlog is { } tlog ? TransparencyLogCheck.Differences(tlog, evidence, certificate, trustedRoot) : null;
+        return differences switch
+        {
+            { Payload: true, Signature: false, Certificate: false } => (VerificationFailureReason.TamperedPayload,
+                $"the payload was changed after {who} signed it: {notVerified}, and its Rekor entry records the hash of another payload. Sign the image again"),
+            { Payload: false, Signature: false, Certificate: true } => (VerificationFailureReason.InvalidSignature,
+                $"{notVerified}: the certificate was swapped, its Rekor entry records another one. Attach the certificate that made the signature, or sign again"),
+            { Payload: false, Signature: true } => (VerificationFailureReason.InvalidSignature,
+                $"{notVerified}: the signature was replaced, its Rekor entry records another one. Sign the image again"),
+            _ => (VerificationFailureReason.InvalidSignature,
+                $"{notVerified}: the payload, the signature or the certificate was changed after signing (no Rekor entry a trusted log signed tells which). Sign the image again"),
+        };
     }
 
     public static bool VerifyEcdsa(ECDsa key, ReadOnlySpan<byte> payload, byte[] signature)

@@ -7,7 +7,7 @@ public enum VerificationFailureReason
     NoSignature,
     /// <summary>A signature exists but none of the trusted keys made it.</summary>
     WrongKey,
-    /// <summary>The signer is known, but the signed payload was changed after signing.</summary>
+    /// <summary>The signer is known (the key the signature names, or a certificate logged with this signature), but the signed payload was changed after signing.</summary>
     TamperedPayload,
     /// <summary>A valid signature, for another manifest digest.</summary>
     DigestMismatch,
@@ -21,4 +21,9 @@ public enum VerificationFailureReason
     BadTransparencyLogEntry,
     /// <summary>The signature or its payload cannot be read.</summary>
     MalformedSignature,
+    /// <summary>
+    /// The signature does not verify with the key of the certificate it carries, and no logged record says the payload
+    /// alone changed: the certificate was swapped for another, or the signature was replaced.
+    /// </summary>
+    InvalidSignature,
 }

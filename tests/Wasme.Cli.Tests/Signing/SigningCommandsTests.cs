@@ -81,6 +81,49 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Pull_verify_refused_after_the_signature_verified_never_prints_verified()
+    {
+        // The signature holds, but the pull itself is refused (the module is past --max-module-size): nothing is stored,
+        // so nothing may claim the image was verified.
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var reference = await PushAsync(cli, "later/filter:v1", seed: 14);
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", prefix + ".key"));
+        Assert.Equal(0, await cli.RunAsync("rmi", reference));
+
+        Assert.Equal(6, await cli.RunAsync("pull", reference, "--key", prefix + ".pub", "--max-module-size", "100"));
+        Assert.DoesNotContain("Verified", cli.Out.Output, StringComparison.Ordinal);
+        Assert.Null(await new LocalImageStore(cli.Store).FindAsync(ImageReference.Parse(reference)));
+        Assert.Equal(0, await cli.RunAsync("pull", reference, "--key", prefix + ".pub"));
+        var lines = cli.Out.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.StartsWith("Verified ", lines[0], StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("Pulled ", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_refusal_of_several_signatures_names_each_and_why()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var first = Path.Combine(cli.Home, "first");
+        var second = Path.Combine(cli.Home, "second");
+        var trusted = Path.Combine(cli.Home, "trusted");
+        foreach (var prefix in new[] { first, second, trusted })
+        {
+            Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        }
+
+        var reference = await PushAsync(cli, "several/filter:v1", seed: 15);
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", first + ".key"));
+        Assert.Equal(0, await cli.RunAsync("sign", reference, "--key", second + ".key"));
+
+        Assert.Equal(6, await cli.RunAsync("verify", reference, "--key", trusted + ".pub"));
+        Assert.Contains(".sig layer 1: wrong key", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains(".sig layer 2: wrong key", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(0, await cli.RunAsync("verify", reference, "--key", second + ".pub"));
+    }
+
+    [Fact]
     public async Task Missing_key_files_exit_3_and_missing_passwords_2_with_the_fix()
     {
         using var cli = new ImageCli();
@@ -289,7 +332,7 @@ public sealed class SigningCommandsTests : IAsyncLifetime
         Assert.Equal(6, await cli.RunAsync(Verify("fresh", "https://github.com/mallory/filters/.github/workflows/release.yml@refs/heads/main")));
         Assert.Contains("wrong identity", cli.Error.Output, StringComparison.Ordinal);
         Assert.Equal(6, await cli.RunAsync(Verify("late", Subject)));
-        Assert.Contains("expired certificate", cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("expired or not yet valid certificate", cli.Error.Output, StringComparison.Ordinal);
     }
 
     private async Task<string> PushAsync(ImageCli cli, string repositoryAndTag, byte seed)

@@ -81,7 +81,21 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
 
         Assert.Equal(VerificationFailureReason.CertificateExpired, result.Reason);
-        Assert.Contains("expired certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("expired or not yet valid certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("had expired", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keyless_signature_logged_before_its_certificate_was_valid_is_refused_as_not_yet_valid_not_expired()
+    {
+        // Rekor's clock a minute behind Fulcio's: the entry's time is before the certificate's notBefore.
+        var (reference, digest, bundle, trustedRoot) = await KeylessAsync("peer/js-early:v1", 37, logOffsetSeconds: -60);
+
+        var result = await Verify(reference, digest, Keyless(Subject, Issuer, trustedRoot), bundle);
+
+        Assert.Equal(VerificationFailureReason.CertificateExpired, result.Reason);
+        Assert.Contains("was not yet valid", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("had expired", result.Message, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -229,6 +243,74 @@ public sealed class SigstorePeerTests(SigningRegistryFixture fixture) : IClassFi
         Assert.Equal(VerificationFailureReason.MalformedSignature, alone.Reason);
         Assert.Contains("public key", alone.Message, StringComparison.Ordinal);
         Assert.True(beside.IsVerified, beside.Message);
+    }
+
+    [Fact]
+    public async Task A_certificate_swapped_for_another_valid_one_is_refused_as_not_verifying_with_it_not_as_a_changed_payload()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-swapped-cert:v1", 33, logOffsetSeconds: 0);
+        var (_, _, otherPath, _) = await KeylessAsync("peer/js-swapped-cert-other:v1", 34, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var other = SigstoreBundle.Parse(await File.ReadAllBytesAsync(otherPath));
+        var swapped = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                Certificate = other.VerificationMaterial.Certificate,
+                X509CertificateChain = other.VerificationMaterial.X509CertificateChain,
+            },
+        };
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [swapped]);
+
+        Assert.Equal(VerificationFailureReason.InvalidSignature, result.Reason);
+        Assert.Contains("does not verify with the key of the certificate", result.Message, StringComparison.Ordinal);
+        Assert.Contains("certificate was swapped", result.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain("tampered", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_keyless_payload_changed_after_signing_is_told_from_its_rekor_entry()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-changed-payload:v1", 35, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var changed = Encoding.UTF8.GetBytes(Encoding.UTF8.GetString(SimpleSigningPayload.Create(reference.Name, digest)).Replace("\"optional\":null", "\"optional\":{\"approved\":\"yes\"}", StringComparison.Ordinal));
+        await new CosignSignatureStore(fixture.Client).AttachAsync(reference, digest, new CosignSignature(changed, CosignLayout(bundle, integratedTime: null)));
+
+        var result = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot));
+
+        Assert.Equal(VerificationFailureReason.TamperedPayload, result.Reason);
+        Assert.Contains("records the hash of another payload", result.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_checkpoint_signed_under_another_logs_name_or_of_another_log_is_refused()
+    {
+        var (reference, digest, bundlePath, trustedRoot) = await KeylessAsync("peer/js-checkpoint:v1", 36, logOffsetSeconds: 0);
+        var bundle = SigstoreBundle.Parse(await File.ReadAllBytesAsync(bundlePath));
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var envelope = entry.InclusionProof!.Checkpoint!.Envelope;
+        // The signature line's name is not signed: sigstore-js takes a line only when it names the log.
+        var renamed = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { InclusionProof = entry.InclusionProof with { Checkpoint = new BundleCheckpoint { Envelope = envelope.Replace("\u2014 rekor.mock.test ", "\u2014 rekor.evil.test ", StringComparison.Ordinal) } } }],
+            },
+        };
+        // The same log key listed for another log: its checkpoints' origin names rekor.mock.test, not that log.
+        var otherLog = trustedRoot with { Tlogs = [trustedRoot.Tlogs![0] with { BaseUrl = "https://rekor.other.test" }] };
+
+        var asIs = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [bundle]);
+        var renamedResult = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, trustedRoot), [renamed]);
+        var otherLogResult = await new ImageVerifier(fixture.Client).VerifyAsync(reference, digest, Keyless(Subject, Issuer, otherLog), [bundle]);
+
+        Assert.Contains("\u2014 rekor.mock.test ", envelope, StringComparison.Ordinal);
+        Assert.True(asIs.IsVerified, asIs.Message);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, renamedResult.Reason);
+        Assert.Contains("checkpoint has no signature by the log's key", renamedResult.Message, StringComparison.Ordinal);
+        Assert.Equal(VerificationFailureReason.BadTransparencyLogEntry, otherLogResult.Reason);
+        Assert.Contains("not of https://rekor.other.test", otherLogResult.Message, StringComparison.Ordinal);
     }
 
     private static Dictionary<string, string> CosignLayout(SigstoreBundle bundle, long? integratedTime)

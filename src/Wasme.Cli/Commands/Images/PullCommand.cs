@@ -33,6 +33,7 @@ internal sealed class PullCommand : WasmeCommand
         var quiet = parseResult.GetValue(_options.Quiet);
         var store = _options.OpenStore(Context, parseResult);
         using var client = _options.CreateClient(Context, parseResult);
+        string? verifiedLine = null;
         if (_verification.Requested(parseResult))
         {
             // Verify the digest first, then pull exactly that digest: nothing unverified reaches the store,
@@ -40,11 +41,9 @@ internal sealed class PullCommand : WasmeCommand
             var policy = await _verification.BuildPolicyAsync(Context, parseResult, cancellationToken);
             var digest = image.Digest ?? (await client.ResolveAsync(image, cancellationToken)).GetDigest();
             var verified = await VerificationOptions.VerifyOrThrowAsync(client, image, digest, policy, await _verification.ReadBundlesAsync(parseResult, cancellationToken), cancellationToken);
-            if (!quiet)
-            {
-                Context.Out.WriteLine($"Verified {VerificationOptions.Describe(image, digest)}: signed by {verified.Signer}", Style.Plain);
-            }
-
+            // Said once the image is stored: a pull refused after the signature held (a bound, a layout) stores nothing,
+            // and a "Verified" line before its error would read as if the image had been accepted.
+            verifiedLine = $"Verified {VerificationOptions.Describe(image, digest)}: signed by {verified.Signer}";
             image = image.WithDigest(digest);
         }
 
@@ -53,6 +52,11 @@ internal sealed class PullCommand : WasmeCommand
         {
             Context.Out.WriteLine(pulled.ManifestDigest.ToString(), Style.Plain);
             return ExitCodes.Success;
+        }
+
+        if (verifiedLine is not null)
+        {
+            Context.Out.WriteLine(verifiedLine, Style.Plain);
         }
 
         Context.Out.WriteLine($"Pulled {image}", Style.Plain);

@@ -134,6 +134,16 @@ internal sealed class VerificationOptions
     public static async Task<VerificationResult> VerifyOrThrowAsync(RegistryClient client, ImageReference reference, Digest digest, VerificationPolicy policy, IReadOnlyList<SigstoreBundle> bundles, CancellationToken cancellationToken)
     {
         var result = await new ImageVerifier(client).VerifyAsync(reference, digest, policy, bundles, cancellationToken);
-        return result.IsVerified ? result : throw new OciIntegrityException($"{(reference.Tag is null ? reference.Name : reference.WithoutDigest().ToString())}: {result.Message}");
+        if (result.IsVerified)
+        {
+            return result;
+        }
+
+        // The first line names the most telling reason; with several signatures, one line each says why it was refused,
+        // so a hostile signature beside the expected one is seen for what it is.
+        var each = result.Rejections.Count > 1
+            ? string.Concat(result.Rejections.Select(r => $"\n  {r.Source}: {ImageVerifier.Describe(r.Reason)}: {r.Message}"))
+            : string.Empty;
+        throw new OciIntegrityException($"{(reference.Tag is null ? reference.Name : reference.WithoutDigest().ToString())}: {result.Message}{each}");
     }
 }

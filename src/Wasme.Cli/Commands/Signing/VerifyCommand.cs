@@ -16,7 +16,7 @@ internal sealed class VerifyCommand : WasmeCommand
     private readonly EnumOption<OutputFormat> _output;
 
     public VerifyCommand(CliContext context)
-        : base(context, "verify", "Verify an image's signatures in its registry (cosign's .sig tag) and in --bundle files: by public key, or keyless by Fulcio identity with a Rekor entry. Exit 6 names the reason on failure.")
+        : base(context, "verify", "Verify an image's signatures in its registry (cosign's .sig tag) and in --bundle files: by public key, or keyless by Fulcio identity with a Rekor entry. A signature binds the manifest digest; the repository named in its claim is not compared, as in cosign, so a copied image stays verified (use one key or identity per repository to tell them apart). Exit 6 names the reason on failure.")
     {
         Arguments.Add(_reference);
         _verification.AddTo(this, withVerifyFlag: false);
