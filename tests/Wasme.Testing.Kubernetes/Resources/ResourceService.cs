@@ -9,6 +9,8 @@ using Wasme.Testing.Kubernetes.Schema;
 using Wasme.Testing.Kubernetes.Selectors;
 using Wasme.Testing.Kubernetes.Storage;
 
+using Wasme.Testing.Kubernetes.Validation;
+
 namespace Wasme.Testing.Kubernetes.Resources;
 
 /// <summary>
@@ -507,7 +509,7 @@ internal sealed class ResourceService
             }
 
             JudgeUnknownFields(type, unknown, options);
-            errors.AddRange(WorkloadValidation.Validate(type, obj, old));
+            errors.AddRange(BuiltInValidation.Validate(type, obj, old));
         }
 
         if (type.Rules is { } rules)

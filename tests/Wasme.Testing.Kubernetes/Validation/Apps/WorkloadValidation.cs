@@ -2,8 +2,9 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
+using Wasme.Testing.Kubernetes.Resources;
 
-namespace Wasme.Testing.Kubernetes.Resources;
+namespace Wasme.Testing.Kubernetes.Validation.Apps;
 
 /// <summary>
 /// The selector rules of apps/v1 workloads, as kube-apiserver 1.32 checks them (pkg/apis/apps/validation and the
