@@ -19,6 +19,9 @@ internal static class BuiltInValidation
     {
         ("apps", _) => WorkloadValidation.Validate(type, obj, old),
         ("", "Event") or ("events.k8s.io", "Event") => EventValidation.Validate(type, obj, old),
+        ("", "Pod") => PodSpecValidation.Spec(obj["spec"] as JsonObject ?? [], "spec"),
+        ("", "PodTemplate") => obj["template"] is JsonObject template ? PodSpecValidation.Spec(template["spec"] as JsonObject ?? [], "template.spec") : [],
+        ("", "ReplicationController") => PodSpecValidation.WorkloadTemplate(obj["spec"]?["template"], "spec.template"),
         _ => [],
     };
 }
