@@ -98,7 +98,7 @@ public sealed class KubernetesIntegrationTests
         var client = server.CreateClient();
         if (name.Length > 3)
         {
-            name = string.Join('.', Enumerable.Repeat(name, 6))[..253].TrimEnd('.', '-');
+            name = string.Join('.', Enumerable.Repeat(name, 7))[..253].TrimEnd('.', '-');
         }
 
         var resources = new KubernetesResourceClient<Wasme.Istio.Api.FilterDeployment>(client, ResourceType.FilterDeployment);
