@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Resources;
 using Wasme.Testing.Kubernetes.Validation.Apps;
+using Wasme.Testing.Kubernetes.Validation.Coordination;
 using Wasme.Testing.Kubernetes.Validation.Core;
 
 namespace Wasme.Testing.Kubernetes.Validation;
@@ -21,6 +22,9 @@ internal static class BuiltInValidation
         ("", "Event") or ("events.k8s.io", "Event") => EventValidation.Validate(type, obj, old),
         ("", "Pod") => PodSpecValidation.Spec(obj["spec"] as JsonObject ?? [], "spec"),
         ("", "PodTemplate") => obj["template"] is JsonObject template ? PodSpecValidation.Spec(template["spec"] as JsonObject ?? [], "template.spec") : [],
+        ("", "ConfigMap") => ConfigDataValidation.ConfigMap(obj, old),
+        ("", "Secret") => ConfigDataValidation.Secret(obj, old),
+        ("coordination.k8s.io", "Lease") => LeaseValidation.Validate(obj),
         ("", "ReplicationController") => PodSpecValidation.WorkloadTemplate(obj["spec"]?["template"], "spec.template"),
         _ => [],
     };
