@@ -4,6 +4,8 @@ using Wasme.Testing.Kubernetes.Resources;
 using Wasme.Testing.Kubernetes.Validation.Apps;
 using Wasme.Testing.Kubernetes.Validation.Coordination;
 using Wasme.Testing.Kubernetes.Validation.Core;
+using Wasme.Testing.Kubernetes.Validation.Networking;
+using Wasme.Testing.Kubernetes.Validation.Policy;
 
 namespace Wasme.Testing.Kubernetes.Validation;
 
@@ -25,6 +27,9 @@ internal static class BuiltInValidation
         ("", "ConfigMap") => ConfigDataValidation.ConfigMap(obj, old),
         ("", "Secret") => ConfigDataValidation.Secret(obj, old),
         ("coordination.k8s.io", "Lease") => LeaseValidation.Validate(obj),
+        ("", "Service") => ServiceValidation.Validate(obj, old),
+        ("policy", "PodDisruptionBudget") => PodDisruptionBudgetValidation.Validate(obj),
+        ("networking.k8s.io", "NetworkPolicy") => NetworkPolicyValidation.Validate(obj),
         ("", "ReplicationController") => PodSpecValidation.WorkloadTemplate(obj["spec"]?["template"], "spec.template"),
         _ => [],
     };
