@@ -101,6 +101,23 @@ public sealed class PodTemplateValidationTests : IAsyncLifetime
             result.Stderr.Trim());
     }
 
+    [Theory]
+    [InlineData("64MM", "unable to parse quantity's suffix")]
+    [InlineData("64MB", "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'")]
+    public async Task Apply_QuantityThatDoesNotParse_FailsTheDecode(string memory, string error)
+    {
+        var result = await _kubectl.RunAsync("apply", "-f", _kubectl.WriteManifest("d.yaml", Deployment($$"""
+                  containers:
+                  - name: web
+                    image: example.com/web:1
+                    resources:
+                      limits: {memory: {{memory}} }
+            """)));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Contains($"Deployment in version \"v1\" cannot be handled as a Deployment: {error}", result.Stderr);
+    }
+
     [Fact]
     public async Task Apply_ProbesWithoutOrWithTwoHandlers_AreRefused()
     {

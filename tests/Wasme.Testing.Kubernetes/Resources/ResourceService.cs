@@ -508,6 +508,11 @@ internal sealed class ResourceService
                 throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {typeError}");
             }
 
+            if (BuiltInValidation.DecodeError(type, obj) is { } decodeError)
+            {
+                throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {decodeError}");
+            }
+
             JudgeUnknownFields(type, unknown, options);
             errors.AddRange(BuiltInValidation.Validate(type, obj, old));
         }

@@ -15,6 +15,15 @@ namespace Wasme.Testing.Kubernetes.Validation;
 /// </summary>
 internal static class BuiltInValidation
 {
+    /// <summary>
+    /// What fails the decode of a built-in object before any validation (a 400 for the whole object): a resource quantity
+    /// the Go type cannot hold. Quantities sit in containers' resources, pod overhead and emptyDir size limits.
+    /// </summary>
+    /// <param name="type">The object's resource.</param>
+    /// <param name="obj">The object as sent.</param>
+    public static string? DecodeError(ResourceType type, JsonObject obj) =>
+        type.Group is "" or "apps" or "batch" ? FirstBadQuantity(obj, parentKey: null) : null;
+
     /// <param name="type">The object's resource.</param>
     /// <param name="obj">The object to store.</param>
     /// <param name="old">The stored object on update; null on create.</param>
@@ -33,4 +42,43 @@ internal static class BuiltInValidation
         ("", "ReplicationController") => PodSpecValidation.WorkloadTemplate(obj["spec"]?["template"], "spec.template"),
         _ => [],
     };
+
+    private static string? FirstBadQuantity(JsonNode? node, string? parentKey)
+    {
+        switch (node)
+        {
+            case JsonObject map:
+                foreach (var (key, child) in map)
+                {
+                    var quantities = (parentKey == "resources" && key is "limits" or "requests") || (parentKey == "spec" && key == "overhead");
+                    if (quantities && child is JsonObject values)
+                    {
+                        foreach (var (_, value) in values)
+                        {
+                            if (Bad(value) is { } error)
+                            {
+                                return error;
+                            }
+                        }
+                    }
+                    else if (parentKey == "emptyDir" && key == "sizeLimit" && Bad(child) is { } error)
+                    {
+                        return error;
+                    }
+                    else if (FirstBadQuantity(child, key) is { } nested)
+                    {
+                        return nested;
+                    }
+                }
+
+                return null;
+            case JsonArray list:
+                return list.Select(item => FirstBadQuantity(item, parentKey)).FirstOrDefault(error => error is not null);
+            default:
+                return null;
+        }
+
+        static string? Bad(JsonNode? value) =>
+            value is JsonValue scalar && scalar.GetValueKind() == System.Text.Json.JsonValueKind.String ? Quantity.TryParse(scalar.GetValue<string>(), out _) : null;
+    }
 }

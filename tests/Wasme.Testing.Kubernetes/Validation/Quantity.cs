@@ -14,6 +14,9 @@ internal sealed partial record Quantity(decimal Value, Quantity.Format Kind)
     /// <summary>What the decoder says of a string that is not a quantity (the whole object is then a 400).</summary>
     public const string ParseError = "quantities must match the regular expression '^([+-]?[0-9.]+)([eEinumkKMGTP]*[-+]?[0-9]*)$'";
 
+    /// <summary>What the decoder says of a number with a suffix it does not know (<c>64MM</c>; <c>64MB</c> fails the syntax).</summary>
+    public const string SuffixError = "unable to parse quantity's suffix";
+
     private static readonly string[] BinarySuffixes = ["", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"];
     private static readonly (string Suffix, int Exponent)[] DecimalSuffixes =
         [("n", -9), ("u", -6), ("m", -3), ("", 0), ("k", 3), ("M", 6), ("G", 9), ("T", 12), ("P", 15), ("E", 18)];
@@ -43,7 +46,23 @@ internal sealed partial record Quantity(decimal Value, Quantity.Format Kind)
         };
     }
 
-    public static Quantity? Parse(string text)
+    public static Quantity? Parse(string text) => TryParse(text, out var quantity) is null ? quantity : null;
+
+    /// <summary>Parses <paramref name="text"/>; returns the decoder's error, or null when it is a quantity.</summary>
+    public static string? TryParse(string text, out Quantity? quantity)
+    {
+        quantity = Read(text);
+        if (quantity is not null)
+        {
+            return null;
+        }
+
+        return Syntax().Match(text) is { Success: true } match && decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out _)
+            ? SuffixError
+            : ParseError;
+    }
+
+    private static Quantity? Read(string text)
     {
         var match = Syntax().Match(text);
         if (!match.Success || !decimal.TryParse(match.Groups[1].Value, NumberStyles.AllowLeadingSign | NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture, out var number))
