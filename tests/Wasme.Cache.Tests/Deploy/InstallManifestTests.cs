@@ -227,6 +227,11 @@ public sealed class InstallManifestTests
         Assert.All(subjects, s => Assert.Contains(" -> platform-wasme/", s, StringComparison.Ordinal));
         // The operator points Remote EnvoyFilters at the cache Service of its own namespace, not at a fixed one.
         Assert.DoesNotContain(".wasme.svc", rendered, StringComparison.Ordinal);
+
+        // And a cluster takes the moved installation: the test server validates every built-in object as kube-apiserver does.
+        await using var server = await KubernetesTestServer.StartAsync();
+        var apply = await Kubectl(server)(["apply", "-k", directory]);
+        Assert.True(apply.ExitCode == 0, apply.ToString());
     }
 
     [Fact]

@@ -86,6 +86,34 @@ public sealed class KubernetesIntegrationTests
         await feeding.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    // The Events the cache and operator post are judged as kube-apiserver judges Events (the test server models
+    // ValidateEventCreate): a refused one would be lost silently, as the recorder only logs failures.
+    [Theory]
+    [InlineData("one")]
+    [InlineData("a-name-as-long-as-a-dns-subdomain-may-be")]
+    public async Task Events_the_recorder_posts_are_accepted_and_name_their_filterdeployment(string name)
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        await InstallCrdAsync(server);
+        var client = server.CreateClient();
+        if (name.Length > 3)
+        {
+            name = string.Join('.', Enumerable.Repeat(name, 7))[..253].TrimEnd('.', '-');
+        }
+
+        var resources = new KubernetesResourceClient<Wasme.Istio.Api.FilterDeployment>(client, ResourceType.FilterDeployment);
+        Assert.True(ModuleDigest.TryParse("sha256:" + new string('2', 64), out var module));
+        await CreateResolvedAsync(server, name, module);
+        var subject = await resources.GetAsync("default", name, CancellationToken.None);
+        var recorder = new KubernetesEventRecorder(client, "wasme-cache", TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance);
+
+        await recorder.RecordAsync(subject!, EventTypes.Warning, "ModuleFetchFailed", new string('x', 5000), CancellationToken.None);
+
+        var recorded = Assert.Single((await client.CoreV1.ListNamespacedEventAsync("default")).Items);
+        Assert.Equal((name, "default", "FilterDeployment"), (recorded.InvolvedObject.Name, recorded.InvolvedObject.NamespaceProperty, recorded.InvolvedObject.Kind));
+        Assert.Equal(1024, recorded.Message.Length);
+    }
+
     [Fact]
     public async Task Pull_secret_in_dockerconfigjson_form_gives_its_credentials()
     {

@@ -179,7 +179,9 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         return fence;
     }
 
-    private static LeaderElectionRecord Record(string holder) => new() { HolderIdentity = holder, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow };
+    // A duration, as the elector always writes one: kube-apiserver (and the test server) refuse a Lease of 0 seconds.
+    private static LeaderElectionRecord Record(string holder) =>
+        new() { HolderIdentity = holder, LeaseDurationSeconds = 15, AcquireTime = DateTime.UtcNow, RenewTime = DateTime.UtcNow };
 
     private sealed class FakeLock : ILock
     {

@@ -248,19 +248,40 @@ internal static partial class ObjectMetadata
     public static string GenerateName(string prefix, string suffix) =>
         (prefix.Length > MaxGeneratedNamePrefix ? prefix[..MaxGeneratedNamePrefix] : prefix) + suffix;
 
-    /// <summary>Names of most kinds are DNS subdomains; Namespaces are DNS labels, Services DNS-1035 labels.</summary>
+    /// <summary>
+    /// Names of most kinds are DNS subdomains; Namespaces are DNS labels, Services DNS-1035 labels. core/v1 Events get
+    /// only the legacy event rules, which leave the name to the generic check: a path segment.
+    /// </summary>
     private static IEnumerable<string> NameRule(ResourceType type, string name) => (type.Group, type.Plural) switch
     {
         ("", "namespaces") => Dns1123Label(name),
         ("", "services") => Dns1035Label(name),
+        ("", "events") => PathSegment(name),
         _ => Dns1123Subdomain(name),
     };
+
+    /// <summary>apimachinery's IsValidPathSegmentName: what a name must be to sit in a URL.</summary>
+    internal static IEnumerable<string> PathSegment(string name)
+    {
+        if (name is "." or "..")
+        {
+            yield return $"may not be '{name}'";
+        }
+
+        foreach (var illegal in new[] { "/", "%" })
+        {
+            if (name.Contains(illegal, StringComparison.Ordinal))
+            {
+                yield return $"may not contain '{illegal}'";
+            }
+        }
+    }
 
     /// <summary>A prefix may end in '-': kube-apiserver masks it (its last two characters become "a") before checking.</summary>
     private static string MaskTrailingDash(string name) =>
         name.Length > 1 && name.EndsWith('-') ? name[..^2] + "a" : name;
 
-    private static IEnumerable<string> Dns1123Subdomain(string value)
+    internal static IEnumerable<string> Dns1123Subdomain(string value)
     {
         if (ByteLength(value) > 253)
         {
@@ -273,7 +294,7 @@ internal static partial class ObjectMetadata
         }
     }
 
-    private static IEnumerable<string> Dns1123Label(string value)
+    internal static IEnumerable<string> Dns1123Label(string value)
     {
         if (ByteLength(value) > 63)
         {
@@ -288,7 +309,7 @@ internal static partial class ObjectMetadata
         }
     }
 
-    private static IEnumerable<string> Dns1035Label(string value)
+    internal static IEnumerable<string> Dns1035Label(string value)
     {
         if (ByteLength(value) > 63)
         {
@@ -302,7 +323,7 @@ internal static partial class ObjectMetadata
     }
 
     /// <summary>A qualified name: an optional DNS subdomain prefix and '/', then a name of at most 63 characters.</summary>
-    private static List<string> QualifiedName(string value)
+    internal static List<string> QualifiedName(string value)
     {
         var errors = new List<string>();
         var parts = value.Split('/');
@@ -347,7 +368,7 @@ internal static partial class ObjectMetadata
         return errors;
     }
 
-    private static IEnumerable<string> LabelValue(string value)
+    internal static IEnumerable<string> LabelValue(string value)
     {
         if (ByteLength(value) > 63)
         {
@@ -362,10 +383,10 @@ internal static partial class ObjectMetadata
 
     private static int ByteLength(string value) => Encoding.UTF8.GetByteCount(value);
 
-    private static string MaxLength(int length) => $"must be no more than {length.ToString(CultureInfo.InvariantCulture)} characters";
+    internal static string MaxLength(int length) => $"must be no more than {length.ToString(CultureInfo.InvariantCulture)} characters";
 
     /// <summary>apimachinery's wording: the rule, then examples, each followed by a comma, joined by " or ".</summary>
-    private static string RegexError(string message, string format, params string[] examples) =>
+    internal static string RegexError(string message, string format, params string[] examples) =>
         $"{message} (e.g. {string.Join(" or ", examples.Select(e => $"'{e}', "))}regex used for validation is '{format}')";
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")]

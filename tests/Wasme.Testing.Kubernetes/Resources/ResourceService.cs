@@ -9,6 +9,8 @@ using Wasme.Testing.Kubernetes.Schema;
 using Wasme.Testing.Kubernetes.Selectors;
 using Wasme.Testing.Kubernetes.Storage;
 
+using Wasme.Testing.Kubernetes.Validation;
+
 namespace Wasme.Testing.Kubernetes.Resources;
 
 /// <summary>
@@ -506,8 +508,13 @@ internal sealed class ResourceService
                 throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {typeError}");
             }
 
+            if (BuiltInValidation.DecodeError(type, obj) is { } decodeError)
+            {
+                throw ApiException.BadRequest($"{type.Kind} in version \"{type.Version}\" cannot be handled as a {type.Kind}: {decodeError}");
+            }
+
             JudgeUnknownFields(type, unknown, options);
-            errors.AddRange(WorkloadValidation.Validate(type, obj, old));
+            errors.AddRange(BuiltInValidation.Validate(type, obj, old));
         }
 
         if (type.Rules is { } rules)

@@ -2,13 +2,16 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Wasme.Testing.Kubernetes.Http;
 using Wasme.Testing.Kubernetes.Json;
+using Wasme.Testing.Kubernetes.Resources;
+using Wasme.Testing.Kubernetes.Validation.Core;
 
-namespace Wasme.Testing.Kubernetes.Resources;
+namespace Wasme.Testing.Kubernetes.Validation.Apps;
 
 /// <summary>
-/// The selector rules of apps/v1 workloads, as kube-apiserver 1.32 checks them (pkg/apis/apps/validation and the
-/// registry strategies): a selector is required and not empty, it must select the pod template's labels, and it
-/// cannot change after create. Nothing else of a workload's spec is validated here.
+/// apps/v1 workloads as kube-apiserver 1.32 checks them (pkg/apis/apps/validation and the registry strategies): a
+/// selector is required and not empty, it must select the pod template's labels, and it cannot change after create;
+/// replicas are not negative; the pod template is a valid pod spec that restarts Always; rolling updates do not
+/// stand still. Selector syntax, revisionHistoryLimit and StatefulSet volume claim templates are not checked.
 /// </summary>
 internal static class WorkloadValidation
 {
@@ -51,9 +54,66 @@ internal static class WorkloadValidation
             }
         }
 
+        foreach (var error in Template(obj).Concat(Rules.Nonnegative(obj["spec"]?["replicas"], "spec.replicas")).Concat(DeploymentStrategy(obj)))
+        {
+            yield return error;
+        }
+
         if (Immutable(obj, old) is { } changed)
         {
             yield return changed;
+        }
+    }
+
+    private static IEnumerable<FieldError> Template(JsonObject obj) => PodSpecValidation.WorkloadTemplate(obj["spec"]?["template"], "spec.template");
+
+    private static IEnumerable<FieldError> DeploymentStrategy(JsonObject obj)
+    {
+        if (obj["kind"]?.ToString() != "Deployment" || obj["spec"]?["strategy"] is not JsonObject strategy)
+        {
+            return [];
+        }
+
+        return Strategy(strategy, "spec.strategy", "Recreate", maxSurgeDefault: 25, maxUnavailableDefault: 25, pathOfZero: "spec.strategy.rollingUpdate.maxUnavailable");
+    }
+
+    /// <summary>A Deployment's strategy or a DaemonSet's update strategy; absent limits count as their defaults.</summary>
+    private static IEnumerable<FieldError> Strategy(JsonObject strategy, string path, string other, long maxSurgeDefault, long maxUnavailableDefault, string pathOfZero)
+    {
+        var type = strategy.GetString("type") ?? "RollingUpdate";
+        var rolling = strategy["rollingUpdate"] as JsonObject;
+        if (type == other)
+        {
+            if (rolling is not null)
+            {
+                yield return FieldError.Forbidden($"{path}.rollingUpdate", $"may not be specified when strategy `type` is '{other}'");
+            }
+
+            yield break;
+        }
+
+        if (type != "RollingUpdate")
+        {
+            yield return Rules.NotSupported($"{path}.type", type, other == "Recreate" ? ["Recreate", "RollingUpdate"] : ["OnDelete", "RollingUpdate"]);
+            yield break;
+        }
+
+        if (rolling is null)
+        {
+            yield break;
+        }
+
+        foreach (var error in Rules.IntOrPercent(rolling["maxUnavailable"], $"{path}.rollingUpdate.maxUnavailable")
+            .Concat(Rules.IntOrPercent(rolling["maxSurge"], $"{path}.rollingUpdate.maxSurge")))
+        {
+            yield return error;
+        }
+
+        var maxUnavailable = rolling["maxUnavailable"] is { } unavailable ? Rules.IntOrPercentValue(unavailable) : maxUnavailableDefault;
+        var maxSurge = rolling["maxSurge"] is { } surge ? Rules.IntOrPercentValue(surge) : maxSurgeDefault;
+        if (maxUnavailable == 0 && maxSurge == 0)
+        {
+            yield return new FieldError(pathOfZero, "FieldValueInvalid", $"Invalid value: {Rules.IntOrString(rolling["maxUnavailable"])}: may not be 0 when `maxSurge` is 0");
         }
     }
 
@@ -71,6 +131,12 @@ internal static class WorkloadValidation
         if (selector is not null && IsEmpty(selector))
         {
             yield return Invalid("spec.selector", GoSyntax.LabelSelector(selector), "empty selector is invalid for daemonset");
+        }
+
+        var strategy = obj["spec"]?["updateStrategy"] as JsonObject ?? [];
+        foreach (var error in Template(obj).Concat(Strategy(strategy, "spec.updateStrategy", "OnDelete", maxSurgeDefault: 0, maxUnavailableDefault: 1, pathOfZero: "spec.updateStrategy.rollingUpdate.maxUnavailable")))
+        {
+            yield return error;
         }
 
         if (Immutable(obj, old) is { } changed)
@@ -98,6 +164,11 @@ internal static class WorkloadValidation
             {
                 yield return mismatch;
             }
+        }
+
+        foreach (var error in Template(obj).Concat(Rules.Nonnegative(obj["spec"]?["replicas"], "spec.replicas")))
+        {
+            yield return error;
         }
 
         // Only replicas, ordinals, template, updateStrategy, persistentVolumeClaimRetentionPolicy and minReadySeconds may
