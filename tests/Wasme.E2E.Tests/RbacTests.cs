@@ -59,6 +59,8 @@ public sealed class RbacTests(ClusterEnvironment cluster)
     [Fact]
     public async Task Wasme_deploy_as_a_user_with_the_shipped_deployer_roles_is_never_refused_and_uses_every_grant()
     {
+        // The Remote flow first: it is where the cache reads a pull secret, which it skips for a module already held.
+        await cluster.Deliveries.RunAsync("Remote", () => FilterDeploymentEndToEndTests.DeliverAsync(cluster, "Remote", "envoyfilters"));
         var manifests = cluster.Scratch("deployer.yaml");
         await File.WriteAllTextAsync(manifests, $$"""
             apiVersion: v1
