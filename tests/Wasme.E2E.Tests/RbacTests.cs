@@ -39,7 +39,7 @@ public sealed class RbacTests(ClusterEnvironment cluster)
         Assert.Contains(decisions, d => d.User == ClusterEnvironment.CacheUser);
         Assert.Empty(decisions.Where(d => !d.Allowed).Select(d => $"{d.User} {d.Verb} {d.ApiGroup}/{d.Resource} {d.Namespace}/{d.Name} {d.Path}").Distinct());
 
-        var granted = await GrantedAsync();
+        var granted = await GrantedAsync(Identities);
         Assert.NotEmpty(granted);
         var unused = granted
             .Where(p => !decisions.Any(p.UsedBy))
@@ -47,6 +47,96 @@ public sealed class RbacTests(ClusterEnvironment cluster)
             .Where(p => !NotExercised.ContainsKey(p.Split(" [", 2)[0]))
             .ToList();
         Assert.True(unused.Count == 0, "deploy/ grants permissions the operator and cache never used:\n" + string.Join('\n', unused));
+    }
+
+    // A namespace's user with the shipped wasme-deployer and wasme-node-records-reader roles, as docs/install.md binds them.
+    private const string DeployerNamespace = "e2e-deployer";
+    private const string DeployerUser = $"system:serviceaccount:{DeployerNamespace}:platform-user";
+
+    // Reads outside a namespace's own grants that deploy tries and goes on without (docs/filterdeployment.md).
+    private static readonly string[] OptionalForDeployer = ["get /namespaces", "list apps/deployments"];
+
+    [Fact]
+    public async Task Wasme_deploy_as_a_user_with_the_shipped_deployer_roles_is_never_refused_and_uses_every_grant()
+    {
+        // The Remote flow first: it is where the cache reads a pull secret, which it skips for a module already held.
+        await cluster.Deliveries.RunAsync("Remote", () => FilterDeploymentEndToEndTests.DeliverAsync(cluster, "Remote", "envoyfilters"));
+        var manifests = cluster.Scratch("deployer.yaml");
+        await File.WriteAllTextAsync(manifests, $$"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: {{DeployerNamespace}} }
+            ---
+            apiVersion: v1
+            kind: ServiceAccount
+            metadata: {name: platform-user, namespace: {{DeployerNamespace}} }
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: wasme-deployer, namespace: {{DeployerNamespace}} }
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: wasme-deployer}
+            subjects: [{kind: ServiceAccount, name: platform-user, namespace: {{DeployerNamespace}} }]
+            ---
+            apiVersion: rbac.authorization.k8s.io/v1
+            kind: RoleBinding
+            metadata: {name: wasme-node-records-reader-{{DeployerNamespace}}, namespace: wasme}
+            roleRef: {apiGroup: rbac.authorization.k8s.io, kind: Role, name: wasme-node-records-reader}
+            subjects: [{kind: ServiceAccount, name: platform-user, namespace: {{DeployerNamespace}} }]
+            ---
+            apiVersion: apps/v1
+            kind: Deployment
+            metadata: {name: details-v1, namespace: {{DeployerNamespace}}, labels: {app: details} }
+            spec:
+              selector: {matchLabels: {app: details} }
+              template:
+                metadata: {labels: {app: details} }
+                spec: {containers: [{name: details, image: docker.io/istio/examples-bookinfo-details-v1:1.16.2}] }
+            ---
+            apiVersion: apps/v1
+            kind: DaemonSet
+            metadata: {name: agent, namespace: {{DeployerNamespace}}, labels: {app: agent} }
+            spec:
+              selector: {matchLabels: {app: agent} }
+              template:
+                metadata: {labels: {app: agent} }
+                spec: {containers: [{name: agent, image: docker.io/library/busybox:1.36}] }
+            ---
+            apiVersion: apps/v1
+            kind: StatefulSet
+            metadata: {name: db, namespace: {{DeployerNamespace}}, labels: {app: db} }
+            spec:
+              serviceName: db
+              selector: {matchLabels: {app: db} }
+              template:
+                metadata: {labels: {app: db} }
+                spec: {containers: [{name: db, image: docker.io/library/busybox:1.36}] }
+            """);
+        await cluster.KubectlAsync("apply", "-f", manifests);
+        var kubeconfig = await cluster.Kube.CreateServiceAccountKubeconfigAsync(DeployerNamespace, "platform-user", cluster.Scratch("kubeconfig-platform-user"));
+
+        // Deploy, deploy again with another config (an update), undeploy: the whole imperative life of a filter; then the
+        // other workload kinds and WasmPlugin delivery, which read what the first does not.
+        foreach (var arguments in new[]
+        {
+            new[] { "deploy", "istio", cluster.Image, "--id", "team-filter", "--labels", "app=details", "--config", "one" },
+            ["deploy", "istio", cluster.Image, "--id", "team-filter", "--labels", "app=details", "--config", "two"],
+            ["undeploy", "istio", "--id", "team-filter"],
+            ["deploy", "istio", cluster.Image, "--id", "agent-filter", "--workload-type", "daemonset", "--labels", "app=agent", "--delivery", "wasmplugin", "--config", "{\"greeting\":\"hi\"}"],
+            ["undeploy", "istio", "--id", "agent-filter", "--workload-type", "daemonset", "--labels", "app=agent"],
+            ["deploy", "istio", cluster.Image, "--id", "db-filter", "--workload-type", "statefulset", "--labels", "app=db"],
+            ["undeploy", "istio", "--id", "db-filter", "--workload-type", "statefulset", "--labels", "app=db"],
+        })
+        {
+            var (code, output) = await WasmeProcess.RunAsync(cluster.Environment, [.. arguments, "--namespace", DeployerNamespace, "--wait", "90s", "--kubeconfig", kubeconfig]);
+            Assert.True(code == 0, $"wasme {string.Join(' ', arguments)} exited {code}:\n{output}\n--- operator ---\n{cluster.Operator.Output}");
+        }
+
+        var decisions = cluster.Kube.Authorizations.Snapshot().Where(d => d.User == DeployerUser && d.IsResourceRequest).ToList();
+        Assert.Empty(decisions
+            .Where(d => !d.Allowed && !OptionalForDeployer.Contains($"{d.Verb} {d.ApiGroup}/{d.Resource}"))
+            .Select(d => $"{d.Verb} {d.ApiGroup}/{d.Resource} {d.Namespace}/{d.Name}").Distinct());
+        var unused = (await GrantedAsync([DeployerUser])).Where(p => !decisions.Any(p.UsedBy)).Select(p => p.ToString()).ToList();
+        Assert.True(unused.Count == 0, "the deployer roles grant permissions wasme deploy and undeploy never used:\n" + string.Join('\n', unused));
     }
 
     [Fact]
@@ -86,7 +176,7 @@ public sealed class RbacTests(ClusterEnvironment cluster)
 
     // Every (identity, verb, group, resource) deploy/'s roles give the operator or the cache, through whichever
     // bindings exist now: deploy/'s own, and the namespace RoleBindings the flow created as docs/install.md says.
-    private async Task<List<Permission>> GrantedAsync()
+    private async Task<List<Permission>> GrantedAsync(IReadOnlyCollection<string> identities)
     {
         using var admin = cluster.Kube.CreateClient();
         var installed = cluster.InstalledManifests
@@ -105,7 +195,7 @@ public sealed class RbacTests(ClusterEnvironment cluster)
             var rules = roleRef.Kind == "ClusterRole"
                 ? clusterRoles.FirstOrDefault(r => r.Metadata.Name == roleRef.Name)?.Rules
                 : roles.FirstOrDefault(r => r.Metadata.Name == roleRef.Name && r.Metadata.NamespaceProperty == ns)?.Rules;
-            foreach (var user in (subjects ?? []).Where(s => s.Kind == "ServiceAccount").Select(s => $"system:serviceaccount:{s.NamespaceProperty ?? ns}:{s.Name}").Where(Identities.Contains))
+            foreach (var user in (subjects ?? []).Where(s => s.Kind == "ServiceAccount").Select(s => $"system:serviceaccount:{s.NamespaceProperty ?? ns}:{s.Name}").Where(identities.Contains))
             {
                 foreach (var rule in rules ?? [])
                 {

@@ -466,6 +466,25 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_json_object_config_reaches_a_WasmPlugin_as_its_pluginConfig()
+    {
+        // WasmPlugin delivery needs an object config; --config is text, so the CLI refused every config there.
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details",
+            "--delivery", "wasmplugin", "--istio-version", "1.24", "--config", """{"greeting": "hi", "count": 2}""", "--dry-run", "-o", "yaml", .. IstioCli.SeedFacts]);
+
+        Assert.True(code == 0, _cli.Error.Output);
+        var plugin = Assert.Single(YamlJson.ReadDocuments(_cli.Out.Output), d => (string?)d["kind"] == "WasmPlugin");
+        Assert.Equal("""{"greeting":"hi","count":2}""", plugin["spec"]!["pluginConfig"]!.ToJsonString());
+
+        // Text that is not a JSON object still cannot reach a WasmPlugin: the message says what --config must hold.
+        code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details",
+            "--delivery", "wasmplugin", "--istio-version", "1.24", "--config", "world", "--dry-run", .. IstioCli.SeedFacts]);
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("--config", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Contains("JSON object", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_user_EnvoyFilter_with_the_same_name_is_not_overwritten()
     {
         _server.ApplyYaml("""

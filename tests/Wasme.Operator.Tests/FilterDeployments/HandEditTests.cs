@@ -55,6 +55,28 @@ public sealed class HandEditTests : IClassFixture<RegistryFixture>
         Assert.True(harness.IsReady(Name));
     }
 
+    [Fact]
+    public async Task An_owned_WasmPlugin_edited_then_deleted_by_hand_is_put_back_each_time()
+    {
+        var image = await _registry.PushAsync("hand/plugin:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.StartOperator();
+        harness.Apply(Manifests.FilterDeployment(Name, image.Reference, config: new System.Text.Json.Nodes.JsonObject { ["greeting"] = "hi" }, delivery: "WasmPlugin"));
+        System.Text.Json.Nodes.JsonObject? Plugin() => harness.Get("extensions.istio.io/v1alpha1", "WasmPlugin", Filter);
+        await harness.EventuallyAsync(() => harness.IsReady(Name) && Plugin() is not null && !harness.IsReconciling(Name), "the FilterDeployment is served");
+        var applied = Plugin()!["spec"]!.DeepClone();
+
+        var (code, output) = await Kubectl.RunAsync(harness.Server.KubeconfigPath, null, "patch", "wasmplugin", Filter, "-n", OperatorHarness.Namespace, "--type", "merge", "-p", "{\"spec\":{\"pluginConfig\":{\"greeting\":\"hand-edited\"}}}");
+        Assert.True(code == 0, output);
+        await harness.EventuallyAsync(() => Plugin() is { } now && System.Text.Json.Nodes.JsonNode.DeepEquals(now["spec"], applied), "the WasmPlugin's spec is restored");
+
+        (code, output) = await Kubectl.RunAsync(harness.Server.KubeconfigPath, null, "delete", "wasmplugin", Filter, "-n", OperatorHarness.Namespace);
+        Assert.True(code == 0, output);
+        await harness.EventuallyAsync(() => Plugin() is { } again && System.Text.Json.Nodes.JsonNode.DeepEquals(again["spec"], applied), "the WasmPlugin is created again");
+        Assert.True(harness.IsReady(Name));
+    }
+
     private async Task<OperatorHarness> StartAsync()
     {
         var image = await _registry.PushAsync("hand/filter:v1");

@@ -219,6 +219,35 @@ public sealed class ResilienceTests : IClassFixture<RegistryFixture>
         Assert.Empty(harness.Writes());
     }
 
+    [Fact]
+    public async Task An_operator_restarted_after_steady_state_writes_nothing()
+    {
+        var image = await _registry.PushAsync("restart-steady/filter:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        for (var i = 0; i < 2; i++)
+        {
+            harness.Apply(Manifests.Workload($"details-v{i}", "details", $"v{i}", podAnnotations: new Dictionary<string, string> { ["sidecar.istio.io/userVolume"] = UserVolume }));
+            harness.Apply(Manifests.Workload($"reviews-v{i}", "reviews", $"v{i}"));
+        }
+
+        harness.StartOperator();
+        harness.Apply(Manifests.FilterDeployment("hostpath", image.Reference, delivery: "HostPath"));
+        harness.Apply(Manifests.FilterDeployment("remote", image.Reference, app: "reviews"));
+        harness.Apply(Manifests.FilterDeployment("plugin", image.Reference, app: "reviews", config: new JsonObject { ["greeting"] = "hi" }, delivery: "WasmPlugin"));
+        string[] names = ["hostpath", "remote", "plugin"];
+        await harness.EventuallyAsync(() => names.All(harness.IsReady) && !names.Any(harness.IsReconciling), "all three are Ready and done writing");
+
+        // A rollout of a new operator version (or a crash) starts from nothing in memory: it must find everything
+        // as it wants it and write nothing, neither objects nor status nor Events.
+        await harness.KillOperatorAsync();
+        harness.Server.Requests.Clear();
+        using var reconciles = new ReconcileCounter(harness.Metrics);
+        harness.StartOperator(new FilterDeploymentOperatorOptions { ResyncPeriod = TimeSpan.FromMilliseconds(300) });
+        await harness.EventuallyAsync(() => reconciles.Count >= 9 && !names.Any(harness.IsReconciling), "three rounds of all three after the restart");
+
+        Assert.Empty(harness.Writes().Select(w => $"{w.Method} {w.Path}"));
+    }
+
     private static JsonObject PodAnnotations(OperatorHarness harness, string workload) =>
         harness.Get("apps/v1", "Deployment", workload)!["spec"]!["template"]!["metadata"]!["annotations"]?.AsObject() ?? [];
 

@@ -31,7 +31,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
 {
     private readonly Argument<string> _image = new("image") { Description = "Image reference, e.g. webassemblyhub.io/ceposta/demo-add-header:v0.2" };
     private readonly WorkloadSelectionOptions _selection = new();
-    private readonly Option<string?> _config = new("--config") { Description = "Configuration string passed to the filter." };
+    private readonly Option<string?> _config = new("--config") { Description = "Configuration string passed to the filter (a JSON object with --delivery wasmplugin)." };
     private readonly Option<string?> _rootId = new("--root-id") { Description = "Root id (default the image's first root id)." };
     private readonly EnumOption<PatchContext> _patchContext = new(
         "--patch-context",
@@ -95,6 +95,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
         }
 
         var dryRun = parse.GetValue(_selection.DryRun);
+        var delivery = _delivery.ValueOf(parse);
         var deployment = new FilterDeployment
         {
             Metadata = new V1ObjectMeta { Name = id, NamespaceProperty = ns },
@@ -104,7 +105,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
                 {
                     Id = id,
                     Image = image,
-                    Config = parse.GetValue(_config) is { Length: > 0 } config ? JsonValue.Create(config) : null,
+                    Config = ConfigOf(parse.GetValue(_config), delivery),
                     RootId = parse.GetValue(_rootId),
                     PatchContext = _patchContext.Find(parse),
                     FailStrategy = _failStrategy.ValueOf(parse),
@@ -116,7 +117,7 @@ internal sealed class DeployIstioCommand : WasmeCommand
                         Kind = _selection.WorkloadType.ValueOf(parse),
                         Labels = labels,
                         IstioNamespace = parse.GetValue(_istioNamespace),
-                        Delivery = _delivery.ValueOf(parse),
+                        Delivery = delivery,
                     },
                 },
             },
@@ -282,4 +283,37 @@ internal sealed class DeployIstioCommand : WasmeCommand
         ["kind"] = "List",
         ["items"] = new JsonArray([.. items.Select(i => i.DeepClone())]),
     };
+
+    /// <summary>
+    /// The FilterDeployment's config for <c>--config</c>: text as given, except for WasmPlugin delivery, where Istio passes
+    /// <c>pluginConfig</c> as a JSON object, so the text must be one (as <c>config</c> is written in a FilterDeployment).
+    /// </summary>
+    private static JsonNode? ConfigOf(string? text, DeliveryMode delivery)
+    {
+        if (text is not { Length: > 0 })
+        {
+            return null;
+        }
+
+        if (delivery != DeliveryMode.WasmPlugin)
+        {
+            return JsonValue.Create(text);
+        }
+
+        try
+        {
+            if (JsonNode.Parse(text) is JsonObject config)
+            {
+                return config;
+            }
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            // Reported below, with the fix.
+        }
+
+        throw CommandException.Usage(
+            $"--config '{text}' is not a JSON object, and --delivery wasmplugin passes the config to the filter as a JSON object (pluginConfig); "
+            + "write it as one, e.g. --config '{\"greeting\":\"hi\"}', or use --delivery remote for a string config");
+    }
 }
