@@ -1,6 +1,6 @@
-using Wasme.Proxy.Tcp;
+using Wasme.Proxy.Hosting;
 
-namespace Wasme.Proxy.Tests.Tcp;
+namespace Wasme.Proxy.Tests.Hosting;
 
 /// <summary>
 /// Each TCP connection holds two file descriptors (client and upstream); a process that runs out of them fails in ways
@@ -11,9 +11,9 @@ public sealed class OpenFileBudgetTests
     [Theory]
     [InlineData(1024, 1048576L, 1024)] // plenty: the limit stands
     [InlineData(1024, 4096L, 1024)]
-    [InlineData(1024, 1024L, 384)] // (1024 - 256 kept for the process) / 2
-    [InlineData(1024, 300L, 22)]
-    [InlineData(1024, 100L, 1)] // never below one
+    [InlineData(1024, 1024L, 256)] // (1024 - 512 kept for the process) / 2
+    [InlineData(1024, 600L, 44)]
+    [InlineData(1024, 300L, 1)] // never below one
     [InlineData(5000, null, 5000)] // unknown (not Linux): the limit stands
     public void The_connection_limit_fits_the_open_file_limit(int maxConnections, long? openFiles, int expected)
     {

@@ -1,16 +1,19 @@
 using System.Globalization;
 
-namespace Wasme.Proxy.Tcp;
+namespace Wasme.Proxy.Hosting;
 
 /// <summary>
-/// Keeps the TCP connection limit inside the process's open-file limit: every connection holds two descriptors (the
-/// client's and the upstream's), and a process that runs out of them fails where it cannot recover (the runtime ends
-/// it), so a flood of clients must meet the connection limit first.
+/// Keeps the connection limits inside the process's open-file limit: every proxied connection holds two descriptors
+/// (the client's and the upstream's), and a process that runs out of them fails where it cannot recover (the runtime
+/// ends it), so a flood of clients must meet a connection limit first.
 /// </summary>
 public static class OpenFileBudget
 {
-    /// <summary>Descriptors left for the rest of the process: runtime, listeners, compiled-module files, clusters.</summary>
-    public const int Reserved = 256;
+    /// <summary>
+    /// Descriptors left for the rest of the process: the runtime (a JIT build holds about 180 open for its assemblies
+    /// alone), listeners, compiled-module files, clusters.
+    /// </summary>
+    public const int Reserved = 512;
 
     /// <summary>The connection limit that fits <paramref name="openFileLimit"/> (unchanged when that is unknown), at least 1.</summary>
     public static int FitConnections(int maxConnections, long? openFileLimit)
