@@ -76,6 +76,30 @@ internal static class ConnectionHeaderSanitizer
         return true;
     }
 
+    /// <summary>
+    /// Removes from the client's response the headers the upstream named in its <c>Connection</c> (RFC 9110 7.6.1): they
+    /// were meant for the proxy's hop only. The forwarder drops <c>Connection</c> itself but copies what it names.
+    /// </summary>
+    public static void RemoveNominated(HttpResponseMessage upstreamResponse, HttpResponse response)
+    {
+        if (!upstreamResponse.Headers.NonValidated.TryGetValues("Connection", out var connection))
+        {
+            return;
+        }
+
+        foreach (var value in connection)
+        {
+            foreach (var token in value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            {
+                // Upgrade stays for a 101: the forwarder handles it, and Kestrel writes Connection itself.
+                if (!IsAny(token, "close", "keep-alive", "upgrade"))
+                {
+                    response.Headers.Remove(token);
+                }
+            }
+        }
+    }
+
     private static bool IsAny(string token, params ReadOnlySpan<string> names)
     {
         foreach (var name in names)

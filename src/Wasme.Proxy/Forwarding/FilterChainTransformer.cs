@@ -38,6 +38,11 @@ internal sealed class FilterChainTransformer : HttpTransformer
     public override async ValueTask<bool> TransformResponseAsync(HttpContext httpContext, HttpResponseMessage? proxyResponse, CancellationToken cancellationToken)
     {
         var copied = await base.TransformResponseAsync(httpContext, proxyResponse, cancellationToken);
+        if (proxyResponse is not null)
+        {
+            ConnectionHeaderSanitizer.RemoveNominated(proxyResponse, httpContext.Response);
+        }
+
         DropContentLengthOfNoContent(httpContext.Response);
         var chain = httpContext.Features.Get<StreamFilterChain>();
         if (proxyResponse is null || chain is null || !copied)

@@ -66,6 +66,22 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        if (HttpMethods.IsConnect(context.Request.Method) && context.Features.Get<IHttpExtendedConnectFeature>()?.IsExtendedConnect != true)
+        {
+            // Envoy tunnels CONNECT only on a route configured for it and refuses it otherwise (403, upgrade_failed);
+            // the forwarder cannot send one at all.
+            LogConnectRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status403Forbidden, string.Empty);
+            return;
+        }
+
+        if (TransferCodings.HasLengthAndChunked(context.Request))
+        {
+            LogLengthAndChunkedRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
         if (!TransferCodings.AreSupported(context.Request))
         {
             LogTransferEncodingRefused(_logger, context.Request.Headers.TransferEncoding);
@@ -80,6 +96,7 @@ internal sealed partial class ProxyRequestHandler
         try
         {
             var hasBody = context.Features.Get<IHttpRequestBodyDetectionFeature>()?.CanHaveBody ?? false;
+            await ExpectContinue.AnswerAsync(context.Request, hasBody);
             if (!await chain.OnRequestHeadersAsync(endOfStream: !hasBody, cancellationToken))
             {
                 await SendLocalReplyAsync(chain, runResponseFilters: true);
@@ -282,10 +299,13 @@ internal sealed partial class ProxyRequestHandler
     private static async Task RefuseAsync(HttpContext context, int status, string text)
     {
         context.Response.StatusCode = status;
-        context.Response.ContentType = "text/plain";
         context.Response.ContentLength = text.Length;
         context.Response.Headers.Connection = "close";
-        await context.Response.WriteAsync(text, context.RequestAborted);
+        if (text.Length > 0)
+        {
+            context.Response.ContentType = "text/plain";
+            await context.Response.WriteAsync(text, context.RequestAborted);
+        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Warning, Message = "Forwarding to {Upstream} failed: {Error} {Reason}")]
@@ -299,6 +319,12 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 14, Level = LogLevel.Debug, Message = "Refused a request with a transfer coding other than chunked (answered 501): {TransferEncoding}")]
     private static partial void LogTransferEncodingRefused(ILogger logger, Microsoft.Extensions.Primitives.StringValues transferEncoding);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Debug, Message = "Refused a request with both Content-Length and Transfer-Encoding (answered 400), as Envoy does")]
+    private static partial void LogLengthAndChunkedRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Debug, Message = "Refused a CONNECT request (answered 403): no route tunnels CONNECT, as in Envoy without upgrade_configs")]
+    private static partial void LogConnectRefused(ILogger logger);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "The client ended the request before it was done ({Error}): {Reason}")]
     private static partial void LogClientEnded(ILogger logger, ForwarderError error, string reason);

@@ -21,7 +21,7 @@ namespace Wasme.Proxy.Hosting;
 /// The local data plane: a Kestrel server that forwards to the upstream through the filter chain, with an optional
 /// admin endpoint and an optional built-in echo upstream on their own loopback ports.
 /// </summary>
-public sealed class ProxyServer : IAsyncDisposable
+public sealed partial class ProxyServer : IAsyncDisposable
 {
     private static readonly object AdminConnection = new();
     private readonly WebApplication _app;
@@ -99,6 +99,13 @@ public sealed class ProxyServer : IAsyncDisposable
         var upstream = echo?.Url ?? options.Upstream!;
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
+        var openFiles = OpenFileBudget.ReadLimit();
+        var maxConnections = OpenFileBudget.FitConnections(int.MaxValue, openFiles);
+        if (maxConnections < LowConnectionLimit)
+        {
+            LogConnectionLimit(loggerFactory.CreateLogger("Wasme.Proxy"), maxConnections, openFiles ?? 0);
+        }
+
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
@@ -109,6 +116,14 @@ public sealed class ProxyServer : IAsyncDisposable
             // Envoy streams a body of any size through filters that do not buffer it (--max-buffered-body bounds those
             // that do); Kestrel's default 30 MB cap would refuse larger uploads with a 413 no filter asked for.
             kestrel.Limits.MaxRequestBodySize = null;
+            // Kestrel takes any number of connections (as Envoy does without a limit), but a process out of file
+            // descriptors is ended by the runtime: past what ulimit -n allows, new connections are closed instead.
+            if (maxConnections < int.MaxValue)
+            {
+                kestrel.Limits.MaxConcurrentConnections = maxConnections;
+                kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
+            }
+
             // Without TLS there is no ALPN to choose by, and Kestrel speaks HTTP/1.1 to every cleartext connection of an
             // HTTP/1-and-2 endpoint: HTTP/2 clients (gRPC) get an endpoint of their own with --h2c.
             kestrel.Listen(options.Listen, listen => listen.Protocols = options.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
@@ -196,6 +211,12 @@ public sealed class ProxyServer : IAsyncDisposable
             await _echo.DisposeAsync();
         }
     }
+
+    // Below this many connections a user load-testing the proxy would meet the limit: say so at start.
+    private const int LowConnectionLimit = 1024;
+
+    [LoggerMessage(EventId = 30, Level = LogLevel.Warning, Message = "Accepting at most {Limit} HTTP connections at once: each proxied one holds two file descriptors and this process may open {OpenFiles} (ulimit -n); raise ulimit -n for more")]
+    private static partial void LogConnectionLimit(ILogger logger, int limit, long openFiles);
 
     private static List<IPEndPoint> BoundEndpoints(WebApplication app)
     {

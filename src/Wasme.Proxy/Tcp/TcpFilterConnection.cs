@@ -42,6 +42,7 @@ internal sealed class TcpFilterConnection : IDisposable
     private PeerType _lastEnd = PeerType.Remote;
     private volatile bool _closeRequested;
     private bool _isClosed;
+    private ITimer? _idleTimer;
 
     public TcpFilterConnection(Socket downstream, ulong connectionId, TcpProxyOptions options, IReadOnlyList<ProxyWasmPlugin> plugins, TimeProvider timeProvider, ILogger logger)
     {
@@ -77,6 +78,11 @@ internal sealed class TcpFilterConnection : IDisposable
     {
         try
         {
+            if (_options.IdleTimeout > TimeSpan.Zero)
+            {
+                _idleTimer = _timeProvider.CreateTimer(static state => _ = ((TcpFilterConnection)state!).CloseIdleAsync(), this, _options.IdleTimeout, Timeout.InfiniteTimeSpan);
+            }
+
             await _gate.WaitAsync();
             try
             {
@@ -103,6 +109,8 @@ internal sealed class TcpFilterConnection : IDisposable
     {
         try
         {
+            // A send the peer does not read holds the gate: cancel it first.
+            _closing.Cancel();
             await _gate.WaitAsync();
         }
         catch (ObjectDisposedException)
@@ -120,6 +128,21 @@ internal sealed class TcpFilterConnection : IDisposable
         }
     }
 
+    /// <summary>No bytes moved either way for the idle timeout: closed as tcp_proxy's idle_timeout closes it (locally).</summary>
+    private async Task CloseIdleAsync()
+    {
+        if (Volatile.Read(ref _isClosed))
+        {
+            return;
+        }
+
+        TcpLog.IdleTimeout(_logger, _client, _options.IdleTimeout);
+        await AbortAsync();
+    }
+
+    /// <summary>Bytes moved: the idle timeout starts again.</summary>
+    private void Active() => _idleTimer?.Change(_options.IdleTimeout, Timeout.InfiniteTimeSpan);
+
     private async Task PumpDownstreamAsync()
     {
         var buffer = new byte[ReadSize];
@@ -129,6 +152,7 @@ internal sealed class TcpFilterConnection : IDisposable
             try
             {
                 read = await _downstream.ReceiveAsync(buffer, SocketFlags.None, _closing.Token);
+                Active();
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
@@ -171,6 +195,7 @@ internal sealed class TcpFilterConnection : IDisposable
             try
             {
                 read = await upstream.ReceiveAsync(buffer, SocketFlags.None, _closing.Token);
+                Active();
             }
             catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException)
             {
@@ -227,7 +252,7 @@ internal sealed class TcpFilterConnection : IDisposable
             await action();
             await ProcessRequestsAsync();
         }
-        catch (Exception ex) when (ex is SocketException or IOException)
+        catch (Exception ex) when (ex is SocketException or IOException or OperationCanceledException)
         {
             await CloseAsync(PeerType.Local);
         }
@@ -288,7 +313,8 @@ internal sealed class TcpFilterConnection : IDisposable
 
         if (_fromDownstream.Length > 0)
         {
-            await _upstream!.SendAsync(_fromDownstream.Memory, SocketFlags.None);
+            await _upstream!.SendAsync(_fromDownstream.Memory, SocketFlags.None, _closing.Token);
+            Active();
             _fromDownstream.Clear();
         }
 
@@ -317,7 +343,8 @@ internal sealed class TcpFilterConnection : IDisposable
 
         if (_fromUpstream.Length > 0)
         {
-            await _downstream.SendAsync(_fromUpstream.Memory, SocketFlags.None);
+            await _downstream.SendAsync(_fromUpstream.Memory, SocketFlags.None, _closing.Token);
+            Active();
             _fromUpstream.Clear();
         }
 
@@ -393,7 +420,8 @@ internal sealed class TcpFilterConnection : IDisposable
             return Task.CompletedTask;
         }
 
-        _isClosed = true;
+        Volatile.Write(ref _isClosed, true);
+        _idleTimer?.Dispose();
         _closing.Cancel();
         Shut(_downstream);
         if (_upstream is { } upstream)
@@ -421,6 +449,7 @@ internal sealed class TcpFilterConnection : IDisposable
 
     public void Dispose()
     {
+        _idleTimer?.Dispose();
         _closing.Dispose();
         _gate.Dispose();
         _fromDownstream.Dispose();

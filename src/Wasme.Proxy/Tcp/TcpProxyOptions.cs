@@ -22,6 +22,41 @@ public sealed record TcpProxyOptions
     /// </summary>
     public int BufferLimit { get; init; } = 1024 * 1024;
 
+    /// <summary>Default <see cref="IdleTimeout"/>: tcp_proxy's <c>idle_timeout</c> default.</summary>
+    public static readonly TimeSpan DefaultIdleTimeout = TimeSpan.FromHours(1);
+
+    /// <summary>Default <see cref="MaxConnections"/>: two file descriptors each stay well inside common limits (4096).</summary>
+    public const int DefaultMaxConnections = 1024;
+
+    /// <summary>
+    /// Longest a connection may pass no bytes either way (client or upstream) before the proxy closes it, as tcp_proxy's
+    /// <c>idle_timeout</c> (1 h by default); <see cref="TimeSpan.Zero"/> for none.
+    /// </summary>
+    public TimeSpan IdleTimeout { get; init; } = DefaultIdleTimeout;
+
+    /// <summary>
+    /// Most connections open at once; a connection past it is closed as soon as it is accepted, before any filter sees
+    /// it, as Envoy does past a listener's connection limit.
+    /// </summary>
+    public int MaxConnections { get; init; } = DefaultMaxConnections;
+
+    /// <summary>Every problem with the limits, each naming the flag; empty when valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        if (IdleTimeout < TimeSpan.Zero || IdleTimeout > Hosting.ProxyOptions.MaxStreamIdleTimeout)
+        {
+            problems.Add("--tcp-idle-timeout must be from 0 (none) to 49d, the longest a timer waits (for example 1h)");
+        }
+
+        if (MaxConnections < 1)
+        {
+            problems.Add($"--tcp-max-connections {MaxConnections} must be at least 1 (default {DefaultMaxConnections})");
+        }
+
+        return problems;
+    }
+
     /// <summary>Parses <c>LISTEN=UPSTREAM</c>, for example <c>127.0.0.1:9000=127.0.0.1:6379</c> or <c>:9000=db.local:5432</c>.</summary>
     public static bool TryParse(string text, [NotNullWhen(true)] out TcpProxyOptions? options, [NotNullWhen(false)] out string? error)
     {

@@ -22,6 +22,8 @@ public sealed class TcpProxyServer : IAsyncDisposable
     private readonly ConcurrentDictionary<TcpFilterConnection, Task> _connections = new();
     private Task _acceptLoop = Task.CompletedTask;
     private long _nextConnectionId;
+    private int _open;
+    private bool _limitWarned;
 
     private TcpProxyServer(Socket listener, TcpProxyOptions options, IReadOnlyList<ProxyWasmPlugin> filters, TimeProvider timeProvider, ILogger logger)
     {
@@ -39,7 +41,10 @@ public sealed class TcpProxyServer : IAsyncDisposable
     public EndPoint Upstream => _options.Upstream;
 
     /// <summary>Connections open now.</summary>
-    public int ActiveConnections => _connections.Count;
+    public int ActiveConnections => Volatile.Read(ref _open);
+
+    // A failed accept (out of file descriptors) fails again at once: wait a little instead of spinning a core.
+    private static readonly TimeSpan AcceptRetryDelay = TimeSpan.FromMilliseconds(100);
 
     /// <exception cref="ProxyStartException">The address could not be bound.</exception>
     public static TcpProxyServer Start(TcpProxyOptions options, IReadOnlyList<ProxyWasmPlugin> filters, ILoggerFactory loggerFactory, TimeProvider timeProvider)
@@ -47,6 +52,21 @@ public sealed class TcpProxyServer : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(filters);
         ArgumentNullException.ThrowIfNull(loggerFactory);
+        var problems = options.Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException(string.Join(Environment.NewLine, problems), nameof(options));
+        }
+
+        var logger = loggerFactory.CreateLogger("Wasme.Proxy.Tcp");
+        var openFiles = OpenFileBudget.ReadLimit();
+        var fitted = OpenFileBudget.FitConnections(options.MaxConnections, openFiles);
+        if (fitted < options.MaxConnections)
+        {
+            TcpLog.ConnectionLimitLowered(logger, fitted, options.MaxConnections, openFiles ?? 0);
+            options = options with { MaxConnections = fitted };
+        }
+
         var listener = new Socket(options.Listen.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
         {
@@ -62,7 +82,7 @@ public sealed class TcpProxyServer : IAsyncDisposable
             throw new ProxyStartException(message, ex);
         }
 
-        var server = new TcpProxyServer(listener, options, filters, timeProvider, loggerFactory.CreateLogger("Wasme.Proxy.Tcp"));
+        var server = new TcpProxyServer(listener, options, filters, timeProvider, logger);
         server._acceptLoop = Task.Run(server.AcceptLoopAsync);
         return server;
     }
@@ -83,11 +103,30 @@ public sealed class TcpProxyServer : IAsyncDisposable
                     return;
                 }
 
+                TcpLog.AcceptFailed(_logger, ex.Message);
+                try
+                {
+                    await Task.Delay(AcceptRetryDelay, _timeProvider, _stopping.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    return;
+                }
+
                 continue;
             }
 
+            if (Volatile.Read(ref _open) >= _options.MaxConnections)
+            {
+                RefuseOverLimit(client);
+                continue;
+            }
+
+            Interlocked.Increment(ref _open);
             client.NoDelay = true;
             var connection = new TcpFilterConnection(client, (ulong)Interlocked.Increment(ref _nextConnectionId), _options, _filters, _timeProvider, _logger);
+            // Registered before it runs: a connection that ends at once must not be added back after it removed itself.
+            _connections[connection] = Task.CompletedTask;
             var run = Task.Run(async () =>
             {
                 try
@@ -98,10 +137,29 @@ public sealed class TcpProxyServer : IAsyncDisposable
                 {
                     _connections.TryRemove(connection, out _);
                     connection.Dispose();
+                    Interlocked.Decrement(ref _open);
                 }
             });
-            _connections.TryAdd(connection, run);
+            _connections.TryUpdate(connection, run, Task.CompletedTask);
         }
+    }
+
+    /// <summary>Closes a connection past the limit before any filter sees it, as Envoy does past a listener's limit.</summary>
+    private void RefuseOverLimit(Socket client)
+    {
+        if (!_limitWarned)
+        {
+            _limitWarned = true;
+            TcpLog.ConnectionLimitReached(_logger, _options.MaxConnections);
+        }
+
+        if (_logger.IsEnabled(LogLevel.Debug))
+        {
+            var remote = client.RemoteEndPoint?.ToString() ?? "?";
+            TcpLog.OverLimit(_logger, remote, _options.MaxConnections);
+        }
+
+        client.Dispose();
     }
 
     /// <summary>Stops accepting and closes every connection (the filters see a local close).</summary>

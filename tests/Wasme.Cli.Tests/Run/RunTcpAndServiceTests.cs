@@ -187,6 +187,18 @@ public sealed class RunTcpAndServiceTests : IDisposable
         Assert.Contains(message, wasme.Error.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--tcp-max-connections 5 --echo-upstream", "pass --tcp LISTEN=UPSTREAM, or drop them")]
+    [InlineData("--tcp 127.0.0.1:0=127.0.0.1:9 --tcp-max-connections 0", "--tcp-max-connections 0 must be at least 1")]
+    [InlineData("--tcp 127.0.0.1:0=127.0.0.1:9 --tcp-idle-timeout soon", "--tcp-idle-timeout 'soon' is not a duration")]
+    public async Task Tcp_limits_that_cannot_apply_are_usage_errors_naming_the_flag(string arguments, string message)
+    {
+        await using var wasme = new Invocation([.. arguments.Split(' ')]);
+
+        Assert.Equal(2, await wasme.ExitCodeAsync());
+        Assert.Contains(message, wasme.Error.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Tcp_with_an_http_upstream_is_a_usage_error()
     {

@@ -11,6 +11,7 @@ using Wasme.Oci.Registry.Auth;
 using Wasme.Oci.Store;
 using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Istio;
+using Wasme.Proxy.Tcp;
 using Wasme.Proxy.Wasm;
 using Wasme.ProxyWasm;
 using Wasme.Signing.Bundles;
@@ -56,13 +57,15 @@ internal sealed class RunCommand : WasmeCommand
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
         var logLevel = new EnumOption<LogLevel>("--log-level", [], LogLevels, "Lowest level of filter and proxy logs shown.", LogLevel.Information);
         var tcp = new Option<string?>("--tcp") { Description = "Proxy TCP instead of HTTP: LISTEN=UPSTREAM, for example 127.0.0.1:7000=127.0.0.1:6379; the filters run as network filters (proxy_on_downstream_data...)." };
+        var tcpIdleTimeout = new Option<string?>("--tcp-idle-timeout") { Description = "With --tcp: close a connection that passed no bytes either way for this long, like tcp_proxy's idle_timeout: 30s, 10m, 1h (default), 0 for none." };
+        var tcpMaxConnections = new Option<int?>("--tcp-max-connections") { Description = $"With --tcp: most connections open at once (default {TcpProxyOptions.DefaultMaxConnections}); past it a new one is closed as it arrives. Each takes two file descriptors." };
         var service = new Option<string?>("--service") { Description = "Also run a Wasm service (Envoy's envoy.bootstrap.wasm, singleton) outside any stream, for example a shared-queue consumer: an image or a .wasm file." };
         var serviceRootId = new Option<string?>("--service-root-id") { Description = "Root id of the --service; defaults to its image's first root id." };
         var serviceConfig = new Option<string?>("--service-config") { Description = "Plugin configuration of the --service." };
         var serviceVmId = new Option<string?>("--service-vm-id") { Description = "VM id of the --service (filters find its queues with proxy_resolve_shared_queue(VM_ID, NAME)); defaults to its name." };
         var verification = new Signing.VerificationOptions();
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, h2c, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, service, serviceRootId, serviceConfig, serviceVmId })
+        foreach (var option in new Option[] { upstream, echo, h2c, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, tcpIdleTimeout, tcpMaxConnections, service, serviceRootId, serviceConfig, serviceVmId })
         {
             Options.Add(option);
         }
@@ -111,6 +114,8 @@ internal sealed class RunCommand : WasmeCommand
                 LogLevel = logLevel.ValueOf(parseResult),
                 Envoy = envoy.Read(parseResult),
                 Tcp = parseResult.GetValue(tcp),
+                TcpIdleTimeout = parseResult.GetValue(tcpIdleTimeout),
+                TcpMaxConnections = parseResult.GetValue(tcpMaxConnections),
                 ListenGiven = parseResult.GetResult(listen) is { Implicit: false },
                 Service = parseResult.GetValue(service),
                 ServiceRootId = parseResult.GetValue(serviceRootId),
@@ -152,6 +157,8 @@ internal sealed record RunRequest
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public RunEnvoySettings Envoy { get; init; } = new();
     public string? Tcp { get; init; }
+    public string? TcpIdleTimeout { get; init; }
+    public int? TcpMaxConnections { get; init; }
     public bool ListenGiven { get; init; }
     public string? Service { get; init; }
     public string? ServiceRootId { get; init; }

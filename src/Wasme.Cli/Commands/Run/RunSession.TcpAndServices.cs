@@ -27,12 +27,21 @@ internal sealed partial class RunSession
 
         if (request.Tcp is null)
         {
+            if (request.TcpIdleTimeout is not null || request.TcpMaxConnections is not null)
+            {
+                _problems.Add("--tcp-idle-timeout and --tcp-max-connections bound --tcp connections: pass --tcp LISTEN=UPSTREAM, or drop them");
+            }
+
             return;
         }
 
         if (!TcpProxyOptions.TryParse(request.Tcp, out _tcp, out var error))
         {
             _problems.Add($"--tcp: {error}");
+        }
+        else
+        {
+            _tcp = ApplyTcpLimits(_tcp);
         }
 
         if (request.Upstream is not null || request.EchoUpstream)
@@ -49,6 +58,29 @@ internal sealed partial class RunSession
         {
             _problems.Add("--admin is not available with --tcp yet: drop it (filter logs show on the console)");
         }
+    }
+
+    private TcpProxyOptions ApplyTcpLimits(TcpProxyOptions options)
+    {
+        if (request.TcpIdleTimeout is { } text)
+        {
+            if (Durations.TryParse(text, out var idle))
+            {
+                options = options with { IdleTimeout = idle };
+            }
+            else
+            {
+                _problems.Add($"--tcp-idle-timeout '{text}' is not a duration; use a number with s, m, h or d (e.g. 1h), or 0 for none");
+            }
+        }
+
+        if (request.TcpMaxConnections is { } max)
+        {
+            options = options with { MaxConnections = max };
+        }
+
+        _problems.AddRange(options.Validate());
+        return options;
     }
 
     /// <summary>Positional filters join the HTTP chain, or the network chain with --tcp.</summary>
