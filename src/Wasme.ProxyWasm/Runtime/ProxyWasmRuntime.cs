@@ -101,6 +101,21 @@ public sealed partial class ProxyWasmRuntime : IDisposable
         return LoadModule(File.ReadAllBytes(path), System.IO.Path.GetFileName(path));
     }
 
+    /// <summary>The binary module WebAssembly text (.wat) describes, for callers that hash, cache or store modules as bytes.</summary>
+    /// <exception cref="ProxyWasmException">The text is not valid WebAssembly text; the message is Wasmtime's reason.</exception>
+    public static byte[] ConvertText(string wat)
+    {
+        ArgumentNullException.ThrowIfNull(wat);
+        try
+        {
+            return Module.ConvertText(wat).ToArray();
+        }
+        catch (WasmtimeException ex)
+        {
+            throw new ProxyWasmException(ex.Message, ex);
+        }
+    }
+
     /// <summary>Compiles a module from WebAssembly text format (tests, quick experiments). Never cached.</summary>
     public ProxyWasmModule LoadModuleFromText(string wat, string name)
     {

@@ -28,6 +28,37 @@ public sealed class RunInputFileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_webassembly_text_module_runs_as_wasme_test_runs_it()
+    {
+        // wasme test takes .wat files; run refused the same file as "not a WebAssembly module".
+        var wat = new Wat();
+        var module = Path.Combine(_directory.FullName, "add-header.wat");
+        await File.WriteAllTextAsync(module, wat.Module($"""
+            (func (export "proxy_on_response_headers") (param i32 i32 i32) (result i32)
+              (drop (call $proxy_add_header_map_value (i32.const 2) {wat.Str("x-from-wat")} {wat.Str("yes")}))
+              (i32.const 0))
+            """));
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--echo-upstream");
+        using var response = await wasme.Client.GetAsync(new Uri("/", UriKind.Relative));
+
+        Assert.True(wasme.ExitCode is null, wasme.Error.Output);
+        Assert.Equal("yes", Assert.Single(response.Headers.GetValues("x-from-wat")));
+    }
+
+    [Fact]
+    public async Task Webassembly_text_that_does_not_compile_is_a_usage_error_naming_the_file()
+    {
+        var module = Path.Combine(_directory.FullName, "broken.wat");
+        await File.WriteAllTextAsync(module, "(module (func (export \"f\") (i32.bogus)))");
+
+        await using var wasme = await RunningWasme.StartAsync(module, "--echo-upstream");
+
+        Assert.Equal(ExitCodes.UsageError, wasme.ExitCode);
+        Assert.Contains($"{module} is not valid WebAssembly text at line 1, column 29", wasme.Error.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_config_file_that_never_ends_is_refused_at_the_bound()
     {
         var module = Path.Combine(_directory.FullName, "pass.wasm");

@@ -36,7 +36,7 @@ internal sealed class RunCommand : WasmeCommand
     public RunCommand(CliContext context)
         : base(context, "run", "Run Proxy-Wasm filters (images, .wasm files, or an EnvoyFilter/WasmPlugin file) in a local proxy in front of an HTTP service.")
     {
-        var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or .wasm files, in chain order.", Arity = ArgumentArity.ZeroOrMore };
+        var filters = new Argument<string[]>("IMAGE_OR_FILE") { Description = "Images in the local store or module files (.wasm, or WebAssembly text .wat), in chain order.", Arity = ArgumentArity.ZeroOrMore };
         var upstream = new Option<string>("--upstream") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
         var h2c = new Option<bool>("--h2c") { Description = "Clients and the upstream speak HTTP/2 without TLS (prior knowledge), as gRPC does: the listener takes only HTTP/2." };

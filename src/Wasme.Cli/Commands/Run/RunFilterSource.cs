@@ -13,7 +13,7 @@ namespace Wasme.Cli.Commands.Run;
 /// <summary>A module to run and what the image (or a runtime-config.json beside a file) says about it.</summary>
 internal sealed record RunFilterSource(string Name, byte[] Module, IReadOnlyList<string> RootIds, string Origin);
 
-/// <summary>Turns the <c>IMAGE_OR_FILE</c> arguments into modules: a path to a .wasm file, else an image in the local store.</summary>
+/// <summary>Turns the <c>IMAGE_OR_FILE</c> arguments into modules: a path to a .wasm (or .wat) file, else an image in the local store.</summary>
 internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<ImageReference, Digest, CancellationToken, Task>? verify = null)
 {
     public async Task<RunFilterSource> ResolveAsync(string argument, CancellationToken cancellationToken)
@@ -27,6 +27,12 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<Im
 
             var info = new FileInfo(argument);
             var module = await ReadModuleFileAsync(argument, cancellationToken);
+            if (argument.EndsWith(".wat", StringComparison.OrdinalIgnoreCase))
+            {
+                // WebAssembly text, as wasme test takes it: compiled to the binary module Envoy would be given.
+                module = FromText(argument, module);
+            }
+
             try
             {
                 // Checked here so the message names the file, in one line, before Wasmtime's multi-line report.
@@ -61,6 +67,22 @@ internal sealed class RunFilterResolver(Func<LocalImageStore> openStore, Func<Im
         var bytes = await store.ReadModuleAsync(image, cancellationToken);
         var name = reference.Repository[(reference.Repository.LastIndexOf('/') + 1)..];
         return new RunFilterSource(name, bytes, image.RootIds, reference.ToString());
+    }
+
+    private static byte[] FromText(string path, byte[] text)
+    {
+        try
+        {
+            return ProxyWasm.ProxyWasmRuntime.ConvertText(System.Text.Encoding.UTF8.GetString(text));
+        }
+        catch (ProxyWasm.ProxyWasmException ex)
+        {
+            // Wasmtime's report is several lines: the problem, then "--> <anon>:LINE:COLUMN" and the source line.
+            var lines = ex.Message.Split('\n');
+            var where = lines.Select(l => System.Text.RegularExpressions.Regex.Match(l, @"-->\s*\S*?:(\d+):(\d+)")).FirstOrDefault(m => m.Success);
+            var at = where is null ? "" : $" at line {where.Groups[1].Value}, column {where.Groups[2].Value}";
+            throw new OciUsageException($"{path} is not valid WebAssembly text{at}: {lines[0].Trim()}");
+        }
     }
 
     /// <summary>
