@@ -13,8 +13,10 @@ namespace Wasme.Kubernetes.Caching;
 /// again after a wait that doubles while the failures go on (<see cref="InformerOptions.ErrorBackoff"/> to
 /// <see cref="InformerOptions.ErrorBackoffMax"/>);
 /// every resync period, replay every cached object so handlers re-check the world. A kind the server does not
-/// serve (its CRD is not installed: the list answers 404) counts as listed and empty, so it holds up nothing, and
-/// is listed again with a growing delay until its CRD appears.
+/// serve (its CRD is not installed: the list answers 404) counts as listed, so it holds up nothing, and is listed again
+/// with a growing delay until its CRD appears. A kind that was served and then answers 404 keeps the objects last seen,
+/// as client-go's store does through a failed list: a restarted API server answers 404 for custom resources until it has
+/// read their CRDs, and a CRD deleted for good first deletes its objects, which the watch reports.
 /// </summary>
 public sealed partial class ResourceInformer<T>
     where T : class, IKubernetesObject<V1ObjectMeta>
@@ -216,14 +218,7 @@ public sealed partial class ResourceInformer<T>
 
     private void NotServed()
     {
-        foreach (var (key, item) in _cache)
-        {
-            if (_cache.TryRemove(key, out _))
-            {
-                Notify(ResourceEventType.Deleted, item);
-            }
-        }
-
+        // The cached objects stay (see the type's summary); the next list that succeeds reports what changed meanwhile.
         _resourceVersion = "";
         if (_served || !HasSynced)
         {

@@ -90,6 +90,35 @@ public sealed class ResourceInformerTests
     }
 
     [Fact]
+    public async Task A_kind_that_stops_being_served_for_a_while_keeps_its_objects_instead_of_reporting_them_deleted()
+    {
+        // A restarted kube-apiserver answers 404 for custom resources until it has read their CRDs. client-go's reflector keeps
+        // its store through a failed list; this informer reported every object deleted, so the cache stopped wanting every
+        // module (evicting them when over quota) and the operator took its owned objects for gone.
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        var (informer, seen) = Deployments(client, new InformerOptions { Namespace = "shop", ResyncPeriod = TimeSpan.Zero, ErrorBackoff = TimeSpan.FromMilliseconds(10), NotServedBackoffMax = TimeSpan.FromMilliseconds(50) });
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        server.Faults.FailPath("/apis/apps/v1/namespaces/shop/deployments", 404, method: "GET");
+        server.Faults.DropWatches();
+        await EventuallyAsync(() => !informer.IsServed);
+
+        Assert.Equal(["web"], informer.List("shop").Select(d => d.Metadata.Name));
+        Assert.DoesNotContain((ResourceEventType.Deleted, "web"), Seen(seen));
+
+        server.Faults.Reset();
+        await EventuallyAsync(() => informer.IsServed);
+        Assert.Equal([(ResourceEventType.Added, "web")], Seen(seen));
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
     public async Task A_watch_that_fails_again_and_again_is_tried_again_after_growing_waits_not_every_second()
     {
         // A proxy that cuts long requests answers each watch 200 and ends it before any event (KubernetesClient reports that as
