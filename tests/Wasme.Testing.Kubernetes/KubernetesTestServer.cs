@@ -43,6 +43,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     private readonly AccessControl _access;
     private readonly string _adminToken;
     private readonly ServingCertificates _certificates;
+    private bool _istioValidationWebhook;
 
     private KubernetesTestServer(WebApplication app, ObjectStore store, ResourceService service, GarbageCollector collector,
         FaultInjector faults, RequestLog requests, Uri url, string kubeconfigPath, string? ownedDirectory, ITimer bookmarkTimer,
@@ -137,7 +138,10 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         var collector = new GarbageCollector(store, service);
         var bookmarkTimer = options.TimeProvider.CreateTimer(_ => store.Bookmark(), null, options.BookmarkInterval, options.BookmarkInterval);
         return new KubernetesTestServer(app, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer,
-            access, authorizations, adminToken, certificates);
+            access, authorizations, adminToken, certificates)
+        {
+            _istioValidationWebhook = options.IstioValidationWebhook,
+        };
     }
 
     private static string? ServiceAccountUid(ResourceService service, string ns, string name)
@@ -282,7 +286,11 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         path ??= IstioCrds.Find() ?? throw new FileNotFoundException(
             $"Istio's CRDs were not found; set {IstioCrds.EnvironmentVariable} to customresourcedefinitions.gen.yaml");
         var documents = await IstioCrds.LoadAsync(path, cancellationToken);
-        return documents.Select(d => Apply(d.CloneObject())).ToList();
+        var installed = documents.Select(d => Apply(d.CloneObject())).ToList();
+
+        // A real Istio install brings istiod, whose validating webhook judges Istio config from then on.
+        _service.IstioValidationWebhook = _istioValidationWebhook;
+        return installed;
     }
 
     /// <summary>Forgets the watch history: resuming from any earlier resourceVersion now gets 410 Gone.</summary>

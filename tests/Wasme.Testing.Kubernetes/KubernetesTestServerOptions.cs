@@ -32,6 +32,12 @@ public sealed record KubernetesTestServerOptions
     /// <summary>Receives the server's request log (Debug) and internal errors; Kestrel's own logs stay off.</summary>
     public ILoggerFactory? LoggerFactory { get; init; }
 
+    /// <summary>
+    /// Whether <c>InstallIstioCrdsAsync</c> also turns on the stand-in for istiod's validating webhook
+    /// (<c>validation.istio.io</c>: WasmPlugin and EnvoyFilter), as a real Istio install does. Off: only the CRD schemas judge.
+    /// </summary>
+    public bool IstioValidationWebhook { get; init; } = true;
+
     public void Validate()
     {
         ArgumentOutOfRangeException.ThrowIfNegative(Port);

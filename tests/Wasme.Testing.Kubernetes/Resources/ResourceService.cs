@@ -29,6 +29,7 @@ internal sealed class ResourceService
     private readonly TimeProvider _time;
     private readonly bool _autoCreateNamespaces;
     private readonly PodSecurityAdmission _podSecurity;
+    private readonly Admission.Istio.IstioValidationWebhook _istio = new();
     private readonly FieldManager _fields;
 
     public ResourceService(ObjectStore store, ResourceRegistry registry, TimeProvider time, bool autoCreateNamespaces)
@@ -45,6 +46,9 @@ internal sealed class ResourceService
     public event Action? DeletionRequested;
 
     public ResourceRegistry Registry => _registry;
+
+    /// <summary>Whether istiod's validating webhook stand-in judges Istio config writes (see <c>Admission/Istio</c>).</summary>
+    public bool IstioValidationWebhook { get => _istio.Enabled; set => _istio.Enabled = value; }
 
     public JsonObject Get(ResourceType type, string? ns, string name) =>
         Present(type, _store.Get(Key(type, ns, name)) ?? throw ApiException.NotFound(type, name));
@@ -112,6 +116,7 @@ internal sealed class ResourceService
         }
 
         _podSecurity.Validate(type, obj, old: null, subresource: null, options.Warnings);
+        _istio.Validate(type, obj, subresource: null, options.Warnings);
         if (type.IsCustom)
         {
             options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(obj, old: null));
@@ -406,6 +411,7 @@ internal sealed class ResourceService
             }
 
             _podSecurity.Validate(type, next, current, subresource, options.Warnings);
+            _istio.Validate(type, next, subresource, options.Warnings);
             if (type.IsCustom && subresource is null)
             {
                 options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(next, current));
