@@ -32,6 +32,8 @@ internal sealed class EchoServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Whatever the proxy in front of it takes, the echo takes too.
+            EnvoyHeaderLimits.Apply(kestrel.Limits);
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = h2c ? HttpProtocols.Http2 : HttpProtocols.Http1);
         });
         var app = builder.Build();
