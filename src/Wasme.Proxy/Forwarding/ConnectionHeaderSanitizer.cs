@@ -30,8 +30,10 @@ internal static class ConnectionHeaderSanitizer
         var connection = headers.Connection;
         if (StringValues.IsNullOrEmpty(connection))
         {
-            if (headers.Upgrade.Count > 0 && !IsUpgrade(request))
+            // No upgrade without Connection: upgrade; an empty Connection goes too.
+            if (connection.Count > 0 || headers.Upgrade.Count > 0)
             {
+                headers.Remove("Connection");
                 headers.Remove("Upgrade");
             }
 
