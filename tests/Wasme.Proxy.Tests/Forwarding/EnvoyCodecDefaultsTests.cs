@@ -66,6 +66,23 @@ public sealed class EnvoyCodecDefaultsTests
     }
 
     [Fact]
+    public async Task A_hundred_request_headers_are_forwarded_and_a_hundred_and_one_answered_431()
+    {
+        var filterRan = 0;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan++; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(null, [look]);
+        // Host and Connection (added by SendRawAsync) count too.
+        string Headers(int count) => string.Concat(Enumerable.Range(0, count).Select(i => $"x-h{i}: v\r\n"));
+
+        var hundred = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(98)}\r\n");
+        var hundredAndOne = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(99)}\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", hundred, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", hundredAndOne, StringComparison.Ordinal);
+        Assert.Equal(1, filterRan);
+    }
+
+    [Fact]
     public async Task A_percent_encoded_percent_in_the_path_reaches_the_filters_and_the_upstream_still_encoded()
     {
         // Decoded once, /files/a%252Fb is the name "a%2Fb"; forwarded as /files/a%2Fb it names a file in directory a.
