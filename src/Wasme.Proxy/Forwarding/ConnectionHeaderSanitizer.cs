@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Extensions.Primitives;
 
 namespace Wasme.Proxy.Forwarding;
@@ -21,9 +22,21 @@ internal static class ConnectionHeaderSanitizer
             return true;
         }
 
-        var connection = request.Headers.Connection;
+        // Envoy's connection manager removes these before any filter runs (and Connection and Upgrade below, but for an
+        // upgrade); the forwarder would drop them on the way out, but the filters would see them.
+        var headers = request.Headers;
+        headers.Remove("Keep-Alive");
+        headers.Remove("Proxy-Connection");
+        var connection = headers.Connection;
         if (StringValues.IsNullOrEmpty(connection))
         {
+            // No upgrade without Connection: upgrade; an empty Connection goes too.
+            if (connection.Count > 0 || headers.Upgrade.Count > 0)
+            {
+                headers.Remove("Connection");
+                headers.Remove("Upgrade");
+            }
+
             return true;
         }
 
@@ -73,8 +86,17 @@ internal static class ConnectionHeaderSanitizer
             request.Headers.Remove(token);
         }
 
+        if (!IsUpgrade(request))
+        {
+            headers.Remove("Connection");
+            headers.Remove("Upgrade");
+        }
+
         return true;
     }
+
+    private static bool IsUpgrade(HttpRequest request) =>
+        request.HttpContext.Features.Get<IHttpUpgradeFeature>()?.IsUpgradableRequest == true;
 
     /// <summary>
     /// Removes from the client's response the headers the upstream named in its <c>Connection</c> (RFC 9110 7.6.1): they

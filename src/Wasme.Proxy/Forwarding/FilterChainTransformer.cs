@@ -22,6 +22,10 @@ internal sealed class FilterChainTransformer : HttpTransformer
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
     {
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
+        if (httpContext.Features.Get<EncodedRequestPath>() is { } encoded)
+        {
+            proxyRequest.RequestUri = new Uri(destinationPrefix + encoded.Value + httpContext.Request.QueryString.Value, UriKind.Absolute);
+        }
 
         // Envoy forwards the client's Host (:authority) unless told otherwise; filters may have rewritten it.
         proxyRequest.Headers.Host = httpContext.Request.Host.Value;

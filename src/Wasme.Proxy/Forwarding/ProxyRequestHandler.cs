@@ -42,9 +42,11 @@ internal sealed partial class ProxyRequestHandler
     private readonly ProxyMetrics _metrics;
     private readonly ILogger _logger;
     private readonly ProxyRoute _route;
+    private readonly bool _acceptHttp10;
 
-    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger, ProxyRoute route, bool h2c = false)
+    public ProxyRequestHandler(IHttpForwarder forwarder, HttpMessageInvoker client, Uri upstream, FilterChain chain, ProxyMetrics metrics, ILogger logger, ProxyRoute route, bool h2c = false, bool acceptHttp10 = false)
     {
+        _acceptHttp10 = acceptHttp10;
         _requestConfig = h2c ? s_h2c : s_http11;
         _route = route;
         _forwarder = forwarder;
@@ -58,6 +60,18 @@ internal sealed partial class ProxyRequestHandler
     public async Task HandleAsync(HttpContext context)
     {
         _metrics.RequestStarted();
+        if (HttpProtocol.IsHttp10(context.Request.Protocol))
+        {
+            // Envoy's connection manager answers HTTP/1.0 with 426 unless accept_http_10 is set, and one without Host
+            // with 400 even then (default_host_for_http_10 unset); no filter runs.
+            if (!_acceptHttp10 || !context.Request.Host.HasValue)
+            {
+                LogHttp10Refused(_logger, _acceptHttp10);
+                await RefuseAsync(context, _acceptHttp10 ? StatusCodes.Status400BadRequest : StatusCodes.Status426UpgradeRequired, string.Empty);
+                return;
+            }
+        }
+
         if (!ConnectionHeaderSanitizer.TrySanitize(context.Request))
         {
             // Refused before any filter sees it, as Envoy's codec refuses it; the connection is not reused.
@@ -88,6 +102,10 @@ internal sealed partial class ProxyRequestHandler
             await RefuseAsync(context, StatusCodes.Status501NotImplemented, "Not Implemented");
             return;
         }
+
+        // The body's framing is Kestrel's business from here: filters see no Transfer-Encoding, as in Envoy.
+        context.Request.Headers.Remove("Transfer-Encoding");
+        RequestTargets.KeepEncodedPercent(context);
 
         var cancellationToken = context.RequestAborted;
         var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow(), _route);
@@ -325,6 +343,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 17, Level = LogLevel.Debug, Message = "Refused a CONNECT request (answered 403): no route tunnels CONNECT, as in Envoy without upgrade_configs")]
     private static partial void LogConnectRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Refused an HTTP/1.0 request (accepting HTTP/1.0: {Accepted}): 426 without --accept-http-10, else 400 without Host, as Envoy does")]
+    private static partial void LogHttp10Refused(ILogger logger, bool accepted);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "The client ended the request before it was done ({Error}): {Reason}")]
     private static partial void LogClientEnded(ILogger logger, ForwarderError error, string reason);

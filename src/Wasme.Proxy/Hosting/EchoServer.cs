@@ -32,6 +32,11 @@ internal sealed class EchoServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // Whatever the proxy in front of it takes, the echo takes too, with the headers the proxy and the filters add.
+            EnvoyHeaderLimits.Apply(kestrel.Limits);
+            kestrel.Limits.MaxRequestHeaderCount = 10 * EnvoyHeaderLimits.MaxHeadersCount;
+            kestrel.Limits.MaxRequestHeadersTotalSize = 4 * EnvoyHeaderLimits.MaxRequestHeadersBytes;
+            kestrel.Limits.MaxRequestLineSize = 4 * EnvoyHeaderLimits.MaxRequestHeadersBytes;
             kestrel.Listen(IPAddress.Loopback, 0, listen => listen.Protocols = h2c ? HttpProtocols.Http2 : HttpProtocols.Http1);
         });
         var app = builder.Build();

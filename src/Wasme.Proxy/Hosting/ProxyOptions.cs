@@ -35,6 +35,12 @@ public sealed record ProxyOptions
     /// </summary>
     public bool H2c { get; init; }
 
+    /// <summary>
+    /// Take HTTP/1.0 requests, as Envoy's <c>accept_http_10</c>; otherwise they are answered 426 Upgrade Required, as
+    /// Envoy answers them by default.
+    /// </summary>
+    public bool AcceptHttp10 { get; init; }
+
     /// <summary>Named upstreams filters may reach with http_call (Envoy clusters).</summary>
     public IReadOnlyDictionary<string, Uri> Clusters { get; init; } = new Dictionary<string, Uri>(StringComparer.Ordinal);
 

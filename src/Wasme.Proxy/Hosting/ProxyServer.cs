@@ -111,11 +111,12 @@ public sealed partial class ProxyServer : IAsyncDisposable
             kestrel.AddServerHeader = false;
             // Header values are UTF-8 text to filters, and go out as the UTF-8 bytes they came in as (Envoy
             // passes such bytes through); Kestrel's default refuses anything outside ASCII.
-            kestrel.RequestHeaderEncodingSelector = static _ => Encoding.UTF8;
+            kestrel.RequestHeaderEncodingSelector = ConnectionHeaderEncoding.For;
             kestrel.ResponseHeaderEncodingSelector = static _ => Encoding.UTF8;
             // Envoy streams a body of any size through filters that do not buffer it (--max-buffered-body bounds those
             // that do); Kestrel's default 30 MB cap would refuse larger uploads with a 413 no filter asked for.
             kestrel.Limits.MaxRequestBodySize = null;
+            EnvoyHeaderLimits.Apply(kestrel.Limits);
             // Kestrel takes any number of connections (as Envoy does without a limit), but a process out of file
             // descriptors is ended by the runtime: past what ulimit -n allows, new connections are closed instead.
             if (maxConnections < int.MaxValue)
@@ -170,7 +171,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
         var chain = new FilterChain(filters, _options.BodyBufferLimit, _options.StreamIdleTimeout, _timeProvider);
         var admin = new AdminEndpoint(Metrics, metricsSources);
         var logger = _loggerFactory.CreateLogger("Wasme.Proxy");
-        var handler = new ProxyRequestHandler(_app.Services.GetRequiredService<IHttpForwarder>(), _client, Upstream, chain, Metrics, logger, _options.Route, _options.H2c);
+        var handler = new ProxyRequestHandler(_app.Services.GetRequiredService<IHttpForwarder>(), _client, Upstream, chain, Metrics, logger, _options.Route, _options.H2c, _options.AcceptHttp10);
         _app.Run(context => context.Features.Get<IConnectionItemsFeature>()?.Items.ContainsKey(AdminConnection) == true
             ? admin.HandleAsync(context)
             : handler.HandleAsync(context));

@@ -124,6 +124,11 @@ internal static class HeaderCodec
 
     public static string PathAndQuery(HttpRequest request)
     {
+        if (request.HttpContext.Features.Get<Forwarding.EncodedRequestPath>() is { } encoded)
+        {
+            return string.Concat(encoded.Value, request.QueryString.Value);
+        }
+
         var path = request.PathBase.HasValue ? request.PathBase.Add(request.Path) : request.Path;
         return request.QueryString.HasValue
             ? string.Concat(path.ToUriComponent(), request.QueryString.Value)
@@ -147,6 +152,7 @@ internal static class HeaderCodec
                 request.PathBase = PathString.Empty;
                 request.Path = PathString.FromUriComponent(query < 0 ? value : value[..query]);
                 request.QueryString = query < 0 ? QueryString.Empty : QueryString.FromUriComponent(value[query..]);
+                Forwarding.RequestTargets.SetFromFilter(request.HttpContext, query < 0 ? value : value[..query]);
                 break;
             case ":method":
                 request.Method = value;

@@ -191,6 +191,8 @@ public sealed class RunTcpAndServiceTests : IDisposable
     [InlineData("--tcp-max-connections 5 --echo-upstream", "pass --tcp LISTEN=UPSTREAM, or drop them")]
     [InlineData("--tcp 127.0.0.1:0=127.0.0.1:9 --tcp-max-connections 0", "--tcp-max-connections 0 must be at least 1")]
     [InlineData("--tcp 127.0.0.1:0=127.0.0.1:9 --tcp-idle-timeout soon", "--tcp-idle-timeout 'soon' is not a duration")]
+    [InlineData("--tcp 127.0.0.1:0=127.0.0.1:9 --accept-http-10", "--accept-http-10 is for HTTP listeners")]
+    [InlineData("--echo-upstream --h2c --accept-http-10", "--h2c listens for HTTP/2 only")]
     public async Task Tcp_limits_that_cannot_apply_are_usage_errors_naming_the_flag(string arguments, string message)
     {
         await using var wasme = new Invocation([.. arguments.Split(' ')]);

@@ -299,6 +299,21 @@ public sealed class SigningCommandsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Run_with_verify_says_verified_only_once_the_filter_serves_not_before_a_later_refusal()
+    {
+        using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", string.Empty);
+        var prefix = Path.Combine(cli.Home, "cosign");
+        Assert.Equal(0, await cli.RunAsync("generate-key-pair", "--output-key-prefix", prefix));
+        var signed = await PushAsync(cli, "run/filter:signed", seed: 8);
+        Assert.Equal(0, await cli.RunAsync("sign", signed, "--key", prefix + ".key"));
+
+        Assert.Equal(2, await cli.RunAsync("run", signed, "--verify", "--key", prefix + ".pub", "--root-id", "nope", "--echo-upstream", "--listen", "127.0.0.1:0"));
+
+        Assert.Contains("not a root id", cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Verified", cli.Out.Output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task A_key_given_as_env_var_signs()
     {
         using var cli = new ImageCli().WithEnvironment("COSIGN_PASSWORD", "pw");

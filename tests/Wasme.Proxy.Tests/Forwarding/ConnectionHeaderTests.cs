@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
@@ -34,6 +36,63 @@ public sealed class ConnectionHeaderTests
         Assert.Empty(seenByFilter);
     }
 
+    [Theory]
+    [InlineData("x-hop, keep-alive")]
+    [InlineData("keep-alive, x-hop")]
+    [InlineData("x-hop, close")]
+    [InlineData("Close, X-Hop")]
+    public async Task A_header_named_beside_keep_alive_or_close_reaches_neither_the_filters_nor_the_upstream(string connection)
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var seenByFilter = new List<string>();
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) => { seenByFilter.AddRange(s.RequestHeaders.GetValues("x-hop")); return FilterStatus.Continue; },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\nConnection: {connection}\r\nx-hop: only for the proxy\r\nx-end-to-end: kept\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        var received = upstream.Received.First();
+        Assert.False(received.Headers.ContainsKey("x-hop"));
+        Assert.Equal("kept", received.Headers["x-end-to-end"]);
+        Assert.Empty(seenByFilter);
+    }
+
+    [Fact]
+    public async Task Connection_specific_request_headers_are_gone_before_the_filters_run_as_envoys_connection_manager_removes_them()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var seenByFilter = new List<string>();
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) =>
+            {
+                foreach (var name in new[] { "connection", "keep-alive", "proxy-connection", "upgrade", "transfer-encoding" })
+                {
+                    if (s.RequestHeaders.GetValues(name).Count > 0)
+                    {
+                        seenByFilter.Add(name);
+                    }
+                }
+
+                return FilterStatus.Continue;
+            },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await SendRawAsync(proxy, "POST / HTTP/1.1\r\nHost: a\r\nKeep-Alive: timeout=5\r\nProxy-Connection: keep-alive\r\nUpgrade: h2c\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Empty(seenByFilter);
+        var received = upstream.Received.First();
+        Assert.Equal("hello", Encoding.UTF8.GetString(received.Body));
+        Assert.False(received.Headers.ContainsKey("keep-alive"));
+        Assert.False(received.Headers.ContainsKey("proxy-connection"));
+        Assert.False(received.Headers.ContainsKey("upgrade"));
+    }
+
     [Fact]
     public async Task Naming_x_forwarded_for_in_connection_is_refused_with_400_before_the_upstream()
     {
@@ -48,5 +107,17 @@ public sealed class ConnectionHeaderTests
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Bad Request", await response.Content.ReadAsStringAsync());
         Assert.Empty(upstream.Received);
+    }
+
+    // Sends one request and reads until the proxy closes the connection.
+    private static async Task<string> SendRawAsync(RunningProxy proxy, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(proxy.Server.ListenEndpoint);
+        var stream = client.GetStream();
+        // A request that keeps the connection is followed by one that closes it, so the reply ends.
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request + "GET /last HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync();
     }
 }

@@ -40,6 +40,7 @@ internal sealed class RunCommand : WasmeCommand
         var upstream = new Option<string>("--upstream") { Description = "URL requests are forwarded to, for example http://127.0.0.1:9000." };
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
         var h2c = new Option<bool>("--h2c") { Description = "Clients and the upstream speak HTTP/2 without TLS (prior knowledge), as gRPC does: the listener takes only HTTP/2." };
+        var acceptHttp10 = new Option<bool>("--accept-http-10") { Description = "Take HTTP/1.0 requests (with a Host header), as Envoy's accept_http_10; by default they are answered 426 Upgrade Required, as Envoy answers them." };
         var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
         var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
@@ -65,7 +66,7 @@ internal sealed class RunCommand : WasmeCommand
         var serviceVmId = new Option<string?>("--service-vm-id") { Description = "VM id of the --service (filters find its queues with proxy_resolve_shared_queue(VM_ID, NAME)); defaults to its name." };
         var verification = new Signing.VerificationOptions();
         Arguments.Add(filters);
-        foreach (var option in new Option[] { upstream, echo, h2c, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, tcpIdleTimeout, tcpMaxConnections, service, serviceRootId, serviceConfig, serviceVmId })
+        foreach (var option in new Option[] { upstream, echo, h2c, acceptHttp10, listen, admin, config, configFile, vmConfig, vmConfigFile, rootId, id, failPolicy, clusters, envoyFilter, mounts, store, bodyLimit, idleTimeout, logLevel, tcp, tcpIdleTimeout, tcpMaxConnections, service, serviceRootId, serviceConfig, serviceVmId })
         {
             Options.Add(option);
         }
@@ -110,6 +111,7 @@ internal sealed class RunCommand : WasmeCommand
                 Store = parseResult.GetValue(store),
                 BodyBufferLimit = parseResult.GetValue(bodyLimit),
                 H2c = parseResult.GetValue(h2c),
+                AcceptHttp10 = parseResult.GetValue(acceptHttp10),
                 StreamIdleTimeout = parseResult.GetValue(idleTimeout)!,
                 LogLevel = logLevel.ValueOf(parseResult),
                 Envoy = envoy.Read(parseResult),
@@ -153,6 +155,7 @@ internal sealed record RunRequest
     public string? Store { get; init; }
     public int BodyBufferLimit { get; init; } = ProxyOptions.DefaultBodyBufferLimit;
     public bool H2c { get; init; }
+    public bool AcceptHttp10 { get; init; }
     public string StreamIdleTimeout { get; init; } = "5m";
     public LogLevel LogLevel { get; init; } = LogLevel.Information;
     public RunEnvoySettings Envoy { get; init; } = new();
@@ -175,6 +178,7 @@ internal sealed record RunRequest
 internal sealed partial class RunSession(CliContext context, RunRequest request)
 {
     private readonly List<string> _problems = [];
+    private readonly List<string> _verified = [];
     private SidecarMounts _mounts = SidecarMounts.None;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -190,6 +194,10 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         ValidateTcpAndService();
         ValidateFilterFlags();
+        if (request.AcceptHttp10 && request.H2c)
+        {
+            _problems.Add("--accept-http-10 takes HTTP/1.0 clients, and --h2c listens for HTTP/2 only: drop one of them");
+        }
 
         if (_problems.Count > 0 || options is null)
         {
@@ -241,6 +249,11 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 
         await using (server)
         {
+            foreach (var line in _verified)
+            {
+                context.Out.WriteLine(line, Style.Plain);
+            }
+
             context.Out.WriteLine($"wasme run: listening on http://{server.ListenEndpoint} -> {server.Upstream}", Style.Plain);
             foreach (var plugin in wasm.Plugins)
             {
@@ -336,6 +349,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             Clusters = clusters,
             BodyBufferLimit = request.BodyBufferLimit,
             H2c = request.H2c,
+            AcceptHttp10 = request.AcceptHttp10,
             StreamIdleTimeout = Durations.ParsePositive(request.StreamIdleTimeout, "--stream-idle-timeout", _problems, ProxyOptions.DefaultStreamIdleTimeout),
             Route = request.Envoy.Route,
         };
@@ -431,7 +445,9 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             {
                 using var client = CreateRegistryClient();
                 var result = await Signing.VerificationOptions.VerifyOrThrowAsync(client, reference, digest, verification, request.Bundles, token);
-                context.Out.WriteLine($"Verified {Signing.VerificationOptions.Describe(reference, digest)}: signed by {result.Signer}", Style.Plain);
+                // Said once the filters serve: a run refused after the signature held (a root id, a module that does not
+                // start, a port in use) would otherwise print "Verified" right before its error.
+                _verified.Add($"Verified {Signing.VerificationOptions.Describe(reference, digest)}: signed by {result.Signer}");
             };
         }
 

@@ -54,6 +54,11 @@ internal sealed partial class RunSession
             _problems.Add("--tcp names its own listen address (LISTEN=UPSTREAM): drop --listen, which is for HTTP");
         }
 
+        if (request.AcceptHttp10)
+        {
+            _problems.Add("--accept-http-10 is for HTTP listeners: drop it with --tcp");
+        }
+
         if (request.Admin is not null)
         {
             _problems.Add("--admin is not available with --tcp yet: drop it (filter logs show on the console)");
@@ -164,6 +169,11 @@ internal sealed partial class RunSession
 
         await using (server)
         {
+            foreach (var line in _verified)
+            {
+                context.Out.WriteLine(line, Style.Plain);
+            }
+
             context.Out.WriteLine($"wasme run: listening on tcp://{server.ListenEndpoint} -> {Describe(server.Upstream)}", Style.Plain);
             foreach (var plugin in wasm.NetworkPlugins)
             {

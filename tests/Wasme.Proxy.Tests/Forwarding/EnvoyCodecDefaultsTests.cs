@@ -1,0 +1,116 @@
+using System.Net.Sockets;
+using System.Text;
+using Microsoft.AspNetCore.Http.Features;
+using Wasme.Proxy.Filters;
+using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
+
+namespace Wasme.Proxy.Tests.Forwarding;
+
+/// <summary>
+/// What Envoy's HTTP/1 codec and connection manager take and refuse by default (no protocol options set), as a client
+/// sees it: the same request gets the same answer from <c>wasme run</c>.
+/// </summary>
+public sealed class EnvoyCodecDefaultsTests
+{
+    [Fact]
+    public async Task An_http_1_0_request_is_answered_426_before_the_filters_and_the_upstream()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var filterRan = false;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await SendRawAsync(proxy, "GET / HTTP/1.0\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 426 Upgrade Required", reply, StringComparison.Ordinal);
+        Assert.Empty(upstream.Received);
+        Assert.False(filterRan, "a filter saw an HTTP/1.0 request Envoy refuses without accept_http_10");
+    }
+
+    [Fact]
+    public async Task With_accept_http_10_an_http_1_0_request_is_forwarded_and_one_without_host_is_400()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [], o => o with { AcceptHttp10 = true });
+
+        var forwarded = await SendRawAsync(proxy, "GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+        var hostless = await SendRawAsync(proxy, "GET /old HTTP/1.0\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", forwarded, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 400", hostless, StringComparison.Ordinal);
+        Assert.Equal("/old", upstream.Received.Single().PathAndQuery);
+    }
+
+    [Fact]
+    public async Task Request_headers_up_to_envoys_60_KiB_are_forwarded_and_larger_ones_answered_431()
+    {
+        var filterSawBig = 0;
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) => { filterSawBig += s.RequestHeaders.GetValues("x-big").Count; return FilterStatus.Continue; },
+        };
+        await using var proxy = await RunningProxy.StartAsync(null, [look]);
+        // The echo upstream answers 200 only for what it received whole; its own bounds are the proxy's.
+        var jwt = new string('j', 40 * 1024);
+        var longPath = "/" + new string('p', 20 * 1024);
+
+        var big = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\nx-big: {jwt}\r\n\r\n");
+        var longUri = await SendRawAsync(proxy, $"GET {longPath} HTTP/1.1\r\nHost: a\r\n\r\n");
+        var tooBig = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\nx-big: {new string('j', 61 * 1024)}\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", big, StringComparison.Ordinal);
+        Assert.Equal(1, filterSawBig);
+        Assert.StartsWith("HTTP/1.1 200", longUri, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", tooBig, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_hundred_request_headers_are_forwarded_and_a_hundred_and_one_answered_431()
+    {
+        var filterRan = 0;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan++; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(null, [look]);
+        // Host and Connection (added by SendRawAsync) count too.
+        string Headers(int count) => string.Concat(Enumerable.Range(0, count).Select(i => $"x-h{i}: v\r\n"));
+
+        var hundred = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(98)}\r\n");
+        var hundredAndOne = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(99)}\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", hundred, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", hundredAndOne, StringComparison.Ordinal);
+        Assert.Equal(1, filterRan);
+    }
+
+    [Fact]
+    public async Task A_percent_encoded_percent_in_the_path_reaches_the_filters_and_the_upstream_still_encoded()
+    {
+        // Decoded once, /files/a%252Fb is the name "a%2Fb"; forwarded as /files/a%2Fb it names a file in directory a.
+        string? target = null;
+        await using var upstream = await TestUpstream.StartAsync(context =>
+        {
+            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            return Task.CompletedTask;
+        });
+        string? path = null;
+        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await SendRawAsync(proxy, "GET /files/./a%252Fb/%2541?q=%2525 HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal("/files/a%252Fb/%2541?q=%2525", path);
+        Assert.Equal("/files/a%252Fb/%2541?q=%2525", target);
+    }
+
+    // Sends one request and reads until the proxy closes the connection.
+    private static async Task<string> SendRawAsync(RunningProxy proxy, string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(proxy.Server.ListenEndpoint);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync();
+    }
+}
