@@ -11,8 +11,9 @@ namespace Wasme.Operator.Hosting;
 /// attempt; a process paused in between (GC, SIGSTOP, a starved node) would otherwise go on writing after another
 /// replica took over. The time counted is from when the renewing request was sent, the conservative end.
 /// </summary>
-public sealed class LeaseFence : ILock, IWriteFence
+public sealed class LeaseFence : ILock, IWriteFence, IDisposable
 {
+    private readonly CancellationTokenSource _closed = new();
     private readonly ILock _inner;
     private readonly TimeSpan _renewDeadline;
     private readonly TimeProvider _timeProvider;
@@ -31,6 +32,9 @@ public sealed class LeaseFence : ILock, IWriteFence
 
     public string Identity => _inner.Identity;
 
+    /// <summary>True once <see cref="Close"/> ran: this replica has stopped leading for good.</summary>
+    public bool IsClosed => _closed.IsCancellationRequested;
+
     public string Describe() => _inner.Describe();
 
     /// <summary>
@@ -39,7 +43,8 @@ public sealed class LeaseFence : ILock, IWriteFence
     /// </summary>
     public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
     {
-        var record = await _inner.GetAsync(cancellationToken).ConfigureAwait(false);
+        using var call = Open(cancellationToken);
+        var record = await _inner.GetAsync(call.Token).ConfigureAwait(false);
         if (_held && record.HolderIdentity != Identity)
         {
             _takenBy = record.HolderIdentity;
@@ -55,8 +60,23 @@ public sealed class LeaseFence : ILock, IWriteFence
     public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
         TrackAsync(record, _inner.UpdateAsync, cancellationToken);
 
+    /// <summary>
+    /// Ends this lock's use by the elector once it stopped leading: calls in flight are cancelled and later ones fail at
+    /// once. KubernetesClient's elector leaves its renewal loop running after it gave up at the renew deadline, so
+    /// without this a replica that had reported the loss could renew the Lease again, and once its client was disposed
+    /// the loop logged NullReferenceExceptions until the process ended. <see cref="ReleaseAsync"/> still works.
+    /// </summary>
+    public void Close() => _closed.Cancel();
+
+    public void Dispose() => _closed.Dispose();
+
     public void EnsureMayWrite()
     {
+        if (IsClosed)
+        {
+            throw new LeaseExpiredException($"{Identity} has stopped leading; not writing");
+        }
+
         if (!_held)
         {
             throw new LeaseExpiredException(_takenBy is { Length: > 0 } holder
@@ -121,9 +141,10 @@ public sealed class LeaseFence : ILock, IWriteFence
 
     private async Task<bool> TrackAsync(LeaderElectionRecord record, Func<LeaderElectionRecord, CancellationToken, Task<bool>> write, CancellationToken cancellationToken)
     {
+        using var call = Open(cancellationToken);
         var sent = _timeProvider.GetTimestamp();
-        var written = await write(record, cancellationToken).ConfigureAwait(false);
-        if (written && record.HolderIdentity == Identity)
+        var written = await write(record, call.Token).ConfigureAwait(false);
+        if (written && record.HolderIdentity == Identity && !IsClosed)
         {
             Interlocked.Exchange(ref _renewedAt, sent);
             _lastRenewal = record;
@@ -132,5 +153,18 @@ public sealed class LeaseFence : ILock, IWriteFence
         }
 
         return written;
+    }
+
+    /// <summary>A token for one elector call, cancelled when the lock is closed; refuses the call if it already is.</summary>
+    private CancellationTokenSource Open(CancellationToken cancellationToken)
+    {
+        var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        if (IsClosed)
+        {
+            call.Dispose();
+            throw new OperationCanceledException($"{Identity} has stopped leading; the Lease is no longer read or renewed", _closed.Token);
+        }
+
+        return call;
     }
 }
