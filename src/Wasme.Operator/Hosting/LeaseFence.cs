@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using k8s.Autorest;
 using k8s.LeaderElection;
 using Wasme.Kubernetes.Clients;
 
@@ -44,7 +46,21 @@ public sealed class LeaseFence : ILock, IWriteFence, IDisposable
     public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
     {
         using var call = Open(cancellationToken);
-        var record = await _inner.GetAsync(call.Token).ConfigureAwait(false);
+        LeaderElectionRecord record;
+        try
+        {
+            record = await _inner.GetAsync(call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex, call.Token))
+        {
+            // The elector retries (until its renew deadline) only an HttpOperationException; anything else from a read ends
+            // its renew loop at once, so a single refused connection gave the Lease up. Say it as the 503 it amounts to.
+            throw new HttpOperationException($"the Kubernetes API server could not be reached: {ex.Message}", ex)
+            {
+                Response = new HttpResponseMessageWrapper(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable), string.Empty),
+            };
+        }
+
         if (_held && record.HolderIdentity != Identity)
         {
             _takenBy = record.HolderIdentity;
@@ -69,6 +85,12 @@ public sealed class LeaseFence : ILock, IWriteFence, IDisposable
     public void Close() => _closed.Cancel();
 
     public void Dispose() => _closed.Dispose();
+
+    /// <summary>
+    /// A renewal or take-over that could not reach the API server (the elector only copes with an HTTP error answer, so it
+    /// is reported here and the write counts as not done: the elector retries it until its renew deadline).
+    /// </summary>
+    public event Action<Exception>? Unreachable;
 
     public void EnsureMayWrite()
     {
@@ -143,7 +165,17 @@ public sealed class LeaseFence : ILock, IWriteFence, IDisposable
     {
         using var call = Open(cancellationToken);
         var sent = _timeProvider.GetTimestamp();
-        var written = await write(record, call.Token).ConfigureAwait(false);
+        bool written;
+        try
+        {
+            written = await write(record, call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex, call.Token))
+        {
+            Unreachable?.Invoke(ex);
+            return false;
+        }
+
         if (written && record.HolderIdentity == Identity && !IsClosed)
         {
             Interlocked.Exchange(ref _renewedAt, sent);
@@ -154,6 +186,10 @@ public sealed class LeaseFence : ILock, IWriteFence, IDisposable
 
         return written;
     }
+
+    /// <summary>A connection refused or reset, or the client's timeout: not an answer from the API server.</summary>
+    private static bool IsUnreachable(Exception ex, CancellationToken call) =>
+        ex is HttpRequestException || (ex is OperationCanceledException && !call.IsCancellationRequested);
 
     /// <summary>A token for one elector call, cancelled when the lock is closed; refuses the call if it already is.</summary>
     private CancellationTokenSource Open(CancellationToken cancellationToken)

@@ -115,6 +115,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
         };
         elector.OnNewLeader += leader => Log.NewLeader(_logger, leader ?? "(none)");
         // The elector swallows what failed (it only reports the outcome); without this the log said "lost the Lease", not why.
+        lease.Unreachable += ex => OnElectionError(ex, leaseNamespace);
         elector.OnError += ex =>
         {
             // The elector's abandoned renewal loop ends on the closed lock's refusal; that is no failure to report.
