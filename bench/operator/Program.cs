@@ -16,12 +16,13 @@ using Wasme.Operator.Images;
 using Wasme.Testing.Kubernetes;
 using Wasme.Testing.Registry;
 
-// Usage: dotnet run -c Release --project bench/operator -- [--filter-deployments N] [--workers N]
-// One FilterDeployment per workload (N of each, default 500), one namespace, Remote delivery, one image in a real
-// docker-registry. Reports time to all Ready, API writes per FilterDeployment, and writes during a steady-state resync.
+// Usage: dotnet run -c Release --project bench/operator -- [--filter-deployments N] [--workers N] [--namespaces N]
+// One FilterDeployment per workload (N of each, default 500), spread over the namespaces (default 1), Remote delivery,
+// one image in a real docker-registry. Reports time to all Ready, API writes per FilterDeployment, writes during a
+// steady-state resync and after a restart, and the process's memory.
 var count = Option("--filter-deployments", 500);
 var workers = Option("--workers", 4);
-const string Namespace = "bench";
+var namespaces = Option("--namespaces", 1);
 
 Console.WriteLine($"machine: {Environment.ProcessorCount} cores, load average {Load()} at start");
 await using var registry = await DockerRegistryProcess.StartAsync(RegistryAuthMode.Anonymous);
@@ -29,11 +30,15 @@ var image = await PushAsync(registry.Host);
 await using var server = await KubernetesTestServer.StartAsync();
 await server.InstallIstioCrdsAsync();
 server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "deploy", "crds", "filterdeployments.wasme.io.yaml")));
-server.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {Namespace}\n");
+for (var n = 0; n < namespaces; n++)
+{
+    server.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {NamespaceOf(n)}\n");
+}
+
 for (var i = 0; i < count; i++)
 {
-    server.Apply(Workload($"app-{i}"));
-    server.Apply(FilterDeployment($"filter-{i}", $"app-{i}", image));
+    server.Apply(Workload($"app-{i}", NamespaceOf(i)));
+    server.Apply(FilterDeployment($"filter-{i}", $"app-{i}", image, NamespaceOf(i)));
 }
 
 using var metrics = new OperatorMetrics();
@@ -41,19 +46,21 @@ using var reconciles = new Counter(metrics);
 using var client = server.CreateClient();
 using var stop = new CancellationTokenSource();
 var resync = TimeSpan.FromSeconds(20);
-using var op = new FilterDeploymentOperator(
+using var loggerFactory = LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning));
+FilterDeploymentOperator NewOperator() => new(
     client,
     new OciImageResolver(NullLoggerFactory.Instance, TimeProvider.System),
     new FilterDeploymentOperatorOptions { Workers = workers, ResyncPeriod = resync },
     metrics,
-    LoggerFactory.Create(b => b.AddConsole().SetMinimumLevel(LogLevel.Warning)),
+    loggerFactory,
     TimeProvider.System);
+using var op = NewOperator();
 
 var revisionBefore = server.ResourceVersion;
 server.Requests.Clear();
 var clock = Stopwatch.StartNew();
 var run = Task.Run(() => op.RunAsync(stop.Token));
-while (Enumerable.Range(0, count).Any(i => !IsReady(server, $"filter-{i}")))
+while (Enumerable.Range(0, count).Any(i => !IsReady(server, $"filter-{i}", NamespaceOf(i))))
 {
     if (run.IsCompleted)
     {
@@ -94,18 +101,50 @@ catch (OperationCanceledException)
 {
 }
 
-Console.WriteLine($"FilterDeployments: {count}, workloads: {count}, workers: {workers}, EnvoyFilters: {envoyFilters}");
+// Restart: a new operator over the converged objects reconciles every FilterDeployment once and should write nothing.
+using var restarted = NewOperator();
+using var stopRestarted = new CancellationTokenSource();
+server.Requests.Clear();
+var revisionRestart = server.ResourceVersion;
+var restartReconciles = reconciles.Value;
+var restartClock = Stopwatch.StartNew();
+var rerun = Task.Run(() => restarted.RunAsync(stopRestarted.Token));
+while (reconciles.Value < restartReconciles + count && restartClock.Elapsed < TimeSpan.FromMinutes(5))
+{
+    await Task.Delay(50);
+}
+
+var restartTime = restartClock.Elapsed;
+await Task.Delay(1000);
+var restartWrites = server.Requests.Snapshot().Count(r => r.Method is "POST" or "PUT" or "PATCH" or "DELETE");
+var restartAccepted = server.ResourceVersion - revisionRestart;
+await stopRestarted.CancelAsync();
+try
+{
+    await rerun;
+}
+catch (OperationCanceledException)
+{
+}
+
+using var self = Process.GetCurrentProcess();
+
+Console.WriteLine($"FilterDeployments: {count}, workloads: {count}, namespaces: {namespaces}, workers: {workers}, EnvoyFilters: {envoyFilters}");
 Console.WriteLine($"time to all Ready: {converge.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s");
 Console.WriteLine($"API writes per FilterDeployment: {((double)accepted / count).ToString("F2", CultureInfo.InvariantCulture)} accepted ({accepted} total; {writeRequests} write requests{(requests.Count >= 10_000 ? ", request log truncated" : "")})");
 Console.WriteLine($"steady-state resync: {steadyReconciles} reconciles, {steadyWrites} write requests, {steadyAccepted} accepted writes");
+Console.WriteLine($"restart: {reconciles.Value - restartReconciles} reconciles in {restartTime.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s, {restartWrites} write requests, {restartAccepted} accepted writes");
+Console.WriteLine($"memory (operator, API test server and registry client in one process): peak working set {self.PeakWorkingSet64 / (1024 * 1024)} MiB, managed heap {GC.GetTotalMemory(forceFullCollection: true) / (1024 * 1024)} MiB after a full collection");
 Console.WriteLine($"load average at end: {Load()}");
-return steadyWrites == 0 && envoyFilters == count ? 0 : 1;
+return steadyWrites == 0 && restartWrites == 0 && envoyFilters == count ? 0 : 1;
 
-static int CountEnvoyFilters(KubernetesTestServer server, int count) =>
-    Enumerable.Range(0, count).Count(i => server.Get("networking.istio.io/v1alpha3", "EnvoyFilter", Namespace, $"app-{i}-filter-{i}.{Namespace}") is not null);
+string NamespaceOf(int i) => namespaces == 1 ? "bench" : $"bench-{i % namespaces}";
 
-static bool IsReady(KubernetesTestServer server, string name) =>
-    server.Get("wasme.io/v1", "FilterDeployment", Namespace, name)?["status"]?["conditions"]?.AsArray()
+int CountEnvoyFilters(KubernetesTestServer server, int count) =>
+    Enumerable.Range(0, count).Count(i => server.Get("networking.istio.io/v1alpha3", "EnvoyFilter", NamespaceOf(i), $"app-{i}-filter-{i}.{NamespaceOf(i)}") is not null);
+
+static bool IsReady(KubernetesTestServer server, string name, string ns) =>
+    server.Get("wasme.io/v1", "FilterDeployment", ns, name)?["status"]?["conditions"]?.AsArray()
         .Any(c => (string?)c!["type"] == "Ready" && (string?)c["status"] == "True") == true;
 
 static string Load() => File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
@@ -140,11 +179,11 @@ static async Task<string> PushAsync(string host)
     return reference.ToString();
 }
 
-static JsonObject Workload(string app) => new()
+static JsonObject Workload(string app, string ns) => new()
 {
     ["apiVersion"] = "apps/v1",
     ["kind"] = "Deployment",
-    ["metadata"] = new JsonObject { ["name"] = app, ["namespace"] = Namespace, ["labels"] = new JsonObject { ["app"] = app } },
+    ["metadata"] = new JsonObject { ["name"] = app, ["namespace"] = ns, ["labels"] = new JsonObject { ["app"] = app } },
     ["spec"] = new JsonObject
     {
         ["selector"] = new JsonObject { ["matchLabels"] = new JsonObject { ["app"] = app } },
@@ -156,11 +195,11 @@ static JsonObject Workload(string app) => new()
     },
 };
 
-static JsonObject FilterDeployment(string name, string app, string image) => new()
+static JsonObject FilterDeployment(string name, string app, string image, string ns) => new()
 {
     ["apiVersion"] = "wasme.io/v1",
     ["kind"] = "FilterDeployment",
-    ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = Namespace },
+    ["metadata"] = new JsonObject { ["name"] = name, ["namespace"] = ns },
     ["spec"] = new JsonObject
     {
         ["deployment"] = new JsonObject { ["istio"] = new JsonObject { ["kind"] = "Deployment", ["labels"] = new JsonObject { ["app"] = app } } },

@@ -1,4 +1,6 @@
 using System.Globalization;
+using System.Net;
+using k8s.Autorest;
 using k8s.LeaderElection;
 using Wasme.Kubernetes.Clients;
 
@@ -11,8 +13,9 @@ namespace Wasme.Operator.Hosting;
 /// attempt; a process paused in between (GC, SIGSTOP, a starved node) would otherwise go on writing after another
 /// replica took over. The time counted is from when the renewing request was sent, the conservative end.
 /// </summary>
-public sealed class LeaseFence : ILock, IWriteFence
+public sealed class LeaseFence : ILock, IWriteFence, IDisposable
 {
+    private readonly CancellationTokenSource _closed = new();
     private readonly ILock _inner;
     private readonly TimeSpan _renewDeadline;
     private readonly TimeProvider _timeProvider;
@@ -31,6 +34,9 @@ public sealed class LeaseFence : ILock, IWriteFence
 
     public string Identity => _inner.Identity;
 
+    /// <summary>True once <see cref="Close"/> ran: this replica has stopped leading for good.</summary>
+    public bool IsClosed => _closed.IsCancellationRequested;
+
     public string Describe() => _inner.Describe();
 
     /// <summary>
@@ -39,7 +45,22 @@ public sealed class LeaseFence : ILock, IWriteFence
     /// </summary>
     public async Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
     {
-        var record = await _inner.GetAsync(cancellationToken).ConfigureAwait(false);
+        using var call = Open(cancellationToken);
+        LeaderElectionRecord record;
+        try
+        {
+            record = await _inner.GetAsync(call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex, call.Token))
+        {
+            // The elector retries (until its renew deadline) only an HttpOperationException; anything else from a read ends
+            // its renew loop at once, so a single refused connection gave the Lease up. Say it as the 503 it amounts to.
+            throw new HttpOperationException($"the Kubernetes API server could not be reached: {ex.Message}", ex)
+            {
+                Response = new HttpResponseMessageWrapper(new HttpResponseMessage(HttpStatusCode.ServiceUnavailable), string.Empty),
+            };
+        }
+
         if (_held && record.HolderIdentity != Identity)
         {
             _takenBy = record.HolderIdentity;
@@ -55,8 +76,29 @@ public sealed class LeaseFence : ILock, IWriteFence
     public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) =>
         TrackAsync(record, _inner.UpdateAsync, cancellationToken);
 
+    /// <summary>
+    /// Ends this lock's use by the elector once it stopped leading: calls in flight are cancelled and later ones fail at
+    /// once. KubernetesClient's elector leaves its renewal loop running after it gave up at the renew deadline, so
+    /// without this a replica that had reported the loss could renew the Lease again, and once its client was disposed
+    /// the loop logged NullReferenceExceptions until the process ended. <see cref="ReleaseAsync"/> still works.
+    /// </summary>
+    public void Close() => _closed.Cancel();
+
+    public void Dispose() => _closed.Dispose();
+
+    /// <summary>
+    /// A renewal or take-over that could not reach the API server (the elector only copes with an HTTP error answer, so it
+    /// is reported here and the write counts as not done: the elector retries it until its renew deadline).
+    /// </summary>
+    public event Action<Exception>? Unreachable;
+
     public void EnsureMayWrite()
     {
+        if (IsClosed)
+        {
+            throw new LeaseExpiredException($"{Identity} has stopped leading; not writing");
+        }
+
         if (!_held)
         {
             throw new LeaseExpiredException(_takenBy is { Length: > 0 } holder
@@ -121,9 +163,20 @@ public sealed class LeaseFence : ILock, IWriteFence
 
     private async Task<bool> TrackAsync(LeaderElectionRecord record, Func<LeaderElectionRecord, CancellationToken, Task<bool>> write, CancellationToken cancellationToken)
     {
+        using var call = Open(cancellationToken);
         var sent = _timeProvider.GetTimestamp();
-        var written = await write(record, cancellationToken).ConfigureAwait(false);
-        if (written && record.HolderIdentity == Identity)
+        bool written;
+        try
+        {
+            written = await write(record, call.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (IsUnreachable(ex, call.Token))
+        {
+            Unreachable?.Invoke(ex);
+            return false;
+        }
+
+        if (written && record.HolderIdentity == Identity && !IsClosed)
         {
             Interlocked.Exchange(ref _renewedAt, sent);
             _lastRenewal = record;
@@ -132,5 +185,22 @@ public sealed class LeaseFence : ILock, IWriteFence
         }
 
         return written;
+    }
+
+    /// <summary>A connection refused or reset, or the client's timeout: not an answer from the API server.</summary>
+    private static bool IsUnreachable(Exception ex, CancellationToken call) =>
+        ex is HttpRequestException || (ex is OperationCanceledException && !call.IsCancellationRequested);
+
+    /// <summary>A token for one elector call, cancelled when the lock is closed; refuses the call if it already is.</summary>
+    private CancellationTokenSource Open(CancellationToken cancellationToken)
+    {
+        var call = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, _closed.Token);
+        if (IsClosed)
+        {
+            call.Dispose();
+            throw new OperationCanceledException($"{Identity} has stopped leading; the Lease is no longer read or renewed", _closed.Token);
+        }
+
+        return call;
     }
 }

@@ -93,7 +93,7 @@ public sealed partial class OperatorHost : IAsyncDisposable
     private async Task<bool> ElectAndLeadAsync(CancellationToken cancellationToken)
     {
         var leaseNamespace = _options.LeaseNamespace ?? Environment.GetEnvironmentVariable("POD_NAMESPACE") ?? "wasme";
-        var lease = new LeaseFence(new LeaseLock(_client, leaseNamespace, _options.LeaseName, Identity), _options.RenewDeadline, _timeProvider);
+        using var lease = new LeaseFence(new LeaseLock(_client, leaseNamespace, _options.LeaseName, Identity), _options.RenewDeadline, _timeProvider);
         using var elector = new LeaderElector(new LeaderElectionConfig(lease)
         {
             LeaseDuration = _options.LeaseDuration,
@@ -110,11 +110,20 @@ public sealed partial class OperatorHost : IAsyncDisposable
         elector.OnStoppedLeading += () =>
         {
             _leading = false;
+            lease.Close();
             stopLeading.Cancel();
         };
         elector.OnNewLeader += leader => Log.NewLeader(_logger, leader ?? "(none)");
         // The elector swallows what failed (it only reports the outcome); without this the log said "lost the Lease", not why.
-        elector.OnError += ex => OnElectionError(ex, leaseNamespace);
+        lease.Unreachable += ex => OnElectionError(ex, leaseNamespace);
+        elector.OnError += ex =>
+        {
+            // The elector's abandoned renewal loop ends on the closed lock's refusal; that is no failure to report.
+            if (!lease.IsClosed)
+            {
+                OnElectionError(ex, leaseNamespace);
+            }
+        };
         Log.Waiting(_logger, Identity, leaseNamespace, _options.LeaseName);
         while (!cancellationToken.IsCancellationRequested)
         {

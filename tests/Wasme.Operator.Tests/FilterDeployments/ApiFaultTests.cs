@@ -46,6 +46,46 @@ public sealed class ApiFaultTests : IClassFixture<RegistryFixture>
         Assert.Contains("changed", harness.EnvoyFilter("reviews-v1-b.bookinfo")!.ToJsonString(), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Watches_expired_with_nothing_changed_are_relisted_without_a_single_write()
+    {
+        // client-go's relist after 410 Gone only reports what differs from its store; an informer that reported every
+        // listed object as new would send each FilterDeployment through a reconcile and any drift in them to the API server.
+        var image = await _registry.PushAsync("gone/quiet:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        string[] names = [.. Enumerable.Range(0, 10).Select(i => $"f{i}")];
+        foreach (var (name, i) in names.Select((n, i) => (n, i)))
+        {
+            harness.Apply(Manifests.Workload($"app{i}-v1", $"app{i}"));
+            harness.Apply(Manifests.FilterDeployment(name, image.Reference, app: $"app{i}"));
+        }
+
+        harness.StartOperator();
+        await harness.EventuallyAsync(() => names.All(n => harness.IsReady(n) && !harness.IsReconciling(n)), "every FilterDeployment is Ready");
+        harness.Server.Requests.Clear();
+
+        harness.Server.Compact();
+        harness.Server.Faults.DropWatches();
+
+        // The owned objects' watch resumes from before the compaction and answers 410; a workload watch cut off mid-stream
+        // fails; a watch whose last resourceVersion is still the newest resumes (as against kube-apiserver). The first two list.
+        string[] kinds = ["/envoyfilters", "/deployments"];
+        await harness.EventuallyAsync(
+            () => kinds.All(kind => harness.Server.Requests.Snapshot()
+                .Any(r => r.Method == "GET" && r.Path.EndsWith(kind, StringComparison.Ordinal) && !r.Query.Contains("watch=true", StringComparison.Ordinal))),
+            "the informers whose watch expired or failed listed again");
+        // A watch request is logged only when it ends, so a later change proves the new watches deliver: by the time it
+        // is served, whatever the relists reported has been queued before it.
+        harness.Apply(Manifests.Workload("probe-v1", "probe"));
+        harness.Apply(Manifests.FilterDeployment("probe", image.Reference, app: "probe"));
+        await harness.EventuallyAsync(() => harness.IsReady("probe") && !names.Append("probe").Any(harness.IsReconciling), "the watches deliver again and nothing is left to reconcile");
+
+        // The probe's own: its finalizer, its EnvoyFilter's create (a POST names no object), its status; Events aside.
+        Assert.Equal(
+            ["PATCH /apis/wasme.io/v1/namespaces/bookinfo/filterdeployments/probe", "POST /apis/networking.istio.io/v1alpha3/namespaces/bookinfo/envoyfilters", "PUT /apis/wasme.io/v1/namespaces/bookinfo/filterdeployments/probe/status"],
+            harness.Writes().Where(w => !w.Path.EndsWith("/events", StringComparison.Ordinal)).Select(w => $"{w.Method} {w.Path}"));
+    }
+
     [Theory]
     [InlineData(503)]
     [InlineData(429)]

@@ -170,6 +170,40 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
         Assert.Null(harness.FilterDeployment("after")!["status"]);
     }
 
+    [Fact]
+    public async Task A_renewal_that_cannot_reach_the_API_server_is_retried_within_the_renew_deadline()
+    {
+        // client-go keeps retrying a failed renewal until the renew deadline. KubernetesClient's elector does so only for an
+        // HTTP error answer: a connection refused or reset (an API server restarting behind its load balancer) ended the
+        // renew loop at once, so the leader gave the Lease up and exited on a single blip.
+        var inner = new FakeLock();
+        using var fence = new LeaseFence(inner, TimeSpan.FromSeconds(20), TimeProvider.System);
+        using var elector = new LeaderElector(new LeaderElectionConfig(fence)
+        {
+            LeaseDuration = TimeSpan.FromSeconds(30),
+            RenewDeadline = TimeSpan.FromSeconds(20),
+            RetryPeriod = TimeSpan.FromMilliseconds(20),
+        });
+        var started = new TaskCompletionSource();
+        var stopped = new TaskCompletionSource();
+        var errors = new List<string>();
+        elector.OnStartedLeading += () => started.TrySetResult();
+        elector.OnStoppedLeading += () => stopped.TrySetResult();
+        elector.OnError += e => errors.Add(e.Message);
+        using var stop = new CancellationTokenSource();
+        var run = elector.RunUntilLeadershipLostAsync(stop.Token);
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+
+        var renewedAfter = inner.FailNextCalls(new HttpRequestException("Connection refused (127.0.0.1:6443)"), gets: 2, updates: 1);
+
+        Assert.Same(renewedAfter, await Task.WhenAny(renewedAfter, stopped.Task).WaitAsync(TimeSpan.FromSeconds(30)));
+        Assert.False(stopped.Task.IsCompleted);
+        fence.EnsureMayWrite();
+        Assert.Contains(errors, e => e.Contains("Connection refused", StringComparison.Ordinal));
+        await stop.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run);
+    }
+
     /// <summary>A fence over KubernetesClient's real LeaseLock on the API test server, holding Lease wasme/wasme-operator as "me".</summary>
     private static async Task<LeaseFence> HoldLeaseAsync(OperatorHarness harness)
     {
@@ -195,7 +229,38 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
 
         public string Holder { get; set; } = "me";
 
-        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default) => Task.FromResult(Record(Holder));
+        private readonly Lock _gate = new();
+        private Exception? _failure;
+        private int _failGets;
+        private int _failUpdates;
+        private TaskCompletionSource? _renewedAfterFailures;
+
+        /// <summary>The next gets and updates throw <paramref name="failure"/>; the task ends at the first update that succeeds after them.</summary>
+        public Task FailNextCalls(Exception failure, int gets, int updates)
+        {
+            lock (_gate)
+            {
+                _failure = failure;
+                _failGets = gets;
+                _failUpdates = updates;
+                _renewedAfterFailures = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                return _renewedAfterFailures.Task;
+            }
+        }
+
+        public Task<LeaderElectionRecord> GetAsync(CancellationToken cancellationToken = default)
+        {
+            lock (_gate)
+            {
+                if (_failGets > 0)
+                {
+                    _failGets--;
+                    return Task.FromException<LeaderElectionRecord>(_failure!);
+                }
+            }
+
+            return Task.FromResult(Record(Holder));
+        }
 
         public Task<bool> CreateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default) => Task.FromResult(Succeeds);
 
@@ -203,6 +268,20 @@ public sealed class LeaseFenceTests : IClassFixture<RegistryFixture>
 
         public Task<bool> UpdateAsync(LeaderElectionRecord record, CancellationToken cancellationToken = default)
         {
+            lock (_gate)
+            {
+                if (_failUpdates > 0)
+                {
+                    _failUpdates--;
+                    return Task.FromException<bool>(_failure!);
+                }
+
+                if (_failGets == 0 && Succeeds)
+                {
+                    _renewedAfterFailures?.TrySetResult();
+                }
+            }
+
             LastUpdate = record;
             OnUpdate?.Invoke();
             return Task.FromResult(Succeeds);

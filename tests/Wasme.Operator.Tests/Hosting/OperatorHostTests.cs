@@ -1,3 +1,4 @@
+using k8s;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 using Wasme.Operator.Hosting;
@@ -103,6 +104,56 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         Assert.Contains(lines, l => l.Contains("renew the Lease", StringComparison.Ordinal) && l.Contains("ServiceUnavailable", StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_replica_that_lost_its_Lease_never_renews_it_afterwards(bool clientDisposedAtOnce)
+    {
+        // KubernetesClient's elector gives up after the renew deadline but leaves its renewal loop running: once the API
+        // server answered again, the replica that had reported the loss (and was exiting) renewed the Lease, so the
+        // standby waited out another lease duration; and once the client was disposed the loop logged
+        // NullReferenceExceptions as "Could not read or take the Lease" until the process ended.
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        await using var lost = new Replica(harness, "unlucky");
+        await harness.EventuallyAsync(() => lost.Host.IsLeader, "the replica leads");
+        harness.Server.Faults.FailPath("/apis/coordination.k8s.io/v1/namespaces/wasme/leases", 503);
+        Assert.False(await lost.Run.WaitAsync(TimeSpan.FromSeconds(30)), "a replica that lost the Lease reports it");
+        var atLoss = (string)harness.Get("coordination.k8s.io/v1", "Lease", "wasme-operator", "wasme")!["metadata"]!["resourceVersion"]!;
+        harness.Server.Faults.Reset();
+        if (clientDisposedAtOnce)
+        {
+            await lost.DisposeClientAsync();
+        }
+
+        var linesAtLoss = harness.Logs.Lines.Count;
+
+        await using var standby = new Replica(harness, "standby");
+        await harness.EventuallyAsync(() => standby.Host.IsLeader, "the standby takes over");
+
+        var holders = await LeaseHoldersSinceAsync(harness, atLoss, "standby");
+        Assert.DoesNotContain("unlucky", holders);
+        var after = harness.Logs.Lines.Skip(linesAtLoss).ToList();
+        Assert.False(after.Any(l => l.Contains("NullReference", StringComparison.Ordinal) || l.Contains("Could not read or take the Lease", StringComparison.Ordinal)), string.Join('\n', after));
+    }
+
+    /// <summary>The holder of every version of the Lease written after <paramref name="resourceVersion"/>, up to the first held by <paramref name="last"/>.</summary>
+    private static async Task<List<string?>> LeaseHoldersSinceAsync(OperatorHarness harness, string resourceVersion, string last)
+    {
+        var holders = new List<string?>();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await foreach (var (_, lease) in harness.Client.CoordinationV1.WatchListNamespacedLeaseAsync("wasme", resourceVersion: resourceVersion, cancellationToken: timeout.Token))
+        {
+            holders.Add(lease.Spec.HolderIdentity);
+            if (lease.Spec.HolderIdentity == last)
+            {
+                break;
+            }
+        }
+
+        return holders;
+    }
+
     [Fact]
     public async Task Metrics_are_scraped_in_Prometheus_text_with_reconciles_errors_queue_depth_and_durations()
     {
@@ -185,6 +236,13 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
             _stopped = true;
             await _stop.CancelAsync();
             Assert.True(await _run, "a replica stopped by its owner reports a clean stop");
+        }
+
+        /// <summary>What the CLI does once the host returned: the client goes.</summary>
+        public async Task DisposeClientAsync()
+        {
+            await StopAsync();
+            _client.Dispose();
         }
 
         public async ValueTask DisposeAsync()

@@ -64,7 +64,7 @@ public sealed class OperatorHarness : IAsyncDisposable
 
     private static bool IsWasmPluginCrd(string document) => document.Contains("\n  name: wasmplugins.extensions.istio.io\n", StringComparison.Ordinal);
 
-    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null, IImageResolver? images = null, IWriteFence? fence = null)
+    public FilterDeploymentOperator StartOperator(FilterDeploymentOperatorOptions? options = null, IImageResolver? images = null, IWriteFence? fence = null, TimeProvider? time = null)
     {
         var client = Server.CreateClient();
         var op = new FilterDeploymentOperator(
@@ -73,7 +73,7 @@ public sealed class OperatorHarness : IAsyncDisposable
             options ?? new FilterDeploymentOperatorOptions(),
             Metrics,
             LoggerFactory.Create(b => b.AddProvider(Logs)),
-            TimeProvider.System,
+            time ?? TimeProvider.System,
             fence: fence);
         var stop = new CancellationTokenSource();
         var run = Task.Run(() => op.RunAsync(stop.Token));
