@@ -523,7 +523,7 @@ internal sealed class ResourceService
                 options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(next, current));
             }
 
-            if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
+            if ((type.TracksGeneration || type.IsCustom) && subresource is null && SpecChanged(type, current, next))
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
                 metadata["generation"] = generation + 1;
@@ -749,12 +749,24 @@ internal sealed class ResourceService
         }
     }
 
-    private static bool SpecChanged(JsonObject current, JsonObject next)
+    /// <summary>
+    /// Whether an update is a new generation, as each 1.32 strategy judges it: any change outside metadata and status;
+    /// for a custom resource without a status subresource, status too (apiextensions-apiserver only leaves metadata out);
+    /// for a Deployment, its annotations too (they are copied to its ReplicaSets).
+    /// </summary>
+    private static bool SpecChanged(ResourceType type, JsonObject current, JsonObject next)
     {
-        static IEnumerable<KeyValuePair<string, JsonNode?>> Body(JsonObject o) =>
-            o.Where(p => p.Key is not ("metadata" or "status" or "apiVersion" or "kind"));
+        var statusCounts = type.IsCustom && !type.HasStatusSubresource;
+        IEnumerable<KeyValuePair<string, JsonNode?>> Body(JsonObject o) =>
+            o.Where(p => p.Key is not ("metadata" or "apiVersion" or "kind") && (statusCounts || p.Key != "status"));
         var before = new JsonObject(Body(current).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         var after = new JsonObject(Body(next).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        if (type.Group == "apps" && type.Plural == "deployments")
+        {
+            before["annotations"] = current["metadata"]?["annotations"]?.DeepClone();
+            after["annotations"] = next["metadata"]?["annotations"]?.DeepClone();
+        }
+
         return !JsonNode.DeepEquals(before, after);
     }
 
