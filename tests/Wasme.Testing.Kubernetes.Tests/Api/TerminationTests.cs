@@ -136,6 +136,22 @@ public sealed class TerminationTests : IAsyncLifetime
         Assert.Null((await _client.CoreV1.ReadNamespacedConfigMapAsync("held", "default")).Metadata.DeletionTimestamp);
     }
 
+    [Fact]
+    public async Task TheNamespaceIsJudgedBeforeTheObject_AsAdmissionRunsBeforeValidation()
+    {
+        // NamespaceLifecycle is a mutating admission plugin: an object that would also be invalid gets its 404 or 403.
+        await _client.CoreV1.CreateNamespaceAsync(new V1Namespace { Metadata = new V1ObjectMeta { Name = "team" } });
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "held", Finalizers = ["example.com/hold"] } }, "team");
+        await _client.CoreV1.DeleteNamespaceAsync("team");
+        var invalid = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "bad" }, Data = new Dictionary<string, string> { ["no spaces"] = "x" } };
+
+        var missing = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedConfigMapAsync(invalid, "nowhere"));
+        var terminating = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedConfigMapAsync(invalid, "team"));
+
+        Assert.Equal((HttpStatusCode.NotFound, "namespaces \"nowhere\" not found"), (missing.Response.StatusCode, Status(missing).Message));
+        Assert.Equal(HttpStatusCode.Forbidden, terminating.Response.StatusCode);
+    }
+
     private async Task<List<JsonObject>> ListWidgetsAsync()
     {
         var list = JsonNode.Parse(KubernetesJson.Serialize(await _client.CustomObjects.ListNamespacedCustomObjectAsync("example.com", "v1", "default", "widgets")))!;

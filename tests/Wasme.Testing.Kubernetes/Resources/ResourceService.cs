@@ -116,6 +116,12 @@ internal sealed class ResourceService
             NamespaceDefaults(obj, null);
         }
 
+        if (type.Namespaced)
+        {
+            // NamespaceLifecycle admits (mutating phase) before the object is validated.
+            CheckNamespace(ns!, type, name);
+        }
+
         var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
         Admit(type, obj, null, errors, options);
         if (errors.Count > 0)
@@ -806,11 +812,10 @@ internal sealed class ResourceService
         return ns;
     }
 
-    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
+    /// <summary>The NamespaceLifecycle admission plugin: no content in a missing (unless auto-created) or terminating namespace.</summary>
+    private void CheckNamespace(string ns, ResourceType type, string name)
     {
-        var key = new ObjectKey("", "namespaces", "", ns);
-        var existing = _store.Get(key);
-        if (existing is not null)
+        if (_store.Get(new ObjectKey("", "namespaces", "", ns)) is { } existing)
         {
             if (existing.IsBeingDeleted())
             {
@@ -833,8 +838,12 @@ internal sealed class ResourceService
         {
             throw ApiException.NamespaceNotFound(ns);
         }
+    }
 
-        if (!dryRun)
+    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
+    {
+        CheckNamespace(ns, type, name);
+        if (!dryRun && _store.Get(new ObjectKey("", "namespaces", "", ns)) is null)
         {
             try
             {
