@@ -21,7 +21,7 @@ namespace Wasme.Cli.Infrastructure;
 /// the command base and the program call <see cref="Report"/>. Expected failures get one line (and the fix);
 /// anything else is a bug and says so, with what a report needs.
 /// </summary>
-internal static class CommandFailures
+internal static partial class CommandFailures
 {
     public static int Report(CliContext context, Verbosity verbosity, Exception exception, CancellationToken cancellationToken)
     {
@@ -106,6 +106,12 @@ internal static class CommandFailures
     private static Failure KubernetesApi(HttpOperationException e)
     {
         var status = (int)e.Response.StatusCode;
+        if (status == 403 && Deleting(e.Response.Content) is { } deleting)
+        {
+            // Admission's refusals of new objects while their namespace or CRD goes: no permission would help.
+            return new(ExitCodes.Failure, $"the Kubernetes API answered {status}{Wasme.Kubernetes.Clients.KubernetesErrors.StatusText(e.Response.Content)}", After: [$"  fix: {deleting}"]);
+        }
+
         var hint = status switch
         {
             401 or 403 => "check that your kubeconfig user may do this",
@@ -117,6 +123,29 @@ internal static class CommandFailures
         var code = status is 401 or 403 ? ExitCodes.AuthFailure : status == 404 ? ExitCodes.NotFound : ExitCodes.Failure;
         return new(code, $"the Kubernetes API answered {status}{Wasme.Kubernetes.Clients.KubernetesErrors.StatusText(e.Response.Content)}", After: [$"  fix: {hint}"]);
     }
+#endif
+
+#if !WASME_IMAGES_EDITION
+    /// <summary>What is being deleted, when a 403 is NamespaceLifecycle's or a terminating CRD's refusal to create.</summary>
+    private static string? Deleting(string content)
+    {
+        if (TerminatingNamespace().Match(content) is { Success: true } ns)
+        {
+            return $"namespace {ns.Groups[1].Value} is being deleted; wait until it is gone and create it again, or use another namespace";
+        }
+
+        if (!content.Contains("create not allowed while custom resource definition is terminating", StringComparison.Ordinal))
+        {
+            return null;
+        }
+
+        return content.Contains("filterdeployments.wasme.io", StringComparison.Ordinal)
+            ? "the FilterDeployment CRD is being deleted (wasme is being uninstalled); once it is gone, kubectl apply -k deploy/ installs wasme again"
+            : "the CRD of this kind is being deleted (is Istio being uninstalled?); once it is gone, install it again";
+    }
+
+    [System.Text.RegularExpressions.GeneratedRegex("unable to create new content in namespace ([a-z0-9-]+) because it is being terminated")]
+    private static partial System.Text.RegularExpressions.Regex TerminatingNamespace();
 #endif
 
     private sealed record Failure(int ExitCode, IReadOnlyList<string> Messages, IReadOnlyList<string>? Before = null, IReadOnlyList<string>? After = null)

@@ -321,6 +321,74 @@ public sealed class InstallManifestTests
     }
 
     /// <summary>kubectl against one test server, with its own discovery cache.</summary>
+    [Fact]
+    public async Task Kubectl_apply_k_deploy_again_writes_nothing_and_reports_only_the_budget_configured()
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        var kubectl = Kubectl(server);
+        var first = await kubectl(["apply", "-k", "deploy"]);
+        Assert.True(first.ExitCode == 0, first.ToString());
+        var revision = server.ResourceVersion;
+
+        var second = await kubectl(["apply", "-k", "deploy"]);
+
+        Assert.True(second.ExitCode == 0, second.ToString());
+        // No object changed: the server stored nothing, so no controller or watcher sees a write.
+        Assert.Equal(revision, server.ResourceVersion);
+        // kubectl prints "unchanged" only for an empty patch, and the PodDisruptionBudget's selector is replaced whole
+        // (patchStrategy "replace" in policy/v1), so kubectl always sends it and says "configured", as on any cluster.
+        var lines = second.Output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal((await DocumentsAsync()).Count, lines.Length);
+        Assert.All(lines.Where(l => !l.StartsWith("poddisruptionbudget.policy/", StringComparison.Ordinal)), l => Assert.EndsWith(" unchanged", l, StringComparison.Ordinal));
+        Assert.Contains("poddisruptionbudget.policy/wasme-operator configured", lines);
+    }
+
+    [Fact]
+    public async Task Uninstalling_in_the_wrong_order_leaves_the_crd_terminating_until_the_finalizer_is_released_as_install_md_says()
+    {
+        await using var server = await KubernetesTestServer.StartAsync();
+        var kubectl = Kubectl(server);
+        Assert.Equal(0, (await kubectl(["apply", "-k", "deploy"])).ExitCode);
+        // A FilterDeployment the operator has taken charge of (its finalizer), as no operator runs here.
+        server.ApplyYaml("""
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: header, namespace: default, finalizers: [wasme.io/cleanup]}
+            spec:
+              deployment: {istio: {labels: {app: details}}}
+              filter: {image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """);
+
+        // The namespace controller here empties namespace wasme at once, so kubectl's own deletes of its contents may find
+        // them gone (a race a real cluster has too, only slower): not what this test is about.
+        var delete = await kubectl(["delete", "-k", "deploy", "--wait=false", "--ignore-not-found"]);
+        Assert.True(delete.ExitCode == 0, delete.ToString());
+        await server.SettleGarbageCollectionAsync();
+
+        var crd = await kubectl(["get", "crd", "filterdeployments.wasme.io", "-o", "jsonpath={.status.conditions[?(@.type==\"Terminating\")].reason}"]);
+        Assert.Equal("InstanceDeletionInProgress", crd.Output);
+        var late = Path.Combine(Path.GetDirectoryName(server.KubeconfigPath)!, "late.yaml");
+        await File.WriteAllTextAsync(late, """
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: late, namespace: default}
+            spec:
+              deployment: {istio: {labels: {app: details}}}
+              filter: {image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """);
+        var created = await kubectl(["create", "-f", late]);
+        Assert.Contains("create not allowed while custom resource definition is terminating", created.Error, StringComparison.Ordinal);
+
+        // The way out install.md gives: install again (the operator would finalize), then the CRD goes with the last one.
+        var again = await kubectl(["apply", "-k", "deploy"]);
+        Assert.True(again.ExitCode == 0, again.ToString());
+        Assert.Equal(0, (await kubectl(["patch", "filterdeployment", "header", "-n", "default", "--type", "merge", "-p", """{"metadata":{"finalizers":null}}"""])).ExitCode);
+        await server.SettleGarbageCollectionAsync();
+
+        var gone = await kubectl(["get", "crd", "filterdeployments.wasme.io"]);
+        Assert.Contains("NotFound", gone.Error, StringComparison.Ordinal);
+    }
+
     private static Func<string[], Task<ProcessResult>> Kubectl(KubernetesTestServer server)
     {
         var env = new Dictionary<string, string> { ["KUBECONFIG"] = server.KubeconfigPath };

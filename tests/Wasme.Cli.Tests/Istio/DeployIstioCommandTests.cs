@@ -137,6 +137,43 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Equal("webassemblyhub.io/ceposta/demo-add-header:v0.2", (string?)FilterDeployment("myfilter")!["spec"]!["filter"]!["image"]);
     }
 
+    [Theory]
+    [InlineData("namespace", "namespace bookinfo is being deleted")]
+    [InlineData("crd", "the FilterDeployment CRD is being deleted (wasme is being uninstalled)")]
+    public async Task Deploy_while_the_namespace_or_the_crd_is_being_deleted_says_so_rather_than_blaming_permissions(string deleting, string expected)
+    {
+        // Both refusals are 403s, but no permission would help: something is being deleted.
+        _server.ApplyYaml("""
+            apiVersion: v1
+            kind: ConfigMap
+            metadata: {name: held, namespace: bookinfo, finalizers: [example.com/hold]}
+            ---
+            apiVersion: wasme.io/v1
+            kind: FilterDeployment
+            metadata: {name: held, namespace: bookinfo, finalizers: [wasme.io/cleanup]}
+            spec:
+              deployment: {istio: {labels: {app: reviews}}}
+              filter: {image: webassemblyhub.io/ceposta/demo-add-header:v0.2}
+            """);
+        using var client = _server.CreateClient();
+        if (deleting == "namespace")
+        {
+            await client.CoreV1.DeleteNamespaceAsync("bookinfo");
+        }
+        else
+        {
+            await client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("filterdeployments.wasme.io");
+        }
+
+        await _server.SettleGarbageCollectionAsync();
+
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.Failure, code);
+        Assert.Contains(expected, _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("kubeconfig user may do this", _cli.Error.Output, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Without_an_operator_deploy_says_so_when_its_wait_runs_out()
     {

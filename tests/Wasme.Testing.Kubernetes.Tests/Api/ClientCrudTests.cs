@@ -216,6 +216,8 @@ public sealed class ClientCrudTests : IAsyncLifetime
         await _client.CustomObjects.CreateNamespacedCustomObjectAsync(Widget("gizmo", 1), "example.com", "v1", "default", "widgets");
 
         await _client.ApiextensionsV1.DeleteCustomResourceDefinitionAsync("widgets.example.com");
+        // As in a real cluster, the CRD finalizer deletes the instances first, then the CRD goes.
+        await _server.SettleGarbageCollectionAsync();
 
         var gone = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CustomObjects.ListNamespacedCustomObjectAsync("example.com", "v1", "default", "widgets"));
         Assert.Equal(HttpStatusCode.NotFound, gone.Response.StatusCode);

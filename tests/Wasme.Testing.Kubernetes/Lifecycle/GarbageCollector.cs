@@ -10,7 +10,8 @@ namespace Wasme.Testing.Kubernetes.Lifecycle;
 /// <summary>
 /// kube-controller-manager's garbage collector and namespace controller, in one background loop:
 /// deletes dependents whose owners are all gone (background), or that block a foreground deletion,
-/// releases <c>foregroundDeletion</c> once no dependents remain, and empties terminating namespaces.
+/// releases <c>foregroundDeletion</c> once no dependents remain, and empties terminating namespaces (with their status
+/// conditions, <see cref="NamespaceConditions"/>); apiextensions-apiserver's <see cref="CrdFinalizer"/> runs in the same loop.
 /// An owner reference names its owner as the collector looks it up (its isDangling): the kind's resource, the
 /// dependent's own namespace when that kind is namespaced, the name, and then the uid. A reference that finds no object
 /// that way (an owner in another namespace, a wrong kind or name, a uid of an earlier object) counts as an absent
@@ -22,6 +23,7 @@ internal sealed class GarbageCollector : IAsyncDisposable
     private const string ForegroundDeletion = "foregroundDeletion";
     private readonly ObjectStore _store;
     private readonly ResourceService _service;
+    private readonly CrdFinalizer _crdFinalizer;
     private readonly Channel<TaskCompletionSource?> _requests = Channel.CreateUnbounded<TaskCompletionSource?>();
     private readonly CancellationTokenSource _stopping = new();
     private readonly Task _loop;
@@ -30,6 +32,7 @@ internal sealed class GarbageCollector : IAsyncDisposable
     {
         _store = store;
         _service = service;
+        _crdFinalizer = new CrdFinalizer(store, service);
         _store.Removed += _ => Trigger();
         // A new or changed reference may name an owner that is absent already: the collector sees the dependent's event.
         _store.Written += written =>
@@ -146,6 +149,11 @@ internal sealed class GarbageCollector : IAsyncDisposable
             {
                 changed |= EmptyNamespace(key, obj);
             }
+
+            if (key.Resource == "customresourcedefinitions" && key.Group == "apiextensions.k8s.io")
+            {
+                changed |= _crdFinalizer.Sync(key, obj);
+            }
         }
 
         return changed;
@@ -153,9 +161,8 @@ internal sealed class GarbageCollector : IAsyncDisposable
 
     private bool EmptyNamespace(ObjectKey key, JsonObject ns)
     {
-        var contents = _store.Select((itemKey, _) => itemKey.Namespace == key.Name);
         var changed = false;
-        foreach (var (itemKey, item) in contents)
+        foreach (var (itemKey, item) in _store.Select((itemKey, _) => itemKey.Namespace == key.Name))
         {
             if (!item.IsBeingDeleted())
             {
@@ -163,19 +170,19 @@ internal sealed class GarbageCollector : IAsyncDisposable
             }
         }
 
-        if (!_service.HasNamespacedObjects(key.Name) && ns.Finalizers().Count == 0)
+        // What is left now is held by finalizers: the namespace's conditions say which.
+        var remaining = _store.Select((itemKey, _) => itemKey.Namespace == key.Name);
+        if (_service.TypeOf(key) is { } namespaceType)
         {
-            try
+            changed |= _service.WriteStatusAsController(namespaceType, ns, "kube-controller-manager", current =>
             {
-                _store.Remove(key, () => ApiException.Internal("namespace vanished"));
-                changed = true;
-            }
-            catch (ApiException)
-            {
-            }
+                var status = current["status"] as JsonObject ?? [];
+                current["status"] = status;
+                NamespaceConditions.Update(status, remaining, _service.Now());
+            });
         }
 
-        return changed;
+        return remaining.Count == 0 ? _service.FinalizeNamespace(key.Name) | changed : changed;
     }
 
     private bool TryDelete(ObjectKey key, string policy)

@@ -13,6 +13,57 @@ namespace Wasme.Testing.Kubernetes.Resources;
 /// <summary>Turns a CustomResourceDefinition object into the resources it serves, and checks it as the API server does.</summary>
 internal static partial class CustomResourceDefinitions
 {
+    /// <summary>What the CRD registry adds on delete; the CRD finalizer takes it away once no instance is left.</summary>
+    public const string CleanupFinalizer = "customresourcecleanup.apiextensions.k8s.io";
+
+    /// <summary>What discovery lists for a terminating CRD's resources: nothing that creates.</summary>
+    public static readonly IReadOnlyList<string> TerminatingVerbs = ["delete", "deletecollection", "get", "list", "watch"];
+
+    /// <summary>The <c>Terminating</c> condition the CRD registry and finalizer set.</summary>
+    public static JsonObject Terminating(string status, string reason, string message, string now) => new()
+    {
+        ["type"] = "Terminating",
+        ["status"] = status,
+        ["lastTransitionTime"] = now,
+        ["reason"] = reason,
+        ["message"] = message,
+    };
+
+    /// <summary>Sets a condition as apiextensions' helper does: the transition time moves only when the status does.</summary>
+    public static void SetCondition(JsonObject crd, JsonObject condition)
+    {
+        if (crd["status"] is not JsonObject status)
+        {
+            status = [];
+            crd["status"] = status;
+        }
+
+        if (status["conditions"] is not JsonArray conditions)
+        {
+            conditions = [];
+            status["conditions"] = conditions;
+        }
+
+        var existing = conditions.OfType<JsonObject>().FirstOrDefault(c => c.GetString("type") == condition.GetString("type"));
+        if (existing is null)
+        {
+            conditions.Add(condition);
+            return;
+        }
+
+        if (existing.GetString("status") == condition.GetString("status"))
+        {
+            condition["lastTransitionTime"] = existing["lastTransitionTime"]?.DeepClone();
+        }
+
+        conditions[conditions.IndexOf(existing)] = condition;
+    }
+
+    /// <summary>Whether a CRD is terminating as the custom resource handler judges it (marked, or the condition true).</summary>
+    public static bool IsTerminating(JsonObject crd) =>
+        crd.IsBeingDeleted() || (crd["status"]?["conditions"] as JsonArray ?? []).OfType<JsonObject>()
+            .Any(c => c.GetString("type") == "Terminating" && c.GetString("status") == "True");
+
     /// <summary>The checks of a create (<paramref name="old"/> null) or an update, in apiextensions-apiserver's order.</summary>
     public static IReadOnlyList<FieldError> Validate(JsonObject crd, JsonObject? old)
     {

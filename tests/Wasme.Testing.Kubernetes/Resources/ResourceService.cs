@@ -85,6 +85,14 @@ internal sealed class ResourceService
         }
 
         var name = obj.Name();
+        if (type.IsCustom && _store.Get(new ObjectKey("apiextensions.k8s.io", "customresourcedefinitions", "", $"{type.Plural}.{type.Group}")) is { } crd
+            && CustomResourceDefinitions.IsTerminating(crd))
+        {
+            // apiextensions-apiserver's handler wraps admission so that nothing new appears while the CRD finalizer deletes.
+            throw new ApiException(403, "Forbidden",
+                $"{type.QualifiedResource} \"{name}\" is forbidden: create not allowed while custom resource definition is terminating", ApiException.DetailsOf(type, name));
+        }
+
         foreach (var key in new[] { "uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "creationTimestamp", "selfLink" })
         {
             metadata.Remove(key);
@@ -106,6 +114,12 @@ internal sealed class ResourceService
         {
             obj["status"] = new JsonObject { ["phase"] = "Active" };
             NamespaceDefaults(obj, null);
+        }
+
+        if (type.Namespaced)
+        {
+            // NamespaceLifecycle admits (mutating phase) before the object is validated.
+            CheckNamespace(ns!, type, name);
         }
 
         var errors = new List<FieldError>(type.Group == Authorization.RbacNames.Group ? Authorization.RbacNames.Validate(name).Concat(ObjectMetadata.ValidateUpdate(obj)) : ObjectMetadata.ValidateCreate(type, obj));
@@ -208,56 +222,97 @@ internal sealed class ResourceService
         var key = Key(type, ns, name);
         var current = _store.Get(key) ?? throw ApiException.NotFound(type, name);
         CheckPreconditions(type, name, current, options);
-        if (options.DryRun)
+        var isNamespace = IsNamespace(type);
+        if (isNamespace && current.IsBeingDeleted() && current["spec"]?["finalizers"] is JsonArray { Count: > 0 })
         {
-            return Present(type, current);
+            // The namespace registry: once terminating, only the namespace controller's finalize lets it go.
+            throw new ApiException(409, "Conflict",
+                $"Operation cannot be fulfilled on namespaces \"{name}\": The system is ensuring all content is removed from this namespace.  Upon completion, this namespace will automatically be purged by the system.",
+                ApiException.DetailsOf(type, name));
         }
 
         var policy = options.PropagationPolicy ?? "Background";
-        if (policy == "Orphan")
-        {
-            Orphan(current.Uid());
-        }
-
         var finalizers = current.Finalizers().ToList();
         if (policy == "Foreground" && !finalizers.Contains(ForegroundDeletion))
         {
             finalizers.Add(ForegroundDeletion);
         }
 
-        if (finalizers.Count > 0 || type.Plural == "namespaces")
+        var isCrd = IsCrd(type);
+        if (isCrd && !finalizers.Contains(CustomResourceDefinitions.CleanupFinalizer))
         {
-            // The object stays, marked, until its finalizers are gone (namespaces: until they are empty).
-            var marked = _store.Update(key, obj =>
-            {
-                var metadata = obj.Metadata();
-                if (metadata["deletionTimestamp"] is null && type.Plural != "namespaces" && metadata["generation"] is { } value
-                    && long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and var generation)
-                {
-                    // Being deleted changes what controllers must do, so the registry bumps the generation once
-                    // (the namespace registry marks namespaces itself, without it).
-                    metadata["generation"] = generation + 1;
-                }
-
-                metadata["deletionTimestamp"] ??= Now();
-                metadata["deletionGracePeriodSeconds"] ??= 0;
-                metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
-                if (type.Plural == "namespaces")
-                {
-                    obj["status"] = new JsonObject { ["phase"] = "Terminating" };
-                }
-
-                return obj;
-            }, () => ApiException.NotFound(type, name));
-            // The namespace controller (in the garbage collector) empties a terminating namespace, then removes it.
-            DeletionRequested?.Invoke();
-            return Present(type, marked);
+            // The CRD registry adds its finalizer on the first delete, so the CRD finalizer can delete every instance first.
+            finalizers.Add(CustomResourceDefinitions.CleanupFinalizer);
         }
 
-        var removed = _store.Remove(key, () => ApiException.NotFound(type, name));
-        AfterRemove(type, removed);
+        if (finalizers.Count == 0 && !isNamespace)
+        {
+            if (options.DryRun)
+            {
+                return SuccessStatus(type, current);
+            }
+
+            if (policy == "Orphan")
+            {
+                Orphan(current.Uid());
+            }
+
+            var removed = _store.Remove(key, () => ApiException.NotFound(type, name));
+            AfterRemove(type, removed);
+            DeletionRequested?.Invoke();
+            return SuccessStatus(type, removed);
+        }
+
+        // The object stays, marked, until its finalizers are gone (namespaces: until they are empty).
+        JsonObject Mark(JsonObject obj)
+        {
+            var metadata = obj.Metadata();
+            if (metadata["deletionTimestamp"] is null && !isNamespace && !isCrd && metadata["generation"] is { } value
+                && long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) is > 0 and var generation)
+            {
+                // Being deleted changes what controllers must do, so the registry bumps the generation once (the
+                // namespace and CRD registries mark their objects themselves, without it).
+                metadata["generation"] = generation + 1;
+            }
+
+            metadata["deletionTimestamp"] ??= Now();
+            metadata["deletionGracePeriodSeconds"] ??= 0;
+            metadata["finalizers"] = new JsonArray(finalizers.Select(f => (JsonNode)JsonValue.Create(f)).ToArray());
+            if (isNamespace)
+            {
+                obj["status"] = new JsonObject { ["phase"] = "Terminating" };
+            }
+
+            if (isCrd)
+            {
+                CustomResourceDefinitions.SetCondition(obj, CustomResourceDefinitions.Terminating(
+                    "True", "InstanceDeletionPending", "CustomResourceDefinition marked for deletion; CustomResource deletion will begin soon", Now()));
+            }
+
+            return obj;
+        }
+
+        if (options.DryRun)
+        {
+            return Present(type, Mark(current.CloneObject()));
+        }
+
+        if (policy == "Orphan")
+        {
+            Orphan(current.Uid());
+        }
+
+        var marked = _store.Update(key, Mark, () => ApiException.NotFound(type, name));
+        if (isCrd)
+        {
+            // A terminating CRD still serves its instances, but discovery offers no verb that would create one.
+            _registry.SetCustom(marked.Name(), CustomResourceDefinitions.ServedResources(marked)
+                .Select(r => r with { Verbs = CustomResourceDefinitions.TerminatingVerbs }).ToList());
+        }
+
+        // The namespace controller and the CRD finalizer (in the garbage collector's loop) empty what is marked.
         DeletionRequested?.Invoke();
-        return SuccessStatus(type, removed);
+        return Present(type, marked);
     }
 
     /// <summary>Removes a finalizer on behalf of a built-in controller (garbage collector, namespace controller).</summary>
@@ -283,6 +338,63 @@ internal sealed class ResourceService
             // Already gone.
         }
     }
+
+    /// <summary>A built-in controller's status write (CRD finalizer, namespace controller); true when it changed the object.</summary>
+    internal bool WriteStatusAsController(ResourceType type, JsonObject obj, string manager, Action<JsonObject> change)
+    {
+        try
+        {
+            var written = Write(type, obj.Namespace(), obj.Name(), new WriteOptions { FieldManager = manager }, current =>
+            {
+                change(current);
+                return current;
+            }, "status");
+            return written.ResourceVersion() != obj.ResourceVersion();
+        }
+        catch (ApiException e) when (e.Code == 404)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>
+    /// The namespace controller's finalize call once the namespace is empty: takes the <c>kubernetes</c> finalizer out of
+    /// spec, then removes the namespace when no finalizer (spec or metadata) is left. True when it changed something.
+    /// </summary>
+    internal bool FinalizeNamespace(string name)
+    {
+        var key = new ObjectKey("", "namespaces", "", name);
+        try
+        {
+            var finalized = _store.Update(key, ns =>
+            {
+                if (ns["spec"]?["finalizers"] is JsonArray list)
+                {
+                    foreach (var item in list.Where(f => f?.GetValue<string>() == "kubernetes").ToList())
+                    {
+                        list.Remove(item);
+                    }
+                }
+
+                return ns;
+            }, () => ApiException.NamespaceNotFound(name));
+            if (finalized["spec"]?["finalizers"] is JsonArray { Count: > 0 } || finalized.Finalizers().Count > 0 || HasNamespacedObjects(name))
+            {
+                return false;
+            }
+
+            _store.Remove(key, () => ApiException.NamespaceNotFound(name));
+            return true;
+        }
+        catch (ApiException)
+        {
+            return false;
+        }
+    }
+
+    private static bool IsNamespace(ResourceType type) => type.Plural == "namespaces" && type.Group.Length == 0;
+
+    private static bool IsCrd(ResourceType type) => type.Group == "apiextensions.k8s.io" && type.Plural == "customresourcedefinitions";
 
     internal bool HasNamespacedObjects(string ns) => _store.Any((key, _) => key.Namespace == ns);
 
@@ -417,7 +529,7 @@ internal sealed class ResourceService
                 options.Warnings.AddRange(ObjectMetadata.FinalizerWarnings(next, current));
             }
 
-            if ((type.TracksGeneration || type.IsCustom) && SpecChanged(current, next))
+            if ((type.TracksGeneration || type.IsCustom) && subresource is null && SpecChanged(type, current, next))
             {
                 var generation = old["generation"] is { } value ? long.Parse(value.ToJsonString(), System.Globalization.CultureInfo.InvariantCulture) : 0;
                 metadata["generation"] = generation + 1;
@@ -643,12 +755,24 @@ internal sealed class ResourceService
         }
     }
 
-    private static bool SpecChanged(JsonObject current, JsonObject next)
+    /// <summary>
+    /// Whether an update is a new generation, as each 1.32 strategy judges it: any change outside metadata and status;
+    /// for a custom resource without a status subresource, status too (apiextensions-apiserver only leaves metadata out);
+    /// for a Deployment, its annotations too (they are copied to its ReplicaSets).
+    /// </summary>
+    private static bool SpecChanged(ResourceType type, JsonObject current, JsonObject next)
     {
-        static IEnumerable<KeyValuePair<string, JsonNode?>> Body(JsonObject o) =>
-            o.Where(p => p.Key is not ("metadata" or "status" or "apiVersion" or "kind"));
+        var statusCounts = type.IsCustom && !type.HasStatusSubresource;
+        IEnumerable<KeyValuePair<string, JsonNode?>> Body(JsonObject o) =>
+            o.Where(p => p.Key is not ("metadata" or "apiVersion" or "kind") && (statusCounts || p.Key != "status"));
         var before = new JsonObject(Body(current).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
         var after = new JsonObject(Body(next).Select(p => KeyValuePair.Create(p.Key, p.Value?.DeepClone())));
+        if (type.Group == "apps" && type.Plural == "deployments")
+        {
+            before["annotations"] = current["metadata"]?["annotations"]?.DeepClone();
+            after["annotations"] = next["metadata"]?["annotations"]?.DeepClone();
+        }
+
         return !JsonNode.DeepEquals(before, after);
     }
 
@@ -688,11 +812,10 @@ internal sealed class ResourceService
         return ns;
     }
 
-    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
+    /// <summary>The NamespaceLifecycle admission plugin: no content in a missing (unless auto-created) or terminating namespace.</summary>
+    private void CheckNamespace(string ns, ResourceType type, string name)
     {
-        var key = new ObjectKey("", "namespaces", "", ns);
-        var existing = _store.Get(key);
-        if (existing is not null)
+        if (_store.Get(new ObjectKey("", "namespaces", "", ns)) is { } existing)
         {
             if (existing.IsBeingDeleted())
             {
@@ -715,8 +838,12 @@ internal sealed class ResourceService
         {
             throw ApiException.NamespaceNotFound(ns);
         }
+    }
 
-        if (!dryRun)
+    private void EnsureNamespace(string ns, bool dryRun, ResourceType type, string name)
+    {
+        CheckNamespace(ns, type, name);
+        if (!dryRun && _store.Get(new ObjectKey("", "namespaces", "", ns)) is null)
         {
             try
             {
@@ -765,7 +892,7 @@ internal sealed class ResourceService
     internal static ObjectKey Key(ResourceType type, string? ns, string name) =>
         new(type.Group, type.Plural, type.Namespaced ? ns ?? "" : "", name);
 
-    private string Now() => ObjectMetadata.Timestamp(_time.GetUtcNow());
+    internal string Now() => ObjectMetadata.Timestamp(_time.GetUtcNow());
 
     private static string Rv(long revision) => revision.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
