@@ -193,10 +193,15 @@ public sealed class RbacTests(ClusterEnvironment cluster)
             Assert.Contains(
                 "configmaps is forbidden: User \"system:serviceaccount:wasme:wasme-cache\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"wasme\"",
                 planted.Error, StringComparison.Ordinal);
-            var rewritten = await Kubectl(cache, "patch", "configmap", "kube-root-ca.crt", "-n", "wasme", "--type", "merge", "-p", "{\"data\":{\"ca.crt\":\"x\"}}");
-            Assert.Contains(
-                "configmaps \"kube-root-ca.crt\" is forbidden: User \"system:serviceaccount:wasme:wasme-cache\" cannot patch resource \"configmaps\"",
-                rewritten.Error, StringComparison.Ordinal);
+            using (var asCache = kube.CreateServiceAccountClient("wasme", "wasme-cache"))
+            {
+                var rewritten = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => asCache.CoreV1.PatchNamespacedConfigMapAsync(
+                    new k8s.Models.V1Patch("{\"data\":{\"ca.crt\":\"x\"}}", k8s.Models.V1Patch.PatchType.MergePatch), "kube-root-ca.crt", "wasme"));
+                Assert.Equal(
+                    "configmaps \"kube-root-ca.crt\" is forbidden: User \"system:serviceaccount:wasme:wasme-cache\" cannot patch resource \"configmaps\" in API group \"\" in the namespace \"wasme\"",
+                    System.Text.Json.Nodes.JsonNode.Parse(rewritten.Response.Content)?["message"]?.GetValue<string>());
+            }
+
             foreach (var verb in new[] { "create", "update", "patch", "delete" })
             {
                 Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", verb, "configmaps", "-n", "wasme"));
