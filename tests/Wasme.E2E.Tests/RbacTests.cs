@@ -212,9 +212,14 @@ public sealed class RbacTests(ClusterEnvironment cluster)
             await File.WriteAllTextAsync(record, "apiVersion: wasme.io/v1\nkind: CacheNodeRecord\nmetadata: {name: worker-1, namespace: wasme}\nspec: {modules: []}\n");
             var created = await Kubectl(cache, "create", "-f", record);
             Assert.True(created.ExitCode == 0, created.Error);
-            var patched = await Kubectl(cache, "patch", "cachenoderecord", "worker-1", "-n", "wasme", "--type", "merge",
-                "-p", $"{{\"spec\":{{\"modules\":[\"{new string('a', 64)}\"]}}}}");
-            Assert.True(patched.ExitCode == 0, patched.Error);
+            // A merge patch, as the cache sends it (kubectl patch would read the record first, which the cache may not).
+            using (var asCache = kube.CreateServiceAccountClient("wasme", "wasme-cache"))
+            {
+                await asCache.CustomObjects.PatchNamespacedCustomObjectAsync(
+                    new k8s.Models.V1Patch($"{{\"spec\":{{\"modules\":[\"{new string('a', 64)}\"]}}}}", k8s.Models.V1Patch.PatchType.MergePatch),
+                    "wasme.io", "v1", "wasme", "cachenoderecords", "worker-1");
+            }
+
             Assert.Equal(new string('a', 64), kube.Get("wasme.io/v1", "CacheNodeRecord", "wasme", "worker-1")?["spec"]?["modules"]?[0]?.GetValue<string>());
             Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", "get", "cachenoderecords.wasme.io", "-n", "wasme"));
             Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", "patch", "cachenoderecords.wasme.io", "-n", "default"));
