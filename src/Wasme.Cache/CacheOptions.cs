@@ -31,10 +31,10 @@ public sealed record CacheOptions
     /// <summary>How long an HTTP request for a module that is being fetched waits for the fetch before answering 404.</summary>
     public TimeSpan InFlightWaitTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>This node's name (downward API <c>spec.nodeName</c>); names the readiness ConfigMap.</summary>
+    /// <summary>This node's name (downward API <c>spec.nodeName</c>); names its CacheNodeRecord.</summary>
     public string? NodeName { get; init; }
 
-    /// <summary>Namespace the daemon runs in; its per-node readiness ConfigMaps are written here.</summary>
+    /// <summary>Namespace the daemon runs in; its node's CacheNodeRecord is written here.</summary>
     public string Namespace { get; init; } = "wasme";
 
     /// <summary>Only watch FilterDeployments in this namespace; null watches all namespaces.</summary>

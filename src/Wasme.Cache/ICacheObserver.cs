@@ -5,7 +5,7 @@ namespace Wasme.Cache;
 
 /// <summary>
 /// Told about changes only, never about polls: the Kubernetes side turns these into Events and the
-/// per-node readiness ConfigMap (docs/cache.md).
+/// per-node record, CacheNodeRecord (docs/cache.md).
 /// </summary>
 public interface ICacheObserver
 {

@@ -1,5 +1,7 @@
 using k8s;
+using Wasme.Testing.Kubernetes;
 using Wasme.Testing.Kubernetes.Authorization;
+using Wasme.Testing.Registry;
 
 namespace Wasme.E2E.Tests;
 
@@ -165,6 +167,79 @@ public sealed class RbacTests(ClusterEnvironment cluster)
         Assert.Equal("yes", await CanIAsync(cluster.OperatorKubeconfig, "update", "leases.coordination.k8s.io/wasme-operator", "-n", "wasme"));
         Assert.Equal("yes", await CanIAsync(cluster.OperatorKubeconfig, "watch", "filterdeployments.wasme.io", "--all-namespaces"));
         Assert.Equal("yes", await CanIAsync(cluster.CacheKubeconfig, "list", "filterdeployments.wasme.io", "--all-namespaces"));
+    }
+
+    [Fact]
+    public async Task A_node_cache_writes_its_node_record_and_no_configmap_in_its_namespace()
+    {
+        // A server of its own: the refusals below must not count against the shared flow's "never refused" check.
+        await using var kube = await KubernetesTestServer.StartAsync();
+        var scratch = Directory.CreateTempSubdirectory("wasme-rbac-").FullName;
+        try
+        {
+            async Task<(int ExitCode, string Output, string Error)> Kubectl(string kubeconfig, params string[] arguments) =>
+                await ExternalTool.RunAsync("kubectl", [.. arguments, "--kubeconfig", kubeconfig, "--cache-dir", Path.Combine(scratch, "kubectl-cache")]);
+
+            var install = await Kubectl(kube.KubeconfigPath, "apply", "-k", Path.Combine(ClusterEnvironment.RepositoryRoot, "deploy"));
+            Assert.True(install.ExitCode == 0, install.Error);
+            var cache = await kube.CreateServiceAccountKubeconfigAsync("wasme", "wasme-cache", Path.Combine(scratch, "kubeconfig-cache"));
+            var operatorKubeconfig = await kube.CreateServiceAccountKubeconfigAsync("wasme", "wasme-operator", Path.Combine(scratch, "kubeconfig-operator"));
+
+            // What a compromised node could do with its cache's token: rewrite a ConfigMap others rely on, or plant one.
+            var configMap = Path.Combine(scratch, "configmap.yaml");
+            await File.WriteAllTextAsync(configMap, "apiVersion: v1\nkind: ConfigMap\nmetadata: {name: planted, namespace: wasme}\ndata: {a: b}\n");
+            var planted = await Kubectl(cache, "create", "-f", configMap);
+            Assert.NotEqual(0, planted.ExitCode);
+            Assert.Contains(
+                "configmaps is forbidden: User \"system:serviceaccount:wasme:wasme-cache\" cannot create resource \"configmaps\" in API group \"\" in the namespace \"wasme\"",
+                planted.Error, StringComparison.Ordinal);
+            using (var asCache = kube.CreateServiceAccountClient("wasme", "wasme-cache"))
+            {
+                var rewritten = await Assert.ThrowsAsync<k8s.Autorest.HttpOperationException>(() => asCache.CoreV1.PatchNamespacedConfigMapAsync(
+                    new k8s.Models.V1Patch("{\"data\":{\"ca.crt\":\"x\"}}", k8s.Models.V1Patch.PatchType.MergePatch), "kube-root-ca.crt", "wasme"));
+                Assert.Equal(
+                    "configmaps \"kube-root-ca.crt\" is forbidden: User \"system:serviceaccount:wasme:wasme-cache\" cannot patch resource \"configmaps\" in API group \"\" in the namespace \"wasme\"",
+                    System.Text.Json.Nodes.JsonNode.Parse(rewritten.Response.Content)?["message"]?.GetValue<string>());
+            }
+
+            foreach (var verb in new[] { "create", "update", "patch", "delete" })
+            {
+                Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", verb, "configmaps", "-n", "wasme"));
+            }
+
+            // What it needs: its node's record, created once, then patched on every change; never read.
+            var record = Path.Combine(scratch, "record.yaml");
+            await File.WriteAllTextAsync(record, "apiVersion: wasme.io/v1\nkind: CacheNodeRecord\nmetadata: {name: worker-1, namespace: wasme}\nspec: {modules: []}\n");
+            var created = await Kubectl(cache, "create", "-f", record);
+            Assert.True(created.ExitCode == 0, created.Error);
+            // A merge patch, as the cache sends it (kubectl patch would read the record first, which the cache may not).
+            using (var asCache = kube.CreateServiceAccountClient("wasme", "wasme-cache"))
+            {
+                await asCache.CustomObjects.PatchNamespacedCustomObjectAsync(
+                    new k8s.Models.V1Patch($"{{\"spec\":{{\"modules\":[\"{new string('a', 64)}\"]}}}}", k8s.Models.V1Patch.PatchType.MergePatch),
+                    "wasme.io", "v1", "wasme", "cachenoderecords", "worker-1");
+            }
+
+            Assert.Equal(new string('a', 64), kube.Get("wasme.io/v1", "CacheNodeRecord", "wasme", "worker-1")?["spec"]?["modules"]?[0]?.GetValue<string>());
+            Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", "get", "cachenoderecords.wasme.io", "-n", "wasme"));
+            Assert.Equal("no", await CanIAsync(Kubectl, cache, "auth", "can-i", "patch", "cachenoderecords.wasme.io", "-n", "default"));
+
+            // The operator reads the records and no ConfigMap.
+            Assert.Equal("yes", await CanIAsync(Kubectl, operatorKubeconfig, "auth", "can-i", "watch", "cachenoderecords.wasme.io", "-n", "wasme"));
+            Assert.Equal("no", await CanIAsync(Kubectl, operatorKubeconfig, "auth", "can-i", "patch", "cachenoderecords.wasme.io", "-n", "wasme"));
+            Assert.Equal("no", await CanIAsync(Kubectl, operatorKubeconfig, "auth", "can-i", "list", "configmaps", "-n", "wasme"));
+        }
+        finally
+        {
+            Directory.Delete(scratch, recursive: true);
+        }
+    }
+
+    private static async Task<string> CanIAsync(Func<string, string[], Task<(int ExitCode, string Output, string Error)>> kubectl, string kubeconfig, params string[] question)
+    {
+        var (code, output, error) = await kubectl(kubeconfig, question);
+        Assert.True(code is 0 or 1, error);
+        return output.Trim();
     }
 
     private async Task<string> CanIAsync(string kubeconfig, params string[] question)

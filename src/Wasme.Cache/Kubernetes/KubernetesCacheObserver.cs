@@ -9,23 +9,21 @@ namespace Wasme.Cache.Kubernetes;
 
 /// <summary>
 /// Turns cache changes into what the cluster sees: Events on the FilterDeployments that reference a
-/// module (once per change, not per poll), and the node's readiness ConfigMap.
+/// module (once per change, not per poll), and the node's <see cref="CacheNodeRecord"/> (through <see cref="NodeRecordWriter"/>).
 /// </summary>
 public sealed partial class KubernetesCacheObserver : ICacheObserver
 {
-    private readonly IKubernetes _client;
     private readonly IEventRecorder _events;
     private readonly FilterDeploymentFeed _feed;
-    private readonly string _namespace;
+    private readonly NodeRecordWriter _record;
     private readonly string _nodeName;
     private readonly ILogger _logger;
 
     public KubernetesCacheObserver(IKubernetes client, IEventRecorder events, FilterDeploymentFeed feed, string namespaceName, string nodeName, ILogger<KubernetesCacheObserver> logger)
     {
-        _client = client;
         _events = events;
         _feed = feed;
-        _namespace = namespaceName;
+        _record = new NodeRecordWriter(new KubernetesResourceClient<CacheNodeRecord>(client, CacheNodeRecord.Type), namespaceName, nodeName);
         _nodeName = nodeName;
         _logger = logger;
     }
@@ -50,16 +48,7 @@ public sealed partial class KubernetesCacheObserver : ICacheObserver
 
     public async Task HeldModulesChangedAsync(IReadOnlySet<ModuleDigest> held, CancellationToken cancellationToken)
     {
-        var desired = NodeReadiness.Build(_namespace, _nodeName, held.Select(d => d.Hex));
-        try
-        {
-            await _client.CoreV1.ReplaceNamespacedConfigMapAsync(desired, desired.Metadata.Name, _namespace, cancellationToken: cancellationToken);
-        }
-        catch (Exception ex) when (KubernetesErrors.IsNotFound(ex))
-        {
-            await _client.CoreV1.CreateNamespacedConfigMapAsync(desired, _namespace, cancellationToken: cancellationToken);
-        }
-
+        await _record.WriteAsync(held.Select(d => d.Hex), cancellationToken);
         LogPublished(_logger, _nodeName, held.Count);
     }
 

@@ -5,6 +5,7 @@ using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
 using Wasme.Istio.Validation;
 using Wasme.Kubernetes.Caching;
+using Wasme.Kubernetes.Nodes;
 using Wasme.Operator.Diagnostics;
 using Wasme.Operator.HostPath;
 using Wasme.Operator.Images;
@@ -28,7 +29,7 @@ public sealed class FilterDeploymentOperator : IDisposable
     private readonly ResourceInformer<V1StatefulSet> _statefulSets;
     private readonly ResourceInformer<GenericResource> _envoyFilters;
     private readonly ResourceInformer<GenericResource> _wasmPlugins;
-    private readonly ResourceInformer<V1ConfigMap> _nodeRecords;
+    private readonly ResourceInformer<CacheNodeRecord> _nodeRecords;
     private readonly WorkQueue<ObjectKey> _queue;
     private readonly int _workers;
     private readonly TimeProvider _timeProvider;
@@ -66,9 +67,10 @@ public sealed class FilterDeploymentOperator : IDisposable
         // HostPath's gate: which modules each node's cache holds. Not waited for at start (a Remote-only install may not
         // grant it); until it has listed, HostPath FilterDeployments wait and say why.
         var distribution = options.ModuleDistribution;
+        // Read-only: no fence, the operator never writes them.
         _nodeRecords = new(
-            new NodeRecordClient(client, NodeModuleRecords.Selector),
-            new InformerOptions { Namespace = distribution.CacheNamespace, LabelSelector = NodeModuleRecords.Selector, ResyncPeriod = TimeSpan.Zero },
+            new KubernetesResourceClient<CacheNodeRecord>(client, CacheNodeRecord.Type),
+            new InformerOptions { Namespace = distribution.CacheNamespace, ResyncPeriod = TimeSpan.Zero, NotServedBackoffMax = options.CrdRediscoveryMax },
             timeProvider,
             informerLogger);
 
@@ -100,6 +102,7 @@ public sealed class FilterDeploymentOperator : IDisposable
         _envoyFilters.AddHandler((_, r) => OnOwned(r));
         _wasmPlugins.AddHandler((_, r) => OnOwned(r));
         _nodeRecords.AddHandler((_, _) => RequeueHostPath());
+        _nodeRecords.AddServedHandler(_ => RequeueHostPath());
 
         // A CRD installed (or removed) while running changes what every FilterDeployment can have: look at all again.
         _envoyFilters.AddServedHandler(_ => RequeueAll());

@@ -35,7 +35,14 @@ public sealed class ModuleDistributionGate
         {
             if (held is null)
             {
-                gates.Add(new(workload, GateState.Unknown, [], [], $"the caches' node records (ConfigMaps {NodeModuleRecords.Selector} in namespace {_records.Namespace}) have not been read yet"));
+                gates.Add(new(workload, GateState.Unknown, [], [], $"the caches' node records (CacheNodeRecords in namespace {_records.Namespace}) have not been read yet"));
+                continue;
+            }
+
+            if (!_records.IsServed)
+            {
+                gates.Add(new(workload, GateState.Unknown, [], [],
+                    "the API server does not serve CacheNodeRecords (wasme.io/v1), where the caches say which modules their nodes hold: install deploy/crds/cachenoderecords.wasme.io.yaml (kubectl apply -k deploy/)"));
                 continue;
             }
 

@@ -3,7 +3,7 @@ namespace Wasme.Operator.HostPath;
 /// <summary>Where the caches report which modules their nodes hold, and how often a waiting HostPath FilterDeployment looks again.</summary>
 public sealed record ModuleDistributionOptions
 {
-    /// <summary>Namespace of the caches' <c>wasme-cache-node-*</c> ConfigMaps (the cache's own namespace).</summary>
+    /// <summary>Namespace of the caches' CacheNodeRecords (the cache's own namespace).</summary>
     public string CacheNamespace { get; init; } = "wasme";
 
     /// <summary>

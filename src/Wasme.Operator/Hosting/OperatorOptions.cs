@@ -41,7 +41,7 @@ public sealed record OperatorOptions
     /// <summary>Base URL of the node cache Service that serves modules (Remote delivery).</summary>
     public Uri CacheServiceUrl { get; init; } = new("http://wasme-cache.wasme.svc.cluster.local:9979");
 
-    /// <summary>Namespace of the node caches' <c>wasme-cache-node-*</c> ConfigMaps (HostPath's readiness gate); default <c>$POD_NAMESPACE</c>, else <c>wasme</c>.</summary>
+    /// <summary>Namespace of the node caches' CacheNodeRecords (HostPath's readiness gate); default <c>$POD_NAMESPACE</c>, else <c>wasme</c>.</summary>
     public string? CacheNamespace { get; init; }
 
     /// <summary>Istio release the generated resources target; null asks istiod per namespace (falling back to the newest).</summary>

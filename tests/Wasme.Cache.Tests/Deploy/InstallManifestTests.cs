@@ -76,6 +76,7 @@ public sealed class InstallManifestTests
 
         Assert.Contains("Namespace/wasme", kinds);
         Assert.Contains("CustomResourceDefinition/filterdeployments.wasme.io", kinds);
+        Assert.Contains("CustomResourceDefinition/cachenoderecords.wasme.io", kinds);
         Assert.Contains("Deployment/wasme-operator", kinds);
         Assert.Contains("PodDisruptionBudget/wasme-operator", kinds);
         Assert.Contains("DaemonSet/wasme-cache", kinds);
@@ -277,6 +278,8 @@ public sealed class InstallManifestTests
         // The CRD is served: the API accepts a FilterDeployment, as the cache and operator will read it.
         var crd = await kubectl(["get", "crd", "filterdeployments.wasme.io", "-o", "name"]);
         Assert.True(crd.ExitCode == 0, crd.ToString());
+        var records = await kubectl(["get", "cachenoderecords", "-n", "wasme"]);
+        Assert.True(records.ExitCode == 0, records.ToString());
 
         // The pods the DaemonSet and Deployment controllers would create are admitted, without a warning.
         var documents = await DocumentsAsync();

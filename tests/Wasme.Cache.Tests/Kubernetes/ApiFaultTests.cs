@@ -25,6 +25,7 @@ public sealed class ApiFaultTests
     {
         await using var server = await KubernetesTestServer.StartAsync();
         server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/filterdeployments.wasme.io.yaml")));
+        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/cachenoderecords.wasme.io.yaml")));
         server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
         // As the daemon builds it: Retry-After is honoured for reads, writes fail fast.
         using var client = KubernetesClientFactory.Create(server.CreateClientConfiguration(), "wasme-cache", TimeProvider.System);
@@ -45,11 +46,11 @@ public sealed class ApiFaultTests
         await harness.Cache.SyncAsync();
         Assert.Equal([first.Hex], RecordedModules(server));
 
-        // Reads throttled (429 with Retry-After) a few times, watches cut at once and dropped, ConfigMap writes failing:
+        // Reads throttled (429 with Retry-After) a few times, watches cut at once and dropped, node record writes failing:
         // meanwhile a second FilterDeployment arrives.
         server.Faults.Throttle("filterdeployments", retryAfterSeconds: 1, method: "GET", times: 3);
         server.Faults.CloseWatchesAtOnce(times: 3);
-        server.Faults.FailPath("/configmaps", 500);
+        server.Faults.FailPath("/cachenoderecords", 500);
         server.Faults.DropWatches();
         await ResolvedAsync(server, "two", second);
         await WaitForWantedAsync(harness, set => set.ContainsKey(first) && set.ContainsKey(second));
@@ -78,8 +79,8 @@ public sealed class ApiFaultTests
 
     private static IEnumerable<string> RecordedModules(KubernetesTestServer server)
     {
-        var record = server.Get("v1", "ConfigMap", "wasme", NodeReadiness.ConfigMapName("node-a"));
-        return ((string?)record?["data"]?[NodeReadiness.ModulesKey] ?? "").Split('\n', StringSplitOptions.RemoveEmptyEntries).Order(StringComparer.Ordinal);
+        var record = server.Get($"{CacheNodeRecord.Group}/{CacheNodeRecord.Version}", CacheNodeRecord.KubeKind, "wasme", "node-a");
+        return (record?["spec"]?["modules"] as JsonArray ?? []).Select(m => m!.GetValue<string>());
     }
 
     // A FilterDeployment with the status the operator would write, as the admin (the faults are meant for the cache).

@@ -19,7 +19,7 @@ public sealed class KubernetesIntegrationTests
     private static async Task InstallCrdAsync(KubernetesTestServer server)
     {
         var env = new Dictionary<string, string> { ["KUBECONFIG"] = server.KubeconfigPath };
-        var result = await ExternalProcess.RunAsync("kubectl", ["apply", "-f", "deploy/crds/filterdeployments.wasme.io.yaml", "-f", "deploy/namespace.yaml"], env);
+        var result = await ExternalProcess.RunAsync("kubectl", ["apply", "-f", "deploy/crds/filterdeployments.wasme.io.yaml", "-f", "deploy/crds/cachenoderecords.wasme.io.yaml", "-f", "deploy/namespace.yaml"], env);
         Assert.True(result.ExitCode == 0, result.ToString());
     }
 
@@ -58,9 +58,10 @@ public sealed class KubernetesIntegrationTests
         await WaitForWantedAsync(harness, first);
         await harness.Cache.SyncAsync();
 
-        var record = await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme");
-        Assert.Equal([first.Hex], NodeReadiness.ReadModules(record));
-        Assert.Equal("node-a", record.Data[NodeReadiness.NodeKey]);
+        var records = new KubernetesResourceClient<CacheNodeRecord>(client, CacheNodeRecord.Type);
+        var record = (await records.GetAsync("wasme", "node-a", CancellationToken.None))!;
+        Assert.Equal([first.Hex], record.HeldModules());
+        Assert.Equal("node-a", record.NodeName);
         var cached = Assert.Single(events.Recorded);
         Assert.Equal(("one", "ModuleCached"), (cached.Subject, cached.Reason));
 
@@ -68,12 +69,12 @@ public sealed class KubernetesIntegrationTests
         await CreateResolvedAsync(server, "two", second);
         await WaitForWantedAsync(harness, second);
         await harness.Cache.SyncAsync();
-        record = await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme");
-        Assert.Equal(new[] { first.Hex, second.Hex }.ToHashSet(), NodeReadiness.ReadModules(record));
+        record = (await records.GetAsync("wasme", "node-a", CancellationToken.None))!;
+        Assert.Equal(new[] { first.Hex, second.Hex }.Order(StringComparer.Ordinal), record.Spec.Modules);
         var version = record.Metadata.ResourceVersion;
         await harness.Cache.SyncAsync();
         await harness.Cache.SyncAsync();
-        Assert.Equal(version, (await client.CoreV1.ReadNamespacedConfigMapAsync(NodeReadiness.ConfigMapName("node-a"), "wasme")).Metadata.ResourceVersion);
+        Assert.Equal(version, (await records.GetAsync("wasme", "node-a", CancellationToken.None))!.Metadata.ResourceVersion);
         Assert.Equal(2, events.Recorded.Count);
 
         // Deleting a FilterDeployment drops its module from the wanted set (eviction then applies).

@@ -34,6 +34,7 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         _kube = await KubernetesTestServer.StartAsync();
         await _kube.InstallIstioCrdsAsync();
         _kube.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(IstioCli.Root, "deploy", "crds", "filterdeployments.wasme.io.yaml")));
+        _kube.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(IstioCli.Root, "deploy", "crds", "cachenoderecords.wasme.io.yaml")));
         _kube.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {Namespace}\n---\napiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
     }
 
@@ -74,7 +75,7 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         Assert.Equal(module, served);
         // The node's readiness record follows once the store is complete (written after the bytes are in place).
         await EventuallyAsync(
-            () => ((string?)_kube.Get("v1", "ConfigMap", "wasme", "wasme-cache-node-node-2")?["data"]?["modules"])?.Contains(moduleSha256, StringComparison.Ordinal) == true,
+            () => (_kube.Get("wasme.io/v1", "CacheNodeRecord", "wasme", "node-2")?["spec"]?["modules"] as JsonArray)?.Any(m => (string?)m == moduleSha256) == true,
             "node-2's readiness record lists the applied module",
             cache);
     }

@@ -211,8 +211,46 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         }
     }
 
-    // What the operator writes: Ready=False with a reason, for the current generation.
-    private async Task ReportAsOperatorAsync(string name, string reason, string message)
+    [Fact]
+    public async Task Wait_names_the_nodes_whose_cache_record_lacks_the_module_and_an_install_without_records()
+    {
+        const string Module = "44bf95b368e78fafb663020b43cf099b23fc6032814653f2f47e4d20643e7267";
+
+        // An install from before CacheNodeRecords: the operator reports Ready, but no node can say it holds the module.
+        var deploy = Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "2s", .. IstioCli.SeedFacts]);
+        await ReportAsOperatorAsync("myfilter", "Applied", "applied", ready: "True", moduleSha256: Module);
+        Assert.Equal(ExitCodes.Failure, await deploy);
+        Assert.Contains("the cluster does not serve CacheNodeRecords (wasme.io/v1), where the wasme caches report what they hold: install this release's deploy/",
+            _cli.Error.Output, StringComparison.Ordinal);
+
+        // With the records: a node whose cache does not list the module yet is named, and the wait ends once it does.
+        _server.ApplyYaml(File.ReadAllText(Path.Combine(IstioCli.Root, "deploy", "crds", "cachenoderecords.wasme.io.yaml")));
+        _server.ApplyYaml($$"""
+            apiVersion: v1
+            kind: Namespace
+            metadata: {name: wasme}
+            ---
+            apiVersion: wasme.io/v1
+            kind: CacheNodeRecord
+            metadata: {name: worker-1, namespace: wasme}
+            spec: {modules: [{{Module}}]}
+            ---
+            apiVersion: wasme.io/v1
+            kind: CacheNodeRecord
+            metadata: {name: worker-2, namespace: wasme}
+            spec: {modules: []}
+            """);
+        Assert.Equal(ExitCodes.Failure, await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "1s", .. IstioCli.SeedFacts]));
+        Assert.Contains($"the module sha256:{Module} is not yet cached on worker-2", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("worker-1", _cli.Error.Output, StringComparison.Ordinal);
+
+        _server.ApplyYaml($"apiVersion: wasme.io/v1\nkind: CacheNodeRecord\nmetadata: {{name: worker-2, namespace: wasme}}\nspec: {{modules: [{Module}]}}\n");
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--wait", "10s", .. IstioCli.SeedFacts]);
+        Assert.True(code == 0, _cli.Error.Output);
+    }
+
+    // What the operator writes: the Ready condition with a reason (False unless said), for the current generation.
+    private async Task ReportAsOperatorAsync(string name, string reason, string message, string ready = "False", string? moduleSha256 = null)
     {
         using var client = _server.CreateClient();
         JsonObject? created;
@@ -227,9 +265,10 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
             ["status"] = new JsonObject
             {
                 ["observedGeneration"] = generation,
+                ["moduleSha256"] = moduleSha256,
                 ["conditions"] = new JsonArray(new JsonObject
                 {
-                    ["type"] = "Ready", ["status"] = "False", ["reason"] = reason, ["message"] = message,
+                    ["type"] = "Ready", ["status"] = ready, ["reason"] = reason, ["message"] = message,
                     ["observedGeneration"] = generation, ["lastTransitionTime"] = "2026-01-01T00:00:00Z",
                 }),
             },

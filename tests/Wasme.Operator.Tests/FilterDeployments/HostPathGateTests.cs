@@ -86,6 +86,32 @@ public sealed class HostPathGateTests(RegistryFixture registry) : IClassFixture<
             string.Join('\n', writes));
     }
 
+    [Fact]
+    public async Task An_operator_upgraded_before_the_node_record_crd_holds_hostpath_back_and_says_what_to_install()
+    {
+        var image = await registry.PushAsync("gate/no-records:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        NodeSide.CreateCacheNamespace(harness);
+        var (deleted, output) = await Kubectl.RunAsync(harness.Server.KubeconfigPath, null, "delete", "crd", "cachenoderecords.wasme.io");
+        Assert.True(deleted == 0, output);
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        NodeSide.RunPod(harness, "details-v1", "details-v1-a", "node-1");
+        harness.StartOperator(Options with { CrdRediscoveryMax = TimeSpan.FromMilliseconds(200) });
+
+        await harness.KubectlApplyAsync(Manifests.FilterDeployment("f", image.Reference, delivery: "HostPath"));
+
+        await harness.EventuallyAsync(() => (string?)harness.Condition("f", "ModuleDistributed")?["reason"] == "NodesUnknown", "f cannot tell which nodes hold the module");
+        Assert.Contains(
+            "the API server does not serve CacheNodeRecords (wasme.io/v1), where the caches say which modules their nodes hold: install deploy/crds/cachenoderecords.wasme.io.yaml",
+            (string)harness.Condition("f", "ModuleDistributed")!["message"]!, StringComparison.Ordinal);
+        AssertNothingPointsAtTheModule(harness);
+
+        // The CRD is installed and node-1's cache reports: the gate opens without restarting the operator.
+        harness.Server.ApplyYaml(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "crds", "cachenoderecords.wasme.io.yaml")));
+        NodeSide.ReportHeld(harness, "node-1", image.ModuleSha256);
+        await harness.EventuallyAsync(() => PodAnnotations(harness).ContainsKey(Volume), "the workload gets the cache volume");
+    }
+
     [Theory]
     [InlineData("PATCH", "/deployments/details-v1$")]
     [InlineData("POST", "/envoyfilters$")]

@@ -4,7 +4,7 @@ namespace Wasme.Operator.Tests.Support;
 
 /// <summary>
 /// What happens on the nodes, which the test server has no controllers for: a node's cache reporting the modules it
-/// holds (the ConfigMap of docs/cache.md, "Readiness per node", as the cache writes it), and the workload controller
+/// holds (the CacheNodeRecord of docs/cache.md, "Readiness per node", as the cache writes it), and the workload controller
 /// plus the scheduler placing a pod made from the workload's current pod template on a node.
 /// </summary>
 internal static class NodeSide
@@ -17,16 +17,10 @@ internal static class NodeSide
     /// <summary>The record a running cache writes for <paramref name="node"/>; no call for a node whose cache is stopped.</summary>
     public static void ReportHeld(OperatorHarness harness, string node, params string[] modules) => harness.Apply(new JsonObject
     {
-        ["apiVersion"] = "v1",
-        ["kind"] = "ConfigMap",
-        ["metadata"] = new JsonObject
-        {
-            ["name"] = $"wasme-cache-node-{node}",
-            ["namespace"] = CacheNamespace,
-            ["labels"] = new JsonObject { ["app.kubernetes.io/name"] = "wasme-cache", ["app.kubernetes.io/component"] = "node-readiness" },
-            ["annotations"] = new JsonObject { ["wasme.io/node"] = node },
-        },
-        ["data"] = new JsonObject { ["node"] = node, ["modules"] = string.Concat(modules.Order(StringComparer.Ordinal).Select(m => m + "\n")) },
+        ["apiVersion"] = "wasme.io/v1",
+        ["kind"] = "CacheNodeRecord",
+        ["metadata"] = new JsonObject { ["name"] = node, ["namespace"] = CacheNamespace },
+        ["spec"] = new JsonObject { ["modules"] = new JsonArray([.. modules.Order(StringComparer.Ordinal).Select(m => (JsonNode)JsonValue.Create(m))]) },
     });
 
     /// <summary>A pod of <paramref name="workload"/> from its pod template as it is now, bound to <paramref name="node"/>.</summary>

@@ -51,6 +51,7 @@ public sealed class OperatorHarness : IAsyncDisposable
         }
 
         server.ApplyYaml(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "crds", "filterdeployments.wasme.io.yaml")));
+        server.ApplyYaml(await File.ReadAllTextAsync(RepositoryFiles.Path("deploy", "crds", "cachenoderecords.wasme.io.yaml")));
         server.ApplyYaml($"apiVersion: v1\nkind: Namespace\nmetadata:\n  name: {Namespace}\n");
         return new OperatorHarness(server);
     }

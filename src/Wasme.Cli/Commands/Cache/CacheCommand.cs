@@ -30,7 +30,7 @@ internal sealed class CacheCommand : WasmeCommand
     private readonly Option<string> _directory = new("--directory") { Description = "Module directory (a hostPath shared with sidecars for HostPath delivery).", DefaultValueFactory = _ => CacheOptions.DefaultDirectory };
     private readonly Option<string> _listen = new("--listen") { Description = "HTTP address to serve modules, health and metrics on.", DefaultValueFactory = _ => $"http://0.0.0.0:{CacheOptions.DefaultPort}" };
     private readonly Option<string?> _kubeconfig = new("--kubeconfig") { Description = "Kubeconfig file; in a pod the service account is used." };
-    private readonly Option<string?> _namespace = new("--namespace") { Description = "Namespace the cache runs in, for its node readiness ConfigMaps (default: $POD_NAMESPACE, else wasme)." };
+    private readonly Option<string?> _namespace = new("--namespace") { Description = "Namespace the cache runs in, for its node record, a CacheNodeRecord (default: $POD_NAMESPACE, else wasme)." };
     private readonly Option<string?> _watchNamespace = new("--watch-namespace") { Description = "Only watch FilterDeployments in this namespace (default: all)." };
     private readonly Option<long> _quota = new("--quota-bytes") { Description = "Disk budget; past it unreferenced modules are evicted, least recently used first.", DefaultValueFactory = _ => new CacheOptions().QuotaBytes };
     private readonly Option<string> _grace = new("--grace-period") { Description = "How long unreferenced modules are kept, e.g. 10m, 1h, 30s.", DefaultValueFactory = _ => "10m" };

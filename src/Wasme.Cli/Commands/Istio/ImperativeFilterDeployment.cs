@@ -1,6 +1,8 @@
+using System.Net;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using k8s;
+using k8s.Autorest;
 using Wasme.Cli.Infrastructure;
 using Wasme.Istio.Api;
 using Wasme.Istio.Translation;
@@ -161,15 +163,12 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
                         return WaitOutcome.Done(message);
                     }
 
-                    var missing = await NodesMissingAsync(cacheNamespace, module, cancellationToken);
-                    if (missing.Count == 0)
+                    if (await NotYetCachedAsync(cacheNamespace, module, cancellationToken) is not { } notCached)
                     {
                         return WaitOutcome.Done(message);
                     }
 
-                    last = missing[0] == string.Empty
-                        ? $"no wasme cache has reported in namespace {cacheNamespace} yet; is it installed? (kubectl get daemonset -n {cacheNamespace})"
-                        : $"the module sha256:{module} is not yet cached on {string.Join(", ", missing)}";
+                    last = notCached;
                 }
                 else if (reason == "NoMatchingWorkloads")
                 {
@@ -242,18 +241,28 @@ internal sealed class ImperativeFilterDeployment(IKubernetes client, TimeProvide
         return true;
     }
 
-    private async Task<List<string>> NodesMissingAsync(string cacheNamespace, string module, CancellationToken cancellationToken)
+    /// <summary>Null once every node's cache reports the module (its CacheNodeRecord lists it), else what is missing.</summary>
+    private async Task<string?> NotYetCachedAsync(string cacheNamespace, string module, CancellationToken cancellationToken)
     {
-        var records = await client.CoreV1.ListNamespacedConfigMapAsync(cacheNamespace, labelSelector: NodeReadiness.Selector, cancellationToken: cancellationToken);
-        if (records.Items.Count == 0)
+        object list;
+        try
         {
-            return [string.Empty];
+            list = await client.CustomObjects.ListNamespacedCustomObjectAsync(CacheNodeRecord.Group, CacheNodeRecord.Version, cacheNamespace, CacheNodeRecord.Plural, cancellationToken: cancellationToken);
+        }
+        catch (HttpOperationException e) when (e.Response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // A list 404s only when the kind is not served: wasme installed from a release before CacheNodeRecords.
+            return $"the cluster does not serve CacheNodeRecords ({CacheNodeRecord.Group}/{CacheNodeRecord.Version}), where the wasme caches report what they hold: install this release's deploy/ (docs/install.md, Upgrading)";
         }
 
-        return [.. records.Items
-            .Where(r => !NodeReadiness.ReadModules(r).Contains(module))
-            .Select(r => r.Data is { } data && data.TryGetValue(NodeReadiness.NodeKey, out var node) ? node : r.Metadata.Name)
-            .Order(StringComparer.Ordinal)];
+        var records = JsonSerializer.Deserialize(KubernetesJson.Serialize(list), CacheNodeRecordJsonContext.Default.ResourceListCacheNodeRecord)?.Items ?? [];
+        if (records.Count == 0)
+        {
+            return $"no wasme cache has reported in namespace {cacheNamespace} yet; is it installed? (kubectl get daemonset -n {cacheNamespace})";
+        }
+
+        var missing = records.Where(r => !r.HeldModules().Contains(module)).Select(r => r.NodeName).Order(StringComparer.Ordinal).ToList();
+        return missing.Count == 0 ? null : $"the module sha256:{module} is not yet cached on {string.Join(", ", missing)}";
     }
 
     private Task<JsonObject?> GetAsync(string ns, string name, CancellationToken cancellationToken) =>

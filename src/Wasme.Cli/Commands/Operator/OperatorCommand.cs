@@ -22,7 +22,7 @@ internal sealed class OperatorCommand : WasmeCommand
     private readonly Option<string> _imageRefresh = new("--image-refresh") { Description = "How often image tags are resolved again, e.g. 5m.", DefaultValueFactory = _ => "5m" };
     private readonly Option<int> _workers = new("--workers") { Description = "Concurrent reconciles (never two for one FilterDeployment).", DefaultValueFactory = _ => new OperatorOptions().Workers };
     private readonly Option<string> _cacheService = new("--cache-service-url") { Description = "Base URL of the node cache Service that serves modules (Remote delivery).", DefaultValueFactory = _ => new OperatorOptions().CacheServiceUrl.ToString() };
-    private readonly Option<string?> _cacheNamespace = new("--cache-namespace") { Description = "Namespace of the wasme-cache DaemonSet, whose per-node ConfigMaps gate HostPath delivery (default $POD_NAMESPACE, else wasme)." };
+    private readonly Option<string?> _cacheNamespace = new("--cache-namespace") { Description = "Namespace of the wasme-cache DaemonSet, whose per-node CacheNodeRecords gate HostPath delivery (default $POD_NAMESPACE, else wasme)." };
     private readonly Option<string?> _istioVersion = new("--istio-version") { Description = $"Istio version the generated resources target (default: ask istiod per namespace, else {IstioVersion.Latest})." };
     private readonly Option<string> _metrics = new("--metrics-address") { Description = "host:port serving Prometheus /metrics; empty turns it off.", DefaultValueFactory = _ => new OperatorOptions().MetricsAddress };
     private readonly Option<bool> _leaderElect = new("--leader-elect") { Description = "Reconcile only while holding a coordination.k8s.io/v1 Lease, so several replicas can run." };
