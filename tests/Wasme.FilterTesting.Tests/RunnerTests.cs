@@ -86,11 +86,15 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
                 then:
                   response: {status: 503, body: "auth call failed\n"}
                   upstream: {called: false}
-              - name: an answer slower than the stream idle timeout
-                given: {streamIdleTimeout: 30s}
-                when: {httpCalls: {auth: {body: late, delay: 1m}}}
+              - name: an answer slower than the stream idle timeout (the call's own timeout is 5 s)
+                given: {streamIdleTimeout: 3s}
+                when: {httpCalls: {auth: {body: late, delay: 4s}}}
                 then:
                   response: {status: 408}
+              - name: an answer slower than the call's own timeout fails the call
+                when: {httpCalls: {auth: {body: late, delay: 1m}}}
+                then:
+                  response: {status: 503, body: "auth call failed\n"}
             """);
 
         Assert.All(results, r => Assert.True(r.Passed, Describe(r)));
