@@ -227,6 +227,32 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
     }
 
     [Fact]
+    public void JUnit_report_totals_agree_with_its_suites_errors_apart_from_failures()
+    {
+        var report = Path.Combine(Directory.CreateTempSubdirectory("junit-").FullName, "junit.xml");
+        var failed = new Assertions.Mismatch("response.status", "201", "200", null);
+        var results = new[]
+        {
+            new FileResult("a.yaml", [
+                new CaseResult("passes", 2, [], null, TimeSpan.FromMilliseconds(250), null),
+                new CaseResult("fails", 4, [failed], null, TimeSpan.FromMilliseconds(500), null),
+                new CaseResult("module is not WebAssembly", 6, [], null, TimeSpan.FromMilliseconds(125), "not a WebAssembly module")]),
+            new FileResult("b.yaml", [new CaseResult("fails too", 2, [failed], null, TimeSpan.FromMilliseconds(125), null)]),
+        };
+
+        JUnitReport.Write(report, results);
+
+        var root = XDocument.Load(report).Root!;
+        var totals = new[] { "tests", "failures", "errors" }.Select(a => root.Attribute(a)?.Value ?? "absent").ToArray();
+        var sums = new[] { "tests", "failures", "errors" }
+            .Select(a => root.Elements("testsuite").Sum(s => int.Parse(s.Attribute(a)!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.Equal(["4", "2", "1"], totals);
+        Assert.Equal(sums, totals);
+        Assert.Equal("1.000", root.Attribute("time")?.Value);
+    }
+
+    [Fact]
     public void JUnit_report_stays_valid_xml_when_names_and_errors_hold_control_characters()
     {
         var report = Path.Combine(Directory.CreateTempSubdirectory("junit-").FullName, "junit.xml");
