@@ -218,6 +218,13 @@ public static partial class FilterTestParser
     {
         var entries = values.Entries(node, "a test case", CaseKeys);
         var name = entries.TryGetValue("name", out var nameNode) ? values.Scalar(nameNode, "name") : throw values.Error(node, "a test case needs a name");
+        if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
+        {
+            // Names go to terminals and CI logs as written: a line break or escape in one could fake a line there
+            // (a GitHub Actions '::' command, a PASS line).
+            throw values.Error(nameNode, "a case name must be one line of visible text, without line breaks, tabs or other control characters; write the name on one line");
+        }
+
         var given = fileGiven;
         if (entries.TryGetValue("given", out var givenNode))
         {
