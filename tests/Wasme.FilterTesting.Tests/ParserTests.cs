@@ -57,6 +57,7 @@ public sealed class ParserTests
     [InlineData("tests:\n  - name: a\n    then:\n      response: {status: 999}\n", 4, "then.response.status must be a whole number from 100 to 599")]
     [InlineData("tests:\n  - name: a\n  - name: a\n", 3, "two cases are named 'a'")]
     [InlineData("tests:\n  - when: {}\n", 2, "a test case needs a name")]
+    [InlineData("tests:\n  - name: a\n    then:\n      upstream: {trailers: {x-t: a}}\n", 4, "then.upstream.trailers cannot be checked: request trailers are not forwarded to the upstream")]
     [InlineData("tests:\n  - name: ''\n", 2, "a case name must be one line of visible text")]
     [InlineData("tests:\n  - name: \"ok\\n::error::injected\"\n", 2, "a case name must be one line of visible text")]
     [InlineData("tests:\n  - name: \"red \\e[31m\"\n", 2, "a case name must be one line of visible text")]

@@ -171,8 +171,6 @@ public sealed record UpstreamExpectation
     public IReadOnlyDictionary<string, HeaderMatcher> Headers { get; init; } = new Dictionary<string, HeaderMatcher>();
 
     public BodyMatcher? Body { get; init; }
-
-    public IReadOnlyDictionary<string, HeaderMatcher> Trailers { get; init; } = new Dictionary<string, HeaderMatcher>();
 }
 
 public sealed record CallExpectation
