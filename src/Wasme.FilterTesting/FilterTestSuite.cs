@@ -107,6 +107,7 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             results.Add(new FileResult(file.Path, caseResults));
             if (options.Update && ExpectationUpdater.Update(file, cases, caseResults) is { } updated)
             {
+                RefuseUnreadable(file.Path, updated);
                 await (writeUpdated ?? WriteUpdatedAsync)(file.Path, updated, cancellationToken);
             }
         }
@@ -128,6 +129,20 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
                         missing.Module);
                 }
             }
+        }
+    }
+
+    /// <summary>What <c>--update</c> writes must read back: a layout the in-place edit gets wrong stops the run, file untouched.</summary>
+    private static void RefuseUnreadable(string path, string updated)
+    {
+        try
+        {
+            FilterTestParser.Parse(path, updated);
+        }
+        catch (FilterTestFileException ex)
+        {
+            throw new FilterTestFileException(path, ex.Line, ex.Column,
+                $"--update would leave this file unreadable ({ex.Problem}); nothing was written: write the failing cases' then.response by hand");
         }
     }
 

@@ -179,6 +179,36 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
     }
 
     [Fact]
+    public async Task Update_leaves_anchored_and_aliased_responses_as_written_and_the_file_valid()
+    {
+        // An alias resolves to the anchored node of another case: editing "its" response would edit that one, twice.
+        var path = modules.WriteTestFile("""
+            filters: [{module: $ADD_HEADER, rootId: add_header, config: tomorrow}]
+            tests:
+              - name: anchored block
+                then:
+                  response: &created
+                    status: 201
+              - name: aliased
+                then:
+                  response: *created
+              - name: anchored flow
+                then: {response: &accepted {status: 202}}
+              - name: plain
+                then: {response: {status: 500}}
+            """);
+
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
+        var updated = await File.ReadAllTextAsync(path);
+        var again = await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, null, CancellationToken.None);
+
+        Assert.Equal([false, false, false, true], again[0].Cases.Select(c => c.Passed));
+        Assert.Contains("response: &created\n        status: 201\n", updated, StringComparison.Ordinal);
+        Assert.Contains("response: *created\n", updated, StringComparison.Ordinal);
+        Assert.Contains("{response: &accepted {status: 202}}", updated, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_keeps_a_crlf_file_crlf_on_every_line_it_writes()
     {
         var path = modules.WriteTestFile("""

@@ -233,7 +233,14 @@ public static partial class FilterTestParser
 
         var when = entries.TryGetValue("when", out var whenNode) ? ReadWhen(values, whenNode) : new WhenSpec();
         var then = entries.TryGetValue("then", out var thenNode) ? ReadThen(values, thenNode) : new ThenSpec();
+        // --update edits text in place: only where this case wrote the node itself. An alias resolves to another
+        // case's node, and an anchor or tag stands before the value; those are left for the author to edit.
         var thenMapping = thenNode as YamlMappingNode;
+        if (thenMapping is not null && !WrittenHere(thenMapping, node, nextCaseStart))
+        {
+            thenMapping = null;
+        }
+
         var responseNode = thenMapping?.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "response" }).Value;
         var bound = nextCaseStart;
         if (responseNode is not null)
@@ -249,9 +256,13 @@ public static partial class FilterTestParser
             thenMapping is { Children.Count: 0 },
             thenMapping is null ? null : (int)thenMapping.Start.Column - 1,
             responseNode is YamlMappingNode ? (int)responseNode.Start.Index : null,
-            responseNode is YamlMappingNode ? bound : null);
+            responseNode is YamlMappingNode ? bound : null,
+            Editable: (thenNode is null || thenMapping is not null) && (responseNode is null || WrittenHere(responseNode, node, nextCaseStart)));
         return new FilterTestCase(name, (int)node.Start.Line, given, when, then, location);
     }
+
+    private static bool WrittenHere(YamlNode value, YamlNode caseNode, int nextCaseStart) =>
+        value.Anchor.IsEmpty && value.Tag.IsEmpty && value.Start.Index >= caseNode.Start.Index && value.Start.Index < nextCaseStart;
 
     private static WhenSpec ReadWhen(YamlValues values, YamlNode node)
     {
