@@ -57,6 +57,7 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
     }
 
     /// <exception cref="FilterTestFileException">A file is malformed; nothing was run.</exception>
+    /// <exception cref="FileNotFoundException">A path, or a module a selected case names, is not there; nothing was run.</exception>
     public async Task<IReadOnlyList<FileResult>> RunAsync(FilterTestOptions options, Action<string, CaseResult>? onCase, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -79,6 +80,7 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
         var selected = parsed.Select(file => (File: file, Cases: file.Cases
                 .Where(c => options.NameFilter is null || c.Name.Contains(options.NameFilter, StringComparison.OrdinalIgnoreCase))
                 .ToList())).ToList();
+        RefuseMissingModules(selected);
         var total = selected.Sum(s => s.Cases.Count);
         var finished = 0;
         var results = new List<FileResult>();
@@ -105,11 +107,43 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             results.Add(new FileResult(file.Path, caseResults));
             if (options.Update && ExpectationUpdater.Update(file, cases, caseResults) is { } updated)
             {
+                RefuseUnreadable(file.Path, updated);
                 await (writeUpdated ?? WriteUpdatedAsync)(file.Path, updated, cancellationToken);
             }
         }
 
         return results;
+    }
+
+    /// <exception cref="FileNotFoundException">A case names a module file that is not there: found before any case runs, so nothing is reported or updated for a run that cannot finish.</exception>
+    private static void RefuseMissingModules(IEnumerable<(FilterTestFile File, List<FilterTestCase> Cases)> selected)
+    {
+        foreach (var (file, cases) in selected)
+        {
+            foreach (var testCase in cases)
+            {
+                if (testCase.Given.Filters.FirstOrDefault(f => f.Module is not null && !File.Exists(f.Module)) is { } missing)
+                {
+                    throw new FileNotFoundException(
+                        $"module {missing.Module} does not exist (case '{testCase.Name}', {file.Path}:{testCase.Line}); build the filter first (wasme build) or fix module: in the test file",
+                        missing.Module);
+                }
+            }
+        }
+    }
+
+    /// <summary>What <c>--update</c> writes must read back: a layout the in-place edit gets wrong stops the run, file untouched.</summary>
+    private static void RefuseUnreadable(string path, string updated)
+    {
+        try
+        {
+            FilterTestParser.Parse(path, updated);
+        }
+        catch (FilterTestFileException ex)
+        {
+            throw new FilterTestFileException(path, ex.Line, ex.Column,
+                $"--update would leave this file unreadable ({ex.Problem}); nothing was written: write the failing cases' then.response by hand");
+        }
     }
 
     private static async Task WriteUpdatedAsync(string path, string text, CancellationToken cancellationToken)

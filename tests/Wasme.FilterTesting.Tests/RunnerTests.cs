@@ -86,11 +86,15 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
                 then:
                   response: {status: 503, body: "auth call failed\n"}
                   upstream: {called: false}
-              - name: an answer slower than the stream idle timeout
-                given: {streamIdleTimeout: 30s}
-                when: {httpCalls: {auth: {body: late, delay: 1m}}}
+              - name: an answer slower than the stream idle timeout (the call's own timeout is 5 s)
+                given: {streamIdleTimeout: 3s}
+                when: {httpCalls: {auth: {body: late, delay: 4s}}}
                 then:
                   response: {status: 408}
+              - name: an answer slower than the call's own timeout fails the call
+                when: {httpCalls: {auth: {body: late, delay: 1m}}}
+                then:
+                  response: {status: 503, body: "auth call failed\n"}
             """);
 
         Assert.All(results, r => Assert.True(r.Passed, Describe(r)));
@@ -175,6 +179,36 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
     }
 
     [Fact]
+    public async Task Update_leaves_anchored_and_aliased_responses_as_written_and_the_file_valid()
+    {
+        // An alias resolves to the anchored node of another case: editing "its" response would edit that one, twice.
+        var path = modules.WriteTestFile("""
+            filters: [{module: $ADD_HEADER, rootId: add_header, config: tomorrow}]
+            tests:
+              - name: anchored block
+                then:
+                  response: &created
+                    status: 201
+              - name: aliased
+                then:
+                  response: *created
+              - name: anchored flow
+                then: {response: &accepted {status: 202}}
+              - name: plain
+                then: {response: {status: 500}}
+            """);
+
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
+        var updated = await File.ReadAllTextAsync(path);
+        var again = await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, null, CancellationToken.None);
+
+        Assert.Equal([false, false, false, true], again[0].Cases.Select(c => c.Passed));
+        Assert.Contains("response: &created\n        status: 201\n", updated, StringComparison.Ordinal);
+        Assert.Contains("response: *created\n", updated, StringComparison.Ordinal);
+        Assert.Contains("{response: &accepted {status: 202}}", updated, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Update_keeps_a_crlf_file_crlf_on_every_line_it_writes()
     {
         var path = modules.WriteTestFile("""
@@ -220,6 +254,32 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
         var failure = suite.Elements("testcase").Single(c => c.Attribute("name")!.Value == "fails").Element("failure")!;
         Assert.Contains("response.status", failure.Value, StringComparison.Ordinal);
         Assert.Null(suite.Elements("testcase").Single(c => c.Attribute("name")!.Value == "passes").Element("failure"));
+    }
+
+    [Fact]
+    public void JUnit_report_totals_agree_with_its_suites_errors_apart_from_failures()
+    {
+        var report = Path.Combine(Directory.CreateTempSubdirectory("junit-").FullName, "junit.xml");
+        var failed = new Assertions.Mismatch("response.status", "201", "200", null);
+        var results = new[]
+        {
+            new FileResult("a.yaml", [
+                new CaseResult("passes", 2, [], null, TimeSpan.FromMilliseconds(250), null),
+                new CaseResult("fails", 4, [failed], null, TimeSpan.FromMilliseconds(500), null),
+                new CaseResult("module is not WebAssembly", 6, [], null, TimeSpan.FromMilliseconds(125), "not a WebAssembly module")]),
+            new FileResult("b.yaml", [new CaseResult("fails too", 2, [failed], null, TimeSpan.FromMilliseconds(125), null)]),
+        };
+
+        JUnitReport.Write(report, results);
+
+        var root = XDocument.Load(report).Root!;
+        var totals = new[] { "tests", "failures", "errors" }.Select(a => root.Attribute(a)?.Value ?? "absent").ToArray();
+        var sums = new[] { "tests", "failures", "errors" }
+            .Select(a => root.Elements("testsuite").Sum(s => int.Parse(s.Attribute(a)!.Value, System.Globalization.CultureInfo.InvariantCulture)).ToString(System.Globalization.CultureInfo.InvariantCulture))
+            .ToArray();
+        Assert.Equal(["4", "2", "1"], totals);
+        Assert.Equal(sums, totals);
+        Assert.Equal("1.000", root.Attribute("time")?.Value);
     }
 
     [Fact]

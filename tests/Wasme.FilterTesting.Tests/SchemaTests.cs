@@ -34,6 +34,7 @@ public sealed class SchemaTests
     [InlineData("tests:\n  - name: a\n    then: {queues: {events: hi}}\n")]
     [InlineData("tests:\n  - name: a\n    when: {grpcCalls: {auth: [{status: 99}]}}\n")]
     [InlineData("tests:\n  - name: a\n    when: {grpcCalls: {auth: [{messages: [{hex: 00}]}]}}\n")]
+    [InlineData("tests:\n  - name: a\n    then: {upstream: {trailers: {x-t: a}}}\n")]
     public void What_the_parser_refuses_the_schema_refuses_too(string yaml)
     {
         Assert.ThrowsAny<FilterTestFileException>(() => FilterTestParser.Parse("t.yaml", yaml));

@@ -102,6 +102,65 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
     }
 
     [Fact]
+    public async Task An_http_call_answer_slower_than_the_calls_own_timeout_fails_the_call_as_Envoy_does()
+    {
+        // The filter asks 'auth' with a 500 ms timeout (or none) and answers 503 when the call fails, as SDK filters do.
+        var wat = new Wat();
+        var headers = Serialized((":method", "GET"), (":path", "/check"), (":authority", "auth"));
+        var module = wat.Module($$"""
+            (global $stream (mut i32) (i32.const 0))
+            (func (export "proxy_on_context_create") (param i32 i32))
+            (func (export "proxy_on_configure") (param i32 i32) (result i32) (i32.const 1))
+            (func (export "proxy_on_request_headers") (param $context i32) (param i32 i32) (result i32)
+              (global.set $stream (local.get $context))
+              (drop (call $proxy_get_header_map_value (i32.const 0) {{wat.Str("x-timeout")}} (i32.const 0) (i32.const 4)))
+              (drop (call $proxy_http_call {{wat.Str("auth")}} {{wat.Str(headers)}} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0)
+                (select (i32.const 0) (i32.const 500) (i32.load (i32.const 4))) (i32.const 8)))
+              (i32.const 1))
+            (func (export "proxy_on_http_call_response") (param i32 i32) (param $headers i32) (param i32 i32)
+              (drop (call $proxy_set_effective_context (global.get $stream)))
+              (if (i32.eqz (local.get $headers))
+                (then (drop (call $proxy_send_local_response (i32.const 503) (i32.const 0) (i32.const 0) {{wat.Str("call failed")}} (i32.const 0) (i32.const 0) (i32.const -1))))
+                (else (drop (call $proxy_continue_stream (i32.const 0))))))
+            """);
+
+        var results = await RunAsync("""
+            filters: [{module: filter.wat, rootId: ""}]
+            tests:
+              - name: answered before the timeout
+                when: {httpCalls: {auth: {delay: 499ms}}}
+                then: {response: {status: 200}}
+              - name: answered after the timeout
+                when: {httpCalls: {auth: {delay: 1s}}}
+                then: {response: {status: 503, body: call failed}, upstream: {called: false}}
+              - name: no timeout waits for the answer
+                when: {request: {headers: {x-timeout: none}}, httpCalls: {auth: {delay: 1m}}}
+                then: {response: {status: 200}}
+            """, module);
+
+        Assert.All(results, result => Assert.True(result.Passed, Describe(result)));
+    }
+
+    private static string Serialized(params (string Name, string Value)[] pairs)
+    {
+        var builder = new System.Text.StringBuilder();
+        void Word(int value) => builder.Append((char)(value & 0xff)).Append((char)((value >> 8) & 0xff)).Append('\0').Append('\0');
+        Word(pairs.Length);
+        foreach (var (name, value) in pairs)
+        {
+            Word(name.Length);
+            Word(value.Length);
+        }
+
+        foreach (var (name, value) in pairs)
+        {
+            builder.Append(name).Append('\0').Append(value).Append('\0');
+        }
+
+        return builder.ToString();
+    }
+
+    [Fact]
     public async Task A_pattern_that_backtracks_past_its_time_limit_fails_its_case_naming_the_pattern()
     {
         var wat = new Wat();

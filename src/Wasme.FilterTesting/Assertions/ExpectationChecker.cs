@@ -131,7 +131,7 @@ public static partial class ExpectationChecker
                 request is null ? $"it never did (the client got {observed.Response.StatusCode})" : $"it received {request.Method} {request.PathAndQuery}"));
         }
 
-        var checksRequest = expected.Method is not null || expected.Path is not null || expected.Headers.Count > 0 || expected.Body is not null || expected.Trailers.Count > 0;
+        var checksRequest = expected.Method is not null || expected.Path is not null || expected.Headers.Count > 0 || expected.Body is not null;
         if (!checksRequest)
         {
             return;

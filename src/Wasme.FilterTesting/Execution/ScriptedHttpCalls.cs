@@ -50,9 +50,13 @@ internal sealed partial class ScriptedHttpCalls(IReadOnlyDictionary<string, Call
         }
 
         var answer = answers[request.Cluster];
-        if (answer.Delay > TimeSpan.Zero)
+
+        // The call's own timeout (0: none, as Envoy reads it) runs out before a later answer, as Envoy's would.
+        var timedOut = timeout > TimeSpan.Zero && answer.Delay >= timeout;
+        var wait = timedOut ? timeout : answer.Delay;
+        if (wait > TimeSpan.Zero)
         {
-            var due = time.GetUtcNow() + answer.Delay;
+            var due = time.GetUtcNow() + wait;
             lock (_gate)
             {
                 _pending.Add(due);
@@ -60,7 +64,7 @@ internal sealed partial class ScriptedHttpCalls(IReadOnlyDictionary<string, Call
 
             try
             {
-                await Task.Delay(answer.Delay, time, cancellationToken);
+                await Task.Delay(wait, time, cancellationToken);
             }
             finally
             {
@@ -69,6 +73,11 @@ internal sealed partial class ScriptedHttpCalls(IReadOnlyDictionary<string, Call
                     _pending.Remove(due);
                 }
             }
+        }
+
+        if (timedOut)
+        {
+            throw new TimeoutException(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the call to cluster '{request.Cluster}' timed out after its own timeout of {timeout.TotalMilliseconds:0} ms (the test's answer comes after {answer.Delay.TotalMilliseconds:0} ms)"));
         }
 
         if (answer.Fail)

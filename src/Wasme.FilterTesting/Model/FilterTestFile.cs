@@ -54,8 +54,9 @@ public sealed record FilterTestCase(string Name, int Line, GivenSpec Given, When
 /// Where a case sits in its file, so <c>--update</c> can rewrite its expected response in place: character offsets
 /// of the case, its <c>then</c> value (flow style or block), and where its <c>then.response</c> value starts and
 /// what follows it (the next key or case), since YAML marks say where a mapping starts but not where it ends.
+/// Not <see cref="Editable"/> when the case's <c>then</c> or <c>then.response</c> is an alias, anchored or tagged.
 /// </summary>
-public sealed record YamlLocation(int CaseStart, int NextCaseStart, int CaseIndent, int? ThenStart, bool ThenIsFlow, bool ThenIsEmpty, int? ThenIndent, int? ResponseStart, int? ResponseBound);
+public sealed record YamlLocation(int CaseStart, int NextCaseStart, int CaseIndent, int? ThenStart, bool ThenIsFlow, bool ThenIsEmpty, int? ThenIndent, int? ResponseStart, int? ResponseBound, bool Editable = true);
 
 public sealed record WhenSpec
 {
@@ -171,8 +172,6 @@ public sealed record UpstreamExpectation
     public IReadOnlyDictionary<string, HeaderMatcher> Headers { get; init; } = new Dictionary<string, HeaderMatcher>();
 
     public BodyMatcher? Body { get; init; }
-
-    public IReadOnlyDictionary<string, HeaderMatcher> Trailers { get; init; } = new Dictionary<string, HeaderMatcher>();
 }
 
 public sealed record CallExpectation

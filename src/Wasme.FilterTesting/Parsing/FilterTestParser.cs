@@ -218,6 +218,13 @@ public static partial class FilterTestParser
     {
         var entries = values.Entries(node, "a test case", CaseKeys);
         var name = entries.TryGetValue("name", out var nameNode) ? values.Scalar(nameNode, "name") : throw values.Error(node, "a test case needs a name");
+        if (string.IsNullOrWhiteSpace(name) || name.Any(c => char.IsControl(c) || c is '\u2028' or '\u2029'))
+        {
+            // Names go to terminals and CI logs as written: a line break or escape in one could fake a line there
+            // (a GitHub Actions '::' command, a PASS line).
+            throw values.Error(nameNode, "a case name must be one line of visible text, without line breaks, tabs or other control characters; write the name on one line");
+        }
+
         var given = fileGiven;
         if (entries.TryGetValue("given", out var givenNode))
         {
@@ -226,7 +233,14 @@ public static partial class FilterTestParser
 
         var when = entries.TryGetValue("when", out var whenNode) ? ReadWhen(values, whenNode) : new WhenSpec();
         var then = entries.TryGetValue("then", out var thenNode) ? ReadThen(values, thenNode) : new ThenSpec();
+        // --update edits text in place: only where this case wrote the node itself. An alias resolves to another
+        // case's node, and an anchor or tag stands before the value; those are left for the author to edit.
         var thenMapping = thenNode as YamlMappingNode;
+        if (thenMapping is not null && !WrittenHere(thenMapping, node, nextCaseStart))
+        {
+            thenMapping = null;
+        }
+
         var responseNode = thenMapping?.Children.FirstOrDefault(p => p.Key is YamlScalarNode { Value: "response" }).Value;
         var bound = nextCaseStart;
         if (responseNode is not null)
@@ -242,9 +256,13 @@ public static partial class FilterTestParser
             thenMapping is { Children.Count: 0 },
             thenMapping is null ? null : (int)thenMapping.Start.Column - 1,
             responseNode is YamlMappingNode ? (int)responseNode.Start.Index : null,
-            responseNode is YamlMappingNode ? bound : null);
+            responseNode is YamlMappingNode ? bound : null,
+            Editable: (thenNode is null || thenMapping is not null) && (responseNode is null || WrittenHere(responseNode, node, nextCaseStart)));
         return new FilterTestCase(name, (int)node.Start.Line, given, when, then, location);
     }
+
+    private static bool WrittenHere(YamlNode value, YamlNode caseNode, int nextCaseStart) =>
+        value.Anchor.IsEmpty && value.Tag.IsEmpty && value.Start.Index >= caseNode.Start.Index && value.Start.Index < nextCaseStart;
 
     private static WhenSpec ReadWhen(YamlValues values, YamlNode node)
     {
@@ -385,6 +403,12 @@ public static partial class FilterTestParser
         if (entries.TryGetValue("upstream", out var upstream))
         {
             var fields = values.Entries(values.Mapping(upstream, "then.upstream"), "then.upstream", UpstreamExpectationKeys);
+            if (fields.TryGetValue("trailers", out var upstreamTrailers))
+            {
+                // Named in the key list for this message: left unchecked, any expectation would pass.
+                throw values.Error(upstreamTrailers, "then.upstream.trailers cannot be checked: request trailers are not forwarded to the upstream, as in wasme run (docs/run.md); remove it (the filters still see when.request.trailers)");
+            }
+
             then = then with
             {
                 Upstream = new UpstreamExpectation
@@ -394,7 +418,6 @@ public static partial class FilterTestParser
                     Path = fields.TryGetValue("path", out var path) ? TextMatcherOf(values, path, "then.upstream.path") : null,
                     Headers = fields.TryGetValue("headers", out var headers) ? HeaderMatchers(values, headers, "then.upstream.headers") : new Dictionary<string, HeaderMatcher>(),
                     Body = fields.TryGetValue("body", out var body) ? BodyMatcherOf(values, body, "then.upstream.body") : null,
-                    Trailers = fields.TryGetValue("trailers", out var trailers) ? HeaderMatchers(values, trailers, "then.upstream.trailers") : new Dictionary<string, HeaderMatcher>(),
                 },
             };
         }

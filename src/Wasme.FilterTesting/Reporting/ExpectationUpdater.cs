@@ -21,7 +21,7 @@ public static class ExpectationUpdater
         for (var i = 0; i < cases.Count; i++)
         {
             var result = results[i];
-            if (result.Observation is null || (result.Passed && cases[i].Then.Response is not null))
+            if (result.Observation is null || (result.Passed && cases[i].Then.Response is not null) || !cases[i].Location.Editable)
             {
                 continue;
             }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using System.Xml;
+using Wasme.FilterTesting.Execution;
 
 namespace Wasme.FilterTesting.Reporting;
 
@@ -32,14 +33,18 @@ public static class JUnitReport
         {
             writer.WriteStartElement("testsuites");
             writer.WriteAttributeString("name", "wasme test");
-            writer.WriteAttributeString("tests", Count(files.SelectMany(f => f.Cases).Count()));
-            writer.WriteAttributeString("failures", Count(files.SelectMany(f => f.Cases).Count(c => !c.Passed)));
+            // The totals are the suites' sums, each case counted once: an error (the case could not run) is not a failure.
+            var cases = files.SelectMany(f => f.Cases).ToList();
+            writer.WriteAttributeString("tests", Count(cases.Count));
+            writer.WriteAttributeString("failures", Count(cases.Count(IsFailure)));
+            writer.WriteAttributeString("errors", Count(cases.Count(c => c.Error is not null)));
+            writer.WriteAttributeString("time", Seconds(TimeSpan.FromTicks(cases.Sum(c => c.Elapsed.Ticks))));
             foreach (var file in files)
             {
                 writer.WriteStartElement("testsuite");
                 writer.WriteAttributeString("name", Xml(file.Path));
                 writer.WriteAttributeString("tests", Count(file.Cases.Count));
-                writer.WriteAttributeString("failures", Count(file.Cases.Count(c => c.Mismatches.Count > 0)));
+                writer.WriteAttributeString("failures", Count(file.Cases.Count(IsFailure)));
                 writer.WriteAttributeString("errors", Count(file.Cases.Count(c => c.Error is not null)));
                 writer.WriteAttributeString("time", Seconds(TimeSpan.FromTicks(file.Cases.Sum(c => c.Elapsed.Ticks))));
                 foreach (var result in file.Cases)
@@ -99,6 +104,9 @@ public static class JUnitReport
 
         return builder.ToString();
     }
+
+    /// <summary>Written as a failure element: an error takes its place when both are there.</summary>
+    private static bool IsFailure(CaseResult result) => result.Error is null && result.Mismatches.Count > 0;
 
     private static string Count(int value) => value.ToString(CultureInfo.InvariantCulture);
 

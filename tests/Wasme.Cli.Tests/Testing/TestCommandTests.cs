@@ -287,6 +287,22 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_module_missing_from_a_later_case_exits_3_before_any_case_runs_or_is_updated()
+    {
+        await PassThroughModuleAsync();
+        var file = _temp.Combine("t.yaml");
+        var text = "filters: [{module: pass-through.wat}]\ntests:\n  - name: first\n    then: {response: {status: 201}}\n  - name: second\n    given: {filters: [{module: build/missing.wasm}]}\n";
+        await File.WriteAllTextAsync(file, text);
+
+        var exitCode = await _cli.RunAsync("test", file, "--update", "-o", $"junit={_temp.Combine("junit.xml")}");
+
+        Assert.True(exitCode == ExitCodes.NotFound, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Contains("missing.wasm does not exist", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.DoesNotContain("first", _cli.Out.Output, StringComparison.Ordinal);
+        Assert.Equal(text, await File.ReadAllTextAsync(file));
+    }
+
+    [Fact]
     public async Task An_empty_tests_list_exits_3_naming_the_file_read()
     {
         var module = await PassThroughModuleAsync();
