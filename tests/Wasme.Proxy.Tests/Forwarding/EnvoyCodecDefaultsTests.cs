@@ -1,5 +1,3 @@
-using System.Net.Sockets;
-using System.Text;
 using Microsoft.AspNetCore.Http.Features;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
@@ -21,7 +19,7 @@ public sealed class EnvoyCodecDefaultsTests
         var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
 
-        var reply = await SendRawAsync(proxy, "GET / HTTP/1.0\r\nHost: a\r\n\r\n");
+        var reply = await proxy.SendRawAsync("GET / HTTP/1.0\r\nHost: a\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 426 Upgrade Required", reply, StringComparison.Ordinal);
         Assert.Empty(upstream.Received);
@@ -34,8 +32,8 @@ public sealed class EnvoyCodecDefaultsTests
         await using var upstream = await TestUpstream.StartAsync();
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [], o => o with { AcceptHttp10 = true });
 
-        var forwarded = await SendRawAsync(proxy, "GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
-        var hostless = await SendRawAsync(proxy, "GET /old HTTP/1.0\r\n\r\n");
+        var forwarded = await proxy.SendRawAsync("GET /old HTTP/1.0\r\nHost: a\r\n\r\n");
+        var hostless = await proxy.SendRawAsync("GET /old HTTP/1.0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", forwarded, StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 400", hostless, StringComparison.Ordinal);
@@ -55,9 +53,9 @@ public sealed class EnvoyCodecDefaultsTests
         var jwt = new string('j', 40 * 1024);
         var longPath = "/" + new string('p', 20 * 1024);
 
-        var big = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\nx-big: {jwt}\r\n\r\n");
-        var longUri = await SendRawAsync(proxy, $"GET {longPath} HTTP/1.1\r\nHost: a\r\n\r\n");
-        var tooBig = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\nx-big: {new string('j', 61 * 1024)}\r\n\r\n");
+        var big = await proxy.SendRawAsync($"GET / HTTP/1.1\r\nHost: a\r\nx-big: {jwt}\r\n\r\n");
+        var longUri = await proxy.SendRawAsync($"GET {longPath} HTTP/1.1\r\nHost: a\r\n\r\n");
+        var tooBig = await proxy.SendRawAsync($"GET / HTTP/1.1\r\nHost: a\r\nx-big: {new string('j', 61 * 1024)}\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", big, StringComparison.Ordinal);
         Assert.Equal(1, filterSawBig);
@@ -74,8 +72,8 @@ public sealed class EnvoyCodecDefaultsTests
         // Host and Connection (added by SendRawAsync) count too.
         string Headers(int count) => string.Concat(Enumerable.Range(0, count).Select(i => $"x-h{i}: v\r\n"));
 
-        var hundred = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(98)}\r\n");
-        var hundredAndOne = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{Headers(99)}\r\n");
+        var hundred = await proxy.SendRawAsync($"GET / HTTP/1.1\r\nHost: a\r\n{Headers(98)}\r\n");
+        var hundredAndOne = await proxy.SendRawAsync($"GET / HTTP/1.1\r\nHost: a\r\n{Headers(99)}\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", hundred, StringComparison.Ordinal);
         Assert.StartsWith("HTTP/1.1 431", hundredAndOne, StringComparison.Ordinal);
@@ -96,21 +94,10 @@ public sealed class EnvoyCodecDefaultsTests
         var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
 
-        var reply = await SendRawAsync(proxy, "GET /files/./a%252Fb/%2541?q=%2525 HTTP/1.1\r\nHost: a\r\n\r\n");
+        var reply = await proxy.SendRawAsync("GET /files/./a%252Fb/%2541?q=%2525 HTTP/1.1\r\nHost: a\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
         Assert.Equal("/files/a%252Fb/%2541?q=%2525", path);
         Assert.Equal("/files/a%252Fb/%2541?q=%2525", target);
-    }
-
-    // Sends one request and reads until the proxy closes the connection.
-    private static async Task<string> SendRawAsync(RunningProxy proxy, string request)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(proxy.Server.ListenEndpoint);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)));
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadToEndAsync();
     }
 }

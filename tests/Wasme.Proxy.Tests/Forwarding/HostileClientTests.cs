@@ -17,7 +17,7 @@ public sealed class HostileClientTests
         var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
 
-        var reply = await SendRawAsync(proxy, "POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        var reply = await proxy.SendRawAsync("POST /upload HTTP/1.1\r\nHost: a\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 400", reply, StringComparison.Ordinal);
         Assert.EndsWith("Bad Request", reply, StringComparison.Ordinal);
@@ -33,7 +33,7 @@ public sealed class HostileClientTests
         var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
 
-        var reply = await SendRawAsync(proxy, "CONNECT internal.example:22 HTTP/1.1\r\nHost: internal.example:22\r\n\r\n");
+        var reply = await proxy.SendRawAsync("CONNECT internal.example:22 HTTP/1.1\r\nHost: internal.example:22\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 403", reply, StringComparison.Ordinal);
         Assert.Empty(upstream.Received);
@@ -76,16 +76,5 @@ public sealed class HostileClientTests
         Assert.True(answeredBeforeFilter, "the client's 100 Continue waited for the filters");
         Assert.Null(expectSeen);
         Assert.Equal("hello", Encoding.UTF8.GetString(upstream.Received.Single().Body));
-    }
-
-    // Sends one request and reads until the proxy closes the connection.
-    private static async Task<string> SendRawAsync(RunningProxy proxy, string request)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(proxy.Server.ListenEndpoint);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)));
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadToEndAsync();
     }
 }

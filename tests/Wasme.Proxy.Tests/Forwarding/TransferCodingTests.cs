@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using System.Text;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
@@ -16,7 +15,7 @@ public sealed class TransferCodingTests
         await using var upstream = await TestUpstream.StartAsync();
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, []);
 
-        var reply = await SendRawAsync(proxy, $"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: {transferEncoding}\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        var reply = await proxy.SendRawAsync($"POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: {transferEncoding}\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 501", reply, StringComparison.Ordinal);
         Assert.EndsWith("Not Implemented", reply, StringComparison.Ordinal);
@@ -29,20 +28,9 @@ public sealed class TransferCodingTests
         await using var upstream = await TestUpstream.StartAsync();
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, []);
 
-        var reply = await SendRawAsync(proxy, "POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
+        var reply = await proxy.SendRawAsync("POST /upload HTTP/1.1\r\nHost: a\r\nTransfer-Encoding: Chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n");
 
         Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
         Assert.Equal("hello", Encoding.UTF8.GetString(upstream.Received.Single().Body));
-    }
-
-    // Sends one request and reads until the proxy closes the connection.
-    private static async Task<string> SendRawAsync(RunningProxy proxy, string request)
-    {
-        using var client = new TcpClient();
-        await client.ConnectAsync(proxy.Server.ListenEndpoint);
-        var stream = client.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)));
-        using var reader = new StreamReader(stream, Encoding.ASCII);
-        return await reader.ReadToEndAsync();
     }
 }

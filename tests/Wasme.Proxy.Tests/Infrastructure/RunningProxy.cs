@@ -1,4 +1,6 @@
 using System.Net;
+using System.Net.Sockets;
+using System.Text;
 using Microsoft.Extensions.Logging;
 using Wasme.Proxy.Admin;
 using Wasme.Proxy.Filters;
@@ -36,6 +38,20 @@ public sealed class RunningProxy : IAsyncDisposable
         options = configure?.Invoke(options) ?? options;
         var server = await ProxyServer.StartAsync(options, filters, metrics ?? [], loggerFactory ?? TestLogging.Factory, timeProvider ?? TimeProvider.System, CancellationToken.None);
         return new RunningProxy(server);
+    }
+
+    /// <summary>
+    /// Sends one request as raw bytes (HTTP/1.1 requests get <c>Connection: close</c>) and reads until the proxy closes
+    /// the connection: for requests HttpClient would refuse to send or would reshape.
+    /// </summary>
+    public async Task<string> SendRawAsync(string request)
+    {
+        using var client = new TcpClient();
+        await client.ConnectAsync(Server.ListenEndpoint);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request.Replace("HTTP/1.1\r\n", "HTTP/1.1\r\nConnection: close\r\n", StringComparison.Ordinal)));
+        using var reader = new StreamReader(stream, Encoding.ASCII);
+        return await reader.ReadToEndAsync();
     }
 
     public async ValueTask DisposeAsync()
