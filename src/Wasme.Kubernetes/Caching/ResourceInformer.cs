@@ -8,8 +8,8 @@ namespace Wasme.Kubernetes.Caching;
 
 /// <summary>
 /// Keeps a local cache of one kind in step with the API server, as client-go's reflector and
-/// informer: list, then watch from the list's resourceVersion with bookmarks; on a closed watch,
-/// resume from the last seen resourceVersion; on 410 Gone, list again and emit the difference; on any other failure, list
+/// informer: list, then watch from the list's resourceVersion with bookmarks; on a watch the server ends (its timeout, a
+/// proxy's cut), resume quietly from the last seen resourceVersion, unless it ended at once with nothing in it; on 410 Gone, list again and emit the difference; on any other failure, list
 /// again after a wait that doubles while the failures go on (<see cref="InformerOptions.ErrorBackoff"/> to
 /// <see cref="InformerOptions.ErrorBackoffMax"/>);
 /// every resync period, replay every cached object so handlers re-check the world. A kind the server does not
@@ -25,6 +25,8 @@ public sealed partial class ResourceInformer<T>
     private readonly InformerOptions _options;
     private readonly TimeProvider _timeProvider;
     private readonly ILogger _logger;
+    private static readonly TimeSpan ShortestNormalWatch = TimeSpan.FromSeconds(1);
+
     private readonly ConcurrentDictionary<ObjectKey, T> _cache = new();
     private readonly List<Action<ResourceEventType, T>> _handlers = [];
     private readonly List<Action<bool>> _servedHandlers = [];
@@ -114,7 +116,16 @@ public sealed partial class ResourceInformer<T>
                     needList = false;
                 }
 
+                var watchStarted = _timeProvider.GetTimestamp();
                 await WatchAsync(cancellationToken).ConfigureAwait(false);
+                if (_received == received && _timeProvider.GetElapsedTime(watchStarted) < ShortestNormalWatch)
+                {
+                    // client-go's "very short watch": a stream that ends at once with nothing in it is a proxy cutting every
+                    // watch or an API server going away, and is retried as a failure (waiting longer each time), not at once.
+                    throw new WatchEndedAtOnceException();
+                }
+
+                // A watch that ran its course (kube-apiserver ends each after its timeout) is resumed where it stopped.
                 errorDelay = _options.ErrorBackoff;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
@@ -137,7 +148,7 @@ public sealed partial class ResourceInformer<T>
                 }
 
                 // An unreachable or refusing API server is expected weather: one line a retry, not a stack trace.
-                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException)
+                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException or WatchEndedAtOnceException)
                 {
                     Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message, errorDelay);
                 }
@@ -285,6 +296,8 @@ public sealed partial class ResourceInformer<T>
     }
 
     private static ObjectKey KeyOf(T item) => new(item.Metadata.NamespaceProperty, item.Metadata.Name);
+
+    private sealed class WatchEndedAtOnceException() : Exception("the API server ended the watch at once, before any event");
 
     private static partial class Log
     {

@@ -69,6 +69,12 @@ public sealed class KubernetesResourceClient<T> : IResourceClient<T>
             {
                 throw new ResourceExpiredException($"{Type} resourceVersion {resourceVersion} is too old", ex);
             }
+            catch (HttpRequestException ex) when (ex.InnerException is EndOfStreamException)
+            {
+                // KubernetesClient reports a watch response that ends normally (kube-apiserver's watch timeout, a proxy's
+                // idle cut) as a failed read past its end: that is the watch's end, not an error.
+                break;
+            }
 
             var element = current.Object is JsonElement json ? json : JsonSerializer.SerializeToElement(current.Object, KubernetesResourceJsonContext.Default.Object);
             yield return (current.Type, KubernetesJson.Deserialize<T>(element));

@@ -1,5 +1,7 @@
 using k8s;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Logging.Testing;
 using Microsoft.Extensions.Time.Testing;
 using Wasme.Kubernetes.Caching;
 using Wasme.Kubernetes.Clients;
@@ -153,6 +155,44 @@ public sealed class ResourceInformerTests
         // The fourth watch stays open: what changes now is seen.
         server.ApplyYaml(Deployment("late", "1"));
         await AdvanceUntilAsync(time, () => informer.Get(new ObjectKey("shop", "late")) is not null);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    [Fact]
+    public async Task A_watch_the_server_ends_with_nothing_in_it_is_resumed_where_it_stopped_without_listing_again()
+    {
+        // kube-apiserver ends every watch after its timeout, and load balancers cut idle streams; in a quiet namespace such a
+        // watch carries no event. KubernetesClient reports that end as a failed read, and the informer listed the whole
+        // kind again with a warning each time, waiting longer each time. client-go's reflector watches again from the last
+        // resourceVersion, quietly, unless the watch ended at once (that case is the test above).
+        var time = new FakeTimeProvider();
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        var logger = new FakeLogger();
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
+            new InformerOptions { Namespace = "shop", ResyncPeriod = TimeSpan.Zero },
+            time,
+            logger);
+        using var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+
+        for (var round = 0; round < 3; round++)
+        {
+            await EventuallyAsync(() => server.Faults.OpenWatches == 1);
+            time.Advance(TimeSpan.FromMinutes(30));
+            Assert.Equal(1, server.Faults.DropWatches());
+        }
+
+        await EventuallyAsync(() => server.Faults.OpenWatches == 1);
+        server.ApplyYaml(Deployment("web", "2"));
+        await EventuallyAsync(() => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
+        Assert.Equal(1, informer.ListCount);
+        Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
     }

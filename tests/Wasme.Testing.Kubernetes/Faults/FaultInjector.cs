@@ -100,6 +100,9 @@ public sealed class FaultInjector
         }
     }
 
+    /// <summary>Watch streams open now.</summary>
+    public int OpenWatches => _store.OpenWatches;
+
     /// <summary>Closes every open watch stream now, as an API server restart would; returns how many were open.</summary>
     public int DropWatches() => _store.DropWatches();
 

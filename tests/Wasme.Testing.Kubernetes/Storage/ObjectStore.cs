@@ -226,6 +226,18 @@ internal sealed class ObjectStore
     }
 
     /// <summary>Ends every open watch stream, as an API server restart or a load balancer timeout would.</summary>
+    /// <summary>Watch streams open now.</summary>
+    public int OpenWatches
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return _subscriptions.Count;
+            }
+        }
+    }
+
     public int DropWatches()
     {
         lock (_gate)
