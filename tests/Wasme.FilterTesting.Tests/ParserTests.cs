@@ -64,6 +64,8 @@ public sealed class ParserTests
     [InlineData("filters: []\ntests: []\n", 1, "filters must list at least one filter")]
     [InlineData("tests:\n  - name: a\n    then:\n      response:\n        body: {matches: '('}\n", 5, "is not a valid regular expression")]
     [InlineData("tests:\n  - name: a\n    when:\n      request: {path: api}\n", 4, "path must start with '/'")]
+    [InlineData("tests:\n  - name: a\n    when:\n      request: {body: !!binary 'not base64!'}\n", 4, "request.body is tagged !!binary but is not base64")]
+    [InlineData("tests:\n  - name: a\n    then:\n      response: {body: !!binary '%%'}\n", 4, "then.response.body is tagged !!binary but is not base64")]
     [InlineData("tests: [name: a\n", 2, "not valid YAML")]
     [InlineData("filters:\n  - failurePolicy: never\ntests: []\n", 2, "failurePolicy must be fail-closed, fail-open or reload")]
     [InlineData("name: x\n", 1, "unknown key 'name' in the test file")]

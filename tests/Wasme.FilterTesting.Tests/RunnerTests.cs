@@ -151,6 +151,63 @@ public sealed class RunnerTests(FilterModules modules) : IClassFixture<FilterMod
     }
 
     [Fact]
+    public async Task Bodies_tagged_binary_are_sent_as_their_bytes_and_compared_byte_for_byte()
+    {
+        // YAML's !!binary is base64 of exact bytes. Before, it was sent as its base64 text, and bodies were compared as
+        // UTF-8 text, where every invalid byte reads as U+FFFD: 0xFF matched 0xFE and a body of 0xFF matched "\uFFFD".
+        var results = await RunAsync("""
+            filters: [{module: $ADD_HEADER, rootId: add_header}]
+            tests:
+              - name: bytes both ways
+                when:
+                  request: {method: POST, body: !!binary "/wAB"}
+                  upstream: {body: !!binary "aGk="}
+                then:
+                  upstream: {body: !!binary "/wAB"}
+                  response: {body: hi}
+              - name: another invalid byte
+                when: {upstream: {body: !!binary "/w=="}}
+                then: {response: {body: !!binary "/g=="}}
+              - name: the replacement character is not the byte it replaced
+                when: {upstream: {body: !!binary "/w=="}}
+                then: {response: {body: "\uFFFD"}}
+              - name: body chunks too
+                when:
+                  request: {method: POST, bodyChunks: [!!binary "/w==", !!binary "/g=="]}
+                then: {upstream: {body: !!binary "//4="}}
+            """);
+
+        Assert.True(results[0].Passed, Describe(results[0]));
+        var other = Assert.Single(results[1].Mismatches);
+        Assert.Equal(("response.body", "!!binary \"/g==\"", "!!binary \"/w==\""), (other.Subject, other.Expected, other.Actual));
+        var replacement = Assert.Single(results[2].Mismatches);
+        Assert.Equal("!!binary \"/w==\"", replacement.Actual);
+        Assert.True(results[3].Passed, Describe(results[3]));
+    }
+
+    [Fact]
+    public async Task Update_writes_a_body_that_is_not_utf8_as_binary_so_the_file_keeps_its_bytes()
+    {
+        var path = modules.WriteTestFile("""
+            filters: [{module: $ADD_HEADER, rootId: add_header}]
+            tests:
+              - name: invalid utf-8 from the upstream
+                when: {upstream: {body: !!binary "/wBh"}}
+            """);
+
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
+        var updated = await File.ReadAllTextAsync(path);
+        var again = await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, null, CancellationToken.None);
+        File.WriteAllText(path, updated.Replace("/wBh", "/gBh", StringComparison.Ordinal).Replace("when: {upstream: {body: !!binary \"/gBh\"}}", "when: {upstream: {body: !!binary \"/wBh\"}}", StringComparison.Ordinal));
+        var changed = await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path] }, null, CancellationToken.None);
+
+        // Once where the upstream sends it, once in the recorded response.
+        Assert.Equal(2, updated.Split("body: !!binary \"/wBh\"").Length - 1);
+        Assert.True(again[0].Cases[0].Passed, Describe(again[0].Cases[0]) + "\n" + updated);
+        Assert.False(changed[0].Cases[0].Passed, "a recorded body one byte off still passed:\n" + File.ReadAllText(path));
+    }
+
+    [Fact]
     public async Task Update_records_the_observed_response_and_keeps_the_rest_of_the_file()
     {
         var path = modules.WriteTestFile("""

@@ -228,7 +228,7 @@ public static partial class ExpectationChecker
         var diff = matcher.Text?.Exact is { } exact && (exact.Contains('\n', StringComparison.Ordinal) || text.Contains('\n', StringComparison.Ordinal))
             ? LineDiff.Render(exact, text)
             : null;
-        mismatches.Add(new Mismatch(subject, matcher.ToString(), why ?? (actual.Length == 0 ? "empty" : TextMatcher.Quote(text)), diff));
+        mismatches.Add(new Mismatch(subject, matcher.ToString(), why ?? (actual.Length == 0 ? "empty" : BodyMatcher.Literal(actual)), diff));
     }
 
     internal static string LevelName(LogLevel level) => level switch

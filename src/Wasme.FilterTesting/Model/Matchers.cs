@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using System.Text.Unicode;
 
 namespace Wasme.FilterTesting.Model;
 
@@ -46,8 +47,11 @@ public sealed record HeaderMatcher(TextMatcher? Value, bool Absent)
     public override string ToString() => Absent ? "absent" : Value!.ToString();
 }
 
-/// <summary>An expected body: text (exact, contains, regex), empty, or a JSON document containing a subset.</summary>
-public sealed record BodyMatcher(TextMatcher? Text, JsonNode? JsonSubset, bool Empty)
+/// <summary>
+/// An expected body: text (exact, contains, regex), exact bytes (<c>!!binary</c>), empty, or a JSON document containing a
+/// subset. Exact text is compared as its UTF-8 bytes, so an invalid byte never equals the U+FFFD it would decode to.
+/// </summary>
+public sealed record BodyMatcher(TextMatcher? Text, JsonNode? JsonSubset, bool Empty, byte[]? Bytes = null)
 {
     public bool IsMatch(byte[] body, out string? why)
     {
@@ -57,10 +61,19 @@ public sealed record BodyMatcher(TextMatcher? Text, JsonNode? JsonSubset, bool E
             return body.Length == 0;
         }
 
-        var text = Encoding.UTF8.GetString(body);
+        if (Bytes is not null)
+        {
+            return body.AsSpan().SequenceEqual(Bytes);
+        }
+
+        if (Text?.Exact is { } exact)
+        {
+            return body.AsSpan().SequenceEqual(Encoding.UTF8.GetBytes(exact));
+        }
+
         if (Text is not null)
         {
-            return Text.IsMatch(text);
+            return Text.IsMatch(Encoding.UTF8.GetString(body));
         }
 
         JsonNode? actual;
@@ -77,8 +90,14 @@ public sealed record BodyMatcher(TextMatcher? Text, JsonNode? JsonSubset, bool E
         return JsonContainment.Contains(JsonSubset!, actual, "$", out why);
     }
 
+    /// <summary>A non-empty body as a YAML value that gives back its bytes: quoted text when it is UTF-8, else <c>!!binary</c>.</summary>
+    public static string Literal(byte[] body) =>
+        Utf8.IsValid(body) ? TextMatcher.Quote(Encoding.UTF8.GetString(body)) : Binary(body);
+
     public override string ToString() =>
-        Empty ? "empty" : Text is not null ? Text.ToString() : $"JSON containing {JsonSubset!.ToJsonString()}";
+        Empty ? "empty" : Bytes is not null ? Binary(Bytes) : Text is not null ? Text.ToString() : $"JSON containing {JsonSubset!.ToJsonString()}";
+
+    private static string Binary(byte[] bytes) => $"!!binary \"{Convert.ToBase64String(bytes)}\"";
 }
 
 /// <summary>Whether a JSON document contains an expected one: objects by subset of keys, arrays and scalars exactly.</summary>

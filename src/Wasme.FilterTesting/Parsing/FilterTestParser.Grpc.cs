@@ -1,4 +1,3 @@
-using System.Text;
 using Wasme.FilterTesting.Model;
 using YamlDotNet.RepresentationModel;
 
@@ -63,7 +62,7 @@ public static partial class FilterTestParser
     {
         if (node is YamlScalarNode)
         {
-            return Encoding.UTF8.GetBytes(values.Scalar(node, what));
+            return values.Bytes(node, what);
         }
 
         var fields = values.Entries(values.Mapping(node, what), what, "base64");
@@ -75,6 +74,11 @@ public static partial class FilterTestParser
         if (node is YamlMappingNode mapping && mapping.Children.Count == 1 && mapping.Children.Keys.Single() is YamlScalarNode { Value: "base64" })
         {
             return new MessageExpectation(FromBase64(values, mapping.Children.Values.Single(), "the call's messages"), null);
+        }
+
+        if (YamlValues.IsBinary(node))
+        {
+            return new MessageExpectation(values.Bytes(node, "the call's messages"), null);
         }
 
         return new MessageExpectation(null, BodyMatcherOf(values, node, "the call's messages"));

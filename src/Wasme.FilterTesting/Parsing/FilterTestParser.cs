@@ -312,7 +312,7 @@ public static partial class FilterTestParser
             {
                 var cluster = values.Scalar(clusterNode, "a cluster name in httpCalls");
                 var fields = values.Entries(values.Mapping(answerNode, $"httpCalls.{cluster}"), $"httpCalls.{cluster}", CallAnswerKeys);
-                var body = fields.TryGetValue("body", out var bodyNode) ? BodyBytes(values, bodyNode) : [];
+                var body = fields.TryGetValue("body", out var bodyNode) ? BodyBytes(values, bodyNode, $"httpCalls.{cluster}.body") : [];
                 answers[cluster] = new CallAnswer
                 {
                     Status = fields.TryGetValue("status", out var status) ? values.Integer(status, $"httpCalls.{cluster}.status", 100, 599) : 200,
@@ -346,7 +346,7 @@ public static partial class FilterTestParser
                     return new QueueMessage(
                         fields.TryGetValue("queue", out var queue) ? values.Scalar(queue, "queue") : throw values.Error(message, "a queue message needs the queue's name (queue: NAME)"),
                         fields.TryGetValue("vmId", out var vmId) ? values.Scalar(vmId, "vmId") : null,
-                        fields.TryGetValue("message", out var text) ? BodyBytes(values, text) : throw values.Error(message, "a queue message needs its message (text, or YAML sent as JSON)"),
+                        fields.TryGetValue("message", out var text) ? BodyBytes(values, text, "a queue message") : throw values.Error(message, "a queue message needs its message (text, or YAML sent as JSON)"),
                         (int)message.Start.Line);
                 }).ToList(),
             };
@@ -367,17 +367,17 @@ public static partial class FilterTestParser
         {
             return fields.ContainsKey("bodyChunks")
                 ? throw values.Error(body, $"{where} has both body and bodyChunks; keep one")
-                : [BodyBytes(values, body)];
+                : [BodyBytes(values, body, $"{where}.body")];
         }
 
         return fields.TryGetValue("bodyChunks", out var chunks)
-            ? values.Sequence(chunks, $"{where}.bodyChunks").Children.Select(c => Encoding.UTF8.GetBytes(values.Scalar(c, "a body chunk"))).ToList()
+            ? values.Sequence(chunks, $"{where}.bodyChunks").Children.Select(c => values.Bytes(c, $"{where}.bodyChunks")).ToList()
             : [];
     }
 
-    /// <summary>A body written as text is sent as is; a mapping or list is sent as JSON.</summary>
-    private static byte[] BodyBytes(YamlValues values, YamlNode node) => node is YamlScalarNode { Value: { } text }
-        ? Encoding.UTF8.GetBytes(text)
+    /// <summary>A body written as text is sent as is, one tagged <c>!!binary</c> as its bytes; a mapping or list is sent as JSON.</summary>
+    private static byte[] BodyBytes(YamlValues values, YamlNode node, string what) => node is YamlScalarNode
+        ? values.Bytes(node, what)
         : Encoding.UTF8.GetBytes(values.ToJson(node)?.ToJsonString() ?? "null");
 
     private static ThenSpec ReadThen(YamlValues values, YamlNode node)
@@ -535,6 +535,11 @@ public static partial class FilterTestParser
 
     private static BodyMatcher BodyMatcherOf(YamlValues values, YamlNode node, string what)
     {
+        if (YamlValues.IsBinary(node))
+        {
+            return new BodyMatcher(null, null, Empty: false, values.Bytes(node, what));
+        }
+
         if (node is YamlScalarNode)
         {
             return new BodyMatcher(TextMatcher.Equal(values.Scalar(node, what)), null, Empty: false);
@@ -543,7 +548,7 @@ public static partial class FilterTestParser
         var fields = values.Entries(values.Mapping(node, what), what, BodyMatcherKeys);
         if (fields.Count != 1)
         {
-            throw values.Error(node, $"{what} needs exactly one of: contains, matches, json, empty (or the exact body as text)");
+            throw values.Error(node, $"{what} needs exactly one of: contains, matches, json, empty (or the exact body as text, or as !!binary base64)");
         }
 
         var (key, value) = fields.First();

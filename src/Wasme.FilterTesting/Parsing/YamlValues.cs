@@ -22,6 +22,29 @@ internal sealed class YamlValues(string path)
     public string Scalar(YamlNode node, string what) =>
         node is YamlScalarNode { Value: { } value } ? value : throw Error(node, $"{what} must be a single value, not a list or mapping");
 
+    /// <summary>True for a scalar tagged <c>!!binary</c>: YAML's base64 of exact bytes.</summary>
+    public static bool IsBinary(YamlNode node) =>
+        node is YamlScalarNode { Tag: { IsEmpty: false, IsNonSpecific: false } tag } && tag.Value == "tag:yaml.org,2002:binary";
+
+    /// <summary>A scalar's bytes: its base64 when tagged <c>!!binary</c> (bytes that are not UTF-8 text), else its UTF-8 text.</summary>
+    public byte[] Bytes(YamlNode node, string what)
+    {
+        var text = Scalar(node, what);
+        if (!IsBinary(node))
+        {
+            return System.Text.Encoding.UTF8.GetBytes(text);
+        }
+
+        try
+        {
+            return Convert.FromBase64String(text);
+        }
+        catch (FormatException)
+        {
+            throw Error(node, $"{what} is tagged !!binary but is not base64; write the bytes as standard base64 (A-Z, a-z, 0-9, +, /, = padding)");
+        }
+    }
+
     /// <summary>The mapping's entries by key, refusing keys the format does not know (a typo would otherwise be ignored).</summary>
     public Dictionary<string, YamlNode> Entries(YamlMappingNode mapping, string what, params string[] allowed)
     {

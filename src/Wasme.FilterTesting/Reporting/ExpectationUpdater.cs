@@ -132,7 +132,7 @@ public static class ExpectationUpdater
             parts.Add($"headers: {{{string.Join(", ", headers)}}}");
         }
 
-        parts.Add(response.Body.Length > 0 ? $"body: {Quote(Encoding.UTF8.GetString(response.Body))}" : "body: {empty: true}");
+        parts.Add(response.Body.Length > 0 ? $"body: {BodyMatcher.Literal(response.Body)}" : "body: {empty: true}");
         return $"{{{string.Join(", ", parts)}}}";
     }
 
