@@ -109,7 +109,7 @@ internal static class RequestCpu
         }
     }
 
-    private static long ThreadCpuNanoseconds()
+    internal static long ThreadCpuNanoseconds()
     {
         var text = File.ReadAllText("/proc/thread-self/schedstat");
         return long.Parse(text.AsSpan(0, text.IndexOf(' ', StringComparison.Ordinal)), CultureInfo.InvariantCulture);

@@ -95,6 +95,34 @@ public sealed class MalformedArgumentTests : IDisposable
     }
 
     [Fact]
+    public void A_header_refused_or_lower_cased_once_is_refused_or_lower_cased_on_every_stream()
+    {
+        // The VM keeps the strings a filter writes: the second stream's are the first's, and must be checked the same.
+        var wat = new Wat();
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              {{wat.Record("add_value_crlf", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-ok")} {wat.Str("v\r\nx-injected: 1")})")}}
+              {{wat.Record("add_name_nul", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-\0bad")} {wat.Str("v")})")}}
+              (drop (call $proxy_add_header_map_value (i32.const 0) {{wat.Str("X-Mixed-Case")}} {{wat.Str("Value")}}))
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module);
+
+        for (var i = 0; i < 2; i++)
+        {
+            var headers = HostHarness.RequestHeaders();
+            var before = headers.ToList();
+            using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+            stream.OnRequestHeaders(headers, endOfStream: true);
+
+            Assert.Equal(BadArgument, _host.Gauge("add_value_crlf"));
+            Assert.Equal(BadArgument, _host.Gauge("add_name_nul"));
+            Assert.Equal([.. before, new("x-mixed-case", "Value")], headers.ToList());
+        }
+    }
+
+    [Fact]
     public void An_allocator_that_returns_garbage_gets_an_error_not_a_host_write_out_of_bounds()
     {
         var wat = new Wat();

@@ -122,7 +122,7 @@ internal static class MapFunctions
     }
 
     public static int ProxyAddHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
-        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.Add(key, value), static (_, _) => true);
+        => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_add_header_map_value", static (map, key, value) => map.AddLowered(key, value), static (_, _) => true);
 
     public static int ProxyReplaceHeaderMapValue(ProxyWasmVm vm, int mapType, int keyPointer, int keySize, int valuePointer, int valueSize)
         => Write(vm, mapType, keyPointer, keySize, valuePointer, valueSize, "proxy_replace_header_map_value", static (map, key, value) => map.Set(key, value), static (map, key) => !map.ContainsKey(key));
@@ -160,14 +160,22 @@ internal static class MapFunctions
             return BadArgument;
         }
 
-        if (!vm.TryReadHeaderString(keyPointer, keySize, out var key) || !vm.TryReadHeaderString(valuePointer, valueSize, out var value))
+        if (!vm.TryReadHeaderString(keyPointer, keySize, out var key, out var keyChecks)
+            || !vm.TryReadHeaderString(valuePointer, valueSize, out var value, out var valueChecks))
         {
             return InvalidMemoryAccess;
         }
 
-        if (!HeaderValidation.IsAllowed(vm, function, key, value))
+        // Strings the guest writes on every request come from the VM's cache, checked once when they were first read.
+        if (((keyChecks & valueChecks & HeaderText.Allowed) == 0) && !HeaderValidation.IsAllowed(vm, function, key, value))
         {
             return BadArgument;
+        }
+
+        // Written lower case, as every map write lowers its key.
+        if ((keyChecks & HeaderText.LowerCase) == 0)
+        {
+            key = HeaderMap.Lower(key);
         }
 
         // Entries a filter appends to a stream's maps stay until the stream ends: bounded per stream, as a serialized map

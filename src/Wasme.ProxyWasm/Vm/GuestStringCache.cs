@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Wasme.ProxyWasm.Vm;
@@ -6,16 +7,24 @@ namespace Wasme.ProxyWasm.Vm;
 /// Strings a guest writes into header maps, kept per VM so that a filter adding the same header on every request
 /// (a name, a configured value) makes no new string each time. Direct-mapped by a cheap hash of the bytes and
 /// checked byte for byte, so a collision only costs a miss. Short ASCII only: that is what repeats; anything else
-/// is decoded as before. Used under the VM's lock.
+/// is decoded as before. Each cached string carries what the header checks found in it when it was made, so a
+/// repeated one is not scanned again. Used under the VM's lock.
 /// </summary>
 internal sealed class GuestStringCache
 {
     private const int Slots = 64;
     private const int MaxLength = 128;
-    private readonly string?[] _slots = new string?[Slots];
+    // What a header may not hold (HeaderValidation), and the upper-case letters a name is lower-cased for (HeaderMap).
+    private static readonly SearchValues<byte> s_forbidden = SearchValues.Create("\r\n\0"u8);
+    private static readonly SearchValues<byte> s_upper = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZ"u8);
+    private readonly (string Text, HeaderText Checks)[] _slots = new (string, HeaderText)[Slots];
 
-    public string Get(ReadOnlySpan<byte> utf8)
+    public string Get(ReadOnlySpan<byte> utf8) => Get(utf8, out _);
+
+    /// <summary>The string for <paramref name="utf8"/>; <paramref name="checks"/> says what is known of it (nothing for strings not cached).</summary>
+    public string Get(ReadOnlySpan<byte> utf8, out HeaderText checks)
     {
+        checks = HeaderText.Unchecked;
         if (utf8.IsEmpty)
         {
             return string.Empty;
@@ -29,9 +38,10 @@ internal sealed class GuestStringCache
         // A hit needs no separate ASCII check: Ascii.Equals is false for any byte that is not ASCII.
         var slot = (int)(Hash(utf8) % Slots);
         var cached = _slots[slot];
-        if (cached is not null && cached.Length == utf8.Length && Ascii.Equals(utf8, cached))
+        if (cached.Text is { } text && text.Length == utf8.Length && Ascii.Equals(utf8, text))
         {
-            return cached;
+            checks = cached.Checks;
+            return text;
         }
 
         if (!Ascii.IsValid(utf8))
@@ -40,7 +50,9 @@ internal sealed class GuestStringCache
         }
 
         var created = Encoding.ASCII.GetString(utf8);
-        _slots[slot] = created;
+        checks = (utf8.ContainsAny(s_forbidden) ? HeaderText.Unchecked : HeaderText.Allowed)
+            | (utf8.ContainsAny(s_upper) ? HeaderText.Unchecked : HeaderText.LowerCase);
+        _slots[slot] = (created, checks);
         return created;
     }
 

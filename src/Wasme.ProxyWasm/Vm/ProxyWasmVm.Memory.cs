@@ -55,15 +55,19 @@ internal sealed partial class ProxyWasmVm
     }
 
     /// <summary>Like <see cref="TryReadString"/> for header names and values: repeated ones come from the VM's cache.</summary>
-    public bool TryReadHeaderString(int pointer, int size, out string value)
+    public bool TryReadHeaderString(int pointer, int size, out string value) => TryReadHeaderString(pointer, size, out value, out _);
+
+    /// <summary>Like <see cref="TryReadHeaderString(int, int, out string)"/>; <paramref name="checks"/> says what a cached string is known to be.</summary>
+    public bool TryReadHeaderString(int pointer, int size, out string value, out HeaderText checks)
     {
         if (!TryGetSpan(pointer, size, out var span))
         {
             value = "";
+            checks = HeaderText.Unchecked;
             return false;
         }
 
-        value = _headerStrings.Get(span);
+        value = _headerStrings.Get(span, out checks);
         return true;
     }
 
