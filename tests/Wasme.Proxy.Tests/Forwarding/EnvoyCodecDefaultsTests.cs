@@ -137,7 +137,12 @@ public sealed class EnvoyCodecDefaultsTests
     [InlineData("/a#frag", "/a")]
     [InlineData("/a?k=1#frag", "/a?k=1")]
     [InlineData("/a\\b/..\\c", "/a/c")]
-    public async Task A_fragment_is_stripped_and_a_backslash_is_a_slash_as_istio_has_envoy_do(string sent, string expected)
+    [InlineData("/a/b/../../../c", "/c")]
+    [InlineData("/%2e%2E/a/.%2e", "/")]
+    [InlineData("/a/..b/c.", "/a/..b/c.")]
+    [InlineData("/%%300", "/%2500")]
+    [InlineData("/a%2f%5C%2F", "/a%2f%5C%2F")]
+    public async Task A_path_is_normalized_as_istio_has_envoy_normalize_it(string sent, string expected)
     {
         string? target = null;
         await using var upstream = await TestUpstream.StartAsync(context =>
