@@ -67,6 +67,13 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        if (!EnvoyMethods.IsKnown(context.Request))
+        {
+            LogMethodRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
         if (HttpProtocol.IsHttp10(context.Request.Protocol))
         {
             // Envoy's connection manager answers HTTP/1.0 with 426 unless accept_http_10 is set, and one without Host
@@ -359,6 +366,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Refused an HTTP/1.0 request (accepting HTTP/1.0: {Accepted}): 426 without --accept-http-10, else 400 without Host, as Envoy does")]
     private static partial void LogHttp10Refused(ILogger logger, bool accepted);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Refused a request whose method Envoy's HTTP/1 codec does not take (answered 400)")]
+    private static partial void LogMethodRefused(ILogger logger);
 
     [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Refused a request whose target and headers pass Envoy's 60 KiB (answered 431)")]
     private static partial void LogHeadersTooLarge(ILogger logger);
