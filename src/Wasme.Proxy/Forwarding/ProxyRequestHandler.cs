@@ -67,6 +67,13 @@ internal sealed partial class ProxyRequestHandler
             return;
         }
 
+        if (!HeaderValueCharacters.AreValid(context.Request))
+        {
+            LogHeaderValueRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
         if (!EnvoyMethods.IsKnown(context.Request))
         {
             LogMethodRefused(_logger);
@@ -366,6 +373,9 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Refused an HTTP/1.0 request (accepting HTTP/1.0: {Accepted}): 426 without --accept-http-10, else 400 without Host, as Envoy does")]
     private static partial void LogHttp10Refused(ILogger logger, bool accepted);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Refused a request with a control character in a header value (answered 400), as Envoy's codec refuses it")]
+    private static partial void LogHeaderValueRefused(ILogger logger);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Refused a request whose method Envoy's HTTP/1 codec does not take (answered 400)")]
     private static partial void LogMethodRefused(ILogger logger);
