@@ -4,11 +4,13 @@ namespace Wasme.Proxy.Forwarding;
 
 /// <summary>
 /// Decodes request <c>Connection</c> values (UTF-8, as every request header) so that Kestrel keeps the header names in
-/// them. Kestrel replaces a <c>Connection</c> header whose only option it knows is <c>keep-alive</c>, <c>close</c> or
-/// <c>upgrade</c> by that option alone, and <c>x, keep-alive</c> would reach <see cref="ConnectionHeaderSanitizer"/>
-/// as <c>keep-alive</c>, with <c>x</c> forwarded. A value that names headers is rewritten to one Kestrel reads the
-/// same way but does not reduce: <c>keep-alive</c> is dropped where it changes nothing (HTTP/1.1 keeps connections
-/// alive anyway), and added beside <c>close</c> (which wins) or <c>upgrade</c>.
+/// them. Kestrel reads every <c>Connection</c> line for its options (<c>keep-alive</c>, <c>close</c>, <c>upgrade</c>) and,
+/// when all the lines together hold exactly one of them, replaces the whole header by that option alone: <c>x, keep-alive</c>
+/// on one line, or <c>x</c> and <c>keep-alive</c> on two, would reach <see cref="ConnectionHeaderSanitizer"/> as
+/// <c>keep-alive</c>, with <c>x</c> forwarded. Each line is rewritten, on its own (the encoding sees one line at a time),
+/// so that the lines together never hold exactly one option while Kestrel still reads them the same way:
+/// <c>keep-alive</c> is added beside <c>close</c> (which wins) or <c>upgrade</c>, and dropped from a line with neither
+/// (HTTP/1.1 keeps connections alive anyway; an HTTP/1.0 client's keep-alive is therefore not honoured).
 /// </summary>
 internal sealed class ConnectionHeaderEncoding : UTF8Encoding
 {
@@ -25,11 +27,11 @@ internal sealed class ConnectionHeaderEncoding : UTF8Encoding
 
     // Kestrel decodes with GetString(span), which sizes the string with GetCharCount and fills it with GetChars.
     public override unsafe int GetCharCount(byte* bytes, int count) =>
-        NamesHeaders(bytes, count) ? Rewrite(bytes, count).Length : base.GetCharCount(bytes, count);
+        HoldsOption(bytes, count) ? Rewrite(bytes, count).Length : base.GetCharCount(bytes, count);
 
     public override unsafe int GetChars(byte* bytes, int byteCount, char* chars, int charCount)
     {
-        if (!NamesHeaders(bytes, byteCount))
+        if (!HoldsOption(bytes, byteCount))
         {
             return base.GetChars(bytes, byteCount, chars, charCount);
         }
@@ -39,33 +41,29 @@ internal sealed class ConnectionHeaderEncoding : UTF8Encoding
         return rewritten.Length;
     }
 
-    /// <summary>The value with <c>keep-alive</c> dropped, or added beside <c>close</c> or <c>upgrade</c>, when it names headers.</summary>
+    /// <summary>One <c>Connection</c> line with <c>keep-alive</c> added beside <c>close</c> or <c>upgrade</c>, else dropped.</summary>
     internal static string Rewrite(string value)
     {
         var tokens = value.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-        var names = tokens.Count(t => !IsOption(t));
-        if (names == 0)
-        {
-            return value;
-        }
-
-        var closeOrUpgrade = tokens.Any(t => t.Equals("close", StringComparison.OrdinalIgnoreCase) || t.Equals("upgrade", StringComparison.OrdinalIgnoreCase));
-        var keepAlive = tokens.Any(t => t.Equals("keep-alive", StringComparison.OrdinalIgnoreCase));
+        var closeOrUpgrade = tokens.Any(t => IsToken(t, "close") || IsToken(t, "upgrade"));
+        var keepAlive = tokens.Any(t => IsToken(t, "keep-alive"));
         if (closeOrUpgrade)
         {
             return keepAlive ? value : value + ", keep-alive";
         }
 
-        return keepAlive ? string.Join(", ", tokens.Where(t => !t.Equals("keep-alive", StringComparison.OrdinalIgnoreCase))) : value;
+        return keepAlive ? string.Join(", ", tokens.Where(t => !IsToken(t, "keep-alive"))) : value;
     }
 
-    private static bool IsOption(string token) =>
-        token.Equals("keep-alive", StringComparison.OrdinalIgnoreCase)
-        || token.Equals("close", StringComparison.OrdinalIgnoreCase)
-        || token.Equals("upgrade", StringComparison.OrdinalIgnoreCase);
+    private static bool IsToken(string token, string option) => token.Equals(option, StringComparison.OrdinalIgnoreCase);
 
     private static unsafe string Rewrite(byte* bytes, int count) => Rewrite(UTF8.GetString(bytes, count));
 
-    // One token cannot both name a header and hold an option Kestrel would reduce the value to: nothing to rewrite.
-    private static unsafe bool NamesHeaders(byte* bytes, int count) => new ReadOnlySpan<byte>(bytes, count).Contains((byte)',');
+    // Every option Kestrel reads is spelled with an 'e' ("keep-alive", "close", "upgrade"): a line without one holds
+    // none and is decoded as it is.
+    private static unsafe bool HoldsOption(byte* bytes, int count)
+    {
+        var span = new ReadOnlySpan<byte>(bytes, count);
+        return span.IndexOfAny((byte)'e', (byte)'E') >= 0;
+    }
 }

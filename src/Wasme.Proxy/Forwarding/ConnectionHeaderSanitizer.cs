@@ -91,6 +91,12 @@ internal static class ConnectionHeaderSanitizer
             headers.Remove("Connection");
             headers.Remove("Upgrade");
         }
+        else
+        {
+            // An upgrade keeps Connection for the filters: without the keep-alive ConnectionHeaderEncoding may have added
+            // beside upgrade (it changes nothing on a connection that is about to be upgraded).
+            headers.Connection = string.Join(", ", tokens.Where(t => !IsAny(t, "keep-alive")));
+        }
 
         return true;
     }

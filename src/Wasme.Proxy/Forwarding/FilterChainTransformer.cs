@@ -17,6 +17,8 @@ namespace Wasme.Proxy.Forwarding;
 /// </summary>
 internal sealed class FilterChainTransformer : HttpTransformer
 {
+    private static readonly UriCreationOptions s_verbatim = new() { DangerousDisablePathAndQueryCanonicalization = true };
+
     public static FilterChainTransformer Instance { get; } = new();
 
     public override async ValueTask TransformRequestAsync(HttpContext httpContext, HttpRequestMessage proxyRequest, string destinationPrefix, CancellationToken cancellationToken)
@@ -24,7 +26,9 @@ internal sealed class FilterChainTransformer : HttpTransformer
         await base.TransformRequestAsync(httpContext, proxyRequest, destinationPrefix, cancellationToken);
         if (httpContext.Features.Get<EncodedRequestPath>() is { } encoded)
         {
-            proxyRequest.RequestUri = new Uri(destinationPrefix + encoded.Value + httpContext.Request.QueryString.Value, UriKind.Absolute);
+            // Sent as normalized, query as the client sent it: Uri's own canonicalization would decode escapes
+            // Envoy keeps (%41 in the query) and resolve dot segments again.
+            proxyRequest.RequestUri = new Uri(destinationPrefix + encoded.Value + httpContext.Request.QueryString.Value, s_verbatim);
         }
 
         // Envoy forwards the client's Host (:authority) unless told otherwise; filters may have rewritten it.

@@ -60,6 +60,27 @@ internal sealed partial class ProxyRequestHandler
     public async Task HandleAsync(HttpContext context)
     {
         _metrics.RequestStarted();
+        if (!EnvoyHeaderLimits.IsWithinEnvoyBound(context.Request))
+        {
+            LogHeadersTooLarge(_logger);
+            await RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large");
+            return;
+        }
+
+        if (!HeaderValueCharacters.AreValid(context.Request))
+        {
+            LogHeaderValueRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
+        if (!EnvoyMethods.IsKnown(context.Request))
+        {
+            LogMethodRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
+
         if (HttpProtocol.IsHttp10(context.Request.Protocol))
         {
             // Envoy's connection manager answers HTTP/1.0 with 426 unless accept_http_10 is set, and one without Host
@@ -105,7 +126,13 @@ internal sealed partial class ProxyRequestHandler
 
         // The body's framing is Kestrel's business from here: filters see no Transfer-Encoding, as in Envoy.
         context.Request.Headers.Remove("Transfer-Encoding");
-        RequestTargets.KeepEncodedPercent(context);
+        if (!RequestTargets.TryNormalize(context))
+        {
+            // Envoy's path normalization refuses it before any filter (a NUL in the path).
+            LogPathRefused(_logger);
+            await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");
+            return;
+        }
 
         var cancellationToken = context.RequestAborted;
         var stream = new HttpExchange(context, _chain.TimeProvider.GetUtcNow(), _route);
@@ -346,6 +373,18 @@ internal sealed partial class ProxyRequestHandler
 
     [LoggerMessage(EventId = 18, Level = LogLevel.Debug, Message = "Refused an HTTP/1.0 request (accepting HTTP/1.0: {Accepted}): 426 without --accept-http-10, else 400 without Host, as Envoy does")]
     private static partial void LogHttp10Refused(ILogger logger, bool accepted);
+
+    [LoggerMessage(EventId = 22, Level = LogLevel.Debug, Message = "Refused a request with a control character in a header value (answered 400), as Envoy's codec refuses it")]
+    private static partial void LogHeaderValueRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "Refused a request whose method Envoy's HTTP/1 codec does not take (answered 400)")]
+    private static partial void LogMethodRefused(ILogger logger);
+
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Refused a request whose target and headers pass Envoy's 60 KiB (answered 431)")]
+    private static partial void LogHeadersTooLarge(ILogger logger);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Debug, Message = "Refused a request whose path Envoy's path normalization refuses (answered 400)")]
+    private static partial void LogPathRefused(ILogger logger);
 
     [LoggerMessage(EventId = 15, Level = LogLevel.Debug, Message = "The client ended the request before it was done ({Error}): {Reason}")]
     private static partial void LogClientEnded(ILogger logger, ForwarderError error, string reason);

@@ -4,33 +4,52 @@ using Microsoft.AspNetCore.Http.Features;
 namespace Wasme.Proxy.Forwarding;
 
 /// <summary>
-/// Keeps a request path's <c>%25</c> (an encoded <c>%</c>) encoded. Kestrel decodes the path once and leaves
-/// <c>%2F</c> encoded; decoded, <c>/a%252Fb</c> reads <c>/a%2Fb</c>, which the filters and the upstream would take
-/// for an encoded slash (and <c>%2541</c> for <c>A</c>): a second decoding the client never asked for. Envoy forwards
-/// such a path as it came, its dot segments removed.
+/// Gives the stream the path Envoy would: the client's own request target, normalized as Istio's default path
+/// normalization does (<see cref="EnvoyPathNormalizer"/>), for <c>:path</c> and the forwarded URI alike. Kestrel's
+/// <see cref="HttpRequest.Path"/> is no use here: it decodes every escape but <c>%2F</c> (so <c>/a%252Fb</c> would read
+/// <c>/a%2Fb</c>, an encoded slash the client never sent, and <c>%3B</c> a <c>;</c>), and for an absolute-form target
+/// (<c>GET http://host/p</c>) it is <see cref="Uri.LocalPath"/>, with <c>%2F</c> decoded too.
 /// </summary>
 internal static class RequestTargets
 {
-    /// <summary>
-    /// Gives the stream the client's own path, dot segments removed, when it holds a <c>%25</c>: a
-    /// <see cref="PathString"/> cannot carry it (written out, it encodes a decoded <c>%</c> again, but keeps
-    /// <c>%2F</c> as it is), so <c>:path</c> and the forwarded URI read it from <see cref="EncodedRequestPath"/>.
-    /// </summary>
-    public static void KeepEncodedPercent(HttpContext context)
+    /// <summary>False when Envoy would refuse the path with 400 (a NUL in it).</summary>
+    public static bool TryNormalize(HttpContext context)
     {
         var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
-        // Origin form only (an absolute-form target names the same path after its authority; rare enough to leave).
-        if (target is not { Length: > 0 } || target[0] != '/')
+        if (target is not { Length: > 0 })
         {
-            return;
+            return true;
         }
 
-        var query = target.IndexOf('?', StringComparison.Ordinal);
-        var path = query < 0 ? target.AsSpan() : target.AsSpan(0, query);
-        if (path.IndexOf("%25", StringComparison.Ordinal) >= 0)
+        var pathStart = target[0] == '/' ? 0 : AbsoluteFormPathStart(target);
+        if (pathStart < 0)
         {
-            context.Features.Set(new EncodedRequestPath(RemoveDotSegments(path.ToString())));
+            // Asterisk or authority form: no path to normalize.
+            return true;
         }
+
+        // Istio strips a #fragment (it sets http_reject_path_with_fragment off; Envoy alone answers 400), before normalizing.
+        var fragment = target.IndexOf('#', pathStart);
+        if (fragment >= 0)
+        {
+            target = target[..fragment];
+        }
+
+        var query = target.IndexOf('?', pathStart);
+        var path = query < 0 ? target[pathStart..] : target[pathStart..query];
+        var normalized = EnvoyPathNormalizer.Normalize(path);
+        if (normalized is null)
+        {
+            return false;
+        }
+
+        context.Features.Set(new EncodedRequestPath(normalized));
+        if (fragment >= 0)
+        {
+            context.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(target[query..]);
+        }
+
+        return true;
     }
 
     /// <summary>After a filter set <c>:path</c>: keeps its path encoded as given when it holds a <c>%25</c>.</summary>
@@ -39,68 +58,22 @@ internal static class RequestTargets
         context.Features.Set(path.Contains("%25", StringComparison.Ordinal) ? new EncodedRequestPath(path) : null);
     }
 
-    /// <summary>RFC 3986 section 5.2.4, with <c>%2E</c> read as a dot as Kestrel and Envoy read it.</summary>
-    internal static string RemoveDotSegments(string path)
+    // Where the path of "http://authority/path?query" starts (its length when it has none, as "http://host?q"), or -1
+    // for a target that is not absolute-form. Envoy takes the target's authority for :authority (Kestrel does too, with
+    // AllowHostHeaderOverride) and its path for :path.
+    private static int AbsoluteFormPathStart(string target)
     {
-        var segments = path.Split('/');
-        var kept = new List<string>(segments.Length);
-        for (var i = 1; i < segments.Length; i++)
+        var schemeEnd = target.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd <= 0)
         {
-            var segment = segments[i];
-            var last = i == segments.Length - 1;
-            if (IsDots(segment, 1))
-            {
-                if (last)
-                {
-                    kept.Add(string.Empty);
-                }
-            }
-            else if (IsDots(segment, 2))
-            {
-                if (kept.Count > 0)
-                {
-                    kept.RemoveAt(kept.Count - 1);
-                }
-
-                if (last)
-                {
-                    kept.Add(string.Empty);
-                }
-            }
-            else
-            {
-                kept.Add(segment);
-            }
+            return -1;
         }
 
-        return "/" + string.Join('/', kept);
-    }
-
-    private static bool IsDots(string segment, int count)
-    {
-        var dots = 0;
-        var rest = segment.AsSpan();
-        while (!rest.IsEmpty)
-        {
-            if (rest[0] == '.')
-            {
-                rest = rest[1..];
-            }
-            else if (rest.StartsWith("%2e", StringComparison.OrdinalIgnoreCase))
-            {
-                rest = rest[3..];
-            }
-            else
-            {
-                return false;
-            }
-
-            dots++;
-        }
-
-        return dots == count;
+        var authorityStart = schemeEnd + 3;
+        var end = target.IndexOfAny(['/', '?'], authorityStart);
+        return end < 0 ? target.Length : end;
     }
 }
 
-/// <summary>A request path as sent, still percent-encoded, where the decoded <see cref="HttpRequest.Path"/> would lose what it meant.</summary>
+/// <summary>A request path as it goes to the filters and the upstream, still percent-encoded where Envoy keeps it encoded.</summary>
 internal sealed record EncodedRequestPath(string Value);

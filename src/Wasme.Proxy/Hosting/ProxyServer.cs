@@ -109,6 +109,9 @@ public sealed partial class ProxyServer : IAsyncDisposable
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             kestrel.AddServerHeader = false;
+            // An absolute-form target's authority is the request's, whatever Host says, as Envoy takes it (RFC 9112 3.2.2);
+            // Kestrel would answer 400 where they differ.
+            kestrel.AllowHostHeaderOverride = true;
             // Header values are UTF-8 text to filters, and go out as the UTF-8 bytes they came in as (Envoy
             // passes such bytes through); Kestrel's default refuses anything outside ASCII.
             kestrel.RequestHeaderEncodingSelector = ConnectionHeaderEncoding.For;

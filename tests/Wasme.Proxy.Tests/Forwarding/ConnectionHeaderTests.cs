@@ -60,6 +60,33 @@ public sealed class ConnectionHeaderTests
         Assert.Empty(seenByFilter);
     }
 
+    [Theory]
+    [InlineData("Connection: x-hop\r\nConnection: keep-alive")]
+    [InlineData("Connection: keep-alive\r\nConnection: x-hop")]
+    [InlineData("Connection: close\r\nConnection: x-hop")]
+    [InlineData("Connection: x-hop\r\nConnection: upgrade")]
+    [InlineData("Connection: x-hop\r\nConnection: keep-alive\r\nConnection: close")]
+    public async Task A_header_named_on_one_of_several_connection_lines_reaches_neither_the_filters_nor_the_upstream(string connectionLines)
+    {
+        // Envoy's codec joins repeated Connection lines and honours every token; a client that splits them must not
+        // get x-hop past the proxy.
+        await using var upstream = await TestUpstream.StartAsync();
+        var seenByFilter = new List<string>();
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) => { seenByFilter.AddRange(s.RequestHeaders.GetValues("x-hop")); return FilterStatus.Continue; },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await SendRawAsync(proxy, $"GET / HTTP/1.1\r\nHost: a\r\n{connectionLines}\r\nx-hop: only for the proxy\r\nx-end-to-end: kept\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        var received = upstream.Received.First();
+        Assert.False(received.Headers.ContainsKey("x-hop"));
+        Assert.Equal("kept", received.Headers["x-end-to-end"]);
+        Assert.Empty(seenByFilter);
+    }
+
     [Fact]
     public async Task Connection_specific_request_headers_are_gone_before_the_filters_run_as_envoys_connection_manager_removes_them()
     {
@@ -106,6 +133,18 @@ public sealed class ConnectionHeaderTests
 
         Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
         Assert.Equal("Bad Request", await response.Content.ReadAsStringAsync());
+        Assert.Empty(upstream.Received);
+    }
+
+    [Fact]
+    public async Task Naming_x_forwarded_for_on_a_second_connection_line_is_refused_with_400_as_on_one_line()
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, []);
+
+        var reply = await proxy.SendRawAsync("GET / HTTP/1.1\r\nHost: a\r\nConnection: X-Forwarded-For\r\nConnection: keep-alive\r\nX-Forwarded-For: 10.0.0.1\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", reply, StringComparison.Ordinal);
         Assert.Empty(upstream.Received);
     }
 

@@ -64,6 +64,104 @@ public sealed class EnvoyCodecDefaultsTests
     }
 
     [Fact]
+    public async Task The_request_target_counts_within_the_60_KiB_and_past_it_the_answer_is_431_as_envoy_answers()
+    {
+        var filterRan = 0;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan++; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(null, [look]);
+
+        // Each fits alone; Envoy bounds the target and the headers together.
+        var together = await proxy.SendRawAsync($"GET /{new string('p', 50 * 1024)} HTTP/1.1\r\nHost: a\r\nx-big: {new string('j', 11 * 1024)}\r\n\r\n");
+        var longTarget = await proxy.SendRawAsync($"GET /{new string('p', 61 * 1024)} HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 431", together, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 431", longTarget, StringComparison.Ordinal);
+        Assert.Equal(0, filterRan);
+    }
+
+    [Fact]
+    public async Task An_absolute_form_target_gives_its_authority_and_its_path_still_encoded_as_envoy_takes_them()
+    {
+        string? host = null;
+        string? target = null;
+        await using var upstream = await TestUpstream.StartAsync(context =>
+        {
+            host = context.Request.Headers.Host;
+            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            return Task.CompletedTask;
+        });
+        string? authority = null;
+        string? path = null;
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) =>
+            {
+                authority = s.RequestHeaders.GetValues(":authority")[0];
+                path = s.RequestHeaders.GetValues(":path")[0];
+                return FilterStatus.Continue;
+            },
+        };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await proxy.SendRawAsync("GET http://other.example:8080/files/a%2Fb?q=1 HTTP/1.1\r\nHost: h\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal("other.example:8080", authority);
+        Assert.Equal("/files/a%2Fb?q=1", path);
+        Assert.Equal("other.example:8080", host);
+        Assert.Equal("/files/a%2Fb?q=1", target);
+    }
+
+    [Fact]
+    public async Task Only_escapes_of_unreserved_characters_are_decoded_in_the_path_as_istios_default_normalization_does()
+    {
+        string? target = null;
+        await using var upstream = await TestUpstream.StartAsync(context =>
+        {
+            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            return Task.CompletedTask;
+        });
+        string? path = null;
+        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        // %41 and %7e are unreserved (decoded); %3B, %21, %20 and %2F are not (kept as sent); %2e%2E is a dot segment.
+        var reply = await proxy.SendRawAsync("GET /a%41/%7euser/admin%3Bx/d%2Fe/%2e%2E/f%20g%21?k=%41 HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal("/aA/~user/admin%3Bx/f%20g%21?k=%41", path);
+        Assert.Equal("/aA/~user/admin%3Bx/f%20g%21?k=%41", target);
+    }
+
+    [Theory]
+    [InlineData("/a#frag", "/a")]
+    [InlineData("/a?k=1#frag", "/a?k=1")]
+    [InlineData("/a\\b/..\\c", "/a/c")]
+    [InlineData("/a/b/../../../c", "/c")]
+    [InlineData("/%2e%2E/a/.%2e", "/")]
+    [InlineData("/a/..b/c.", "/a/..b/c.")]
+    [InlineData("/%%300", "/%2500")]
+    [InlineData("/a%2f%5C%2F", "/a%2f%5C%2F")]
+    public async Task A_path_is_normalized_as_istio_has_envoy_normalize_it(string sent, string expected)
+    {
+        string? target = null;
+        await using var upstream = await TestUpstream.StartAsync(context =>
+        {
+            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
+            return Task.CompletedTask;
+        });
+        string? path = null;
+        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await proxy.SendRawAsync($"GET {sent} HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal(expected, path);
+        Assert.Equal(expected, target);
+    }
+
+    [Fact]
     public async Task A_hundred_request_headers_are_forwarded_and_a_hundred_and_one_answered_431()
     {
         var filterRan = 0;

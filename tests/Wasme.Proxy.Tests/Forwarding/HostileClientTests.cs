@@ -25,6 +25,46 @@ public sealed class HostileClientTests
         Assert.False(filterRan, "a filter saw a request Envoy refuses in its codec");
     }
 
+    [Theory]
+    [InlineData("\x01")]
+    [InlineData("\x1b[2J")]
+    [InlineData("\x0b")]
+    [InlineData("\x7f")]
+    public async Task A_control_character_in_a_header_value_is_refused_with_400_before_the_filters(string control)
+    {
+        await using var upstream = await TestUpstream.StartAsync();
+        var filterRan = false;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await proxy.SendRawAsync($"GET / HTTP/1.1\r\nHost: a\r\nx-note: a{control}b\r\n\r\n");
+        var tab = await proxy.SendRawAsync("GET / HTTP/1.1\r\nHost: a\r\nx-note: a\tb\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", reply, StringComparison.Ordinal);
+        Assert.StartsWith("HTTP/1.1 200", tab, StringComparison.Ordinal);
+        Assert.Equal("a\tb", upstream.Received.Single().Headers["x-note"]);
+        Assert.True(filterRan, "the filter should have seen the request with a tab");
+    }
+
+    [Theory]
+    [InlineData("delete")]
+    [InlineData("Get")]
+    [InlineData("FOO")]
+    public async Task A_method_envoys_codec_does_not_know_is_refused_with_400_before_the_filters(string method)
+    {
+        // The forwarder would send "delete" upstream as DELETE, past a filter that refuses DELETE by name.
+        await using var upstream = await TestUpstream.StartAsync();
+        var filterRan = false;
+        var look = new DelegateFilter("look") { RequestHeaders = (_, _) => { filterRan = true; return FilterStatus.Continue; } };
+        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
+
+        var reply = await proxy.SendRawAsync($"{method} /item/1 HTTP/1.1\r\nHost: a\r\n\r\n");
+
+        Assert.StartsWith("HTTP/1.1 400", reply, StringComparison.Ordinal);
+        Assert.Empty(upstream.Received);
+        Assert.False(filterRan, "a filter saw a method Envoy refuses in its codec");
+    }
+
     [Fact]
     public async Task A_connect_request_is_refused_with_403_before_the_filters_and_the_upstream()
     {

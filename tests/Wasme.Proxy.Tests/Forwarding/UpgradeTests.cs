@@ -17,8 +17,10 @@ public sealed class UpgradeTests
     public async Task Bytes_after_a_101_reach_the_upstream_and_come_back_through_a_filter_chain()
     {
         await using var upstream = await EchoingUpgradeUpstreamAsync();
+        var connection = new List<string>();
         var stamp = new DelegateFilter("stamp")
         {
+            RequestHeaders = (s, _) => { connection.AddRange(s.RequestHeaders.GetValues("connection")); return FilterStatus.Continue; },
             ResponseHeaders = (s, _) => { s.ResponseHeaders.Add("x-stamped", "1"); return FilterStatus.Continue; },
         };
         await using var proxy = await RunningProxy.StartAsync(new Uri(upstream.Urls.Single()), [stamp]);
@@ -35,6 +37,7 @@ public sealed class UpgradeTests
         Assert.StartsWith("HTTP/1.1 101", head, StringComparison.Ordinal);
         Assert.Contains("x-stamped: 1", head, StringComparison.OrdinalIgnoreCase);
         Assert.Equal("echo:ping", echoed);
+        Assert.Equal(["Upgrade"], connection);
     }
 
     private static async Task<string> ReadUntilAsync(NetworkStream stream, string end)
