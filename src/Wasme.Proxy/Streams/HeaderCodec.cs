@@ -124,15 +124,13 @@ internal static class HeaderCodec
 
     public static string PathAndQuery(HttpRequest request)
     {
-        var path = request.PathBase.HasValue ? request.PathBase.Add(request.Path) : request.Path;
-        // Only a path that held %25 has an encoded form (RequestTargets), and %25 decodes to '%': other requests skip the
-        // feature look-up, a generic virtual call and a dictionary search on every request whose :path a filter reads.
-        if (path.Value is { } decoded && decoded.Contains('%', StringComparison.Ordinal)
-            && request.HttpContext.Features.Get<Forwarding.EncodedRequestPath>() is { } encoded)
+        // The path as Envoy would hand it on (RequestTargets): Kestrel's decoded Path would read %3B as ';'.
+        if (request.HttpContext.Features.Get<Forwarding.EncodedRequestPath>() is { } encoded)
         {
             return string.Concat(encoded.Value, request.QueryString.Value);
         }
 
+        var path = request.PathBase.HasValue ? request.PathBase.Add(request.Path) : request.Path;
         return request.QueryString.HasValue
             ? string.Concat(path.ToUriComponent(), request.QueryString.Value)
             : path.ToUriComponent();
