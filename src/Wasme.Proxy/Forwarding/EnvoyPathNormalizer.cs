@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Wasme.Proxy.Forwarding;
@@ -11,11 +12,21 @@ namespace Wasme.Proxy.Forwarding;
 /// </summary>
 internal static class EnvoyPathNormalizer
 {
+    // Printable ASCII a path keeps as it is: not a dot, '%', '\\', or what MustEscape escapes.
+    private static readonly SearchValues<char> s_plain = SearchValues.Create(
+        "!$&'()*+,-/0123456789:;=@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]_abcdefghijklmnopqrstuvwxyz~");
+
     /// <summary>The normalized path, or null where Envoy answers 400 (a NUL, raw or <c>%00</c>).</summary>
     /// <param name="path">The path as the client sent it, without its query.</param>
     public static string? Normalize(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
+        // Most paths hold nothing to change: no dot, escape, backslash or character to escape.
+        if (path.Length > 0 && path[0] == '/' && !path.AsSpan().ContainsAnyExcept(s_plain))
+        {
+            return path;
+        }
+
         var output = new StringBuilder(path.Length + 1);
         if (path.Length == 0 || !IsSlash(path[0]))
         {
