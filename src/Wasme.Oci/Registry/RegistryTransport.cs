@@ -144,6 +144,16 @@ internal sealed class RegistryTransport : IDisposable
         }
     }
 
+    /// <summary>
+    /// From TLS to plain HTTP: what arrives could have been changed on the way, a manifest fetched by tag has no digest
+    /// to check it against, and a pre-signed URL or upload location in it could be read by anyone between.
+    /// </summary>
+    internal static bool IsDowngrade(Uri from, Uri to) =>
+        from.Scheme == Uri.UriSchemeHttps && to.Scheme == Uri.UriSchemeHttp;
+
+    internal static OciNetworkException Downgrade(Uri home, Uri target, string what) =>
+        new($"Registry {home.Authority} {what} plain HTTP at {target.GetLeftPart(UriPartial.Authority)}; refused, as what travels there could be read and altered on the way. Ask the registry's operator to serve it over HTTPS.");
+
     /// <summary>Same scheme, host and port: the only place the registry's credentials may go.</summary>
     internal static bool SameOrigin(Uri a, Uri b) =>
         Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
@@ -320,6 +330,11 @@ internal sealed class RegistryTransport : IDisposable
             if (target.Scheme is not ("http" or "https"))
             {
                 throw new OciNetworkException($"The registry redirected to an unsupported URL scheme '{target.Scheme}'.");
+            }
+
+            if (IsDowngrade(current.RequestUri!, target))
+            {
+                throw Downgrade(home, target, "redirected from HTTPS to");
             }
 
             var next = new HttpRequestMessage(current.Method, target);
