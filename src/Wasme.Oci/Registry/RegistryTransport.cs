@@ -385,8 +385,8 @@ internal sealed class RegistryTransport : IDisposable
             idle.Stop();
             var uri = request.RequestUri!;
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var watched = new StreamContent(new IdleTimeoutStream(body, idle, ex => new OciNetworkException(
-                $"{uri.Authority} stopped sending {Describe(request)}: nothing arrived for {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex)));
+            var watched = new StreamContent(new IdleTimeoutStream(body, idle, (ex, arrived) => new OciNetworkException(
+                $"{uri.Authority} stopped sending {Describe(request)}: {(arrived == 0 ? "nothing" : $"only {arrived} bytes")} arrived for {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex)));
             owned = true;
             foreach (var (name, values) in response.Content.Headers)
             {
