@@ -97,7 +97,7 @@ public sealed class RegistryClient : IDisposable
             throw await UnexpectedAsync(response, $"fetching the manifest of {reference}", cancellationToken).ConfigureAwait(false);
         }
 
-        var bytes = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        var bytes = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, $"the manifest of {reference}", cancellationToken).ConfigureAwait(false);
         var digest = Digest.Compute(bytes);
         if (reference.Digest is { } pinned && pinned != digest)
         {
@@ -495,7 +495,7 @@ public sealed class RegistryClient : IDisposable
                 throw await UnexpectedAsync(response, $"listing {what}", cancellationToken).ConfigureAwait(false);
             }
 
-            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, what, cancellationToken).ConfigureAwait(false);
             path = NextLink(response);
         }
     }

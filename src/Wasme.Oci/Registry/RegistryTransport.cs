@@ -245,7 +245,7 @@ internal sealed class RegistryTransport : IDisposable
     {
         try
         {
-            var bytes = await ReadBoundedAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
+            var bytes = await ReadBoundedAsync(response.Content, 64 * 1024, "an error answer", cancellationToken).ConfigureAwait(false);
             var errors = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.RegistryErrors);
             var first = errors?.Errors is { Count: > 0 } list ? list[0] : null;
             return first is null ? string.Empty : $": {first.Code} {first.Message}".TrimEnd();
@@ -256,11 +256,12 @@ internal sealed class RegistryTransport : IDisposable
         }
     }
 
-    public static async Task<byte[]> ReadBoundedAsync(HttpContent content, long max, CancellationToken cancellationToken)
+    /// <summary>Reads a body of at most <paramref name="max"/> bytes; more is an integrity error naming <paramref name="what"/> ("the manifest of …").</summary>
+    public static async Task<byte[]> ReadBoundedAsync(HttpContent content, long max, string what, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength is { } length && length > max)
         {
-            throw new OciIntegrityException($"The registry sent {length} bytes where at most {max} are allowed; refused.");
+            throw new OciIntegrityException($"Refused {what}: the registry sent {length} bytes where at most {max} are allowed.");
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -271,7 +272,7 @@ internal sealed class RegistryTransport : IDisposable
         {
             if (buffer.Length + n > max)
             {
-                throw new OciIntegrityException($"The registry sent more than the allowed {max} bytes; refused.");
+                throw new OciIntegrityException($"Refused {what}: the registry sent more than the allowed {max} bytes.");
             }
 
             buffer.Write(chunk, 0, n);
@@ -497,7 +498,17 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciAuthException($"The token service of {registry} answered HTTP {(int)tokenResponse.StatusCode}; cannot authenticate.");
             }
 
-            var body = await ReadBoundedAsync(tokenResponse.Content, RegistryLimits.MaxConfigSize, cancellationToken).ConfigureAwait(false);
+            byte[] body;
+            try
+            {
+                body = await ReadBoundedAsync(tokenResponse.Content, RegistryLimits.MaxConfigSize, "a token response", cancellationToken).ConfigureAwait(false);
+            }
+            catch (OciIntegrityException ex)
+            {
+                // No token is a megabyte: the token service is misbehaving, and the registry stays out of reach.
+                throw new OciAuthException($"The token service of {registry} at {realmUri.Authority} sent more than {RegistryLimits.MaxConfigSize} bytes, which no token response is; cannot authenticate.", ex);
+            }
+
             TokenResponse? token;
             try
             {
