@@ -483,4 +483,26 @@ public sealed class HostileRegistryTests
         Assert.StartsWith($"Refused the manifest of {evil.Host}/evil/filter:v1: the registry sent more than the allowed 4194304 bytes", error.Message, StringComparison.Ordinal);
         Assert.Empty(store.Snapshot());
     }
+
+    [Fact]
+    public async Task A_manifest_listing_thousands_of_layers_is_refused_before_any_blob_is_fetched()
+    {
+        // Within the 4 MiB manifest bound a registry can list some 17,000 layers, each of which a pull fetched at once on
+        // its own connection into its own temp file: past a 1024 file-descriptor ulimit that ended in "Too many open files".
+        var filler = Enumerable.Range(0, RegistryLimits.MaxLayers).Select(i =>
+        {
+            var bytes = Encoding.UTF8.GetBytes($"filler {i}");
+            return new Descriptor { MediaType = "application/octet-stream", Digest = Digest.Compute(bytes).ToString(), Size = bytes.Length };
+        });
+        var manifest = Image.Manifest with { Layers = [.. filler, .. Image.Manifest.Layers] };
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: _ => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest), announceRealDigest: false));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains($"lists {RegistryLimits.MaxLayers + Image.Manifest.Layers.Count} layers, more than the {RegistryLimits.MaxLayers} wasme fetches", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
+        Assert.Empty(store.Snapshot());
+    }
 }
