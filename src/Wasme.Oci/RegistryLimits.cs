@@ -9,6 +9,13 @@ public static class RegistryLimits
     /// <summary>Default bound on a module, and on a compat layer's decompressed size (same as Istio).</summary>
     public const long DefaultMaxModuleSize = 256L * 1024 * 1024;
 
+    /// <summary>
+    /// Layers of an image pulled: a Wasm image has one or two, and docker stops near 127. A manifest within its 4 MiB
+    /// can list some 17,000, each fetched on its own connection into its own temp file (every file descriptor of a
+    /// 1024 ulimit, a blob each up to the module limit).
+    /// </summary>
+    public const int MaxLayers = 128;
+
     /// <summary>Config blobs and token responses.</summary>
     public const long MaxConfigSize = 1024 * 1024;
 }

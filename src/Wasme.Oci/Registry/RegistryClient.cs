@@ -97,7 +97,7 @@ public sealed class RegistryClient : IDisposable
             throw await UnexpectedAsync(response, $"fetching the manifest of {reference}", cancellationToken).ConfigureAwait(false);
         }
 
-        var bytes = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+        var bytes = await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, $"the manifest of {reference}", cancellationToken).ConfigureAwait(false);
         var digest = Digest.Compute(bytes);
         if (reference.Digest is { } pinned && pinned != digest)
         {
@@ -495,7 +495,7 @@ public sealed class RegistryClient : IDisposable
                 throw await UnexpectedAsync(response, $"listing {what}", cancellationToken).ConfigureAwait(false);
             }
 
-            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, cancellationToken).ConfigureAwait(false);
+            yield return await RegistryTransport.ReadBoundedAsync(response.Content, RegistryLimits.MaxManifestSize, what, cancellationToken).ConfigureAwait(false);
             path = NextLink(response);
         }
     }
@@ -554,7 +554,13 @@ public sealed class RegistryClient : IDisposable
     /// <summary>An upload location from the registry, made absolute; only http and https, as for redirects.</summary>
     private Uri Absolute(string registry, Uri location)
     {
-        var absolute = location.IsAbsoluteUri ? location : new Uri(_transport.BaseUri(registry), location);
+        var home = _transport.BaseUri(registry);
+        var absolute = location.IsAbsoluteUri ? location : new Uri(home, location);
+        if (RegistryTransport.IsDowngrade(home, absolute))
+        {
+            throw RegistryTransport.Downgrade(home, absolute, "answered over HTTPS with an upload location on");
+        }
+
         return absolute.Scheme is "http" or "https"
             ? absolute
             : throw new OciNetworkException($"Registry {registry} sent an upload location with the unsupported URL scheme '{absolute.Scheme}'; only http and https are followed. Nothing was pushed.");

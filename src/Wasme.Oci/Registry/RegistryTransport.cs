@@ -144,6 +144,16 @@ internal sealed class RegistryTransport : IDisposable
         }
     }
 
+    /// <summary>
+    /// From TLS to plain HTTP: what arrives could have been changed on the way, a manifest fetched by tag has no digest
+    /// to check it against, and a pre-signed URL or upload location in it could be read by anyone between.
+    /// </summary>
+    internal static bool IsDowngrade(Uri from, Uri to) =>
+        from.Scheme == Uri.UriSchemeHttps && to.Scheme == Uri.UriSchemeHttp;
+
+    internal static OciNetworkException Downgrade(Uri home, Uri target, string what) =>
+        new($"Registry {home.Authority} {what} plain HTTP at {target.GetLeftPart(UriPartial.Authority)}; refused, as what travels there could be read and altered on the way. Ask the registry's operator to serve it over HTTPS.");
+
     /// <summary>Same scheme, host and port: the only place the registry's credentials may go.</summary>
     internal static bool SameOrigin(Uri a, Uri b) =>
         Uri.Compare(a, b, UriComponents.SchemeAndServer, UriFormat.Unescaped, StringComparison.OrdinalIgnoreCase) == 0;
@@ -235,7 +245,7 @@ internal sealed class RegistryTransport : IDisposable
     {
         try
         {
-            var bytes = await ReadBoundedAsync(response.Content, 64 * 1024, cancellationToken).ConfigureAwait(false);
+            var bytes = await ReadBoundedAsync(response.Content, 64 * 1024, "an error answer", cancellationToken).ConfigureAwait(false);
             var errors = JsonSerializer.Deserialize(bytes, OciJsonContext.Default.RegistryErrors);
             var first = errors?.Errors is { Count: > 0 } list ? list[0] : null;
             return first is null ? string.Empty : $": {first.Code} {first.Message}".TrimEnd();
@@ -246,11 +256,12 @@ internal sealed class RegistryTransport : IDisposable
         }
     }
 
-    public static async Task<byte[]> ReadBoundedAsync(HttpContent content, long max, CancellationToken cancellationToken)
+    /// <summary>Reads a body of at most <paramref name="max"/> bytes; more is an integrity error naming <paramref name="what"/> ("the manifest of …").</summary>
+    public static async Task<byte[]> ReadBoundedAsync(HttpContent content, long max, string what, CancellationToken cancellationToken)
     {
         if (content.Headers.ContentLength is { } length && length > max)
         {
-            throw new OciIntegrityException($"The registry sent {length} bytes where at most {max} are allowed; refused.");
+            throw new OciIntegrityException($"Refused {what}: the registry sent {length} bytes where at most {max} are allowed.");
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
@@ -261,7 +272,7 @@ internal sealed class RegistryTransport : IDisposable
         {
             if (buffer.Length + n > max)
             {
-                throw new OciIntegrityException($"The registry sent more than the allowed {max} bytes; refused.");
+                throw new OciIntegrityException($"Refused {what}: the registry sent more than the allowed {max} bytes.");
             }
 
             buffer.Write(chunk, 0, n);
@@ -322,6 +333,11 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciNetworkException($"The registry redirected to an unsupported URL scheme '{target.Scheme}'.");
             }
 
+            if (IsDowngrade(current.RequestUri!, target))
+            {
+                throw Downgrade(home, target, "redirected from HTTPS to");
+            }
+
             var next = new HttpRequestMessage(current.Method, target);
             foreach (var accept in current.Headers.Accept)
             {
@@ -370,8 +386,8 @@ internal sealed class RegistryTransport : IDisposable
             idle.Stop();
             var uri = request.RequestUri!;
             var body = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            var watched = new StreamContent(new IdleTimeoutStream(body, idle, ex => new OciNetworkException(
-                $"{uri.Authority} stopped sending {Describe(request)}: nothing arrived for {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex)));
+            var watched = new StreamContent(new IdleTimeoutStream(body, idle, (ex, arrived) => new OciNetworkException(
+                $"{uri.Authority} stopped sending {Describe(request)}: {(arrived == 0 ? "nothing" : $"only {arrived} bytes")} arrived for {Seconds(idle.Timeout)} s. Try again, or raise --read-timeout if the network is this slow.", ex)));
             owned = true;
             foreach (var (name, values) in response.Content.Headers)
             {
@@ -482,7 +498,17 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciAuthException($"The token service of {registry} answered HTTP {(int)tokenResponse.StatusCode}; cannot authenticate.");
             }
 
-            var body = await ReadBoundedAsync(tokenResponse.Content, RegistryLimits.MaxConfigSize, cancellationToken).ConfigureAwait(false);
+            byte[] body;
+            try
+            {
+                body = await ReadBoundedAsync(tokenResponse.Content, RegistryLimits.MaxConfigSize, "a token response", cancellationToken).ConfigureAwait(false);
+            }
+            catch (OciIntegrityException ex)
+            {
+                // No token is a megabyte: the token service is misbehaving, and the registry stays out of reach.
+                throw new OciAuthException($"The token service of {registry} at {realmUri.Authority} sent more than {RegistryLimits.MaxConfigSize} bytes, which no token response is; cannot authenticate.", ex);
+            }
+
             TokenResponse? token;
             try
             {

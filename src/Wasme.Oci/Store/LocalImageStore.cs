@@ -478,10 +478,17 @@ public sealed class LocalImageStore
     };
 
     /// <summary>Parses a manifest from untrusted bytes; anything unusable is an integrity error naming <paramref name="source"/>.</summary>
-    internal static ImageManifest ParseManifest(ReadOnlySpan<byte> bytes, string source) =>
-        OciDocuments.TryParseManifest(bytes, out var manifest, out var problem)
+    internal static ImageManifest ParseManifest(ReadOnlySpan<byte> bytes, string source)
+    {
+        if (!OciDocuments.TryParseManifest(bytes, out var manifest, out var problem))
+        {
+            throw new OciIntegrityException($"The image manifest of {source} cannot be used: {problem}. Nothing stored.");
+        }
+
+        return manifest.Layers.Count <= RegistryLimits.MaxLayers
             ? manifest
-            : throw new OciIntegrityException($"The image manifest of {source} cannot be used: {problem}. Nothing stored.");
+            : throw new OciIntegrityException($"The image manifest of {source} lists {manifest.Layers.Count} layers, more than the {RegistryLimits.MaxLayers} wasme fetches (a Wasm image has one or two); refused before fetching any. Nothing stored.");
+    }
 
     private static Dictionary<string, string> EntryAnnotations(string refName, ModuleFacts facts, DateTimeOffset updated) => new()
     {

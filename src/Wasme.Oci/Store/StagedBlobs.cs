@@ -65,11 +65,13 @@ public sealed class StagedBlobs : IDisposable
             _files[digest] = (temp, file);
         }
 
-        await write(file, cancellationToken).ConfigureAwait(false);
-        file.SetLength(file.Position);
+        // The file's own failures (a full disk) name the store; the writer's (a broken download) pass through unchanged.
+        var stored = new StoreFileStream(file, _root);
+        await write(stored, cancellationToken).ConfigureAwait(false);
+        stored.SetLength(stored.Position);
         if (_flushToDisk)
         {
-            file.Flush(flushToDisk: true);
+            stored.Flush(flushToDisk: true);
         }
     }
 

@@ -21,7 +21,20 @@ internal sealed class WasmeProcess : IDisposable
 
     public int Id => _process.Id;
 
-    public static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args)
+    public static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
+        Start(environment, fileSizeLimitKiB: null, args);
+
+    /// <summary>
+    /// Runs wasme where no file it writes may grow past <paramref name="fileSizeLimitKiB"/> (<c>ulimit -f</c>, SIGXFSZ
+    /// ignored so the write fails with EFBIG instead): the file system refusing a write, as a full disk does, without one.
+    /// </summary>
+    public static async Task<(int ExitCode, string Output, string Error)> RunWithFileSizeLimitAsync(IReadOnlyDictionary<string, string> environment, int fileSizeLimitKiB, params string[] args)
+    {
+        using var process = Start(environment, fileSizeLimitKiB, args);
+        return await process.WaitAsync();
+    }
+
+    private static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, int? fileSizeLimitKiB, string[] args)
     {
         // A test run launched in the background (nohup …  &) hands its children SIGINT ignored, and .NET keeps an
         // ignored SIGINT ignored: the Ctrl-C tests would then wait for the read timeout. env resets it, then execs
@@ -36,7 +49,21 @@ internal sealed class WasmeProcess : IDisposable
         if (OperatingSystem.IsLinux())
         {
             start.ArgumentList.Add("--default-signal=INT");
+            if (fileSizeLimitKiB is { } limit)
+            {
+                start.ArgumentList.Add("bash");
+                start.ArgumentList.Add("-c");
+                start.ArgumentList.Add($"trap '' XFSZ; ulimit -f {limit}; exec \"$@\"");
+                start.ArgumentList.Add("bash");
+                // The runtime's W^X double mapping sizes a memfd past any small limit; without it the runtime starts.
+                start.Environment["DOTNET_EnableWriteXorExecute"] = "0";
+            }
+
             start.ArgumentList.Add("dotnet");
+        }
+        else if (fileSizeLimitKiB is not null)
+        {
+            throw new PlatformNotSupportedException("ulimit -f is set through bash on Linux only.");
         }
 
         start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "wasme.dll"));

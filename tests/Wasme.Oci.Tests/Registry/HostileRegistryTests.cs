@@ -426,4 +426,83 @@ public sealed class HostileRegistryTests
 
         Assert.Contains("not a token response", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_token_answer_larger_than_any_token_is_an_auth_error_naming_the_token_service(bool announced)
+    {
+        await using var tokens = await ScriptedRegistry.StartAsync(async context =>
+        {
+            // Declared up front, or an endless chunked body: either way far past any token.
+            if (announced)
+            {
+                context.Response.ContentLength = 200L * 1024 * 1024;
+            }
+
+            await context.Response.WriteAsync("{\"token\":\"");
+            var filler = new byte[64 * 1024];
+            Array.Fill(filler, (byte)'a');
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                await context.Response.Body.WriteAsync(filler, context.RequestAborted).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+        await using var evil = await ScriptedRegistry.StartAsync(context =>
+        {
+            context.Response.StatusCode = 401;
+            context.Response.Headers.WWWAuthenticate = $"Bearer realm=\"http://{tokens.Host}/token\",service=\"x\"";
+            return Task.CompletedTask;
+        });
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => client.CheckAccessAsync(evil.Host));
+
+        Assert.StartsWith($"The token service of {evil.Host} at {tokens.Host} sent more than 1048576 bytes", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_endless_manifest_is_refused_naming_the_manifest()
+    {
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            context.Response.ContentType = MediaTypes.OciManifest;
+            await context.Response.WriteAsync("{\"schemaVersion\":2,\"x\":\"");
+            var filler = new byte[64 * 1024];
+            Array.Fill(filler, (byte)' ');
+            while (!context.RequestAborted.IsCancellationRequested)
+            {
+                await context.Response.Body.WriteAsync(filler, context.RequestAborted).AsTask().ContinueWith(_ => { }, TaskScheduler.Default);
+            }
+        });
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.StartsWith($"Refused the manifest of {evil.Host}/evil/filter:v1: the registry sent more than the allowed 4194304 bytes", error.Message, StringComparison.Ordinal);
+        Assert.Empty(store.Snapshot());
+    }
+
+    [Fact]
+    public async Task A_manifest_listing_thousands_of_layers_is_refused_before_any_blob_is_fetched()
+    {
+        // Within the 4 MiB manifest bound a registry can list some 17,000 layers, each of which a pull fetched at once on
+        // its own connection into its own temp file: past a 1024 file-descriptor ulimit that ended in "Too many open files".
+        var filler = Enumerable.Range(0, RegistryLimits.MaxLayers).Select(i =>
+        {
+            var bytes = Encoding.UTF8.GetBytes($"filler {i}");
+            return new Descriptor { MediaType = "application/octet-stream", Digest = Digest.Compute(bytes).ToString(), Size = bytes.Length };
+        });
+        var manifest = Image.Manifest with { Layers = [.. filler, .. Image.Manifest.Layers] };
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: _ => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest), announceRealDigest: false));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains($"lists {RegistryLimits.MaxLayers + Image.Manifest.Layers.Count} layers, more than the {RegistryLimits.MaxLayers} wasme fetches", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
+        Assert.Empty(store.Snapshot());
+    }
 }

@@ -42,7 +42,7 @@ public sealed class StalledRegistryTests
 
         var error = await Assert.ThrowsAsync<OciNetworkException>(() => pull);
         // Usually the body read times out; on a loaded machine the clock may pass while the headers are still being read.
-        Assert.Matches($"^{registry.Host} (stopped sending|did not answer) blob sha256:[0-9a-f]{{64}} of stalled/filter(: nothing arrived for| within) 30 s", error.Message);
+        Assert.Matches($"^{registry.Host} (stopped sending|did not answer) blob sha256:[0-9a-f]{{64}} of stalled/filter(: (nothing|only [0-9]+ bytes) arrived for| within) 30 s", error.Message);
         Assert.Contains("--read-timeout", error.Message, StringComparison.Ordinal);
         Assert.Empty(store.Snapshot());
     }
@@ -65,6 +65,45 @@ public sealed class StalledRegistryTests
 
         var error = await Assert.ThrowsAsync<OciNetworkException>(() => fetch);
         Assert.StartsWith($"{registry.Host} did not answer the manifest v1 of silent/filter within 5 s", error.Message, StringComparison.Ordinal);
+        Assert.Contains("--read-timeout", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_manifest_trickled_a_byte_at_a_time_fails_within_the_read_timeout_instead_of_taking_hours()
+    {
+        // Slowloris: every byte comes well within the timeout (a second apart of a 30 s timeout), so the connection never
+        // stalls; at a byte every 10 s even this small manifest would take over an hour, a 4 MiB one over a year.
+        var release = new SemaphoreSlim(0);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var manifest = Image.ManifestBytes.ToArray();
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            context.Response.ContentType = Image.ManifestDescriptor.MediaType;
+            context.Response.ContentLength = manifest.Length;
+            await context.Response.StartAsync();
+            await context.Response.Body.FlushAsync();
+            started.TrySetResult();
+            foreach (var b in manifest)
+            {
+                await release.WaitAsync(context.RequestAborted);
+                await context.Response.Body.WriteAsync(new[] { b });
+                await context.Response.Body.FlushAsync();
+            }
+        });
+        var clock = new FakeTimeProvider();
+        using var client = new RegistryClient(new RegistryClientOptions(), AnonymousCredentialProvider.Instance, timeProvider: clock);
+
+        var fetch = client.GetManifestAsync(ImageReference.Parse($"{registry.Host}/trickle/filter:v1"));
+        await started.Task.WaitAsync(TimeSpan.FromSeconds(30));
+        for (var sent = 0; sent < manifest.Length && !fetch.IsCompleted; sent++)
+        {
+            clock.Advance(TimeSpan.FromSeconds(1));
+            release.Release();
+            await Task.WhenAny(fetch, Task.Delay(10));
+        }
+
+        var error = await Assert.ThrowsAsync<OciNetworkException>(() => fetch);
+        Assert.Matches($"^{registry.Host} stopped sending the manifest v1 of trickle/filter: only [0-9]+ bytes arrived for 30 s", error.Message);
         Assert.Contains("--read-timeout", error.Message, StringComparison.Ordinal);
     }
 
