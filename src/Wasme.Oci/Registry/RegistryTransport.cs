@@ -98,6 +98,7 @@ internal sealed class RegistryTransport : IDisposable
     {
         var home = BaseUri(registry);
         var scopeKey = registry + "|" + string.Join(' ', scopes);
+        var anonymous = false;
         for (var authenticated = false; ; authenticated = true)
         {
             AuthenticationHeaderValue? authorization;
@@ -117,7 +118,7 @@ internal sealed class RegistryTransport : IDisposable
 
             if (response.StatusCode == HttpStatusCode.Unauthorized && !authenticated)
             {
-                var challenge = await AuthorizeAsync(registry, scopes, response, cancellationToken).ConfigureAwait(false);
+                (var challenge, anonymous) = await AuthorizeAsync(registry, scopes, response, cancellationToken).ConfigureAwait(false);
                 response.Dispose();
                 lock (_gate)
                 {
@@ -130,7 +131,9 @@ internal sealed class RegistryTransport : IDisposable
             if (response.StatusCode == HttpStatusCode.Unauthorized)
             {
                 response.Dispose();
-                throw new OciAuthException($"Registry {registry} rejected the credentials. Run 'wasme login {registry}' with a valid user and password.");
+                throw anonymous
+                    ? new OciAuthException($"Registry {registry} refused access without credentials{(scopes.Count > 0 ? " to " + string.Join(" and ", scopes.Select(ScopeResource).Distinct()) : string.Empty)} (its token service gave an anonymous token that does not cover it): the repository is private or does not exist. Check the name, or run 'wasme login {registry}'.")
+                    : new OciAuthException($"Registry {registry} rejected the credentials. Run 'wasme login {registry}' with a valid user and password.");
             }
 
             if (response.StatusCode == HttpStatusCode.Forbidden)
@@ -424,7 +427,8 @@ internal sealed class RegistryTransport : IDisposable
 
     private static string Seconds(TimeSpan timeout) => timeout.TotalSeconds.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
 
-    private async Task<AuthenticationHeaderValue> AuthorizeAsync(string registry, IReadOnlyList<string> scopes, HttpResponseMessage response, CancellationToken cancellationToken)
+    /// <returns>The Authorization to send, and whether it was got without credentials (an anonymous token).</returns>
+    private async Task<(AuthenticationHeaderValue Header, bool Anonymous)> AuthorizeAsync(string registry, IReadOnlyList<string> scopes, HttpResponseMessage response, CancellationToken cancellationToken)
     {
         var credential = await _credentials.GetAsync(registry, cancellationToken).ConfigureAwait(false);
         if (!AuthChallenge.TryParse(response.Headers.WwwAuthenticate, out var challenge))
@@ -439,7 +443,7 @@ internal sealed class RegistryTransport : IDisposable
                 throw NotLoggedIn(registry);
             }
 
-            return BasicHeader(credential);
+            return (BasicHeader(credential), false);
         }
 
         var realm = challenge.Realm;
@@ -531,7 +535,7 @@ internal sealed class RegistryTransport : IDisposable
                 throw new OciAuthException($"The token service of {registry} sent a token with spaces or control characters, which no Authorization header may carry; refused. The token service at {realmUri.Authority} is misbehaving.");
             }
 
-            return new AuthenticationHeaderValue("Bearer", value);
+            return (new AuthenticationHeaderValue("Bearer", value), credential is null);
         }
     }
 
@@ -543,6 +547,12 @@ internal sealed class RegistryTransport : IDisposable
 
     private static OciAuthException NotLoggedIn(string registry) =>
         new($"Registry {registry} requires authentication and no credentials were found. Run 'wasme login {registry}' first.");
+
+    private static string ScopeResource(string scope)
+    {
+        var parts = scope.Split(':');
+        return parts.Length == 3 ? parts[1] : scope;
+    }
 
     private static string ScopeActions(string scope)
     {

@@ -55,6 +55,23 @@ public sealed class AuthenticatedRegistryTests
     }
 
     [Fact]
+    public async Task An_anonymous_token_that_the_registry_refuses_says_no_credentials_were_sent_not_that_they_were_wrong()
+    {
+        // Public registries' token services hand anyone a token; for a private or missing repository it grants nothing, and
+        // the registry answers 401 to it. Before, wasme said "rejected the credentials" although it had sent none.
+        await using var registry = await DockerRegistryProcess.StartAsync(RegistryAuthMode.Token);
+        registry.TokenIssuer!.GrantsAnonymousTokens = true;
+        var reference = ImageReference.Parse($"{registry.Host}/private/filter:v1");
+        using var anonymous = new RegistryClient(new RegistryClientOptions(), AnonymousCredentialProvider.Instance);
+
+        var error = await Assert.ThrowsAsync<OciAuthException>(() => new ImagePuller(anonymous).FetchAsync(reference));
+
+        Assert.DoesNotContain("rejected the credentials", error.Message, StringComparison.Ordinal);
+        Assert.Contains("without credentials", error.Message, StringComparison.Ordinal);
+        Assert.Contains($"wasme login {registry.Host}", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Token_auth_asks_for_pull_scope_to_pull_and_push_scope_to_push()
     {
         await using var registry = await DockerRegistryProcess.StartAsync(RegistryAuthMode.Token);

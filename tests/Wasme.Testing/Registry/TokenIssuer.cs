@@ -63,6 +63,12 @@ public sealed class TokenIssuer : IAsyncDisposable
         return issuer;
     }
 
+    /// <summary>
+    /// Answers a request without credentials with a token that grants nothing, as public registries' token services do
+    /// (they grant pull of public repositories); off, such a request is refused with 401.
+    /// </summary>
+    public bool GrantsAnonymousTokens { get; set; }
+
     public async ValueTask DisposeAsync()
     {
         await _app.StopAsync();
@@ -75,7 +81,14 @@ public sealed class TokenIssuer : IAsyncDisposable
         var scopes = context.Request.Query["scope"].Where(s => s is not null).SelectMany(s => s!.Split(' ')).ToArray();
         var authenticated = TryBasic(context.Request, out var user, out var password) && user == _user && password == _password;
         Requests.Enqueue((authenticated, scopes));
-        if (!authenticated)
+        var anonymous = GrantsAnonymousTokens && context.Request.Headers.Authorization.Count == 0;
+        if (anonymous)
+        {
+            // As Docker Hub and ghcr.io: a token for no one, granting nothing on a private repository.
+            user = string.Empty;
+            scopes = [];
+        }
+        else if (!authenticated)
         {
             // Like real token services: wrong or missing credentials are refused outright.
             context.Response.StatusCode = StatusCodes.Status401Unauthorized;
