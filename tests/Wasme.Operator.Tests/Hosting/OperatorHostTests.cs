@@ -118,6 +118,7 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         await harness.EventuallyAsync(() => replica.Host.IsLeader && harness.IsReady("f"), "the replica leads and reconciled");
         await harness.EventuallyAsync(() => replica.Reconciles.Count > 0 && !harness.IsReconciling("f"), "the reconcile is done");
         harness.Server.Requests.Clear();
+        var before = harness.Logs.Lines.Count;
 
         await harness.Server.StopListeningAsync();
         await harness.EventuallyAsync(() => harness.Logs.Lines.Any(l => l.Contains("Could not renew the Lease", StringComparison.Ordinal)), "a renewal was refused");
@@ -128,6 +129,9 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         Assert.True(replica.Host.IsLeader);
         Assert.False(replica.Run.IsCompleted);
         Assert.Empty(harness.Writes().Where(w => !w.Path.Contains("/leases/", StringComparison.Ordinal)).Select(w => $"{w.Method} {w.Path}"));
+
+        // Expected weather: one line per failed attempt, no stack traces.
+        Assert.All(harness.Logs.Lines.Skip(before), l => Assert.DoesNotContain('\n', l.TrimEnd()));
 
         // It still follows the cluster: a change made after the restart is reconciled.
         harness.Apply(Manifests.FilterDeployment("g", image.Reference));
