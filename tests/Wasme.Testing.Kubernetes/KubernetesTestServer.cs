@@ -34,7 +34,9 @@ public sealed class KubernetesTestServer : IAsyncDisposable
 {
     // In-process seeding writes as a client of its own, so the objects carry managedFields as in a cluster.
     private static WriteOptions SeedOptions => new() { FieldManager = "kubernetes-test-server" };
-    private readonly WebApplication _app;
+    private readonly Func<int, CancellationToken, Task<WebApplication>> _listen;
+    private readonly SemaphoreSlim _listening = new(1, 1);
+    private WebApplication? _app;
     private readonly ObjectStore _store;
     private readonly ResourceService _service;
     private readonly GarbageCollector _collector;
@@ -45,7 +47,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     private readonly ServingCertificates _certificates;
     private bool _istioValidationWebhook;
 
-    private KubernetesTestServer(WebApplication app, ObjectStore store, ResourceService service, GarbageCollector collector,
+    private KubernetesTestServer(WebApplication app, Func<int, CancellationToken, Task<WebApplication>> listen, ObjectStore store, ResourceService service, GarbageCollector collector,
         FaultInjector faults, RequestLog requests, Uri url, string kubeconfigPath, string? ownedDirectory, ITimer bookmarkTimer,
         AccessControl access, AuthorizationLog authorizations, string adminToken, ServingCertificates certificates)
     {
@@ -54,6 +56,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         Authorizations = authorizations;
         _adminToken = adminToken;
         _app = app;
+        _listen = listen;
         _store = store;
         _service = service;
         _collector = collector;
@@ -86,6 +89,9 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     /// <summary>The latest resourceVersion handed out (the global revision).</summary>
     public long ResourceVersion => _store.Revision;
 
+    /// <summary>False between <see cref="StopListeningAsync"/> and <see cref="StartListeningAsync"/>.</summary>
+    public bool IsListening => _app is not null;
+
     /// <summary>Number of watch streams open right now.</summary>
     public int ActiveWatches => _store.ActiveWatches;
 
@@ -116,13 +122,19 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         var handler = new ApiHandler(service, new WatchStream(store, options.TimeProvider, options.BookmarkInterval), faults, requests,
             options.TimeProvider, options.GitVersion, loggerFactory.CreateLogger<KubernetesTestServer>(), access);
 
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
         var certificates = ServingCertificates.Create(options.TimeProvider);
-        builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, options.Port, listen => listen.UseHttps(certificates.Server)));
-        var app = builder.Build();
-        app.Run(handler.HandleAsync);
-        await app.StartAsync(cancellationToken);
+        async Task<WebApplication> ListenAsync(int port, CancellationToken cancellationToken)
+        {
+            var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+            builder.Logging.ClearProviders();
+            builder.WebHost.UseKestrel(kestrel => kestrel.Listen(IPAddress.Loopback, port, listen => listen.UseHttps(certificates.Server)));
+            var app = builder.Build();
+            app.Run(handler.HandleAsync);
+            await app.StartAsync(cancellationToken);
+            return app;
+        }
+
+        var app = await ListenAsync(options.Port, cancellationToken);
 
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         var url = new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal).TrimEnd('/') + "/");
@@ -137,7 +149,7 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         Kubeconfig.Write(kubeconfigPath, url, certificates.AuthorityPem, adminToken);
         var collector = new GarbageCollector(store, service);
         var bookmarkTimer = options.TimeProvider.CreateTimer(_ => store.Bookmark(), null, options.BookmarkInterval, options.BookmarkInterval);
-        return new KubernetesTestServer(app, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer,
+        return new KubernetesTestServer(app, ListenAsync, store, service, collector, faults, requests, url, kubeconfigPath, ownedDirectory, bookmarkTimer,
             access, authorizations, adminToken, certificates)
         {
             _istioValidationWebhook = options.IstioValidationWebhook,
@@ -302,12 +314,60 @@ public sealed class KubernetesTestServer : IAsyncDisposable
     /// <summary>Waits until garbage collection has caught up with every deletion made so far.</summary>
     public Task SettleGarbageCollectionAsync(CancellationToken cancellationToken = default) => _collector.SettleAsync(cancellationToken);
 
+    /// <summary>
+    /// Takes the API server down as a control-plane upgrade does: open watch streams end, and until
+    /// <see cref="StartListeningAsync"/> every connection is refused (nothing listens on the port). The store, its
+    /// resourceVersions and watch history, tokens and faults are kept. Does nothing when already down.
+    /// </summary>
+    public async Task StopListeningAsync(CancellationToken cancellationToken = default)
+    {
+        await _listening.WaitAsync(cancellationToken);
+        try
+        {
+            if (_app is not { } app)
+            {
+                return;
+            }
+
+            _app = null;
+
+            // Kestrel stops accepting at once, then waits for requests in flight; a watch opened just before would hold it
+            // up, so streams are ended until it has stopped.
+            var stopping = app.StopAsync(cancellationToken);
+            while (!stopping.IsCompleted)
+            {
+                _store.DropWatches();
+                await Task.WhenAny(stopping, Task.Delay(10, cancellationToken));
+            }
+
+            await stopping;
+            await app.DisposeAsync();
+        }
+        finally
+        {
+            _listening.Release();
+        }
+    }
+
+    /// <summary>Brings the API server back on the same address, with the data it had (see <see cref="StopListeningAsync"/>).</summary>
+    public async Task StartListeningAsync(CancellationToken cancellationToken = default)
+    {
+        await _listening.WaitAsync(cancellationToken);
+        try
+        {
+            _app ??= await _listen(Url.Port, cancellationToken);
+        }
+        finally
+        {
+            _listening.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _bookmarkTimer.DisposeAsync();
-        _store.DropWatches();
-        await _app.StopAsync();
-        await _app.DisposeAsync();
+        await StopListeningAsync();
+        _listening.Dispose();
         await _collector.DisposeAsync();
         _certificates.Dispose();
         if (_ownedDirectory is not null)

@@ -9,8 +9,10 @@ namespace Wasme.Kubernetes.Caching;
 /// <summary>
 /// Keeps a local cache of one kind in step with the API server, as client-go's reflector and
 /// informer: list, then watch from the list's resourceVersion with bookmarks; on a watch the server ends (its timeout, a
-/// proxy's cut), resume quietly from the last seen resourceVersion, unless it ended at once with nothing in it; on 410 Gone, list again and emit the difference; on any other failure, list
-/// again after a wait that doubles while the failures go on (<see cref="InformerOptions.ErrorBackoff"/> to
+/// proxy's cut), resume quietly from the last seen resourceVersion, unless it ended at once with nothing in it; on 410 Gone, list again and emit the difference; a
+/// watch refused (connection refused, as while kube-apiserver restarts, or 429) is sent again from the same resourceVersion,
+/// without a list, so a restarted API server is not met by a list of every kind from every client (client-go's
+/// isWatchErrorRetriable); on any other failure, list again after a wait that doubles while the failures go on (<see cref="InformerOptions.ErrorBackoff"/> to
 /// <see cref="InformerOptions.ErrorBackoffMax"/>);
 /// every resync period, replay every cached object so handlers re-check the world. A kind the server does not
 /// serve (its CRD is not installed: the list answers 404) counts as listed, so it holds up nothing, and is listed again
@@ -50,7 +52,7 @@ public sealed partial class ResourceInformer<T>
     /// <summary>False while the API server answers that it does not serve this kind (no CRD for it).</summary>
     public bool IsServed => _served;
 
-    /// <summary>Number of full lists done so far (the first, plus one per 410 Gone or transport error).</summary>
+    /// <summary>Number of full lists done so far (the first, plus one per 410 Gone or failure other than a refused watch).</summary>
     public int ListCount { get; private set; }
 
     /// <summary>Registers a handler; call before <see cref="RunAsync"/>. Handlers must be quick (enqueue a key).</summary>
@@ -147,8 +149,15 @@ public sealed partial class ResourceInformer<T>
                     errorDelay = _options.ErrorBackoff;
                 }
 
+                // A refused watch (not a list: needList is still set when the list failed) goes again from where it was.
+                var watchAgain = !needList && (KubernetesErrors.IsConnectionRefused(ex) || KubernetesErrors.IsTooManyRequests(ex));
+
                 // An unreachable or refusing API server is expected weather: one line a retry, not a stack trace.
-                if (ex is HttpRequestException or k8s.Autorest.HttpOperationException or WatchEndedAtOnceException)
+                if (watchAgain)
+                {
+                    Log.WatchRefused(_logger, Type.ToString(), KubernetesErrors.Describe(ex), _resourceVersion, errorDelay);
+                }
+                else if (ex is HttpRequestException or k8s.Autorest.HttpOperationException or WatchEndedAtOnceException)
                 {
                     Log.WatchFailedBriefly(_logger, Type.ToString(), ex.Message, errorDelay);
                 }
@@ -157,7 +166,7 @@ public sealed partial class ResourceInformer<T>
                     Log.WatchFailed(_logger, Type.ToString(), errorDelay, ex);
                 }
 
-                needList = true;
+                needList = !watchAgain;
                 try
                 {
                     await Task.Delay(errorDelay, _timeProvider, cancellationToken).ConfigureAwait(false);
@@ -315,6 +324,9 @@ public sealed partial class ResourceInformer<T>
 
         [LoggerMessage(6, LogLevel.Warning, "Watch of {Resource} failed: {Reason}; listing again in {Delay}")]
         public static partial void WatchFailedBriefly(ILogger logger, string resource, string reason, TimeSpan delay);
+
+        [LoggerMessage(7, LogLevel.Warning, "Watch of {Resource} refused: {Reason}; watching again from resourceVersion {ResourceVersion} in {Delay}")]
+        public static partial void WatchRefused(ILogger logger, string resource, string reason, string resourceVersion, TimeSpan delay);
 
         [LoggerMessage(5, LogLevel.Information, "The API server now serves {Resource}")]
         public static partial void NowServed(ILogger logger, string resource);

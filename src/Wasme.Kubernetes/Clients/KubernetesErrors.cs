@@ -31,6 +31,26 @@ public static class KubernetesErrors
     public static bool IsUnavailable(Exception exception) => exception is HttpRequestException
         || StatusOf(exception) is { } status && ((int)status == 429 || (int)status >= 500);
 
+    /// <summary>429: API Priority and Fairness (or a proxy) asked the client to come back later.</summary>
+    public static bool IsTooManyRequests(Exception exception) => StatusOf(exception) == HttpStatusCode.TooManyRequests;
+
+    /// <summary>
+    /// Nothing listens at the API server's address (TCP connection refused), as while kube-apiserver restarts: apimachinery's
+    /// <c>utilnet.IsConnectionRefused</c>, which looks through the wrapped errors.
+    /// </summary>
+    public static bool IsConnectionRefused(Exception exception)
+    {
+        for (Exception? e = exception; e is not null; e = e.InnerException)
+        {
+            if (e is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.ConnectionRefused })
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>How long the API server asked to wait before the request is sent again (<c>Retry-After</c> in seconds), if it did.</summary>
     public static TimeSpan? RetryAfter(Exception exception) =>
         exception is HttpOperationException { Response.Headers: { } headers }

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using k8s;
 using k8s.Models;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Time.Testing;
 using Wasme.Cache.Fetching;
 using Wasme.Cache.Kubernetes;
 using Wasme.Cache.Tests.Support;
@@ -76,6 +77,67 @@ public sealed class ApiFaultTests
         await stop.CancelAsync();
         await feeding.WaitAsync(TimeSpan.FromSeconds(30));
     }
+
+    [Fact]
+    public async Task Across_an_API_server_restart_held_modules_stay_served_and_the_cache_follows_changes_made_after_it()
+    {
+        // A control-plane upgrade: kube-apiserver refuses connections for a while, then serves the same data again.
+        await using var server = await KubernetesTestServer.StartAsync();
+        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/filterdeployments.wasme.io.yaml")));
+        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/cachenoderecords.wasme.io.yaml")));
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        using var client = KubernetesClientFactory.Create(server.CreateClientConfiguration(), "wasme-cache", TimeProvider.System);
+        var source = new FakeModuleSource();
+        var first = source.Add(TestModules.Create(1000, seed: 21));
+        var second = source.Add(TestModules.Create(1000, seed: 22));
+        await ResolvedAsync(server, "one", first);
+
+        var resources = new KubernetesResourceClient<Wasme.Istio.Api.FilterDeployment>(client, ResourceType.FilterDeployment);
+        // The feed's informer on a clock of its own, so its watch can have been open a while when the server goes (one
+        // that ends within a second is "very short" and listed again, as client-go does) and its retries are driven here.
+        var feedTime = new FakeTimeProvider();
+        var feed = new FilterDeploymentFeed(resources, null, feedTime, NullLoggerFactory.Instance);
+        var events = new KubernetesEventRecorder(client, "wasme-cache", TimeProvider.System, NullLogger<KubernetesEventRecorder>.Instance);
+        var observer = new KubernetesCacheObserver(client, events, feed, "wasme", "node-a", NullLogger<KubernetesCacheObserver>.Instance);
+        using var harness = new CacheHarness(source, new CacheOptions(), observer);
+        using var stop = new CancellationTokenSource();
+        var feeding = feed.RunAsync(harness.Cache, stop.Token);
+        await AdvanceUntilAsync(feedTime, () => harness.Cache.Wanted.ContainsKey(first) && server.Faults.OpenWatches == 1);
+        await harness.Cache.SyncAsync();
+        var lists = ListsOfFilterDeployments(server);
+        feedTime.Advance(TimeSpan.FromMinutes(30));
+
+        await server.StopListeningAsync();
+        var duringDowntime = await Record.ExceptionAsync(() => harness.Cache.SyncAsync());
+        Assert.True(harness.Cache.Wanted.ContainsKey(first), "the held module stays wanted while the API server is down");
+        Assert.True(harness.Directory.Contains(first), $"the held module stays on the node while the API server is down ({duringDowntime?.Message})");
+
+        await server.StartListeningAsync();
+        await ResolvedAsync(server, "two", second);
+        await AdvanceUntilAsync(feedTime, () => harness.Cache.Wanted.ContainsKey(first) && harness.Cache.Wanted.ContainsKey(second));
+        await harness.Cache.SyncAsync();
+        Assert.True(harness.Directory.Contains(first) && harness.Directory.Contains(second));
+        Assert.Equal(new[] { first.Hex, second.Hex }.Order(StringComparer.Ordinal), RecordedModules(server));
+        Assert.Equal(lists, ListsOfFilterDeployments(server));
+
+        await stop.CancelAsync();
+        await feeding.WaitAsync(TimeSpan.FromSeconds(30));
+    }
+
+    // Moves the clock in small steps until the condition holds (the informer waits on it before each retry).
+    private static async Task AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        while (!condition())
+        {
+            await Task.Delay(10, timeout.Token);
+            time.Advance(TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    // LISTs of FilterDeployments the server answered (a watch is a GET with watch=true).
+    private static int ListsOfFilterDeployments(KubernetesTestServer server) => server.Requests.Snapshot().Count(r =>
+        r.Method == "GET" && r.Path.EndsWith("/filterdeployments", StringComparison.Ordinal) && !r.Query.Contains("watch=true", StringComparison.Ordinal));
 
     private static IEnumerable<string> RecordedModules(KubernetesTestServer server)
     {

@@ -197,6 +197,108 @@ public sealed class ResourceInformerTests
         await running.WaitAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task Across_an_API_server_restart_the_watch_is_resumed_without_listing_again()
+    {
+        // A control-plane upgrade restarts kube-apiserver: connections are refused for a while, then it serves the same data
+        // at the same resourceVersions. client-go's reflector retries the watch from its last resourceVersion after a
+        // backoff (isWatchErrorRetriable: connection refused or 429) so the new API server is not met by a LIST of every
+        // kind from every client at once. Before, the informer listed again after each refused connection.
+        var time = new FakeTimeProvider();
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        var logger = new FakeLogger();
+        var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
+
+        // The watch has been open a while (not one the server ends at once) when the server goes away.
+        await EventuallyAsync(() => server.Faults.OpenWatches == 1);
+        time.Advance(TimeSpan.FromMinutes(30));
+        await server.StopListeningAsync();
+        await AdvanceUntilAsync(time, () => Warnings(logger).Count >= 3);
+        await server.StartListeningAsync();
+        server.ApplyYaml(Deployment("web", "2"));
+
+        await AdvanceUntilAsync(time, () => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
+        Assert.Equal(1, informer.ListCount);
+        Assert.All(Warnings(logger), r =>
+        {
+            Assert.Null(r.Exception);
+            Assert.Contains("watching again", r.Message, StringComparison.Ordinal);
+        });
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        stop.Dispose();
+    }
+
+    [Fact]
+    public async Task A_throttled_watch_is_retried_from_where_it_was_without_listing_again()
+    {
+        // API Priority and Fairness answers 429 while the API server is overloaded, as it is when every client reconnects
+        // after a restart: listing again then would add the heaviest request there is (client-go retries the watch).
+        var time = new FakeTimeProvider();
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
+
+        await EventuallyAsync(() => server.Faults.OpenWatches == 1);
+        time.Advance(TimeSpan.FromMinutes(30));
+        server.Faults.Throttle("deployments", method: "GET", times: 2);
+        Assert.Equal(1, server.Faults.DropWatches());
+        await AdvanceUntilAsync(time, () => server.Faults.InjectedThrottles == 2 && server.Faults.OpenWatches == 1);
+        server.ApplyYaml(Deployment("web", "2"));
+
+        await EventuallyAsync(() => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
+        Assert.Equal(1, informer.ListCount);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        stop.Dispose();
+    }
+
+    [Fact]
+    public async Task A_restarted_API_server_that_no_longer_has_the_watched_resourceVersion_is_listed_again()
+    {
+        // The watch retried after the restart gets 410 Gone (the history was compacted meanwhile): then, and only then, list.
+        var time = new FakeTimeProvider();
+        await using var server = await KubernetesTestServer.StartAsync();
+        using var client = server.CreateClient();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
+
+        await EventuallyAsync(() => server.Faults.OpenWatches == 1);
+        time.Advance(TimeSpan.FromMinutes(30));
+        await server.StopListeningAsync();
+        server.ApplyYaml(Deployment("web", "2"));
+        server.Compact();
+        await server.StartListeningAsync();
+
+        await AdvanceUntilAsync(time, () => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
+        Assert.Equal(2, informer.ListCount);
+        await stop.CancelAsync();
+        await running.WaitAsync(TimeSpan.FromSeconds(30));
+        stop.Dispose();
+    }
+
+    private static async Task<(ResourceInformer<GenericResource> Informer, Task Running, CancellationTokenSource Stop)> StartFollowingAsync(
+        IKubernetes client, FakeTimeProvider time, ILogger logger)
+    {
+        var informer = new ResourceInformer<GenericResource>(
+            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
+            new InformerOptions { Namespace = "shop", ResyncPeriod = TimeSpan.Zero },
+            time,
+            logger);
+        var stop = new CancellationTokenSource();
+        var running = informer.RunAsync(stop.Token);
+        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        return (informer, running, stop);
+    }
+
+    private static List<FakeLogRecord> Warnings(FakeLogger logger) => [.. logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Warning)];
+
     // Moves the informer's clock in small steps until the condition holds; returns how far it moved.
     private static async Task<TimeSpan> AdvanceUntilAsync(FakeTimeProvider time, Func<bool> condition)
     {

@@ -104,6 +104,62 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         Assert.Contains(lines, l => l.Contains("renew the Lease", StringComparison.Ordinal) && l.Contains("ServiceUnavailable", StringComparison.Ordinal));
     }
 
+    [Fact]
+    public async Task A_leader_across_an_API_server_restart_shorter_than_its_renew_deadline_keeps_the_Lease_and_writes_nothing()
+    {
+        // A control-plane upgrade restarts kube-apiserver: for a while every connection is refused. A leader whose renew
+        // deadline has not passed meanwhile keeps leading, and with nothing changed has nothing to write (only its Lease).
+        var image = await _registry.PushAsync("leader/restart:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        await using var replica = new Replica(harness, "steady", leaseDuration: TimeSpan.FromMinutes(2), renewDeadline: TimeSpan.FromMinutes(1));
+        harness.Apply(Manifests.FilterDeployment("f", image.Reference));
+        await harness.EventuallyAsync(() => replica.Host.IsLeader && harness.IsReady("f"), "the replica leads and reconciled");
+        await harness.EventuallyAsync(() => replica.Reconciles.Count > 0 && !harness.IsReconciling("f"), "the reconcile is done");
+        harness.Server.Requests.Clear();
+        var before = harness.Logs.Lines.Count;
+
+        await harness.Server.StopListeningAsync();
+        await harness.EventuallyAsync(() => harness.Logs.Lines.Any(l => l.Contains("Could not renew the Lease", StringComparison.Ordinal)), "a renewal was refused");
+        await harness.Server.StartListeningAsync();
+        await harness.EventuallyAsync(() => harness.Writes().Any(w => w.Path.Contains("/leases/", StringComparison.Ordinal) && w.StatusCode == 200), "the Lease is renewed again");
+        await harness.EventuallyAsync(() => harness.Server.Faults.OpenWatches >= 3 && !harness.IsReconciling("f"), "the informers watch again");
+
+        Assert.True(replica.Host.IsLeader);
+        Assert.False(replica.Run.IsCompleted);
+        Assert.Empty(harness.Writes().Where(w => !w.Path.Contains("/leases/", StringComparison.Ordinal)).Select(w => $"{w.Method} {w.Path}"));
+
+        // Expected weather: one line per failed attempt, no stack traces.
+        Assert.All(harness.Logs.Lines.Skip(before), l => Assert.DoesNotContain('\n', l.TrimEnd()));
+
+        // It still follows the cluster: a change made after the restart is reconciled.
+        harness.Apply(Manifests.FilterDeployment("g", image.Reference));
+        await harness.EventuallyAsync(() => harness.IsReady("g"), "a FilterDeployment created after the restart is reconciled");
+    }
+
+    [Fact]
+    public async Task A_leader_across_an_API_server_restart_longer_than_its_renew_deadline_steps_down_and_a_replica_takes_over()
+    {
+        var image = await _registry.PushAsync("leader/longrestart:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        await using var first = new Replica(harness, "first");
+        await harness.EventuallyAsync(() => first.Host.IsLeader, "the first replica leads");
+        await using var second = new Replica(harness, "second");
+
+        await harness.Server.StopListeningAsync();
+        Assert.False(await first.Run.WaitAsync(TimeSpan.FromSeconds(30)), "a leader that could not renew in time reports the loss");
+        Assert.False(first.Host.IsLeader);
+        await harness.Server.StartListeningAsync();
+        harness.Apply(Manifests.FilterDeployment("after", image.Reference));
+
+        await harness.EventuallyAsync(() => second.Host.IsLeader && harness.IsReady("after"), "the other replica took the Lease and reconciles");
+        Assert.Contains(harness.Logs.Lines, l => l.Contains("first lost the Lease", StringComparison.Ordinal));
+        Assert.Equal("second", (string?)harness.Get("coordination.k8s.io/v1", "Lease", "wasme-operator", "wasme")!["spec"]!["holderIdentity"]);
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
@@ -193,7 +249,7 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
         private readonly k8s.IKubernetes _client;
         private bool _stopped;
 
-        public Replica(OperatorHarness harness, string identity, bool leaderElect = true, TimeSpan? leaseDuration = null)
+        public Replica(OperatorHarness harness, string identity, bool leaderElect = true, TimeSpan? leaseDuration = null, TimeSpan? renewDeadline = null)
         {
             _client = harness.Server.CreateClient();
             var loggerFactory = LoggerFactory.Create(b => b.AddProvider(harness.Logs));
@@ -204,7 +260,7 @@ public sealed class OperatorHostTests : IClassFixture<RegistryFixture>
                     LeaseNamespace = "wasme",
                     Identity = identity,
                     LeaseDuration = leaseDuration ?? TimeSpan.FromSeconds(2),
-                    RenewDeadline = TimeSpan.FromSeconds(1.5),
+                    RenewDeadline = renewDeadline ?? TimeSpan.FromSeconds(1.5),
                     RetryPeriod = TimeSpan.FromMilliseconds(200),
                     HealthAddress = "127.0.0.1:0",
                     MetricsAddress = "127.0.0.1:0",

@@ -134,6 +134,30 @@ public sealed class FaultInjectionTests : IAsyncLifetime
         Assert.Empty((await call).Items);
     }
 
+    [Fact]
+    public async Task StopListening_EndsWatchesAndRefusesConnections_StartListeningServesTheSameDataOnTheSameAddress()
+    {
+        var list = await _client.CoreV1.ListNamespacedConfigMapAsync("default");
+        var first = Watch(list.Metadata.ResourceVersion);
+        await CreateAsync("a");
+        var seen = (await first.TakeAsync(1))[0].Object;
+
+        await _server.StopListeningAsync();
+        Assert.False(_server.IsListening);
+        Assert.Empty(await first.TakeAllAsync());
+        await first.DisposeAsync();
+        var refused = await Assert.ThrowsAsync<HttpRequestException>(() => _client.CoreV1.ListNamespacedConfigMapAsync("default"));
+        Assert.Equal(System.Net.Sockets.SocketError.ConnectionRefused, Assert.IsType<System.Net.Sockets.SocketException>(refused.InnerException).SocketErrorCode);
+
+        await _server.StartListeningAsync();
+        Assert.True(_server.IsListening);
+        var again = await _client.CoreV1.ReadNamespacedConfigMapAsync("a", "default");
+        Assert.Equal(seen.Metadata.ResourceVersion, again.Metadata.ResourceVersion);
+        await using var resumed = Watch(seen.Metadata.ResourceVersion);
+        await CreateAsync("b");
+        Assert.Equal("b", (await resumed.TakeAsync(1))[0].Object.Metadata.Name);
+    }
+
     private async Task CreateAsync(string name) =>
         await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = name } }, "default");
 
