@@ -24,13 +24,20 @@ internal static class ExpectContinue
             // give it back at once (CancelPendingRead) and consume nothing: the body stays whole for whoever reads it.
             var reader = request.BodyReader;
             var read = reader.ReadAsync();
-            if (!read.IsCompleted)
+            var cancelled = !read.IsCompleted;
+            if (cancelled)
             {
                 reader.CancelPendingRead();
             }
 
             var result = await read;
             reader.AdvanceTo(result.Buffer.Start);
+            if (cancelled && !result.IsCanceled && reader.TryRead(out var leftover))
+            {
+                // The client's bytes beat the cancel: the read took them and the cancel waits for the next read, which
+                // would be the forwarder's (a cancelled body read is answered 400). This read takes it instead.
+                reader.AdvanceTo(leftover.Buffer.Start);
+            }
         }
 
         request.Headers.Remove("Expect");

@@ -135,6 +135,12 @@ public sealed class OperatorHarness : IAsyncDisposable
     /// </summary>
     public bool IsReconciling(string name) => Operator?.Controller.Queue.IsBusy(new ObjectKey(Namespace, name)) == true;
 
+    /// <summary>
+    /// Failed reconciles of the FilterDeployment since its last good one, as the latest operator's backoff counts them.
+    /// Counted before the queue lets go of the key, so once <see cref="IsReconciling"/> is false this includes them all.
+    /// </summary>
+    public int Failures(string name) => Operator?.Controller.Queue.Requeues(new ObjectKey(Namespace, name)) ?? 0;
+
     public JsonObject? Get(string apiVersion, string kind, string name, string ns = Namespace) => Server.Get(apiVersion, kind, ns, name);
 
     public JsonObject? FilterDeployment(string name) => Get("wasme.io/v1", "FilterDeployment", name);

@@ -26,7 +26,7 @@ public sealed class TcpLimitsTests
 
         using var guard = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var ended = EndsAsync(stream);
-        await AdvanceUntilAsync(clock, TimeSpan.FromHours(1), ended, guard.Token);
+        await clock.AdvanceUntilAsync(TimeSpan.FromHours(1), ended, guard.Token);
 
         Assert.True(await ended, "the idle connection was kept open");
         await WaitClosedAsync(server);
@@ -70,8 +70,9 @@ public sealed class TcpLimitsTests
         // The first bytes through show the upstream is connected and the proxy is relaying; then the client reads no more.
         await client.GetStream().ReadExactlyAsync(new byte[1], guard.Token);
 
-        // Bytes keep moving until the client's buffers fill, and each move restarts the idle timer.
-        await AdvanceUntilAsync(clock, TimeSpan.FromMinutes(5), flooding, guard.Token);
+        // Bytes keep moving until the client's buffers fill, and each move restarts the idle timer (just after the send
+        // returns, which can be after the test has seen them).
+        await clock.AdvanceUntilAsync(TimeSpan.FromMinutes(5), flooding, guard.Token);
 
         await WaitClosedAsync(server);
     }
@@ -178,23 +179,6 @@ public sealed class TcpLimitsTests
         {
             return false;
         }
-    }
-
-    /// <summary>
-    /// The proxy restarts the idle timer just after the bytes it relayed are sent, which can be after the test has seen
-    /// them; one advance could land before that restart and be undone by it. Each step is a whole idle timeout, so any
-    /// step after the connection has gone quiet must close it.
-    /// </summary>
-    private static async Task AdvanceUntilAsync(FakeTimeProvider clock, TimeSpan step, Task done, CancellationToken cancellationToken)
-    {
-        while (!done.IsCompleted)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            clock.Advance(step);
-            await Task.WhenAny(done, Task.Delay(50, CancellationToken.None));
-        }
-
-        await done;
     }
 
     private static async Task WaitClosedAsync(TcpProxyServer server)

@@ -92,7 +92,10 @@ public sealed class WatchTests : IAsyncLifetime
     [Fact]
     public async Task WatchWithLabelSelector_ObjectLeavingTheSelectionIsDeleted()
     {
-        await using var watch = Watch(resourceVersion: null, labelSelector: "app=x");
+        // From a list's resourceVersion, as informers watch: the changes below reach the watch however late its request
+        // gets to the server. Watching from "now", a request that arrived after the patch saw no event at all.
+        var list = await _client.CoreV1.ListNamespacedConfigMapAsync("default");
+        await using var watch = Watch(list.Metadata.ResourceVersion, labelSelector: "app=x");
         await CreateAsync("other");
         await CreateAsync("a", "x");
         await _client.CoreV1.PatchNamespacedConfigMapAsync(new V1Patch("""{"metadata":{"labels":{"app":"y"}}}""", V1Patch.PatchType.MergePatch), "a", "default");
