@@ -172,14 +172,7 @@ public sealed class ResourceInformerTests
         server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
         server.ApplyYaml(Deployment("web", "1"));
         var logger = new FakeLogger();
-        var informer = new ResourceInformer<GenericResource>(
-            new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
-            new InformerOptions { Namespace = "shop", ResyncPeriod = TimeSpan.Zero },
-            time,
-            logger);
-        using var stop = new CancellationTokenSource();
-        var running = informer.RunAsync(stop.Token);
-        await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
+        var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
 
         for (var round = 0; round < 3; round++)
         {
@@ -192,9 +185,10 @@ public sealed class ResourceInformerTests
         server.ApplyYaml(Deployment("web", "2"));
         await EventuallyAsync(() => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
         Assert.Equal(1, informer.ListCount);
-        Assert.DoesNotContain(logger.Collector.GetSnapshot(), r => r.Level >= LogLevel.Warning);
+        Assert.Empty(Warnings(logger));
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
+        stop.Dispose();
     }
 
     [Fact]

@@ -115,18 +115,8 @@ public sealed class EnvoyCodecDefaultsTests
     [Fact]
     public async Task Only_escapes_of_unreserved_characters_are_decoded_in_the_path_as_istios_default_normalization_does()
     {
-        string? target = null;
-        await using var upstream = await TestUpstream.StartAsync(context =>
-        {
-            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-            return Task.CompletedTask;
-        });
-        string? path = null;
-        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
-        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
-
         // %41 and %7e are unreserved (decoded); %3B, %21, %20 and %2F are not (kept as sent); %2e%2E is a dot segment.
-        var reply = await proxy.SendRawAsync("GET /a%41/%7euser/admin%3Bx/d%2Fe/%2e%2E/f%20g%21?k=%41 HTTP/1.1\r\nHost: a\r\n\r\n");
+        var (reply, path, target) = await PathSeenAsync("/a%41/%7euser/admin%3Bx/d%2Fe/%2e%2E/f%20g%21?k=%41");
 
         Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
         Assert.Equal("/aA/~user/admin%3Bx/f%20g%21?k=%41", path);
@@ -144,17 +134,7 @@ public sealed class EnvoyCodecDefaultsTests
     [InlineData("/a%2f%5C%2F", "/a%2f%5C%2F")]
     public async Task A_path_is_normalized_as_istio_has_envoy_normalize_it(string sent, string expected)
     {
-        string? target = null;
-        await using var upstream = await TestUpstream.StartAsync(context =>
-        {
-            target = context.Features.Get<IHttpRequestFeature>()!.RawTarget;
-            return Task.CompletedTask;
-        });
-        string? path = null;
-        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
-        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
-
-        var reply = await proxy.SendRawAsync($"GET {sent} HTTP/1.1\r\nHost: a\r\n\r\n");
+        var (reply, path, target) = await PathSeenAsync(sent);
 
         Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
         Assert.Equal(expected, path);
@@ -182,6 +162,16 @@ public sealed class EnvoyCodecDefaultsTests
     public async Task A_percent_encoded_percent_in_the_path_reaches_the_filters_and_the_upstream_still_encoded()
     {
         // Decoded once, /files/a%252Fb is the name "a%2Fb"; forwarded as /files/a%2Fb it names a file in directory a.
+        var (reply, path, target) = await PathSeenAsync("/files/./a%252Fb/%2541?q=%2525");
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal("/files/a%252Fb/%2541?q=%2525", path);
+        Assert.Equal("/files/a%252Fb/%2541?q=%2525", target);
+    }
+
+    /// <summary>Sends <paramref name="sent"/> as the request target: the reply, the <c>:path</c> a filter saw and the target the upstream got.</summary>
+    private static async Task<(string Reply, string? Path, string? Target)> PathSeenAsync(string sent)
+    {
         string? target = null;
         await using var upstream = await TestUpstream.StartAsync(context =>
         {
@@ -191,11 +181,7 @@ public sealed class EnvoyCodecDefaultsTests
         string? path = null;
         var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
-
-        var reply = await proxy.SendRawAsync("GET /files/./a%252Fb/%2541?q=%2525 HTTP/1.1\r\nHost: a\r\n\r\n");
-
-        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
-        Assert.Equal("/files/a%252Fb/%2541?q=%2525", path);
-        Assert.Equal("/files/a%252Fb/%2541?q=%2525", target);
+        var reply = await proxy.SendRawAsync($"GET {sent} HTTP/1.1\r\nHost: a\r\n\r\n");
+        return (reply, path, target);
     }
 }
