@@ -24,10 +24,7 @@ public sealed class ApiFaultTests
     [Fact]
     public async Task Api_faults_keep_held_modules_wanted_and_the_cache_converges_once_they_end()
     {
-        await using var server = await KubernetesTestServer.StartAsync();
-        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/filterdeployments.wasme.io.yaml")));
-        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/cachenoderecords.wasme.io.yaml")));
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        await using var server = await StartServerAsync();
         // As the daemon builds it: Retry-After is honoured for reads, writes fail fast.
         using var client = KubernetesClientFactory.Create(server.CreateClientConfiguration(), "wasme-cache", TimeProvider.System);
         var source = new FakeModuleSource();
@@ -82,10 +79,7 @@ public sealed class ApiFaultTests
     public async Task Across_an_API_server_restart_held_modules_stay_served_and_the_cache_follows_changes_made_after_it()
     {
         // A control-plane upgrade: kube-apiserver refuses connections for a while, then serves the same data again.
-        await using var server = await KubernetesTestServer.StartAsync();
-        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/filterdeployments.wasme.io.yaml")));
-        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/cachenoderecords.wasme.io.yaml")));
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        await using var server = await StartServerAsync();
         using var client = KubernetesClientFactory.Create(server.CreateClientConfiguration(), "wasme-cache", TimeProvider.System);
         var source = new FakeModuleSource();
         var first = source.Add(TestModules.Create(1000, seed: 21));
@@ -186,5 +180,15 @@ public sealed class ApiFaultTests
         {
             harness.Cache.WantedChanged -= OnChanged;
         }
+    }
+
+    // An API server with wasme's CRDs and its namespace, as the cache meets it.
+    private static async Task<KubernetesTestServer> StartServerAsync()
+    {
+        var server = await KubernetesTestServer.StartAsync();
+        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/filterdeployments.wasme.io.yaml")));
+        server.ApplyYaml(await File.ReadAllTextAsync(Path.Combine(ExternalProcess.RepositoryRoot, "deploy/crds/cachenoderecords.wasme.io.yaml")));
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: wasme\n");
+        return server;
     }
 }

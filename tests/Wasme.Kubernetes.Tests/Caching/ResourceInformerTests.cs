@@ -167,10 +167,8 @@ public sealed class ResourceInformerTests
         // kind again with a warning each time, waiting longer each time. client-go's reflector watches again from the last
         // resourceVersion, quietly, unless the watch ended at once (that case is the test above).
         var time = new FakeTimeProvider();
-        await using var server = await KubernetesTestServer.StartAsync();
+        await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
-        server.ApplyYaml(Deployment("web", "1"));
         var logger = new FakeLogger();
         var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
 
@@ -199,10 +197,8 @@ public sealed class ResourceInformerTests
         // backoff (isWatchErrorRetriable: connection refused or 429) so the new API server is not met by a LIST of every
         // kind from every client at once. Before, the informer listed again after each refused connection.
         var time = new FakeTimeProvider();
-        await using var server = await KubernetesTestServer.StartAsync();
+        await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
-        server.ApplyYaml(Deployment("web", "1"));
         var logger = new FakeLogger();
         var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
 
@@ -232,10 +228,8 @@ public sealed class ResourceInformerTests
         // API Priority and Fairness answers 429 while the API server is overloaded, as it is when every client reconnects
         // after a restart: listing again then would add the heaviest request there is (client-go retries the watch).
         var time = new FakeTimeProvider();
-        await using var server = await KubernetesTestServer.StartAsync();
+        await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
-        server.ApplyYaml(Deployment("web", "1"));
         var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
 
         await EventuallyAsync(() => server.Faults.OpenWatches == 1);
@@ -257,10 +251,8 @@ public sealed class ResourceInformerTests
     {
         // The watch retried after the restart gets 410 Gone (the history was compacted meanwhile): then, and only then, list.
         var time = new FakeTimeProvider();
-        await using var server = await KubernetesTestServer.StartAsync();
+        await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
-        server.ApplyYaml(Deployment("web", "1"));
         var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
 
         await EventuallyAsync(() => server.Faults.OpenWatches == 1);
@@ -275,6 +267,15 @@ public sealed class ResourceInformerTests
         await stop.CancelAsync();
         await running.WaitAsync(TimeSpan.FromSeconds(30));
         stop.Dispose();
+    }
+
+    // A server holding namespace shop and its Deployment web at one replica.
+    private static async Task<KubernetesTestServer> ShopWithWebAsync()
+    {
+        var server = await KubernetesTestServer.StartAsync();
+        server.ApplyYaml("apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n");
+        server.ApplyYaml(Deployment("web", "1"));
+        return server;
     }
 
     private static async Task<(ResourceInformer<GenericResource> Informer, Task Running, CancellationTokenSource Stop)> StartFollowingAsync(
