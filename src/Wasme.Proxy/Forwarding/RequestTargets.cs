@@ -52,10 +52,76 @@ internal static class RequestTargets
         return true;
     }
 
-    /// <summary>After a filter set <c>:path</c>: keeps its path encoded as given when it holds a <c>%25</c>.</summary>
-    public static void SetFromFilter(HttpContext context, string path)
+    /// <summary>
+    /// After a filter set <c>:path</c>: the upstream gets it as written, as Envoy sends it (Kestrel's decoded
+    /// <see cref="HttpRequest.Path"/> would read <c>%3B</c> as <c>;</c> and send <c>%2F</c> back as <c>%252F</c>).
+    /// Only characters a request target may not carry are escaped.
+    /// </summary>
+    public static void SetFromFilter(HttpContext context, string pathAndQuery)
     {
-        context.Features.Set(path.Contains("%25", StringComparison.Ordinal) ? new EncodedRequestPath(path) : null);
+        var query = pathAndQuery.IndexOf('?', StringComparison.Ordinal);
+        var path = query < 0 ? pathAndQuery : pathAndQuery[..query];
+        context.Request.Path = PathString.FromUriComponent(path);
+        context.Request.QueryString = query < 0 ? QueryString.Empty : new QueryString(EscapeForTarget(pathAndQuery[query..]));
+        context.Features.Set(new EncodedRequestPath(EscapeForTarget(path)));
+    }
+
+    // RFC 3986 pchar, '/' and '?' (a query's), and '%' where it starts an escape, are kept; anything else (a space, a
+    // control character, a bare '%', non-ASCII) is written as the escapes of its UTF-8 bytes.
+    private static string EscapeForTarget(string value)
+    {
+        var first = FirstToEscape(value, 0);
+        if (first < 0)
+        {
+            return value;
+        }
+
+        var builder = new System.Text.StringBuilder(value.Length + 16);
+        builder.Append(value, 0, first);
+        Span<byte> utf8 = stackalloc byte[4];
+        for (var i = first; i < value.Length; i++)
+        {
+            if (!NeedsEscape(value, i))
+            {
+                builder.Append(value[i]);
+                continue;
+            }
+
+            var length = char.IsSurrogatePair(value, i) ? 2 : 1;
+            var written = System.Text.Encoding.UTF8.GetBytes(value.AsSpan(i, length), utf8);
+            foreach (var b in utf8[..written])
+            {
+                builder.Append('%').Append(System.Globalization.CultureInfo.InvariantCulture, $"{b:X2}");
+            }
+
+            i += length - 1;
+        }
+
+        return builder.ToString();
+    }
+
+    private static int FirstToEscape(string value, int start)
+    {
+        for (var i = start; i < value.Length; i++)
+        {
+            if (NeedsEscape(value, i))
+            {
+                return i;
+            }
+        }
+
+        return -1;
+    }
+
+    private static bool NeedsEscape(string value, int i)
+    {
+        var c = value[i];
+        if (c == '%')
+        {
+            return i + 2 >= value.Length || !char.IsAsciiHexDigit(value[i + 1]) || !char.IsAsciiHexDigit(value[i + 2]);
+        }
+
+        return !(char.IsAsciiLetterOrDigit(c) || "-._~!$&'()*+,;=:@/?".Contains(c, StringComparison.Ordinal));
     }
 
     // Where the path of "http://authority/path?query" starts (its length when it has none, as "http://host?q"), or -1

@@ -149,11 +149,8 @@ internal static class HeaderCodec
                     break;
                 }
 
-                var query = value.IndexOf('?', StringComparison.Ordinal);
                 request.PathBase = PathString.Empty;
-                request.Path = PathString.FromUriComponent(query < 0 ? value : value[..query]);
-                request.QueryString = query < 0 ? QueryString.Empty : QueryString.FromUriComponent(value[query..]);
-                Forwarding.RequestTargets.SetFromFilter(request.HttpContext, query < 0 ? value : value[..query]);
+                Forwarding.RequestTargets.SetFromFilter(request.HttpContext, value);
                 break;
             case ":method":
                 request.Method = value;

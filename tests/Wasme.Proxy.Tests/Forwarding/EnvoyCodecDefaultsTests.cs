@@ -169,8 +169,27 @@ public sealed class EnvoyCodecDefaultsTests
         Assert.Equal("/files/a%252Fb/%2541?q=%2525", target);
     }
 
-    /// <summary>Sends <paramref name="sent"/> as the request target: the reply, the <c>:path</c> a filter saw and the target the upstream got.</summary>
-    private static async Task<(string Reply, string? Path, string? Target)> PathSeenAsync(string sent)
+    [Theory]
+    [InlineData("/api/a%3Bb/%41/c%2Fd?x=%41", "/api/a%3Bb/%41/c%2Fd?x=%41")]
+    [InlineData("/v2/items;v=1/%7e", "/v2/items;v=1/%7e")]
+    [InlineData("/a b/\u00e9", "/a%20b/%C3%A9")]
+    public async Task A_path_a_filter_sets_reaches_the_upstream_as_the_filter_wrote_it(string written, string expected)
+    {
+        // Envoy sends a filter's :path as written; decoding %3B to ';' or %41 to 'A' would send the upstream another path
+        // than the one the filter chose (and than the one a later filter's check saw). Characters a request line may not
+        // carry are escaped.
+        var (reply, path, target) = await PathSeenAsync("/original", written);
+
+        Assert.StartsWith("HTTP/1.1 200", reply, StringComparison.Ordinal);
+        Assert.Equal("/original", path);
+        Assert.Equal(expected, target);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="sent"/> as the request target: the reply, the <c>:path</c> a filter saw and the target the
+    /// upstream got (after the filter set <c>:path</c> to <paramref name="rewrite"/>, when given).
+    /// </summary>
+    private static async Task<(string Reply, string? Path, string? Target)> PathSeenAsync(string sent, string? rewrite = null)
     {
         string? target = null;
         await using var upstream = await TestUpstream.StartAsync(context =>
@@ -179,7 +198,19 @@ public sealed class EnvoyCodecDefaultsTests
             return Task.CompletedTask;
         });
         string? path = null;
-        var look = new DelegateFilter("look") { RequestHeaders = (s, _) => { path = s.RequestHeaders.GetValues(":path")[0]; return FilterStatus.Continue; } };
+        var look = new DelegateFilter("look")
+        {
+            RequestHeaders = (s, _) =>
+            {
+                path = s.RequestHeaders.GetValues(":path")[0];
+                if (rewrite is not null)
+                {
+                    s.RequestHeaders.Set(":path", rewrite);
+                }
+
+                return FilterStatus.Continue;
+            },
+        };
         await using var proxy = await RunningProxy.StartAsync(upstream.Url, [look]);
         var reply = await proxy.SendRawAsync($"GET {sent} HTTP/1.1\r\nHost: a\r\n\r\n");
         return (reply, path, target);
