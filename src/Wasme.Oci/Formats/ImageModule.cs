@@ -1,4 +1,5 @@
 using Wasme.Oci.Errors;
+using Wasme.Oci.Manifests;
 using Wasme.Oci.References;
 
 namespace Wasme.Oci.Formats;
@@ -26,25 +27,32 @@ public sealed record ImageModule(
     public static ImageModule Read(PackedImage image, long maxModuleSize)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return Read(image.Manifest, image.ManifestDescriptor, image.Blobs, maxModuleSize);
+    }
+
+    /// <summary><see cref="Read(PackedImage, long)"/> from a manifest and the blobs fetched so far (the config and module layer suffice).</summary>
+    internal static ImageModule Read(ImageManifest manifest, Descriptor manifestDescriptor, IReadOnlyDictionary<Digest, ReadOnlyMemory<byte>> blobs, long maxModuleSize)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(maxModuleSize);
-        var layout = ImageReader.Identify(image.Manifest, image.ManifestDescriptor.MediaType);
-        var layer = ImageReader.ModuleLayer(image.Manifest, layout);
-        var content = ImageReader.ReadModule(layout, Blob(image, layer.GetDigest()), maxModuleSize);
+        var manifestDigest = manifestDescriptor.GetDigest();
+        var layout = ImageReader.Identify(manifest, manifestDescriptor.MediaType);
+        var layer = ImageReader.ModuleLayer(manifest, layout);
+        var content = ImageReader.ReadModule(layout, Blob(blobs, manifestDigest, layer.GetDigest()), maxModuleSize);
         if (content.Module.Length > maxModuleSize)
         {
             throw new OciIntegrityException($"The image's module is {content.Module.Length} bytes, more than the limit of {maxModuleSize} bytes. Raise --max-module-size if this is expected.");
         }
 
-        ReadOnlyMemory<byte>? configBlob = ImageReader.UsesConfigBlob(image.Manifest) ? Blob(image, image.Manifest.Config.GetDigest()) : null;
-        var runtime = ImageReader.ReadRuntimeConfig(image.Manifest, configBlob, content.EmbeddedRuntimeConfig);
+        ReadOnlyMemory<byte>? configBlob = ImageReader.UsesConfigBlob(manifest) ? Blob(blobs, manifestDigest, manifest.Config.GetDigest()) : null;
+        var runtime = ImageReader.ReadRuntimeConfig(manifest, configBlob, content.EmbeddedRuntimeConfig);
 
         // A raw layer was verified against its digest when fetched, and that digest is the module's sha256.
         var moduleDigest = ImageReader.IsRawModule(layout) ? layer.GetDigest() : Digest.Compute(content.Module.Span);
-        return new ImageModule(layout, image.ManifestDigest, content.Module, moduleDigest, runtime);
+        return new ImageModule(layout, manifestDigest, content.Module, moduleDigest, runtime);
     }
 
-    private static ReadOnlyMemory<byte> Blob(PackedImage image, Digest digest) =>
-        image.Blobs.TryGetValue(digest, out var bytes)
+    private static ReadOnlyMemory<byte> Blob(IReadOnlyDictionary<Digest, ReadOnlyMemory<byte>> blobs, Digest manifestDigest, Digest digest) =>
+        blobs.TryGetValue(digest, out var bytes)
             ? bytes
-            : throw new OciUsageException($"Blob {digest} named by the manifest {image.ManifestDigest} was not fetched; the image is incomplete.");
+            : throw new OciUsageException($"Blob {digest} named by the manifest {manifestDigest} was not fetched; the image is incomplete.");
 }

@@ -18,8 +18,33 @@ public sealed class ImagePuller(RegistryClient client)
     public async Task<PackedImage> FetchAsync(ImageReference reference, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var (content, manifest, layout, _) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var blobs = await FetchBlobsAsync(reference, manifest, layout, manifest.Layers.Prepend(manifest.Config), progress, cancellationToken).ConfigureAwait(false);
+        return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
+    }
+
+    /// <summary>
+    /// Reads the image's module and facts with <see cref="ImageModule.Read(PackedImage, long)"/>, bounded by the client's module limit.
+    /// Only the blobs that needs (the module layer, and the config of wasme's layout) are fetched: other layers are never
+    /// held in memory, whatever their number and size.
+    /// </summary>
+    public async Task<ImageModule> ReadModuleAsync(ImageReference reference, CancellationToken cancellationToken = default) =>
+        (await ReadManifestAndModuleAsync(reference, cancellationToken).ConfigureAwait(false)).Module;
+
+    /// <summary><see cref="ReadModuleAsync"/>, with the manifest's bytes as the registry sent them.</summary>
+    public async Task<(ReadOnlyMemory<byte> ManifestBytes, ImageModule Module)> ReadManifestAndModuleAsync(ImageReference reference, CancellationToken cancellationToken = default)
+    {
+        var (content, manifest, layout, _) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        var needed = ImageReader.UsesConfigBlob(manifest)
+            ? [manifest.Config, ImageReader.ModuleLayer(manifest, layout)]
+            : new[] { ImageReader.ModuleLayer(manifest, layout) };
+        var blobs = await FetchBlobsAsync(reference, manifest, layout, needed, progress: null, cancellationToken).ConfigureAwait(false);
+        return (content.Bytes, ImageModule.Read(manifest, content.Descriptor, blobs, client.Options.MaxModuleSize));
+    }
+
+    private async Task<Dictionary<Digest, ReadOnlyMemory<byte>>> FetchBlobsAsync(ImageReference reference, ImageManifest manifest, ImageLayout layout, IEnumerable<Descriptor> descriptors, IProgress<TransferProgress>? progress, CancellationToken cancellationToken)
+    {
         var blobs = new Dictionary<Digest, ReadOnlyMemory<byte>>();
-        foreach (var descriptor in manifest.Layers.Prepend(manifest.Config))
+        foreach (var descriptor in descriptors)
         {
             var digest = descriptor.GetDigest();
             if (!blobs.ContainsKey(digest))
@@ -29,14 +54,7 @@ public sealed class ImagePuller(RegistryClient client)
             }
         }
 
-        return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
-    }
-
-    /// <summary>Fetches the image and reads its module and facts with <see cref="ImageModule.Read"/>, bounded by the client's module limit.</summary>
-    public async Task<ImageModule> ReadModuleAsync(ImageReference reference, CancellationToken cancellationToken = default)
-    {
-        var image = await FetchAsync(reference, progress: null, cancellationToken).ConfigureAwait(false);
-        return ImageModule.Read(image, client.Options.MaxModuleSize);
+        return blobs;
     }
 
     /// <summary>

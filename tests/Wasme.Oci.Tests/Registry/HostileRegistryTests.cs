@@ -505,4 +505,34 @@ public sealed class HostileRegistryTests
         Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
         Assert.Empty(store.Snapshot());
     }
+
+    [Fact]
+    public async Task Reading_an_images_module_fetches_only_the_blobs_a_proxy_reads_not_other_layers()
+    {
+        // The operator, the cache and `wasme run` read an image's module into memory. Each extra layer (up to 128 of up to
+        // 256 MiB) was fetched and held too: an image padded with junk layers could take gigabytes of a pod's memory.
+        var junk = Enumerable.Range(0, 3).Select(i => Encoding.UTF8.GetBytes(new string((char)('a' + i), 64 * 1024))).ToArray();
+        var junkLayers = junk.Select(b => new Descriptor { MediaType = "application/octet-stream", Digest = Digest.Compute(b).ToString(), Size = b.Length }).ToArray();
+        var manifest = Image.Manifest with { Layers = [.. junkLayers, .. Image.Manifest.Layers] };
+        var manifestBytes = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest);
+        var serve = Serve(manifest: _ => manifestBytes, announceRealDigest: false);
+        await using var registry = await ScriptedRegistry.StartAsync(async context =>
+        {
+            var layer = Array.FindIndex(junkLayers, d => context.Request.Path.Value!.EndsWith(d.Digest, StringComparison.Ordinal));
+            if (layer >= 0)
+            {
+                await context.Response.Body.WriteAsync(junk[layer]);
+                return;
+            }
+
+            await serve(context);
+        });
+        using var client = Client();
+
+        var module = await new ImagePuller(client).ReadModuleAsync(ImageReference.Parse($"{registry.Host}/evil/filter:v1"));
+
+        Assert.Equal(ImageModule.Read(Image, RegistryLimits.DefaultMaxModuleSize).ModuleDigest, module.ModuleDigest);
+        Assert.Equal(Digest.Compute(manifestBytes), module.ManifestDigest);
+        Assert.DoesNotContain(registry.Requests, r => junkLayers.Any(d => r.PathAndQuery.EndsWith(d.Digest, StringComparison.Ordinal)));
+    }
 }

@@ -38,11 +38,10 @@ internal sealed class InspectCommand : WasmeCommand
         if (parseResult.GetValue(_remote))
         {
             using var client = _options.CreateClient(context, parseResult);
-            var packed = await new ImagePuller(client).FetchAsync(image, progress: null, cancellationToken);
-            var module = ImageModule.Read(packed, client.Options.MaxModuleSize);
-            inspection = Describe(image, packed.ManifestDigest, module.Layout, module.ModuleDigest, module.Module.Length, module.RuntimeConfig, packed.ManifestBytes);
+            var (manifestBytes, module) = await new ImagePuller(client).ReadManifestAndModuleAsync(image, cancellationToken);
+            inspection = Describe(image, module.ManifestDigest, module.Layout, module.ModuleDigest, module.Module.Length, module.RuntimeConfig, manifestBytes);
             // Signatures sit beside the image in the registry (cosign's .sig tag); listed as found, not verified.
-            var signatures = await new CosignSignatureStore(client).ReadAsync(image, packed.ManifestDigest, cancellationToken);
+            var signatures = await new CosignSignatureStore(client).ReadAsync(image, module.ManifestDigest, cancellationToken);
             inspection = inspection with { Signatures = signatures.Select(s => s.DescribeClaimedSigner()).ToList() };
         }
         else
