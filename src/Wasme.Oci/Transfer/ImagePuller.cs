@@ -18,6 +18,7 @@ public sealed class ImagePuller(RegistryClient client)
     public async Task<PackedImage> FetchAsync(ImageReference reference, IProgress<TransferProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var (content, manifest, layout, _) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        CheckBesidesModule(manifest, layout, reference);
         var blobs = await FetchBlobsAsync(reference, manifest, layout, manifest.Layers.Prepend(manifest.Config), progress, cancellationToken).ConfigureAwait(false);
         return new PackedImage(content.Bytes, content.Descriptor, manifest, blobs);
     }
@@ -65,6 +66,7 @@ public sealed class ImagePuller(RegistryClient client)
     {
         ArgumentNullException.ThrowIfNull(store);
         var (content, manifest, layout, indexDigest) = await GetManifestAsync(reference, cancellationToken).ConfigureAwait(false);
+        CheckBesidesModule(manifest, layout, reference);
         using var staged = store.StageBlobs();
         // All blobs at once, each on its own connection: the small config no longer waits in line
         // before the module. The largest goes first, on the connection the manifest came on; the
@@ -142,6 +144,27 @@ public sealed class ImagePuller(RegistryClient client)
         throw firstFailure is null
             ? new OciUsageException($"The index of {reference} lists no image manifest wasme can read (nested indexes are not followed).")
             : new OciUsageException($"The index of {reference} lists no Wasm image: {firstFailure.Message}", firstFailure);
+    }
+
+    /// <summary>
+    /// Every blob is bounded and so is their number, but a whole image is too: what it holds besides the module (a
+    /// config, a compat layer's siblings) may total the default module limit, refused before anything is fetched.
+    /// </summary>
+    private static void CheckBesidesModule(ImageManifest manifest, ImageLayout layout, ImageReference reference)
+    {
+        var module = ImageReader.ModuleLayer(manifest, layout).GetDigest();
+        long besides = 0;
+        foreach (var descriptor in manifest.Layers.Prepend(manifest.Config).DistinctBy(d => d.GetDigest()))
+        {
+            if (descriptor.GetDigest() != module)
+            {
+                besides += Math.Max(descriptor.Size, 0);
+                if (besides > RegistryLimits.DefaultMaxModuleSize)
+                {
+                    throw new OciIntegrityException($"The image manifest of {reference} lists more than {RegistryLimits.DefaultMaxModuleSize} bytes of blobs besides the module (a Wasm image holds a few KiB besides it); refused before fetching any. Nothing stored.");
+                }
+            }
+        }
     }
 
     /// <summary>The module layer may be as large as the module limit; any other blob no larger than the default limit.</summary>

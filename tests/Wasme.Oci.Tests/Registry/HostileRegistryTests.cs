@@ -535,4 +535,27 @@ public sealed class HostileRegistryTests
         Assert.Equal(Digest.Compute(manifestBytes), module.ManifestDigest);
         Assert.DoesNotContain(registry.Requests, r => junkLayers.Any(d => r.PathAndQuery.EndsWith(d.Digest, StringComparison.Ordinal)));
     }
+
+    [Fact]
+    public async Task A_pull_of_an_image_whose_other_layers_pass_256_MiB_is_refused_before_any_blob_is_fetched()
+    {
+        // Each blob was bounded (256 MiB) and so was their number (128), but not their sum: a pull could write 32 GiB.
+        var padding = Enumerable.Range(0, 2).Select(i => new Descriptor
+        {
+            MediaType = "application/octet-stream",
+            Digest = Digest.Compute(Encoding.UTF8.GetBytes($"padding {i}")).ToString(),
+            Size = 200L * 1024 * 1024,
+        });
+        var manifest = Image.Manifest with { Layers = [.. padding, .. Image.Manifest.Layers] };
+        await using var evil = await ScriptedRegistry.StartAsync(Serve(manifest: _ => System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(manifest, OciJsonContext.Written.ImageManifest), announceRealDigest: false));
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciIntegrityException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("besides the module", error.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing stored", error.Message, StringComparison.Ordinal);
+        Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
+        Assert.Empty(store.Snapshot());
+    }
 }
