@@ -16,6 +16,12 @@ public static class RegistryLimits
     /// </summary>
     public const int MaxLayers = 128;
 
+    /// <summary>
+    /// Entries of an index fetched in turn looking for its Wasm image (marked ones first): an index within its 4 MiB can
+    /// list some 17,000, each a manifest of up to 4 MiB.
+    /// </summary>
+    public const int MaxIndexEntriesTried = 16;
+
     /// <summary>Config blobs and token responses.</summary>
     public const long MaxConfigSize = 1024 * 1024;
 }

@@ -122,7 +122,8 @@ public sealed class ImagePuller(RegistryClient client)
         // A multi-platform index, or one with attestations: the entry marked as Wasm if any, else the
         // first entry that turns out to be a Wasm image, in the index's order.
         OciException? firstFailure = null;
-        foreach (var child in Candidates(content, reference))
+        var candidates = Candidates(content, reference);
+        foreach (var child in candidates.Take(RegistryLimits.MaxIndexEntriesTried))
         {
             var childContent = await client.GetManifestAsync(reference.WithDigest(child.GetDigest()), cancellationToken).ConfigureAwait(false);
             if (childContent.IsIndex)
@@ -141,9 +142,12 @@ public sealed class ImagePuller(RegistryClient client)
             }
         }
 
+        var tried = candidates.Count > RegistryLimits.MaxIndexEntriesTried
+            ? $" ({candidates.Count} entries; the first {RegistryLimits.MaxIndexEntriesTried} were tried, entries marked as Wasm first; pull the Wasm image by its own digest)"
+            : string.Empty;
         throw firstFailure is null
-            ? new OciUsageException($"The index of {reference} lists no image manifest wasme can read (nested indexes are not followed).")
-            : new OciUsageException($"The index of {reference} lists no Wasm image: {firstFailure.Message}", firstFailure);
+            ? new OciUsageException($"The index of {reference} lists no image manifest wasme can read (nested indexes are not followed){tried}.")
+            : new OciUsageException($"The index of {reference} lists no Wasm image{tried}: {firstFailure.Message}", firstFailure);
     }
 
     /// <summary>
@@ -175,7 +179,7 @@ public sealed class ImagePuller(RegistryClient client)
 
     private static TransferState Done<T>(T result) => TransferState.Done;
 
-    private static IEnumerable<Descriptor> Candidates(ManifestContent content, ImageReference reference)
+    private static List<Descriptor> Candidates(ManifestContent content, ImageReference reference)
     {
         if (!OciDocuments.TryParseIndex(content.Bytes.Span, out var index, out var problem))
         {
@@ -185,7 +189,8 @@ public sealed class ImagePuller(RegistryClient client)
         // Entries marked Wasm first, then unmarked ones (and 'unknown', as attestations are), then the rest.
         return index.Manifests
             .Where(m => m.MediaType is MediaTypes.OciManifest or MediaTypes.DockerManifest)
-            .OrderBy(m => IsWasmPlatform(m) ? 0 : m.Platform?.Os is null or "unknown" ? 1 : 2);
+            .OrderBy(m => IsWasmPlatform(m) ? 0 : m.Platform?.Os is null or "unknown" ? 1 : 2)
+            .ToList();
     }
 
     private static bool IsWasmPlatform(Descriptor descriptor) =>

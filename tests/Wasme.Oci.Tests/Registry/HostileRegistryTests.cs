@@ -558,4 +558,45 @@ public sealed class HostileRegistryTests
         Assert.DoesNotContain(evil.Requests, r => r.PathAndQuery.Contains("/blobs/", StringComparison.Ordinal));
         Assert.Empty(store.Snapshot());
     }
+
+    [Fact]
+    public async Task An_index_of_hundreds_of_images_none_of_them_wasm_is_refused_after_a_few_are_tried()
+    {
+        // Within its 4 MiB an index can list some 17,000 entries, each of which was fetched in turn (up to 4 MiB each)
+        // looking for a Wasm image that is not there.
+        var linux = Enumerable.Range(0, 300).Select(i => Encoding.UTF8.GetBytes(
+            $$"""{"schemaVersion":2,"mediaType":"{{MediaTypes.OciManifest}}","config":{"mediaType":"{{MediaTypes.OciImageConfig}}","digest":"{{Digest.Compute(Encoding.UTF8.GetBytes($"config {i}"))}}","size":8},"layers":[]}""")).ToArray();
+        var byDigest = linux.ToDictionary(b => Digest.Compute(b).ToString(), b => b);
+        var entries = new System.Text.Json.Nodes.JsonArray(linux.Select(b => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+        {
+            ["mediaType"] = MediaTypes.OciManifest,
+            ["digest"] = Digest.Compute(b).ToString(),
+            ["size"] = b.Length,
+            ["platform"] = new System.Text.Json.Nodes.JsonObject { ["architecture"] = "amd64", ["os"] = "linux" },
+        }).ToArray());
+        var index = Encoding.UTF8.GetBytes(new System.Text.Json.Nodes.JsonObject { ["schemaVersion"] = 2, ["mediaType"] = MediaTypes.OciIndex, ["manifests"] = entries }.ToJsonString());
+        await using var evil = await ScriptedRegistry.StartAsync(async context =>
+        {
+            var path = context.Request.Path.Value!;
+            var name = path[(path.LastIndexOf('/') + 1)..];
+            var (type, bytes) = name == "v1" ? (MediaTypes.OciIndex, index) : byDigest.TryGetValue(name, out var manifest) ? (MediaTypes.OciManifest, manifest) : (null, null);
+            if (bytes is null)
+            {
+                context.Response.StatusCode = 404;
+                return;
+            }
+
+            context.Response.ContentType = type;
+            await context.Response.Body.WriteAsync(bytes);
+        });
+        using var store = new TestStore();
+        using var client = Client();
+
+        var error = await Assert.ThrowsAsync<OciUsageException>(() => new ImagePuller(client).PullAsync(ImageReference.Parse($"{evil.Host}/evil/filter:v1"), store.Store));
+
+        Assert.Contains("lists no Wasm image", error.Message, StringComparison.Ordinal);
+        Assert.Contains("300 entries", error.Message, StringComparison.Ordinal);
+        Assert.InRange(evil.Requests.Count(r => r.PathAndQuery.Contains("/manifests/sha256:", StringComparison.Ordinal)), 1, 16);
+        Assert.Empty(store.Snapshot());
+    }
 }
