@@ -60,14 +60,15 @@ internal sealed partial class ProxyRequestHandler
     public async Task HandleAsync(HttpContext context)
     {
         _metrics.RequestStarted();
-        if (!EnvoyHeaderLimits.IsWithinEnvoyBound(context.Request))
+        var verdict = RequestHeaderScan.Scan(context.Request);
+        if (verdict == RequestHeaderVerdict.TooLarge)
         {
             LogHeadersTooLarge(_logger);
             await RefuseAsync(context, StatusCodes.Status431RequestHeaderFieldsTooLarge, "Request Header Fields Too Large");
             return;
         }
 
-        if (!HeaderValueCharacters.AreValid(context.Request))
+        if (verdict == RequestHeaderVerdict.ControlCharacter)
         {
             LogHeaderValueRefused(_logger);
             await RefuseAsync(context, StatusCodes.Status400BadRequest, "Bad Request");

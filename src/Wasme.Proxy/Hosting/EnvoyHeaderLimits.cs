@@ -1,5 +1,3 @@
-using Microsoft.AspNetCore.Http;
-using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 
 namespace Wasme.Proxy.Hosting;
@@ -24,34 +22,11 @@ internal static class EnvoyHeaderLimits
     public static void Apply(KestrelServerLimits limits)
     {
         // Envoy counts the request target within its 60 KiB and answers 431 past it; Kestrel bounds the request line apart
-        // and answers 414. The line may be as long as Kestrel can buffer, and IsWithinEnvoyBound counts it as Envoy does.
+        // and answers 414. The line may be as long as Kestrel can buffer, and RequestHeaderScan counts it as Envoy does.
         limits.MaxRequestLineSize = (int)Math.Min(MaxRequestLineBytes, limits.MaxRequestBufferSize ?? MaxRequestLineBytes);
         limits.MaxRequestHeadersTotalSize = MaxRequestHeadersBytes;
         limits.MaxRequestHeaderCount = MaxHeadersCount;
         // HTTP/2: Kestrel also bounds each field (16 KiB by default), which Envoy does not.
         limits.Http2.MaxRequestHeaderFieldSize = MaxRequestHeadersBytes;
-    }
-
-    /// <summary>
-    /// False when an HTTP/1.x request's target and headers together pass Envoy's 60 KiB, counted as Envoy's codec counts
-    /// them (the target, then each header's name and value); Envoy answers 431 before any filter.
-    /// </summary>
-    public static bool IsWithinEnvoyBound(HttpRequest request)
-    {
-        if (!HttpProtocol.IsHttp11(request.Protocol) && !HttpProtocol.IsHttp10(request.Protocol))
-        {
-            return true;
-        }
-
-        long size = request.HttpContext.Features.Get<IHttpRequestFeature>()?.RawTarget?.Length ?? 0;
-        foreach (var (name, values) in request.Headers)
-        {
-            foreach (var value in values)
-            {
-                size += name.Length + (value?.Length ?? 0);
-            }
-        }
-
-        return size <= MaxRequestHeadersBytes;
     }
 }
