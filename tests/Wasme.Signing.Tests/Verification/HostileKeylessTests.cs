@@ -1,0 +1,87 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using Microsoft.AspNetCore.Http;
+using Wasme.Oci.References;
+using Wasme.Oci.Registry;
+using Wasme.Oci.Registry.Auth;
+using Wasme.Signing.Bundles;
+using Wasme.Signing.Cosign;
+using Wasme.Signing.Tests.Support;
+using Wasme.Signing.Verification;
+using Wasme.Testing.Registry;
+
+namespace Wasme.Signing.Tests.Verification;
+
+/// <summary>
+/// Keyless signatures shaped by an attacker who can log anything in a trusted Rekor (the public one takes any entry) and
+/// hand wasme a bundle or a .sig layer: certificates no trusted CA issued, bundles that break their version's rules.
+/// The registry holds no .sig tag; the bundle is all there is.
+/// </summary>
+public sealed class HostileKeylessTests : IAsyncLifetime, IDisposable
+{
+    private const string Issuer = "https://token.actions.githubusercontent.com";
+    private const string Subject = "https://github.com/acme/filters/.github/workflows/release.yml@refs/heads/main";
+
+    private readonly TestSigstore _sigstore = new(DateTimeOffset.UtcNow);
+    private readonly Digest _digest = Digest.Compute("hostile keyless"u8);
+    private readonly RegistryClient _client = new(new RegistryClientOptions(), AnonymousCredentialProvider.Instance);
+    private ScriptedRegistry _registry = null!;
+
+    private ImageReference Image => ImageReference.Parse($"{_registry.Host}/team/filter:v1");
+
+    private byte[] Claim => SimpleSigningPayload.Create(Image.Name, _digest);
+
+    public async Task InitializeAsync() => _registry = await ScriptedRegistry.StartAsync(context =>
+    {
+        context.Response.StatusCode = context.Request.Path.Value == "/v2/" ? StatusCodes.Status200OK : StatusCodes.Status404NotFound;
+        return Task.CompletedTask;
+    });
+
+    public async Task DisposeAsync() => await _registry.DisposeAsync();
+
+    [Fact]
+    public async Task A_bundle_from_the_test_instance_verifies_for_its_identity()
+    {
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+
+        var result = await VerifyAsync(bundle);
+
+        Assert.True(result.IsVerified, result.Message);
+        Assert.Equal($"{Subject} from {Issuer}", result.Signer);
+    }
+
+    [Fact]
+    public async Task A_certificate_from_another_CA_naming_where_to_fetch_its_issuer_is_refused_without_fetching_it()
+    {
+        // Verification is offline: a URL in a certificate nobody trusts yet (its AIA caIssuers) is no address to call from
+        // the operator's or the cache's network.
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        using var otherKey = ECDsa.Create(ECCurve.NamedCurves.nistP256);
+        var otherRequest = new CertificateRequest("CN=other-ca", otherKey, HashAlgorithmName.SHA256);
+        otherRequest.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        using var otherCa = otherRequest.CreateSelfSigned(_sigstore.Now.AddDays(-1), _sigstore.Now.AddDays(1));
+        var leaf = _sigstore.Leaf(Subject, Issuer, otherCa, otherKey,
+            request => request.CertificateExtensions.Add(new X509AuthorityInformationAccessExtension(null, [$"http://127.0.0.1:{port}/ca.crt"])));
+
+        var result = await VerifyAsync(_sigstore.Sign(Claim, leaf));
+
+        Assert.Equal(VerificationFailureReason.UntrustedCertificate, result.Reason);
+        Assert.False(listener.Pending(), "verification connected to the URL the certificate's AIA extension names");
+    }
+
+    private Task<VerificationResult> VerifyAsync(params SigstoreBundle[] bundles) =>
+        VerifyAsync(new KeylessIdentity { Subject = Subject, Issuer = Issuer }, bundles);
+
+    private Task<VerificationResult> VerifyAsync(KeylessIdentity identity, params SigstoreBundle[] bundles) =>
+        new ImageVerifier(_client).VerifyAsync(Image, _digest, new VerificationPolicy { Identities = [identity], TrustedRoot = _sigstore.TrustedRoot }, bundles);
+
+    public void Dispose()
+    {
+        _client.Dispose();
+        _sigstore.Dispose();
+    }
+}
