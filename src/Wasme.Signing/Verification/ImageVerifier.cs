@@ -144,6 +144,11 @@ public sealed class ImageVerifier(RegistryClient client)
             return "it has a null where a transparency log entry, an inclusion proof hash or a certificate belongs";
         }
 
+        if (VersionRuleBroken(bundle) is { } broken)
+        {
+            return broken;
+        }
+
         if (bundle.MessageSignature is not null && bundle.DsseEnvelope is not null)
         {
             return "it holds both a messageSignature and a DSSE envelope, where a bundle holds one";
@@ -154,6 +159,35 @@ public sealed class ImageVerifier(RegistryClient client)
             return bundle.DsseEnvelope is null
                 ? "it holds no messageSignature"
                 : "it holds a DSSE envelope (an attestation), not a message signature over the image's claim as 'wasme sign' and 'cosign sign' make";
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What the bundle's own version requires and it lacks, as sigstore-js and sigstore-go check it: from v0.2 every log entry
+    /// carries its inclusion proof with a checkpoint (only v0.1 rests on the signed entry timestamp alone); v0.3 carries the
+    /// leaf certificate alone, never an x509CertificateChain. Null when it keeps them.
+    /// </summary>
+    private static string? VersionRuleBroken(SigstoreBundle bundle)
+    {
+        var material = bundle.VerificationMaterial;
+        var entries = material.TlogEntries ?? [];
+        if (bundle.MediaType != SigstoreBundle.MediaTypeV01)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var missing = entries[i].InclusionProof is null ? "no inclusion proof" : entries[i].InclusionProof!.Checkpoint is null ? "an inclusion proof without its checkpoint" : null;
+                if (missing is not null)
+                {
+                    return $"its transparency log entry {i + 1} has {missing}, which a bundle of media type '{bundle.MediaType}' must carry (only v0.1 bundles rest on the signed entry timestamp alone; sigstore-js and cosign refuse it too): use the bundle as the signer's client wrote it, or sign again";
+                }
+            }
+        }
+
+        if ((bundle.MediaType is SigstoreBundle.MediaTypeV03 or SigstoreBundle.MediaTypeV03Legacy) && material.X509CertificateChain is not null)
+        {
+            return $"it is a v0.3 bundle ('{bundle.MediaType}') holding an x509CertificateChain, which only v0.1 and v0.2 bundles hold (v0.3 carries the signing certificate alone, as 'certificate'; sigstore-js and cosign refuse it too): use the bundle as the signer's client wrote it, or sign again";
         }
 
         return null;

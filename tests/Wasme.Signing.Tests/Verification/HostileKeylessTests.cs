@@ -73,6 +73,70 @@ public sealed class HostileKeylessTests : IAsyncLifetime, IDisposable
         Assert.False(listener.Pending(), "verification connected to the URL the certificate's AIA extension names");
     }
 
+    [Theory]
+    [InlineData("application/vnd.dev.sigstore.bundle+json;version=0.2")]
+    [InlineData("application/vnd.dev.sigstore.bundle+json;version=0.3")]
+    [InlineData(SigstoreBundle.MediaTypeV03)]
+    public async Task A_bundle_of_v02_or_later_whose_log_entry_lacks_its_inclusion_proof_or_checkpoint_is_refused_as_sigstore_js_refuses_it(string mediaType)
+    {
+        // From v0.2 a bundle carries the entry's inclusion proof with its checkpoint (sigstore-js and sigstore-go refuse one
+        // without): dropping it must not leave a bundle that wasme alone accepts.
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer)) with { MediaType = mediaType };
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var noProof = bundle with { VerificationMaterial = bundle.VerificationMaterial with { TlogEntries = [entry with { InclusionProof = null }] } };
+        var noCheckpoint = bundle with { VerificationMaterial = bundle.VerificationMaterial with { TlogEntries = [entry with { InclusionProof = entry.InclusionProof! with { Checkpoint = null } }] } };
+
+        var asIs = await VerifyAsync(bundle);
+        var withoutProof = await VerifyAsync(noProof);
+        var withoutCheckpoint = await VerifyAsync(noCheckpoint);
+
+        Assert.True(asIs.IsVerified, asIs.Message);
+        Assert.Equal(VerificationFailureReason.MalformedSignature, withoutProof.Reason);
+        Assert.Contains("inclusion proof", withoutProof.Message, StringComparison.Ordinal);
+        Assert.Contains(mediaType, withoutProof.Message, StringComparison.Ordinal);
+        Assert.Equal(VerificationFailureReason.MalformedSignature, withoutCheckpoint.Reason);
+        Assert.Contains("checkpoint", withoutCheckpoint.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_v01_bundle_with_only_its_signed_entry_timestamp_verifies()
+    {
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var v01 = bundle with
+        {
+            MediaType = "application/vnd.dev.sigstore.bundle+json;version=0.1",
+            VerificationMaterial = bundle.VerificationMaterial with { TlogEntries = [entry with { InclusionProof = null }] },
+        };
+
+        var result = await VerifyAsync(v01);
+
+        Assert.True(result.IsVerified, result.Message);
+    }
+
+    [Fact]
+    public async Task A_v03_bundle_carrying_a_certificate_chain_is_refused_as_sigstore_js_refuses_it()
+    {
+        // v0.3 carries the leaf alone ("certificate"); x509CertificateChain belongs to v0.1 and v0.2.
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+        var material = bundle.VerificationMaterial;
+        var chained = bundle with
+        {
+            VerificationMaterial = material with
+            {
+                Certificate = null,
+                X509CertificateChain = new BundleCertificateChain { Certificates = [material.Certificate!, new BundleCertificate { RawBytes = _sigstore.Authority.RawData }] },
+            },
+        };
+
+        var v03 = await VerifyAsync(chained);
+        var v02 = await VerifyAsync(chained with { MediaType = "application/vnd.dev.sigstore.bundle+json;version=0.2" });
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, v03.Reason);
+        Assert.Contains("x509CertificateChain", v03.Message, StringComparison.Ordinal);
+        Assert.True(v02.IsVerified, v02.Message);
+    }
+
     private Task<VerificationResult> VerifyAsync(params SigstoreBundle[] bundles) =>
         VerifyAsync(new KeylessIdentity { Subject = Subject, Issuer = Issuer }, bundles);
 
