@@ -42,9 +42,20 @@ public sealed class ImageVerifier(RegistryClient client)
         ArgumentNullException.ThrowIfNull(bundles);
         policy.Validate();
 
-        var attached = await new CosignSignatureStore(client).ReadAsync(repository, manifestDigest, cancellationToken).ConfigureAwait(false);
-        var evidence = attached.Select(SignatureEvidence.FromCosign).ToList();
         var rejections = new List<SignatureRejection>();
+        IReadOnlyList<CosignSignature> attached;
+        try
+        {
+            attached = await new CosignSignatureStore(client).ReadAsync(repository, manifestDigest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Wasme.Oci.Errors.OciIntegrityException ex) when (bundles.Count > 0)
+        {
+            // Whoever can push to the repository can make the .sig tag anything: it must not hide the bundles the caller holds.
+            attached = [];
+            rejections.Add(new SignatureRejection($"{CosignSignatureStore.SignatureTag(manifestDigest)} tag", VerificationFailureReason.MalformedSignature, ex.Message));
+        }
+
+        var evidence = attached.Select(SignatureEvidence.FromCosign).ToList();
         for (var i = 0; i < bundles.Count; i++)
         {
             var source = $"bundle {i + 1}";
