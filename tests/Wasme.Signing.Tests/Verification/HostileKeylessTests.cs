@@ -137,6 +137,36 @@ public sealed class HostileKeylessTests : IAsyncLifetime, IDisposable
         Assert.True(v02.IsVerified, v02.Message);
     }
 
+    [Theory]
+    [InlineData("malice@example.com")]
+    [InlineData("alice@example.com.evil")]
+    [InlineData("malice@example.com.evil")]
+    public async Task An_identity_pattern_without_anchors_matches_the_whole_identity_not_a_part(string signer)
+    {
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(signer, "https://accounts.google.com"));
+        var identity = new KeylessIdentity { SubjectRegex = @"alice@example\.com", IssuerRegex = "https://accounts.google.com" };
+
+        var result = await VerifyAsync(identity, bundle);
+
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, result.Reason);
+    }
+
+    [Fact]
+    public async Task A_pattern_that_matches_only_the_start_of_the_identity_is_refused_naming_the_fix()
+    {
+        // cosign's patterns match anywhere in the identity; wasme's match all of it. A pattern written for cosign, as a
+        // prefix, is refused with what to add rather than as if the signer were someone else.
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+
+        var prefix = await VerifyAsync(new KeylessIdentity { SubjectRegex = "^https://github.com/acme/", Issuer = Issuer }, bundle);
+        var whole = await VerifyAsync(new KeylessIdentity { SubjectRegex = "^https://github.com/acme/.*", Issuer = Issuer }, bundle);
+
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, prefix.Reason);
+        Assert.Contains("matches only part of", prefix.Message, StringComparison.Ordinal);
+        Assert.Contains(".*", prefix.Message, StringComparison.Ordinal);
+        Assert.True(whole.IsVerified, whole.Message);
+    }
+
     private Task<VerificationResult> VerifyAsync(params SigstoreBundle[] bundles) =>
         VerifyAsync(new KeylessIdentity { Subject = Subject, Issuer = Issuer }, bundles);
 
