@@ -125,11 +125,11 @@ public sealed record KeylessIdentity
         {
             try
             {
-                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                _ = new Regex(pattern, PatternOptions);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
-                throw new OciUsageException($"'{pattern}' is not a valid regular expression: {ex.Message}", ex);
+                throw new OciUsageException($"'{pattern}' is not a valid regular expression: {ex.Message} (patterns take RE2's syntax, as cosign's: no lookarounds, backreferences or atomic groups)", ex);
             }
         }
     }
@@ -159,8 +159,12 @@ public sealed record KeylessIdentity
 
     // cosign anchors neither end of its patterns; anchoring both is the safer reading of "identity". \z, not $:
     // $ also matches before a final newline, and "subject\n" is another identity than "subject".
-    private static bool FullMatch(string pattern, string value) =>
-        Regex.IsMatch(value, $"\\A(?:{pattern})\\z", RegexOptions.None, TimeSpan.FromSeconds(1));
+    private static bool FullMatch(string pattern, string value) => Regex.IsMatch(value, $"\\A(?:{pattern})\\z", PatternOptions);
 
-    private static bool PartMatch(string pattern, string value) => Regex.IsMatch(value, pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+    private static bool PartMatch(string pattern, string value) => Regex.IsMatch(value, pattern, PatternOptions);
+
+    // Matching takes time linear in the value whatever the pattern, so an identity a signer chose (a repository or branch
+    // name in a workflow URI) cannot make a pattern with nested repetition backtrack for ever. RE2's constructs only, as
+    // cosign's Go patterns: whatever works there works here.
+    private const RegexOptions PatternOptions = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 }

@@ -167,6 +167,30 @@ public sealed class HostileKeylessTests : IAsyncLifetime, IDisposable
         Assert.True(whole.IsVerified, whole.Message);
     }
 
+    [Fact]
+    public async Task An_identity_chosen_to_make_a_pattern_backtrack_is_one_refused_signature_and_a_valid_one_beside_it_verifies()
+    {
+        // A signer chooses their identity (a repository or branch name in a workflow URI); a pattern with nested repetition
+        // must not let that identity stall verification into an error that hides the valid signature after it.
+        var hostile = _sigstore.Sign(Claim, _sigstore.Leaf($"https://github.com/acme/{new string('a', 40)}!", Issuer));
+        var valid = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+        var policy = new VerificationPolicy
+        {
+            Identities =
+            [
+                new KeylessIdentity { SubjectRegex = @"https://github\.com/acme/(a|aa)+", Issuer = Issuer },
+                new KeylessIdentity { Subject = Subject, Issuer = Issuer },
+            ],
+            TrustedRoot = _sigstore.TrustedRoot,
+        };
+
+        var alone = await new ImageVerifier(_client).VerifyAsync(Image, _digest, policy, [hostile]);
+        var beside = await new ImageVerifier(_client).VerifyAsync(Image, _digest, policy, [hostile, valid]);
+
+        Assert.Equal(VerificationFailureReason.IdentityMismatch, alone.Reason);
+        Assert.True(beside.IsVerified, beside.Message);
+    }
+
     private Task<VerificationResult> VerifyAsync(params SigstoreBundle[] bundles) =>
         VerifyAsync(new KeylessIdentity { Subject = Subject, Issuer = Issuer }, bundles);
 
