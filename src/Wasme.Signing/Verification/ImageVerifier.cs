@@ -184,6 +184,17 @@ public sealed class ImageVerifier(RegistryClient client)
     {
         var material = bundle.VerificationMaterial;
         var entries = material.TlogEntries ?? [];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            // Not signed, so it proves nothing; but an entry that says one kind and holds another is malformed to every client.
+            var (kind, version) = KindAndVersion(entries[i].CanonicalizedBody);
+            if (entries[i].KindVersion is not { } said || said.Kind != kind || said.Version != version)
+            {
+                var says = entries[i].KindVersion is { } kv ? $"has kindVersion {kv.Kind} {kv.Version}" : "has no kindVersion";
+                return $"its transparency log entry {i + 1} {says}, and its body is a {kind ?? "(no kind)"} {version ?? "(no apiVersion)"} entry: every entry's kindVersion names its body's kind and version (sigstore-js and cosign refuse it too). Use the bundle as the signer's client wrote it, or sign again";
+            }
+        }
+
         if (bundle.MediaType != SigstoreBundle.MediaTypeV01)
         {
             for (var i = 0; i < entries.Count; i++)
@@ -202,6 +213,25 @@ public sealed class ImageVerifier(RegistryClient client)
         }
 
         return null;
+    }
+
+    private static (string? Kind, string? Version) KindAndVersion(byte[] body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            var root = document.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? (Text(root, "kind"), Text(root, "apiVersion"))
+                : (null, null);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, null);
+        }
+
+        static string? Text(System.Text.Json.JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
     }
 
     private static ReadOnlyMemory<byte>? FindPayload(SigstoreBundle bundle, ImageReference repository, Digest manifestDigest, IReadOnlyList<CosignSignature> attached)

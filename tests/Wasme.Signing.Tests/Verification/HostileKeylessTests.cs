@@ -98,6 +98,30 @@ public sealed class HostileKeylessTests : IAsyncLifetime, IDisposable
         Assert.Contains("checkpoint", withoutCheckpoint.Message, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("hashedrekord", "0.0.2")]
+    [InlineData("intoto", "0.0.1")]
+    [InlineData(null, null)]
+    public async Task A_log_entry_whose_kind_and_version_are_missing_or_not_its_bodys_is_refused_as_sigstore_js_refuses_it(string? kind, string? version)
+    {
+        // kindVersion is not signed, so it proves nothing; but a bundle whose entry says one kind and holds another is
+        // malformed to sigstore-js and cosign, and must not verify with wasme alone.
+        var bundle = _sigstore.Sign(Claim, _sigstore.Leaf(Subject, Issuer));
+        var entry = bundle.VerificationMaterial.TlogEntries![0];
+        var changed = bundle with
+        {
+            VerificationMaterial = bundle.VerificationMaterial with
+            {
+                TlogEntries = [entry with { KindVersion = kind is null ? null : new BundleKindVersion { Kind = kind, Version = version! } }],
+            },
+        };
+
+        var result = await VerifyAsync(changed);
+
+        Assert.Equal(VerificationFailureReason.MalformedSignature, result.Reason);
+        Assert.Contains("kindVersion", result.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task A_v01_bundle_with_only_its_signed_entry_timestamp_verifies()
     {
