@@ -10,7 +10,12 @@ namespace Wasme.Signing.Bundles;
 /// </summary>
 public sealed record SigstoreBundle
 {
+    public const string MediaTypeV01 = "application/vnd.dev.sigstore.bundle+json;version=0.1";
+    public const string MediaTypeV02 = "application/vnd.dev.sigstore.bundle+json;version=0.2";
     public const string MediaTypeV03 = "application/vnd.dev.sigstore.bundle.v0.3+json";
+
+    /// <summary>v0.3 in the spelling of v0.1 and v0.2, which sigstore-js still reads.</summary>
+    public const string MediaTypeV03Legacy = "application/vnd.dev.sigstore.bundle+json;version=0.3";
 
     /// <summary>
     /// The media types of the versions wasme reads (v0.1 to v0.3; v0.3 also in the older spelling). A later version may
@@ -18,9 +23,9 @@ public sealed record SigstoreBundle
     /// </summary>
     public static IReadOnlyList<string> KnownMediaTypes { get; } =
     [
-        "application/vnd.dev.sigstore.bundle+json;version=0.1",
-        "application/vnd.dev.sigstore.bundle+json;version=0.2",
-        "application/vnd.dev.sigstore.bundle+json;version=0.3",
+        MediaTypeV01,
+        MediaTypeV02,
+        MediaTypeV03Legacy,
         MediaTypeV03,
     ];
 

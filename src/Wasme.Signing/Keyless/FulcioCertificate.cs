@@ -87,6 +87,9 @@ internal static class FulcioCertificate
                 using var chain = new X509Chain();
                 chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
                 chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+                // Offline: an issuer missing from the chain is not fetched from the URL the certificate names (its AIA),
+                // which whoever logged the certificate chose; the call would leave from the operator's or cache's network.
+                chain.ChainPolicy.DisableCertificateDownloads = true;
                 chain.ChainPolicy.VerificationTime = at.UtcDateTime;
                 chain.ChainPolicy.VerificationTimeIgnored = false;
                 chain.ChainPolicy.ApplicationPolicy.Add(new Oid(CodeSigningOid));

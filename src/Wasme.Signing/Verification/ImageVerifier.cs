@@ -42,9 +42,20 @@ public sealed class ImageVerifier(RegistryClient client)
         ArgumentNullException.ThrowIfNull(bundles);
         policy.Validate();
 
-        var attached = await new CosignSignatureStore(client).ReadAsync(repository, manifestDigest, cancellationToken).ConfigureAwait(false);
-        var evidence = attached.Select(SignatureEvidence.FromCosign).ToList();
         var rejections = new List<SignatureRejection>();
+        IReadOnlyList<CosignSignature> attached;
+        try
+        {
+            attached = await new CosignSignatureStore(client).ReadAsync(repository, manifestDigest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Wasme.Oci.Errors.OciIntegrityException ex) when (bundles.Count > 0)
+        {
+            // Whoever can push to the repository can make the .sig tag anything: it must not hide the bundles the caller holds.
+            attached = [];
+            rejections.Add(new SignatureRejection($"{CosignSignatureStore.SignatureTag(manifestDigest)} tag", VerificationFailureReason.MalformedSignature, ex.Message));
+        }
+
+        var evidence = attached.Select(SignatureEvidence.FromCosign).ToList();
         for (var i = 0; i < bundles.Count; i++)
         {
             var source = $"bundle {i + 1}";
@@ -144,6 +155,11 @@ public sealed class ImageVerifier(RegistryClient client)
             return "it has a null where a transparency log entry, an inclusion proof hash or a certificate belongs";
         }
 
+        if (VersionRuleBroken(bundle) is { } broken)
+        {
+            return broken;
+        }
+
         if (bundle.MessageSignature is not null && bundle.DsseEnvelope is not null)
         {
             return "it holds both a messageSignature and a DSSE envelope, where a bundle holds one";
@@ -157,6 +173,65 @@ public sealed class ImageVerifier(RegistryClient client)
         }
 
         return null;
+    }
+
+    /// <summary>
+    /// What the bundle's own version requires and it lacks, as sigstore-js and sigstore-go check it: from v0.2 every log entry
+    /// carries its inclusion proof with a checkpoint (only v0.1 rests on the signed entry timestamp alone); v0.3 carries the
+    /// leaf certificate alone, never an x509CertificateChain. Null when it keeps them.
+    /// </summary>
+    private static string? VersionRuleBroken(SigstoreBundle bundle)
+    {
+        var material = bundle.VerificationMaterial;
+        var entries = material.TlogEntries ?? [];
+        for (var i = 0; i < entries.Count; i++)
+        {
+            // Not signed, so it proves nothing; but an entry that says one kind and holds another is malformed to every client.
+            var (kind, version) = KindAndVersion(entries[i].CanonicalizedBody);
+            if (entries[i].KindVersion is not { } said || said.Kind != kind || said.Version != version)
+            {
+                var says = entries[i].KindVersion is { } kv ? $"has kindVersion {kv.Kind} {kv.Version}" : "has no kindVersion";
+                return $"its transparency log entry {i + 1} {says}, and its body is a {kind ?? "(no kind)"} {version ?? "(no apiVersion)"} entry: every entry's kindVersion names its body's kind and version (sigstore-js and cosign refuse it too). Use the bundle as the signer's client wrote it, or sign again";
+            }
+        }
+
+        if (bundle.MediaType != SigstoreBundle.MediaTypeV01)
+        {
+            for (var i = 0; i < entries.Count; i++)
+            {
+                var missing = entries[i].InclusionProof is null ? "no inclusion proof" : entries[i].InclusionProof!.Checkpoint is null ? "an inclusion proof without its checkpoint" : null;
+                if (missing is not null)
+                {
+                    return $"its transparency log entry {i + 1} has {missing}, which a bundle of media type '{bundle.MediaType}' must carry (only v0.1 bundles rest on the signed entry timestamp alone; sigstore-js and cosign refuse it too): use the bundle as the signer's client wrote it, or sign again";
+                }
+            }
+        }
+
+        if ((bundle.MediaType is SigstoreBundle.MediaTypeV03 or SigstoreBundle.MediaTypeV03Legacy) && material.X509CertificateChain is not null)
+        {
+            return $"it is a v0.3 bundle ('{bundle.MediaType}') holding an x509CertificateChain, which only v0.1 and v0.2 bundles hold (v0.3 carries the signing certificate alone, as 'certificate'; sigstore-js and cosign refuse it too): use the bundle as the signer's client wrote it, or sign again";
+        }
+
+        return null;
+    }
+
+    private static (string? Kind, string? Version) KindAndVersion(byte[] body)
+    {
+        try
+        {
+            using var document = System.Text.Json.JsonDocument.Parse(body);
+            var root = document.RootElement;
+            return root.ValueKind == System.Text.Json.JsonValueKind.Object
+                ? (Text(root, "kind"), Text(root, "apiVersion"))
+                : (null, null);
+        }
+        catch (System.Text.Json.JsonException)
+        {
+            return (null, null);
+        }
+
+        static string? Text(System.Text.Json.JsonElement element, string name) =>
+            element.TryGetProperty(name, out var value) && value.ValueKind == System.Text.Json.JsonValueKind.String ? value.GetString() : null;
     }
 
     private static ReadOnlyMemory<byte>? FindPayload(SigstoreBundle bundle, ImageReference repository, Digest manifestDigest, IReadOnlyList<CosignSignature> attached)

@@ -130,7 +130,8 @@ internal static class SignatureCheck
 
         if (!policy.Identities.Any(i => i.Matches(issuer, subjects)))
         {
-            return (null, (VerificationFailureReason.IdentityMismatch, $"it was signed by {who}, not by {string.Join(" or ", policy.Identities)}"));
+            var hint = policy.Identities.Select(i => i.ExplainPartialMatch(issuer, subjects)).FirstOrDefault(h => h is not null);
+            return (null, (VerificationFailureReason.IdentityMismatch, $"it was signed by {who}, not by {string.Join(" or ", policy.Identities)}{(hint is null ? string.Empty : $"; {hint}")}"));
         }
 
         return (who, null);

@@ -125,11 +125,11 @@ public sealed record KeylessIdentity
         {
             try
             {
-                _ = new Regex(pattern, RegexOptions.None, TimeSpan.FromSeconds(1));
+                _ = new Regex(pattern, PatternOptions);
             }
-            catch (ArgumentException ex)
+            catch (Exception ex) when (ex is ArgumentException or NotSupportedException)
             {
-                throw new OciUsageException($"'{pattern}' is not a valid regular expression: {ex.Message}", ex);
+                throw new OciUsageException($"'{pattern}' is not a valid regular expression: {ex.Message} (patterns take RE2's syntax, as cosign's: no lookarounds, backreferences or atomic groups)", ex);
             }
         }
     }
@@ -138,10 +138,33 @@ public sealed record KeylessIdentity
         (Issuer is not null ? Issuer == issuer : FullMatch(IssuerRegex!, issuer))
         && subjects.Any(s => Subject is not null ? Subject == s : FullMatch(SubjectRegex!, s));
 
+    /// <summary>
+    /// When a pattern of this identity matches a part of the signer's value but not all of it (a pattern written for cosign,
+    /// which matches anywhere, such as a prefix), what to change; null otherwise.
+    /// </summary>
+    public string? ExplainPartialMatch(string issuer, IEnumerable<string> subjects)
+    {
+        if (SubjectRegex is not null && subjects.FirstOrDefault(s => !FullMatch(SubjectRegex, s) && PartMatch(SubjectRegex, s)) is { } subject)
+        {
+            return Partial("subject", SubjectRegex, subject);
+        }
+
+        return IssuerRegex is not null && !FullMatch(IssuerRegex, issuer) && PartMatch(IssuerRegex, issuer) ? Partial("issuer", IssuerRegex, issuer) : null;
+    }
+
+    private static string Partial(string what, string pattern, string value) =>
+        $"the {what} pattern /{pattern}/ matches only part of '{value}': wasme matches a pattern against the whole value, to its last character (cosign anywhere in it), so spell out the rest, e.g. end the pattern with .* to accept whatever follows";
+
     public override string ToString() => $"{Subject ?? $"/{SubjectRegex}/"} from {Issuer ?? $"/{IssuerRegex}/"}";
 
     // cosign anchors neither end of its patterns; anchoring both is the safer reading of "identity". \z, not $:
     // $ also matches before a final newline, and "subject\n" is another identity than "subject".
-    private static bool FullMatch(string pattern, string value) =>
-        Regex.IsMatch(value, $"\\A(?:{pattern})\\z", RegexOptions.None, TimeSpan.FromSeconds(1));
+    private static bool FullMatch(string pattern, string value) => Regex.IsMatch(value, $"\\A(?:{pattern})\\z", PatternOptions);
+
+    private static bool PartMatch(string pattern, string value) => Regex.IsMatch(value, pattern, PatternOptions);
+
+    // Matching takes time linear in the value whatever the pattern, so an identity a signer chose (a repository or branch
+    // name in a workflow URI) cannot make a pattern with nested repetition backtrack for ever. RE2's constructs only, as
+    // cosign's Go patterns: whatever works there works here.
+    private const RegexOptions PatternOptions = RegexOptions.NonBacktracking | RegexOptions.CultureInvariant;
 }

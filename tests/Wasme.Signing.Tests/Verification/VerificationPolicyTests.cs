@@ -21,6 +21,19 @@ public sealed class VerificationPolicyTests
     }
 
     [Theory]
+    [InlineData(@"(?=https://github\.com/acme/).*")]
+    [InlineData(@"(a)\1")]
+    public void A_pattern_outside_RE2s_syntax_is_a_usage_error_naming_it(string pattern)
+    {
+        var identity = new KeylessIdentity { SubjectRegex = pattern, Issuer = Issuer };
+
+        var error = Assert.Throws<OciUsageException>(identity.Validate);
+
+        Assert.Contains(pattern, error.Message, StringComparison.Ordinal);
+        Assert.Contains("RE2", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData("[]", "no certificates")]
     [InlineData("[{\"rawBytes\":\"AQID\"}]", "cannot be read")]
     public void A_trusted_root_whose_certificate_authority_cannot_be_read_is_refused_when_the_policy_is_read(string certificates, string problem)

@@ -23,7 +23,7 @@ internal sealed class VerifyCommand : WasmeCommand
         _options.AddRegistryTo(this);
         _output = AddOutputOption();
         Example("Verify an image against a public key", "wasme verify ghcr.io/acme/add-header:v1 --key cosign.pub");
-        Example("Verify a keyless signature made in GitHub Actions", "wasme verify ghcr.io/acme/add-header:v1 --certificate-identity-regexp '^https://github.com/acme/' --certificate-oidc-issuer https://token.actions.githubusercontent.com --trust-root trusted_root.json");
+        Example("Verify a keyless signature made in GitHub Actions", "wasme verify ghcr.io/acme/add-header:v1 --certificate-identity-regexp '^https://github\\.com/acme/.*' --certificate-oidc-issuer https://token.actions.githubusercontent.com --trust-root trusted_root.json");
         Example("Print the verified digest for a script", "wasme verify ghcr.io/acme/add-header:v1 --key cosign.pub -o json | jq -r .digest");
     }
 
