@@ -23,7 +23,7 @@ public sealed partial class KubernetesCacheObserver : ICacheObserver
     {
         _events = events;
         _feed = feed;
-        _record = new NodeRecordWriter(new KubernetesResourceClient<CacheNodeRecord>(client, CacheNodeRecord.Type), namespaceName, nodeName);
+        _record = new NodeRecordWriter(new KubernetesResourceClient<CacheNodeRecord>(client, CacheNodeRecord.Type), namespaceName, nodeName, new NodeOwner(client, nodeName, logger));
         _nodeName = nodeName;
         _logger = logger;
     }

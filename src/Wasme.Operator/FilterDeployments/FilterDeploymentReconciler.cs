@@ -206,10 +206,18 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             await _events.RecordAsync(deployment, EventTypes.Normal, "Applied", string.Join("; ", changes), cancellationToken).ConfigureAwait(false);
         }
 
+        status.Status.Workloads = WorkloadStatuses(deployment, translation, rivals, conflicts, distribution);
         if (rivals.Count > 0 || conflicts.Count > 0)
         {
             // Persistent, and no retry of ours can fix it: say who holds the name and what to change (Warning Event included).
-            var message = string.Join("; ", rivals.Select(r => FilterIdClaims.Describe(deployment, r.Key, r.Value)).Concat(conflicts));
+            var message = string.Join("; ", rivals.Select(r => FilterIdClaims.Describe(deployment, r.Key, r.Value)).Concat(conflicts.Select(c => c.Message)));
+            if (distribution is null || distribution.AllOpen)
+            {
+                // The workloads it does serve point at this image now, as below: the caches must keep serving it.
+                status.Status.AppliedImage = $"{image.Repository}@{image.ManifestDigest}";
+                status.Status.AppliedModuleSha256 = image.ModuleSha256;
+            }
+
             status.Condition(ConditionTypes.Applied, false, NameConflictReason, message)
                 .Condition(ConditionTypes.Ready, false, NameConflictReason, message);
             await WriteStatusAsync(deployment, status, cancellationToken).ConfigureAwait(false);
@@ -223,11 +231,6 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             return ReconcileResult.After(_options.ImageRefreshInterval);
         }
 
-        status.Status.Workloads = translation.SelectedWorkloads.ToDictionary(
-            w => w.Name,
-            w => distribution?.For(w.Kind, w.Name) is { MayPoint: false } gate
-                ? new WorkloadStatus { State = WorkloadState.Pending, Reason = ModuleDistributionGate.Pending(gate) }
-                : new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
         if (distribution is not null && ModuleDistributionGate.Waiting(distribution, _distribution!.Distributed(distribution)) is { } waiting)
         {
             // Nothing new points at the file yet; the node records' watch (or the recheck) brings this back.
@@ -264,6 +267,29 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             : TimeSpan.FromTicks(Math.Min(_options.ImageRefreshInterval.Ticks, _distribution!.Options.ServedRecheckInterval.Ticks)));
     }
 
+    /// <summary>
+    /// Per selected workload: yielded to an older FilterDeployment with the same id, or its name held by a foreign object
+    /// (Failed, saying which); waiting for HostPath distribution (Pending); else served.
+    /// </summary>
+    private static Dictionary<string, WorkloadStatus> WorkloadStatuses(
+        FilterDeployment deployment,
+        TranslationResult translation,
+        IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> rivals,
+        List<(string Name, string Message)> conflicts,
+        DistributionReport? distribution)
+    {
+        var id = FilterDeploymentValidator.EffectiveId(deployment);
+        return translation.SelectedWorkloads.ToDictionary(
+            w => w.Name,
+            w => rivals.TryGetValue((w.Kind, w.Name), out var holder)
+                ? new WorkloadStatus { State = WorkloadState.Failed, Reason = FilterIdClaims.Describe(deployment, (w.Kind, w.Name), holder) }
+                : conflicts.FirstOrDefault(c => c.Name == FilterDeploymentTranslator.ResourceName(w.Name, id)) is { Message: { } held }
+                    ? new WorkloadStatus { State = WorkloadState.Failed, Reason = held }
+                    : distribution?.For(w.Kind, w.Name) is { MayPoint: false } gate
+                        ? new WorkloadStatus { State = WorkloadState.Pending, Reason = ModuleDistributionGate.Pending(gate) }
+                        : new WorkloadStatus { State = WorkloadState.Succeeded, Reason = null });
+    }
+
     // Applied=True for this generation: nothing changed since the last successful apply.
     private static bool AppliedIsCurrent(FilterDeployment deployment) =>
         FilterDeploymentStatusBuilder.Find(deployment.Status, ConditionTypes.Applied) is { Status: "True" } applied
@@ -295,7 +321,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
     }
 
     /// <summary>Creates, updates and deletes owned objects and edits pod templates; returns a line per change made.</summary>
-    private async Task<(List<string> Changes, List<string> Conflicts)> ApplyAsync(
+    private async Task<(List<string> Changes, List<(string Name, string Message)> Conflicts)> ApplyAsync(
         FilterDeployment deployment,
         TranslationResult translation,
         IReadOnlyDictionary<(WorkloadKind Kind, string Name), FilterDeployment> rivals,
@@ -303,7 +329,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         CancellationToken cancellationToken)
     {
         var changes = new List<string>();
-        var conflicts = new List<string>();
+        var conflicts = new List<(string Name, string Message)>();
         var ns = deployment.Metadata.NamespaceProperty;
         var id = FilterDeploymentValidator.EffectiveId(deployment);
 
@@ -348,7 +374,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
             }
             catch (NameConflictException ex)
             {
-                conflicts.Add(ex.Message);
+                conflicts.Add((action.Name, ex.Message));
                 continue;
             }
 

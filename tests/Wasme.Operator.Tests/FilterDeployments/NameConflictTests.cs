@@ -86,6 +86,43 @@ public sealed class NameConflictTests : IClassFixture<RegistryFixture>
             "b takes the name over without a restart");
     }
 
+    [Fact]
+    public async Task A_FilterDeployment_that_yields_one_workload_to_an_older_one_says_per_workload_what_it_serves_and_what_it_yields()
+    {
+        // b selects two workloads; a, older with the same id, selects one of them. b serves the other: its status must say
+        // so (workloads, appliedImage: what the caches keep serving), not only NameConflict.
+        var image = await _registry.PushAsync("conflict/partial:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        harness.Apply(Manifests.Workload("details-v2", "details", version: "v2"));
+        harness.StartOperator(QuickRetries);
+        var a = WithId(Manifests.FilterDeployment("a", image.Reference, config: "from a"), "shared");
+        a["spec"]!["deployment"]!["istio"]!["labels"]!["version"] = "v1";
+        harness.Apply(a);
+        await harness.EventuallyAsync(() => harness.IsReady("a"), "a is Ready");
+
+        harness.Apply(WithId(Manifests.FilterDeployment("b", image.Reference, config: "from b"), "shared"));
+
+        await harness.EventuallyAsync(
+            () => (string?)harness.Condition("b", "Ready")?["reason"] == "NameConflict" && harness.FilterDeployment("b")?["status"]?["workloads"] is not null,
+            "b says NameConflict and lists its workloads");
+        Assert.Equal("b", OwnerOf(harness.EnvoyFilter("details-v2-shared")!));
+        Assert.Equal("a", OwnerOf(harness.EnvoyFilter("details-v1-shared")!));
+        var status = harness.FilterDeployment("b")!["status"]!;
+        Assert.Equal("Succeeded", (string?)status["workloads"]!["details-v2"]!["state"]);
+        Assert.Equal("Failed", (string?)status["workloads"]!["details-v1"]!["state"]);
+        Assert.Contains("belongs to FilterDeployment a", (string?)status["workloads"]!["details-v1"]!["reason"], StringComparison.Ordinal);
+        Assert.Equal((string?)status["resolvedImage"], (string?)status["appliedImage"]);
+        Assert.Equal((string?)status["moduleSha256"], (string?)status["appliedModuleSha256"]);
+
+        // Deleting the newer one leaves the older one's object and Ready alone.
+        await harness.DeleteFilterDeploymentAsync("b");
+        await harness.EventuallyAsync(() => harness.FilterDeployment("b") is null, "b's finalizer ran and b is gone");
+        Assert.Null(harness.EnvoyFilter("details-v2-shared"));
+        Assert.Equal("a", OwnerOf(harness.EnvoyFilter("details-v1-shared")!));
+        Assert.True(harness.IsReady("a"), "a stays Ready");
+    }
+
     private static JsonObject WithId(JsonObject filterDeployment, string id)
     {
         filterDeployment["spec"]!["filter"]!["id"] = id;
