@@ -9,7 +9,7 @@ namespace Wasme.Cache.Storage;
 /// complete. The same directory is mounted into sidecars for HostPath delivery, so a file exists under
 /// its final name only once its content has been verified and flushed.
 /// </summary>
-public sealed class ModuleDirectory
+public sealed class ModuleDirectory : IDisposable
 {
     internal const string TempPrefix = ".tmp-";
 
@@ -17,6 +17,7 @@ public sealed class ModuleDirectory
 
     private readonly ConcurrentDictionary<ModuleDigest, Slot> _slots = new();
     private readonly TimeProvider _timeProvider;
+    private ModuleDirectoryLock? _lock;
 
     public ModuleDirectory(string path, TimeProvider timeProvider)
     {
@@ -72,11 +73,13 @@ public sealed class ModuleDirectory
     /// <summary>
     /// Makes the in-memory index match the disk: removes temp files left by a crash and any file
     /// whose content does not hash to its name (truncated, tampered or bit-rotted). Fails when the
-    /// directory cannot be written (<see cref="ModuleDirectoryAccessException"/>).
+    /// directory cannot be written or another cache uses it (<see cref="ModuleDirectoryAccessException"/>).
     /// </summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
     {
         EnsureDirectory();
+        // Before anything is removed: the temp files may be another cache's fetches in flight.
+        _lock ??= ModuleDirectoryLock.Acquire(Path);
         EnsureWritable();
         foreach (var old in _slots.Values)
         {
@@ -264,6 +267,13 @@ public sealed class ModuleDirectory
         File.Delete(slot.Entry.Path);
         DirectorySync.Flush(Path);
         return true;
+    }
+
+    /// <summary>Releases the directory for another cache.</summary>
+    public void Dispose()
+    {
+        _lock?.Dispose();
+        _lock = null;
     }
 
     private static async Task<ModuleDigest> HashFileAsync(string path, CancellationToken cancellationToken)

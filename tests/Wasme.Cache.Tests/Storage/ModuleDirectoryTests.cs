@@ -14,7 +14,11 @@ public sealed class ModuleDirectoryTests : IDisposable
         _directory = new ModuleDirectory(_temp.Path, new FakeTimeProvider());
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _directory.Dispose();
+        _temp.Dispose();
+    }
 
     [Fact]
     public async Task Stores_verified_module_read_only_under_its_sha256()
@@ -154,5 +158,28 @@ public sealed class ModuleDirectoryTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_temp.Path, digest.Hex)));
         // ... and nothing new is served from it.
         Assert.Null(_directory.TryOpenContent(digest));
+    }
+
+    [Fact]
+    public async Task A_second_cache_on_the_same_directory_is_refused_and_leaves_the_first_ones_fetch_alone()
+    {
+        await _directory.ScanAsync(CancellationToken.None);
+        // The first cache is writing a module right now.
+        var inFlight = Path.Combine(_temp.Path, $".tmp-{new string('a', 64)}-inflight");
+        await File.WriteAllBytesAsync(inFlight, [1, 2, 3]);
+        using var second = new ModuleDirectory(_temp.Path, new FakeTimeProvider());
+
+        var error = await Assert.ThrowsAsync<ModuleDirectoryAccessException>(() => second.ScanAsync(CancellationToken.None));
+
+        // Its scan used to delete the first cache's temp files (failing its fetches) and its eviction the modules the first serves.
+        Assert.Equal(
+            $"The module directory {_temp.Path} is in use by another wasme cache. Give each cache its own --directory, or stop the other one.",
+            error.Message);
+        Assert.True(File.Exists(inFlight));
+
+        // Once the first one stops (a kill -9 too: the kernel drops the lock), the directory is free.
+        _directory.Dispose();
+        var report = await second.ScanAsync(CancellationToken.None);
+        Assert.Single(report.RemovedTempFiles);
     }
 }
