@@ -109,15 +109,18 @@ public sealed class ModuleDirectory : IDisposable
                 continue;
             }
 
-            var actual = await HashFileAsync(file, cancellationToken);
-            if (actual != digest)
+            // Under a module name the cache owns the entry: one it cannot verify, or a link (dangling, or to a file outside the
+            // directory that HostPath sidecars cannot follow), is removed and fetched again rather than stopping the start.
+            var info = new FileInfo(file);
+            var verified = info.LinkTarget is null && await TryHashFileAsync(file, cancellationToken) == digest;
+            if (!verified)
             {
-                File.Delete(file);
+                TryDelete(file);
                 removedCorrupt.Add(name);
                 continue;
             }
 
-            Add(new ModuleEntry(digest, file, new FileInfo(file).Length));
+            Add(new ModuleEntry(digest, file, info.Length));
         }
 
         if (removedTemp.Count > 0 || removedCorrupt.Count > 0)
@@ -276,10 +279,18 @@ public sealed class ModuleDirectory : IDisposable
         _lock = null;
     }
 
-    private static async Task<ModuleDigest> HashFileAsync(string path, CancellationToken cancellationToken)
+    /// <summary>The file's sha256, or null when it cannot be read (no permission, a dangling link).</summary>
+    private static async Task<ModuleDigest?> TryHashFileAsync(string path, CancellationToken cancellationToken)
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return ModuleDigest.FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return ModuleDigest.FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static void TryDelete(string path)

@@ -182,4 +182,30 @@ public sealed class ModuleDirectoryTests : IDisposable
         var report = await second.ScanAsync(CancellationToken.None);
         Assert.Single(report.RemovedTempFiles);
     }
+
+    [Fact]
+    public async Task The_scan_removes_module_names_it_cannot_verify_or_that_are_not_its_files_instead_of_failing_the_start()
+    {
+        var good = TestModules.Create(2000, seed: 8);
+        var goodDigest = TestModules.DigestOf(good);
+        await File.WriteAllBytesAsync(Path.Combine(_temp.Path, goodDigest.Hex), good);
+        // A link whose target is gone stopped every start with "Could not find file".
+        var dangling = TestModules.DigestOf(TestModules.Create(100, seed: 9)).Hex;
+        File.CreateSymbolicLink(Path.Combine(_temp.Path, dangling), Path.Combine(_temp.Path, "gone"));
+        // A link to a file outside the directory: even with the right bytes, not a file the cache wrote, and HostPath sidecars
+        // (which mount only this directory) could not follow it.
+        using var outside = new TempDirectory();
+        var linked = TestModules.Create(1000, seed: 10);
+        var target = Path.Combine(outside.Path, "module.wasm");
+        await File.WriteAllBytesAsync(target, linked);
+        var linkedName = TestModules.DigestOf(linked).Hex;
+        File.CreateSymbolicLink(Path.Combine(_temp.Path, linkedName), target);
+
+        var report = await _directory.ScanAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Kept);
+        Assert.Equal(new[] { dangling, linkedName }.Order(StringComparer.Ordinal), report.RemovedCorruptFiles.Order(StringComparer.Ordinal));
+        Assert.Equal([goodDigest.Hex], _temp.Files());
+        Assert.Equal(linked, await File.ReadAllBytesAsync(target));
+    }
 }
