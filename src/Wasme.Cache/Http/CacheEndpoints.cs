@@ -44,9 +44,10 @@ public static class CacheEndpoints
 
         var entry = await FindAsync(services, digest, context.RequestAborted);
         var content = entry is null ? null : services.Directory.TryOpenContent(digest);
-        // Not mappable: an empty module, or its file gone (evicted just now, or removed outside the cache before the next pass
-        // notices). The latter is a miss, not the 500 streaming a missing file throws.
-        if (entry is null || (content is null && !File.Exists(entry.Path)))
+        // Not mappable: an empty module, or its file gone or no longer the module (evicted just now, or removed or replaced
+        // outside the cache before the next pass notices). The latter is a miss, not the 500 streaming a missing file throws,
+        // nor the replaced file's bytes.
+        if (entry is null || (content is null && (!services.Directory.Contains(digest) || !File.Exists(entry.Path))))
         {
             services.Metrics.RecordMiss();
             await WriteTextAsync(context, StatusCodes.Status404NotFound,

@@ -120,7 +120,7 @@ public sealed class ModuleDirectory : IDisposable
                 continue;
             }
 
-            Add(new ModuleEntry(digest, file, info.Length));
+            Add(new ModuleEntry(digest, file, info.Length), info.LastWriteTimeUtc);
         }
 
         if (removedTemp.Count > 0 || removedCorrupt.Count > 0)
@@ -157,6 +157,19 @@ public sealed class ModuleDirectory : IDisposable
         }
 
         var mapped = slot.Map();
+        if (slot.Tampered)
+        {
+            // Replaced or rewritten since it was verified: not the module. Forget it (the next pass fetches it again) and
+            // remove the file, which HostPath sidecars would otherwise read.
+            if (_slots.TryRemove(new KeyValuePair<ModuleDigest, Slot>(digest, slot)))
+            {
+                slot.Retire();
+                TryDelete(slot.Entry.Path);
+            }
+
+            return null;
+        }
+
         return mapped is not null && mapped.TryAcquire() ? new ModuleContent(slot.Entry, mapped) : null;
     }
 
@@ -227,7 +240,7 @@ public sealed class ModuleDirectory : IDisposable
             File.Move(tempPath, finalPath, overwrite: true);
             DirectorySync.Flush(Path);
             var entry = new ModuleEntry(expected, finalPath, length);
-            Add(entry);
+            Add(entry, File.GetLastWriteTimeUtc(finalPath));
             return entry;
         }
         finally
@@ -237,9 +250,10 @@ public sealed class ModuleDirectory : IDisposable
     }
 
     /// <summary>
-    /// Drops from the index each module whose file is gone or no longer has its length (removed or truncated by hand or by a
-    /// node clean-up). Sidecars read the file by name, so such a module is not held: it leaves the readiness record and is
-    /// fetched again. A stat per module; the content is hashed only at start.
+    /// Drops from the index each module whose file is gone or no longer has its length or modification time (removed,
+    /// truncated, replaced or rewritten by hand or by a node clean-up). Sidecars read the file by name, so such a module is
+    /// not held: it leaves the readiness record and is fetched again. A stat per module; the content is hashed at start
+    /// and when the file is first served.
     /// </summary>
     public IReadOnlyList<ModuleDigest> ForgetMissing()
     {
@@ -247,7 +261,7 @@ public sealed class ModuleDirectory : IDisposable
         foreach (var (digest, slot) in _slots)
         {
             var file = new FileInfo(slot.Entry.Path);
-            if ((!file.Exists || file.Length != slot.Entry.Length) && _slots.TryRemove(digest, out var removed))
+            if ((!file.Exists || file.Length != slot.Entry.Length || file.LastWriteTimeUtc != slot.WriteTime) && _slots.TryRemove(digest, out var removed))
             {
                 removed.Retire();
                 missing.Add(digest);
@@ -308,15 +322,22 @@ public sealed class ModuleDirectory : IDisposable
         }
     }
 
-    private void Add(ModuleEntry entry) => _slots[entry.Digest] = new Slot(entry) { LastUsed = _timeProvider.GetUtcNow() };
+    private void Add(ModuleEntry entry, DateTime writeTime) =>
+        _slots[entry.Digest] = new Slot(entry, writeTime) { LastUsed = _timeProvider.GetUtcNow() };
 
-    private sealed class Slot(ModuleEntry entry)
+    private sealed class Slot(ModuleEntry entry, DateTime writeTime)
     {
         private readonly Lock _lock = new();
         private MappedModule? _mapped;
         private bool _retired;
 
         public ModuleEntry Entry { get; } = entry;
+
+        /// <summary>The file's modification time when it was verified; another one means it was rewritten since.</summary>
+        public DateTime WriteTime { get; } = writeTime;
+
+        /// <summary>True once mapping found that the file no longer holds the module.</summary>
+        public bool Tampered { get; private set; }
 
         /// <summary>The mapping, made on first use; null once retired or when the file cannot be mapped.</summary>
         public MappedModule? Map()
@@ -330,7 +351,12 @@ public sealed class ModuleDirectory : IDisposable
             {
                 try
                 {
-                    return _retired ? null : _mapped ??= MappedModule.TryMap(Entry);
+                    return _retired || Tampered ? null : _mapped ??= MappedModule.TryMap(Entry);
+                }
+                catch (ModuleIntegrityException)
+                {
+                    Tampered = true;
+                    return null;
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {

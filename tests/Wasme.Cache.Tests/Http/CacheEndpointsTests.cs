@@ -44,6 +44,23 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_module_file_replaced_behind_the_cache_is_a_miss_not_its_bytes()
+    {
+        await HoldModuleAsync();
+        // Other bytes of the same length, moved over the module's file before any proxy asked for it.
+        var path = Path.Combine(_harness.Temp.Path, _digest.Hex);
+        var other = Path.Combine(_harness.Temp.Path, "replacement");
+        await File.WriteAllBytesAsync(other, TestModules.Create(_module.Length, seed: 43));
+        File.Move(other, path, overwrite: true);
+
+        using var response = await _client.GetAsync($"/sha256/{_digest.Hex}");
+
+        // Was 200 with the replacement's bytes, which the proxy's sha256 check then refused.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(_harness.Directory.Contains(_digest));
+    }
+
+    [Fact]
     public async Task Serving_modules_logs_no_line_per_request_even_at_trace()
     {
         await HoldModuleAsync();

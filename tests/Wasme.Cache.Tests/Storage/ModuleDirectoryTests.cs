@@ -208,4 +208,43 @@ public sealed class ModuleDirectoryTests : IDisposable
         Assert.Equal([goodDigest.Hex], _temp.Files());
         Assert.Equal(linked, await File.ReadAllBytesAsync(target));
     }
+
+    [Fact]
+    public async Task A_module_file_replaced_before_its_first_request_is_not_served_and_is_fetched_again()
+    {
+        var bytes = TestModules.Create(5000, seed: 11);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        // Replaced behind the cache's back with other bytes of the same length (the start-up scan and the length check pass).
+        var path = Path.Combine(_temp.Path, digest.Hex);
+        var other = Path.Combine(_temp.Path, "other");
+        await File.WriteAllBytesAsync(other, TestModules.Create(5000, seed: 12));
+        File.Move(other, path, overwrite: true);
+
+        // Was served: the bytes were first read, unverified, by the first request.
+        Assert.Null(_directory.TryOpenContent(digest));
+        Assert.False(_directory.Contains(digest));
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
+    public async Task A_module_file_rewritten_after_it_was_verified_is_dropped_by_the_next_pass()
+    {
+        var bytes = TestModules.Create(5000, seed: 13);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        using (_directory.TryOpenContent(digest))
+        {
+        }
+
+        // Same length, other bytes: HostPath sidecars read the file by name, so it is not the module any more.
+        var path = Path.Combine(_temp.Path, digest.Hex);
+        var other = Path.Combine(_temp.Path, "other");
+        await File.WriteAllBytesAsync(other, TestModules.Create(5000, seed: 14));
+        File.SetLastWriteTimeUtc(other, File.GetLastWriteTimeUtc(path).AddSeconds(-5));
+        File.Move(other, path, overwrite: true);
+
+        Assert.Equal([digest], _directory.ForgetMissing());
+        Assert.False(_directory.Contains(digest));
+    }
 }
