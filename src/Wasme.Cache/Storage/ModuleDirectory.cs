@@ -13,6 +13,11 @@ public sealed class ModuleDirectory : IDisposable
 {
     internal const string TempPrefix = ".tmp-";
 
+    // errno values .NET puts in an IOException's HResult on Unix: ENOSPC, and EDQUOT (Linux, macOS).
+    private const int NoSpace = 28;
+    private const int QuotaExceededLinux = 122;
+    private const int QuotaExceededMacOS = 69;
+
     private const UnixFileMode ReadOnlyMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     private readonly ConcurrentDictionary<ModuleDigest, Slot> _slots = new();
@@ -242,6 +247,14 @@ public sealed class ModuleDirectory : IDisposable
             var entry = new ModuleEntry(expected, finalPath, length);
             Add(entry, File.GetLastWriteTimeUtc(finalPath));
             return entry;
+        }
+        catch (IOException ex) when (ex.HResult is NoSpace or QuotaExceededLinux or QuotaExceededMacOS)
+        {
+            // .NET's message names the temp file, a new random name each attempt: every retry would be another Warning Event.
+            throw new IOException(
+                $"The module directory {Path} is full: no room to store module sha256:{expected.Hex} ({(ex.HResult == NoSpace ? "No space left on device" : "Disk quota exceeded")}). " +
+                "Free space on its file system or give --directory a larger volume; the fetch is retried.",
+                ex);
         }
         finally
         {

@@ -247,4 +247,22 @@ public sealed class ModuleDirectoryTests : IDisposable
         Assert.Equal([digest], _directory.ForgetMissing());
         Assert.False(_directory.Contains(digest));
     }
+
+    [Fact]
+    public async Task A_write_the_file_system_refuses_for_want_of_space_is_reported_as_the_directory_being_full()
+    {
+        var bytes = TestModules.Create(1000, seed: 15);
+        var digest = TestModules.DigestOf(bytes);
+
+        // A real ENOSPC from the kernel (/dev/full refuses every write with it), met while the fetch writes the module.
+        var error = await Assert.ThrowsAsync<IOException>(() => _directory.StoreAsync(digest, 1 << 20, async (_, ct) =>
+        {
+            await using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            await full.WriteAsync(bytes, ct);
+            await full.FlushAsync(ct);
+        }, CancellationToken.None));
+
+        Assert.StartsWith($"The module directory {_temp.Path} is full: no room to store module sha256:{digest.Hex}", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_temp.Files());
+    }
 }
