@@ -263,6 +263,31 @@ public sealed class ModuleCacheTests
         Assert.Equal([digest], observer.HeldSets[^1]);
     }
 
+    [Fact]
+    public async Task A_full_disk_is_one_ModuleFetchFailed_naming_the_directory_not_one_per_retry()
+    {
+        var source = new FakeModuleSource();
+        var digest = source.Add(TestModules.Create(1000, seed: 1));
+        var observer = new RecordingObserver();
+        using var harness = new CacheHarness(source, Options, observer);
+        // What .NET throws when the temp file's write meets a full file system: ENOSPC, naming that (random) temp file.
+        source.FailureEachTime = () => new IOException($"No space left on device : '{Path.Combine(harness.Temp.Path, $".tmp-{digest.Hex}-{Guid.NewGuid():N}")}'", 28);
+        harness.Cache.SetWanted([CacheHarness.Want(digest)]);
+
+        await harness.Cache.SyncAsync();
+        harness.Clock.Advance(TimeSpan.FromMinutes(1));
+        await harness.Cache.SyncAsync();
+
+        Assert.Equal(2, source.Fetches);
+        // Each attempt's reason named another temp file, so every retry was a new Warning Event on the FilterDeployments.
+        var (module, reason) = Assert.Single(observer.Failed);
+        Assert.Equal(digest, module);
+        Assert.Equal(
+            $"The module directory {harness.Temp.Path} is full: no room to store module sha256:{digest.Hex} (No space left on device). Free space on its file system or give --directory a larger volume; the fetch is retried.",
+            reason);
+        Assert.Empty(harness.Temp.Files());
+    }
+
     private sealed class RecordingObserver : ICacheObserver
     {
         public List<ModuleDigest> Stored { get; } = [];

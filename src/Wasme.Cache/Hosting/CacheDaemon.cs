@@ -78,6 +78,7 @@ public sealed partial class CacheDaemon : IAsyncDisposable
             }
 
             cache.Dispose();
+            directory.Dispose();
             stopping.Dispose();
             throw;
         }
@@ -122,6 +123,7 @@ public sealed partial class CacheDaemon : IAsyncDisposable
         await _server.StopAsync(grace.Token);
         await _server.DisposeAsync();
         Cache.Dispose();
+        Services.Directory.Dispose();
         _stopping.Dispose();
         LogShutdown(_logger);
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -44,9 +45,10 @@ public static class CacheEndpoints
 
         var entry = await FindAsync(services, digest, context.RequestAborted);
         var content = entry is null ? null : services.Directory.TryOpenContent(digest);
-        // Not mappable: an empty module, or its file gone (evicted just now, or removed outside the cache before the next pass
-        // notices). The latter is a miss, not the 500 streaming a missing file throws.
-        if (entry is null || (content is null && !File.Exists(entry.Path)))
+        // Not mappable: an empty module, or its file gone or no longer the module (evicted just now, or removed or replaced
+        // outside the cache before the next pass notices). The latter is a miss, not the 500 streaming a missing file throws,
+        // nor the replaced file's bytes.
+        if (entry is null || (content is null && (!services.Directory.Contains(digest) || !File.Exists(entry.Path))))
         {
             services.Metrics.RecordMiss();
             await WriteTextAsync(context, StatusCodes.Status404NotFound,
@@ -75,8 +77,9 @@ public static class CacheEndpoints
             return;
         }
 
-        // The hit path: bytes from the shared read-only mapping (page cache) straight into Kestrel's output, with a
-        // Content-Length; no open, stat or read per request, no thread-pool hop per 16 KiB read as a file stream makes.
+        // Requests the sendfile path leaves to Kestrel: the verified file's open handle, read at offsets in chunks into
+        // Kestrel's output, with a Content-Length; no open or stat per request. Not from the memory mapping: a file truncated
+        // under it (by hand; root ignores the 0444 mode) makes reading the mapping SIGBUS, which killed the daemon.
         response.ContentType = WasmContentType;
         response.ContentLength = content.Memory.Length;
         if (HttpMethods.IsHead(context.Request.Method))
@@ -84,14 +87,31 @@ public static class CacheEndpoints
             return;
         }
 
-        var bytes = content.Memory;
-        for (var offset = 0; offset < bytes.Length; offset += WriteChunkBytes)
+        var length = content.Memory.Length;
+        var chunk = ArrayPool<byte>.Shared.Rent(Math.Min(WriteChunkBytes, length));
+        try
         {
-            var result = await response.BodyWriter.WriteAsync(bytes.Slice(offset, Math.Min(WriteChunkBytes, bytes.Length - offset)), context.RequestAborted);
-            if (result.IsCanceled || result.IsCompleted)
+            for (long offset = 0; offset < length;)
             {
-                return;
+                var read = await RandomAccess.ReadAsync(content.File.SafeFileHandle, chunk.AsMemory(0, (int)Math.Min(chunk.Length, length - offset)), offset, context.RequestAborted);
+                if (read == 0)
+                {
+                    // Shorter than when it was verified: end the response short, so the client sees it incomplete.
+                    context.Abort();
+                    return;
+                }
+
+                offset += read;
+                var result = await response.BodyWriter.WriteAsync(chunk.AsMemory(0, read), context.RequestAborted);
+                if (result.IsCanceled || result.IsCompleted)
+                {
+                    return;
+                }
             }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(chunk);
         }
     }
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.MemoryMappedFiles;
+using System.Security.Cryptography;
 
 namespace Wasme.Cache.Storage;
 
@@ -31,7 +32,10 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
         _pointer = pointer + view.PointerOffset;
     }
 
-    /// <summary>Maps <paramref name="entry"/>; null when it cannot be mapped (empty or over 2 GiB), so the caller streams the file.</summary>
+    /// <summary>
+    /// Maps <paramref name="entry"/>; null when it cannot be mapped (empty or over 2 GiB), so the caller streams the file;
+    /// <see cref="ModuleIntegrityException"/> when the file no longer holds the module.
+    /// </summary>
     public static MappedModule? TryMap(ModuleEntry entry)
     {
         if (entry.Length is 0 or > int.MaxValue)
@@ -45,6 +49,7 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
         MemoryMappedFile? file = null;
         try
         {
+            Verify(stream, entry);
             file = MemoryMappedFile.CreateFromFile(stream, mapName: null, 0, MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: true);
             return new MappedModule(stream, file, file.CreateViewAccessor(0, entry.Length, MemoryMappedFileAccess.Read), (int)entry.Length);
         }
@@ -53,6 +58,41 @@ internal sealed unsafe class MappedModule : MemoryManager<byte>
             file?.Dispose();
             stream.Dispose();
             throw;
+        }
+    }
+
+    /// <summary>
+    /// The file was verified when it was stored or scanned, but by name: it may have been replaced or rewritten since (by hand,
+    /// a node clean-up, another writer), and this handle is what every later request sends. Hash what it holds, once.
+    /// </summary>
+    private static void Verify(FileStream stream, ModuleEntry entry)
+    {
+        var handle = stream.SafeFileHandle;
+        if (RandomAccess.GetLength(handle) != entry.Length)
+        {
+            throw new ModuleIntegrityException($"The file of module sha256:{entry.Digest.Hex} is no longer {entry.Length} bytes long.");
+        }
+
+        using var hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 16);
+        try
+        {
+            long offset = 0;
+            int read;
+            while ((read = RandomAccess.Read(handle, buffer, offset)) > 0)
+            {
+                hash.AppendData(buffer, 0, read);
+                offset += read;
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+
+        if (ModuleDigest.FromHash(hash.GetCurrentHash()) != entry.Digest)
+        {
+            throw new ModuleIntegrityException($"The file of module sha256:{entry.Digest.Hex} no longer hashes to its name.");
         }
     }
 

@@ -9,14 +9,20 @@ namespace Wasme.Cache.Storage;
 /// complete. The same directory is mounted into sidecars for HostPath delivery, so a file exists under
 /// its final name only once its content has been verified and flushed.
 /// </summary>
-public sealed class ModuleDirectory
+public sealed class ModuleDirectory : IDisposable
 {
     internal const string TempPrefix = ".tmp-";
+
+    // errno values .NET puts in an IOException's HResult on Unix: ENOSPC, and EDQUOT (Linux, macOS).
+    private const int NoSpace = 28;
+    private const int QuotaExceededLinux = 122;
+    private const int QuotaExceededMacOS = 69;
 
     private const UnixFileMode ReadOnlyMode = UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead;
 
     private readonly ConcurrentDictionary<ModuleDigest, Slot> _slots = new();
     private readonly TimeProvider _timeProvider;
+    private ModuleDirectoryLock? _lock;
 
     public ModuleDirectory(string path, TimeProvider timeProvider)
     {
@@ -72,11 +78,13 @@ public sealed class ModuleDirectory
     /// <summary>
     /// Makes the in-memory index match the disk: removes temp files left by a crash and any file
     /// whose content does not hash to its name (truncated, tampered or bit-rotted). Fails when the
-    /// directory cannot be written (<see cref="ModuleDirectoryAccessException"/>).
+    /// directory cannot be written or another cache uses it (<see cref="ModuleDirectoryAccessException"/>).
     /// </summary>
     public async Task<ScanReport> ScanAsync(CancellationToken cancellationToken)
     {
         EnsureDirectory();
+        // Before anything is removed: the temp files may be another cache's fetches in flight.
+        _lock ??= ModuleDirectoryLock.Acquire(Path);
         EnsureWritable();
         foreach (var old in _slots.Values)
         {
@@ -106,15 +114,18 @@ public sealed class ModuleDirectory
                 continue;
             }
 
-            var actual = await HashFileAsync(file, cancellationToken);
-            if (actual != digest)
+            // Under a module name the cache owns the entry: one it cannot verify, or a link (dangling, or to a file outside the
+            // directory that HostPath sidecars cannot follow), is removed and fetched again rather than stopping the start.
+            var info = new FileInfo(file);
+            var verified = info.LinkTarget is null && await TryHashFileAsync(file, cancellationToken) == digest;
+            if (!verified)
             {
-                File.Delete(file);
+                TryDelete(file);
                 removedCorrupt.Add(name);
                 continue;
             }
 
-            Add(new ModuleEntry(digest, file, new FileInfo(file).Length));
+            Add(new ModuleEntry(digest, file, info.Length), info.LastWriteTimeUtc);
         }
 
         if (removedTemp.Count > 0 || removedCorrupt.Count > 0)
@@ -151,6 +162,19 @@ public sealed class ModuleDirectory
         }
 
         var mapped = slot.Map();
+        if (slot.Tampered)
+        {
+            // Replaced or rewritten since it was verified: not the module. Forget it (the next pass fetches it again) and
+            // remove the file, which HostPath sidecars would otherwise read.
+            if (_slots.TryRemove(new KeyValuePair<ModuleDigest, Slot>(digest, slot)))
+            {
+                slot.Retire();
+                TryDelete(slot.Entry.Path);
+            }
+
+            return null;
+        }
+
         return mapped is not null && mapped.TryAcquire() ? new ModuleContent(slot.Entry, mapped) : null;
     }
 
@@ -221,8 +245,16 @@ public sealed class ModuleDirectory
             File.Move(tempPath, finalPath, overwrite: true);
             DirectorySync.Flush(Path);
             var entry = new ModuleEntry(expected, finalPath, length);
-            Add(entry);
+            Add(entry, File.GetLastWriteTimeUtc(finalPath));
             return entry;
+        }
+        catch (IOException ex) when (ex.HResult is NoSpace or QuotaExceededLinux or QuotaExceededMacOS)
+        {
+            // .NET's message names the temp file, a new random name each attempt: every retry would be another Warning Event.
+            throw new IOException(
+                $"The module directory {Path} is full: no room to store module sha256:{expected.Hex} ({(ex.HResult == NoSpace ? "No space left on device" : "Disk quota exceeded")}). " +
+                "Free space on its file system or give --directory a larger volume; the fetch is retried.",
+                ex);
         }
         finally
         {
@@ -231,9 +263,10 @@ public sealed class ModuleDirectory
     }
 
     /// <summary>
-    /// Drops from the index each module whose file is gone or no longer has its length (removed or truncated by hand or by a
-    /// node clean-up). Sidecars read the file by name, so such a module is not held: it leaves the readiness record and is
-    /// fetched again. A stat per module; the content is hashed only at start.
+    /// Drops from the index each module whose file is gone or no longer has its length or modification time (removed,
+    /// truncated, replaced or rewritten by hand or by a node clean-up). Sidecars read the file by name, so such a module is
+    /// not held: it leaves the readiness record and is fetched again. A stat per module; the content is hashed at start
+    /// and when the file is first served.
     /// </summary>
     public IReadOnlyList<ModuleDigest> ForgetMissing()
     {
@@ -241,7 +274,7 @@ public sealed class ModuleDirectory
         foreach (var (digest, slot) in _slots)
         {
             var file = new FileInfo(slot.Entry.Path);
-            if ((!file.Exists || file.Length != slot.Entry.Length) && _slots.TryRemove(digest, out var removed))
+            if ((!file.Exists || file.Length != slot.Entry.Length || file.LastWriteTimeUtc != slot.WriteTime) && _slots.TryRemove(digest, out var removed))
             {
                 removed.Retire();
                 missing.Add(digest);
@@ -266,10 +299,25 @@ public sealed class ModuleDirectory
         return true;
     }
 
-    private static async Task<ModuleDigest> HashFileAsync(string path, CancellationToken cancellationToken)
+    /// <summary>Releases the directory for another cache.</summary>
+    public void Dispose()
     {
-        await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        return ModuleDigest.FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+        _lock?.Dispose();
+        _lock = null;
+    }
+
+    /// <summary>The file's sha256, or null when it cannot be read (no permission, a dangling link).</summary>
+    private static async Task<ModuleDigest?> TryHashFileAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+            return ModuleDigest.FromHash(await SHA256.HashDataAsync(stream, cancellationToken));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
     }
 
     private static void TryDelete(string path)
@@ -287,15 +335,22 @@ public sealed class ModuleDirectory
         }
     }
 
-    private void Add(ModuleEntry entry) => _slots[entry.Digest] = new Slot(entry) { LastUsed = _timeProvider.GetUtcNow() };
+    private void Add(ModuleEntry entry, DateTime writeTime) =>
+        _slots[entry.Digest] = new Slot(entry, writeTime) { LastUsed = _timeProvider.GetUtcNow() };
 
-    private sealed class Slot(ModuleEntry entry)
+    private sealed class Slot(ModuleEntry entry, DateTime writeTime)
     {
         private readonly Lock _lock = new();
         private MappedModule? _mapped;
         private bool _retired;
 
         public ModuleEntry Entry { get; } = entry;
+
+        /// <summary>The file's modification time when it was verified; another one means it was rewritten since.</summary>
+        public DateTime WriteTime { get; } = writeTime;
+
+        /// <summary>True once mapping found that the file no longer holds the module.</summary>
+        public bool Tampered { get; private set; }
 
         /// <summary>The mapping, made on first use; null once retired or when the file cannot be mapped.</summary>
         public MappedModule? Map()
@@ -309,7 +364,12 @@ public sealed class ModuleDirectory
             {
                 try
                 {
-                    return _retired ? null : _mapped ??= MappedModule.TryMap(Entry);
+                    return _retired || Tampered ? null : _mapped ??= MappedModule.TryMap(Entry);
+                }
+                catch (ModuleIntegrityException)
+                {
+                    Tampered = true;
+                    return null;
                 }
                 catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
                 {

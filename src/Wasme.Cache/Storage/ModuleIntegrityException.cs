@@ -1,6 +1,6 @@
 namespace Wasme.Cache.Storage;
 
-/// <summary>Fetched bytes did not hash to the expected digest, or exceeded the size bound. Nothing was stored.</summary>
+/// <summary>Fetched bytes did not hash to the expected digest, or exceeded the size bound (nothing was stored); or a stored file no longer does.</summary>
 public sealed class ModuleIntegrityException : Exception
 {
     public ModuleIntegrityException(string message)

@@ -44,6 +44,55 @@ public sealed class CacheEndpointsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_module_file_replaced_behind_the_cache_is_a_miss_not_its_bytes()
+    {
+        await HoldModuleAsync();
+        // Other bytes of the same length, moved over the module's file before any proxy asked for it.
+        var path = Path.Combine(_harness.Temp.Path, _digest.Hex);
+        var other = Path.Combine(_harness.Temp.Path, "replacement");
+        await File.WriteAllBytesAsync(other, TestModules.Create(_module.Length, seed: 43));
+        File.Move(other, path, overwrite: true);
+
+        using var response = await _client.GetAsync($"/sha256/{_digest.Hex}");
+
+        // Was 200 with the replacement's bytes, which the proxy's sha256 check then refused.
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.False(_harness.Directory.Contains(_digest));
+    }
+
+    [Fact]
+    public async Task A_module_file_truncated_while_held_ends_its_response_early_and_the_daemon_keeps_serving()
+    {
+        await HoldModuleAsync();
+        using (var head = await _client.SendAsync(new HttpRequestMessage(HttpMethod.Head, $"/sha256/{_digest.Hex}")))
+        {
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+        }
+
+        // Truncated in place by hand (root ignores the 0444 mode) after the first request opened it.
+        var path = Path.Combine(_harness.Temp.Path, _digest.Hex);
+        File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        using (var file = new FileStream(path, FileMode.Open, FileAccess.Write))
+        {
+            file.SetLength(1000);
+        }
+
+        // A request Kestrel answers (not a plain hit). It read the module from a memory mapping of the file, and reading past
+        // the new end of a mapped file is SIGBUS: the whole daemon died, without a log line.
+        using var request = new HttpRequestMessage(HttpMethod.Get, $"/sha256/{_digest.Hex}");
+        request.Headers.ConnectionClose = true;
+        var error = await Record.ExceptionAsync(async () =>
+        {
+            using var response = await _client.SendAsync(request);
+            await response.Content.ReadAsByteArrayAsync();
+        });
+
+        Assert.True(error is HttpRequestException or IOException, $"expected the response to end early, got {error?.ToString() ?? "a complete response"}");
+        using var health = await _client.GetAsync("/healthz");
+        Assert.Equal(HttpStatusCode.OK, health.StatusCode);
+    }
+
+    [Fact]
     public async Task Serving_modules_logs_no_line_per_request_even_at_trace()
     {
         await HoldModuleAsync();

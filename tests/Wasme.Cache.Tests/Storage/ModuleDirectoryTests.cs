@@ -14,7 +14,11 @@ public sealed class ModuleDirectoryTests : IDisposable
         _directory = new ModuleDirectory(_temp.Path, new FakeTimeProvider());
     }
 
-    public void Dispose() => _temp.Dispose();
+    public void Dispose()
+    {
+        _directory.Dispose();
+        _temp.Dispose();
+    }
 
     [Fact]
     public async Task Stores_verified_module_read_only_under_its_sha256()
@@ -154,5 +158,111 @@ public sealed class ModuleDirectoryTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_temp.Path, digest.Hex)));
         // ... and nothing new is served from it.
         Assert.Null(_directory.TryOpenContent(digest));
+    }
+
+    [Fact]
+    public async Task A_second_cache_on_the_same_directory_is_refused_and_leaves_the_first_ones_fetch_alone()
+    {
+        await _directory.ScanAsync(CancellationToken.None);
+        // The first cache is writing a module right now.
+        var inFlight = Path.Combine(_temp.Path, $".tmp-{new string('a', 64)}-inflight");
+        await File.WriteAllBytesAsync(inFlight, [1, 2, 3]);
+        using var second = new ModuleDirectory(_temp.Path, new FakeTimeProvider());
+
+        var error = await Assert.ThrowsAsync<ModuleDirectoryAccessException>(() => second.ScanAsync(CancellationToken.None));
+
+        // Its scan used to delete the first cache's temp files (failing its fetches) and its eviction the modules the first serves.
+        Assert.Equal(
+            $"The module directory {_temp.Path} is in use by another wasme cache. Give each cache its own --directory, or stop the other one.",
+            error.Message);
+        Assert.True(File.Exists(inFlight));
+
+        // Once the first one stops (a kill -9 too: the kernel drops the lock), the directory is free.
+        _directory.Dispose();
+        var report = await second.ScanAsync(CancellationToken.None);
+        Assert.Single(report.RemovedTempFiles);
+    }
+
+    [Fact]
+    public async Task The_scan_removes_module_names_it_cannot_verify_or_that_are_not_its_files_instead_of_failing_the_start()
+    {
+        var good = TestModules.Create(2000, seed: 8);
+        var goodDigest = TestModules.DigestOf(good);
+        await File.WriteAllBytesAsync(Path.Combine(_temp.Path, goodDigest.Hex), good);
+        // A link whose target is gone stopped every start with "Could not find file".
+        var dangling = TestModules.DigestOf(TestModules.Create(100, seed: 9)).Hex;
+        File.CreateSymbolicLink(Path.Combine(_temp.Path, dangling), Path.Combine(_temp.Path, "gone"));
+        // A link to a file outside the directory: even with the right bytes, not a file the cache wrote, and HostPath sidecars
+        // (which mount only this directory) could not follow it.
+        using var outside = new TempDirectory();
+        var linked = TestModules.Create(1000, seed: 10);
+        var target = Path.Combine(outside.Path, "module.wasm");
+        await File.WriteAllBytesAsync(target, linked);
+        var linkedName = TestModules.DigestOf(linked).Hex;
+        File.CreateSymbolicLink(Path.Combine(_temp.Path, linkedName), target);
+
+        var report = await _directory.ScanAsync(CancellationToken.None);
+
+        Assert.Equal(1, report.Kept);
+        Assert.Equal(new[] { dangling, linkedName }.Order(StringComparer.Ordinal), report.RemovedCorruptFiles.Order(StringComparer.Ordinal));
+        Assert.Equal([goodDigest.Hex], _temp.Files());
+        Assert.Equal(linked, await File.ReadAllBytesAsync(target));
+    }
+
+    [Fact]
+    public async Task A_module_file_replaced_before_its_first_request_is_not_served_and_is_fetched_again()
+    {
+        var bytes = TestModules.Create(5000, seed: 11);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        // Replaced behind the cache's back with other bytes of the same length (the start-up scan and the length check pass).
+        var path = Path.Combine(_temp.Path, digest.Hex);
+        var other = Path.Combine(_temp.Path, "other");
+        await File.WriteAllBytesAsync(other, TestModules.Create(5000, seed: 12));
+        File.Move(other, path, overwrite: true);
+
+        // Was served: the bytes were first read, unverified, by the first request.
+        Assert.Null(_directory.TryOpenContent(digest));
+        Assert.False(_directory.Contains(digest));
+        Assert.Empty(_temp.Files());
+    }
+
+    [Fact]
+    public async Task A_module_file_rewritten_after_it_was_verified_is_dropped_by_the_next_pass()
+    {
+        var bytes = TestModules.Create(5000, seed: 13);
+        var digest = TestModules.DigestOf(bytes);
+        await _directory.StoreAsync(digest, 1 << 20, (s, ct) => s.WriteAsync(bytes, ct).AsTask(), CancellationToken.None);
+        using (_directory.TryOpenContent(digest))
+        {
+        }
+
+        // Same length, other bytes: HostPath sidecars read the file by name, so it is not the module any more.
+        var path = Path.Combine(_temp.Path, digest.Hex);
+        var other = Path.Combine(_temp.Path, "other");
+        await File.WriteAllBytesAsync(other, TestModules.Create(5000, seed: 14));
+        File.SetLastWriteTimeUtc(other, File.GetLastWriteTimeUtc(path).AddSeconds(-5));
+        File.Move(other, path, overwrite: true);
+
+        Assert.Equal([digest], _directory.ForgetMissing());
+        Assert.False(_directory.Contains(digest));
+    }
+
+    [Fact]
+    public async Task A_write_the_file_system_refuses_for_want_of_space_is_reported_as_the_directory_being_full()
+    {
+        var bytes = TestModules.Create(1000, seed: 15);
+        var digest = TestModules.DigestOf(bytes);
+
+        // A real ENOSPC from the kernel (/dev/full refuses every write with it), met while the fetch writes the module.
+        var error = await Assert.ThrowsAsync<IOException>(() => _directory.StoreAsync(digest, 1 << 20, async (_, ct) =>
+        {
+            await using var full = new FileStream("/dev/full", FileMode.Open, FileAccess.Write, FileShare.ReadWrite, 1);
+            await full.WriteAsync(bytes, ct);
+            await full.FlushAsync(ct);
+        }, CancellationToken.None));
+
+        Assert.StartsWith($"The module directory {_temp.Path} is full: no room to store module sha256:{digest.Hex}", error.Message, StringComparison.Ordinal);
+        Assert.Empty(_temp.Files());
     }
 }

@@ -42,6 +42,7 @@ internal sealed class CacheHarness : IDisposable
         _lifetime.Cancel();
         _lifetime.Dispose();
         Cache.Dispose();
+        Directory.Dispose();
         if (_ownsDirectory)
         {
             Temp.Dispose();

@@ -25,6 +25,9 @@ internal sealed class FakeModuleSource : IModuleSource
     /// <summary>When set, fetches fail with this exception.</summary>
     public Exception? Failure { get; set; }
 
+    /// <summary>When set, each fetch fails with a new exception from it (one whose message differs per attempt).</summary>
+    public Func<Exception>? FailureEachTime { get; set; }
+
     public ModuleDigest Add(byte[] bytes)
     {
         var digest = TestModules.DigestOf(bytes);
@@ -55,6 +58,11 @@ internal sealed class FakeModuleSource : IModuleSource
         if (Failure is { } failure)
         {
             throw failure;
+        }
+
+        if (FailureEachTime is { } failureEachTime)
+        {
+            throw failureEachTime();
         }
 
         await destination.WriteAsync(_modules[wanted.Module], cancellationToken);
