@@ -29,18 +29,17 @@ public sealed class CacheDaemonCrashTests
         var directory = Directory.CreateTempSubdirectory("wasme-cache-crash-");
         try
         {
-            string[] Arguments(int port) =>
+            string[] Arguments() =>
             [
-                "cache", "--directory", directory.FullName, "--listen", $"http://127.0.0.1:{port}",
+                "cache", "--directory", directory.FullName, "--listen", "http://127.0.0.1:0",
                 "--module", $"{held.Sha256}={held.Image(registry.Host)}",
                 "--module", $"{interrupted.Sha256}={interrupted.Image(proxy.Host)}",
             ];
 
-            var firstPort = WasmeProcess.FreePort();
-            var first = WasmeProcess.Start("wasme cache (first)", null, Arguments(firstPort));
+            var first = WasmeProcess.Start("wasme cache (first)", null, Arguments());
             await using (first)
             {
-                await first.WaitForPortAsync(firstPort, TimeSpan.FromSeconds(60));
+                var firstPort = (await first.WaitForBoundAsync(WasmeProcess.CacheListening, TimeSpan.FromSeconds(60))).Port;
                 await WaitForAsync(first, () => Task.FromResult(proxy.Stalled > 0 && TempFiles(directory).Length > 0), "the pull of the second module to be under way");
                 await WaitForAsync(first, async () => await ServedAsync(firstPort, held) is not null, "the first module to be served");
 
@@ -52,9 +51,8 @@ public sealed class CacheDaemonCrashTests
             Assert.NotEmpty(TempFiles(directory));
 
             proxy.Stall = false;
-            var secondPort = WasmeProcess.FreePort();
-            await using var second = WasmeProcess.Start("wasme cache (restarted)", null, Arguments(secondPort));
-            await second.WaitForPortAsync(secondPort, TimeSpan.FromSeconds(60));
+            await using var second = WasmeProcess.Start("wasme cache (restarted)", null, Arguments());
+            var secondPort = (await second.WaitForBoundAsync(WasmeProcess.CacheListening, TimeSpan.FromSeconds(60))).Port;
             // As the kubelet does: traffic only once /readyz says the start-up scan is done.
             await WaitForAsync(second, () => ReadyAsync(secondPort), "/readyz");
 

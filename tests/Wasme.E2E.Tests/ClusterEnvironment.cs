@@ -21,7 +21,8 @@ public sealed class ClusterEnvironment : IAsyncLifetime
 
     public KubernetesTestServer Kube { get; private set; } = null!;
 
-    public int CachePort { get; } = WasmeProcess.FreePort();
+    /// <summary>The port node-1's cache bound (it is given port 0).</summary>
+    public int CachePort { get; private set; }
 
     public string CacheDirectory => Path.Combine(_root, "node-cache");
 
@@ -79,14 +80,14 @@ public sealed class ClusterEnvironment : IAsyncLifetime
         var operatorKubeconfig = OperatorKubeconfig = await Kube.CreateServiceAccountKubeconfigAsync("wasme", "wasme-operator", Scratch("kubeconfig-wasme-operator"));
         Cache = Track(WasmeProcess.Start("wasme cache", Environment,
             "cache", "--kubeconfig", cacheKubeconfig, "--namespace", "wasme", "--node-name", "node-1",
-            "--directory", CacheDirectory, "--listen", $"http://127.0.0.1:{CachePort}"));
+            "--directory", CacheDirectory, "--listen", "http://127.0.0.1:0"));
+        CachePort = (await Cache.WaitForBoundAsync(WasmeProcess.CacheListening, TimeSpan.FromSeconds(60))).Port;
         Operator = Track(WasmeProcess.Start("wasme operator", Environment,
             "operator", "--kubeconfig", operatorKubeconfig,
             "--leader-elect", "--leader-election-namespace", "wasme", "--leader-election-lease", "wasme-operator",
             "--cache-service-url", $"http://127.0.0.1:{CachePort}",
-            "--health-address", $"127.0.0.1:{WasmeProcess.FreePort()}",
-            "--metrics-address", $"127.0.0.1:{WasmeProcess.FreePort()}"));
-        await Cache.WaitForPortAsync(CachePort, TimeSpan.FromSeconds(60));
+            "--health-address", "127.0.0.1:0",
+            "--metrics-address", "127.0.0.1:0"));
     }
 
     /// <summary>

@@ -110,13 +110,12 @@ public sealed class FilterDeploymentEndToEndTests(ClusterEnvironment cluster)
             arguments.AddRange(["--mount", $"{cluster.CacheDirectory}:/var/local/lib/wasme-cache"]);
         }
 
-        var listen = WasmeProcess.FreePort();
-        arguments.AddRange(["--listen", $"127.0.0.1:{listen}"]);
+        arguments.AddRange(["--listen", "127.0.0.1:0"]);
         await using var proxy = cluster.Track(WasmeProcess.Start("wasme run", environment, [.. arguments]));
-        await proxy.WaitForPortAsync(listen, TimeSpan.FromSeconds(60));
+        var listen = await proxy.WaitForBoundAsync(WasmeProcess.RunListening, TimeSpan.FromSeconds(60));
 
         using var http = new HttpClient();
-        using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{listen}/details/1"));
+        using var response = await http.GetAsync(new Uri($"http://{listen}/details/1"));
         Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}\n{proxy.Output}");
         Assert.True(response.Headers.TryGetValues("hello", out var values), $"no hello header in {Describe(response.Headers)}\n{proxy.Output}");
         Assert.Equal(expectedHeader, Assert.Single(values));

@@ -67,10 +67,9 @@ public sealed class HostPathGateEndToEndTests(ClusterEnvironment cluster)
         Assert.DoesNotContain("userVolume", await cluster.KubectlAsync("get", "deployment", "ratings-v1", "-n", Ns, "-o", "jsonpath={.spec.template.metadata.annotations}"), StringComparison.Ordinal);
 
         // node-2's cache starts: the real daemon, as the cache ServiceAccount, reports what it fetched.
-        var port = WasmeProcess.FreePort();
         await using var cache = cluster.Track(WasmeProcess.Start("wasme cache (node-2)", cluster.Environment,
             "cache", "--kubeconfig", cluster.CacheKubeconfig, "--namespace", "wasme", "--node-name", "node-2",
-            "--directory", cluster.Scratch("node-2-cache"), "--listen", $"http://127.0.0.1:{port}"));
+            "--directory", cluster.Scratch("node-2-cache"), "--listen", "http://127.0.0.1:0"));
         await WaitAsync("jsonpath={.status.conditions[?(@.type==\"Ready\")].reason}=WaitingForRollout");
         Assert.Equal("1/1", await cluster.KubectlAsync("get", "filterdeployment", "ratings-filter", "-n", Ns, "-o", "jsonpath={.status.nodesReady}"));
         Assert.Contains("userVolume", await cluster.KubectlAsync("get", "deployment", "ratings-v1", "-n", Ns, "-o", "jsonpath={.spec.template.metadata.annotations}"), StringComparison.Ordinal);

@@ -94,13 +94,12 @@ public sealed class ImperativeDeployEndToEndTests(ClusterEnvironment cluster) : 
         await File.WriteAllTextAsync(resourceFile, await cluster.KubectlAsync("get", "envoyfilter", "details-v1-myfilter", "-n", ns, "-o", "yaml"));
 
         // The proxy reads exactly what the operator wrote and fetches the code from the cache, as a sidecar would.
-        var listen = WasmeProcess.FreePort();
         await using (var proxy = cluster.Track(WasmeProcess.Start("wasme run", cluster.Environment,
-            "run", "--envoy-filter", resourceFile, "--echo-upstream", "--listen", $"127.0.0.1:{listen}")))
+            "run", "--envoy-filter", resourceFile, "--echo-upstream", "--listen", "127.0.0.1:0")))
         {
-            await proxy.WaitForPortAsync(listen, TimeSpan.FromSeconds(60));
+            var listen = await proxy.WaitForBoundAsync(WasmeProcess.RunListening, TimeSpan.FromSeconds(60));
             using var http = new HttpClient();
-            using var response = await http.GetAsync(new Uri($"http://127.0.0.1:{listen}/details/1"));
+            using var response = await http.GetAsync(new Uri($"http://{listen}/details/1"));
             Assert.True(response.IsSuccessStatusCode, $"{(int)response.StatusCode}\n{proxy.Output}");
             Assert.True(response.Headers.TryGetValues("hello", out var values), $"no hello header in {Describe(response.Headers)}\n{proxy.Output}");
             Assert.Equal("tomorrow", Assert.Single(values));

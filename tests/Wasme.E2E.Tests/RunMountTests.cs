@@ -39,7 +39,7 @@ public sealed class RunMountTests
             await File.WriteAllTextAsync(resource, HostPathEnvoyFilter);
 
             var (code, output) = await WasmeProcess.RunAsync(null,
-                "run", "--envoy-filter", resource, "--mount", mount.Replace("{dir}", dir, StringComparison.Ordinal), "--echo-upstream", "--listen", $"127.0.0.1:{WasmeProcess.FreePort()}");
+                "run", "--envoy-filter", resource, "--mount", mount.Replace("{dir}", dir, StringComparison.Ordinal), "--echo-upstream", "--listen", "127.0.0.1:0");
 
             Assert.True(code == exitCode, $"exit {code}:\n{output}");
             Assert.Contains(message.Replace("{dir}", dir, StringComparison.Ordinal), output.ReplaceLineEndings(" "), StringComparison.Ordinal);

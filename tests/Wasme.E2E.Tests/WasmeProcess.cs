@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
+using System.Text.RegularExpressions;
 
 namespace Wasme.E2E.Tests;
 
@@ -74,38 +74,37 @@ public sealed class WasmeProcess : IAsyncDisposable
         return (process._process.ExitCode, process.Output);
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary><c>wasme run</c>'s banner line naming the address it bound (the proxy is given port 0).</summary>
+    public static Regex RunListening { get; } = new(@"wasme run: listening on http://(?<endpoint>[^\s/]+)");
 
-    /// <summary>Waits until the process accepts TCP connections on the port, or fails with what it printed.</summary>
-    public async Task WaitForPortAsync(int port, TimeSpan timeout)
+    /// <summary><c>wasme cache</c>'s log line naming the address it bound (given port 0).</summary>
+    public static Regex CacheListening { get; } = new(@"Cache listening on http://(?<endpoint>[^\s/,""]+)");
+
+    /// <summary>
+    /// Waits until the process prints the address it bound, or fails with what it printed. Each process is given port 0
+    /// and says which port the kernel chose: a port picked free beforehand could be taken by another process first.
+    /// </summary>
+    public async Task<IPEndPoint> WaitForBoundAsync(Regex line, TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            if (_process.HasExited)
+            if (line.Match(Output) is { Success: true } match)
             {
-                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before listening on {port}:\n{Output}");
+                return IPEndPoint.Parse(match.Groups["endpoint"].Value);
             }
 
-            try
+            if (_process.HasExited)
             {
-                using var client = new TcpClient();
-                await client.ConnectAsync(IPAddress.Loopback, port);
-                return;
+                throw new InvalidOperationException($"{Name} exited with {_process.ExitCode} before listening:\n{Output}");
             }
-            catch (SocketException) when (DateTime.UtcNow < deadline)
+
+            if (DateTime.UtcNow >= deadline)
             {
-                await Task.Delay(100);
+                throw new TimeoutException($"{Name} did not say where it listens after {timeout}:\n{Output}");
             }
-            catch (SocketException ex)
-            {
-                throw new TimeoutException($"{Name} is not listening on {port} after {timeout}:\n{Output}", ex);
-            }
+
+            await Task.Delay(100);
         }
     }
 

@@ -17,4 +17,6 @@ public enum OciErrorKind
     DamagedStore,
     /// <summary>The file system refuses a file wasme keeps (the local store, the Docker config): no permission, a lock file that cannot be opened, a directory where a file belongs.</summary>
     FileAccess,
+    /// <summary>Another process held a lock file (the store's, the Docker config's) past the longest wait: stopped or hung.</summary>
+    LockHeld,
 }

@@ -39,6 +39,10 @@ public sealed class OciIntegrityException(string message, Exception? innerExcept
 public sealed class OciDamagedStoreException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.DamagedStore, message, innerException);
 
+/// <summary>Another process held a lock wasme waits for (the store's, the Docker config's) past the longest wait; the message names the file and how to find the holder.</summary>
+public sealed class OciLockHeldException(string message, Exception? innerException = null)
+    : OciException(OciErrorKind.LockHeld, message, innerException);
+
 /// <summary>The file system refuses a file wasme keeps (the local store, the Docker config); the message names the file and the fix.</summary>
 public sealed class OciFileAccessException(string message, Exception? innerException = null)
     : OciException(OciErrorKind.FileAccess, message, innerException);

@@ -181,7 +181,7 @@ public sealed class LocalImageStore
             return null;
         }
 
-        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, _timeProvider, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var entry = FindEntry(index, reference);
         if (entry is null)
@@ -212,7 +212,7 @@ public sealed class LocalImageStore
             return [];
         }
 
-        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, _timeProvider, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var images = new List<StoredImage>();
         foreach (var entry in index.Manifests)
@@ -246,7 +246,7 @@ public sealed class LocalImageStore
             return [];
         }
 
-        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        await using var readLock = await StoreLock.AcquireSharedAsync(LockPath, _timeProvider, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var digest = manifestDigest.ToString();
         return [.. index.Manifests
@@ -599,7 +599,7 @@ public sealed class LocalImageStore
             throw StoreAccess.Refused(Root, ex);
         }
 
-        await using var indexLock = await StoreLock.AcquireExclusiveAsync(LockPath, cancellationToken).ConfigureAwait(false);
+        await using var indexLock = await StoreLock.AcquireExclusiveAsync(LockPath, _timeProvider, cancellationToken).ConfigureAwait(false);
         var index = await ReadIndexAsync(cancellationToken).ConfigureAwait(false);
         var updated = index with { SchemaVersion = 2, MediaType = MediaTypes.OciIndex, Manifests = update(index.Manifests) };
         try

@@ -1,3 +1,5 @@
+using Wasme.Oci.Errors;
+
 namespace Wasme.Oci.Store;
 
 /// <summary>
@@ -5,7 +7,8 @@ namespace Wasme.Oci.Store;
 /// opens a file: <see cref="FileShare.None"/> takes it exclusive, any other share mode shared, so
 /// writers exclude everyone and readers exclude only writers, across processes and store instances.
 /// Only a lock held by another process is waited for; any other failure to open the file (a symbolic
-/// link loop, a directory in its place, no permission) is reported at once, never waited on forever.
+/// link loop, a directory in its place, no permission) is reported at once, and a lock held past
+/// <see cref="LongestWait"/> (its holder stopped with Ctrl-Z, or hung) fails naming the file, never waited on forever.
 /// </summary>
 internal sealed class StoreLock : IAsyncDisposable
 {
@@ -13,12 +16,18 @@ internal sealed class StoreLock : IAsyncDisposable
 
     private StoreLock(FileStream? stream) => _stream = stream;
 
+    /// <summary>
+    /// Longest wait for a lock another process holds. wasme holds its locks for milliseconds (an index write, renames,
+    /// a collection), so a minute of waiting means the holder is not running; failing says so where waiting would hang.
+    /// </summary>
+    public static TimeSpan LongestWait { get; } = TimeSpan.FromMinutes(1);
+
     /// <summary>For index updates, blob commits and garbage collection.</summary>
-    public static async Task<StoreLock> AcquireExclusiveAsync(string path, CancellationToken cancellationToken)
+    public static async Task<StoreLock> AcquireExclusiveAsync(string path, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         try
         {
-            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), path, "store", timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (StoreAccess.IsRefusal(ex))
         {
@@ -30,11 +39,11 @@ internal sealed class StoreLock : IAsyncDisposable
     /// For reading the index and then the blobs it names, so a concurrent <c>rmi</c> cannot delete them
     /// in between. A store the user may read but not write (no lock file, read-only) is read unlocked.
     /// </summary>
-    public static async Task<StoreLock> AcquireSharedAsync(string path, CancellationToken cancellationToken)
+    public static async Task<StoreLock> AcquireSharedAsync(string path, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         try
         {
-            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite), cancellationToken).ConfigureAwait(false);
+            return await AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.Read, FileShare.ReadWrite), path, "store", timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (UnauthorizedAccessException)
         {
@@ -46,13 +55,14 @@ internal sealed class StoreLock : IAsyncDisposable
         }
     }
 
-    /// <summary>An exclusive lock on any lock file (created when missing); open errors surface as they are.</summary>
-    public static Task<StoreLock> AcquireFileAsync(string path, CancellationToken cancellationToken) =>
-        AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), cancellationToken);
+    /// <summary>An exclusive lock on any lock file (created when missing) guarding <paramref name="guarded"/>; open errors surface as they are.</summary>
+    public static Task<StoreLock> AcquireFileAsync(string path, string guarded, TimeProvider timeProvider, CancellationToken cancellationToken) =>
+        AcquireAsync(() => new FileStream(path, FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.None), path, guarded, timeProvider, cancellationToken);
 
-    private static async Task<StoreLock> AcquireAsync(Func<FileStream> open, CancellationToken cancellationToken)
+    private static async Task<StoreLock> AcquireAsync(Func<FileStream> open, string path, string guarded, TimeProvider timeProvider, CancellationToken cancellationToken)
     {
         var delay = TimeSpan.FromMilliseconds(5);
+        long? heldSince = null;
         while (true)
         {
             try
@@ -62,7 +72,17 @@ internal sealed class StoreLock : IAsyncDisposable
             catch (IOException ex) when (HeldByAnotherProcess(ex))
             {
                 // Another process holds it; index updates take milliseconds.
-                await Task.Delay(delay, cancellationToken).ConfigureAwait(false);
+                heldSince ??= timeProvider.GetTimestamp();
+                if (timeProvider.GetElapsedTime(heldSince.Value) >= LongestWait)
+                {
+                    throw new OciLockHeldException(
+                        $"Another process has held the lock {path} for {LongestWait.TotalSeconds:0} s, where wasme holds it for milliseconds: " +
+                        $"a command using the same {guarded} is stopped (Ctrl-Z) or hung. Find it with 'fuser -v {path}' (or 'lsof {path}'), " +
+                        "let it finish or end it, and run this command again.",
+                        ex);
+                }
+
+                await Task.Delay(delay, timeProvider, cancellationToken).ConfigureAwait(false);
                 delay = TimeSpan.FromMilliseconds(Math.Min(delay.TotalMilliseconds * 2, 200));
             }
         }

@@ -68,6 +68,8 @@ public sealed partial class OperatorHost : IAsyncDisposable
     public async Task<bool> RunAsync(CancellationToken cancellationToken)
     {
         await _web.StartAsync(cancellationToken).ConfigureAwait(false);
+        // The bound addresses, not the flags: with port 0 this line is the only way to learn the port.
+        Log.Serving(_logger, _options.MetricsAddress.Length > 0 ? "/healthz, /readyz and /metrics" : "/healthz and /readyz", string.Join(", ", Addresses));
         try
         {
             if (!_options.LeaderElect)
@@ -323,6 +325,9 @@ public sealed partial class OperatorHost : IAsyncDisposable
 
     private static partial class Log
     {
+        [LoggerMessage(12, LogLevel.Information, "Serving {Paths} on {Addresses}")]
+        public static partial void Serving(ILogger logger, string paths, string addresses);
+
         [LoggerMessage(1, LogLevel.Information, "{Identity} waits for Lease {Namespace}/{Lease}")]
         public static partial void Waiting(ILogger logger, string identity, string @namespace, string lease);
 

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using System.Text.Json.Nodes;
 using Wasme.Cli.Tests.Authoring;
 using Wasme.Cli.Tests.Istio;
@@ -53,7 +52,7 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         var moduleSha256 = Digest.Compute(module).Hex;
         await KubectlAsync("apply", "-f", Write("workload.yaml", Workload));
         using var op = WasmeProcess.Start(Environment, "operator", "--kubeconfig", _kube.KubeconfigPath,
-            "--health-address", $"127.0.0.1:{FreePort()}", "--metrics-address", "", "--cache-service-url", "http://127.0.0.1:9979");
+            "--health-address", "127.0.0.1:0", "--metrics-address", "", "--cache-service-url", "http://127.0.0.1:9979");
         await KubectlAsync("apply", "-f", Write("filter.yaml", FilterDeployment(pushed)));
         await EventuallyAsync(() => Condition("Ready") == "True", "the FilterDeployment is Ready", op);
         var liveFilter = EnvoyFilterText();
@@ -66,10 +65,11 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         Assert.Equal(liveFilter, EnvoyFilterText());
 
         // A node joins now: its cache starts empty and must serve the module the live EnvoyFilter names.
-        var port = FreePort();
         using var cache = WasmeProcess.Start(Environment, "cache", "--kubeconfig", _kube.KubeconfigPath, "--namespace", "wasme",
-            "--node-name", "node-2", "--directory", Path.Combine(_scratch.Path, "node-2"), "--listen", $"http://127.0.0.1:{port}");
-        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/") };
+            "--node-name", "node-2", "--directory", Path.Combine(_scratch.Path, "node-2"), "--listen", "http://127.0.0.1:0");
+        Uri? bound = null;
+        await EventuallyAsync(() => (bound = CacheAddress(cache.OutputSoFar)) is not null, "node-2's cache logs the address it bound", cache);
+        using var http = new HttpClient { BaseAddress = bound };
         byte[]? served = null;
         await EventuallyAsync(async () => (served = await TryGetAsync(http, $"sha256/{moduleSha256}")) is not null, "node-2 serves the applied module", cache);
         Assert.Equal(module, served);
@@ -171,12 +171,11 @@ public sealed class FailedImageChangeTests : IAsyncLifetime
         }
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
+    /// <summary>The address <c>wasme cache</c> logs once bound: with port 0, the port the kernel chose.</summary>
+    private static Uri? CacheAddress(string log) =>
+        System.Text.RegularExpressions.Regex.Match(log, @"Cache listening on (?<address>http://[^,\s""]+)") is { Success: true } match
+            ? new Uri(match.Groups["address"].Value)
+            : null;
 
     private static Task EventuallyAsync(Func<bool> condition, string what, WasmeProcess process) =>
         EventuallyAsync(() => Task.FromResult(condition()), what, process);

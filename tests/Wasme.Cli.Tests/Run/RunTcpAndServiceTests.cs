@@ -28,31 +28,22 @@ public sealed class RunTcpAndServiceTests : IDisposable
         var module = WriteModule("lines.wasm", NetworkFilters.LineFilter());
         using var upstream = new TcpListener(IPAddress.Loopback, 0);
         upstream.Start();
-        var port = FreePort();
-        await using var wasme = new Invocation([module, "--tcp", $"127.0.0.1:{port}={upstream.LocalEndpoint}"]);
-        await wasme.WaitListeningAsync(port);
+        await using var wasme = new Invocation([module, "--tcp", $"127.0.0.1:0={upstream.LocalEndpoint}"]);
+        var listening = await wasme.WaitListeningAsync();
 
         using var client = new TcpClient();
-        await client.ConnectAsync(IPAddress.Loopback, port);
+        await client.ConnectAsync(listening);
         await client.GetStream().WriteAsync("ping\n"u8.ToArray());
-        // The readiness probe went through too (and ended at once): take the connection that carries a line.
-        TcpClient accepted;
-        string? line;
-        do
-        {
-            accepted = await upstream.AcceptTcpClientAsync();
-            line = await new StreamReader(accepted.GetStream()).ReadLineAsync();
-        }
-        while (line is null);
+        using var accepted = await upstream.AcceptTcpClientAsync();
+        var line = await new StreamReader(accepted.GetStream()).ReadLineAsync();
 
         await accepted.GetStream().WriteAsync("pong"u8.ToArray());
         accepted.Client.Shutdown(SocketShutdown.Send);
         var answer = await new StreamReader(client.GetStream(), Encoding.UTF8).ReadToEndAsync();
-        accepted.Dispose();
 
         Assert.Equal("> ping", line);
         Assert.Equal("pong!", answer);
-        Assert.Contains($"listening on tcp://127.0.0.1:{port} -> {upstream.LocalEndpoint}", wasme.Out.Output, StringComparison.Ordinal);
+        Assert.Contains($"listening on tcp://{listening} -> {upstream.LocalEndpoint}", wasme.Out.Output, StringComparison.Ordinal);
         Assert.Contains("network filter lines", wasme.Out.Output, StringComparison.Ordinal);
     }
 
@@ -222,13 +213,6 @@ public sealed class RunTcpAndServiceTests : IDisposable
 
     public void Dispose() => _directory.Delete(recursive: true);
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     /// <summary><c>wasme run</c> with exactly the given arguments (no --listen added), stopped as Ctrl+C would stop it.</summary>
     private sealed class Invocation : IAsyncDisposable
     {
@@ -255,24 +239,21 @@ public sealed class RunTcpAndServiceTests : IDisposable
 
         public Task<int> ExitCodeAsync() => _run.WaitAsync(TimeSpan.FromSeconds(60));
 
-        public async Task WaitListeningAsync(int port)
+        /// <summary>The address wasme run printed once bound (it was given port 0), or a failure with what it said.</summary>
+        public async Task<IPEndPoint> WaitListeningAsync()
         {
             var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
             while (!_run.IsCompleted && DateTimeOffset.UtcNow < deadline)
             {
-                try
+                if (ListeningBanner.Listen(Out.Output) is { } bound)
                 {
-                    using var probe = new TcpClient();
-                    await probe.ConnectAsync(IPAddress.Loopback, port);
-                    return;
+                    return bound;
                 }
-                catch (SocketException)
-                {
-                    await Task.WhenAny(_run, Task.Delay(50));
-                }
+
+                await Task.WhenAny(_run, Task.Delay(20));
             }
 
-            throw new InvalidOperationException($"wasme run --tcp did not listen: {Error.Output}");
+            return ListeningBanner.Listen(Out.Output) ?? throw new InvalidOperationException($"wasme run --tcp did not listen: {Error.Output}");
         }
 
         public async ValueTask DisposeAsync()

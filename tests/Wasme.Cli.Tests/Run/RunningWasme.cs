@@ -1,12 +1,10 @@
-using System.Net;
-using System.Net.Sockets;
 using Spectre.Console.Testing;
 
 namespace Wasme.Cli.Tests.Run;
 
 /// <summary>
-/// The real <c>wasme run</c> command tree, invoked in-process on a free loopback port and stopped as Ctrl+C
-/// would stop it. <see cref="StartAsync"/> returns once the proxy answers, or with the exit code if it gave up.
+/// The real <c>wasme run</c> command tree, invoked in-process on loopback port 0 and stopped as Ctrl+C would stop it.
+/// <see cref="StartAsync"/> returns once the proxy has printed the port it bound, or with the exit code if it gave up.
 /// </summary>
 internal sealed class RunningWasme : IAsyncDisposable
 {
@@ -14,9 +12,8 @@ internal sealed class RunningWasme : IAsyncDisposable
     private readonly Task<int> _run;
     private readonly bool _ownsCache;
 
-    private RunningWasme(string[] args, int port, string? cacheHome)
+    private RunningWasme(string[] args, string? cacheHome)
     {
-        Port = port;
         // Compiled modules go to a cache of the test's own, never the user's ~/.cache.
         _ownsCache = cacheHome is null;
         CacheHome = cacheHome ?? Directory.CreateTempSubdirectory("wasme-run-cache-").FullName;
@@ -28,11 +25,12 @@ internal sealed class RunningWasme : IAsyncDisposable
             TimeProvider = TimeProvider.System,
             IsInteractive = false,
         };
-        _run = Task.Run(() => WasmeApplication.RunAsync(context, ["run", "--listen", $"127.0.0.1:{port}", .. args], _stop.Token));
-        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false }) { BaseAddress = new Uri($"http://127.0.0.1:{port}") };
+        _run = Task.Run(() => WasmeApplication.RunAsync(context, ["run", "--listen", "127.0.0.1:0", .. args], _stop.Token));
+        Client = new HttpClient(new SocketsHttpHandler { UseProxy = false });
     }
 
-    public int Port { get; }
+    /// <summary>The port the proxy bound; 0 when it stopped before binding.</summary>
+    public int Port { get; private set; }
 
     /// <summary>XDG_CACHE_HOME as the command sees it: the compiled-module cache is under wasme/compiled.</summary>
     public string CacheHome { get; }
@@ -51,26 +49,19 @@ internal sealed class RunningWasme : IAsyncDisposable
     /// <summary>Starts with <paramref name="cacheHome"/> as XDG_CACHE_HOME (null: a fresh one), to share compiled modules between runs.</summary>
     public static async Task<RunningWasme> StartWithCacheAsync(string? cacheHome, params string[] args)
     {
-        var running = new RunningWasme(args, FreePort(), cacheHome);
+        var running = new RunningWasme(args, cacheHome);
         var deadline = DateTimeOffset.UtcNow.AddSeconds(60);
-        while (!running._run.IsCompleted && DateTimeOffset.UtcNow < deadline)
+        // The banner (bound address, filters, VMs, cache use) is printed once every port is bound, ending with this line.
+        while (!running._run.IsCompleted && !running.Out.Output.Contains("Press Ctrl+C", StringComparison.Ordinal) && DateTimeOffset.UtcNow < deadline)
         {
-            try
-            {
-                using var socket = new TcpClient();
-                await socket.ConnectAsync(IPAddress.Loopback, running.Port);
-                // The banner (filters, VMs, cache use) is printed just after the port opens.
-                while (!running._run.IsCompleted && !running.Out.Output.Contains("Press Ctrl+C", StringComparison.Ordinal) && DateTimeOffset.UtcNow < deadline)
-                {
-                    await Task.WhenAny(running._run, Task.Delay(20));
-                }
+            await Task.WhenAny(running._run, Task.Delay(20));
+        }
 
-                return running;
-            }
-            catch (SocketException)
-            {
-                await Task.WhenAny(running._run, Task.Delay(50));
-            }
+        if (ListeningBanner.Listen(running.Out.Output) is { } bound)
+        {
+            running.Port = bound.Port;
+            running.Client.BaseAddress = new Uri($"http://{bound}");
+            return running;
         }
 
         if (!running._run.IsCompleted)
@@ -92,12 +83,5 @@ internal sealed class RunningWasme : IAsyncDisposable
         {
             Directory.Delete(CacheHome, recursive: true);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

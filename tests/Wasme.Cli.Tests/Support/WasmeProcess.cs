@@ -9,17 +9,30 @@ namespace Wasme.Cli.Tests.Support;
 internal sealed class WasmeProcess : IDisposable
 {
     private readonly Process _process;
+    private readonly System.Text.StringBuilder _outputSoFar = new();
     private readonly Task<string> _output;
     private readonly Task<string> _error;
 
     private WasmeProcess(Process process)
     {
         _process = process;
-        _output = process.StandardOutput.ReadToEndAsync();
+        _output = CollectAsync(process.StandardOutput, _outputSoFar);
         _error = process.StandardError.ReadToEndAsync();
     }
 
     public int Id => _process.Id;
+
+    /// <summary>What the process has written to stdout so far, for a daemon's log line (such as the port it bound).</summary>
+    public string OutputSoFar
+    {
+        get
+        {
+            lock (_outputSoFar)
+            {
+                return _outputSoFar.ToString();
+            }
+        }
+    }
 
     public static WasmeProcess Start(IReadOnlyDictionary<string, string> environment, params string[] args) =>
         Start(environment, fileSizeLimitKiB: null, args);
@@ -92,6 +105,24 @@ internal sealed class WasmeProcess : IDisposable
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
         await _process.WaitForExitAsync(timeout.Token);
         return (_process.ExitCode, await _output, await _error);
+    }
+
+    private static async Task<string> CollectAsync(StreamReader reader, System.Text.StringBuilder text)
+    {
+        var buffer = new char[4096];
+        int read;
+        while ((read = await reader.ReadAsync(buffer)) > 0)
+        {
+            lock (text)
+            {
+                text.Append(buffer, 0, read);
+            }
+        }
+
+        lock (text)
+        {
+            return text.ToString();
+        }
     }
 
     /// <summary>Sends a POSIX signal (SIGINT 2, SIGTERM 15, SIGKILL 9) with kill(1).</summary>

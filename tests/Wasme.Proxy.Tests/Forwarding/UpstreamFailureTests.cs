@@ -1,7 +1,7 @@
 using System.Net;
-using System.Net.Sockets;
 using Wasme.Proxy.Filters;
 using Wasme.Proxy.Tests.Infrastructure;
+using Wasme.Testing.Http;
 
 namespace Wasme.Proxy.Tests.Forwarding;
 
@@ -17,7 +17,8 @@ public sealed class UpstreamFailureTests
     public async Task An_upstream_that_refuses_connections_is_a_503_naming_the_connection_failure()
     {
         var stamp = Stamp();
-        await using var proxy = await RunningProxy.StartAsync(new Uri($"http://127.0.0.1:{UnusedPort()}/"), [stamp]);
+        using var refusing = new RefusingPort();
+        await using var proxy = await RunningProxy.StartAsync(refusing.Url, [stamp]);
 
         using var response = await proxy.Client.GetAsync("/");
 
@@ -57,10 +58,4 @@ public sealed class UpstreamFailureTests
         ResponseHeaders = (s, _) => { s.ResponseHeaders.Add("x-stamped", "1"); return FilterStatus.Continue; },
     };
 
-    private static int UnusedPort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

@@ -1,5 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
 using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Tests.Infrastructure;
 using Wasme.Testing.Http;
@@ -13,12 +12,9 @@ public sealed class ProxyServerRoutingTests
     public async Task An_admin_endpoint_on_the_same_port_at_another_address_does_not_capture_proxied_requests()
     {
         await using var upstream = await TestUpstream.StartAsync();
-        var port = FreePort();
-        await using var proxy = await RunningProxy.StartAsync(upstream.Url, [], o => o with
-        {
-            Listen = new IPEndPoint(IPAddress.Loopback, port),
-            Admin = new IPEndPoint(IPAddress.Parse("127.0.0.2"), port),
-        });
+        // One port on two addresses cannot be asked of port 0: take a free one, and another if some process took it first.
+        var (proxy, port) = await StartOnOnePortAsync(upstream.Url);
+        await using var _ = proxy;
 
         using var proxied = await proxy.Client.GetAsync("/stats");
         using var admin = new HttpClient();
@@ -65,14 +61,13 @@ public sealed class ProxyServerRoutingTests
     {
         // wasme run prepares Kestrel while the filters load; a filter that then fails to start must leave nothing listening.
         await using var upstream = await TestUpstream.StartAsync();
-        var port = FreePort();
+        // The port is held while the server is prepared, so no other process takes it, and a prepare that bound it would fail.
+        using var held = new RefusingPort();
+        var port = held.Endpoint.Port;
         var options = new ProxyOptions { Listen = new IPEndPoint(IPAddress.Loopback, port), Upstream = upstream.Url };
         await using var server = await ProxyServer.PrepareAsync(options, TestLogging.Factory, TimeProvider.System, CancellationToken.None);
 
-        using var early = new TcpClient();
-        var refused = await Assert.ThrowsAsync<SocketException>(() => early.ConnectAsync(IPAddress.Loopback, port));
-        Assert.Equal(SocketError.ConnectionRefused, refused.SocketErrorCode);
-
+        held.Dispose();
         await server.ListenAsync([], [], CancellationToken.None);
         using var client = new HttpClient();
         using var response = await client.GetAsync($"http://127.0.0.1:{port}/after");
@@ -82,10 +77,29 @@ public sealed class ProxyServerRoutingTests
         await Assert.ThrowsAsync<InvalidOperationException>(() => server.ListenAsync([], [], CancellationToken.None));
     }
 
-    private static int FreePort()
+    private static async Task<(RunningProxy Proxy, int Port)> StartOnOnePortAsync(Uri upstream)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (var attempt = 1; ; attempt++)
+        {
+            int port;
+            using (var probe = new RefusingPort())
+            {
+                port = probe.Endpoint.Port;
+            }
+
+            try
+            {
+                var proxy = await RunningProxy.StartAsync(upstream, [], o => o with
+                {
+                    Listen = new IPEndPoint(IPAddress.Loopback, port),
+                    Admin = new IPEndPoint(IPAddress.Parse("127.0.0.2"), port),
+                });
+                return (proxy, port);
+            }
+            catch (ProxyStartException) when (attempt < 5)
+            {
+                // Another process bound the port between the probe and the start.
+            }
+        }
     }
 }

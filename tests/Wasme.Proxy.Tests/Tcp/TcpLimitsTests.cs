@@ -111,10 +111,8 @@ public sealed class TcpLimitsTests
     [Fact]
     public async Task Connections_to_an_upstream_that_refuses_them_all_end_and_none_is_counted_as_open()
     {
-        using var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var refusing = (IPEndPoint)closed.LocalEndpoint;
-        closed.Stop();
+        using var closed = new Wasme.Testing.Http.RefusingPort();
+        var refusing = closed.Endpoint;
         await using var server = TcpProxyServer.Start(
             new TcpProxyOptions { Listen = new(IPAddress.Loopback, 0), Upstream = refusing },
             [],

@@ -99,11 +99,8 @@ public sealed class GrpcCallTests
     [Fact]
     public async Task A_cluster_with_nothing_listening_closes_with_unavailable()
     {
-        using var closed = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
-        var (proxy, server) = await StartAsync(GrpcFilters.Module(GrpcFilters.Mode.Unary, Cluster("echo")), new Uri($"http://127.0.0.1:{port}"));
+        using var closed = new Wasme.Testing.Http.RefusingPort();
+        var (proxy, server) = await StartAsync(GrpcFilters.Module(GrpcFilters.Mode.Unary, Cluster("echo")), new Uri($"http://{closed.Endpoint}"));
         await using var _ = server;
         await using var __ = proxy;
 

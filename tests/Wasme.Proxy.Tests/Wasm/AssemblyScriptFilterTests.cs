@@ -32,13 +32,6 @@ public sealed class AssemblyScriptFilterTests(AssemblyScriptFilters filters) : I
         Workers = 2,
     };
 
-    private static int UnusedPort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     [Fact]
     public async Task The_template_filter_adds_the_response_header_from_its_configuration()
     {
@@ -153,9 +146,9 @@ public sealed class AssemblyScriptFilterTests(AssemblyScriptFilters filters) : I
         var module = await BehavioursAsync();
         await using var upstream = await TestUpstream.StartAsync();
         // A cluster that refuses connections: the filter sees a call with no headers and answers 503 itself.
-        var closedPort = new Uri($"http://127.0.0.1:{UnusedPort()}/");
+        using var closedPort = new RefusingPort();
         await using var proxy = await WasmProxy.StartAsync(upstream.Url, [(module, Plugin("http_call"))],
-            new Dictionary<string, Uri> { ["auth"] = closedPort });
+            new Dictionary<string, Uri> { ["auth"] = closedPort.Url });
 
         using var response = await proxy.Client.GetAsync("/api");
 

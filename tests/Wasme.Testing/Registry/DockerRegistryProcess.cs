@@ -7,7 +7,7 @@ using System.Security.Cryptography.X509Certificates;
 namespace Wasme.Testing.Registry;
 
 /// <summary>
-/// A real Distribution (docker-registry 2.8) process on a free 127.0.0.1 port with a temporary
+/// A real Distribution (docker-registry 2.8) process on 127.0.0.1 port 0 (the port it logs is the one used) with a temporary
 /// config and storage directory; anonymous, htpasswd or token auth; optionally on another local
 /// address and over TLS with a self-signed certificate. Ready when the registry logs that it
 /// listens; killed and deleted on dispose.
@@ -23,19 +23,19 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
     private readonly TokenIssuer? _tokenIssuer;
     private readonly List<string> _log = [];
 
-    private DockerRegistryProcess(Process process, string directory, IPAddress address, int port, RegistryAuthMode mode, TokenIssuer? tokenIssuer)
+    private DockerRegistryProcess(Process process, string directory, IPAddress address, RegistryAuthMode mode, TokenIssuer? tokenIssuer)
     {
         _process = process;
         Directory_ = directory;
         Address = address;
-        Port = port;
         Mode = mode;
         _tokenIssuer = tokenIssuer;
     }
 
     public IPAddress Address { get; }
 
-    public int Port { get; }
+    /// <summary>The port the registry bound and logged (it is started on port 0, so no other process can take it first).</summary>
+    public int Port { get; private set; }
 
     public RegistryAuthMode Mode { get; }
 
@@ -83,7 +83,6 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
                 break;
         }
 
-        var port = TestPorts.GetFree(address);
         var tlsConfig = tls ? await WriteSelfSignedCertificateAsync(directory, address, cancellationToken) : string.Empty;
         var config = Path.Combine(directory, "config.yml");
         await File.WriteAllTextAsync(config, $"""
@@ -98,7 +97,7 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
               delete:
                 enabled: true
             http:
-              addr: {address}:{port}
+              addr: {address}:0
               secret: wasme-test-secret
             {tlsConfig}
             {auth}
@@ -112,7 +111,7 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
         };
         start.Environment["OTEL_TRACES_EXPORTER"] = "none";
         var process = Process.Start(start) ?? throw new InvalidOperationException("could not start docker-registry");
-        var registry = new DockerRegistryProcess(process, directory, address, port, mode, issuer);
+        var registry = new DockerRegistryProcess(process, directory, address, mode, issuer);
         await registry.WaitUntilListeningAsync(cancellationToken);
         return registry;
     }
@@ -163,7 +162,8 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
 
     private async Task WaitUntilListeningAsync(CancellationToken cancellationToken)
     {
-        // Distribution logs "listening on 127.0.0.1:PORT" once the socket is bound: wait for that line, not a fixed time.
+        // Distribution logs "listening on 127.0.0.1:PORT" once the socket is bound, with the port the kernel chose for
+        // port 0: wait for that line, not a fixed time, and take the port from it.
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(TimeSpan.FromSeconds(30));
         _ = DrainAsync(_process.StandardOutput);
@@ -176,8 +176,9 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
                     _log.Add(line);
                 }
 
-                if (line.Contains("listening on", StringComparison.Ordinal))
+                if (ListeningPort(line) is { } port)
                 {
+                    Port = port;
                     _ = DrainAsync(_process.StandardError);
                     return;
                 }
@@ -188,6 +189,12 @@ public sealed class DockerRegistryProcess : IAsyncDisposable
         }
 
         throw new InvalidOperationException($"docker-registry did not start:\n{string.Join('\n', _log)}");
+    }
+
+    private static int? ListeningPort(string line)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(line, @"listening on \S*:(?<port>\d+)");
+        return match.Success ? int.Parse(match.Groups["port"].Value, CultureInfo.InvariantCulture) : null;
     }
 
     private async Task DrainAsync(StreamReader reader)

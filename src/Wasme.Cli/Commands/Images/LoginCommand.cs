@@ -67,7 +67,7 @@ internal sealed class LoginCommand : WasmeCommand
             await client.CheckAccessAsync(host, cancellationToken);
         }
 
-        var savedTo = await RegistryLogins.FromEnvironment(context.GetEnvironmentVariable).SaveAsync(host, credential, cancellationToken);
+        var savedTo = await RegistryLogins.FromEnvironment(context.GetEnvironmentVariable, timeProvider: context.TimeProvider).SaveAsync(host, credential, cancellationToken);
         context.Out.WriteLine($"Login succeeded for {user} at {host} (saved to {savedTo}).", Style.Plain);
         return ExitCodes.Success;
     }

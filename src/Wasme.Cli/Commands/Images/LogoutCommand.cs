@@ -20,7 +20,7 @@ internal sealed class LogoutCommand : WasmeCommand
     protected override async Task<int> ExecuteAsync(ParseResult parseResult, CancellationToken cancellationToken)
     {
         var host = DockerConfigCredentialProvider.Normalize(parseResult.GetValue(_registry)!);
-        var logins = RegistryLogins.FromEnvironment(Context.GetEnvironmentVariable);
+        var logins = RegistryLogins.FromEnvironment(Context.GetEnvironmentVariable, timeProvider: Context.TimeProvider);
         var removed = await logins.RemoveAsync(host, cancellationToken);
         Context.Out.WriteLine(removed ? $"Removed credentials for {host}." : $"Not logged in to {host}.", Style.Plain);
         if (await logins.ReadOnlySourceForAsync(host, cancellationToken) is { } other)

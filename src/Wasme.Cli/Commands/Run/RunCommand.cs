@@ -73,12 +73,14 @@ internal sealed class RunCommand : WasmeCommand
 
         var envoy = RunEnvoyOptions.AddTo(this);
         verification.AddTo(this, withVerifyFlag: true);
+        var output = AddOutputOption();
         Example("Run a stored image in front of a service on port 9000", "wasme run ghcr.io/acme/add-header:v1 --upstream http://127.0.0.1:9000 --config world");
         Example("Try a .wasm file against the built-in echo server; then, in another shell, curl -i http://127.0.0.1:8080/ shows what the filter did", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:8080");
         Example("Run the Wasm filters of an EnvoyFilter from the cluster, with its file paths mapped", "wasme run --envoy-filter envoyfilter.yaml --mount ./modules:/var/local/lib/wasme-cache --upstream http://127.0.0.1:9000");
         Example("Run a network (TCP) filter in front of Redis", "wasme run tcp-filter.wasm --tcp 127.0.0.1:7000=127.0.0.1:6379");
         Example("Put a filter in front of a gRPC service (clients and service speak h2c); then grpcurl -plaintext 127.0.0.1:8080 list", "wasme run grpc-filter.wasm --h2c --upstream http://127.0.0.1:50051 --listen 127.0.0.1:8080");
         Example("Run only if the image is signed by this key (exit 6 otherwise)", "wasme run ghcr.io/acme/add-header:v1 --key cosign.pub --echo-upstream");
+        Example("Listen on ports the kernel chooses and print them as one JSON line once bound (the banner goes to stderr)", "wasme run filter.wasm --echo-upstream --listen 127.0.0.1:0 --admin 127.0.0.1:0 -o json");
         _bind = async (parseResult, cancellationToken) =>
         {
             VerificationPolicy? policy = null;
@@ -125,6 +127,7 @@ internal sealed class RunCommand : WasmeCommand
                 ServiceVmId = parseResult.GetValue(serviceVmId),
                 Verification = policy,
                 Bundles = bundles,
+                Output = output.ValueOf(parseResult),
             };
         };
     }
@@ -172,6 +175,9 @@ internal sealed record RunRequest
     public VerificationPolicy? Verification { get; init; }
 
     public IReadOnlyList<SigstoreBundle> Bundles { get; init; } = [];
+
+    /// <summary>With json or yaml, stdout gets one document naming the bound addresses and the banner goes to stderr.</summary>
+    public OutputFormat Output { get; init; }
 }
 
 /// <summary>One <c>wasme run</c>: validates everything first, loads the filters, serves until cancelled.</summary>
@@ -179,6 +185,9 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
 {
     private readonly List<string> _problems = [];
     private readonly List<string> _verified = [];
+
+    /// <summary>Where the human banner goes: stdout, or stderr when stdout carries the <c>-o json|yaml</c> document.</summary>
+    private IAnsiConsole Banner => request.Output.IsData() ? context.Error : context.Out;
     private SidecarMounts _mounts = SidecarMounts.None;
 
     public async Task<int> RunAsync(CancellationToken cancellationToken)
@@ -205,7 +214,7 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         }
 
         var level = request.LogLevel;
-        using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(Console.Out, level)));
+        using var loggerFactory = LoggerFactory.Create(builder => builder.SetMinimumLevel(level).AddProvider(new ConsoleLog(request.Output.IsData() ? Console.Error : Console.Out, level)));
         var runtimeOptions = new ProxyWasmRuntimeOptions { CompilationCacheDirectory = CompiledModuleCacheLocation.Resolve(context.GetEnvironmentVariable) };
         using var wasm = new WasmFilterSet(options.Clusters, loggerFactory, context.TimeProvider, runtimeOptions);
 
@@ -251,28 +260,29 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
         {
             foreach (var line in _verified)
             {
-                context.Out.WriteLine(line, Style.Plain);
+                Banner.WriteLine(line, Style.Plain);
             }
 
-            context.Out.WriteLine($"wasme run: listening on http://{server.ListenEndpoint} -> {server.Upstream}", Style.Plain);
+            WriteListening(new RunListening($"http://{server.ListenEndpoint}", server.Upstream.ToString(), server.AdminEndpoint is { } bound ? $"http://{bound}" : null));
+            Banner.WriteLine($"wasme run: listening on http://{server.ListenEndpoint} -> {server.Upstream}", Style.Plain);
             foreach (var plugin in wasm.Plugins)
             {
                 var compiled = plugin.Module.LoadedFromCache ? ", compiled code from cache" : string.Empty;
-                context.Out.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy}, {plugin.Configuration.Workers} VMs{compiled})", Style.Plain);
+                Banner.WriteLine($"  filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy}, {plugin.Configuration.Workers} VMs{compiled})", Style.Plain);
             }
 
             PrintServices(wasm);
             if (server.AdminEndpoint is { } adminEndpoint)
             {
-                context.Out.WriteLine($"  admin http://{adminEndpoint}/stats", Style.Plain);
+                Banner.WriteLine($"  admin http://{adminEndpoint}/stats", Style.Plain);
             }
 
             if (wasm.Plugins.Count == 0)
             {
-                context.Out.WriteLine("  no filters: forwarding only", Style.Plain);
+                Banner.WriteLine("  no filters: forwarding only", Style.Plain);
             }
 
-            context.Out.WriteLine("Press Ctrl+C to stop.", Style.Plain);
+            Banner.WriteLine("Press Ctrl+C to stop.", Style.Plain);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -281,11 +291,20 @@ internal sealed partial class RunSession(CliContext context, RunRequest request)
             {
                 using var grace = new CancellationTokenSource(TimeSpan.FromSeconds(5));
                 await server.StopAsync(grace.Token);
-                context.Out.WriteLine("wasme run: stopped", Style.Plain);
+                Banner.WriteLine("wasme run: stopped", Style.Plain);
             }
         }
 
         return ExitCodes.Success;
+    }
+
+    /// <summary>With <c>-o json|yaml</c>, the bound addresses as one document on stdout, before the banner.</summary>
+    private void WriteListening(RunListening listening)
+    {
+        if (request.Output.IsData())
+        {
+            DataOutput.Write(context, request.Output, listening, RunJsonContext.Default.RunListening);
+        }
     }
 
     /// <summary>Stops a server prepared for filters that then failed to load; the filters' error is the one to report.</summary>

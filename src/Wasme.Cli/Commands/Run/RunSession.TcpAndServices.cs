@@ -151,7 +151,7 @@ internal sealed partial class RunSession
     {
         foreach (var service in wasm.Services)
         {
-            context.Out.WriteLine($"  service {service.Name} (root id '{service.Configuration.RootId}', vm id '{service.Configuration.VmId}', {service.Configuration.Workers} VM{(service.Configuration.Workers == 1 ? "" : "s")})", Style.Plain);
+            Banner.WriteLine($"  service {service.Name} (root id '{service.Configuration.RootId}', vm id '{service.Configuration.VmId}', {service.Configuration.Workers} VM{(service.Configuration.Workers == 1 ? "" : "s")})", Style.Plain);
         }
     }
 
@@ -171,29 +171,30 @@ internal sealed partial class RunSession
         {
             foreach (var line in _verified)
             {
-                context.Out.WriteLine(line, Style.Plain);
+                Banner.WriteLine(line, Style.Plain);
             }
 
-            context.Out.WriteLine($"wasme run: listening on tcp://{server.ListenEndpoint} -> {Describe(server.Upstream)}", Style.Plain);
+            WriteListening(new RunListening($"tcp://{server.ListenEndpoint}", $"tcp://{Describe(server.Upstream)}"));
+            Banner.WriteLine($"wasme run: listening on tcp://{server.ListenEndpoint} -> {Describe(server.Upstream)}", Style.Plain);
             foreach (var plugin in wasm.NetworkPlugins)
             {
-                context.Out.WriteLine($"  network filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy})", Style.Plain);
+                Banner.WriteLine($"  network filter {plugin.Name} (root id '{plugin.Configuration.RootId}', {plugin.Module.AbiVersion}, {plugin.Configuration.FailurePolicy})", Style.Plain);
             }
 
             PrintServices(wasm);
             if (wasm.NetworkPlugins.Count == 0)
             {
-                context.Out.WriteLine("  no filters: forwarding only", Style.Plain);
+                Banner.WriteLine("  no filters: forwarding only", Style.Plain);
             }
 
-            context.Out.WriteLine("Press Ctrl+C to stop.", Style.Plain);
+            Banner.WriteLine("Press Ctrl+C to stop.", Style.Plain);
             try
             {
                 await Task.Delay(Timeout.Infinite, cancellationToken);
             }
             catch (OperationCanceledException)
             {
-                context.Out.WriteLine("wasme run: stopped", Style.Plain);
+                Banner.WriteLine("wasme run: stopped", Style.Plain);
             }
         }
 

@@ -15,8 +15,10 @@ namespace Wasme.Oci.Registry.Auth;
 /// <c>config.json.lock</c> beside the file from reading it to writing it back, so logins and logouts running at once
 /// (a CI script logging in to several registries in parallel) keep each other's entries.
 /// </summary>
-public sealed class CredentialStore(string path, ICredentialHelperRunner? helpers = null)
+public sealed class CredentialStore(string path, ICredentialHelperRunner? helpers = null, TimeProvider? timeProvider = null)
 {
+    private readonly TimeProvider _timeProvider = timeProvider ?? TimeProvider.System;
+
     public string Path { get; } = path;
 
     /// <returns>Where the secret went: the helper's program name, or null for the file itself.</returns>
@@ -104,12 +106,12 @@ public sealed class CredentialStore(string path, ICredentialHelperRunner? helper
         return result;
     }
 
-    private static async Task<StoreLock> LockAsync(string target, CancellationToken cancellationToken)
+    private async Task<StoreLock> LockAsync(string target, CancellationToken cancellationToken)
     {
         try
         {
             Directory.CreateDirectory(System.IO.Path.GetDirectoryName(target)!);
-            return await StoreLock.AcquireFileAsync(target + ".lock", cancellationToken).ConfigureAwait(false);
+            return await StoreLock.AcquireFileAsync(target + ".lock", "Docker config", _timeProvider, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

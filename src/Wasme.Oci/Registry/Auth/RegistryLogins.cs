@@ -21,10 +21,10 @@ public sealed class RegistryLogins
         _containers = containers;
     }
 
-    public static RegistryLogins FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null) =>
+    public static RegistryLogins FromEnvironment(Func<string, string?> getEnvironmentVariable, ICredentialHelperRunner? helpers = null, TimeProvider? timeProvider = null) =>
         new(
-            new CredentialStore(DockerConfigCredentialProvider.DefaultDockerConfigPath(getEnvironmentVariable), helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable)),
-            new CredentialStore(DockerConfigCredentialProvider.LegacyWasmeConfigPath(getEnvironmentVariable)),
+            new CredentialStore(DockerConfigCredentialProvider.DefaultDockerConfigPath(getEnvironmentVariable), helpers ?? new ProcessCredentialHelperRunner(getEnvironmentVariable), timeProvider),
+            new CredentialStore(DockerConfigCredentialProvider.LegacyWasmeConfigPath(getEnvironmentVariable), timeProvider: timeProvider),
             DockerConfigCredentialProvider.ContainersAuthPath(getEnvironmentVariable));
 
     /// <summary>The Docker config file written.</summary>
