@@ -70,7 +70,7 @@ internal static class RequestTargets
     // control character, a bare '%', non-ASCII) is written as the escapes of its UTF-8 bytes.
     private static string EscapeForTarget(string value)
     {
-        var first = FirstToEscape(value, 0);
+        var first = FirstToEscape(value);
         if (first < 0)
         {
             return value;
@@ -100,9 +100,9 @@ internal static class RequestTargets
         return builder.ToString();
     }
 
-    private static int FirstToEscape(string value, int start)
+    private static int FirstToEscape(string value)
     {
-        for (var i = start; i < value.Length; i++)
+        for (var i = 0; i < value.Length; i++)
         {
             if (NeedsEscape(value, i))
             {
