@@ -170,7 +170,8 @@ public sealed class ResourceInformerTests
         await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
         var logger = new FakeLogger();
-        var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
+        await using var following = await StartFollowingAsync(client, time, logger);
+        var informer = following.Informer;
 
         for (var round = 0; round < 3; round++)
         {
@@ -184,9 +185,6 @@ public sealed class ResourceInformerTests
         await EventuallyAsync(() => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
         Assert.Equal(1, informer.ListCount);
         Assert.Empty(Warnings(logger));
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
-        stop.Dispose();
     }
 
     [Fact]
@@ -200,7 +198,8 @@ public sealed class ResourceInformerTests
         await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
         var logger = new FakeLogger();
-        var (informer, running, stop) = await StartFollowingAsync(client, time, logger);
+        await using var following = await StartFollowingAsync(client, time, logger);
+        var informer = following.Informer;
 
         // The watch has been open a while (not one the server ends at once) when the server goes away.
         await EventuallyAsync(() => server.Faults.OpenWatches == 1);
@@ -217,9 +216,6 @@ public sealed class ResourceInformerTests
             Assert.Null(r.Exception);
             Assert.Contains("watching again", r.Message, StringComparison.Ordinal);
         });
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
-        stop.Dispose();
     }
 
     [Fact]
@@ -230,7 +226,8 @@ public sealed class ResourceInformerTests
         var time = new FakeTimeProvider();
         await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
+        await using var following = await StartFollowingAsync(client, time, NullLogger.Instance);
+        var informer = following.Informer;
 
         await EventuallyAsync(() => server.Faults.OpenWatches == 1);
         time.Advance(TimeSpan.FromMinutes(30));
@@ -241,9 +238,6 @@ public sealed class ResourceInformerTests
 
         await EventuallyAsync(() => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
         Assert.Equal(1, informer.ListCount);
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
-        stop.Dispose();
     }
 
     [Fact]
@@ -253,7 +247,8 @@ public sealed class ResourceInformerTests
         var time = new FakeTimeProvider();
         await using var server = await ShopWithWebAsync();
         using var client = server.CreateClient();
-        var (informer, running, stop) = await StartFollowingAsync(client, time, NullLogger.Instance);
+        await using var following = await StartFollowingAsync(client, time, NullLogger.Instance);
+        var informer = following.Informer;
 
         await EventuallyAsync(() => server.Faults.OpenWatches == 1);
         time.Advance(TimeSpan.FromMinutes(30));
@@ -264,9 +259,6 @@ public sealed class ResourceInformerTests
 
         await AdvanceUntilAsync(time, () => informer.Get(new ObjectKey("shop", "web"))?.Spec?["replicas"]?.ToString() == "2");
         Assert.Equal(2, informer.ListCount);
-        await stop.CancelAsync();
-        await running.WaitAsync(TimeSpan.FromSeconds(30));
-        stop.Dispose();
     }
 
     // A server holding namespace shop and its Deployment web at one replica.
@@ -278,8 +270,7 @@ public sealed class ResourceInformerTests
         return server;
     }
 
-    private static async Task<(ResourceInformer<GenericResource> Informer, Task Running, CancellationTokenSource Stop)> StartFollowingAsync(
-        IKubernetes client, FakeTimeProvider time, ILogger logger)
+    private static async Task<FollowingInformer> StartFollowingAsync(IKubernetes client, FakeTimeProvider time, ILogger logger)
     {
         var informer = new ResourceInformer<GenericResource>(
             new KubernetesResourceClient<GenericResource>(client, ResourceType.Deployment),
@@ -289,7 +280,18 @@ public sealed class ResourceInformerTests
         var stop = new CancellationTokenSource();
         var running = informer.RunAsync(stop.Token);
         await informer.WaitForSyncAsync(CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(30));
-        return (informer, running, stop);
+        return new FollowingInformer(informer, running, stop);
+    }
+
+    /// <summary>A running informer; disposing stops it and waits for its loop to end.</summary>
+    private sealed record FollowingInformer(ResourceInformer<GenericResource> Informer, Task Running, CancellationTokenSource Stop) : IAsyncDisposable
+    {
+        public async ValueTask DisposeAsync()
+        {
+            await Stop.CancelAsync();
+            await Running.WaitAsync(TimeSpan.FromSeconds(30));
+            Stop.Dispose();
+        }
     }
 
     private static List<FakeLogRecord> Warnings(FakeLogger logger) => [.. logger.Collector.GetSnapshot().Where(r => r.Level >= LogLevel.Warning)];
