@@ -75,6 +75,11 @@ public sealed class ParserTests
     [InlineData("filters: [{module: f.wasm, config: {? [a]: b}}]\ntests: [{name: c}]\n", 1, "a key of a mapping sent as JSON must be a single value")]
     [InlineData("tests:\n  - name: a\n    when: {advance: NaNs}\n", 3, "advance must be a duration such as 250ms")]
     [InlineData("tests:\n  - name: a\n    then:\n      response: {headers: {Hello: x, hello: y}}\n", 4, "'hello' appears twice in then.response.headers (header names ignore case)")]
+    [InlineData("tests:\n  - name: !Ref a\n", 2, "the tag !Ref means nothing in a test file; remove it")]
+    [InlineData("tests:\n  - name: !!int a\n", 2, "the tag !!int means nothing in a test file; remove it")]
+    [InlineData("tests:\n  - !case {name: a}\n", 2, "the tag !case means nothing in a test file; remove it")]
+    [InlineData("tests:\n  - name: a\n    when:\n      request: {headers: {x-a: !!binary aGk=}}\n", 4, "request.headers.x-a is tagged !!binary, which only bodies and messages take; write the value as text")]
+    [InlineData("filters: [{module: f.wasm, config: {key: !!binary aGk=}}]\ntests: [{name: c}]\n", 1, "a value sent as JSON is tagged !!binary, which only bodies and messages take; write the value as text")]
     public void A_malformed_file_is_refused_with_its_line_and_the_fix(string yaml, int line, string message)
     {
         var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
@@ -82,6 +87,16 @@ public sealed class ParserTests
         Assert.Equal(line, error.Line);
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
         Assert.StartsWith($"bad.yaml:{line}:", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_str_tag_and_binary_bodies_are_read()
+    {
+        var file = FilterTestParser.Parse("ok.yaml", "filters: [{module: f.wasm, config: {port: !!str 8080}}]\ntests:\n  - name: !!str 123\n    when: {request: {body: !!binary aGk=}}\n");
+
+        Assert.Equal("123", file.Cases[0].Name);
+        Assert.Equal("""{"port":"8080"}""", System.Text.Encoding.UTF8.GetString(file.Cases[0].Given.Filters[0].Configuration));
+        Assert.Equal("hi"u8.ToArray(), Assert.Single(file.Cases[0].When.Request.Body));
     }
 
     [Fact]
@@ -98,6 +113,31 @@ public sealed class ParserTests
 
         Assert.Contains("aliases (*name) expand to more than a million values", error.Message, StringComparison.Ordinal);
         Assert.Equal(12, error.Line);
+    }
+
+    [Fact]
+    public void Aliases_that_repeat_a_long_value_past_the_text_bound_are_refused_before_they_take_the_memory()
+    {
+        // Few values, but each alias of the 1 MiB body is a copy when read: 40 of them would be 40 MiB, and a few
+        // thousand (a file well under its 16 MiB bound) ran the machine out of memory building the configuration.
+        var yaml = "filters: [{module: f.wasm}]\ntests:\n  - name: a\n    when: {request: {body: &b \"" + new string('x', 1 << 20) + "\"}}\n" +
+            "  - name: b\n    given: {config: [" + string.Join(", ", Enumerable.Repeat("*b", 40)) + "]}\n";
+
+        var error = Assert.Throws<FilterTestFileException>(() => FilterTestParser.Parse("bad.yaml", yaml));
+
+        Assert.Equal(6, error.Line);
+        Assert.Contains("aliases (*name) repeat more than 16 MiB of text in this document", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_long_value_its_aliases_repeat_within_the_text_bound_is_read()
+    {
+        var yaml = "filters: [{module: f.wasm}]\ntests:\n  - name: a\n    when: {request: {body: &b \"" + new string('x', 1 << 20) + "\"}}\n" +
+            string.Concat(Enumerable.Range(1, 8).Select(i => $"  - name: c{i}\n    when: {{request: {{body: *b}}}}\n"));
+
+        var file = FilterTestParser.Parse("ok.yaml", yaml);
+
+        Assert.Equal(9, file.Cases.Count);
     }
 
     [Fact]

@@ -74,6 +74,18 @@ public sealed class YamlJsonTests
     }
 
     [Fact]
+    public void Aliases_that_repeat_a_long_value_past_16_MiB_of_text_are_refused_before_they_take_the_memory()
+    {
+        // Few values, but each alias is a copy of the 1 MiB string once read: a few thousand ran the process out of memory.
+        var yaml = $"a: &a {new string('x', 1 << 20)}\nb: [{string.Join(", ", Enumerable.Repeat("*a", 40))}]\n";
+
+        var error = Assert.Throws<YamlFormatException>(() => YamlJson.ReadManifests(yaml));
+
+        Assert.Contains("line 2", error.Message, StringComparison.Ordinal);
+        Assert.Contains("aliases (*name) repeat more than 16 MiB of text", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Aliases_that_expand_past_a_million_values_are_refused_before_they_take_the_memory()
     {
         // Ten lines, 9^10 values once expanded: reading them ran the process out of memory.

@@ -57,6 +57,7 @@ public static partial class FilterTestParser
         }
 
         values.RefuseExpansionBomb(stream.Documents[0].RootNode);
+        values.RefuseTags(stream.Documents[0].RootNode);
         var root = values.Mapping(stream.Documents[0].RootNode, "the test file");
         var entries = values.Entries(root, "the test file", FileKeys);
         var directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
@@ -189,7 +190,7 @@ public static partial class FilterTestParser
 
     /// <summary>Configuration as Envoy hands it over: a string as its bytes, anything else as JSON.</summary>
     private static byte[] ConfigurationBytes(YamlValues values, YamlNode node) =>
-        node is YamlScalarNode { Value: { } text } ? Encoding.UTF8.GetBytes(text) : Encoding.UTF8.GetBytes(JsonText.Write(values.ToJson(node)));
+        node is YamlScalarNode ? Encoding.UTF8.GetBytes(values.Scalar(node, "config")) : Encoding.UTF8.GetBytes(JsonText.Write(values.ToJson(node)));
 
     /// <summary>Nested node properties become dotted names: <c>metadata: {ISTIO_VERSION: 1.22}</c> is <c>metadata.ISTIO_VERSION</c>.</summary>
     private static Dictionary<string, string> Flatten(YamlValues values, YamlNode node, string prefix)

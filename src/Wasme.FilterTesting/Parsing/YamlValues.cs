@@ -20,7 +20,9 @@ internal sealed class YamlValues(string path)
         node as YamlSequenceNode ?? throw Error(node, $"{what} must be a list (lines starting with '- ')");
 
     public string Scalar(YamlNode node, string what) =>
-        node is YamlScalarNode { Value: { } value } ? value : throw Error(node, $"{what} must be a single value, not a list or mapping");
+        IsBinary(node) ? throw Error(node, $"{what} is tagged !!binary, which only bodies and messages take; write the value as text")
+        : node is YamlScalarNode { Value: { } value } ? value
+        : throw Error(node, $"{what} must be a single value, not a list or mapping");
 
     /// <summary>True for a scalar tagged <c>!!binary</c>: YAML's base64 of exact bytes.</summary>
     public static bool IsBinary(YamlNode node) =>
@@ -29,12 +31,12 @@ internal sealed class YamlValues(string path)
     /// <summary>A scalar's bytes: its base64 when tagged <c>!!binary</c> (bytes that are not UTF-8 text), else its UTF-8 text.</summary>
     public byte[] Bytes(YamlNode node, string what)
     {
-        var text = Scalar(node, what);
         if (!IsBinary(node))
         {
-            return System.Text.Encoding.UTF8.GetBytes(text);
+            return System.Text.Encoding.UTF8.GetBytes(Scalar(node, what));
         }
 
+        var text = ((YamlScalarNode)node).Value ?? "";
         try
         {
             return Convert.FromBase64String(text);
@@ -138,10 +140,60 @@ internal sealed class YamlValues(string path)
     {
         YamlMappingNode mapping => new JsonObject(mapping.Children.Select(p => new KeyValuePair<string, JsonNode?>(Scalar(p.Key, "a key of a mapping sent as JSON"), ToJson(p.Value)))),
         YamlSequenceNode sequence => new JsonArray(sequence.Children.Select(ToJson).ToArray()),
-        YamlScalarNode scalar when scalar.Style is ScalarStyle.Plain => PlainScalar(scalar.Value ?? ""),
+        _ when IsBinary(node) => throw Error(node, "a value sent as JSON is tagged !!binary, which only bodies and messages take; write the value as text"),
+        // !!str makes a plain 1 or true text, as YAML means it.
+        YamlScalarNode scalar when scalar.Style is ScalarStyle.Plain && scalar.Tag.IsEmpty => PlainScalar(scalar.Value ?? ""),
         YamlScalarNode scalar => JsonValue.Create(scalar.Value ?? ""),
         _ => null,
     };
+
+    /// <summary>
+    /// Refuses tags the format gives no meaning (all but <c>!!str</c>, <c>!!map</c>, <c>!!seq</c> and <c>!!binary</c>):
+    /// values are read as written, so a custom tag (<c>!Ref</c>, <c>!include</c>) or a type tag (<c>!!int a</c>) was
+    /// dropped unseen and the value used as it stood.
+    /// </summary>
+    public void RefuseTags(YamlNode root)
+    {
+        var seen = new HashSet<YamlNode>(ReferenceEqualityComparer.Instance);
+        Visit(root);
+
+        void Visit(YamlNode node)
+        {
+            if (!seen.Add(node))
+            {
+                return;
+            }
+
+            var tag = node.Tag;
+            if (!tag.IsEmpty && !tag.IsNonSpecific && (tag.Value, node) is not
+                ("tag:yaml.org,2002:str" or "tag:yaml.org,2002:binary", YamlScalarNode) and not
+                ("tag:yaml.org,2002:map", YamlMappingNode) and not
+                ("tag:yaml.org,2002:seq", YamlSequenceNode))
+            {
+                var shown = tag.Value.StartsWith("tag:yaml.org,2002:", StringComparison.Ordinal) ? "!!" + tag.Value["tag:yaml.org,2002:".Length..] : tag.Value;
+                throw Error(node, $"the tag {shown} means nothing in a test file; remove it (values are read as written; !!binary gives a body's exact bytes)");
+            }
+
+            switch (node)
+            {
+                case YamlMappingNode mapping:
+                    foreach (var (key, value) in mapping.Children)
+                    {
+                        Visit(key);
+                        Visit(value);
+                    }
+
+                    break;
+                case YamlSequenceNode sequence:
+                    foreach (var item in sequence.Children)
+                    {
+                        Visit(item);
+                    }
+
+                    break;
+            }
+        }
+    }
 
     /// <summary>
     /// Refuses a document whose aliases (<c>*name</c>) expand to more values than any test needs: each alias is
