@@ -73,6 +73,10 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             {
                 throw new FilterTestFileException(path, 1, 1, $"this file {e.Problem}");
             }
+            catch (OperationCanceledException ex) when (cancellationToken.IsCancellationRequested)
+            {
+                throw new FilterTestsStoppedException(path, ex);
+            }
 
             parsed.Add(FilterTestParser.Parse(path, text));
         }
@@ -108,7 +112,10 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             if (options.Update && ExpectationUpdater.Update(file, cases, caseResults) is { } updated)
             {
                 RefuseUnreadable(file.Path, updated);
-                await (writeUpdated ?? WriteUpdatedAsync)(file.Path, updated, cancellationToken);
+                if (await UnchangedSinceReadAsync(file, updated, cancellationToken))
+                {
+                    await (writeUpdated ?? WriteUpdatedAsync)(file.Path, updated, cancellationToken);
+                }
             }
         }
 
@@ -144,6 +151,26 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             throw new FilterTestFileException(path, ex.Line, ex.Column,
                 $"--update would leave this file unreadable ({ex.Problem}); nothing was written: write the failing cases' then.response by hand");
         }
+    }
+
+    /// <summary>
+    /// Whether <paramref name="updated"/> is to be written: the file still holds what was read. Written over an edit saved
+    /// while the cases ran, it would lose the edit; text another <c>--update</c> already wrote needs no second write.
+    /// </summary>
+    /// <exception cref="FilterTestFileChangedException">The file holds other text now, or is gone.</exception>
+    private static async Task<bool> UnchangedSinceReadAsync(FilterTestFile file, string updated, CancellationToken cancellationToken)
+    {
+        string now;
+        try
+        {
+            now = await InputFile.ReadTextAsync(file.Path, InputFile.MaxBytes, cancellationToken);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or InputFileException)
+        {
+            throw new FilterTestFileChangedException(file.Path);
+        }
+
+        return now == file.Text || (now == updated ? false : throw new FilterTestFileChangedException(file.Path));
     }
 
     private static async Task WriteUpdatedAsync(string path, string text, CancellationToken cancellationToken)

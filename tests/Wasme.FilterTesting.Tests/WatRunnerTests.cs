@@ -1,4 +1,5 @@
 using Wasme.FilterTesting.Execution;
+using Wasme.FilterTesting.Reporting;
 using Wasme.Testing.Filters;
 
 namespace Wasme.FilterTesting.Tests;
@@ -207,6 +208,61 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
         Assert.Empty(reported);
     }
 
+    [Fact]
+    public async Task Update_writes_nothing_over_a_file_edited_while_its_cases_ran()
+    {
+        // The recorded text is built from the file as it was read: written over an edit saved meanwhile, it lost the edit.
+        var wat = new Wat();
+        var path = modules.WriteTestFile("""
+            filters: [{module: filter.wat}]
+            tests:
+              - name: stale
+                then: {response: {status: 500}}
+            """, wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """));
+        var edited = File.ReadAllText(path) + "  - name: written while the run was under way\n";
+
+        var error = await Assert.ThrowsAsync<FilterTestFileChangedException>(() => modules.Suite().RunAsync(
+            new FilterTestOptions { Paths = [path], Update = true }, (_, _) => File.WriteAllText(path, edited), CancellationToken.None));
+
+        Assert.Equal(edited, File.ReadAllText(path));
+        Assert.Contains("changed while its cases ran; --update wrote nothing to it", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Update_leaves_alone_a_file_another_update_already_recorded()
+    {
+        // Two `wasme test --update` runs of one file: the second finds what it would write already there.
+        var wat = new Wat();
+        var path = modules.WriteTestFile("""
+            filters: [{module: filter.wat}]
+            tests:
+              - name: stale
+                then: {response: {status: 500}}
+            """, wat.Module("""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+            """));
+        var original = File.ReadAllText(path);
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
+        var recorded = File.ReadAllText(path);
+        File.WriteAllText(path, original);
+
+        await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, (_, _) => File.WriteAllText(path, recorded), CancellationToken.None);
+
+        Assert.Equal(recorded, File.ReadAllText(path));
+    }
+
+    [Fact]
+    public void A_case_that_could_not_run_shows_each_line_of_its_reason_under_it()
+    {
+        var result = new CaseResult("starts", 3, [], null, TimeSpan.Zero, "the filter did not start: trap\nwasm backtrace:\n    0: 0xe3");
+
+        var text = Describe(result);
+
+        Assert.Equal(["FAIL  test:3  starts  (0 ms)", "      the filter did not start: trap", "      wasm backtrace:", "          0: 0xe3"], text.TrimEnd('\n').Split('\n'));
+    }
+
     private async Task<IReadOnlyList<CaseResult>> RunAsync(string yaml, string wat)
     {
         var path = modules.WriteTestFile(yaml, wat);
@@ -217,7 +273,7 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
     private static string Describe(CaseResult result)
     {
         using var writer = new StringWriter();
-        Reporting.TextReport.WriteCase(writer, "test", result);
+        TextReport.WriteCase(writer, "test", result);
         return writer.ToString();
     }
 }

@@ -8,6 +8,7 @@ using Wasme.Oci.Errors;
 using k8s.Autorest;
 using Wasme.Cli.Commands.Clusters;
 using Wasme.FilterTesting.Parsing;
+using Wasme.FilterTesting.Reporting;
 using Wasme.Kubernetes.Configuration;
 using Wasme.Proxy.Hosting;
 using Wasme.Proxy.Istio;
@@ -97,6 +98,7 @@ internal static partial class CommandFailures
         ProxyWasmException wasm => new(ExitCodes.UsageError, wasm.Message),
         ProxyStartException start => new(ExitCodes.UsageError, start.Message),
         FilterTestFileException testFile => new(ExitCodes.UsageError, testFile.Message),
+        FilterTestFileChangedException changed => new(ExitCodes.Failure, changed.Message),
         FileNotFoundException missingFile => new(ExitCodes.NotFound, missingFile.Message),
 #endif
         _ => null,

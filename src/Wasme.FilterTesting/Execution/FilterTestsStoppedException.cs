@@ -33,9 +33,17 @@ public sealed class FilterTestsStoppedException : OperationCanceledException
         Total = total;
     }
 
-    /// <summary>The test file of the case under way.</summary>
+    /// <summary>Stopped while <paramref name="file"/> was read, before any case ran (a named pipe waits for a writer).</summary>
+    public FilterTestsStoppedException(string file, OperationCanceledException innerException)
+        : base($"stopped while reading {file}, before any case ran", innerException, innerException?.CancellationToken ?? default)
+    {
+        File = file;
+    }
+
+    /// <summary>The test file of the case under way, or the file being read when <see cref="CaseName"/> is null.</summary>
     public string? File { get; }
 
+    /// <summary>The case under way; null when the run stopped while reading the test files.</summary>
     public string? CaseName { get; }
 
     public int CaseLine { get; }

@@ -14,7 +14,8 @@ public static class TextReport
         writer.WriteLine($"{(result.Passed ? "PASS" : "FAIL")}  {file}:{result.Line}  {result.Name}  ({millis} ms)");
         if (result.Error is { } error)
         {
-            writer.WriteLine($"      {error}");
+            // A trap's reason runs over several lines (the wasm backtrace): each stays under its case.
+            writer.WriteLine($"      {error.TrimEnd().Replace("\n", "\n      ", StringComparison.Ordinal)}");
         }
 
         foreach (var mismatch in result.Mismatches)

@@ -274,6 +274,62 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_past_its_timeout_while_a_test_file_is_read_stops_naming_the_file()
+    {
+        // A named pipe no one writes to: the read waits for a writer, and the time limit ended it with a stack trace.
+        var module = await PassThroughModuleAsync();
+        var pipe = _temp.Combine("pipe.yaml");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe]))
+        {
+            await mkfifo.WaitForExitAsync(CancellationToken.None);
+            Assert.Equal(0, mkfifo.ExitCode);
+        }
+
+        var exitCode = await _cli.RunAsync("test", pipe, "--module", module, "--timeout", "0.5s");
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Matches("the run took longer than --timeout 0\\.5s while it read \\S*pipe\\.yaml, before any case ran", _cli.Error.Output);
+        Assert.DoesNotContain("report it as a bug", _cli.Error.Output, StringComparison.Ordinal);
+
+        // Release the abandoned open: a writer lets it complete.
+        await using var writer = new FileStream(pipe, FileMode.Open, FileAccess.Write);
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Update_writes_nothing_to_a_read_only_test_file()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("locked.yaml");
+        var text = "tests:\n  - name: stale\n    then: {response: {status: 500}}\n";
+        await File.WriteAllTextAsync(file, text);
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead);
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module, "--update");
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Contains("locked.yaml is read-only, so --update wrote nothing to it", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Equal(text, await File.ReadAllTextAsync(file));
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.GroupRead | UnixFileMode.OtherRead, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
+    [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+    public async Task Update_keeps_a_private_test_file_private()
+    {
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("private.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: stale\n    then: {response: {status: 500}}\n");
+        File.SetUnixFileMode(file, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module, "--update");
+
+        Assert.True(exitCode == ExitCodes.Failure, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.Contains("status: 200", await File.ReadAllTextAsync(file), StringComparison.Ordinal);
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
+    }
+
+    [Fact]
     public async Task A_junit_path_that_is_a_directory_is_refused_before_any_case_runs()
     {
         var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;

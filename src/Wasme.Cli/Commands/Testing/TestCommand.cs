@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text;
 using Spectre.Console;
 using Wasme.Build.Scratch;
 using Wasme.Cli.Commands.Run;
@@ -136,10 +135,16 @@ internal sealed class TestSession(CliContext context)
             try
             {
                 // --update goes through the CLI's output files: a linked test file stays a link, and a killed run's temp file is removed.
-                results = await new FilterTestSuite(runner, (path, updated, ct) => OutputFiles.WriteAsync(path, Encoding.UTF8.GetBytes(updated), unixMode: null, ct)).RunAsync(
+                results = await new FilterTestSuite(runner, UpdatedTestFiles.WriteAsync).RunAsync(
                     new FilterTestOptions { Paths = Paths, NameFilter = NameFilter, Update = Update },
                     (file, result) => TextReport.WriteCase(text, Relative(file), result),
                     stop.Token);
+            }
+            catch (FilterTestsStoppedException stopped) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested && stopped.CaseName is null)
+            {
+                // No case ran, so there is no report to write.
+                throw new CommandException(ExitCodes.Failure, $"the run took longer than --timeout {Timeout} while it read {Relative(stopped.File!)}, before any case ran; " +
+                    "a named pipe waits for a writer: pass the test files themselves, or raise --timeout (0 for no limit)");
             }
             catch (FilterTestsStoppedException stopped) when (timeLimit.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
             {
