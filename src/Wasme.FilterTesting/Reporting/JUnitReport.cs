@@ -16,7 +16,7 @@ public static class JUnitReport
         var temporary = full + ".tmp";
         try
         {
-            WriteTo(temporary, files);
+            File.WriteAllBytes(temporary, Render(files));
         }
         catch
         {
@@ -27,9 +27,12 @@ public static class JUnitReport
         File.Move(temporary, full, overwrite: true);
     }
 
-    private static void WriteTo(string temporary, IReadOnlyList<FileResult> files)
+    /// <summary>The report's bytes, for a caller that writes files its own way (the CLI keeps links and devices).</summary>
+    public static byte[] Render(IReadOnlyList<FileResult> files)
     {
-        using (var writer = XmlWriter.Create(temporary, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
+        ArgumentNullException.ThrowIfNull(files);
+        using var stream = new MemoryStream();
+        using (var writer = XmlWriter.Create(stream, new XmlWriterSettings { Indent = true, Encoding = new UTF8Encoding(false) }))
         {
             writer.WriteStartElement("testsuites");
             writer.WriteAttributeString("name", "wasme test");
@@ -80,6 +83,8 @@ public static class JUnitReport
 
             writer.WriteEndElement();
         }
+
+        return stream.ToArray();
     }
 
     /// <summary>XML 1.0 cannot hold most control characters (a filter's body or log line may): they are written as \uXXXX.</summary>

@@ -330,6 +330,28 @@ public sealed class TestCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task A_junit_report_is_written_through_a_link_as_other_output_files_are()
+    {
+        // The report was renamed over the path itself: a link was cut, and as root `-o junit=/dev/stdout` replaced
+        // the system's /dev/stdout link with a regular file instead of printing the report.
+        var module = await PassThroughModuleAsync();
+        var file = _temp.Combine("t.yaml");
+        await File.WriteAllTextAsync(file, "tests:\n  - name: passes\n");
+        Directory.CreateDirectory(_temp.Combine("shared"));
+        var target = _temp.Combine("shared", "results.xml");
+        await File.WriteAllTextAsync(target, "the last run's report");
+        var link = _temp.Combine("results.xml");
+        File.CreateSymbolicLink(link, target);
+
+        var exitCode = await _cli.RunAsync("test", file, "--module", module, "-o", $"junit={link}");
+
+        Assert.True(exitCode == ExitCodes.Success, $"exit {exitCode}: {_cli.Error.Output}{_cli.Out.Output}");
+        Assert.NotNull(new FileInfo(link).LinkTarget);
+        Assert.Equal("1", XDocument.Load(target).Root!.Attribute("tests")!.Value);
+        Assert.Equal(["results.xml"], Directory.EnumerateFileSystemEntries(_temp.Combine("shared")).Select(Path.GetFileName));
+    }
+
+    [Fact]
     public async Task A_junit_path_that_is_a_directory_is_refused_before_any_case_runs()
     {
         var reports = Directory.CreateDirectory(_temp.Combine("reports")).FullName;

@@ -153,7 +153,7 @@ internal sealed class TestSession(CliContext context)
                 if (junit is not null)
                 {
                     // CI shows the report, not the log: what finished, and the case the limit cut off as an error.
-                    WriteJUnit(junit, WithStoppedCase(stopped, $"stopped: the run took longer than --timeout {Timeout} while this case ran"));
+                    await WriteJUnitAsync(junit, WithStoppedCase(stopped, $"stopped: the run took longer than --timeout {Timeout} while this case ran"));
                 }
 
                 throw new CommandException(ExitCodes.Failure, message);
@@ -162,7 +162,7 @@ internal sealed class TestSession(CliContext context)
             TextReport.WriteSummary(text, results, FilterTestSuite.Since(started));
             if (junit is not null)
             {
-                WriteJUnit(junit, results);
+                await WriteJUnitAsync(junit, results);
             }
 
             var cases = results.SelectMany(r => r.Cases).ToList();
@@ -191,16 +191,21 @@ internal sealed class TestSession(CliContext context)
         }
     }
 
-    private static void WriteJUnit(string path, IReadOnlyList<FileResult> results)
+    private static async Task WriteJUnitAsync(string path, IReadOnlyList<FileResult> results)
     {
         try
         {
-            JUnitReport.Write(path, results);
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             throw new CommandException(ExitCodes.Failure, $"the JUnit report could not be written to {path}: {ex.Message}; pass -o junit=FILE with a path you may write");
         }
+
+        // As the CLI's other output files: a link stays a link, /dev/stdout is written to rather than replaced (as
+        // root it was, by a regular file), and a kill leaves the old report or the new one. Not cancelled: a run its
+        // time limit stopped still writes the report.
+        await OutputFiles.WriteAsync(path, JUnitReport.Render(results), unixMode: null, CancellationToken.None);
     }
 
     private static List<FileResult> WithStoppedCase(FilterTestsStoppedException stopped, string error)
