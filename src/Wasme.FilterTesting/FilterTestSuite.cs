@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.IO.Enumeration;
 using Wasme.FilterTesting.Execution;
 using Wasme.FilterTesting.Model;
 using Wasme.FilterTesting.Parsing;
@@ -40,8 +41,7 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
             }
             else if (Directory.Exists(path))
             {
-                var found = Directory.EnumerateFiles(path, "*.*", SearchOption.AllDirectories)
-                    .Where(f => f.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || f.EndsWith(".yml", StringComparison.OrdinalIgnoreCase))
+                var found = TestFilesUnder(path)
                     .Where(f => !f.Split(Path.DirectorySeparatorChar).Contains("node_modules", StringComparer.Ordinal))
                     .Order(StringComparer.Ordinal)
                     .ToList();
@@ -55,6 +55,18 @@ public sealed class FilterTestSuite(FilterTestRunner runner, Func<string, string
 
         return files;
     }
+
+    /// <summary>
+    /// *.yaml and *.yml files under <paramref name="directory"/>, linked files included. Links to directories are not
+    /// followed, as find does not: one back up the tree (<c>up -&gt; ..</c>) ran every test once per level until the path grew too long.
+    /// </summary>
+    private static FileSystemEnumerable<string> TestFilesUnder(string directory) =>
+        new(directory, (ref entry) => entry.ToSpecifiedFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref entry) => !entry.IsDirectory &&
+                (entry.FileName.EndsWith(".yaml", StringComparison.OrdinalIgnoreCase) || entry.FileName.EndsWith(".yml", StringComparison.OrdinalIgnoreCase)),
+            ShouldRecursePredicate = (ref entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
 
     /// <exception cref="FilterTestFileException">A file is malformed; nothing was run.</exception>
     /// <exception cref="FileNotFoundException">A path, or a module a selected case names, is not there; nothing was run.</exception>
