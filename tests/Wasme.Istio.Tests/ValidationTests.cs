@@ -1,6 +1,7 @@
 using Wasme.Istio.Api;
 using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
 using Wasme.Istio.Versions;
 using Wasme.Istio.Workloads;
 
@@ -176,9 +177,12 @@ public sealed class ValidationTests
     [InlineData("outbound", "HostPath", true)]
     [InlineData("gateway", "Remote", false)]
     [InlineData("any", "Remote", false)]
+    [InlineData("inbound", "WasmPlugin", true)] // match mode SERVER: istiod counts a gateway's listeners as CLIENT
+    [InlineData("outbound", "WasmPlugin", false)] // mode CLIENT matches them
+    [InlineData("gateway", "WasmPlugin", false)]
     public void A_sidecar_patch_context_on_an_Istio_gateway_is_a_warning_naming_the_fix(string context, string delivery, bool warned)
     {
-        var fd = WithDelivery(delivery, "x");
+        var fd = WithDelivery(delivery, delivery == "WasmPlugin" ? "{a: 1}" : "x");
         fd.Spec.Filter!.PatchContext = Enum.Parse<PatchContext>(context, ignoreCase: true);
         var gateway = Details with
         {
@@ -196,6 +200,38 @@ public sealed class ValidationTests
             Assert.Contains($"patchContext {context} configures nothing there", warning, StringComparison.Ordinal);
             Assert.Contains("patchContext: gateway", warning, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("a..b")]
+    [InlineData("a.-b")]
+    [InlineData("a-.b")]
+    public void A_filter_id_that_cannot_end_an_object_name_is_refused_with_the_fix(string id)
+    {
+        var fd = WithDelivery("Remote", "x");
+        fd.Spec.Filter!.Id = id;
+
+        var problem = Assert.Single(FilterDeploymentValidator.Validate(fd));
+
+        Assert.Equal("spec.filter.id", problem.Path);
+        Assert.Equal(id, problem.Value);
+        Assert.Contains("dot-separated", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void WasmPlugin_delivery_refuses_an_image_root_id_longer_than_istiod_allows_for_pluginName()
+    {
+        var facts = GoldenCase.DefaultFacts with { RootIds = [new string('r', 257)] };
+
+        var plugin = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), facts, [Details], new TranslationOptions());
+        var envoyFilter = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), facts, [Details], new TranslationOptions());
+        var exactly256 = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), facts with { RootIds = [new string('r', 256)] }, [Details], new TranslationOptions());
+
+        var problem = Assert.Single(plugin.Problems);
+        Assert.Equal("spec.filter.rootID", problem.Path);
+        Assert.Contains("pluginName", problem.Reason, StringComparison.Ordinal);
+        Assert.True(envoyFilter.Succeeded, string.Join("; ", envoyFilter.Problems));
+        Assert.True(exactly256.Succeeded, string.Join("; ", exactly256.Problems));
     }
 
     [Theory]

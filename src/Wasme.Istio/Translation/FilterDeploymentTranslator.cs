@@ -51,6 +51,16 @@ public static class FilterDeploymentTranslator
             warnings.Add("the image declares no root id and spec.filter.rootID is empty; the filter runs under the empty root id");
         }
 
+        if (delivery == DeliveryMode.WasmPlugin && rootId.Length > MaxPluginNameLength)
+        {
+            // spec.filter.rootID is bounded by the CRD; a root id read from the image is not, and istiod refuses the WasmPlugin.
+            problems.Add(new(
+                "spec.filter.rootID",
+                FilterDeploymentValidator.Shorten(rootId),
+                $"the image's first root id is {rootId.Length} characters; istiod refuses a WasmPlugin whose pluginName is longer than {MaxPluginNameLength}",
+                "set spec.filter.rootID to the root id the filter registers, or use delivery Remote or HostPath"));
+        }
+
         if (delivery == DeliveryMode.WasmPlugin && filter.ImagePullOptions?.InsecureSkipVerify == true)
         {
             // istio-agent pulls WasmPlugin images itself and verifies TLS unless its own setting says otherwise.
@@ -81,11 +91,19 @@ public static class FilterDeploymentTranslator
             }
 
             var patchContext = filter.PatchContext ?? DefaultContext(workload);
-            if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound && DefaultContext(workload) == PatchContext.Gateway)
+            if (DefaultContext(workload) == PatchContext.Gateway)
             {
-                // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
                 var chosen = patchContext.ToString().ToLowerInvariant();
-                warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound)
+                {
+                    // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
+                    warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                }
+                else if (delivery == DeliveryMode.WasmPlugin && patchContext == PatchContext.Inbound)
+                {
+                    // istiod counts a gateway's listeners as CLIENT traffic (pilot/pkg/model/extensions.go), so mode SERVER never matches.
+                    warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, whose listeners a WasmPlugin matches as mode CLIENT, not SERVER: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                }
             }
 
             var resource = delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext);
@@ -126,6 +144,9 @@ public static class FilterDeploymentTranslator
 
     /// <summary>Where istiod runs when <c>spec.deployment.istio.istioNamespace</c> is not set; also Istio's default config root namespace.</summary>
     public const string DefaultIstioNamespace = "istio-system";
+
+    /// <summary>istiod's limit on a WasmPlugin's <c>pluginName</c> (pkg/config/validation, validateWasmPluginName).</summary>
+    public const int MaxPluginNameLength = 256;
 
     /// <summary>Kubernetes' limit on an object name (a DNS-1123 subdomain).</summary>
     public const int MaxObjectNameLength = 253;
