@@ -218,6 +218,18 @@ public sealed class ValidationTests
         Assert.Contains("dot-separated", problem.Reason, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("WasmPlugin", "{}", true)]
+    [InlineData("WasmPlugin", "{a: 1}", false)]
+    [InlineData("Remote", "{}", false)] // the EnvoyFilter carries the text "{}"
+    public void An_empty_object_config_under_WasmPlugin_warns_that_the_filter_gets_no_configuration(string delivery, string config, bool warned)
+    {
+        var result = FilterDeploymentTranslator.Translate(WithDelivery(delivery, config), GoldenCase.DefaultFacts, [Details], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        Assert.Equal(warned, result.Warnings.Any(w => w.Contains("no configuration at all", StringComparison.Ordinal)));
+    }
+
     [Fact]
     public void WasmPlugin_delivery_refuses_an_image_root_id_longer_than_istiod_allows_for_pluginName()
     {

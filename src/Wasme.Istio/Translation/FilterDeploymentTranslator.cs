@@ -61,6 +61,12 @@ public static class FilterDeploymentTranslator
                 "set spec.filter.rootID to the root id the filter registers, or use delivery Remote or HostPath"));
         }
 
+        if (delivery == DeliveryMode.WasmPlugin && config?.Json is { Count: 0 })
+        {
+            // istiod sets the plugin's configuration only when pluginConfig has a field (EnvoyFilter delivery passes "{}").
+            warnings.Add("config is an empty object, which reaches a WasmPlugin's filter as no configuration at all (istiod drops an empty pluginConfig), not as '{}'; a filter that parses its configuration as JSON fails to start: give it a field, or leave config out if the filter expects none");
+        }
+
         if (delivery == DeliveryMode.WasmPlugin && filter.ImagePullOptions?.InsecureSkipVerify == true)
         {
             // istio-agent pulls WasmPlugin images itself and verifies TLS unless its own setting says otherwise.
