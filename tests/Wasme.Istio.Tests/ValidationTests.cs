@@ -230,6 +230,27 @@ public sealed class ValidationTests
         Assert.Equal(warned, result.Warnings.Any(w => w.Contains("no configuration at all", StringComparison.Ordinal)));
     }
 
+    [Theory]
+    [InlineData("Remote", "EnvoyFilter")]
+    [InlineData("WasmPlugin", "WasmPlugin")]
+    public void A_selector_that_also_matches_another_workloads_pods_is_a_warning_naming_both(string delivery, string kind)
+    {
+        // details-v1's pods carry app=details only, so its object's selector also reaches details-v2's pods, which get
+        // their own object too: the filter would run twice there. A DaemonSet's pods with those labels get it once.
+        var v1 = Details with { PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details" } };
+        var v2 = Details with { Name = "details-v2", PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details", ["version"] = "v2" } };
+        var agent = Details with { Kind = WorkloadKind.DaemonSet, Name = "details-agent", Labels = new Dictionary<string, string>(), PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details", ["role"] = "agent" } };
+
+        var result = FilterDeploymentTranslator.Translate(WithDelivery(delivery, delivery == "WasmPlugin" ? "{a: 1}" : "x"), GoldenCase.DefaultFacts, [v1, v2, agent], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = Assert.Single(result.Warnings, w => w.Contains("also carry", StringComparison.Ordinal));
+        Assert.Contains($"{kind} details-v1-f.bookinfo selects pods by app=details", warning, StringComparison.Ordinal);
+        Assert.Contains("Deployment details-v2 (which gets its own, so the filter runs twice there)", warning, StringComparison.Ordinal);
+        Assert.Contains("DaemonSet details-agent", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("details-v2-f.bookinfo selects", StringComparison.Ordinal));
+    }
+
     [Fact]
     public void WasmPlugin_delivery_refuses_an_image_root_id_longer_than_istiod_allows_for_pluginName()
     {

@@ -78,7 +78,8 @@ public static class FilterDeploymentTranslator
             return Failed(problems, warnings);
         }
 
-        var selected = Select(deployment, istio, workloads);
+        var candidates = workloads.ToList();
+        var selected = Select(deployment, istio, candidates);
         var context = new Context(deployment, FilterDeploymentValidator.EffectiveId(deployment), image, options, config, rootId, delivery, failStrategy);
         var resources = new List<DesiredResource>();
         var patches = new List<WorkloadPatch>();
@@ -114,6 +115,11 @@ public static class FilterDeploymentTranslator
 
             var resource = delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext);
             resources.Add(resource);
+            if (OverlapWarning(resource, workload, candidates, selected) is { } overlap)
+            {
+                warnings.Add(overlap);
+            }
+
             if (workload.Namespace == (string.IsNullOrEmpty(istio.IstioNamespace) ? DefaultIstioNamespace : istio.IstioNamespace))
             {
                 // istiod applies EnvoyFilters and WasmPlugins of its config root namespace (by default its own) to matching
@@ -177,6 +183,29 @@ public static class FilterDeploymentTranslator
     }
 
     private static TranslationResult Failed(List<ValidationProblem> problems, List<string> warnings) => new([], [], [], problems, warnings);
+
+    // istiod applies the object to every pod of the namespace whose labels include its selector, not to one workload: the
+    // pods of another workload that carry all of them get the filter too, twice when that workload has its own object.
+    private static string? OverlapWarning(DesiredResource resource, Workload workload, IReadOnlyList<Workload> candidates, IReadOnlyList<Workload> selected)
+    {
+        var reached = candidates
+            .Where(other => other.Namespace == workload.Namespace && (other.Kind != workload.Kind || other.Name != workload.Name))
+            .Where(other => workload.PodTemplateLabels.All(l => other.PodTemplateLabels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .OrderBy(other => other.Kind.ToString(), StringComparer.Ordinal)
+            .ThenBy(other => other.Name, StringComparer.Ordinal)
+            .Select(other => selected.Any(s => s.Kind == other.Kind && s.Name == other.Name)
+                ? $"{other.Kind} {other.Name} (which gets its own, so the filter runs twice there)"
+                : $"{other.Kind} {other.Name}")
+            .ToList();
+        if (reached.Count == 0)
+        {
+            return null;
+        }
+
+        var selector = string.Join(",", workload.PodTemplateLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+        return $"{resource.Kind} {resource.Name} selects pods by {selector}, which the pods of {string.Join(", ", reached)} also carry: istiod applies it to them as well; "
+            + $"give the pods of {workload.Kind} {workload.Name} a label the others lack (istiod matches pods, not workloads)";
+    }
 
     // Gateways have no SIDECAR_* listeners, so the original's inbound default silently did nothing there (issue #267).
     private static PatchContext DefaultContext(Workload workload) =>
