@@ -268,6 +268,28 @@ public sealed class ValidationTests
     }
 
     [Theory]
+    [InlineData("gateway", "GATEWAY")]
+    [InlineData("sidecar,gateway", "GATEWAY")]
+    [InlineData("sidecar", "SIDECAR_INBOUND")]
+    public void A_gateway_installed_with_the_gateway_chart_gets_the_gateway_context_whatever_its_name(string templates, string context)
+    {
+        // istio/gateway's chart labels the pods istio=<release name>, so a gateway not named istio-ingressgateway carries neither
+        // istio=ingressgateway nor a Gateway API label; its pod template asks the injector for the gateway template instead.
+        var gateway = Details with
+        {
+            Name = "internal-gw",
+            PodTemplateLabels = new Dictionary<string, string> { ["app"] = "internal-gw", ["istio"] = "internal-gw" },
+            PodTemplateAnnotations = new Dictionary<string, string> { ["inject.istio.io/templates"] = templates },
+        };
+
+        var result = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), GoldenCase.DefaultFacts, [gateway], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var patch = Assert.Single(result.Resources).Manifest["spec"]!["configPatches"]!.AsArray().Single(p => (string?)p!["applyTo"] == "HTTP_FILTER")!;
+        Assert.Equal(context, (string?)patch["match"]!["context"]);
+    }
+
+    [Theory]
     [InlineData("gateway-detected", true)]
     [InlineData("seed-filterdeployment-remote", false)]
     [InlineData("wasmplugin-statefulset", false)]

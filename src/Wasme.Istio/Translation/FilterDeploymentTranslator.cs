@@ -208,9 +208,13 @@ public static class FilterDeploymentTranslator
     }
 
     // Gateways have no SIDECAR_* listeners, so the original's inbound default silently did nothing there (issue #267).
+    // The istio/gateway Helm chart labels pods istio=<release name>, so a gateway of another name is known by its pods
+    // asking the injector for the gateway template.
     private static PatchContext DefaultContext(Workload workload) =>
         workload.PodTemplateLabels.TryGetValue("istio", out var role) && role is "ingressgateway" or "egressgateway"
         || workload.PodTemplateLabels.ContainsKey("gateway.networking.k8s.io/gateway-name")
+        || workload.PodTemplateAnnotations.TryGetValue("inject.istio.io/templates", out var templates)
+            && templates.Split(',', StringSplitOptions.TrimEntries).Contains("gateway", StringComparer.Ordinal)
             ? PatchContext.Gateway
             : PatchContext.Inbound;
 
