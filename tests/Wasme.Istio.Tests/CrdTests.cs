@@ -90,6 +90,26 @@ public sealed class CrdTests
         Assert.Contains("config must be a string, a StringValue", problem.Reason, StringComparison.Ordinal);
     }
 
+    // The id ends the name of every object made for a workload (<workload>-<id>), which kube-apiserver checks as a DNS
+    // subdomain: dot-separated labels, none empty nor starting or ending with '-'.
+    [Theory]
+    [InlineData("a..b")]
+    [InlineData("a.-b")]
+    [InlineData("a-.b")]
+    public void Rejects_a_filter_id_that_cannot_end_an_object_name(string id)
+    {
+        var problem = Assert.Single(Schema.Validate(SeedWith(n => n["spec"]!["filter"]!["id"] = id)));
+        Assert.Equal("spec.filter.id", problem.Path);
+        Assert.Single(Assert.Single(Rendering.FilterDeploymentReader.ReadAll(Seed.Replace("    config: 'world'", $"    config: 'world'\n    id: '{id}'", StringComparison.Ordinal))).Problems, p => p.Path == "spec.filter.id");
+    }
+
+    [Theory]
+    [InlineData("add-header")]
+    [InlineData("add-header.v2.bookinfo")]
+    [InlineData("a")]
+    public void Accepts_a_filter_id_that_is_a_DNS_subdomain(string id) =>
+        Assert.Empty(Schema.Validate(SeedWith(n => n["spec"]!["filter"]!["id"] = id)));
+
     [Fact]
     public void Rejects_a_missing_image()
     {

@@ -47,4 +47,39 @@ public sealed class IstiodVersionTests
         Assert.Null(version);
         Assert.Contains("istio-system", source, StringComparison.Ordinal);
     }
+
+    private static Dictionary<string, string> Revision(string revision) => new() { ["app"] = "istiod", ["istio.io/rev"] = revision };
+
+    [Theory]
+    [InlineData("prod")] // a revision tag (istioctl tag set prod --revision 1-26): no istiod Deployment carries it
+    [InlineData(null)] // the default revision, set by tag, on an install whose every istiod has a revision
+    public void A_revision_no_istiod_is_labelled_with_is_the_release_every_istiod_runs(string? revision)
+    {
+        var istiods = new[]
+        {
+            Istiod("docker.io/istio/pilot:1.26.2", "istiod-1-26", Revision("1-26")),
+            Istiod("docker.io/istio/pilot:1.26.4", "istiod-1-26-4", Revision("1-26-4")),
+        };
+
+        var (version, source) = IstiodVersion.Find(istiods, "istio-system", revision);
+
+        Assert.Equal(new IstioVersion(1, 26), version);
+        Assert.Contains("every istiod in istio-system runs Istio 1.26", source, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_revision_no_istiod_is_labelled_with_gives_no_version_while_the_istiods_differ()
+    {
+        var istiods = new[]
+        {
+            Istiod("docker.io/istio/pilot:1.25.1", "istiod-1-25", Revision("1-25")),
+            Istiod("docker.io/istio/pilot:1.26.2", "istiod-1-26", Revision("1-26")),
+        };
+
+        var (version, source) = IstiodVersion.Find(istiods, "istio-system", "prod");
+
+        Assert.Null(version);
+        Assert.Contains("no istiod of revision prod", source, StringComparison.Ordinal);
+        Assert.Contains("1-25, 1-26", source, StringComparison.Ordinal);
+    }
 }

@@ -1,6 +1,7 @@
 using Wasme.Istio.Api;
 using Wasme.Istio.Rendering;
 using Wasme.Istio.Translation;
+using Wasme.Istio.Validation;
 using Wasme.Istio.Versions;
 using Wasme.Istio.Workloads;
 
@@ -176,9 +177,12 @@ public sealed class ValidationTests
     [InlineData("outbound", "HostPath", true)]
     [InlineData("gateway", "Remote", false)]
     [InlineData("any", "Remote", false)]
+    [InlineData("inbound", "WasmPlugin", true)] // match mode SERVER: istiod counts a gateway's listeners as CLIENT
+    [InlineData("outbound", "WasmPlugin", false)] // mode CLIENT matches them
+    [InlineData("gateway", "WasmPlugin", false)]
     public void A_sidecar_patch_context_on_an_Istio_gateway_is_a_warning_naming_the_fix(string context, string delivery, bool warned)
     {
-        var fd = WithDelivery(delivery, "x");
+        var fd = WithDelivery(delivery, delivery == "WasmPlugin" ? "{a: 1}" : "x");
         fd.Spec.Filter!.PatchContext = Enum.Parse<PatchContext>(context, ignoreCase: true);
         var gateway = Details with
         {
@@ -196,6 +200,93 @@ public sealed class ValidationTests
             Assert.Contains($"patchContext {context} configures nothing there", warning, StringComparison.Ordinal);
             Assert.Contains("patchContext: gateway", warning, StringComparison.Ordinal);
         }
+    }
+
+    [Theory]
+    [InlineData("a..b")]
+    [InlineData("a.-b")]
+    [InlineData("a-.b")]
+    public void A_filter_id_that_cannot_end_an_object_name_is_refused_with_the_fix(string id)
+    {
+        var fd = WithDelivery("Remote", "x");
+        fd.Spec.Filter!.Id = id;
+
+        var problem = Assert.Single(FilterDeploymentValidator.Validate(fd));
+
+        Assert.Equal("spec.filter.id", problem.Path);
+        Assert.Equal(id, problem.Value);
+        Assert.Contains("dot-separated", problem.Reason, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("WasmPlugin", "{}", true)]
+    [InlineData("WasmPlugin", "{a: 1}", false)]
+    [InlineData("Remote", "{}", false)] // the EnvoyFilter carries the text "{}"
+    public void An_empty_object_config_under_WasmPlugin_warns_that_the_filter_gets_no_configuration(string delivery, string config, bool warned)
+    {
+        var result = FilterDeploymentTranslator.Translate(WithDelivery(delivery, config), GoldenCase.DefaultFacts, [Details], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        Assert.Equal(warned, result.Warnings.Any(w => w.Contains("no configuration at all", StringComparison.Ordinal)));
+    }
+
+    [Theory]
+    [InlineData("Remote", "EnvoyFilter")]
+    [InlineData("WasmPlugin", "WasmPlugin")]
+    public void A_selector_that_also_matches_another_workloads_pods_is_a_warning_naming_both(string delivery, string kind)
+    {
+        // details-v1's pods carry app=details only, so its object's selector also reaches details-v2's pods, which get
+        // their own object too: the filter would run twice there. A DaemonSet's pods with those labels get it once.
+        var v1 = Details with { PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details" } };
+        var v2 = Details with { Name = "details-v2", PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details", ["version"] = "v2" } };
+        var agent = Details with { Kind = WorkloadKind.DaemonSet, Name = "details-agent", Labels = new Dictionary<string, string>(), PodTemplateLabels = new Dictionary<string, string> { ["app"] = "details", ["role"] = "agent" } };
+
+        var result = FilterDeploymentTranslator.Translate(WithDelivery(delivery, delivery == "WasmPlugin" ? "{a: 1}" : "x"), GoldenCase.DefaultFacts, [v1, v2, agent], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var warning = Assert.Single(result.Warnings, w => w.Contains("also carry", StringComparison.Ordinal));
+        Assert.Contains($"{kind} details-v1-f.bookinfo selects pods by app=details", warning, StringComparison.Ordinal);
+        Assert.Contains("Deployment details-v2 (which gets its own, so the filter runs twice there)", warning, StringComparison.Ordinal);
+        Assert.Contains("DaemonSet details-agent", warning, StringComparison.Ordinal);
+        Assert.DoesNotContain(result.Warnings, w => w.Contains("details-v2-f.bookinfo selects", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void WasmPlugin_delivery_refuses_an_image_root_id_longer_than_istiod_allows_for_pluginName()
+    {
+        var facts = GoldenCase.DefaultFacts with { RootIds = [new string('r', 257)] };
+
+        var plugin = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), facts, [Details], new TranslationOptions());
+        var envoyFilter = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), facts, [Details], new TranslationOptions());
+        var exactly256 = FilterDeploymentTranslator.Translate(WithDelivery("WasmPlugin", "{a: 1}"), facts with { RootIds = [new string('r', 256)] }, [Details], new TranslationOptions());
+
+        var problem = Assert.Single(plugin.Problems);
+        Assert.Equal("spec.filter.rootID", problem.Path);
+        Assert.Contains("pluginName", problem.Reason, StringComparison.Ordinal);
+        Assert.True(envoyFilter.Succeeded, string.Join("; ", envoyFilter.Problems));
+        Assert.True(exactly256.Succeeded, string.Join("; ", exactly256.Problems));
+    }
+
+    [Theory]
+    [InlineData("gateway", "GATEWAY")]
+    [InlineData("sidecar,gateway", "GATEWAY")]
+    [InlineData("sidecar", "SIDECAR_INBOUND")]
+    public void A_gateway_installed_with_the_gateway_chart_gets_the_gateway_context_whatever_its_name(string templates, string context)
+    {
+        // istio/gateway's chart labels the pods istio=<release name>, so a gateway not named istio-ingressgateway carries neither
+        // istio=ingressgateway nor a Gateway API label; its pod template asks the injector for the gateway template instead.
+        var gateway = Details with
+        {
+            Name = "internal-gw",
+            PodTemplateLabels = new Dictionary<string, string> { ["app"] = "internal-gw", ["istio"] = "internal-gw" },
+            PodTemplateAnnotations = new Dictionary<string, string> { ["inject.istio.io/templates"] = templates },
+        };
+
+        var result = FilterDeploymentTranslator.Translate(WithDelivery("Remote", "x"), GoldenCase.DefaultFacts, [gateway], new TranslationOptions());
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Problems));
+        var patch = Assert.Single(result.Resources).Manifest["spec"]!["configPatches"]!.AsArray().Single(p => (string?)p!["applyTo"] == "HTTP_FILTER")!;
+        Assert.Equal(context, (string?)patch["match"]!["context"]);
     }
 
     [Theory]

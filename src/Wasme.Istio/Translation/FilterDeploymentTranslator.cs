@@ -51,6 +51,22 @@ public static class FilterDeploymentTranslator
             warnings.Add("the image declares no root id and spec.filter.rootID is empty; the filter runs under the empty root id");
         }
 
+        if (delivery == DeliveryMode.WasmPlugin && rootId.Length > MaxPluginNameLength)
+        {
+            // spec.filter.rootID is bounded by the CRD; a root id read from the image is not, and istiod refuses the WasmPlugin.
+            problems.Add(new(
+                "spec.filter.rootID",
+                FilterDeploymentValidator.Shorten(rootId),
+                $"the image's first root id is {rootId.Length} characters; istiod refuses a WasmPlugin whose pluginName is longer than {MaxPluginNameLength}",
+                "set spec.filter.rootID to the root id the filter registers, or use delivery Remote or HostPath"));
+        }
+
+        if (delivery == DeliveryMode.WasmPlugin && config?.Json is { Count: 0 })
+        {
+            // istiod sets the plugin's configuration only when pluginConfig has a field (EnvoyFilter delivery passes "{}").
+            warnings.Add("config is an empty object, which reaches a WasmPlugin's filter as no configuration at all (istiod drops an empty pluginConfig), not as '{}'; a filter that parses its configuration as JSON fails to start: give it a field, or leave config out if the filter expects none");
+        }
+
         if (delivery == DeliveryMode.WasmPlugin && filter.ImagePullOptions?.InsecureSkipVerify == true)
         {
             // istio-agent pulls WasmPlugin images itself and verifies TLS unless its own setting says otherwise.
@@ -62,7 +78,8 @@ public static class FilterDeploymentTranslator
             return Failed(problems, warnings);
         }
 
-        var selected = Select(deployment, istio, workloads);
+        var candidates = workloads.ToList();
+        var selected = Select(deployment, istio, candidates);
         var context = new Context(deployment, FilterDeploymentValidator.EffectiveId(deployment), image, options, config, rootId, delivery, failStrategy);
         var resources = new List<DesiredResource>();
         var patches = new List<WorkloadPatch>();
@@ -81,15 +98,28 @@ public static class FilterDeploymentTranslator
             }
 
             var patchContext = filter.PatchContext ?? DefaultContext(workload);
-            if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound && DefaultContext(workload) == PatchContext.Gateway)
+            if (DefaultContext(workload) == PatchContext.Gateway)
             {
-                // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
                 var chosen = patchContext.ToString().ToLowerInvariant();
-                warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                if (delivery != DeliveryMode.WasmPlugin && patchContext is PatchContext.Inbound or PatchContext.Outbound)
+                {
+                    // The original's issue #267, chosen explicitly: istiod matches SIDECAR_* patches on sidecars only.
+                    warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, which has no SIDECAR_{chosen.ToUpperInvariant()} listeners: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                }
+                else if (delivery == DeliveryMode.WasmPlugin && patchContext == PatchContext.Inbound)
+                {
+                    // istiod counts a gateway's listeners as CLIENT traffic (pilot/pkg/model/extensions.go), so mode SERVER never matches.
+                    warnings.Add($"{workload.Kind} {workload.Name} runs an Istio gateway, whose listeners a WasmPlugin matches as mode CLIENT, not SERVER: patchContext {chosen} configures nothing there; use patchContext: gateway, or leave it out to have it chosen per workload");
+                }
             }
 
             var resource = delivery == DeliveryMode.WasmPlugin ? WasmPlugin(context, workload, patchContext) : EnvoyFilter(context, workload, patchContext);
             resources.Add(resource);
+            if (OverlapWarning(resource, workload, candidates, selected) is { } overlap)
+            {
+                warnings.Add(overlap);
+            }
+
             if (workload.Namespace == (string.IsNullOrEmpty(istio.IstioNamespace) ? DefaultIstioNamespace : istio.IstioNamespace))
             {
                 // istiod applies EnvoyFilters and WasmPlugins of its config root namespace (by default its own) to matching
@@ -127,6 +157,9 @@ public static class FilterDeploymentTranslator
     /// <summary>Where istiod runs when <c>spec.deployment.istio.istioNamespace</c> is not set; also Istio's default config root namespace.</summary>
     public const string DefaultIstioNamespace = "istio-system";
 
+    /// <summary>istiod's limit on a WasmPlugin's <c>pluginName</c> (pkg/config/validation, validateWasmPluginName).</summary>
+    public const int MaxPluginNameLength = 256;
+
     /// <summary>Kubernetes' limit on an object name (a DNS-1123 subdomain).</summary>
     public const int MaxObjectNameLength = 253;
 
@@ -151,10 +184,37 @@ public static class FilterDeploymentTranslator
 
     private static TranslationResult Failed(List<ValidationProblem> problems, List<string> warnings) => new([], [], [], problems, warnings);
 
+    // istiod applies the object to every pod of the namespace whose labels include its selector, not to one workload: the
+    // pods of another workload that carry all of them get the filter too, twice when that workload has its own object.
+    private static string? OverlapWarning(DesiredResource resource, Workload workload, IReadOnlyList<Workload> candidates, IReadOnlyList<Workload> selected)
+    {
+        var reached = candidates
+            .Where(other => other.Namespace == workload.Namespace && (other.Kind != workload.Kind || other.Name != workload.Name))
+            .Where(other => workload.PodTemplateLabels.All(l => other.PodTemplateLabels.TryGetValue(l.Key, out var v) && v == l.Value))
+            .OrderBy(other => other.Kind.ToString(), StringComparer.Ordinal)
+            .ThenBy(other => other.Name, StringComparer.Ordinal)
+            .Select(other => selected.Any(s => s.Kind == other.Kind && s.Name == other.Name)
+                ? $"{other.Kind} {other.Name} (which gets its own, so the filter runs twice there)"
+                : $"{other.Kind} {other.Name}")
+            .ToList();
+        if (reached.Count == 0)
+        {
+            return null;
+        }
+
+        var selector = string.Join(",", workload.PodTemplateLabels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
+        return $"{resource.Kind} {resource.Name} selects pods by {selector}, which the pods of {string.Join(", ", reached)} also carry: istiod applies it to them as well; "
+            + $"give the pods of {workload.Kind} {workload.Name} a label the others lack (istiod matches pods, not workloads)";
+    }
+
     // Gateways have no SIDECAR_* listeners, so the original's inbound default silently did nothing there (issue #267).
+    // The istio/gateway Helm chart labels pods istio=<release name>, so a gateway of another name is known by its pods
+    // asking the injector for the gateway template.
     private static PatchContext DefaultContext(Workload workload) =>
         workload.PodTemplateLabels.TryGetValue("istio", out var role) && role is "ingressgateway" or "egressgateway"
         || workload.PodTemplateLabels.ContainsKey("gateway.networking.k8s.io/gateway-name")
+        || workload.PodTemplateAnnotations.TryGetValue("inject.istio.io/templates", out var templates)
+            && templates.Split(',', StringSplitOptions.TrimEntries).Contains("gateway", StringComparer.Ordinal)
             ? PatchContext.Gateway
             : PatchContext.Inbound;
 

@@ -66,7 +66,7 @@ public static partial class FilterDeploymentValidator
                 problems.Add(new(
                     string.IsNullOrEmpty(filter.Id) ? "metadata.name" : "spec.filter.id",
                     id,
-                    "the filter id names Kubernetes objects and labels, so it must be 1-63 lower-case letters, digits, '-' or '.', starting and ending with a letter or digit",
+                    "the filter id ends the names of Kubernetes objects and is a label value, so it must be 1-63 characters of dot-separated parts, each lower-case letters, digits or '-', starting and ending with a letter or digit",
                     "set spec.filter.id to a shorter lower-case id such as 'add-header'"));
             }
         }
@@ -165,7 +165,8 @@ public static partial class FilterDeploymentValidator
     [GeneratedRegex(@"^(?:[a-zA-Z0-9.-]+(?::[0-9]+)?/)?[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*(?::[A-Za-z0-9_][A-Za-z0-9_.-]{0,127})?(?:@sha256:[a-f0-9]{64})?$", RegexOptions.CultureInvariant)]
     private static partial Regex ImageReferencePattern();
 
-    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
+    // A DNS subdomain (kube-apiserver's rule for the object names it ends): "a..b" or "a.-b" would name objects it refuses.
+    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
     private static partial Regex FilterIdPattern();
 
     [GeneratedRegex(@"^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$", RegexOptions.CultureInvariant)]

@@ -24,30 +24,57 @@ public static class IstiodVersion
     public static (IstioVersion? Version, string Source) Find(IEnumerable<V1Deployment> istiods, string istioNamespace, string? revision)
     {
         ArgumentNullException.ThrowIfNull(istiods);
-        var candidates = istiods
+        var all = istiods.OrderBy(d => d.Metadata?.Name, StringComparer.Ordinal).ToList();
+        var candidates = all
             .Where(d => revision is null
                 ? d.Metadata?.Labels?.TryGetValue(RevisionLabel, out var r) != true || r == "default"
                 : d.Metadata?.Labels?.TryGetValue(RevisionLabel, out var r2) == true && r2 == revision)
-            .OrderBy(d => d.Metadata?.Name, StringComparer.Ordinal);
+            .ToList();
         foreach (var istiod in candidates)
         {
-            var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
-            if (IstioVersion.TryParse(TagOf(image), out var version))
+            if (VersionOf(istiod) is { } found)
             {
-                return (version, $"{istioNamespace}/{istiod.Metadata!.Name} ({image})");
-            }
-
-            // An image pinned by digest alone has no tag; Istio's Helm charts and istioctl label the Deployment instead.
-            foreach (var label in VersionLabels)
-            {
-                if (istiod.Metadata?.Labels?.TryGetValue(label, out var text) == true && IstioVersion.TryParse(text, out version))
-                {
-                    return (version, $"{istioNamespace}/{istiod.Metadata.Name} (label {label}={text})");
-                }
+                return (found.Version, $"{istioNamespace}/{istiod.Metadata!.Name} ({found.From})");
             }
         }
 
-        return (null, revision is null ? $"no istiod (label {IstiodSelector}) in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}");
+        var wanted = revision is null ? $"no istiod (label {IstiodSelector}) of the default revision in {istioNamespace}" : $"no istiod of revision {revision} in {istioNamespace}";
+        if (candidates.Count == 0)
+        {
+            // A revision tag (istio.io/rev=prod after `istioctl tag set prod --revision 1-26`), or a default revision set by a
+            // tag, names no istiod Deployment; it points at one of those present, so when they all run one release, that is it.
+            var versions = all.Select(VersionOf).ToList();
+            if (versions.Count > 0 && versions.All(v => v is not null) && versions.Select(v => v!.Value.Version).Distinct().Count() == 1)
+            {
+                return (versions[0]!.Value.Version, $"{wanted} (a revision tag?), and every istiod in {istioNamespace} runs Istio {versions[0]!.Value.Version}");
+            }
+
+            var revisions = all.Select(d => d.Metadata?.Labels?.TryGetValue(RevisionLabel, out var r) == true ? r : "default").Distinct().Order(StringComparer.Ordinal).ToList();
+            return (null, revisions.Count == 0 ? $"no istiod (label {IstiodSelector}) in {istioNamespace}" : $"{wanted}; its istiods are of revisions {string.Join(", ", revisions)}");
+        }
+
+        return (null, wanted);
+    }
+
+    // The discovery image's tag, else a version label.
+    private static (IstioVersion Version, string From)? VersionOf(V1Deployment istiod)
+    {
+        var image = istiod.Spec?.Template?.Spec?.Containers?.FirstOrDefault(c => c.Name == "discovery")?.Image;
+        if (IstioVersion.TryParse(TagOf(image), out var version))
+        {
+            return (version, image!);
+        }
+
+        // An image pinned by digest alone has no tag; Istio's Helm charts and istioctl label the Deployment instead.
+        foreach (var label in VersionLabels)
+        {
+            if (istiod.Metadata?.Labels?.TryGetValue(label, out var text) == true && IstioVersion.TryParse(text, out version))
+            {
+                return (version, $"label {label}={text}");
+            }
+        }
+
+        return null;
     }
 
     // registry[:port]/path[:tag][@digest]: the tag follows the last ':' of the last path component, before any digest

@@ -88,7 +88,7 @@ public sealed partial class FilterDeploymentReconciler
 
         var pull = deployment.Spec.Filter!.ImagePullOptions;
         var credentials = await _pullSecrets.ReadAsync(key.Namespace!, pull?.PullSecret, cancellationToken).ConfigureAwait(false);
-        var request = new ImageRequest(deployment.Spec.Filter.Image!, credentials, pull?.PlainHttp ?? false, pull?.InsecureSkipVerify ?? false);
+        var request = new ImageRequest(deployment.Spec.Filter.Image!, credentials.Provider, pull?.PlainHttp ?? false, pull?.InsecureSkipVerify ?? false);
         var result = await _signatures.VerifyAsync(request, image, policy, cancellationToken).ConfigureAwait(false);
         foreach (var stale in _verdicts.Keys.Where(k => k.StartsWith($"{key}|", StringComparison.Ordinal)))
         {

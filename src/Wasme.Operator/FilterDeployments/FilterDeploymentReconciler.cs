@@ -243,6 +243,12 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         var applied = $"{translation.Resources.Count} {(translation.Resources.Count == 1 ? "object" : "objects")} for {translation.SelectedWorkloads.Count} {(translation.SelectedWorkloads.Count == 1 ? "workload" : "workloads")}";
         // Warnings (e.g. istio-agent needing WASM_INSECURE_REGISTRIES) do not block, but the user must be able to see them.
         var warnings = translation.SelectedWorkloads.Count > 0 ? translation.Warnings : [];
+        if (translation.SelectedWorkloads.Count > 0
+            && WasmPluginPullSecret.Warning(deployment, _resolved.TryGetValue(key, out var resolved) ? resolved.PullSecretType : null) is { } secretWarning)
+        {
+            warnings = [.. warnings, secretWarning];
+        }
+
         status.Condition(ConditionTypes.Applied, true, "Applied", warnings.Count == 0 ? applied : $"{applied}; warning: {string.Join("; warning: ", warnings)}");
         // What the live objects now point at: the caches keep serving exactly this until the next successful apply.
         status.Status.AppliedImage = $"{image.Repository}@{image.ManifestDigest}";
@@ -310,13 +316,13 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         }
 
         var credentials = await _pullSecrets.ReadAsync(key.Namespace!, pull?.PullSecret, cancellationToken).ConfigureAwait(false);
-        var facts = await _images.ResolveAsync(new ImageRequest(filter.Image!, credentials, pull?.PlainHttp ?? false, pull?.InsecureSkipVerify ?? false), cancellationToken).ConfigureAwait(false);
+        var facts = await _images.ResolveAsync(new ImageRequest(filter.Image!, credentials.Provider, pull?.PlainHttp ?? false, pull?.InsecureSkipVerify ?? false), cancellationToken).ConfigureAwait(false);
         if (cached is not null && cached.Facts.ManifestDigest != facts.ManifestDigest)
         {
             Log.ImageMoved(_logger, filter.Image!, cached.Facts.ManifestDigest, facts.ManifestDigest);
         }
 
-        _resolved[key] = new ResolvedImage(filter.Image!, deployment.Metadata.Generation, facts, now);
+        _resolved[key] = new ResolvedImage(filter.Image!, deployment.Metadata.Generation, facts, now, credentials.SecretType);
         return facts;
     }
 
@@ -605,7 +611,7 @@ public sealed partial class FilterDeploymentReconciler : IReconciler
         _ => "deleted",
     };
 
-    private sealed record ResolvedImage(string Image, long? Generation, ImageFacts Facts, DateTimeOffset ResolvedAt);
+    private sealed record ResolvedImage(string Image, long? Generation, ImageFacts Facts, DateTimeOffset ResolvedAt, string? PullSecretType);
 
     private static partial class Log
     {

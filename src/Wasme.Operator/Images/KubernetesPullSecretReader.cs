@@ -20,11 +20,11 @@ public sealed class KubernetesPullSecretReader : IPullSecretReader
         _client = client;
     }
 
-    public async Task<ICredentialProvider> ReadAsync(string namespaceName, string? secretName, CancellationToken cancellationToken)
+    public async Task<PullCredentials> ReadAsync(string namespaceName, string? secretName, CancellationToken cancellationToken)
     {
         if (string.IsNullOrEmpty(secretName))
         {
-            return AnonymousCredentialProvider.Instance;
+            return PullCredentials.Anonymous;
         }
 
         k8s.Models.V1Secret secret;
@@ -42,7 +42,7 @@ public sealed class KubernetesPullSecretReader : IPullSecretReader
         {
             if (data.TryGetValue(".dockerconfigjson", out var configJson) || data.TryGetValue(".dockercfg", out configJson))
             {
-                return DockerConfigCredentialProvider.FromJson(configJson);
+                return new PullCredentials(DockerConfigCredentialProvider.FromJson(configJson), secret.Type);
             }
         }
         catch (OciException ex)
@@ -52,7 +52,7 @@ public sealed class KubernetesPullSecretReader : IPullSecretReader
 
         if (data.TryGetValue("username", out var user) && data.TryGetValue("password", out var password))
         {
-            return new StaticCredentialProvider(new RegistryCredential(Encoding.UTF8.GetString(user), Encoding.UTF8.GetString(password)));
+            return new PullCredentials(new StaticCredentialProvider(new RegistryCredential(Encoding.UTF8.GetString(user), Encoding.UTF8.GetString(password))), secret.Type);
         }
 
         throw new ImageResolutionException(ImageResolutionFailure.PullSecretInvalid, $"pull secret {namespaceName}/{secretName} has neither a .dockerconfigjson key nor username and password keys; recreate it with kubectl create secret docker-registry");

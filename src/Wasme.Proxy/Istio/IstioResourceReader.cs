@@ -294,7 +294,8 @@ public static class IstioResourceReader
 
         var metadata = Child(root, "metadata");
         var name = $"{Scalar(metadata, "namespace") ?? "default"}.{Scalar(metadata, "name") ?? "wasmplugin"}";
-        var configuration = Child(spec, "pluginConfig") is { } pluginConfig ? ToJson(pluginConfig, $"{origin}: spec.pluginConfig") : string.Empty;
+        // istiod sets the plugin's configuration only when pluginConfig has a field: an empty one reaches the filter as 0 bytes.
+        var configuration = Child(spec, "pluginConfig") is { } pluginConfig and not YamlMappingNode { Children.Count: 0 } ? ToJson(pluginConfig, $"{origin}: spec.pluginConfig") : string.Empty;
         // Istio's FailStrategy enum; the API server refuses any other word, so a typo must not quietly mean FAIL_CLOSE.
         var policy = Scalar(spec, "failStrategy") switch
         {

@@ -560,6 +560,32 @@ public sealed class DeployIstioCommandTests : IAsyncLifetime
         Assert.Contains("JSON object", _cli.Error.Output, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("wasme-cache.wasme.svc.cluster.local:0")]
+    [InlineData("wasme-cache.wasme.svc.cluster.local:65536")]
+    [InlineData("wasme-cache.wasme.svc.cluster.local:-1")]
+    public async Task A_cache_service_port_Envoy_cannot_connect_to_is_refused_before_anything_is_printed(string cacheService)
+    {
+        // The dry run printed port_value 65536 (Envoy refuses the cluster) or -1 (istiod refuses the EnvoyFilter).
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=myfilter", "--namespace=bookinfo", "--labels", "app=details",
+            "--cache-service", cacheService, "--dry-run", "-o", "yaml", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains($"--cache-service '{cacheService}' must be host:port", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Empty(_cli.Out.Output);
+    }
+
+    [Fact]
+    public async Task An_id_that_is_not_a_DNS_subdomain_is_refused_before_anything_is_written()
+    {
+        // The API server refuses a FilterDeployment named "my..filter"; the id is checked first, with the fix.
+        var code = await Wasme(["deploy", "istio", "webassemblyhub.io/ceposta/demo-add-header:v0.2", "--id=my..filter", "--namespace=bookinfo", "--labels", "app=details", "--wait", "0", .. IstioCli.SeedFacts]);
+
+        Assert.Equal(ExitCodes.UsageError, code);
+        Assert.Contains("spec.filter.id", _cli.Error.Output, StringComparison.Ordinal);
+        Assert.Null(FilterDeployment("my..filter"));
+    }
+
     [Fact]
     public async Task A_user_EnvoyFilter_with_the_same_name_is_not_overwritten()
     {

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Wasme.Operator.FilterDeployments;
 using Wasme.Operator.Tests.Support;
 
@@ -95,6 +96,45 @@ public sealed class ConvergenceTests : IClassFixture<RegistryFixture>
         Assert.Contains("JSON object", (string?)ready["message"], StringComparison.Ordinal);
         Assert.Empty(await harness.ListAsync("extensions.istio.io", "v1alpha1", "wasmplugins"));
     }
+
+    [Theory]
+    [InlineData("Opaque", true)]
+    [InlineData("kubernetes.io/dockerconfigjson", false)]
+    public async Task WasmPlugin_delivery_warns_when_istiod_cannot_pass_the_pull_secret_to_the_proxies(string secretType, bool warned)
+    {
+        // istiod hands istio-agent only kubernetes.io/dockerconfigjson Secrets (pilot/pkg/credentials/kube GetDockerCredential);
+        // the username/password Secret the operator and cache accept leaves the proxies pulling without credentials.
+        var image = await _registry.PushAsync("modes/pull-secret:v1");
+        await using var harness = await OperatorHarness.StartAsync();
+        harness.Apply(Manifests.Workload("details-v1", "details"));
+        var data = secretType == "Opaque"
+            ? new JsonObject { ["username"] = Base64("robot"), ["password"] = Base64("s3cret") }
+            : new JsonObject { [".dockerconfigjson"] = Base64(new JsonObject { ["auths"] = new JsonObject { [_registry.Host] = new JsonObject { ["auth"] = Base64("robot:s3cret") } } }.ToJsonString()) };
+        harness.Apply(new JsonObject
+        {
+            ["apiVersion"] = "v1",
+            ["kind"] = "Secret",
+            ["metadata"] = new JsonObject { ["name"] = "registry-creds", ["namespace"] = OperatorHarness.Namespace },
+            ["type"] = secretType,
+            ["data"] = data,
+        });
+        harness.StartOperator();
+
+        harness.Apply(Manifests.FilterDeployment(FilterName, image.Reference, config: new JsonObject { ["greeting"] = "hi" }, delivery: "WasmPlugin", pullSecret: "registry-creds"));
+
+        await harness.EventuallyAsync(() => harness.IsReady(FilterName), "the FilterDeployment is Ready");
+        var applied = (string)harness.Condition(FilterName, "Applied")!["message"]!;
+        Assert.Equal(warned, applied.Contains("kubernetes.io/dockerconfigjson", StringComparison.Ordinal));
+        if (warned)
+        {
+            Assert.Contains("registry-creds", applied, StringComparison.Ordinal);
+            Assert.Contains("kubectl create secret docker-registry", applied, StringComparison.Ordinal);
+        }
+
+        Assert.NotNull(harness.Server.Get("extensions.istio.io/v1alpha1", "WasmPlugin", OperatorHarness.Namespace, $"details-v1-{FilterId}"));
+    }
+
+    private static string Base64(string text) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(text));
 
     [Fact]
     public async Task The_Istio_release_is_read_from_istiod_and_shapes_the_translation()

@@ -171,6 +171,24 @@ public sealed class IstioResourceReaderTests
         Assert.Equal(FailurePolicy.FailOpen, filter.FailurePolicy);
     }
 
+    [Fact]
+    public void An_empty_plugin_config_reaches_the_filter_as_no_configuration_as_istiod_sends_it()
+    {
+        // istiod sets PluginConfig.configuration only when pluginConfig has a field, so the filter gets 0 bytes, not "{}".
+        var yaml = $"""
+            apiVersion: extensions.istio.io/v1alpha1
+            kind: WasmPlugin
+            metadata: {"{"}name: empty, namespace: data{"}"}
+            spec:
+              url: oci://registry.example.com:5000/team/db-metrics@sha256:{Sha}
+              pluginConfig: {"{}"}
+            """;
+
+        var filter = Assert.Single(IstioResourceReader.Read(yaml, "plugin.yaml"));
+
+        Assert.Equal(string.Empty, filter.Configuration);
+    }
+
     [Theory]
     [InlineData("{remote: {http_uri: {uri: 'http://cache/x'}}}", "has no sha256")]
     [InlineData("{remote: {http_uri: {uri: 'http://cache/x'}, sha256: abc}}", "is not 64 lower-case hex digits")]

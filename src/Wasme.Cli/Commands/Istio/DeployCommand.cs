@@ -132,9 +132,10 @@ internal sealed class DeployIstioCommand : WasmeCommand
 
         var cache = parse.GetValue(_cacheService)!;
         var colon = cache.LastIndexOf(':');
-        if (colon <= 0 || !int.TryParse(cache[(colon + 1)..], out var port))
+        if (colon <= 0 || !int.TryParse(cache[(colon + 1)..], out var port) || port is < 1 or > 65535)
         {
-            throw CommandException.Usage($"--cache-service '{cache}' must be host:port");
+            // As render: Envoy refuses a cluster port above 65535, and istiod an EnvoyFilter with a negative one.
+            throw CommandException.Usage($"--cache-service '{cache}' must be host:port, e.g. wasme-cache.wasme.svc.cluster.local:9979");
         }
 
         if (!Durations.TryParse(parse.GetValue(_wait)!, out var wait))
