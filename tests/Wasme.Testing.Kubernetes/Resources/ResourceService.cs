@@ -616,6 +616,9 @@ internal sealed class ResourceService
         {
             JudgeUnknownFields(type, [.. ObjectMetadata.PruneUnknown(obj), .. schema.PruneAndDefault(obj)], options);
             errors.AddRange(schema.Validate(obj));
+
+            // Validated as decoded (int64 or float64), stored as Go writes them back: 1.0 becomes 1.
+            GoJsonNumbers.Canonicalize(obj);
         }
         else if (BuiltInFields.ModelOf(type.Group, type.Version, type.Kind) is { } model)
         {
