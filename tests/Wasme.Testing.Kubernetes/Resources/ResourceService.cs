@@ -464,6 +464,7 @@ internal sealed class ResourceService
         {
             var next = change(current.CloneObject());
             CheckTypeMeta(type, next);
+            CheckNameAndNamespace(type, ns, name, next);
             if (next.ResourceVersion() is { } wanted && wanted != current.ResourceVersion())
             {
                 throw ApiException.Conflict(type, name);
@@ -473,6 +474,12 @@ internal sealed class ResourceService
             var old = current.Metadata();
             foreach (var immutable in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name" })
             {
+                if (immutable == "uid" && metadata.GetString("uid") is { Length: > 0 })
+                {
+                    // rest.BeforeUpdate fills in a missing uid; a different one is judged (field is immutable).
+                    continue;
+                }
+
                 if (old[immutable] is { } value)
                 {
                     metadata[immutable] = value.DeepClone();
@@ -609,7 +616,7 @@ internal sealed class ResourceService
     {
         if (old is not null)
         {
-            errors.AddRange(ObjectMetadata.ValidateUpdate(obj));
+            errors.AddRange(ObjectMetadata.ValidateUpdate(obj, old));
         }
 
         if (type.Schema is { } schema)
@@ -790,6 +797,29 @@ internal sealed class ResourceService
 
         obj["apiVersion"] = type.ApiVersion;
         obj["kind"] = type.Kind;
+    }
+
+    /// <summary>
+    /// What the update and patch handlers check of the object they are about to write, before its resourceVersion:
+    /// EnsureObjectNamespaceMatchesRequestNamespace (a missing namespace is the request's), then checkName.
+    /// </summary>
+    private static void CheckNameAndNamespace(ResourceType type, string? ns, string name, JsonObject next)
+    {
+        if (type.Namespaced && next.Namespace() is { Length: > 0 } objectNamespace && objectNamespace != ns)
+        {
+            throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        var objectName = next.Name();
+        if (objectName.Length == 0)
+        {
+            throw ApiException.BadRequest($"the name of the object ({name} based on URL) was undeterminable: name must be provided");
+        }
+
+        if (objectName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({objectName}) does not match the name on the URL ({name})");
+        }
     }
 
     private static string? ResolveNamespace(ResourceType type, string? ns, JsonObject obj)
