@@ -460,8 +460,9 @@ internal sealed class ResourceService
     private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
     {
         var key = Key(type, ns, name);
-        JsonObject Mutate(JsonObject current)
+        JsonObject Mutate(JsonObject stored)
         {
+            var current = FromStorage(type, stored);
             var next = change(current.CloneObject());
             CheckTypeMeta(type, next);
             CheckNameAndNamespace(type, ns, name, next);
@@ -907,8 +908,7 @@ internal sealed class ResourceService
     /// <summary>What a client sees: the requested version's apiVersion and kind.</summary>
     internal static JsonObject Present(ResourceType type, JsonObject stored)
     {
-        // A round trip through text makes every value JSON-backed, so GetValue<int> and GetValue<long> both work for callers.
-        var result = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
+        var result = FromStorage(type, stored);
         var ordered = new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind };
         foreach (var (key, value) in result.ToList())
         {
@@ -920,6 +920,24 @@ internal sealed class ResourceService
         }
 
         return ordered;
+    }
+
+    /// <summary>
+    /// A stored object as kube-apiserver decodes it from etcd, for every read and as the old object of every update:
+    /// a custom resource goes through its CRD's schema as it is now (apiextensions-apiserver's schemaCoercingDecoder and
+    /// unstructuredDefaulter), so fields a newer CRD drops are gone and its new defaults are there, without a write.
+    /// </summary>
+    private static JsonObject FromStorage(ResourceType type, JsonObject stored)
+    {
+        // A round trip through text makes every value JSON-backed, so GetValue<int> and GetValue<long> both work for callers.
+        var result = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
+        if (type.Schema is { } schema)
+        {
+            schema.PruneAndDefault(result);
+            GoJsonNumbers.Canonicalize(result);
+        }
+
+        return result;
     }
 
     internal static ObjectKey Key(ResourceType type, string? ns, string name) =>
