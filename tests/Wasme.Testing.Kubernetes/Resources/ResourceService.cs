@@ -93,6 +93,7 @@ internal sealed class ResourceService
                 $"{type.QualifiedResource} \"{name}\" is forbidden: create not allowed while custom resource definition is terminating", ApiException.DetailsOf(type, name));
         }
 
+        var requestedVersion = metadata.GetString("resourceVersion");
         foreach (var key in new[] { "uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "creationTimestamp", "selfLink" })
         {
             metadata.Remove(key);
@@ -149,6 +150,13 @@ internal sealed class ResourceService
         if (options.DryRun)
         {
             return Present(type, obj);
+        }
+
+        // etcd3's store refuses a create that carries a (numeric, non-zero) version, after validation and admission, with an
+        // error that is not a Status: kube-apiserver answers 500 with its text. Dry runs never reach it.
+        if (ulong.TryParse(requestedVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) && version != 0)
+        {
+            throw new ApiException(500, "", "resourceVersion should not be set on objects to be created");
         }
 
         var created = _store.Create(Key(type, ns, name), obj, () => ApiException.AlreadyExists(type, name));
