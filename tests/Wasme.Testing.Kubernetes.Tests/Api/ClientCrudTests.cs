@@ -219,6 +219,19 @@ public sealed class ClientCrudTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Replace_WithAnotherNameAndNamespace_NamesTheNamespaceFirst()
+    {
+        // The update handler checks the object's namespace against the request's before its name against the URL's.
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
+        var moved = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "b", NamespaceProperty = "kube-system" } };
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ReplaceNamespacedConfigMapAsync(moved, "a", "default"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+        Assert.Equal("the namespace of the provided object does not match the namespace sent on the request", Status(refused).Message);
+    }
+
+    [Fact]
     public async Task DryRun_ValidatesButDoesNotPersist()
     {
         var result = await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default", dryRun: "All");

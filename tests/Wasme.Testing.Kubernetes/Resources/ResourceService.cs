@@ -167,12 +167,14 @@ internal sealed class ResourceService
     public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject body, string? subresource, WriteOptions options)
     {
         CheckTypeMeta(type, body);
+
+        // The update handler: EnsureObjectNamespaceMatchesRequestNamespace, then checkName.
+        ResolveNamespace(type, ns, body);
         if (body.Name() is { Length: > 0 } bodyName && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        ResolveNamespace(type, ns, body);
         if (type.IsCustom && body.ResourceVersion() is null)
         {
             // The generic registry looks the object up first, then names the resource (not the kind) and prints
