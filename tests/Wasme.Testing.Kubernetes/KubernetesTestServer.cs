@@ -274,7 +274,10 @@ public sealed class KubernetesTestServer : IAsyncDisposable
         }
         catch (ApiException e) when (e.Code == 404 && name.Length > 0)
         {
-            return _service.Create(type, ns, obj, SeedOptions);
+            // Seeding is create-or-replace: a version copied from elsewhere means nothing here.
+            var fresh = obj.CloneObject();
+            fresh.Metadata().Remove("resourceVersion");
+            return _service.Create(type, ns, fresh, SeedOptions);
         }
     }
 

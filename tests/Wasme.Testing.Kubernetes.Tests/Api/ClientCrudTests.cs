@@ -200,6 +200,38 @@ public sealed class ClientCrudTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Create_OfAnObjectCarryingAResourceVersion_IsRefusedByStorage()
+    {
+        // Creating a copy of an object read earlier, resourceVersion and all, is refused by etcd3's store as a 500 that is
+        // not a Status of its own (kubectl strips the version before it creates; client libraries do not).
+        var copy = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c", ResourceVersion = "42" } };
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.CreateNamespacedConfigMapAsync(copy, "default"));
+        var dryRun = await _client.CoreV1.CreateNamespacedConfigMapAsync(copy, "default", dryRun: "All");
+
+        Assert.Equal(HttpStatusCode.InternalServerError, refused.Response.StatusCode);
+        Assert.Equal("resourceVersion should not be set on objects to be created", Status(refused).Message);
+        Assert.True(string.IsNullOrEmpty(Status(refused).Reason));
+        Assert.Equal(HttpStatusCode.NotFound, (await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ReadNamespacedConfigMapAsync("c", "default"))).Response.StatusCode);
+
+        // A dry run never reaches etcd3's store, so nothing checks the version there.
+        Assert.Equal("c", dryRun.Metadata.Name);
+    }
+
+    [Fact]
+    public async Task Replace_WithAnotherNameAndNamespace_NamesTheNamespaceFirst()
+    {
+        // The update handler checks the object's namespace against the request's before its name against the URL's.
+        await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "a" } }, "default");
+        var moved = new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "b", NamespaceProperty = "kube-system" } };
+
+        var refused = await Assert.ThrowsAsync<HttpOperationException>(() => _client.CoreV1.ReplaceNamespacedConfigMapAsync(moved, "a", "default"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, refused.Response.StatusCode);
+        Assert.Equal("the namespace of the provided object does not match the namespace sent on the request", Status(refused).Message);
+    }
+
+    [Fact]
     public async Task DryRun_ValidatesButDoesNotPersist()
     {
         var result = await _client.CoreV1.CreateNamespacedConfigMapAsync(new V1ConfigMap { Metadata = new V1ObjectMeta { Name = "c" } }, "default", dryRun: "All");

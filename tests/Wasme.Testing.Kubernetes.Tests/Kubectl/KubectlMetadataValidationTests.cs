@@ -121,4 +121,71 @@ public sealed class KubectlMetadataValidationTests : IAsyncLifetime
         Assert.Equal("Warning: metadata.finalizers: \"cleanup\": prefer a domain-qualified finalizer name to avoid accidental conflicts with other finalizer writers", added.Stderr.Trim());
         Assert.Equal("", again.Stderr.Trim());
     }
+
+    [Fact]
+    public async Task Patch_FinalizerThatIsNotAQualifiedName_IsRefusedOnUpdateToo()
+    {
+        // rest.BeforeUpdate runs ObjectMeta's create checks again on every update, finalizer names included.
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", Manifests.Widget("gizmo", 1)));
+
+        var result = await _kubectl.RunAsync("patch", "widget", "gizmo", "--type=merge", "-p", """{"metadata":{"finalizers":["example.com/ok","clean up"]}}""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "The Widget \"gizmo\" is invalid: metadata.finalizers: Invalid value: \"clean up\": name part must consist of alphanumeric characters, '-', '_' or '.', and must start and end with an alphanumeric character (e.g. 'MyName',  or 'my.name',  or '123-abc', regex used for validation is '([A-Za-z0-9][-A-Za-z0-9_.]*)?[A-Za-z0-9]')",
+            result.Stderr.Trim());
+        Assert.Null(_server.Get("example.com/v1", "Widget", "default", "gizmo")!["metadata"]!["finalizers"]);
+    }
+
+    [Fact]
+    public async Task Apply_OrphanAndForegroundFinalizersTogether_AreRefused()
+    {
+        var manifest = Manifests.Widget("gizmo", 1).Replace("labels: {}", "labels: {}, finalizers: [orphan, foregroundDeletion]", StringComparison.Ordinal);
+
+        var result = await _kubectl.RunAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", manifest));
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal(
+            "The Widget \"gizmo\" is invalid: metadata.finalizers: Invalid value: []string{\"orphan\", \"foregroundDeletion\"}: finalizer orphan and foregroundDeletion cannot be both set",
+            result.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Patch_ThatRenamesTheObject_IsABadRequest()
+    {
+        // The patch handler's checkName: a patch cannot move an object to another name.
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", Manifests.Widget("gizmo", 1)));
+
+        var result = await _kubectl.RunAsync("patch", "widget", "gizmo", "--type=merge", "-p", """{"metadata":{"name":"gadget"}}""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("Error from server (BadRequest): the name of the object (gadget) does not match the name on the URL (gizmo)", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Patch_ThatMovesTheObjectToAnotherNamespace_IsABadRequest()
+    {
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", Manifests.Widget("gizmo", 1)));
+
+        var result = await _kubectl.RunAsync("patch", "widget", "gizmo", "--type=json", "-p", """[{"op":"replace","path":"/metadata/namespace","value":"kube-system"}]""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("Error from server (BadRequest): the namespace of the provided object does not match the namespace sent on the request", result.Stderr.Trim());
+    }
+
+    [Fact]
+    public async Task Patch_ThatChangesTheUid_IsRefusedAsImmutable()
+    {
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", Manifests.Widget("gizmo", 1)));
+
+        var result = await _kubectl.RunAsync("patch", "widget", "gizmo", "--type=merge", "-p", """{"metadata":{"uid":"0b1c2d3e-0000-4000-8000-000000000000"}}""");
+        var timestamp = await _kubectl.RunAsync("patch", "widget", "gizmo", "--type=merge", "-p", """{"metadata":{"creationTimestamp":"2020-01-01T00:00:00Z"}}""");
+
+        Assert.Equal(1, result.ExitCode);
+        Assert.Equal("The Widget \"gizmo\" is invalid: metadata.uid: Invalid value: \"0b1c2d3e-0000-4000-8000-000000000000\": field is immutable", result.Stderr.Trim());
+
+        // A creation timestamp is put back without a word, as rest.BeforeUpdate does.
+        Assert.True(timestamp.ExitCode == 0, timestamp.Stderr);
+        Assert.Contains("(no change)", timestamp.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -21,6 +21,26 @@ public sealed class CrdUpdateTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _server.DisposeAsync();
 
+    [Fact]
+    public async Task Apply_CrdWithANewDefaultAndAFieldRemoved_StoredObjectsReadWithTheNewSchema()
+    {
+        // apiextensions-apiserver prunes and defaults what it decodes from storage, so an upgraded CRD's defaults show on
+        // objects written before it, without a write, and an update compares against that view (no generation bump).
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("w.yaml", "apiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w, namespace: default}\nspec: {size: 1, tags: {team: a}}\n"));
+        var writtenVersion = await _kubectl.SucceedAsync("get", "widget", "w", "-o", "jsonpath={.metadata.resourceVersion}");
+        var upgraded = Manifests.WidgetCrd
+            .Replace("tags: {type: object, additionalProperties: {type: string}}", "shape: {type: string, default: round}", StringComparison.Ordinal);
+        Assert.NotEqual(Manifests.WidgetCrd, upgraded);
+
+        await _kubectl.SucceedAsync("apply", "-f", _kubectl.WriteManifest("crd2.yaml", upgraded));
+        var read = await _kubectl.SucceedAsync("get", "widget", "w", "-o", "jsonpath={.spec} {.metadata.resourceVersion}");
+        await _kubectl.SucceedAsync("label", "widget", "w", "team=a");
+        var generation = await _kubectl.SucceedAsync("get", "widget", "w", "-o", "jsonpath={.metadata.generation} {.spec}");
+
+        Assert.Equal($$"""{"color":"red","shape":"round","size":1} {{writtenVersion}}""", read);
+        Assert.Equal("""1 {"color":"red","shape":"round","size":1}""", generation);
+    }
+
     [Theory]
     [InlineData("scope: Namespaced", "scope: Cluster", "spec.scope: Invalid value: \"Cluster\": field is immutable")]
     [InlineData("kind: Widget,", "kind: Gadget,", "spec.names.kind: Invalid value: \"Gadget\": field is immutable")]

@@ -64,12 +64,47 @@ internal static partial class ObjectMetadata
             yield return error;
         }
 
-        foreach (var finalizer in obj.Finalizers())
+        foreach (var error in FinalizerNames(obj))
+        {
+            yield return error;
+        }
+    }
+
+    /// <summary>
+    /// What an update's metadata gets, as rest.BeforeUpdate asks apimachinery: the create checks again (labels,
+    /// annotations, owner references, finalizer names), then ValidateObjectMetaAccessorUpdate's immutable uid.
+    /// Name and namespace are the handler's (400 before this); timestamps and generation are put back, not judged.
+    /// </summary>
+    public static IEnumerable<FieldError> ValidateUpdate(JsonObject obj, JsonObject old)
+    {
+        foreach (var error in ValidateUpdate(obj).Concat(FinalizerNames(obj)))
+        {
+            yield return error;
+        }
+
+        if (obj.Uid() is { Length: > 0 } uid && uid != old.Uid())
+        {
+            yield return FieldError.Invalid("metadata.uid", uid, "field is immutable");
+        }
+    }
+
+    /// <summary>apimachinery's ValidateFinalizers: each a qualified name, and not both orphan and foregroundDeletion.</summary>
+    private static IEnumerable<FieldError> FinalizerNames(JsonObject obj)
+    {
+        var finalizers = obj.Finalizers();
+        foreach (var finalizer in finalizers)
         {
             foreach (var message in QualifiedName(finalizer))
             {
                 yield return FieldError.Invalid("metadata.finalizers", finalizer, message);
             }
+        }
+
+        if (finalizers.Contains("orphan") && finalizers.Contains("foregroundDeletion"))
+        {
+            var list = string.Join(", ", finalizers.Select(Json.GoSyntax.Quote));
+            yield return new FieldError("metadata.finalizers", "FieldValueInvalid",
+                $"Invalid value: []string{{{list}}}: finalizer orphan and foregroundDeletion cannot be both set");
         }
     }
 

@@ -93,6 +93,7 @@ internal sealed class ResourceService
                 $"{type.QualifiedResource} \"{name}\" is forbidden: create not allowed while custom resource definition is terminating", ApiException.DetailsOf(type, name));
         }
 
+        var requestedVersion = metadata.GetString("resourceVersion");
         foreach (var key in new[] { "uid", "resourceVersion", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "creationTimestamp", "selfLink" })
         {
             metadata.Remove(key);
@@ -151,6 +152,13 @@ internal sealed class ResourceService
             return Present(type, obj);
         }
 
+        // etcd3's store refuses a create that carries a (numeric, non-zero) version, after validation and admission, with an
+        // error that is not a Status: kube-apiserver answers 500 with its text. Dry runs never reach it.
+        if (ulong.TryParse(requestedVersion, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var version) && version != 0)
+        {
+            throw new ApiException(500, "", "resourceVersion should not be set on objects to be created");
+        }
+
         var created = _store.Create(Key(type, ns, name), obj, () => ApiException.AlreadyExists(type, name));
         AfterWrite(type, created);
         return Present(type, created);
@@ -159,12 +167,14 @@ internal sealed class ResourceService
     public JsonObject Replace(ResourceType type, string? ns, string name, JsonObject body, string? subresource, WriteOptions options)
     {
         CheckTypeMeta(type, body);
+
+        // The update handler: EnsureObjectNamespaceMatchesRequestNamespace, then checkName.
+        ResolveNamespace(type, ns, body);
         if (body.Name() is { Length: > 0 } bodyName && bodyName != name)
         {
             throw ApiException.BadRequest($"the name of the object ({bodyName}) does not match the name on the URL ({name})");
         }
 
-        ResolveNamespace(type, ns, body);
         if (type.IsCustom && body.ResourceVersion() is null)
         {
             // The generic registry looks the object up first, then names the resource (not the kind) and prints
@@ -460,10 +470,12 @@ internal sealed class ResourceService
     private JsonObject Write(ResourceType type, string? ns, string name, WriteOptions options, Func<JsonObject, JsonObject> change, string? subresource, bool applied = false)
     {
         var key = Key(type, ns, name);
-        JsonObject Mutate(JsonObject current)
+        JsonObject Mutate(JsonObject stored)
         {
+            var current = FromStorage(type, stored);
             var next = change(current.CloneObject());
             CheckTypeMeta(type, next);
+            CheckNameAndNamespace(type, ns, name, next);
             if (next.ResourceVersion() is { } wanted && wanted != current.ResourceVersion())
             {
                 throw ApiException.Conflict(type, name);
@@ -473,6 +485,12 @@ internal sealed class ResourceService
             var old = current.Metadata();
             foreach (var immutable in new[] { "uid", "creationTimestamp", "deletionTimestamp", "deletionGracePeriodSeconds", "generation", "namespace", "name" })
             {
+                if (immutable == "uid" && metadata.GetString("uid") is { Length: > 0 })
+                {
+                    // rest.BeforeUpdate fills in a missing uid; a different one is judged (field is immutable).
+                    continue;
+                }
+
                 if (old[immutable] is { } value)
                 {
                     metadata[immutable] = value.DeepClone();
@@ -609,13 +627,16 @@ internal sealed class ResourceService
     {
         if (old is not null)
         {
-            errors.AddRange(ObjectMetadata.ValidateUpdate(obj));
+            errors.AddRange(ObjectMetadata.ValidateUpdate(obj, old));
         }
 
         if (type.Schema is { } schema)
         {
             JudgeUnknownFields(type, [.. ObjectMetadata.PruneUnknown(obj), .. schema.PruneAndDefault(obj)], options);
             errors.AddRange(schema.Validate(obj));
+
+            // Validated as decoded (int64 or float64), stored as Go writes them back: 1.0 becomes 1.
+            GoJsonNumbers.Canonicalize(obj);
         }
         else if (BuiltInFields.ModelOf(type.Group, type.Version, type.Kind) is { } model)
         {
@@ -789,6 +810,29 @@ internal sealed class ResourceService
         obj["kind"] = type.Kind;
     }
 
+    /// <summary>
+    /// What the update and patch handlers check of the object they are about to write, before its resourceVersion:
+    /// EnsureObjectNamespaceMatchesRequestNamespace (a missing namespace is the request's), then checkName.
+    /// </summary>
+    private static void CheckNameAndNamespace(ResourceType type, string? ns, string name, JsonObject next)
+    {
+        if (type.Namespaced && next.Namespace() is { Length: > 0 } objectNamespace && objectNamespace != ns)
+        {
+            throw ApiException.BadRequest("the namespace of the provided object does not match the namespace sent on the request");
+        }
+
+        var objectName = next.Name();
+        if (objectName.Length == 0)
+        {
+            throw ApiException.BadRequest($"the name of the object ({name} based on URL) was undeterminable: name must be provided");
+        }
+
+        if (objectName != name)
+        {
+            throw ApiException.BadRequest($"the name of the object ({objectName}) does not match the name on the URL ({name})");
+        }
+    }
+
     private static string? ResolveNamespace(ResourceType type, string? ns, JsonObject obj)
     {
         var metadata = obj.Metadata();
@@ -874,8 +918,7 @@ internal sealed class ResourceService
     /// <summary>What a client sees: the requested version's apiVersion and kind.</summary>
     internal static JsonObject Present(ResourceType type, JsonObject stored)
     {
-        // A round trip through text makes every value JSON-backed, so GetValue<int> and GetValue<long> both work for callers.
-        var result = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
+        var result = FromStorage(type, stored);
         var ordered = new JsonObject { ["apiVersion"] = type.ApiVersion, ["kind"] = type.Kind };
         foreach (var (key, value) in result.ToList())
         {
@@ -887,6 +930,24 @@ internal sealed class ResourceService
         }
 
         return ordered;
+    }
+
+    /// <summary>
+    /// A stored object as kube-apiserver decodes it from etcd, for every read and as the old object of every update:
+    /// a custom resource goes through its CRD's schema as it is now (apiextensions-apiserver's schemaCoercingDecoder and
+    /// unstructuredDefaulter), so fields a newer CRD drops are gone and its new defaults are there, without a write.
+    /// </summary>
+    private static JsonObject FromStorage(ResourceType type, JsonObject stored)
+    {
+        // A round trip through text makes every value JSON-backed, so GetValue<int> and GetValue<long> both work for callers.
+        var result = (JsonObject)JsonNode.Parse(stored.ToJsonString())!;
+        if (type.Schema is { } schema)
+        {
+            schema.PruneAndDefault(result);
+            GoJsonNumbers.Canonicalize(result);
+        }
+
+        return result;
     }
 
     internal static ObjectKey Key(ResourceType type, string? ns, string name) =>

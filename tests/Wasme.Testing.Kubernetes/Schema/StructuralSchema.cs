@@ -179,26 +179,27 @@ public sealed class StructuralSchema
         {
             if (!IsTrue(schema["nullable"]) && schema["type"] is not null)
             {
-                errors.Add(TypeError(path, node, schema.GetString("type")!));
+                errors.Add(TypeError(path, schema.GetString("type")!, "null"));
             }
 
             return;
         }
 
-        var type = schema.GetString("type");
-        var intOrString = IsTrue(schema["x-kubernetes-int-or-string"]);
-        if (intOrString)
+        // kube-openapi runs every validator that applies to the value's Go kind and keeps all their errors, in this order:
+        // type, the combinators, string, format, number, slice, enum, object (validate.SchemaValidator).
+        CheckType(node, schema, path, errors);
+        CheckCombinators(node, schema, path, errors);
+        switch (node)
         {
-            if (!IsInteger(node) && node.GetValueKind() != JsonValueKind.String)
-            {
-                errors.Add(TypeError(path, node, "integer,string"));
-                return;
-            }
-        }
-        else if (type is not null && !HasType(node, type))
-        {
-            errors.Add(TypeError(path, node, type));
-            return;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
+                CheckString(value.GetValue<string>(), node, schema, path, errors);
+                break;
+            case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
+                CheckNumber(AsDouble(value), node, schema, path, errors);
+                break;
+            case JsonArray array:
+                CheckArray(array, schema, path, errors);
+                break;
         }
 
         if (schema["enum"] is JsonArray allowed && !allowed.Any(a => JsonNode.DeepEquals(a, node)))
@@ -206,23 +207,46 @@ public sealed class StructuralSchema
             errors.Add(FieldError.NotSupported(path, node, allowed));
         }
 
-        switch (node)
+        if (node is JsonObject obj)
         {
-            case JsonObject obj:
-                CheckObject(obj, schema, path, errors);
-                break;
-            case JsonArray array:
-                CheckArray(array, schema, path, errors);
-                break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.String:
-                CheckString(value.GetValue<string>(), node, schema, path, errors);
-                break;
-            case JsonValue value when value.GetValueKind() == JsonValueKind.Number:
-                CheckNumber(AsDouble(value), node, schema, path, errors);
-                break;
+            CheckObject(obj, schema, path, errors);
+        }
+    }
+
+    /// <summary>
+    /// kube-openapi's type validator (validate/type.go), with the types apiextensions-apiserver gives it (int-or-string
+    /// is integer or string). A value that is not a string or a list is checked against the format first, named by the
+    /// Go type the JSON decoder made of it; a string or a list in a field with a format and a non-numeric type passes.
+    /// </summary>
+    private static void CheckType(JsonNode node, JsonObject schema, string path, List<FieldError> errors)
+    {
+        string[] types = IsTrue(schema["x-kubernetes-int-or-string"]) ? ["integer", "string"]
+            : schema.GetString("type") is { } type ? [type] : [];
+        var format = schema.GetString("format") ?? "";
+        if (types.Length == 0 && format.Length == 0)
+        {
+            return;
         }
 
-        CheckCombinators(node, schema, path, errors);
+        var (found, goFormat) = GoKind(node);
+        var isFloatInt = found == "number" && IsJsonInteger(AsDouble(node)) && types.Contains("integer");
+        var isIntFloat = found == "integer" && types.Contains("number");
+        if (found is not ("string" or "array") && format.Length > 0
+            && !(types.Contains(found) || goFormat == format || isFloatInt || isIntFloat))
+        {
+            errors.Add(TypeError(path, format, goFormat));
+            return;
+        }
+
+        if (!(types.Contains("number") || types.Contains("integer")) && format.Length > 0 && found is "string" or "array")
+        {
+            return;
+        }
+
+        if (!(types.Contains(found) || isFloatInt || isIntFloat))
+        {
+            errors.Add(TypeError(path, string.Join(',', types), found));
+        }
     }
 
     private static void CheckObject(JsonObject obj, JsonObject schema, string path, List<FieldError> errors)
@@ -367,33 +391,45 @@ public sealed class StructuralSchema
     }
 
     // kube-openapi reports the type it found as the bad value, so kubectl prints it twice, never the value itself.
-    private static FieldError TypeError(string path, JsonNode? node, string type) =>
-        new(path, "FieldValueTypeInvalid", $"Invalid value: {TypeName(node)}: {path} in body must be of type {type}: {TypeName(node)}");
+    private static FieldError TypeError(string path, string expected, string found) =>
+        new(path, "FieldValueTypeInvalid", $"Invalid value: {GoSyntax.Quote(found)}: {path} in body must be of type {expected}: {GoSyntax.Quote(found)}");
 
-    private static string TypeName(JsonNode? node) => node switch
+    /// <summary>
+    /// The JSON type of what apimachinery's decoder makes of a value, and the format kube-openapi infers from its Go type:
+    /// a number is an int64 when its text parses as one, else a float64.
+    /// </summary>
+    private static (string Type, string Format) GoKind(JsonNode? node) => node switch
     {
-        null => "\"null\"",
-        JsonObject => "\"object\"",
-        JsonArray => "\"array\"",
-        _ when node.GetValueKind() == JsonValueKind.String => "\"string\"",
-        _ when node.GetValueKind() is JsonValueKind.True or JsonValueKind.False => "\"boolean\"",
-        _ when IsInteger(node) => "\"integer\"",
-        _ => "\"number\"",
+        null => ("null", ""),
+        JsonObject => ("object", ""),
+        JsonArray => ("array", ""),
+        _ when node.GetValueKind() == JsonValueKind.String => ("string", ""),
+        _ when node.GetValueKind() is JsonValueKind.True or JsonValueKind.False => ("boolean", ""),
+        _ when GoJsonNumbers.IsInt64(node.ToJsonString()) => ("integer", "int64"),
+        _ => ("number", "float64"),
     };
 
-    private static bool HasType(JsonNode node, string type) => type switch
+    /// <summary>
+    /// go-openapi's swag.IsFloat64AJSONInteger: a float64 counts as an integer when it is whole and within 2^53 - 1,
+    /// or positive and within a relative error of 1e-9 of its integer part.
+    /// </summary>
+    private static bool IsJsonInteger(double f)
     {
-        "object" => node is JsonObject,
-        "array" => node is JsonArray,
-        "string" => node.GetValueKind() == JsonValueKind.String,
-        "boolean" => node.GetValueKind() is JsonValueKind.True or JsonValueKind.False,
-        "integer" => IsInteger(node),
-        "number" => node.GetValueKind() == JsonValueKind.Number,
-        _ => true,
-    };
+        const double MaxJsonFloat = 9007199254740991d;
+        if (double.IsNaN(f) || double.IsInfinity(f) || f < -MaxJsonFloat || f > MaxJsonFloat)
+        {
+            return false;
+        }
 
-    private static bool IsInteger(JsonNode node) =>
-        node.GetValueKind() == JsonValueKind.Number && node.ToJsonString().IndexOfAny(['.', 'e', 'E']) < 0;
+        var whole = Math.Truncate(f);
+        if (f == whole)
+        {
+            return true;
+        }
+
+        // Go's uint64(f) of a negative float is far from f, so only positive values reach the relative-error case.
+        return f > 0 && whole > 0 && (f - whole) / (f + whole) < 1e-9;
+    }
 
     private static JsonObject? Property(JsonObject schema, string name) =>
         schema["properties"] is JsonObject properties ? properties[name] as JsonObject : null;
