@@ -134,7 +134,8 @@ internal sealed class TcpFilterConnection : IDisposable
     /// <summary>No bytes moved either way for the idle timeout: closed as tcp_proxy's idle_timeout closes it (locally).</summary>
     private async Task CloseIdleAsync()
     {
-        if (Volatile.Read(ref _isClosed))
+        // A connection already closing may be flushing to a peer that never reads: aborting cancels that flush.
+        if (_closed.Task.IsCompleted)
         {
             return;
         }
