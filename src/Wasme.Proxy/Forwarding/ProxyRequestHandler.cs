@@ -194,9 +194,15 @@ internal sealed partial class ProxyRequestHandler
                 var exception = context.GetForwarderErrorFeature()?.Exception;
                 LogUpstreamFailed(_logger, error, _upstream, exception?.Message ?? string.Empty);
 
+                if (stream.UpstreamStatusCode != 0)
+                {
+                    // The upstream's headers had arrived (a body cut short): Envoy's router resets the client's stream
+                    // then, even when a filter held the response back, rather than saying it failed before its headers.
+                    context.Abort();
+                }
                 // Envoy's router answers a failed upstream with a local reply the encoder filters see; YARP would
                 // leave an empty 502 that no filter ran on.
-                if (!context.Response.HasStarted && UpstreamFailureReply.For(error, exception) is { } reply)
+                else if (!context.Response.HasStarted && UpstreamFailureReply.For(error, exception) is { } reply)
                 {
                     stream.SendLocalResponse(reply);
                     await SendLocalReplyAsync(chain, runResponseFilters: stream.UpstreamStatusCode == 0);

@@ -53,6 +53,12 @@ public sealed record ProxyOptions
     /// <summary>Longest a filter may hold a stream paused without continuing it; then the stream gets 408, as Envoy's stream idle timeout.</summary>
     public TimeSpan StreamIdleTimeout { get; init; } = DefaultStreamIdleTimeout;
 
+    /// <summary>
+    /// Most HTTP connections open at once, before it is fitted to the open-file limit. None by default, as in Envoy;
+    /// settable here so tests can meet the limit without exhausting descriptors.
+    /// </summary>
+    internal int MaxConnections { get; init; } = int.MaxValue;
+
     /// <summary>Every problem with these options, each naming the setting and the fix; empty when valid.</summary>
     public IReadOnlyList<string> Validate()
     {

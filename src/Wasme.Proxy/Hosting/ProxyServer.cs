@@ -100,7 +100,7 @@ public sealed partial class ProxyServer : IAsyncDisposable
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         var openFiles = OpenFileBudget.ReadLimit();
-        var maxConnections = OpenFileBudget.FitConnections(int.MaxValue, openFiles);
+        var maxConnections = OpenFileBudget.FitConnections(options.MaxConnections, openFiles);
         if (maxConnections < LowConnectionLimit)
         {
             LogConnectionLimit(loggerFactory.CreateLogger("Wasme.Proxy"), maxConnections, openFiles ?? 0);
@@ -122,23 +122,40 @@ public sealed partial class ProxyServer : IAsyncDisposable
             EnvoyHeaderLimits.Apply(kestrel.Limits);
             // Kestrel takes any number of connections (as Envoy does without a limit), but a process out of file
             // descriptors is ended by the runtime: past what ulimit -n allows, new connections are closed instead.
-            if (maxConnections < int.MaxValue)
+            var limit = maxConnections < int.MaxValue
+                ? new HttpConnectionLimit(maxConnections, openFiles ?? 0, loggerFactory.CreateLogger("Wasme.Proxy"))
+                : null;
+            if (limit is not null)
             {
-                kestrel.Limits.MaxConcurrentConnections = maxConnections;
                 kestrel.Limits.MaxConcurrentUpgradedConnections = maxConnections;
             }
 
             // Without TLS there is no ALPN to choose by, and Kestrel speaks HTTP/1.1 to every cleartext connection of an
             // HTTP/1-and-2 endpoint: HTTP/2 clients (gRPC) get an endpoint of their own with --h2c.
-            kestrel.Listen(options.Listen, listen => listen.Protocols = options.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2);
+            kestrel.Listen(options.Listen, listen =>
+            {
+                listen.Protocols = options.H2c ? HttpProtocols.Http2 : HttpProtocols.Http1AndHttp2;
+                if (limit is not null)
+                {
+                    listen.Use(limit.Apply);
+                }
+            });
             if (options.Admin is not null)
             {
                 // Admin connections are marked as they are accepted, so routing never depends on a port learnt later.
-                kestrel.Listen(options.Admin, listen => listen.Use(next => connection =>
+                kestrel.Listen(options.Admin, listen =>
                 {
-                    connection.Items[AdminConnection] = AdminConnection;
-                    return next(connection);
-                }));
+                    if (limit is not null)
+                    {
+                        listen.Use(limit.Apply);
+                    }
+
+                    listen.Use(next => connection =>
+                    {
+                        connection.Items[AdminConnection] = AdminConnection;
+                        return next(connection);
+                    });
+                });
             }
         });
         builder.Services.AddHttpForwarder();

@@ -32,7 +32,9 @@ internal sealed class TcpFilterConnection : IDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TaskCompletionSource _closed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly string _client;
+    private readonly TcpSendQueue _toDownstream;
     private Socket? _upstream;
+    private TcpSendQueue? _toUpstream;
     private int _connectStoppedAt = -1;
     private int _readStoppedAt = -1;
     private bool _downstreamEnded;
@@ -55,6 +57,7 @@ internal sealed class TcpFilterConnection : IDisposable
         var remote = downstream.RemoteEndPoint as IPEndPoint;
         var local = downstream.LocalEndPoint as IPEndPoint;
         _client = remote?.ToString() ?? "?";
+        _toDownstream = NewSendQueue(downstream);
         Info = new StreamInfo
         {
             SourceAddress = remote?.Address.ToString(),
@@ -131,7 +134,8 @@ internal sealed class TcpFilterConnection : IDisposable
     /// <summary>No bytes moved either way for the idle timeout: closed as tcp_proxy's idle_timeout closes it (locally).</summary>
     private async Task CloseIdleAsync()
     {
-        if (Volatile.Read(ref _isClosed))
+        // A connection already closing may be flushing to a peer that never reads: aborting cancels that flush.
+        if (_closed.Task.IsCompleted)
         {
             return;
         }
@@ -183,6 +187,12 @@ internal sealed class TcpFilterConnection : IDisposable
             {
                 return;
             }
+
+            // Read no more from the client than the upstream has taken: memory stays bounded by what one read holds.
+            if (Volatile.Read(ref _toUpstream) is { } toUpstream)
+            {
+                await toUpstream.Drained;
+            }
         }
     }
 
@@ -226,6 +236,8 @@ internal sealed class TcpFilterConnection : IDisposable
             {
                 return;
             }
+
+            await _toDownstream.Drained;
         }
     }
 
@@ -313,15 +325,14 @@ internal sealed class TcpFilterConnection : IDisposable
 
         if (_fromDownstream.Length > 0)
         {
-            await _upstream!.SendAsync(_fromDownstream.Memory, SocketFlags.None, _closing.Token);
-            Active();
+            _toUpstream!.Send(_fromDownstream.Memory.Span);
             _fromDownstream.Clear();
         }
 
         if (_downstreamEnded && !_upstreamWriteShut)
         {
             _upstreamWriteShut = true;
-            _upstream!.Shutdown(SocketShutdown.Send);
+            _toUpstream!.Shutdown();
         }
     }
 
@@ -343,8 +354,7 @@ internal sealed class TcpFilterConnection : IDisposable
 
         if (_fromUpstream.Length > 0)
         {
-            await _downstream.SendAsync(_fromUpstream.Memory, SocketFlags.None, _closing.Token);
-            Active();
+            _toDownstream.Send(_fromUpstream.Memory.Span);
             _fromUpstream.Clear();
         }
 
@@ -352,7 +362,7 @@ internal sealed class TcpFilterConnection : IDisposable
         {
             _downstreamWriteShut = true;
             _lastEnd = PeerType.Local;
-            _downstream.Shutdown(SocketShutdown.Send);
+            _toDownstream.Shutdown();
         }
     }
 
@@ -381,6 +391,7 @@ internal sealed class TcpFilterConnection : IDisposable
         }
 
         _upstream = socket;
+        Volatile.Write(ref _toUpstream, NewSendQueue(socket));
         _ = Task.Run(() => PumpUpstreamAsync(socket));
         return true;
     }
@@ -412,15 +423,22 @@ internal sealed class TcpFilterConnection : IDisposable
         }
     }
 
-    /// <summary>Closes both sockets (sent data is already flushed: sends are awaited), then the filters' close callbacks.</summary>
-    private Task CloseAsync(PeerType peer)
+    /// <summary>Flushes what was queued for either side, closes both sockets, then runs the filters' close callbacks.</summary>
+    private async Task CloseAsync(PeerType peer)
     {
         if (_isClosed)
         {
-            return Task.CompletedTask;
+            return;
         }
 
         Volatile.Write(ref _isClosed, true);
+        // A peer that never reads holds this until the idle timeout or the proxy stops: both cancel the sends.
+        await _toDownstream.Drained;
+        if (Volatile.Read(ref _toUpstream) is { } toUpstream)
+        {
+            await toUpstream.Drained;
+        }
+
         _idleTimer?.Dispose();
         _closing.Cancel();
         Shut(_downstream);
@@ -444,7 +462,17 @@ internal sealed class TcpFilterConnection : IDisposable
         _fromDownstream.Dispose();
         _fromUpstream.Dispose();
         _closed.TrySetResult();
-        return Task.CompletedTask;
+    }
+
+    private TcpSendQueue NewSendQueue(Socket socket) => new(socket, Active, OnSendFailed, _closing.Token);
+
+    /// <summary>A peer reset or went away while bytes were on their way to it: tcp_proxy closes the connection.</summary>
+    private void OnSendFailed()
+    {
+        if (!_closing.IsCancellationRequested)
+        {
+            _ = OnEventAsync(() => CloseAsync(PeerType.Local));
+        }
     }
 
     public void Dispose()

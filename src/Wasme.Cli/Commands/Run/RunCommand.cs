@@ -41,8 +41,8 @@ internal sealed class RunCommand : WasmeCommand
         var echo = new Option<bool>("--echo-upstream") { Description = "Forward to a built-in server that echoes each request back as JSON." };
         var h2c = new Option<bool>("--h2c") { Description = "Clients and the upstream speak HTTP/2 without TLS (prior knowledge), as gRPC does: the listener takes only HTTP/2." };
         var acceptHttp10 = new Option<bool>("--accept-http-10") { Description = "Take HTTP/1.0 requests (with a Host header), as Envoy's accept_http_10; by default they are answered 426 Upgrade Required, as Envoy answers them." };
-        var listen = new Option<string>("--listen") { Description = "Address to listen on.", DefaultValueFactory = _ => "127.0.0.1:8080" };
-        var admin = new Option<string?>("--admin") { Description = "Address of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901." };
+        var listen = new Option<string>("--listen") { Description = "HOST:PORT the proxy takes requests on; port 0 lets the kernel choose (the first line printed names the port). An address other than loopback takes requests from the network.", DefaultValueFactory = _ => "127.0.0.1:8080" };
+        var admin = new Option<string?>("--admin") { Description = "HOST:PORT of the admin endpoint (/stats, /stats?format=json, /ready), for example 127.0.0.1:9901; none unless given. It has no authentication: keep it on loopback, as Istio keeps Envoy's." };
         var config = new Option<string?>("--config") { Description = "Plugin configuration given to every filter." };
         var configFile = new Option<FileInfo?>("--config-file") { Description = "File whose content is the plugin configuration." };
         var vmConfig = new Option<string?>("--vm-config") { Description = "VM configuration (what proxy_on_vm_start reads) given to every filter." };
@@ -57,7 +57,7 @@ internal sealed class RunCommand : WasmeCommand
         var bodyLimit = new Option<int>("--max-buffered-body") { Description = "Most body bytes one filter may hold buffered (413/500 past it).", DefaultValueFactory = _ => ProxyOptions.DefaultBodyBufferLimit };
         var idleTimeout = new Option<string>("--stream-idle-timeout") { Description = "Longest a filter may hold a request paused before it is answered 408, like Envoy's stream idle timeout: 30s, 5m, 1h.", DefaultValueFactory = _ => "5m" };
         var logLevel = new EnumOption<LogLevel>("--log-level", [], LogLevels, "Lowest level of filter and proxy logs shown.", LogLevel.Information);
-        var tcp = new Option<string?>("--tcp") { Description = "Proxy TCP instead of HTTP: LISTEN=UPSTREAM, for example 127.0.0.1:7000=127.0.0.1:6379; the filters run as network filters (proxy_on_downstream_data...)." };
+        var tcp = new Option<string?>("--tcp") { Description = "Proxy TCP instead of HTTP: LISTEN=UPSTREAM, for example 127.0.0.1:7000=127.0.0.1:6379 (LISTEN port 0 lets the kernel choose); the filters run as network filters (proxy_on_downstream_data...)." };
         var tcpIdleTimeout = new Option<string?>("--tcp-idle-timeout") { Description = "With --tcp: close a connection that passed no bytes either way for this long, like tcp_proxy's idle_timeout: 30s, 10m, 1h (default), 0 for none." };
         var tcpMaxConnections = new Option<int?>("--tcp-max-connections") { Description = $"With --tcp: most connections open at once (default {TcpProxyOptions.DefaultMaxConnections}); past it a new one is closed as it arrives. Each takes two file descriptors." };
         var service = new Option<string?>("--service") { Description = "Also run a Wasm service (Envoy's envoy.bootstrap.wasm, singleton) outside any stream, for example a shared-queue consumer: an image or a .wasm file." };
