@@ -212,15 +212,7 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
     public async Task Update_writes_nothing_over_a_file_edited_while_its_cases_ran()
     {
         // The recorded text is built from the file as it was read: written over an edit saved meanwhile, it lost the edit.
-        var wat = new Wat();
-        var path = modules.WriteTestFile("""
-            filters: [{module: filter.wat}]
-            tests:
-              - name: stale
-                then: {response: {status: 500}}
-            """, wat.Module("""
-            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
-            """));
+        var path = StaleExpectationFile();
         var edited = File.ReadAllText(path) + "  - name: written while the run was under way\n";
 
         var error = await Assert.ThrowsAsync<FilterTestFileChangedException>(() => modules.Suite().RunAsync(
@@ -234,15 +226,7 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
     public async Task Update_leaves_alone_a_file_another_update_already_recorded()
     {
         // Two `wasme test --update` runs of one file: the second finds what it would write already there.
-        var wat = new Wat();
-        var path = modules.WriteTestFile("""
-            filters: [{module: filter.wat}]
-            tests:
-              - name: stale
-                then: {response: {status: 500}}
-            """, wat.Module("""
-            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
-            """));
+        var path = StaleExpectationFile();
         var original = File.ReadAllText(path);
         await modules.Suite().RunAsync(new FilterTestOptions { Paths = [path], Update = true }, null, CancellationToken.None);
         var recorded = File.ReadAllText(path);
@@ -276,4 +260,14 @@ public sealed class WatRunnerTests(FilterModules modules) : IClassFixture<Filter
         TextReport.WriteCase(writer, "test", result);
         return writer.ToString();
     }
+
+    // A pass-through filter and a case expecting 500: --update has a 200 to record.
+    private string StaleExpectationFile() => modules.WriteTestFile("""
+        filters: [{module: filter.wat}]
+        tests:
+          - name: stale
+            then: {response: {status: 500}}
+        """, new Wat().Module("""
+        (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32) (i32.const 0))
+        """));
 }
