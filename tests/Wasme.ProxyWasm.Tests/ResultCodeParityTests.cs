@@ -1,0 +1,77 @@
+using System.Text;
+using Wasme.ProxyWasm.Tests.Infrastructure;
+
+namespace Wasme.ProxyWasm.Tests;
+
+/// <summary>
+/// The status each host function answers a sloppy or hostile guest with, checked against Envoy and cpp-host:
+/// SDKs map these codes to errors (Rust's panics on the ones it does not expect), so a filter tested here must
+/// see the code it will see in Envoy.
+/// </summary>
+public sealed class ResultCodeParityTests : IDisposable
+{
+    private const int Ok = 0;
+    private const int NotFound = 1;
+    private const int BadArgument = 2;
+    private const int Empty = 7;
+    private const int CasMismatch = 8;
+
+    private readonly HostHarness _host = new();
+
+    private sealed class OneCluster : IHttpCallDispatcher
+    {
+        public int Calls;
+
+        public bool HasCluster(string cluster) => cluster == "auth";
+
+        public Task<HttpCallResponse> SendAsync(HttpCallRequest request, TimeSpan timeout, CancellationToken cancellationToken)
+        {
+            Interlocked.Increment(ref Calls);
+            return Task.FromResult(new HttpCallResponse(new HeaderMap(), ReadOnlyMemory<byte>.Empty, new HeaderMap()));
+        }
+    }
+
+    private static string CallHeaders()
+    {
+        var headers = new HeaderMap();
+        headers.Add(":method", "GET");
+        headers.Add(":path", "/check");
+        headers.Add(":authority", "auth.local");
+        return Encoding.Latin1.GetString(Abi.PairsCodec.Serialize(headers));
+    }
+
+    private void RunInRequestHeaders(Wat wat, (string Name, string Call, long Expected)[] checks, OneCluster? upstreams = null)
+    {
+        var body = string.Concat(checks.Select(c => wat.Record(c.Name, c.Call)));
+        var module = wat.Module($$"""
+            (func (export "proxy_on_request_headers") (param i32 i32 i32) (result i32)
+              {{body}}
+              (i32.const 0))
+            """);
+        using var plugin = _host.Start(module, httpCalls: upstreams);
+        using var stream = plugin.CreateHttpStream(new RecordingStreamHost());
+
+        stream.OnRequestHeaders(HostHarness.RequestHeaders(), endOfStream: true);
+
+        Assert.All(checks, c => Assert.True(c.Expected == _host.Gauge(c.Name), $"{c.Name}: expected status {c.Expected}, got {_host.Gauge(c.Name)}"));
+        Assert.False(plugin.IsFailed);
+    }
+
+    [Fact]
+    public void An_unknown_buffer_type_is_a_bad_argument_and_a_known_absent_buffer_is_not_found()
+    {
+        // cpp-host: a type past CallData is BAD_ARGUMENT before any look-up; a known buffer the context lacks is NOT_FOUND.
+        var wat = new Wat();
+        RunInRequestHeaders(wat,
+        [
+            ("get_bytes_type_9", "(call $proxy_get_buffer_bytes (i32.const 9) (i32.const 0) (i32.const 10) (i32.const 200) (i32.const 204))", BadArgument),
+            ("get_bytes_type_huge", "(call $proxy_get_buffer_bytes (i32.const -1) (i32.const 0) (i32.const 10) (i32.const 200) (i32.const 204))", BadArgument),
+            ("get_status_type_9", "(call $proxy_get_buffer_status (i32.const 9) (i32.const 200) (i32.const 204))", BadArgument),
+            ("set_bytes_type_9", $"(call $proxy_set_buffer_bytes (i32.const 9) (i32.const 0) (i32.const 0) {wat.Str("x")})", BadArgument),
+            ("get_bytes_no_call_response", "(call $proxy_get_buffer_bytes (i32.const 4) (i32.const 0) (i32.const 10) (i32.const 200) (i32.const 204))", NotFound),
+            ("get_status_no_grpc_message", "(call $proxy_get_buffer_status (i32.const 5) (i32.const 200) (i32.const 204))", NotFound),
+        ]);
+    }
+
+    public void Dispose() => _host.Dispose();
+}
