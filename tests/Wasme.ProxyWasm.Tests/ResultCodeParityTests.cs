@@ -73,5 +73,23 @@ public sealed class ResultCodeParityTests : IDisposable
         ]);
     }
 
+    [Fact]
+    public void Http_call_with_a_negative_timeout_is_a_bad_argument_and_nothing_is_sent()
+    {
+        // Envoy's httpCall takes the timeout as a signed int and refuses a negative one before anything else.
+        var wat = new Wat();
+        var upstreams = new OneCluster();
+        var headers = CallHeaders();
+        RunInRequestHeaders(wat,
+        [
+            ("call_negative_timeout", $"(call $proxy_http_call {wat.Str("auth")} {wat.Str(headers)} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const -1) (i32.const 200))", BadArgument),
+            ("call_unknown_cluster", $"(call $proxy_http_call {wat.Str("nowhere")} {wat.Str(headers)} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 200))", BadArgument),
+            ("call_no_path", $"(call $proxy_http_call {wat.Str("auth")} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const 200))", BadArgument),
+            ("call_token_oob", $"(call $proxy_http_call {wat.Str("auth")} {wat.Str(headers)} (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 0) (i32.const 1000) (i32.const -2))", 6),
+        ], upstreams);
+
+        Assert.Equal(0, upstreams.Calls);
+    }
+
     public void Dispose() => _host.Dispose();
 }
