@@ -91,5 +91,20 @@ public sealed class ResultCodeParityTests : IDisposable
         Assert.Equal(0, upstreams.Calls);
     }
 
+    [Fact]
+    public void A_cas_given_for_a_key_not_yet_stored_is_ignored_and_the_value_stored()
+    {
+        // cpp-host compares the CAS only against an existing entry; a first write stores whatever CAS came with it.
+        var wat = new Wat();
+        RunInRequestHeaders(wat,
+        [
+            ("set_fresh_with_cas", $"(call $proxy_set_shared_data {wat.Str("fresh")} {wat.Str("v1")} (i32.const 77))", Ok),
+            ("get_fresh", $"(call $proxy_get_shared_data {wat.Str("fresh")} (i32.const 200) (i32.const 204) (i32.const 208))", Ok),
+            ("set_stale_cas", $"(call $proxy_set_shared_data {wat.Str("fresh")} {wat.Str("v2")} (i32.add (i32.load (i32.const 208)) (i32.const 1)))", CasMismatch),
+            ("set_current_cas", $"(call $proxy_set_shared_data {wat.Str("fresh")} {wat.Str("v2")} (i32.load (i32.const 208)))", Ok),
+            ("get_missing", $"(call $proxy_get_shared_data {wat.Str("missing")} (i32.const 200) (i32.const 204) (i32.const 208))", NotFound),
+        ]);
+    }
+
     public void Dispose() => _host.Dispose();
 }
