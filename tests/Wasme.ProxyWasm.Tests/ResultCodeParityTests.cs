@@ -106,5 +106,42 @@ public sealed class ResultCodeParityTests : IDisposable
         ]);
     }
 
+    [Fact]
+    public void Queues_metrics_contexts_and_properties_answer_as_envoy_does()
+    {
+        var wat = new Wat();
+        RunInRequestHeaders(wat,
+        [
+            ("register_first", $"(call $proxy_register_shared_queue {wat.Str("q")} (i32.const 212))", Ok),
+            ("register_again", $"(call $proxy_register_shared_queue {wat.Str("q")} (i32.const 216))", Ok),
+            ("register_same_id", "(i32.eq (i32.load (i32.const 212)) (i32.load (i32.const 216)))", 1),
+            ("dequeue_empty", "(call $proxy_dequeue_shared_queue (i32.load (i32.const 212)) (i32.const 200) (i32.const 204))", Empty),
+            ("dequeue_unknown", "(call $proxy_dequeue_shared_queue (i32.const 987654) (i32.const 200) (i32.const 204))", NotFound),
+            ("enqueue_unknown", $"(call $proxy_enqueue_shared_queue (i32.const 987654) {wat.Str("m")})", NotFound),
+            ("resolve_unknown", $"(call $proxy_resolve_shared_queue {wat.Str("test")} {wat.Str("nope")} (i32.const 200))", NotFound),
+            ("define_bad_type", $"(call $proxy_define_metric (i32.const 3) {wat.Str("m_bad")} (i32.const 200))", BadArgument),
+            ("define_counter", $"(call $proxy_define_metric (i32.const 0) {wat.Str("m_counter")} (i32.const 220))", Ok),
+            ("define_gauge", $"(call $proxy_define_metric (i32.const 1) {wat.Str("m_gauge")} (i32.const 224))", Ok),
+            ("define_histogram", $"(call $proxy_define_metric (i32.const 2) {wat.Str("m_histogram")} (i32.const 228))", Ok),
+            ("increment_counter_zero", "(call $proxy_increment_metric (i32.load (i32.const 220)) (i64.const 0))", BadArgument),
+            ("increment_counter_negative", "(call $proxy_increment_metric (i32.load (i32.const 220)) (i64.const -1))", BadArgument),
+            ("increment_gauge_negative", "(call $proxy_increment_metric (i32.load (i32.const 224)) (i64.const -5))", Ok),
+            ("increment_histogram", "(call $proxy_increment_metric (i32.load (i32.const 228)) (i64.const 1))", BadArgument),
+            ("increment_unknown", "(call $proxy_increment_metric (i32.const 987654) (i64.const 1))", NotFound),
+            ("record_unknown", "(call $proxy_record_metric (i32.const 987654) (i64.const 1))", NotFound),
+            ("get_unknown", "(call $proxy_get_metric (i32.const 987654) (i32.const 200))", NotFound),
+            ("get_histogram", "(call $proxy_get_metric (i32.load (i32.const 228)) (i32.const 200))", BadArgument),
+            ("effective_context_unknown", "(call $proxy_set_effective_context (i32.const 987654))", BadArgument),
+            ("close_bad_stream", "(call $proxy_close_stream (i32.const 4))", BadArgument),
+            ("continue_bad_stream", "(call $proxy_continue_stream (i32.const 4))", BadArgument),
+            ("map_type_8", $"(call $proxy_get_header_map_value (i32.const 8) {wat.Str(":path")} (i32.const 200) (i32.const 204))", BadArgument),
+            ("map_size_type_8", "(call $proxy_get_header_map_size (i32.const 8) (i32.const 200))", BadArgument),
+            ("header_missing", $"(call $proxy_get_header_map_value (i32.const 0) {wat.Str("x-not-there")} (i32.const 200) (i32.const 204))", NotFound),
+            ("property_missing", $"(call $proxy_get_property {wat.Str("no\0such\0path")} (i32.const 200) (i32.const 204))", NotFound),
+            ("foreign_unknown", $"(call $proxy_call_foreign_function {wat.Str("no_such_function")} (i32.const 0) (i32.const 0) (i32.const 200) (i32.const 204))", NotFound),
+            ("log_bad_level", $"(call $proxy_log (i32.const 6) {wat.Str("x")})", BadArgument),
+        ]);
+    }
+
     public void Dispose() => _host.Dispose();
 }
