@@ -143,5 +143,33 @@ public sealed class ResultCodeParityTests : IDisposable
         ]);
     }
 
+    [Fact]
+    public void Header_writes_from_the_root_context_are_bad_arguments_and_reads_of_its_pairs_are_empty()
+    {
+        // Envoy: the root context has no stream, so its mutable maps are absent (BAD_ARGUMENT) and pairs read as none.
+        var wat = new Wat();
+        var checks = new (string Name, string Call, long Expected)[]
+        {
+            ("root_add", $"(call $proxy_add_header_map_value (i32.const 0) {wat.Str("x-a")} {wat.Str("b")})", BadArgument),
+            ("root_replace", $"(call $proxy_replace_header_map_value (i32.const 2) {wat.Str("x-a")} {wat.Str("b")})", BadArgument),
+            ("root_remove", $"(call $proxy_remove_header_map_value (i32.const 0) {wat.Str("x-a")})", BadArgument),
+            ("root_set_pairs", "(call $proxy_set_header_map_pairs (i32.const 0) (i32.const 0) (i32.const 0))", BadArgument),
+            ("root_pairs", "(call $proxy_get_header_map_pairs (i32.const 0) (i32.const 200) (i32.const 204))", Ok),
+            ("root_call_body", "(call $proxy_get_buffer_bytes (i32.const 4) (i32.const 0) (i32.const 10) (i32.const 200) (i32.const 204))", NotFound),
+            ("root_plugin_config", "(call $proxy_get_buffer_status (i32.const 7) (i32.const 200) (i32.const 204))", Ok),
+        };
+        var body = string.Concat(checks.Select(c => wat.Record(c.Name, c.Call)));
+        var module = wat.Module($$"""
+            (func (export "proxy_on_configure") (param i32 i32) (result i32)
+              {{body}}
+              (i32.const 1))
+            """);
+
+        using var plugin = _host.Start(module);
+
+        Assert.All(checks, c => Assert.True(c.Expected == _host.Gauge(c.Name), $"{c.Name}: expected status {c.Expected}, got {_host.Gauge(c.Name)}"));
+        Assert.False(plugin.IsFailed);
+    }
+
     public void Dispose() => _host.Dispose();
 }
