@@ -14,6 +14,11 @@ internal static class BufferFunctions
             return InternalFailure;
         }
 
+        if (!IsKnown(bufferType))
+        {
+            return BadArgument;
+        }
+
         if (!TryRead(vm, bufferType, out var buffer))
         {
             return NotFound;
@@ -60,6 +65,11 @@ internal static class BufferFunctions
             return InternalFailure;
         }
 
+        if (!IsKnown(bufferType))
+        {
+            return BadArgument;
+        }
+
         if (!TryRead(vm, bufferType, out var buffer))
         {
             return NotFound;
@@ -77,6 +87,11 @@ internal static class BufferFunctions
         if (!Enter(vm))
         {
             return InternalFailure;
+        }
+
+        if (!IsKnown(bufferType))
+        {
+            return BadArgument;
         }
 
         var buffer = bufferType switch
@@ -139,6 +154,9 @@ internal static class BufferFunctions
         var configuration = vm.InVmStart ? vm.Config.VmConfiguration : vm.Config.Configuration;
         return (int)vm.CopyOut(configuration.Span, returnPointer, returnSize);
     }
+
+    /// <summary>As cpp-host: a type past the last one the ABI defines is the guest's mistake (BAD_ARGUMENT); a known one this context lacks is NOT_FOUND.</summary>
+    private static bool IsKnown(int bufferType) => (uint)bufferType <= (uint)BufferType.CallData;
 
     private static bool TryRead(ProxyWasmVm vm, int bufferType, out ReadOnlySpan<byte> buffer)
     {

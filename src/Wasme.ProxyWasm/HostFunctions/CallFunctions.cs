@@ -33,6 +33,12 @@ internal static class CallFunctions
             return InvalidMemoryAccess;
         }
 
+        // Envoy takes the timeout as a signed int: a negative one is the guest's error, not a 49-day wait.
+        if (timeoutMilliseconds < 0)
+        {
+            return BadArgument;
+        }
+
         var limits = vm.Config.Limits;
         var headers = new HeaderMap();
         var trailers = new HeaderMap();
@@ -61,7 +67,7 @@ internal static class CallFunctions
             return InternalFailure;
         }
 
-        var timeout = timeoutMilliseconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds((uint)timeoutMilliseconds);
+        var timeout = timeoutMilliseconds == 0 ? Timeout.InfiniteTimeSpan : TimeSpan.FromMilliseconds(timeoutMilliseconds);
         var callId = vm.StartHttpCall(new HttpCallRequest(cluster, headers, body.ToArray(), trailers), timeout);
         vm.TryWriteUInt32(returnCallId, (uint)callId);
         return Ok;

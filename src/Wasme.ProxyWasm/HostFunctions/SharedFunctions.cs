@@ -228,6 +228,12 @@ internal static class SharedFunctions
             return NotFound;
         }
 
+        // As Envoy: a histogram has no single value to read.
+        if (metric.Type == MetricType.Histogram)
+        {
+            return BadArgument;
+        }
+
         return vm.TryWriteUInt64(returnValue, (ulong)metric.Value) ? Ok : InvalidMemoryAccess;
     }
 

@@ -30,7 +30,8 @@ internal sealed class SharedDataStore
     }
 
     /// <summary>
-    /// Stores <paramref name="value"/>; a non-zero <paramref name="cas"/> must match the current token, and the VM id's
+    /// Stores <paramref name="value"/>; a non-zero <paramref name="cas"/> must match the token of an existing entry
+    /// (a first write stores whatever token it carries, as cpp-host), and the VM id's
     /// keys and values together may not pass <paramref name="maxBytes"/>.
     /// </summary>
     public SharedDataWrite TrySet(string vmId, string key, byte[] value, uint cas, long maxBytes = long.MaxValue)
@@ -38,7 +39,7 @@ internal sealed class SharedDataStore
         lock (_gate)
         {
             var existing = _entries.TryGetValue((vmId, key), out var entry);
-            if (cas != 0 && (!existing || entry.Cas != cas))
+            if (cas != 0 && existing && entry.Cas != cas)
             {
                 return SharedDataWrite.CasMismatch;
             }
